@@ -1,0 +1,28 @@
+"""Sphinx configuration for the lagom documentation."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(".."))
+
+project = "lagom"
+author = "lagom developers"
+copyright = "2026, lagom developers"  # noqa: A001 - Sphinx reads this name
+release = "0.1.0"
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx.ext.mathjax",
+]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+nitpicky = False
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
