@@ -1,0 +1,166 @@
+"""Append-only CSV file of logged scalars, one row per iteration (private to lagom.logger).
+
+The file is plain comma-separated text written with the :mod:`csv` module: one header row
+naming the columns, then one row per :meth:`lagom.logger.Logger.write_row` call. Every row is
+written by a single ``write`` and flushed before returning, so a process that dies loses at
+most the row it had not written yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TypeAlias
+
+__all__ = ["CellValue", "CsvRows", "read_csv_columns", "to_cell"]
+
+CellValue: TypeAlias = "str | int | float | bool | None"
+
+# What `repr(int)` and `repr(float)` write; nothing looser, so that a logged string such as
+# "1_000" or " 7" is not read back as a number.
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|inf|nan)")
+
+
+def to_cell(key: str, value: object) -> str:
+    """Format one logged value as a CSV cell, or raise ``TypeError`` if it is not a scalar.
+
+    Scalars are ``None`` (empty cell), ``str``, ``bool``, ``int``, ``float`` and anything with
+    ``ndim == 0`` and an ``item()`` method (numpy scalars, 0-d arrays, 0-d torch tensors), which
+    is unwrapped with ``item()``. Floats are written with ``repr`` so they read back exactly.
+    """
+    if value is None:
+        return ""
+    # Subclasses (np.float64 is a float, an IntEnum an int) are converted first: their own
+    # str/repr would write "np.float64(0.5)" or an enum name.
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return str(bool(value))
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(float(value))
+    item = getattr(value, "item", None)
+    if getattr(value, "ndim", None) == 0 and callable(item):
+        unwrapped = item()
+        if isinstance(unwrapped, str | bool | int | float):
+            return to_cell(key, unwrapped)
+    shape = getattr(value, "shape", None)
+    described = type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
+    raise TypeError(
+        f"a Logger with a CSV file takes only scalars (str, bool, int, float, None, 0-d arrays "
+        f"or tensors), got {described} for key {key!r}; log its elements under separate keys "
+        f"or keep it in a Logger without csv_path"
+    )
+
+
+def _parse_cell(cell: str) -> CellValue:
+    """Read a cell back: ``''`` is ``None``, ``True``/``False`` are bools, then int, float, str."""
+    if cell == "":
+        return None
+    if cell in ("True", "False"):
+        return cell == "True"
+    if _INT_RE.fullmatch(cell):
+        return int(cell)
+    if _FLOAT_RE.fullmatch(cell):
+        return float(cell)
+    return cell
+
+
+def _format_rows(rows: Sequence[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def read_csv_columns(path: str | os.PathLike[str]) -> dict[str, list[CellValue]]:
+    """Read a CSV log into ``{column: [parsed cell of each row]}``.
+
+    Every column has one entry per row: a row shorter than the header (written before that
+    column existed) gives ``None`` for the missing cells, as an empty cell does.
+    """
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise ValueError(f"expected a CSV log with a header row, got an empty file {str(path)!r}")
+    header, body = rows[0], rows[1:]
+    if len(set(header)) != len(header):
+        raise ValueError(f"expected distinct column names in {str(path)!r}, got {header}")
+    columns: dict[str, list[CellValue]] = {name: [] for name in header}
+    for number, row in enumerate(body, start=2):
+        if len(row) > len(header):
+            raise ValueError(
+                f"expected at most {len(header)} cells per row in {str(path)!r}, "
+                f"got {len(row)} on line {number}"
+            )
+        padded = row + [""] * (len(header) - len(row))
+        for name, cell in zip(header, padded, strict=True):
+            columns[name].append(_parse_cell(cell))
+    return columns
+
+
+class CsvRows:
+    """An append-only CSV file whose header grows when a new key shows up.
+
+    An existing file is continued (its header is adopted), so a resumed run appends to the log
+    of the run it resumes; an incomplete last line left by a crash mid-write is cut off first.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fsync: bool) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self.columns: list[str] = self._adopt_existing()
+
+    def _adopt_existing(self) -> list[str]:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return []
+        with open(self.path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.seek(0)
+                f.truncate(f.read().rfind(b"\n") + 1)
+        with open(self.path, newline="", encoding="utf-8") as f:
+            return next(csv.reader(f), [])
+
+    def append(self, row: Mapping[str, str]) -> None:
+        """Append one row (``{column: cell}``); a new column rewrites the file with it first."""
+        new = [key for key in row if key not in self.columns]
+        text = ""
+        if new and self.columns:
+            self._rewrite_header(self.columns + new)
+        elif new:
+            self.columns = new
+            text = _format_rows([self.columns])
+        text += _format_rows([[row.get(name, "") for name in self.columns]])
+        with open(self.path, "a", newline="", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            if self.fsync:
+                os.fsync(f.fileno())
+
+    def _rewrite_header(self, columns: list[str]) -> None:
+        # Replace the whole file (temporary file + rename) so that a crash during the rewrite
+        # leaves either the old file or the new one, never a mix.
+        with open(self.path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))[1:]
+        padded = [row + [""] * (len(columns) - len(row)) for row in rows]
+        fd, tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        try:
+            os.chmod(tmp, self.path.stat().st_mode)
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+                f.write(_format_rows([columns, *padded]))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.columns = columns

@@ -1,0 +1,276 @@
+"""The :class:`Logger`: a dictionary of logged values, printable, picklable, and streamed to CSV."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lagom.logger._csv import CsvRows, read_csv_columns, to_cell
+from lagom.logger._dump import dump_lines
+from lagom.utils import pickle_dump, pickle_load
+
+__all__ = ["Logger"]
+
+
+class Logger:
+    r"""Log the information in a dictionary.
+
+    If a key is logged more than once, then the new value will be appended to a list:
+    ``logs[key]`` is the list of every value logged under ``key``, in logging order, and keys
+    keep the order in which they were first logged.
+
+    .. note::
+
+        It uses pickle to serialize the data (:meth:`save`). Empirically, pickle is 2x faster
+        than ``numpy.save`` and other alternatives like ``yaml`` is too slow and JSON does not
+        support numpy array.
+
+    .. warning::
+
+        It is discouraged to store hierarchical structure, e.g. list of dict of list of
+        ndarray. Because pickling such complex and large data structure is extremely slow.
+        Put dictionary only at the topmost level. Large numpy array should be saved separately.
+
+    **Streaming to CSV (long runs).** With ``csv_path``, each :meth:`write_row` appends one row
+    to a plain comma-separated file (header row, :mod:`csv` module) holding the latest value
+    of every key logged since the previous row, and flushes it (``fsync=True`` also forces it
+    to disk). A crash therefore loses at most the iteration whose row was not yet written.
+    Rules:
+
+    * Only scalars go to CSV: ``str``, ``bool``, ``int``, ``float``, ``None`` (empty cell),
+      numpy scalars and 0-d arrays or tensors (anything with ``ndim == 0`` and ``item()``).
+      Any other value logged to a CSV-backed logger raises ``TypeError`` and is not recorded.
+    * Columns are the keys in order of first appearance. A key first logged after rows were
+      written adds a column: the file is rewritten atomically with the new header and the
+      earlier rows get empty cells, so no value is lost. A key not logged since the previous
+      row gets an empty cell.
+    * An existing file is continued (a resumed run appends to its log), after cutting off an
+      incomplete last line left by a crash mid-write.
+
+    Args:
+        csv_path: file to append one row per :meth:`write_row` to; ``None`` for no CSV.
+        fsync: if ``True``, ``os.fsync`` the CSV file after every row so that rows also
+            survive a machine crash (slower). Default: ``False``.
+
+    Example:
+        >>> logger = Logger()
+        >>> logger('iteration', 1)
+        >>> logger('train_loss', 0.12)
+        >>> logger('iteration', 2)
+        >>> logger('train_loss', 0.11)
+        >>> logger('iteration', 3)
+        >>> logger('train_loss', 0.09)
+
+        >>> logger
+        OrderedDict([('iteration', [1, 2, 3]), ('train_loss', [0.12, 0.11, 0.09])])
+
+        >>> logger.dump()
+        Iteration: [1, 2, 3]
+        Train Loss: [0.12, 0.11, 0.09]
+
+        With indentation:
+
+        >>> logger.dump(indent=1)  # doctest: +NORMALIZE_WHITESPACE
+            Iteration: [1, 2, 3]
+            Train Loss: [0.12, 0.11, 0.09]
+
+        With specific keys:
+
+        >>> logger.dump(keys=['iteration'])
+        Iteration: [1, 2, 3]
+
+        With specific index:
+
+        >>> logger.dump(index=0)
+        Iteration: 1
+        Train Loss: 0.12
+
+        With specific list of indices:
+
+        >>> logger.dump(index=[0, 2])
+        Iteration: [1, 3]
+        Train Loss: [0.12, 0.09]
+    """
+
+    def __init__(self, csv_path: str | os.PathLike[str] | None = None, fsync: bool = False) -> None:
+        self.logs: OrderedDict[str, list[Any]] = OrderedDict()
+        self._pending: dict[str, str] = {}
+        self._csv = None if csv_path is None else CsvRows(csv_path, fsync=fsync)
+
+    @property
+    def csv_path(self) -> Path | None:
+        """The CSV file rows are appended to, or ``None`` when the logger has none."""
+        return None if self._csv is None else self._csv.path
+
+    def __call__(self, key: str, value: Any) -> None:
+        """Log the information with given key and value.
+
+        .. note::
+
+            The key should be semantic and each word is separated by ``_``.
+
+        Args:
+            key (str): key of the information
+            value (object): value to be logged. With a CSV file it must be a scalar (see the
+                class docstring).
+
+        Raises:
+            TypeError: if ``key`` is not a ``str``, or the logger has a CSV file and ``value``
+                is not a scalar.
+            ValueError: if ``key`` is empty.
+        """
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a str, got {type(key).__name__} {key!r}")
+        if not key:
+            raise ValueError("key must be a non-empty str, got ''")
+        if self._csv is not None:
+            self._pending[key] = to_cell(key, value)
+        self.logs.setdefault(key, []).append(value)
+
+    def write_row(self) -> None:
+        """Append the latest value of each key logged since the previous row to the CSV file.
+
+        The row is flushed before returning. Nothing is written when nothing was logged since
+        the previous row.
+
+        Raises:
+            ValueError: if the logger was created without ``csv_path``.
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> tmp = tempfile.TemporaryDirectory()
+            >>> path = pathlib.Path(tmp.name) / 'progress.csv'
+            >>> logger = Logger(csv_path=path)
+            >>> logger('iteration', 1); logger('loss', 0.5); logger.write_row()
+            >>> logger('iteration', 2); logger('loss', 0.25); logger.write_row()
+            >>> print(path.read_text(), end='')
+            iteration,loss
+            1,0.5
+            2,0.25
+            >>> tmp.cleanup()
+        """
+        if self._csv is None:
+            raise ValueError("write_row needs a CSV file: create the Logger with csv_path=...")
+        if self._pending:
+            self._csv.append(self._pending)
+            self._pending = {}
+
+    def dump(
+        self,
+        keys: Sequence[str] | None = None,
+        index: int | Sequence[int] | None = None,
+        indent: int = 0,
+        border: str = "",
+    ) -> None:
+        r"""Dump the loggings to the screen.
+
+        Each selected key is printed on its own line as ``'\t' * indent + f'{name}: {value}'``
+        where ``name`` is the key with ``_`` replaced by spaces and each word capitalized
+        (``'train_loss'`` gives ``'Train Loss'``). A non-empty ``border`` is printed on a line
+        before and after them.
+
+        Args:
+            keys (list, optional): a list of selected keys. If ``None``, then use all keys.
+                Default: ``None``
+            index (int/list, optional): the index of logged values. It has following use cases:
+
+                - ``scalar``: a specific index. If ``-1``, then use last element.
+                - ``list``: a list of indices.
+                - ``None``: all indices.
+
+            indent (int, optional): the number of tab indentation. Default: ``0``
+            border (str, optional): the string to print as header and footer
+
+        Raises:
+            TypeError: if an argument has the wrong type (e.g. ``keys`` is a bare ``str``).
+            ValueError: if ``indent`` is negative.
+            KeyError: if a key was never logged.
+            IndexError: if an index is out of range for a key's list of values.
+
+        Example:
+            >>> logger = Logger()
+            >>> logger('iteration', 1); logger('iteration', 2)
+            >>> logger.dump(index=-1, border='-' * 12)
+            ------------
+            Iteration: 2
+            ------------
+        """
+        for line in dump_lines(self.logs, keys, index, indent, border):
+            print(line)
+
+    def save(self, f: str | os.PathLike[str]) -> Path:
+        """Save loggings to a file.
+
+        The ``logs`` dictionary is pickled with :func:`lagom.utils.pickle_dump`, which writes
+        atomically (temporary file, then rename), to ``f`` if it ends in ``.pkl`` and to
+        ``f + '.pkl'`` otherwise. Read it back with :meth:`load`.
+
+        Args:
+            f (str): file path
+
+        Returns:
+            Path: the file written.
+        """
+        ext = "" if os.fspath(f).endswith(".pkl") else ".pkl"
+        return pickle_dump(obj=self.logs, f=f, ext=ext)
+
+    @classmethod
+    def load(cls, f: str | os.PathLike[str]) -> Logger:
+        """Read a saved log back: a pickle written by :meth:`save`, or a CSV file.
+
+        A path ending in ``.csv`` (any case) is read as CSV, anything else as a pickle
+        (``f + '.pkl'`` when ``f`` does not exist, as :meth:`save` names it). In a
+        CSV log each column becomes a key whose list has one entry per row: empty cells are
+        ``None``, ``True``/``False`` are bools, then a cell reads as an ``int``, a ``float``
+        (``repr`` syntax, including ``nan`` and ``inf``) or else stays a ``str``. The returned
+        logger has no CSV file of its own.
+
+        .. warning::
+
+            Unpickling runs code chosen by whoever wrote the file: load only trusted pickles.
+
+        Args:
+            f: file path.
+
+        Returns:
+            Logger: a logger whose ``logs`` hold the saved values.
+
+        Raises:
+            ValueError: if the file does not hold a log.
+            TypeError: if a pickle holds something other than ``{str: list}``.
+        """
+        path = Path(f)
+        logs: Mapping[Any, Any]
+        if path.suffix.lower() == ".csv":
+            logs = read_csv_columns(path)
+        else:
+            if not path.exists() and Path(os.fspath(f) + ".pkl").exists():
+                path = Path(os.fspath(f) + ".pkl")
+            logs = pickle_load(path)
+            if not isinstance(logs, Mapping):
+                raise TypeError(f"expected a pickled dict of logs, got {type(logs).__name__}")
+            for key, values in logs.items():
+                if not isinstance(key, str) or not isinstance(values, list):
+                    raise TypeError(
+                        f"expected a pickled dict of str to list, got key {key!r} with "
+                        f"{type(values).__name__}"
+                    )
+        logger = cls()
+        logger.logs.update((key, list(values)) for key, values in logs.items())
+        return logger
+
+    def clear(self) -> None:
+        """Remove all loggings in the dictionary (and the values waiting for the next row)."""
+        self.logs.clear()
+        self._pending = {}
+
+    def __repr__(self) -> str:
+        # Written out rather than `repr(self.logs)`: Python 3.12 changed OrderedDict's repr,
+        # and the documented output is the older one.
+        if not self.logs:
+            return "OrderedDict()"
+        items = ", ".join(f"({key!r}, {values!r})" for key, values in self.logs.items())
+        return f"OrderedDict([{items}])"

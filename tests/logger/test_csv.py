@@ -1,0 +1,321 @@
+"""Tests of the CSV stream of ``lagom.logger.Logger``: rows per iteration, crashes, new columns."""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from lagom.logger import Logger
+from tests.strategies.logger import csv_iterations
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Level(enum.IntEnum):
+    HIGH = 2
+
+
+class FakeTensor:
+    """Duck type of a 0-d torch tensor: ``ndim == 0`` and ``item()``."""
+
+    ndim = 0
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def item(self) -> float:
+        return self.value
+
+
+def test_rows_are_readable_after_each_iteration(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    assert logger.csv_path == path
+    assert not path.exists()
+    expected = "iteration,train_loss\n"
+    for iteration, loss in [(1, 0.12), (2, 0.11), (3, 0.09)]:
+        logger("iteration", iteration)
+        logger("train_loss", loss)
+        logger.write_row()
+        expected += f"{iteration},{loss}\n"
+        assert path.read_text() == expected
+    assert logger.logs["iteration"] == [1, 2, 3]  # the in-memory log is kept as well
+
+
+def test_row_holds_latest_value_and_empty_cells(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("iteration", 1)
+    logger("loss", 0.5)
+    logger("loss", 0.25)
+    logger.write_row()
+    logger("iteration", 2)
+    logger.write_row()
+    logger.write_row()  # nothing logged since the previous row: no row
+    assert path.read_text() == "iteration,loss\n1,0.25\n2,\n"
+    assert logger.logs["loss"] == [0.5, 0.25]
+
+
+def test_new_key_mid_run_keeps_all_data(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    for iteration, loss in [(1, 0.5), (2, 0.25)]:
+        logger("iteration", iteration)
+        logger("loss", loss)
+        logger.write_row()
+    logger("iteration", 3)
+    logger("loss", 0.125)
+    logger("entropy", 0.7)
+    logger.write_row()
+    assert path.read_text() == "iteration,loss,entropy\n1,0.5,\n2,0.25,\n3,0.125,0.7\n"
+    logger("entropy", 0.6)
+    logger("iteration", 4)
+    logger.write_row()
+    assert path.read_text().endswith("3,0.125,0.7\n4,,0.6\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.csv"]  # no temporary left
+
+
+def test_new_key_keeps_file_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("a", 1)
+    logger.write_row()
+    path.chmod(0o640)
+    logger("b", 2)
+    logger.write_row()
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+_CRASHING_RUN = """
+import os, sys
+from lagom.logger import Logger
+logger = Logger(csv_path=sys.argv[1])
+for iteration in range(1, 4):
+    logger('iteration', iteration)
+    logger('return', iteration / 2)
+    logger.write_row()
+logger('iteration', 4)
+logger('return', 2.0)
+os._exit(1)
+"""
+
+
+def test_crash_leaves_complete_rows(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    result = subprocess.run(
+        [sys.executable, "-c", _CRASHING_RUN, str(path)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert path.read_text() == "iteration,return\n1,0.5\n2,1.0\n3,1.5\n"
+    assert Logger.load(path).logs == {"iteration": [1, 2, 3], "return": [0.5, 1.0, 1.5]}
+
+
+def test_existing_file_is_continued(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    first = Logger(csv_path=path)
+    first("iteration", 1)
+    first("loss", 0.5)
+    first.write_row()
+    resumed = Logger(csv_path=path)
+    resumed("iteration", 2)
+    resumed("loss", 0.25)
+    resumed.write_row()
+    assert path.read_text() == "iteration,loss\n1,0.5\n2,0.25\n"
+
+
+def test_incomplete_last_line_is_cut_off(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    path.write_text("iteration,loss\n1,0.5\n2,0.2")
+    logger = Logger(csv_path=path)
+    logger("iteration", 2)
+    logger("loss", 0.25)
+    logger.write_row()
+    assert path.read_text() == "iteration,loss\n1,0.5\n2,0.25\n"
+
+
+def test_fsync_after_each_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        calls.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    logger = Logger(csv_path=tmp_path / "progress.csv", fsync=True)
+    for i in range(3):
+        logger("i", i)
+        logger.write_row()
+    assert len(calls) == 3
+    unsynced = Logger(csv_path=tmp_path / "other.csv")
+    unsynced("i", 0)
+    unsynced.write_row()
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (3, "3"),
+        (-7, "-7"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e-300, "1e-300"),
+        (float("nan"), "nan"),
+        (float("-inf"), "-inf"),
+        (True, "True"),
+        (None, '""'),  # a lone empty cell is quoted: a blank line would be no row at all
+        ("done", "done"),
+        ("a,b", '"a,b"'),
+        (np.int64(5), "5"),
+        (np.float32(0.5), "0.5"),
+        (np.float64(0.25), "0.25"),
+        (Level.HIGH, "2"),
+        (np.bool_(False), "False"),
+        (np.array(2.5), "2.5"),
+        (np.array(4), "4"),
+        (np.array("done"), "done"),
+        (FakeTensor(1.5), "1.5"),
+    ],
+)
+def test_scalar_cells(tmp_path: Path, value: Any, cell: str) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("x", value)
+    logger.write_row()
+    assert path.read_text() == f"x\n{cell}\n"
+
+
+def test_torch_scalar_tensor(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("loss", torch.tensor(0.5, requires_grad=True) * 1)
+    logger("steps", torch.tensor(3))
+    logger.write_row()
+    assert path.read_text() == "loss,steps\n0.5,3\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [
+        ([1, 2], "list"),
+        (np.zeros(3), r"ndarray of shape \(3,\)"),
+        (np.zeros((1, 1)), r"ndarray of shape \(1, 1\)"),
+        ({"a": 1}, "dict"),
+        (1 + 2j, "complex"),
+    ],
+)
+def test_non_scalars_are_refused(tmp_path: Path, value: Any, described: str) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("iteration", 1)
+    with pytest.raises(TypeError, match=f"takes only scalars .* got {described} for key 'x'"):
+        logger("x", value)
+    logger.write_row()
+    assert "x" not in logger.logs
+    assert path.read_text() == "iteration\n1\n"
+
+
+def test_non_scalars_are_fine_without_csv() -> None:
+    logger = Logger()
+    logger("x", [1, 2])
+    assert logger.logs["x"] == [[1, 2]]
+
+
+def test_write_row_needs_csv_path() -> None:
+    with pytest.raises(ValueError, match="write_row needs a CSV file"):
+        Logger().write_row()
+
+
+def test_clear_drops_pending_values(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("a", 1)
+    logger.clear()
+    logger.write_row()
+    assert not path.exists()
+
+
+def test_load_csv_parses_cells(tmp_path: Path) -> None:
+    path = tmp_path / "progress.CSV"
+    path.write_text('iteration,loss,done,note\n1,0.5,False,"a,b"\n2,,True,\n3,1e-05,,x\n')
+    logs = Logger.load(path).logs
+    assert list(logs) == ["iteration", "loss", "done", "note"]
+    assert logs["iteration"] == [1, 2, 3]
+    assert all(type(v) is int for v in logs["iteration"])
+    assert logs["loss"] == [0.5, None, 1e-05]
+    assert logs["done"] == [False, True, None]
+    assert logs["note"] == ["a,b", None, "x"]
+
+
+def test_load_csv_short_rows_and_header_only(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("a,b\n1\n")
+    assert Logger.load(path).logs == {"a": [1], "b": [None]}
+    path.write_text("a,b\n")
+    assert Logger.load(path).logs == {"a": [], "b": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("", "expected a CSV log with a header row, got an empty file"),
+        ("a,a\n1,2\n", r"expected distinct column names .* got \['a', 'a'\]"),
+        ("a,b\n1,2,3\n", "expected at most 2 cells per row .* got 3 on line 2"),
+    ],
+)
+def test_load_bad_csv(tmp_path: Path, text: str, match: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        Logger.load(path)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return type(a) is type(b) and a == b
+
+
+@given(csv_iterations)
+def test_csv_round_trip_matches_oracle(iterations: list[dict[str, Any]]) -> None:
+    # Oracle: columns in order of first appearance; one row per non-empty iteration holding
+    # that iteration's value or None.
+    columns: list[str] = []
+    for logged in iterations:
+        columns += [key for key in logged if key not in columns]
+    rows = [logged for logged in iterations if logged]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "progress.csv"
+        logger = Logger(csv_path=path)
+        for logged in iterations:
+            for key, value in logged.items():
+                logger(key, value)
+            logger.write_row()
+        if not rows:
+            assert not path.exists()
+            return
+        loaded = Logger.load(path).logs
+    assert list(loaded) == columns
+    for key in columns:
+        expected = [row.get(key) for row in rows]
+        assert len(loaded[key]) == len(expected)
+        assert all(_same(a, b) for a, b in zip(loaded[key], expected, strict=True)), (
+            key,
+            loaded[key],
+        )

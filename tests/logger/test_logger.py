@@ -1,0 +1,262 @@
+"""Tests of ``lagom.logger.Logger``: the documented example, ``dump`` formats, save/load, errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from lagom.logger import Logger
+from lagom.utils import pickle_dump, pickle_load
+from tests.strategies.logger import log_calls
+
+
+@pytest.fixture
+def documented() -> Logger:
+    """The logger of the reference example."""
+    logger = Logger()
+    logger("iteration", 1)
+    logger("train_loss", 0.12)
+    logger("iteration", 2)
+    logger("train_loss", 0.11)
+    logger("iteration", 3)
+    logger("train_loss", 0.09)
+    return logger
+
+
+def dumped(capsys: pytest.CaptureFixture[str], logger: Logger, **kwargs: Any) -> str:
+    logger.dump(**kwargs)
+    return capsys.readouterr().out
+
+
+def test_documented_repr(documented: Logger) -> None:
+    assert repr(documented) == (
+        "OrderedDict([('iteration', [1, 2, 3]), ('train_loss', [0.12, 0.11, 0.09])])"
+    )
+    assert isinstance(documented.logs, OrderedDict)
+    assert list(documented.logs) == ["iteration", "train_loss"]
+
+
+def test_empty_repr() -> None:
+    assert repr(Logger()) == "OrderedDict()"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, "Iteration: [1, 2, 3]\nTrain Loss: [0.12, 0.11, 0.09]\n"),
+        ({"indent": 1}, "\tIteration: [1, 2, 3]\n\tTrain Loss: [0.12, 0.11, 0.09]\n"),
+        ({"indent": 2}, "\t\tIteration: [1, 2, 3]\n\t\tTrain Loss: [0.12, 0.11, 0.09]\n"),
+        ({"keys": ["iteration"]}, "Iteration: [1, 2, 3]\n"),
+        (
+            {"keys": ["train_loss", "iteration"]},
+            "Train Loss: [0.12, 0.11, 0.09]\nIteration: [1, 2, 3]\n",
+        ),
+        ({"keys": []}, ""),
+        ({"index": 0}, "Iteration: 1\nTrain Loss: 0.12\n"),
+        ({"index": -1}, "Iteration: 3\nTrain Loss: 0.09\n"),
+        ({"index": np.int64(1)}, "Iteration: 2\nTrain Loss: 0.11\n"),
+        ({"index": [0, 2]}, "Iteration: [1, 3]\nTrain Loss: [0.12, 0.09]\n"),
+        ({"index": [2, 0]}, "Iteration: [3, 1]\nTrain Loss: [0.09, 0.12]\n"),
+        ({"index": [1]}, "Iteration: [2]\nTrain Loss: [0.11]\n"),
+        ({"index": (0, -1)}, "Iteration: [1, 3]\nTrain Loss: [0.12, 0.09]\n"),
+        ({"index": []}, "Iteration: []\nTrain Loss: []\n"),
+        (
+            {"border": "-----"},
+            "-----\nIteration: [1, 2, 3]\nTrain Loss: [0.12, 0.11, 0.09]\n-----\n",
+        ),
+        (
+            {"keys": ["train_loss"], "index": -1, "indent": 1, "border": "=" * 8},
+            "========\n\tTrain Loss: 0.09\n========\n",
+        ),
+    ],
+)
+def test_dump_formats(
+    capsys: pytest.CaptureFixture[str], documented: Logger, kwargs: dict[str, Any], expected: str
+) -> None:
+    assert dumped(capsys, documented, **kwargs) == expected
+
+
+def test_dump_prettifies_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = Logger()
+    logger("num_episodes_per_iter", 4)
+    logger(" loss ", "x")
+    logger("x", None)
+    assert dumped(capsys, logger) == "Num Episodes Per Iter: [4]\nLoss: ['x']\nX: [None]\n"
+
+
+def test_dump_of_empty_logger(capsys: pytest.CaptureFixture[str]) -> None:
+    assert dumped(capsys, Logger()) == ""
+    assert dumped(capsys, Logger(), border="***") == "***\n***\n"
+
+
+def test_dump_keys_of_different_lengths(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = Logger()
+    for value in [1, 2, 3]:
+        logger("iteration", value)
+    logger("eval_return", 10.5)
+    assert dumped(capsys, logger, index=-1) == "Iteration: 3\nEval Return: 10.5\n"
+    with pytest.raises(IndexError, match=r"index 1 .* key 'eval_return' with 1 values"):
+        logger.dump(index=1)
+
+
+def test_values_are_kept_as_logged() -> None:
+    logger = Logger()
+    array = np.arange(3)
+    logger("histogram", array)
+    logger("histogram", {"a": 1})
+    assert logger.logs["histogram"][0] is array
+    assert logger.logs["histogram"][1] == {"a": 1}
+
+
+def test_clear(documented: Logger, capsys: pytest.CaptureFixture[str]) -> None:
+    documented.clear()
+    assert documented.logs == OrderedDict()
+    assert dumped(capsys, documented) == ""
+    documented("iteration", 7)
+    assert documented.logs == OrderedDict([("iteration", [7])])
+
+
+@given(log_calls)
+def test_logs_match_dict_of_lists(calls: list[tuple[str, Any]]) -> None:
+    logger = Logger()
+    expected: dict[str, list[Any]] = {}
+    order: list[str] = []
+    for key, value in calls:
+        logger(key, value)
+        if key not in expected:
+            expected[key] = []
+            order.append(key)
+        expected[key].append(value)
+    assert list(logger.logs) == order
+    assert dict(logger.logs) == expected
+
+
+def _title_words(key: str) -> str:
+    # Oracle for the documented prettifying: '_' is a space, every word starts upper-case.
+    out, start = "", True
+    for char in key.strip():
+        char = " " if char == "_" else char
+        out += char.upper() if start else char.lower()
+        start = not char.isalpha()
+    return out
+
+
+@given(log_calls)
+def test_dump_last_index_matches_loop(calls: list[tuple[str, Any]]) -> None:
+    logger = Logger()
+    latest: dict[str, Any] = {}
+    for key, value in calls:
+        logger(key, value)
+        latest[key] = value
+    expected = "".join(f"{_title_words(key)}: {value}\n" for key, value in latest.items())
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        logger.dump(index=-1)
+    assert buffer.getvalue() == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "error", "match"),
+    [(3, TypeError, "key must be a str, got int 3"), ("", ValueError, "non-empty")],
+)
+def test_bad_key(key: Any, error: type[Exception], match: str) -> None:
+    logger = Logger()
+    with pytest.raises(error, match=match):
+        logger(key, 1.0)
+    assert logger.logs == OrderedDict()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"keys": "iteration"}, TypeError, "keys must be a list of str or None, got str"),
+        ({"keys": ["iteration", "loss"]}, KeyError, "'loss' was never logged"),
+        ({"index": 3}, IndexError, "index 3 is out of range for key 'iteration' with 3 values"),
+        ({"index": -4}, IndexError, "index -4 is out of range"),
+        ({"index": [0, 5]}, IndexError, "index 5 is out of range"),
+        ({"index": 1.0}, TypeError, "index must be an int, a list of int or None, got 1.0"),
+        ({"index": True}, TypeError, "index must be an int"),
+        ({"index": [0, "1"]}, TypeError, "index must be an int"),
+        ({"indent": -1}, ValueError, "indent must be >= 0, got -1"),
+        ({"indent": 1.5}, TypeError, "indent must be an int, got float"),
+        ({"border": None}, TypeError, "border must be a str, got NoneType"),
+    ],
+)
+def test_bad_dump_arguments(
+    capsys: pytest.CaptureFixture[str],
+    documented: Logger,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    match: str,
+) -> None:
+    with pytest.raises(error, match=match):
+        documented.dump(**kwargs)
+    assert capsys.readouterr().out == ""  # nothing half-printed
+
+
+def test_save_load_round_trip(tmp_path: Path, documented: Logger) -> None:
+    documented("weights", np.array([1.5, 2.5]))
+    path = tmp_path / "logs.pkl"
+    assert documented.save(path) == path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logs.pkl"]  # no temporary left
+    raw = pickle_load(path)
+    assert isinstance(raw, OrderedDict)
+    assert list(raw) == ["iteration", "train_loss", "weights"]
+
+    loaded = Logger.load(path)
+    assert loaded.logs["iteration"] == [1, 2, 3]
+    assert loaded.logs["train_loss"] == [0.12, 0.11, 0.09]
+    np.testing.assert_array_equal(loaded.logs["weights"][0], [1.5, 2.5])
+    assert loaded.csv_path is None
+    # The loaded logger is independent of the saved one and keeps logging.
+    loaded("iteration", 4)
+    assert documented.logs["iteration"] == [1, 2, 3]
+
+
+def test_save_adds_pkl_extension(tmp_path: Path, documented: Logger) -> None:
+    assert documented.save(tmp_path / "logs") == tmp_path / "logs.pkl"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logs.pkl"]
+    assert Logger.load(tmp_path / "logs").logs == documented.logs
+    assert Logger.load(str(tmp_path / "logs.pkl")).logs == documented.logs
+
+
+def test_save_overwrites(tmp_path: Path) -> None:
+    logger = Logger()
+    logger("a", 1)
+    logger.save(tmp_path / "logs.pkl")
+    logger("a", 2)
+    logger.save(tmp_path / "logs.pkl")
+    assert Logger.load(tmp_path / "logs.pkl").logs == OrderedDict([("a", [1, 2])])
+
+
+def test_load_plain_pickle_of_dict(tmp_path: Path) -> None:
+    path = tmp_path / "logs.pkl"
+    path.write_bytes(pickle.dumps({"return": [1.0, 2.0]}))
+    assert Logger.load(path).logs == OrderedDict([("return", [1.0, 2.0])])
+
+
+@pytest.mark.parametrize(
+    ("obj", "match"),
+    [
+        ([1, 2], "expected a pickled dict of logs, got list"),
+        ({"a": 1}, "expected a pickled dict of str to list, got key 'a' with int"),
+        ({1: [1]}, "got key 1 with list"),
+    ],
+)
+def test_load_rejects_other_pickles(tmp_path: Path, obj: Any, match: str) -> None:
+    pickle_dump(obj=obj, f=tmp_path / "x")
+    with pytest.raises(TypeError, match=match):
+        Logger.load(tmp_path / "x.pkl")
+
+
+def test_load_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        Logger.load(tmp_path / "missing.pkl")
