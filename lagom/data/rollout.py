@@ -1,0 +1,130 @@
+"""A fixed-length, time-major run of a vectorized environment: :class:`Rollout`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from lagom._types import ArrayLike, BoolArray, NDArray
+from lagom.data._values import values_equal
+
+__all__ = ["Rollout"]
+
+_array_eq = attrs.cmp_using(eq=values_equal)
+
+
+def _to_array(value: ArrayLike) -> NDArray[Any]:
+    return np.asarray(value)
+
+
+def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, Any], ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen
+class Rollout:
+    """T steps of N environments, stored time-major as ``[T, N, ...]`` arrays.
+
+    Row ``t`` holds, for each environment ``n``, the observation ``s_t`` the action was taken
+    at, the action ``a_t``, the reward ``r_t``, the flags of the transition, and the true next
+    observation ``s_{t+1}``: when ``terminated[t, n] or truncated[t, n]`` it is the final
+    observation of the ended episode, never the reset observation that
+    ``observations[t + 1, n]`` holds. So ``V(next_observations)`` gives the ``next_values``
+    of the batched metrics, including the bootstrap of a truncated step. Arrays are stored
+    as given (``numpy.asarray``, no copy); do not mutate them afterwards.
+
+    Args:
+        observations: ``[T, N, *obs_shape]`` observations ``s_t``.
+        actions: ``[T, N, *action_shape]`` actions ``a_t``.
+        rewards: ``[T, N]`` real rewards ``r_t`` (any int or float dtype).
+        terminated: ``[T, N]`` bool: ``s_{t+1}`` is terminal.
+        truncated: ``[T, N]`` bool: the episode was cut at ``s_{t+1}``.
+        next_observations: ``[T, N, *obs_shape]`` true next observations ``s_{t+1}``.
+        infos: ``None`` or T infos, one per step (e.g. gymnasium's vector info dicts).
+
+    Raises:
+        ValueError: a shape does not match ``[T, N, ...]`` of ``observations``, or the
+            number of infos is not T.
+        TypeError: ``rewards`` is not real-valued, or a flag array is not bool.
+
+    Example:
+        >>> T, N = 3, 2
+        >>> rollout = Rollout(
+        ...     observations=np.zeros((T, N, 4)),
+        ...     actions=np.zeros((T, N), dtype=np.int64),
+        ...     rewards=np.ones((T, N)),
+        ...     terminated=np.array([[False, False], [True, False], [False, False]]),
+        ...     truncated=np.array([[False, False], [False, False], [False, True]]),
+        ...     next_observations=np.ones((T, N, 4)),
+        ... )
+        >>> rollout.T, rollout.N
+        (3, 2)
+        >>> rollout.dones
+        array([[False, False], [ True, False], [False,  True]])
+    """
+
+    observations: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    actions: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    rewards: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    terminated: BoolArray = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    truncated: BoolArray = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    next_observations: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    infos: tuple[Mapping[str, Any], ...] | None = attrs.field(
+        default=None, converter=_to_infos, eq=_array_eq, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.observations.ndim < 2:
+            raise ValueError(
+                f"observations must be [T, N, ...], got shape {self.observations.shape}"
+            )
+        T, N = self.observations.shape[:2]
+        for name in ("actions", "next_observations", "rewards", "terminated", "truncated"):
+            shape = getattr(self, name).shape
+            if name == "next_observations":
+                expected = self.observations.shape
+            elif name == "actions":
+                expected = (T, N, *shape[2:])
+            else:
+                expected = (T, N)
+            if shape != expected:
+                raise ValueError(
+                    f"{name} must have shape {_fmt(expected, name == 'actions')} to match "
+                    f"observations {self.observations.shape}, got {shape}"
+                )
+        if self.rewards.dtype == np.bool_ or self.rewards.dtype.kind not in "iuf":
+            raise TypeError(f"rewards must be real numbers, got dtype {self.rewards.dtype}")
+        for name in ("terminated", "truncated"):
+            dtype = getattr(self, name).dtype
+            if dtype != np.bool_:
+                raise TypeError(f"{name} must be a bool array, got dtype {dtype}")
+        if self.infos is not None:
+            if len(self.infos) != T:
+                raise ValueError(
+                    f"infos must hold one entry per step (T={T}), got {len(self.infos)}"
+                )
+            bad = [type(info).__name__ for info in self.infos if not isinstance(info, Mapping)]
+            if bad:
+                raise TypeError(f"each info must be a mapping, got {bad[0]}")
+
+    @property
+    def T(self) -> int:
+        """Number of time steps."""
+        return int(self.observations.shape[0])
+
+    @property
+    def N(self) -> int:
+        """Number of environments."""
+        return int(self.observations.shape[1])
+
+    @property
+    def dones(self) -> BoolArray:
+        """``[T, N]`` flags ``terminated | truncated``: an episode ended at step ``t``."""
+        return self.terminated | self.truncated
+
+
+def _fmt(shape: tuple[int, ...], trailing: bool) -> str:
+    return f"[{shape[0]}, {shape[1]}, ...]" if trailing else str(tuple(shape))

@@ -1,0 +1,165 @@
+"""A master that farms tasks out to worker processes over pipes, and the worker base class."""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from abc import ABC, abstractmethod
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+__all__ = ["ProcessMaster", "ProcessWorker"]
+
+_CLOSE = "close"
+_CONFIRMED = "confirmed"
+
+
+class ProcessWorker(ABC):
+    """Base class of a worker that runs in its own process and serves tasks over a pipe.
+
+    The master starts a process whose target is the worker class itself: constructing the
+    worker runs its serving loop. The worker waits for a job (a list of ``(task_id, task)``
+    pairs), answers with ``[(task_id, result), ...]``, and on the ``"close"`` command
+    confirms, closes its connection and returns. An exception in :meth:`work` is sent back
+    to the master as text, which then raises.
+
+    Args:
+        master_conn: the master's end of the pipe (closed here: it belongs to the master).
+        worker_conn: this worker's end of the pipe.
+    """
+
+    def __init__(self, master_conn: Connection, worker_conn: Connection) -> None:
+        master_conn.close()
+        while True:
+            job = worker_conn.recv()
+            if job == _CLOSE:
+                worker_conn.send(_CONFIRMED)
+                worker_conn.close()
+                break
+            try:
+                result: Any = [(task_id, self.work(task_id, task)) for task_id, task in job]
+            except Exception:
+                result = traceback.format_exc()
+            worker_conn.send(result)
+
+    @abstractmethod
+    def work(self, task_id: int, task: Any) -> Any:
+        """Work on the given task and return the result.
+
+        Args:
+            task_id: the task's index in the master's task list.
+            task: the task.
+
+        Returns:
+            The result (it must be picklable).
+        """
+
+
+class ProcessMaster(ABC):
+    """Base class of a master that runs a list of tasks on worker processes.
+
+    Calling the master makes the tasks (:meth:`make_tasks`), starts the workers, hands out
+    the tasks round-robin (task ``i`` to worker ``i % num_worker``), collects the results in
+    task order, and closes the workers. With fewer tasks than workers only as many workers
+    as tasks are started.
+
+    Args:
+        worker_class: a :class:`ProcessWorker` subclass (importable, so that any process
+            start method can run it).
+        num_worker: positive number of worker processes.
+
+    Example:
+        ``tests/utils/test_processes.py`` runs a master of two squaring workers::
+
+            class Square(ProcessWorker):
+                def work(self, task_id, task):
+                    return task**2
+
+            class Master(ProcessMaster):
+                def make_tasks(self):
+                    return [1, 2, 3]
+
+            Master(Square, num_worker=2)()  # [1, 4, 9]
+    """
+
+    def __init__(self, worker_class: type[ProcessWorker], num_worker: int) -> None:
+        if not (isinstance(worker_class, type) and issubclass(worker_class, ProcessWorker)):
+            raise TypeError(f"worker_class must be a ProcessWorker subclass, got {worker_class!r}")
+        if isinstance(num_worker, bool) or not isinstance(num_worker, int) or num_worker <= 0:
+            raise ValueError(f"num_worker must be a positive int, got {num_worker!r}")
+        self.worker_class = worker_class
+        self.num_worker = num_worker
+        self.master_conns: list[Connection] = []
+        self.list_process: list[BaseProcess] = []
+
+    def __call__(self) -> list[Any]:
+        """Run every task of :meth:`make_tasks` on the workers; return the results in order."""
+        tasks = self.make_tasks()
+        if not tasks:
+            return []
+        self.num_worker = min(self.num_worker, len(tasks))
+        self.make_workers()
+        try:
+            return self.assign_tasks(tasks)
+        finally:
+            self.close()
+
+    def make_workers(self) -> None:
+        """Start ``num_worker`` worker processes, each with its own pipe."""
+        self.master_conns, self.list_process = [], []
+        for _ in range(self.num_worker):
+            master_conn, worker_conn = multiprocessing.Pipe()
+            process = multiprocessing.Process(
+                target=self.worker_class, args=(master_conn, worker_conn), daemon=False
+            )
+            process.start()
+            # The worker's end now lives in the child; closing ours lets recv() see its exit.
+            worker_conn.close()
+            self.master_conns.append(master_conn)
+            self.list_process.append(process)
+
+    @abstractmethod
+    def make_tasks(self) -> list[Any]:
+        """Return the list of tasks."""
+
+    def assign_tasks(self, tasks: list[Any]) -> list[Any]:
+        """Hand ``tasks`` out round-robin to the started workers; return results in task order.
+
+        Raises:
+            RuntimeError: a worker's :meth:`ProcessWorker.work` raised (its traceback is in
+                the message) or a worker died.
+        """
+        jobs: list[list[tuple[int, Any]]] = [[] for _ in self.master_conns]
+        for task_id, task in enumerate(tasks):
+            jobs[task_id % len(jobs)].append((task_id, task))
+        for master_conn, job in zip(self.master_conns, jobs, strict=True):
+            master_conn.send(job)
+        results: list[Any] = [None] * len(tasks)
+        failures = []
+        for index, master_conn in enumerate(self.master_conns):
+            try:
+                answer = master_conn.recv()
+            except EOFError:
+                failures.append(f"worker {index} exited without answering")
+                continue
+            if isinstance(answer, str):
+                failures.append(f"worker {index} failed:\n{answer}")
+                continue
+            for task_id, result in answer:
+                results[task_id] = result
+        if failures:
+            raise RuntimeError("\n".join(failures))
+        return results
+
+    def close(self) -> None:
+        """Stop every worker, close the pipes and wait for the processes to exit."""
+        for master_conn in self.master_conns:
+            try:
+                master_conn.send(_CLOSE)
+                master_conn.recv()
+            except (EOFError, BrokenPipeError, OSError):
+                pass  # the worker is already gone: nothing to stop
+            master_conn.close()
+        for process in self.list_process:
+            process.join()

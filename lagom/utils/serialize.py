@@ -1,0 +1,170 @@
+"""Atomic file serialization: pickle (cloudpickle) and YAML, plus :class:`CloudpickleWrapper`.
+
+cloudpickle and pyyaml are imported when a function needs them, so this module imports with
+the standard library alone. Every dump writes a temporary file beside the target and renames
+it over the target (``os.replace``), so the target holds either the old or the new content,
+never a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
+
+__all__ = ["CloudpickleWrapper", "pickle_dump", "pickle_load", "yaml_dump", "yaml_load"]
+
+_T = TypeVar("_T")
+
+
+def _atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
+    """Write ``path`` through ``write`` into a temporary file, then rename it into place."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # os.open with mode 0o666 lets the umask decide the permissions, as open() would.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def pickle_dump(obj: object, f: str | os.PathLike[str], ext: str = ".pkl") -> Path:
+    """Serialize ``obj`` with cloudpickle (highest protocol) into the file ``f + ext``.
+
+    cloudpickle serializes lambdas and locally defined functions that ``pickle`` refuses.
+    The file is written atomically.
+
+    Args:
+        obj: a serializable object.
+        f: file path without the extension.
+        ext: file extension appended to ``f``. Default: ``".pkl"``.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pickle_dump(lambda x: 2 * x, Path(folder) / "double")
+        ...     path.name, pickle_load(path)(21)
+        ('double.pkl', 42)
+    """
+    import cloudpickle
+
+    path = Path(os.fspath(f) + ext)
+    return _atomic_write(
+        path, lambda file: cloudpickle.dump(obj, file, protocol=pickle.HIGHEST_PROTOCOL)
+    )
+
+
+def pickle_load(f: str | os.PathLike[str]) -> Any:
+    """Read a pickled object from the file ``f`` (the full path, extension included).
+
+    Only load files you trust: unpickling can run arbitrary code.
+    """
+    with open(f, "rb") as file:
+        return pickle.load(file)
+
+
+def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Path:
+    """Serialize plain data as YAML into the file ``f + ext``, keys in insertion order.
+
+    YAML suits small, human-readable data such as configurations; use :func:`pickle_dump`
+    for metrics. Only plain data is written (``yaml.SafeDumper``): dicts, lists, tuples
+    (as lists), str, int, float, bool, None, and numpy scalars and arrays (as numbers and
+    nested lists). The file is written atomically.
+
+    Args:
+        obj: the data to write.
+        f: file path without the extension.
+        ext: file extension appended to ``f``. Default: ``".yaml"``.
+
+    Returns:
+        The path written.
+
+    Raises:
+        TypeError: ``obj`` contains something other than plain data.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = yaml_dump({"lr": 0.001, "sizes": (64, 64)}, Path(folder) / "config")
+        ...     print(path.read_text(), end="")
+        ...     yaml_load(path)
+        lr: 0.001
+        sizes:
+        - 64
+        - 64
+        {'lr': 0.001, 'sizes': [64, 64]}
+    """
+    import yaml
+
+    from lagom.utils._yaml import plain_dumper
+
+    try:
+        # allow_unicode=True would be more readable but loses "\x85" (NEL) on a round trip.
+        text = yaml.dump(obj, Dumper=plain_dumper(), sort_keys=False)
+    except yaml.representer.RepresenterError as error:
+        raise TypeError(
+            f"yaml_dump writes plain data only (dict, list, str, numbers, bool, None, numpy "
+            f"arrays), got {error.args[-1]!r}"
+        ) from error
+    path = Path(os.fspath(f) + ext)
+    return _atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+
+
+def yaml_load(f: str | os.PathLike[str]) -> Any:
+    """Read YAML data from the file ``f`` (the full path) with ``yaml.safe_load``."""
+    import yaml
+
+    with open(f, encoding="utf-8") as file:
+        return yaml.safe_load(file)
+
+
+class CloudpickleWrapper(Generic[_T]):
+    """Wrap ``x`` so that ``pickle`` (e.g. in ``multiprocessing``) serializes it by cloudpickle.
+
+    Useful to pass a lambda or a closure to a subprocess. Calling the wrapper calls ``x``;
+    other attributes are read from ``x``.
+
+    Args:
+        x: the object to wrap.
+
+    Example:
+        >>> import pickle
+        >>> wrapped = pickle.loads(pickle.dumps(CloudpickleWrapper(lambda x: x + 1)))
+        >>> wrapped(1)
+        2
+    """
+
+    def __init__(self, x: _T) -> None:
+        self.x = x
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not callable(self.x):
+            raise TypeError(f"the wrapped {type(self.x).__name__} object is not callable")
+        return self.x(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        # Guard `x` itself: during unpickling `x` is not set yet, and forwarding would recurse.
+        if name == "x":
+            raise AttributeError(name)
+        return getattr(self.x, name)
+
+    def __getstate__(self) -> bytes:
+        import cloudpickle
+
+        data: bytes = cloudpickle.dumps(self.x, protocol=pickle.HIGHEST_PROTOCOL)
+        return data
+
+    def __setstate__(self, state: bytes) -> None:
+        self.x = pickle.loads(state)

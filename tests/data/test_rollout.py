@@ -1,0 +1,105 @@
+"""Tests for ``lagom.data.rollout``: the batched, time-major Rollout record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given
+
+from lagom.data import Rollout
+from tests.strategies.data import rollout_arrays
+
+
+def _arrays(T: int = 3, N: int = 2, obs: tuple[int, ...] = (4,)) -> dict[str, Any]:
+    return {
+        "observations": np.zeros((T, N, *obs)),
+        "actions": np.zeros((T, N), dtype=np.int64),
+        "rewards": np.ones((T, N)),
+        "terminated": np.zeros((T, N), dtype=bool),
+        "truncated": np.zeros((T, N), dtype=bool),
+        "next_observations": np.ones((T, N, *obs)),
+    }
+
+
+@given(rollout_arrays())
+def test_fields_read_back_and_dones_is_the_union(arrays: dict[str, Any]) -> None:
+    rollout = Rollout(**arrays)
+    T, N = arrays["rewards"].shape
+    assert (rollout.T, rollout.N) == (T, N)
+    for name, value in arrays.items():
+        np.testing.assert_array_equal(getattr(rollout, name), value)
+        assert getattr(rollout, name).dtype == value.dtype
+    expected = [
+        [bool(arrays["terminated"][t, n] or arrays["truncated"][t, n]) for n in range(N)]
+        for t in range(T)
+    ]
+    assert rollout.dones.tolist() == expected
+    assert rollout.infos is None
+
+
+def test_lists_are_converted_and_infos_kept() -> None:
+    infos = [{"x": 1}, {"x": 2}]
+    rollout = Rollout(
+        observations=[[0.0], [1.0]],
+        actions=[[1], [0]],
+        rewards=[[1], [2]],
+        terminated=[[False], [True]],
+        truncated=[[False], [False]],
+        next_observations=[[1.0], [9.0]],
+        infos=infos,
+    )
+    assert rollout.observations.shape == (2, 1)
+    assert rollout.rewards.dtype.kind == "i"
+    assert rollout.infos == tuple(infos)
+
+
+def test_actions_may_have_trailing_dimensions() -> None:
+    rollout = Rollout(**{**_arrays(), "actions": np.zeros((3, 2, 5))})
+    assert rollout.actions.shape == (3, 2, 5)
+
+
+def test_rollout_is_frozen_and_compares_by_value() -> None:
+    rollout = Rollout(**_arrays())
+    assert rollout == Rollout(**_arrays())
+    assert rollout != Rollout(**{**_arrays(), "rewards": np.zeros((3, 2))})
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        rollout.rewards = np.zeros((3, 2))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("observations", np.zeros(3), r"observations must be \[T, N, ...\], got shape \(3,\)"),
+        ("actions", np.zeros((3,)), r"actions must have shape \[3, 2, ...\]"),
+        ("actions", np.zeros((2, 3)), r"actions must have shape \[3, 2, ...\]"),
+        ("rewards", np.zeros((3, 2, 1)), r"rewards must have shape \(3, 2\)"),
+        ("rewards", np.zeros((2, 3)), r"rewards must have shape \(3, 2\).*got \(2, 3\)"),
+        ("terminated", np.zeros((3,), bool), r"terminated must have shape \(3, 2\)"),
+        ("truncated", np.zeros((3, 3), bool), r"truncated must have shape \(3, 2\)"),
+        ("next_observations", np.zeros((3, 2, 5)), r"next_observations must have shape"),
+        ("next_observations", np.zeros((3, 2)), r"next_observations must have shape"),
+        ("infos", [{}, {}], r"infos must hold one entry per step \(T=3\), got 2"),
+    ],
+)
+def test_shape_mismatch_raises_value_error(name: str, value: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Rollout(**{**_arrays(), name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("rewards", np.zeros((3, 2), bool), "rewards must be real numbers, got dtype bool"),
+        ("rewards", np.full((3, 2), "a"), "rewards must be real numbers"),
+        ("rewards", np.zeros((3, 2), complex), "rewards must be real numbers"),
+        ("terminated", np.zeros((3, 2)), "terminated must be a bool array, got dtype float64"),
+        ("truncated", np.zeros((3, 2), int), "truncated must be a bool array"),
+        ("infos", [{}, {}, 5], "each info must be a mapping, got int"),
+    ],
+)
+def test_wrong_dtype_raises_type_error(name: str, value: Any, match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        Rollout(**{**_arrays(), name: value})

@@ -1,0 +1,148 @@
+"""Tests for ``lagom.utils.serialize``: atomic pickle/YAML files and CloudpickleWrapper."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lagom.utils import CloudpickleWrapper, pickle_dump, pickle_load, yaml_dump, yaml_load
+
+# Plain data that YAML writes and reads back unchanged (tuples would come back as lists).
+_yaml_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+)
+_yaml_data = st.recursive(
+    _yaml_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+class _FailsToPickle:
+    def __reduce__(self) -> Any:
+        raise RuntimeError("cannot pickle me")
+
+
+def _only_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_pickle_round_trip_with_extension(tmp_path: Path) -> None:
+    obj = {"a": np.arange(3), "b": [1, "x", None]}
+    path = pickle_dump(obj, tmp_path / "data")
+    assert path == tmp_path / "data.pkl"
+    loaded = pickle_load(path)
+    np.testing.assert_array_equal(loaded["a"], obj["a"])
+    assert loaded["b"] == obj["b"]
+    assert pickle_dump(1, str(tmp_path / "other"), ext=".bin") == tmp_path / "other.bin"
+    assert pickle_load(str(tmp_path / "other.bin")) == 1
+    assert _only_files(tmp_path) == ["data.pkl", "other.bin"]
+
+
+def test_pickle_dump_serializes_closures(tmp_path: Path) -> None:
+    offset = 10
+    path = pickle_dump(lambda x: x + offset, tmp_path / "f")
+    assert pickle_load(path)(1) == 11
+
+
+def test_pickle_dump_overwrites_atomically(tmp_path: Path) -> None:
+    path = pickle_dump("old", tmp_path / "data")
+    # Fails after part of the list has been written to the temporary file.
+    with pytest.raises(RuntimeError, match="cannot pickle me"):
+        pickle_dump(["x" * 100_000, _FailsToPickle()], tmp_path / "data")
+    assert pickle_load(path) == "old"
+    assert _only_files(tmp_path) == ["data.pkl"]
+
+
+def test_failure_when_syncing_leaves_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pickle_dump("old", tmp_path / "data")
+    yaml_dump({"old": 1}, tmp_path / "config")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        pickle_dump("new", tmp_path / "data")
+    with pytest.raises(OSError, match="disk full"):
+        yaml_dump({"new": 2}, tmp_path / "config")
+    assert pickle_load(tmp_path / "data.pkl") == "old"
+    assert yaml_load(tmp_path / "config.yaml") == {"old": 1}
+    assert _only_files(tmp_path) == ["config.yaml", "data.pkl"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        path = pickle_dump(1, tmp_path / "data")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+@given(_yaml_data)
+def test_yaml_round_trip(tmp_path_factory: pytest.TempPathFactory, data: Any) -> None:
+    folder = tmp_path_factory.mktemp("yaml")
+    assert yaml_load(yaml_dump(data, folder / "data")) == data
+
+
+def test_yaml_dump_keeps_key_order_and_extension(tmp_path: Path) -> None:
+    path = yaml_dump({"z": 1, "a": {"y": 2, "b": 3}}, tmp_path / "config")
+    assert path == tmp_path / "config.yaml"
+    assert path.read_text() == "z: 1\na:\n  y: 2\n  b: 3\n"
+    assert yaml_dump([1], tmp_path / "list", ext=".yml").name == "list.yml"
+
+
+def test_yaml_dump_writes_numpy_values_and_tuples_as_plain_data(tmp_path: Path) -> None:
+    data = {"lr": np.float32(0.5), "n": np.int64(3), "w": np.arange(4).reshape(2, 2), "t": (1, 2)}
+    path = yaml_dump(data, tmp_path / "config")
+    assert yaml_load(path) == {"lr": 0.5, "n": 3, "w": [[0, 1], [2, 3]], "t": [1, 2]}
+    assert "!!" not in path.read_text()
+
+
+def test_yaml_dump_rejects_arbitrary_objects(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="yaml_dump writes plain data only"):
+        yaml_dump({"f": object()}, tmp_path / "config")
+    assert _only_files(tmp_path) == []
+
+
+def test_yaml_load_is_safe(tmp_path: Path) -> None:
+    path = tmp_path / "evil.yaml"
+    path.write_text("!!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(yaml.constructor.ConstructorError):
+        yaml_load(path)
+
+
+def test_cloudpickle_wrapper_pickles_lambdas() -> None:
+    wrapped = CloudpickleWrapper(lambda x, y=1: x * y)
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        pickle.dumps(wrapped.x)
+    clone = pickle.loads(pickle.dumps(wrapped))
+    assert clone(3, y=2) == 6
+    assert clone(3) == 3
+
+
+def test_cloudpickle_wrapper_forwards_attributes() -> None:
+    wrapped = CloudpickleWrapper(np.arange(3))
+    assert wrapped.shape == (3,)
+    assert pickle.loads(pickle.dumps(wrapped)).sum() == 3
+    with pytest.raises(TypeError, match="the wrapped ndarray object is not callable"):
+        wrapped()
+    with pytest.raises(AttributeError):
+        wrapped.no_such_attribute  # noqa: B018 - the lookup is the test

@@ -1,0 +1,73 @@
+"""Tests for ``lagom.utils.torch_utils`` (collected only where torch is installed)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+from lagom.utils import numpify, set_global_seeds, tensorify
+
+
+@pytest.fixture
+def restore_torch_rng() -> Iterator[None]:
+    state = torch.get_rng_state()
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    yield
+    torch.set_rng_state(state)
+    random.setstate(python_state)
+    np.random.set_state(numpy_state)  # noqa: NPY002
+
+
+def test_tensorify_array_becomes_float32_tensor() -> None:
+    for x in (np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0]), [1, 2, 3], (1.0, 2.0, 3.0)):
+        tensor = tensorify(x, "cpu")
+        assert isinstance(tensor, torch.Tensor)
+        assert tensor.dtype == torch.float32
+        assert tensor.device == torch.device("cpu")
+        assert tensor.tolist() == [1.0, 2.0, 3.0]
+    assert tensorify(2.5, torch.device("cpu")).item() == 2.5
+
+
+def test_tensorify_shares_memory_of_float32_arrays() -> None:
+    x = np.zeros(3, dtype=np.float32)
+    tensorify(x, "cpu")[0] = 1.0
+    assert x[0] == 1.0
+
+
+def test_tensorify_keeps_a_tensor_on_its_device_as_is() -> None:
+    x = torch.tensor([1, 2], dtype=torch.int64)
+    assert tensorify(x, "cpu") is x
+    assert tensorify(x, torch.device("cpu")).dtype == torch.int64
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_tensorify_moves_tensors_and_arrays_to_cuda() -> None:
+    assert tensorify(np.ones(2), "cuda").is_cuda
+    moved = tensorify(torch.ones(2), "cuda:0")
+    assert moved.is_cuda
+    assert numpify(moved, np.float64).tolist() == [1.0, 1.0]
+
+
+def test_numpify() -> None:
+    tensor = torch.tensor([1.5, 2.5], requires_grad=True)
+    out = numpify(tensor * 2, np.float64)
+    assert isinstance(out, np.ndarray)
+    assert out.dtype == np.float64
+    assert out.tolist() == [3.0, 5.0]
+    assert numpify(np.array([1.7, 2.2]), np.int64).tolist() == [1, 2]
+    assert numpify([1, 2], np.float32).dtype == np.float32
+    assert numpify(3, np.float32).shape == ()
+
+
+def test_set_global_seeds_seeds_torch(restore_torch_rng: None) -> None:
+    set_global_seeds(11)
+    first = torch.rand(3)
+    set_global_seeds(11)
+    assert torch.equal(torch.rand(3), first)
+    torch.manual_seed(11)
+    assert torch.equal(torch.rand(3), first)
