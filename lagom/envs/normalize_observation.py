@@ -1,0 +1,213 @@
+"""Standardized observations: :class:`NormalizeObservation` and its vectorized twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector.utils import batch_space
+
+from lagom._types import ArrayLike, Float64Array, FloatArray
+from lagom.envs._checks import check_positive, check_single_env, check_vec_env
+from lagom.envs.vec_env_wrapper import VecEnvWrapper
+from lagom.transform import RunningMeanVar
+
+__all__ = ["NormalizeObservation", "VecNormalizeObservation"]
+
+#: Added to the variance before the square root, as in the original lagom.
+EPS = 1e-8
+
+
+def _box_space(space: gym.Space[Any], wrapper: str) -> spaces.Box:
+    if not isinstance(space, spaces.Box):
+        raise TypeError(f"{wrapper} needs a Box observation space, got {space}")
+    return space
+
+
+def _moments(
+    constant_moments: tuple[ArrayLike, ArrayLike], shape: tuple[int, ...]
+) -> tuple[Float64Array, Float64Array]:
+    if len(constant_moments) != 2:
+        raise ValueError(f"constant_moments must be (mean, var), got {constant_moments!r}")
+    mean, var = (np.asarray(m, dtype=np.float64) for m in constant_moments)
+    for name, value in (("mean", mean), ("var", var)):
+        if value.shape not in ((), shape):
+            raise ValueError(
+                f"constant_moments {name} must be a scalar or have the observation shape "
+                f"{shape}, got shape {value.shape}"
+            )
+    if (var < 0).any():
+        raise ValueError(f"constant_moments var must be non-negative, got {var}")
+    return mean, var
+
+
+class _Normalizer:
+    """What both wrappers share: ``clip((x - mean) / sqrt(var + eps), -clip, clip)``.
+
+    With running moments, :meth:`update` adds a batch ``[B, *shape]`` to them first.
+    """
+
+    def __init__(
+        self,
+        space: spaces.Box,
+        clip: float,
+        constant_moments: tuple[ArrayLike, ArrayLike] | None,
+    ) -> None:
+        self.clip = check_positive("clip", clip)
+        self.constant_moments = constant_moments
+        self.obs_moments: RunningMeanVar | None = None
+        if constant_moments is None:
+            self.obs_moments = RunningMeanVar(shape=space.shape)
+        else:
+            self._mean, self._var = _moments(constant_moments, space.shape)
+        dtype = space.dtype if np.issubdtype(space.dtype, np.floating) else np.dtype(np.float32)
+        self.space = spaces.Box(-self.clip, self.clip, shape=space.shape, dtype=dtype)
+
+    def update(self, batch: FloatArray) -> None:
+        if self.obs_moments is not None and len(batch) > 0:
+            self.obs_moments(batch)
+
+    def __call__(self, x: ArrayLike) -> FloatArray:
+        if self.obs_moments is not None:
+            mean, var = self.obs_moments.mean, self.obs_moments.var
+        else:
+            mean, var = self._mean, self._var
+        z = (np.asarray(x, dtype=np.float64) - mean) / np.sqrt(var + EPS)
+        out: FloatArray = np.clip(z, -self.clip, self.clip).astype(self.space.dtype)
+        return out
+
+
+class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
+    """Standardize the observations of a single environment with running moments.
+
+    Every observation ``x`` (of ``reset`` and ``step``) first updates the running mean ``mu``
+    and variance ``sigma^2`` (:class:`~lagom.transform.RunningMeanVar`, per coordinate) and
+    is returned as ``clip((x - mu) / sqrt(sigma^2 + 1e-8), -clip, clip)``, computed in float64
+    and cast to the observation dtype (float32 for non-float spaces). With
+    ``constant_moments=(mean, var)`` nothing is estimated and these are used instead, e.g.
+    to evaluate a policy with the statistics it was trained with. The observation space
+    becomes ``Box(-clip, clip)`` of the same shape.
+
+    For a vectorized environment use :class:`VecNormalizeObservation`.
+
+    Args:
+        env: a single ``gymnasium.Env`` with a ``Box`` observation space.
+        clip: bound of the standardized observations (positive).
+        constant_moments: ``None`` (running estimates) or ``(mean, var)``, each a scalar or
+            an array of the observation shape.
+
+    Attributes:
+        obs_moments: the :class:`~lagom.transform.RunningMeanVar` (``None`` with constant
+            moments).
+
+    Raises:
+        TypeError: ``env`` is vectorized, not an env, or has no ``Box`` observation space.
+        ValueError: ``clip`` is not positive or ``constant_moments`` has a wrong shape.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = NormalizeObservation(gym.make("CartPole-v1"), clip=5.0)
+        >>> observation, _ = env.reset(seed=0)
+        >>> observation.dtype, int(env.obs_moments.n), env.observation_space.high[0]
+        (dtype('float32'), 1, np.float32(5.0))
+        >>> const = NormalizeObservation(gym.make("CartPole-v1"), constant_moments=(1.0, 4.0))
+        >>> const.observation(np.array([3.0, 1.0, -1.0, 100.0]))
+        array([ 1.,  0., -1.,  5.], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        env: gym.Env[Any, Any],
+        clip: float = 5.0,
+        constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
+    ) -> None:
+        check_single_env(env, "NormalizeObservation")
+        space = _box_space(env.observation_space, "NormalizeObservation")
+        super().__init__(env)
+        self._normalizer = _Normalizer(space, clip, constant_moments)
+        self.clip = self._normalizer.clip
+        self.constant_moments = constant_moments
+        self.obs_moments = self._normalizer.obs_moments
+        self.observation_space = self._normalizer.space
+
+    def observation(self, observation: Any) -> FloatArray:
+        """Update the moments with ``observation`` and return it standardized."""
+        x = np.asarray(observation)
+        self._normalizer.update(x[None])
+        return self._normalizer(x)
+
+
+class VecNormalizeObservation(VecEnvWrapper):
+    """Standardize the observations of a vectorized environment with running moments.
+
+    The vectorized :class:`NormalizeObservation`, with one set of moments over all
+    sub-environments. At each ``reset`` and ``step`` the moments are updated once with the
+    batch of observations ``[N, *shape]`` and, in a step where episodes end, the true final
+    observations ``infos["final_obs"]`` of those rows; then the observations and those final
+    observations are all standardized with the updated moments, so a final observation and
+    the observations beside it are on the same scale. Needs same-step autoreset (a
+    :class:`~lagom.envs.VecEnv`; gymnasium's own vector ``NormalizeObservation`` refuses it).
+
+    Args:
+        env: a vectorized environment with same-step autoreset and a ``Box`` observation space.
+        clip: bound of the standardized observations (positive).
+        constant_moments: ``None`` (running estimates) or ``(mean, var)``.
+
+    Raises:
+        TypeError: ``env`` is not vectorized or has no ``Box`` observation space.
+        ValueError: ``env`` does not autoreset in the same step, ``clip`` is not positive, or
+            ``constant_moments`` has a wrong shape.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> from lagom.envs import make_vec_env
+        >>> env = VecNormalizeObservation(make_vec_env(lambda: gym.make("CartPole-v1"), 4, 0))
+        >>> observations, _ = env.reset()
+        >>> observations.shape, int(env.obs_moments.n), bool(abs(observations.mean(0)).max() < 1e-3)
+        ((4, 4), 4, True)
+    """
+
+    def __init__(
+        self,
+        env: Any,
+        clip: float = 5.0,
+        constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
+    ) -> None:
+        env = check_vec_env(env, "VecNormalizeObservation")
+        space = _box_space(env.single_observation_space, "VecNormalizeObservation")
+        super().__init__(env)
+        self._normalizer = _Normalizer(space, clip, constant_moments)
+        self.clip = self._normalizer.clip
+        self.constant_moments = constant_moments
+        self.obs_moments = self._normalizer.obs_moments
+        self.single_observation_space = self._normalizer.space
+        self.observation_space = batch_space(self._normalizer.space, self.num_envs)
+
+    def reset(
+        self, *, seed: Any = None, options: dict[str, Any] | None = None
+    ) -> tuple[FloatArray, dict[str, Any]]:
+        """Reset the environment; update the moments with the reset rows and standardize."""
+        mask = None if options is None else options.get("reset_mask")
+        observations, infos = self.env.reset(seed=seed, options=options)
+        observations = np.asarray(observations)
+        self._normalizer.update(observations if mask is None else observations[mask])
+        return self._normalizer(observations), infos
+
+    def step(self, actions: Any) -> tuple[FloatArray, Any, Any, Any, dict[str, Any]]:
+        """Step the environment; standardize the observations and the final observations."""
+        observations, rewards, terminated, truncated, infos = self.env.step(actions)
+        observations = np.asarray(observations)
+        ended = infos.get("_final_obs")
+        if ended is None or not ended.any():
+            self._normalizer.update(observations)
+            return self._normalizer(observations), rewards, terminated, truncated, infos
+        rows = np.flatnonzero(ended)
+        finals = np.stack([np.asarray(infos["final_obs"][i]) for i in rows])
+        self._normalizer.update(np.concatenate([observations, finals]))
+        final_obs = np.full(self.num_envs, None, dtype=object)
+        for i, final in zip(rows, self._normalizer(finals), strict=True):
+            final_obs[i] = final
+        infos = {**infos, "final_obs": final_obs}
+        return self._normalizer(observations), rewards, terminated, truncated, infos

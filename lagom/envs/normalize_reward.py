@@ -1,0 +1,188 @@
+"""Rewards scaled by the spread of the discounted return: :class:`NormalizeReward` and twin."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from lagom._types import BoolArray, Float64Array
+from lagom.envs._checks import check_positive, check_single_env, check_vec_env
+from lagom.envs.vec_env_wrapper import VecEnvWrapper
+from lagom.transform import RunningMeanVar
+
+__all__ = ["NormalizeReward", "VecNormalizeReward"]
+
+#: Added to the variance before the square root, as in the original lagom.
+EPS = 1e-8
+
+
+def _check_gamma(gamma: object) -> float:
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+        raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
+    if not 0.0 < float(gamma) < 1.0:
+        raise ValueError(f"gamma must be in (0, 1) (a return needs discounting), got {gamma}")
+    return float(gamma)
+
+
+class _RewardScaler:
+    """What both wrappers share: the running return ``G`` and ``r / sqrt(var(G) + eps)``."""
+
+    def __init__(
+        self, num_envs: int, clip: float, gamma: float, constant_var: float | None
+    ) -> None:
+        self.clip = check_positive("clip", clip)
+        self.gamma = _check_gamma(gamma)
+        self.constant_var = None if constant_var is None else float(constant_var)
+        if self.constant_var is not None and self.constant_var < 0:
+            raise ValueError(f"constant_var must be non-negative, got {constant_var}")
+        self.reward_moments = RunningMeanVar(shape=()) if constant_var is None else None
+        self.returns: Float64Array = np.zeros(num_envs, dtype=np.float64)
+
+    def __call__(self, rewards: Float64Array, done: BoolArray) -> Float64Array:
+        self.returns = rewards + self.gamma * self.returns
+        if self.reward_moments is not None:
+            self.reward_moments(self.returns)
+            var = float(self.reward_moments.var)
+        else:
+            var = float(self.constant_var or 0.0)
+        # Scaled only, never centred: shifting rewards would change the optimal policy.
+        scaled: Float64Array = np.clip(rewards / np.sqrt(var + EPS), -self.clip, self.clip)
+        self.returns[done] = 0.0
+        return scaled
+
+
+class NormalizeReward(gym.Wrapper[Any, Any, Any, Any]):
+    """Scale the rewards of a single environment by the spread of its discounted return.
+
+    The running discounted return ``G_t = r_t + gamma * G_{t-1}`` (``G = 0`` at the start of
+    each episode: after ``reset`` and after a step with ``terminated or truncated``) updates
+    a running variance ``sigma^2`` (:class:`~lagom.transform.RunningMeanVar`); each reward is
+    returned as ``clip(r_t / sqrt(sigma^2 + 1e-8), -clip, clip)``: divided, never centred.
+    With ``constant_var`` nothing is estimated and that variance is used.
+
+    For a vectorized environment use :class:`VecNormalizeReward`.
+
+    Args:
+        env: a single ``gymnasium.Env``.
+        clip: bound of the scaled rewards (positive).
+        gamma: discount factor of the running return, in ``(0, 1)``.
+        constant_var: ``None`` (running estimate) or a fixed variance.
+
+    Attributes:
+        reward_moments: the :class:`~lagom.transform.RunningMeanVar` of the returns
+            (``None`` with a constant variance).
+        all_returns: the running discounted return ``G``.
+
+    Raises:
+        TypeError: ``env`` is vectorized or not an env.
+        ValueError: ``clip`` not positive, ``gamma`` outside ``(0, 1)``, negative ``constant_var``.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = NormalizeReward(gym.make("CartPole-v1"), constant_var=3.0)
+        >>> _ = env.reset(seed=0)
+        >>> round(env.step(0)[1], 6)  # 1 / sqrt(3 + 1e-8)
+        0.57735
+    """
+
+    def __init__(
+        self,
+        env: gym.Env[Any, Any],
+        clip: float = 10.0,
+        gamma: float = 0.99,
+        constant_var: float | None = None,
+    ) -> None:
+        check_single_env(env, "NormalizeReward")
+        super().__init__(env)
+        self._scaler = _RewardScaler(1, clip, gamma, constant_var)
+        self.clip, self.gamma = self._scaler.clip, self._scaler.gamma
+        self.constant_var = constant_var
+        self.reward_moments = self._scaler.reward_moments
+
+    @property
+    def all_returns(self) -> float:
+        """The running discounted return ``G`` of the current episode."""
+        return float(self._scaler.returns[0])
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """Reset the environment and the running return."""
+        self._scaler.returns[:] = 0.0
+        return self.env.reset(seed=seed, options=options)
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Step the environment and return the scaled reward."""
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        done = np.array([terminated or truncated])
+        scaled = self._scaler(np.array([float(reward)]), done)
+        return observation, float(scaled[0]), terminated, truncated, info
+
+
+class VecNormalizeReward(VecEnvWrapper):
+    """Scale the rewards of a vectorized environment by the spread of the discounted return.
+
+    The vectorized :class:`NormalizeReward`: each sub-environment has its own running return
+    ``G[i]``, all of them update one running variance (a batch ``[N]`` per step), and
+    ``G[i]`` restarts at 0 after a step where row ``i`` is ``terminated`` *or* ``truncated``
+    (gymnasium's vector ``NormalizeReward`` restarts only on termination, which carries a
+    return across a time limit into the next episode). Needs same-step autoreset.
+
+    Args:
+        env: a vectorized environment with same-step autoreset.
+        clip: bound of the scaled rewards (positive).
+        gamma: discount factor of the running return, in ``(0, 1)``.
+        constant_var: ``None`` (running estimate) or a fixed variance.
+
+    Raises:
+        TypeError: ``env`` is not vectorized.
+        ValueError: ``env`` does not autoreset in the same step, or an argument is invalid.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> from lagom.envs import make_vec_env
+        >>> env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=1), 2, 0)
+        >>> env = VecNormalizeReward(env, gamma=0.5, constant_var=0.25)
+        >>> _ = env.reset()
+        >>> _, rewards, _, truncated, _ = env.step([0, 1])
+        >>> rewards, truncated, env.returns
+        (array([2., 2.]), array([ True,  True]), array([0., 0.]))
+    """
+
+    def __init__(
+        self,
+        env: Any,
+        clip: float = 10.0,
+        gamma: float = 0.99,
+        constant_var: float | None = None,
+    ) -> None:
+        env = check_vec_env(env, "VecNormalizeReward")
+        super().__init__(env)
+        self._scaler = _RewardScaler(self.num_envs, clip, gamma, constant_var)
+        self.clip, self.gamma = self._scaler.clip, self._scaler.gamma
+        self.constant_var = constant_var
+        self.reward_moments = self._scaler.reward_moments
+
+    @property
+    def returns(self) -> Float64Array:
+        """The running discounted returns ``G`` ``[N]`` of the current episodes (a copy)."""
+        returns: Float64Array = self._scaler.returns.copy()
+        return returns
+
+    def reset(
+        self, *, seed: Any = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """Reset the environment and the running returns of the reset rows."""
+        rows = slice(None) if options is None else options.get("reset_mask", slice(None))
+        self._scaler.returns[rows] = 0.0
+        return self.env.reset(seed=seed, options=options)
+
+    def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
+        """Step the environment and return the scaled rewards ``[N]``."""
+        observations, rewards, terminated, truncated, infos = self.env.step(actions)
+        done = np.logical_or(terminated, truncated)
+        scaled = self._scaler(np.asarray(rewards, dtype=np.float64), done)
+        return observations, scaled, terminated, truncated, infos

@@ -1,0 +1,304 @@
+"""A vectorized environment with same-step autoreset: :class:`VecEnv`."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.error import ClosedEnvironmentError
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
+
+from lagom._types import BoolArray, Float64Array, NDArray
+from lagom.envs._sync_vector_env import _SyncVectorEnv, reset_seeds
+
+__all__ = ["VecEnv"]
+
+VecEnvMode = Literal["sync", "async"]
+
+
+class VecEnv(VectorEnv[Any, Any, Any]):
+    """N copies of an environment stepped as one, with same-step autoreset.
+
+    A gymnasium :class:`~gymnasium.vector.VectorEnv`: ``reset`` returns ``(observations,
+    infos)`` and ``step(actions)`` returns ``(observations, rewards, terminated, truncated,
+    infos)``, each batched over the N sub-environments (``rewards``, ``terminated`` and
+    ``truncated`` have shape ``[N]``; ``rewards`` is float64). Gymnasium's vector wrappers can
+    wrap it.
+
+    Autoreset is *same-step*: when the episode of sub-environment ``i`` ends at a step, that
+    step reports row ``i``'s reward, ``terminated`` and ``truncated`` of the final transition,
+    its observation is the *reset* observation of the next episode (ready for the next action),
+    and the true final observation is ``infos["final_obs"][i]`` (an object array of length N,
+    ``None`` elsewhere) with the mask ``infos["_final_obs"]``. The final step's info is in
+    ``infos["final_info"]`` (a dict of batched arrays, mask ``infos["_final_info"]``) and the
+    reset's info is merged into ``infos`` as usual. This is gymnasium's ``SAME_STEP`` layout,
+    so ``infos`` follow its convention: each ``infos[key]`` has a boolean mask ``infos["_key"]``.
+    No row of a rollout is a fake transition.
+
+    Modes:
+
+    - ``"sync"`` (default): the sub-environments live in this process and are stepped in a
+      loop. Cheapest for fast environments.
+    - ``"async"``: one subprocess per sub-environment (gymnasium's
+      :class:`~gymnasium.vector.AsyncVectorEnv` with ``SAME_STEP`` autoreset). Worth it only
+      when a step costs much more than the ~60 µs of inter-process traffic.
+
+    Both modes give identical outputs. :meth:`from_vector_env` adopts any other vector
+    environment with same-step autoreset (see :func:`~lagom.envs.make_native_vec_env`).
+
+    Note:
+        All sub-environments must share the same observation and action spaces.
+        ``single_observation_space``/``single_action_space`` are those of one sub-environment,
+        ``observation_space``/``action_space`` the batched ones. ``spec`` is the sub-environments'.
+
+    Args:
+        list_make_env: functions, each returning a new ``gymnasium.Env``.
+        mode: ``"sync"`` or ``"async"``.
+        seeds: seeds for the first :meth:`reset` that is called without one: an int
+            (sub-environment ``i`` gets ``seeds + i``, gymnasium's convention) or one seed per
+            sub-environment. :func:`~lagom.envs.make_vec_env` passes ``Seeder(init_seed)(N)``.
+
+    Attributes:
+        mode: ``"sync"``, ``"async"``, or ``"vector"`` (made by :meth:`from_vector_env`).
+
+    Raises:
+        ValueError: no sub-environment, an unknown mode, or differing spaces.
+        TypeError: a function does not return a ``gymnasium.Env`` (sync mode).
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = VecEnv([lambda: gym.make("CartPole-v1", max_episode_steps=2)] * 3)
+        >>> env, len(env), env.observation_space.shape
+        (<VecEnv: 3, CartPole-v1>, 3, (3, 4))
+        >>> observations, infos = env.reset(seed=0)
+        >>> _ = env.step([0, 1, 0])
+        >>> observations, rewards, terminated, truncated, infos = env.step([1, 1, 1])
+        >>> rewards, terminated, truncated
+        (array([1., 1., 1.]), array([False, False, False]), array([ True,  True,  True]))
+        >>> sorted(infos), infos["final_obs"][0].shape
+        (['_final_info', '_final_obs', 'final_info', 'final_obs'], (4,))
+        >>> env.close()
+    """
+
+    def __init__(
+        self,
+        list_make_env: Sequence[Callable[[], gym.Env[Any, Any]]],
+        mode: VecEnvMode = "sync",
+        seeds: int | Sequence[int] | None = None,
+    ) -> None:
+        if mode == "sync":
+            sync = _SyncVectorEnv(list_make_env)
+            self._setup(sync, mode, seeds, sync.spec)
+        elif mode == "async":
+            if len(list_make_env) == 0:
+                raise ValueError("a vectorized environment needs at least one sub-environment")
+            backend = AsyncVectorEnv(list_make_env, autoreset_mode=AutoresetMode.SAME_STEP)
+            self._setup(backend, mode, seeds, backend.get_attr("spec")[0])
+        else:
+            raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
+
+    @classmethod
+    def from_vector_env(
+        cls, env: VectorEnv[Any, Any, Any], seeds: int | Sequence[int] | None = None
+    ) -> VecEnv:
+        """Adopt an existing gymnasium vector environment that autoresets in the same step.
+
+        The result has ``mode == "vector"`` and the methods of :class:`VecEnv`; it steps
+        ``env`` unchanged.
+
+        Args:
+            env: a vector environment whose ``metadata["autoreset_mode"]`` is
+                ``AutoresetMode.SAME_STEP``.
+            seeds: seed(s) for the first :meth:`reset` called without one (whatever ``env``'s
+                own ``reset(seed=...)`` accepts).
+
+        Raises:
+            TypeError: ``env`` is not a ``gymnasium.vector.VectorEnv``.
+            ValueError: ``env`` does not autoreset in the same step.
+
+        Example:
+            >>> import gymnasium as gym
+            >>> from gymnasium.vector import AutoresetMode, SyncVectorEnv
+            >>> fns = [lambda: gym.make("CartPole-v1")] * 2
+            >>> VecEnv.from_vector_env(SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP))
+            <VecEnv: 2>
+        """
+        if not isinstance(env, VectorEnv):
+            raise TypeError(f"env must be a gymnasium.vector.VectorEnv, got {type(env)}")
+        autoreset_mode = env.metadata.get("autoreset_mode")
+        if autoreset_mode != AutoresetMode.SAME_STEP:
+            raise ValueError(
+                "env must autoreset in the same step (metadata['autoreset_mode'] == "
+                f"AutoresetMode.SAME_STEP), got {autoreset_mode!r}"
+            )
+        self = cls.__new__(cls)
+        self._setup(env, "vector", seeds, env.spec)
+        return self
+
+    def _setup(
+        self,
+        backend: VectorEnv[Any, Any, Any],
+        mode: str,
+        seeds: int | Sequence[int] | None,
+        spec: Any,
+    ) -> None:
+        self._backend = backend
+        self.mode = mode
+        self._pending_seeds: int | list[int] | None = (
+            seeds if seeds is None or isinstance(seeds, (int, np.integer)) else list(seeds)
+        )
+        self.viewer: Any = None
+        self.num_envs = backend.num_envs
+        self.metadata = {**backend.metadata, "autoreset_mode": AutoresetMode.SAME_STEP}
+        self.render_mode = backend.render_mode
+        self.spec = spec
+        self.single_observation_space = backend.single_observation_space
+        self.single_action_space = backend.single_action_space
+        self.observation_space = backend.observation_space
+        self.action_space = backend.action_space
+
+    def _check_open(self, method: str) -> None:
+        if self.closed:
+            raise ClosedEnvironmentError(f"cannot call {method}() on {self!r}: it is closed")
+
+    def reset(
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """Reset all sub-environments and return ``(observations, infos)``.
+
+        Args:
+            seed: ``None`` (on the first reset, the ``seeds`` given at construction), an int
+                ``s`` (sub-environment ``i`` gets ``s + i``) or one seed per sub-environment.
+            options: passed to every sub-environment's ``reset``; gymnasium's
+                ``options["reset_mask"]`` (a bool array ``[N]``) resets only the selected ones.
+
+        Returns:
+            the batched initial observations ``[N, ...]`` and the batched infos.
+        """
+        self._check_open("reset")
+        if seed is None:
+            seed = self._pending_seeds
+        self._pending_seeds = None
+        if self.mode != "vector":  # one check and one message for both backends
+            seed = reset_seeds(seed, self.num_envs)
+        # A copy: gymnasium's async backend pops "reset_mask" from the dict it is given.
+        options = None if options is None else dict(options)
+        return self._backend.reset(seed=seed, options=options)  # type: ignore[arg-type]
+
+    def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
+        """Step every sub-environment with its action; autoreset the ones whose episode ended.
+
+        Args:
+            actions: a batch of actions from ``action_space`` (e.g. ``[N]`` for discrete
+                actions, ``[N, *shape]`` for boxes), row ``i`` for sub-environment ``i``.
+
+        Returns:
+            ``(observations [N, ...], rewards [N], terminated [N], truncated [N], infos)``;
+            see the class docstring for the same-step layout of ``infos``.
+
+        Raises:
+            ClosedEnvironmentError: the environment is closed.
+            ValueError: the batch of actions has the wrong shape.
+        """
+        self._check_open("step")
+        return self._backend.step(actions)
+
+    def get_images(self) -> NDArray[np.uint8]:
+        """Return the sub-environments' RGB frames as one array ``[N, H, W, C]``.
+
+        Raises:
+            ValueError: the sub-environments do not render ``"rgb_array"`` frames.
+        """
+        self._check_open("get_images")
+        if self.render_mode != "rgb_array":
+            raise ValueError(
+                "get_images needs sub-environments made with render_mode='rgb_array', "
+                f"got render_mode={self.render_mode!r}"
+            )
+        frames = self._backend.render()
+        return np.stack([np.asarray(frame, dtype=np.uint8) for frame in frames or ()])
+
+    def render(self, mode: Literal["rgb_array", "human"] = "rgb_array") -> Any:
+        """Tile the sub-environments' frames into one image with :class:`~lagom.vis.GridImage`.
+
+        Unlike gymnasium's vector ``render`` (a tuple of frames) this returns one grid, as the
+        original lagom did; the frames come from :meth:`get_images`.
+
+        Args:
+            mode: ``"rgb_array"`` returns the grid ``[H, W, C]`` (uint8); ``"human"`` shows it
+                in :meth:`get_viewer` and returns ``None``.
+
+        Raises:
+            ValueError: an unknown mode, or sub-environments without ``"rgb_array"`` frames.
+        """
+        if mode not in ("rgb_array", "human"):
+            raise ValueError(f"mode must be 'rgb_array' or 'human', got {mode!r}")
+        # lagom.vis (matplotlib ring) is only needed here; imported by name so that mypy and
+        # the import of lagom.envs never depend on it.
+        grid = importlib.import_module("lagom.vis").GridImage(ncol=5, padding=5, pad_value=0)
+        grid.add(self.get_images().transpose(0, 3, 1, 2))
+        image = np.asarray(grid(), dtype=np.uint8)
+        if mode == "rgb_array":
+            return image
+        self.get_viewer()(image)
+        return None
+
+    def get_viewer(self) -> Any:
+        """Return the :class:`~lagom.vis.ImageViewer` used by ``render("human")``, made once."""
+        if self.viewer is None:
+            self.viewer = importlib.import_module("lagom.vis").ImageViewer(max_width=500)
+        return self.viewer
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Call method ``name`` (or read attribute ``name``) of every sub-environment."""
+        self._check_open("call")
+        return tuple(self._backend.call(name, *args, **kwargs))  # type: ignore[attr-defined]
+
+    def get_attr(self, name: str) -> tuple[Any, ...]:
+        """Read attribute ``name`` of every sub-environment."""
+        return self.call(name)
+
+    def set_attr(self, name: str, values: Any) -> None:
+        """Set attribute ``name`` of every sub-environment (one value each, or one for all)."""
+        self._check_open("set_attr")
+        self._backend.set_attr(name, values)  # type: ignore[attr-defined]
+
+    def close(self, **kwargs: Any) -> None:
+        """Close the image viewer and all sub-environments; calling it again does nothing.
+
+        Called automatically when the environment is garbage collected. Keyword arguments go
+        to :meth:`close_extras`.
+        """
+        if self.closed:
+            return
+        if self.viewer is not None:
+            self.viewer.close()
+        self.close_extras(**kwargs)
+        self.closed = True
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Close the sub-environments (and, in async mode, their processes)."""
+        self._backend.close(**kwargs)
+
+    @property
+    def unwrapped(self) -> VecEnv:
+        """This environment itself: the innermost vectorized environment of a wrapper stack."""
+        return self
+
+    def __len__(self) -> int:
+        return self.num_envs
+
+    def __repr__(self) -> str:
+        if self.spec is None:
+            return f"<{type(self).__name__}: {self.num_envs}>"
+        return f"<{type(self).__name__}: {self.num_envs}, {self.spec.id}>"
+
+    def __del__(self) -> None:
+        if not getattr(self, "closed", True) and hasattr(self, "_backend"):
+            self.close()

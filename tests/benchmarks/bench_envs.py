@@ -1,0 +1,121 @@
+"""Side-by-side step rates of vectorized CartPole in ``lagom.envs`` and gymnasium.
+
+Run from the repository root::
+
+    python tests/benchmarks/bench_envs.py [num_env] [num_steps]
+
+It steps ``CartPole-v1`` copies (default N=8) with the same pre-drawn random actions and
+reports sub-environment steps per second (N x vector steps / s) for
+
+* a plain loop over N ``gym.make`` environments, resetting each when its episode ends and
+  stacking the observations: the floor of any in-process vectorization;
+* lagom's :class:`~lagom.envs.VecEnv` in ``"sync"`` mode (same-step autoreset);
+* gymnasium's ``SyncVectorEnv``, in its default next-step mode and in same-step mode;
+* gymnasium's native ``gym.make_vec(..., vectorization_mode="vector_entry_point")``
+  (next-step) and lagom's :func:`~lagom.envs.make_native_vec_env` over it (same-step);
+* lagom's ``"async"`` mode (subprocesses), on fewer steps.
+
+The machine is shared and noisy, so every contender is timed in interleaved rounds and the
+best round counts; compare the ratios of one run, never absolute times across runs. The
+file is named ``bench_*`` and defines no ``test_`` function: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+ROUNDS = 5
+
+
+def _make() -> gym.Env[Any, Any]:
+    return gym.make("CartPole-v1")
+
+
+def _direct(num_env: int) -> Callable[[np.ndarray], None]:
+    envs = [_make() for _ in range(num_env)]
+    for i, env in enumerate(envs):
+        env.reset(seed=i)
+
+    def run(actions: np.ndarray) -> None:
+        for row in actions:
+            observations = []
+            for env, action in zip(envs, row, strict=True):
+                observation, _, terminated, truncated, _ = env.step(action)
+                if terminated or truncated:
+                    observation, _ = env.reset()
+                observations.append(observation)
+            np.stack(observations)
+
+    return run
+
+
+def _vector(env: Any) -> Callable[[np.ndarray], None]:
+    env.reset(seed=0)
+
+    def run(actions: np.ndarray) -> None:
+        for row in actions:
+            env.step(row)
+
+    return run
+
+
+def contenders(num_env: int) -> dict[str, Callable[[], Callable[[np.ndarray], None]]]:
+    """Name -> factory of a function stepping its environment through ``actions [T, N]``."""
+    from lagom.envs import make_native_vec_env, make_vec_env
+
+    return {
+        "direct loop over gym envs": lambda: _direct(num_env),
+        "lagom VecEnv sync": lambda: _vector(make_vec_env(_make, num_env, 0)),
+        "gymnasium SyncVectorEnv (next-step)": lambda: _vector(SyncVectorEnv([_make] * num_env)),
+        "gymnasium SyncVectorEnv (same-step)": lambda: _vector(
+            SyncVectorEnv([_make] * num_env, autoreset_mode=AutoresetMode.SAME_STEP)
+        ),
+        "gymnasium native make_vec (next-step)": lambda: _vector(
+            gym.make_vec("CartPole-v1", num_env, vectorization_mode="vector_entry_point")
+        ),
+        "lagom make_native_vec_env (same-step)": lambda: _vector(
+            make_native_vec_env("CartPole-v1", num_env, 0)
+        ),
+    }
+
+
+def steps_per_second(run: Callable[[np.ndarray], None], actions: np.ndarray) -> float:
+    """Sub-environment steps per second of one run through ``actions [T, N]``."""
+    start = time.perf_counter()
+    run(actions)
+    return actions.size / (time.perf_counter() - start)
+
+
+def main(num_env: int = 8, num_steps: int = 2000) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from lagom.envs import VecEnv
+
+    actions = np.random.default_rng(0).integers(0, 2, size=(num_steps, num_env))
+    runs = {name: factory() for name, factory in contenders(num_env).items()}
+    rates = dict.fromkeys(runs, 0.0)
+    for _ in range(ROUNDS):  # interleaved, so that noise hits every contender alike
+        for name, run in runs.items():
+            rates[name] = max(rates[name], steps_per_second(run, actions))
+    async_env = VecEnv([_make] * num_env, mode="async")
+    async_env.reset(seed=0)
+    run_async = _vector(async_env)
+    rates["lagom VecEnv async (subprocesses)"] = max(
+        steps_per_second(run_async, actions[: num_steps // 5]) for _ in range(ROUNDS)
+    )
+    async_env.close()
+    floor = rates["direct loop over gym envs"]
+    print(f"CartPole-v1, N={num_env}: sub-environment steps per second (best of {ROUNDS})")
+    for name, rate in rates.items():
+        print(f"  {name:<40} {rate:>12,.0f}   {rate / floor:5.2f}x direct loop")
+
+
+if __name__ == "__main__":
+    main(*(int(arg) for arg in sys.argv[1:]))

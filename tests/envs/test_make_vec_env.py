@@ -1,0 +1,191 @@
+"""Tests of lagom.envs.make_vec_env: seeding, reproducibility, the native CartPole path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+from lagom.envs import VecEnv, make_native_vec_env, make_vec_env
+from lagom.envs._native import same_step
+from lagom.utils import Seeder
+from tests.envs.fakes import CountingEnv
+from tests.envs.helpers import assert_same
+
+
+def _cartpole() -> gym.Env[Any, Any]:
+    return gym.make("CartPole-v1")
+
+
+def _random_rollout(env: VecEnv, num_steps: int) -> list[Any]:
+    """Observations, rewards, flags and final observations of random seeded actions."""
+    out: list[Any] = [env.reset()[0]]
+    for _ in range(num_steps):
+        observations, rewards, terminated, truncated, infos = env.step(env.action_space.sample())
+        out.append((observations, rewards, terminated, truncated, infos.get("final_obs")))
+    env.close()
+    return out
+
+
+def test_reference_example() -> None:
+    env = make_vec_env(_cartpole, 3, 0)
+    assert repr(env) == "<VecEnv: 3, CartPole-v1>"
+    env.close()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_same_init_seed_gives_same_rollouts(mode: str) -> None:
+    first = _random_rollout(make_vec_env(_cartpole, 4, 123, mode=mode), 60)  # type: ignore[arg-type]
+    again = _random_rollout(make_vec_env(_cartpole, 4, 123, mode=mode), 60)  # type: ignore[arg-type]
+    assert_same(first, again)
+    # Episodes ended on the way, so autoresets (unseeded, continuing each RNG) are covered.
+    assert any(step[4] is not None for step in first[1:])
+    other = _random_rollout(make_vec_env(_cartpole, 4, 124, mode=mode), 60)  # type: ignore[arg-type]
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_sync_and_async_rollouts_are_identical() -> None:
+    sync = _random_rollout(make_vec_env(_cartpole, 3, 7, mode="sync"), 40)
+    asynchronous = _random_rollout(make_vec_env(_cartpole, 3, 7, mode="async"), 40)
+    assert_same(sync, asynchronous)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_each_sub_environment_gets_its_seeder_seed(mode: str) -> None:
+    seeds = Seeder(5)(3)
+    assert len(set(seeds)) == 3
+    env = make_vec_env(lambda: CountingEnv(2), 3, 5, mode=mode)  # type: ignore[arg-type]
+    env.reset()
+    env.step([0, 0, 0])
+    env.step([0, 0, 0])  # episodes end: autoresets do not reseed
+    assert env.get_attr("reset_seeds") == tuple([s, None] for s in seeds)
+    # The sub-environments' action spaces are seeded with the same seeds ...
+    samples = env.call("action_space")
+    for space, seed in zip(samples, seeds, strict=True):
+        reference = gym.spaces.Discrete(2, seed=seed)
+        assert [space.sample() for _ in range(20)] == [reference.sample() for _ in range(20)]
+    # ... and the batched ones with init_seed.
+    reference_batch = gym.spaces.MultiDiscrete([2, 2, 2], seed=5)
+    np.testing.assert_array_equal(env.action_space.sample(), reference_batch.sample())
+    env.close()
+
+
+def test_different_sub_environments_start_differently() -> None:
+    observations, _ = make_vec_env(_cartpole, 8, 0).reset()
+    assert len({row.tobytes() for row in observations}) == 8
+
+
+def test_invalid_arguments() -> None:
+    with pytest.raises(ValueError, match="num_env must be at least 1, got 0"):
+        make_vec_env(_cartpole, 0, 0)
+    with pytest.raises(TypeError, match="num_env must be an int"):
+        make_vec_env(_cartpole, 2.0, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="make_env must be a callable"):
+        make_vec_env(gym.make("CartPole-v1"), 2, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"make_env must return a gymnasium\.Env"):
+        make_vec_env(lambda: 3, 2, 0)  # type: ignore[arg-type, return-value]
+    with pytest.raises(ValueError, match="mode must be 'sync' or 'async'"):
+        make_vec_env(_cartpole, 2, 0, mode="parallel")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"init_seed must be in \[0, 2\*\*32 - 1\]"):
+        make_vec_env(_cartpole, 2, -1)
+
+
+# --- the native CartPole path -------------------------------------------------------------
+
+
+def _reset_state(observation: np.ndarray) -> bool:
+    return bool((np.abs(observation) <= 0.05).all())
+
+
+def test_native_cartpole_has_the_semantics_of_make_vec_env() -> None:
+    native = make_native_vec_env("CartPole-v1", 4, 0, max_episode_steps=30)
+    looped = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=30), 4, 0)
+    assert repr(native) == "<VecEnv: 4, CartPole-v1>"
+    for env in (native, looped):
+        observations, infos = env.reset()
+        assert observations.shape == (4, 4)
+        assert observations.dtype == np.float32
+        assert infos == {}
+        ended = {"terminated": 0, "truncated": 0}
+        for _ in range(80):
+            observations, rewards, terminated, truncated, infos = env.step(
+                env.action_space.sample()
+            )
+            assert rewards.dtype == np.float64
+            assert (rewards == 1.0).all()
+            assert terminated.dtype == truncated.dtype == np.bool_
+            done = terminated | truncated
+            if not done.any():
+                assert infos == {}
+                continue
+            assert sorted(infos) == ["_final_info", "_final_obs", "final_info", "final_obs"]
+            assert infos["final_info"] == {}
+            np.testing.assert_array_equal(infos["_final_obs"], done)
+            np.testing.assert_array_equal(infos["_final_info"], done)
+            for i in np.flatnonzero(done):
+                final = infos["final_obs"][i]
+                assert final.shape == (4,)
+                assert final.dtype == np.float32
+                # A terminated final state left the bounds; every new row is a fresh start.
+                if terminated[i]:
+                    assert abs(final[0]) > 2.4 or abs(final[2]) > 12 * 2 * np.pi / 360
+                assert _reset_state(observations[i])
+            assert all(infos["final_obs"][i] is None for i in np.flatnonzero(~done))
+            ended["terminated"] += int(terminated.sum())
+            ended["truncated"] += int((truncated & ~terminated).sum())
+        assert ended["terminated"] > 0
+        assert ended["truncated"] > 0
+        env.close()
+
+
+def test_native_cartpole_equals_native_next_step_without_fake_steps() -> None:
+    """With one copy, dropping gymnasium's fake autoreset steps gives our steps exactly."""
+    ours = make_native_vec_env("CartPole-v1", 1, 3, max_episode_steps=15)
+    raw = gym.make_vec(
+        "CartPole-v1", 1, vectorization_mode="vector_entry_point", max_episode_steps=15
+    )
+    (seed,) = Seeder(3)(1)
+    observation, _ = ours.reset()
+    raw_observation, _ = raw.reset(seed=seed)
+    np.testing.assert_array_equal(observation, raw_observation)
+    rng = np.random.default_rng(0)
+    for _ in range(70):
+        action = rng.integers(0, 2, size=1)
+        observation, reward, terminated, truncated, infos = ours.step(action)
+        raw_obs, raw_reward, raw_terminated, raw_truncated, _ = raw.step(action)
+        np.testing.assert_array_equal(reward, raw_reward)
+        np.testing.assert_array_equal(terminated, raw_terminated)
+        np.testing.assert_array_equal(truncated, raw_truncated)
+        if terminated[0] or truncated[0]:
+            np.testing.assert_array_equal(infos["final_obs"][0], raw_obs[0])
+            raw_obs, raw_reward, *_ = raw.step(action)  # the fake step: reset, reward 0
+            assert raw_reward[0] == 0.0
+        np.testing.assert_array_equal(observation, raw_obs)
+    ours.close()
+    raw.close()
+
+
+def test_native_seeding_is_reproducible() -> None:
+    def run(init_seed: int) -> list[Any]:
+        return _random_rollout(make_native_vec_env("CartPole-v1", 3, init_seed), 40)
+
+    assert_same(run(1), run(1))
+    assert not np.array_equal(run(1)[0], run(2)[0])
+
+
+def test_native_rejects_what_it_cannot_adapt() -> None:
+    with pytest.raises(gym.error.Error, match="vector entry point"):
+        make_native_vec_env("Pendulum-v1", 2, 0)
+    next_step = SyncVectorEnv([CountingEnv])
+    with pytest.raises(ValueError, match="no same-step adapter"):
+        same_step(next_step)
+    same = SyncVectorEnv([CountingEnv], autoreset_mode=AutoresetMode.SAME_STEP)
+    assert same_step(same) is same
+    native = make_native_vec_env("CartPole-v1", 2, 0)
+    native.reset()
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        native.step([0, 1, 1])
+    native.close()
