@@ -1,0 +1,101 @@
+"""One episode, as the seed's functions take it, reshaped into a ``[T, 1]`` batch (private).
+
+The seed's single-episode functions take ``rewards`` and ``Vs`` for ``t`` in ``[0, T-1]``,
+``last_V = V(s_T)`` and ``reach_terminal``. The batched engine wants per-step
+``next_values`` and flags instead:
+
+* ``next_values[t] = Vs[t + 1]`` for ``t < T-1`` and ``next_values[T-1] = last_V``;
+* ``terminated[T-1] = reach_terminal``, every other flag false: an episode that did not
+  reach a terminal state bootstraps from ``last_V`` because its last step ends the rollout.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from lagom._types import BoolArray, NDArray
+from lagom.metric._inputs import (
+    as_array,
+    as_scalar,
+    check_no_nan,
+    check_same_shape,
+    result_dtype,
+)
+
+__all__ = ["Episode", "as_episode"]
+
+
+class Episode(NamedTuple):
+    """The ``[T, 1]`` arrays the batched functions take for one episode."""
+
+    rewards: NDArray[Any]
+    values: NDArray[Any]
+    next_values: NDArray[Any]
+    terminated: BoolArray
+    truncated: BoolArray
+
+
+def as_episode(
+    rewards: object,
+    Vs: object | None,
+    last_V: object,
+    reach_terminal: object,
+    *,
+    rewards_name: str = "rewards",
+    others: dict[str, object] | None = None,
+) -> tuple[Episode, dict[str, NDArray[Any]]]:
+    """Check one episode's inputs and reshape them for the batched engine.
+
+    Args:
+        rewards: ``[T]`` rewards ``r_t``, ``t`` in ``[0, T-1]``.
+        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``, or ``None`` where the metric
+            needs none (``values`` is then all zeros).
+        last_V: ``V(s_T)``, the value of the observation after the last reward.
+        reach_terminal: whether ``s_T`` is terminal (then ``last_V`` is not used).
+        rewards_name: the name ``rewards`` has in the caller's signature.
+        others: more ``[T]`` per-step inputs (log-probabilities) to check and reshape.
+
+    Returns:
+        The episode as ``[T, 1]`` arrays, and ``others`` as ``[T, 1]`` arrays.
+    """
+    arrays = {rewards_name: as_array(rewards_name, rewards)}
+    if Vs is not None:
+        arrays["Vs"] = as_array("Vs", Vs)
+    arrays.update({name: as_array(name, x) for name, x in (others or {}).items()})
+    check_same_shape(arrays, ndim=1)
+    check_no_nan(rewards_name, arrays[rewards_name])
+    last_value = as_scalar("last_V", last_V)
+    terminal = _as_bool("reach_terminal", reach_terminal)
+
+    r = arrays[rewards_name]
+    T = r.shape[0]
+    if Vs is not None:
+        values = arrays["Vs"]
+        dtype = result_dtype(r, values)
+    else:
+        dtype = result_dtype(r)
+        values = np.zeros(T, dtype=dtype)
+    next_values = np.zeros(T, dtype=dtype)
+    terminated = np.zeros((T, 1), dtype=bool)
+    if T:
+        next_values[:-1] = values[1:]
+        next_values[-1] = last_value
+        terminated[-1] = terminal
+    episode = Episode(
+        rewards=r[:, np.newaxis],
+        values=values[:, np.newaxis],
+        next_values=next_values[:, np.newaxis],
+        terminated=terminated,
+        truncated=np.zeros((T, 1), dtype=bool),
+    )
+    extra = {name: arrays[name][:, np.newaxis] for name in others or {}}
+    return episode, extra
+
+
+def _as_bool(name: str, x: object) -> bool:
+    array = as_array(name, x)
+    if array.size != 1 or array.reshape(()) not in (0, 1):
+        raise ValueError(f"{name} must be a single bool, got {x!r}")
+    return bool(array.reshape(()))

@@ -1,0 +1,137 @@
+r"""Generalized Advantage Estimation, GAE(γ, λ) (Schulman et al., 2016).
+
+The advantage sums the TD(0) errors of the rest of the episode, discounted by ``γλ``::
+
+    δ_t = r_t + γ (1 - terminated_t) V(s_{t+1}) - V(s_t)
+    A_t = δ_t + γ λ (1 - done_t) A_{t+1},        A_T = 0
+
+with ``done_t = terminated_t or truncated_t``. A truncated step still bootstraps from the
+value of its true final observation in ``δ_t``; a terminated one does not. ``λ = 0`` gives
+the TD(0) errors; ``λ = 1`` gives the bootstrapped returns minus ``V(s_t)``.
+"""
+
+from __future__ import annotations
+
+from lagom._types import FloatArray
+from lagom.metric._episode import as_episode
+from lagom.metric._inputs import as_batch, check_discount
+from lagom.metric._scan import reverse_scan, step_factors
+from lagom.metric.td import _td0_error
+
+__all__ = ["batched_gae", "gae"]
+
+
+def batched_gae(
+    gamma: float,
+    lam: float,
+    rewards: object,
+    values: object,
+    next_values: object,
+    *,
+    terminated: object,
+    truncated: object,
+) -> FloatArray:
+    r"""GAE advantages ``A_t`` of a time-major batch.
+
+    Per column, for ``t = T-1, ..., 0``, with ``done_t = terminated_t or truncated_t``::
+
+        δ_t = r_t + γ (1 - terminated_t) V(s_{t+1}) - V(s_t)
+        A_t = δ_t + γ λ (1 - done_t) A_{t+1},        A_T = 0
+
+    ``A_t + V(s_t)`` is the λ-return, the usual value target.
+
+    Args:
+        gamma: discount factor in ``[0, 1]``.
+        lam: GAE ``λ`` in ``[0, 1]``.
+        rewards: ``[T, *B]`` rewards ``r_t``, ``t`` in ``[0, T-1]``.
+        values: ``[T, *B]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``.
+        next_values: ``[T, *B]`` values ``V(s_{t+1})`` of the observation that followed
+            step ``t``; for a step that ended an episode, the value of its final observation
+            (never of the reset one). Not read where terminated.
+        terminated: ``[T, *B]`` booleans (or 0/1): step ``t`` reached a terminal state.
+        truncated: ``[T, *B]`` booleans (or 0/1): the episode was cut after step ``t``
+            (a time limit). ``done = terminated | truncated`` may be passed instead: a
+            step flagged both counts as terminated.
+
+    Returns:
+        ``[T, *B]`` advantages, in the widest float dtype of the inputs (float64 if none).
+
+    Raises:
+        ValueError: shapes differ, an input is 0-d, ``gamma`` or ``lam`` is outside
+            ``[0, 1]``, ``rewards`` holds NaN, or a flag is not 0/1.
+        TypeError: an input does not hold real numbers.
+
+    Example:
+        One episode truncated after ``t = 1`` with ``V = 4`` for its final observation,
+        then a new one still running at the end:
+
+        >>> import numpy as np
+        >>> from lagom.metric import batched_gae
+        >>> rewards = np.array([[1.0], [1.0], [1.0]], dtype=np.float32)
+        >>> values = np.array([[2.0], [2.0], [2.0]], dtype=np.float32)
+        >>> next_values = np.array([[2.0], [4.0], [2.0]], dtype=np.float32)
+        >>> truncated = np.array([[False], [True], [False]])
+        >>> batched_gae(
+        ...     1.0, 0.5, rewards, values, next_values,
+        ...     terminated=np.zeros((3, 1), dtype=bool), truncated=truncated,
+        ... )
+        array([[2.5],
+               [3. ],
+               [1. ]], dtype=float32)
+    """
+    gamma = check_discount("gamma", gamma)
+    lam = check_discount("lam", lam)
+    batch = as_batch(
+        {"rewards": rewards, "values": values, "next_values": next_values},
+        {"terminated": terminated, "truncated": truncated},
+    )
+    delta = _td0_error(gamma, batch)
+    a = step_factors(batch.flags["terminated"] | batch.flags["truncated"], gamma * lam, delta.dtype)
+    return batch.restore(reverse_scan(delta, a))
+
+
+def gae(
+    gamma: float,
+    lam: float,
+    rewards: object,
+    Vs: object,
+    last_V: object,
+    reach_terminal: object,
+) -> FloatArray:
+    r"""GAE advantages of one episode, ``t`` in ``[0, T-1]``.
+
+    ``A_t = Σ_{k=0}^{T-1-t} (γλ)^k δ_{t+k}`` with the TD(0) errors
+    ``δ_t = r_t + γ V(s_{t+1}) - V(s_t)``, where ``V(s_T)`` is ``last_V``, masked out as
+    zero if ``reach_terminal``.
+
+    Args:
+        gamma: discount factor in ``[0, 1]``.
+        lam: GAE ``λ`` in ``[0, 1]``.
+        rewards: ``[T]`` rewards ``r_t`` (list, array or tensor).
+        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``.
+        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor.
+        reach_terminal: whether ``s_T`` is a terminal state.
+
+    Returns:
+        ``[T]`` advantages, in the widest float dtype of ``rewards`` and ``Vs``.
+
+    Raises:
+        ValueError: ``rewards`` and ``Vs`` are not 1-D of one length, ``last_V`` is not a
+            single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, or ``rewards``
+            holds NaN.
+
+    Example:
+        >>> from lagom.metric import gae
+        >>> gae(1.0, 0.5, [1, 2, 3], [0.1, 1.1, 2.1], 10, reach_terminal=True)
+        array([3.725, 3.45 , 0.9  ])
+    """
+    episode, _ = as_episode(rewards, Vs, last_V, reach_terminal)
+    return batched_gae(
+        gamma,
+        lam,
+        episode.rewards,
+        episode.values,
+        episode.next_values,
+        terminated=episode.terminated,
+        truncated=episode.truncated,
+    )[:, 0]

@@ -1,0 +1,97 @@
+"""Put curves sampled at different x values on one shared x grid: :func:`interp_curves`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lagom._types import ArrayLike, Float64Array
+from lagom.transform._checks import as_float_array, check_int
+
+__all__ = ["interp_curves"]
+
+
+def interp_curves(
+    x: Sequence[ArrayLike], y: Sequence[ArrayLike], num_point: int = 100
+) -> tuple[list[Float64Array], list[Float64Array]]:
+    r"""Resample a batch of curves, by piecewise linear interpolation, on one shared x grid.
+
+    The grid is ``num_point`` evenly spaced values from the smallest to the largest x of the
+    whole batch (``np.linspace``). Curve :math:`i` is evaluated on it by linear
+    interpolation between its own points :math:`(x_{i,j}, y_{i,j})`; beyond its own x range
+    it is held constant at its first (last) y value, as ``np.interp`` does. This is what
+    uncertainty bands over curves logged at different x values need: every curve gets y
+    values at the same x values. Piecewise linear (not polynomial) interpolation is used on
+    purpose: it never invents oscillations between the data points.
+
+    Args:
+        x: ``B`` curves' x values; curve ``i`` is a 1-D sequence of ``T_i >= 1`` strictly
+            increasing finite numbers (the curves may have different lengths).
+        y: ``B`` curves' y values; ``y[i]`` has the same length as ``x[i]``.
+        num_point: how many grid points to generate (``>= 1``).
+
+    Returns:
+        ``(new_x, new_y)``: two lists of ``B`` float64 arrays of shape ``[num_point]``;
+        every ``new_x[i]`` is the same grid (separate copies), ``new_y[i]`` is curve ``i``
+        on it. The inputs are not modified.
+
+    Raises:
+        TypeError: a value is not a real number, or ``num_point`` is not an int.
+        ValueError: the batch is empty, ``x`` and ``y`` hold different numbers of curves, a
+            curve is not 1-D, is empty, has mismatched lengths, non-finite or not strictly
+            increasing x values, or ``num_point < 1``.
+
+    Example:
+        >>> x1 = [4, 5, 7, 13, 20]
+        >>> y1 = [0.25, 0.22, 0.53, 0.37, 0.55]
+        >>> x2 = [2, 4, 6, 7, 9, 11, 15]
+        >>> y2 = [0.03, 0.12, 0.4, 0.2, 0.18, 0.32, 0.39]
+        >>> new_x, new_y = interp_curves([x1, x2], [y1, y2], num_point=100)
+        >>> len(new_x), new_x[0].shape, float(new_x[0][0]), float(new_x[0][-1])
+        (2, (100,), 2.0, 20.0)
+        >>> new_x, new_y = interp_curves([x1, x2], [y1, y2], num_point=10)
+        >>> new_x[0]
+        array([ 2.,  4.,  6.,  8., 10., 12., 14., 16., 18., 20.])
+        >>> new_y[0].round(4)
+        array([0.25  , 0.25  , 0.375 , 0.5033, 0.45  , 0.3967, 0.3957, 0.4471, 0.4986, 0.55  ])
+        >>> new_y[1].round(4)
+        array([0.03  , 0.12  , 0.4   , 0.19  , 0.25  , 0.3375, 0.3725, 0.39  , 0.39  , 0.39  ])
+    """
+    if isinstance(x, (str, bytes)) or isinstance(y, (str, bytes)):
+        raise TypeError("x and y must be sequences of curves, got a string")
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of curves, got {len(x)} and {len(y)}")
+    if len(x) == 0:
+        raise ValueError("interp_curves needs at least one curve, got none")
+    num_point = check_int("num_point", num_point, low=1)
+    curves = [
+        _check_curve(i, curve_x, curve_y)
+        for i, (curve_x, curve_y) in enumerate(zip(x, y, strict=True))
+    ]
+    low = min(float(curve_x[0]) for curve_x, _ in curves)
+    high = max(float(curve_x[-1]) for curve_x, _ in curves)
+    grid = np.linspace(low, high, num=num_point)
+    new_x = [grid.copy() for _ in curves]
+    new_y = [np.interp(grid, curve_x, curve_y) for curve_x, curve_y in curves]
+    return new_x, new_y
+
+
+def _check_curve(
+    index: int, curve_x: ArrayLike, curve_y: ArrayLike
+) -> tuple[Float64Array, Float64Array]:
+    xs = as_float_array(curve_x, f"x[{index}]").astype(np.float64)
+    ys = as_float_array(curve_y, f"y[{index}]").astype(np.float64)
+    if xs.ndim != 1 or ys.ndim != 1:
+        raise ValueError(
+            f"curve {index} must be 1-D, got x of shape {xs.shape} and y of shape {ys.shape}"
+        )
+    if xs.size == 0 or xs.size != ys.size:
+        raise ValueError(
+            f"curve {index} needs as many x as y values (at least one), got {xs.size} and {ys.size}"
+        )
+    if not np.all(np.isfinite(xs)):
+        raise ValueError(f"x[{index}] must be finite, got {xs}")
+    if np.any(np.diff(xs) <= 0):
+        raise ValueError(f"x[{index}] must be strictly increasing, got {xs}")
+    return xs, ys

@@ -1,0 +1,105 @@
+"""A value moved linearly from an initial to a final value: :class:`LinearSchedule`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+
+from lagom.transform._checks import check_int, check_real
+
+__all__ = ["LinearSchedule"]
+
+
+def _to_finite(name: str, value: Any) -> float:
+    result = check_real(name, value)
+    if not math.isfinite(result):
+        raise ValueError(f"{name} must be finite, got {result}")
+    return result
+
+
+def _to_initial(value: Any) -> float:
+    return _to_finite("initial", value)
+
+
+def _to_final(value: Any) -> float:
+    return _to_finite("final", value)
+
+
+def _check_N(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:
+    check_int("N", value, low=1)
+
+
+def _check_start(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:
+    check_int("start", value, low=0)
+
+
+@attrs.frozen
+class LinearSchedule:
+    r"""Hold ``initial`` for ``start`` steps, move linearly to ``final`` over ``N`` steps, then
+    stay at ``final``.
+
+    At time step :math:`x`,
+
+    .. math::
+        v(x) = \begin{cases}
+            \text{initial} & x \le \text{start} \\
+            \text{initial} + (\text{final} - \text{initial})
+                \,\dfrac{x - \text{start}}{N} & \text{start} < x < \text{start} + N \\
+            \text{final} & x \ge \text{start} + N
+        \end{cases}
+
+    Typical uses: epsilon of epsilon-greedy exploration (1.0 decayed to 0.1), the
+    importance-sampling exponent beta of prioritized replay (annealed to 1). For learning
+    rates use a ``torch.optim.lr_scheduler`` instead. The schedule is an immutable value, so
+    calling it has no side effects: ``v(x)`` depends on ``x`` alone. Rounding never takes a
+    value outside ``[min(initial, final), max(initial, final)]`` and the values are monotone
+    in ``x`` (non-increasing when ``final < initial``).
+
+    Args:
+        initial: the value up to time step ``start``.
+        final: the value from time step ``start + N`` on.
+        N: the number of steps the change takes (``>= 1``).
+        start: the time step at which the change begins (``>= 0``; default 0).
+
+    Raises:
+        TypeError: ``initial`` or ``final`` is not a real number, or ``N`` or ``start`` is not
+            an int.
+        ValueError: ``initial`` or ``final`` is not finite, ``N < 1`` or ``start < 0``.
+
+    Example:
+        >>> scheduler = LinearSchedule(initial=1.0, final=0.1, N=3, start=0)
+        >>> [scheduler(i) for i in range(6)]
+        [1.0, 0.7, 0.4, 0.1, 0.1, 0.1]
+        >>> delayed = LinearSchedule(initial=0.4, final=1.0, N=4, start=2)
+        >>> [delayed(i) for i in range(8)]
+        [0.4, 0.4, 0.4, 0.55, 0.7, 0.85, 1.0, 1.0]
+    """
+
+    initial: float = attrs.field(converter=_to_initial)
+    final: float = attrs.field(converter=_to_final)
+    N: int = attrs.field(validator=_check_N)
+    start: int = attrs.field(default=0, validator=_check_start)
+
+    def __call__(self, x: int) -> float:
+        """Return the value of the schedule at time step ``x``.
+
+        Args:
+            x: the current time step, an int ``>= 0``.
+
+        Returns:
+            :math:`v(x)` as a Python float.
+
+        Raises:
+            TypeError: ``x`` is not an int.
+            ValueError: ``x`` is negative.
+        """
+        x = check_int("x", x, low=0)
+        if x <= self.start:
+            return self.initial
+        if x >= self.start + self.N:
+            return self.final
+        value = self.initial + (self.final - self.initial) * ((x - self.start) / self.N)
+        low, high = sorted((self.initial, self.final))
+        return min(max(value, low), high)

@@ -1,0 +1,154 @@
+"""Summary statistics of a batch of numbers: :class:`Describe` and :func:`describe`."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import attrs
+import numpy as np
+
+from lagom._types import ArrayLike, FloatArray
+from lagom.transform._checks import as_float_array, check_int
+
+__all__ = ["Describe", "describe"]
+
+#: A statistic: a float for 1-D data, an array when a multi-dimensional input is reduced.
+_Statistic: TypeAlias = float | FloatArray
+
+
+def _to_statistic(value: Any) -> _Statistic:
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return float(arr)
+    return np.array(arr, copy=True)
+
+
+def _check_count(instance: Describe, attribute: attrs.Attribute[int], value: int) -> None:
+    check_int(attribute.name, value, low=0)
+
+
+def _check_indent(instance: Describe, attribute: attrs.Attribute[int], value: int) -> None:
+    check_int(attribute.name, value, low=0)
+
+
+def _check_prefix(
+    instance: Describe, attribute: attrs.Attribute[str | None], value: str | None
+) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"repr_prefix must be a str or None, got {type(value).__name__}")
+
+
+_stat_eq = attrs.cmp_using(eq=np.array_equal)
+
+
+@attrs.frozen(repr=False)
+class Describe:
+    """Count, mean, standard deviation, minimum and maximum of some data.
+
+    The statistics are Python floats for 1-D data and arrays when :func:`describe` reduces
+    one axis of a multi-dimensional array. Two records are equal when all their fields are
+    (arrays compared element-wise). The repr lists one statistic per line, each preceded by
+    ``repr_indent`` tabs, the whole preceded by ``repr_prefix``, for log printing.
+
+    Args:
+        count: how many values each statistic summarizes.
+        mean: the mean.
+        std: the population standard deviation (``ddof=0``).
+        min: the minimum.
+        max: the maximum.
+        repr_indent: number of tabs before each line of the repr (``>= 0``).
+        repr_prefix: text printed before the first line of the repr, or ``None``.
+
+    Raises:
+        TypeError: ``count`` or ``repr_indent`` is not an int, or ``repr_prefix`` is not a
+            string or ``None``.
+        ValueError: ``count`` or ``repr_indent`` is negative.
+
+    Example:
+        >>> Describe(count=3, mean=2.0, std=0.5, min=1.5, max=2.5)
+        count: 3
+        mean: 2.0
+        std: 0.5
+        min: 1.5
+        max: 2.5
+    """
+
+    count: int = attrs.field(validator=_check_count)
+    mean: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
+    std: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
+    min: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
+    max: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
+    repr_indent: int = attrs.field(default=0, validator=_check_indent)
+    repr_prefix: str | None = attrs.field(default=None, validator=_check_prefix)
+
+    def __repr__(self) -> str:
+        indent = "\t" * self.repr_indent
+        lines = [
+            f"{indent}{name}: {getattr(self, name)}"
+            for name in ("count", "mean", "std", "min", "max")
+        ]
+        return (self.repr_prefix or "") + "\n".join(lines)
+
+
+def describe(
+    x: ArrayLike | None,
+    axis: int = -1,
+    repr_indent: int = 0,
+    repr_prefix: str | None = None,
+) -> Describe | None:
+    """Summarize ``x`` along ``axis``: count, mean, population std, min and max.
+
+    ``count`` is ``x.shape[axis]``; the statistics reduce that axis (``np.mean``,
+    ``np.std`` with ``ddof=0``, ``np.min``, ``np.max``). As in the seed, ``None`` or an empty
+    input has nothing to describe and gives ``None``, so loggers can summarize optional
+    quantities without a check. NaN values propagate into the statistics.
+
+    Args:
+        x: the data, e.g. ``[N]`` episode returns; bools and ints are summarized in float64,
+            float dtypes are kept.
+        axis: the axis to reduce.
+        repr_indent: passed to :class:`Describe`.
+        repr_prefix: passed to :class:`Describe`.
+
+    Returns:
+        A :class:`Describe` (Python floats for 1-D ``x``, arrays with ``axis`` removed
+        otherwise), or ``None`` for ``None``/empty ``x``.
+
+    Raises:
+        TypeError: ``x`` holds non-real values or ``axis`` is not an int.
+        ValueError: ``x`` is a scalar or ``axis`` is out of range.
+
+    Example:
+        >>> describe([1, 2, 3, 4], repr_prefix="returns:\\n")
+        returns:
+        count: 4
+        mean: 2.5
+        std: 1.118033988749895
+        min: 1.0
+        max: 4.0
+        >>> repr(describe([1, 2, 3], repr_indent=1)).splitlines()[:2]
+        ['\\tcount: 3', '\\tmean: 2.0']
+        >>> describe([[1, 2], [3, 5]], axis=0).mean
+        array([2. , 3.5])
+        >>> describe([]) is None
+        True
+    """
+    if x is None:
+        return None
+    arr = as_float_array(x, "x")
+    if arr.size == 0:
+        return None
+    if arr.ndim == 0:
+        raise ValueError(f"x must have at least one dimension, got the scalar {arr}")
+    axis = check_int("axis", axis)
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"axis must be in [{-arr.ndim}, {arr.ndim}), got {axis}")
+    return Describe(
+        count=arr.shape[axis],
+        mean=arr.mean(axis),
+        std=arr.std(axis),
+        min=arr.min(axis),
+        max=arr.max(axis),
+        repr_indent=repr_indent,
+        repr_prefix=repr_prefix,
+    )

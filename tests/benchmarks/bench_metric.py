@@ -1,0 +1,188 @@
+"""Side-by-side timings of the batched ``lagom.metric`` functions.
+
+Run from the repository root::
+
+    python tests/benchmarks/bench_metric.py
+
+It times ``batched_gae`` and ``batched_returns`` on float32 ``[T, N]`` rollouts with 1%
+episode ends (half terminated, half truncated) against
+
+* Stable-Baselines3's ``RolloutBuffer.compute_returns_and_advantage`` (``n/a`` when SB3 is
+  not installed); it computes advantages and returns in one call, and is run with
+  ``gae_lambda=1`` for the returns rows;
+* a plain numpy loop over time, vectorized over ``N``, with the same semantics as lagom;
+* ``np.copy`` of the same input arrays, a floor no function can beat.
+
+The machine is shared and noisy, so every contender is timed in interleaved rounds and the
+best round counts; compare the ratios of one run, never absolute times across runs. The
+file is named ``bench_*`` and defines no ``test_`` function: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SIZES = [(2048, 1), (2048, 16), (128, 64), (1000, 1000)]
+GAMMA, LAM = 0.99, 0.95
+END_PROBABILITY = 0.01
+# (size, kind) -> minimum speed-up over SB3 that the project asks for.
+TARGETS = {((2048, 16), "gae"): 4.0, ((2048, 1), "gae"): 20.0}
+
+
+def make_rollout(T: int, N: int, seed: int = 0) -> dict[str, Any]:
+    """A float32 rollout with 1% episode ends, half of them terminations."""
+    rng = np.random.default_rng(seed)
+    ends = rng.random((T, N)) < END_PROBABILITY
+    terminal = rng.random((T, N)) < 0.5
+    values = rng.standard_normal((T, N)).astype(np.float32)
+    next_values = np.empty_like(values)
+    next_values[:-1] = values[1:]
+    next_values[-1] = rng.standard_normal(N)
+    # At an episode end the next value is of the final observation, not the reset one.
+    next_values[ends] = rng.standard_normal(int(ends.sum()))
+    return {
+        "rewards": rng.standard_normal((T, N)).astype(np.float32),
+        "values": values,
+        "next_values": next_values,
+        "terminated": ends & terminal,
+        "truncated": ends & ~terminal,
+    }
+
+
+def loop_gae(gamma: float, lam: float, d: dict[str, Any]) -> np.ndarray:
+    """GAE by a plain numpy loop over time, vectorized over the batch."""
+    not_terminated = 1.0 - d["terminated"].astype(np.float32)
+    not_done = 1.0 - (d["terminated"] | d["truncated"]).astype(np.float32)
+    advantages = np.empty_like(d["rewards"])
+    last = np.zeros(d["rewards"].shape[1], dtype=np.float32)
+    for t in range(len(advantages) - 1, -1, -1):
+        delta = d["rewards"][t] + gamma * not_terminated[t] * d["next_values"][t] - d["values"][t]
+        last = delta + gamma * lam * not_done[t] * last
+        advantages[t] = last
+    return advantages
+
+
+def loop_returns(gamma: float, d: dict[str, Any]) -> np.ndarray:
+    """Bootstrapped discounted returns by a plain numpy loop over time."""
+    T, N = d["rewards"].shape
+    not_terminated = 1.0 - d["terminated"].astype(np.float32)
+    done = d["terminated"] | d["truncated"]
+    out = np.empty_like(d["rewards"])
+    g = np.zeros(N, dtype=np.float32)
+    for t in range(T - 1, -1, -1):
+        bootstrap = not_terminated[t] * d["next_values"][t]
+        follow = bootstrap if t == T - 1 else np.where(done[t], bootstrap, g)
+        g = d["rewards"][t] + gamma * follow
+        out[t] = g
+    return out
+
+
+def sb3_call(T: int, N: int, lam: float, d: dict[str, Any]) -> Callable[[], object] | None:
+    """SB3's compute_returns_and_advantage on the same data, or None without SB3."""
+    try:
+        import torch
+        from gymnasium import spaces
+        from stable_baselines3.common.buffers import RolloutBuffer
+    except ImportError:
+        return None
+    box = spaces.Box(-1.0, 1.0, (1,), dtype=np.float32)
+    buffer = RolloutBuffer(T, box, box, device="cpu", gamma=GAMMA, gae_lambda=lam, n_envs=N)
+    done = d["terminated"] | d["truncated"]
+    buffer.rewards[:] = d["rewards"]
+    buffer.values[:] = d["values"]
+    buffer.episode_starts[0] = 0.0
+    buffer.episode_starts[1:] = done[:-1]
+    last_values = torch.as_tensor(d["next_values"][-1])
+    dones = done[-1]
+    return lambda: buffer.compute_returns_and_advantage(last_values, dones)
+
+
+def best_times(calls: dict[str, Callable[[], object] | None], budget: float) -> dict[str, float]:
+    """Best time per call of each contender, timed in interleaved rounds."""
+    live = {name: call for name, call in calls.items() if call is not None}
+    numbers = {}
+    for name, call in live.items():
+        start = time.perf_counter()
+        call()
+        numbers[name] = max(1, int(0.02 / max(time.perf_counter() - start, 1e-7)))
+    best = dict.fromkeys(live, float("inf"))
+    deadline = time.perf_counter() + budget
+    rounds = 0
+    while rounds < 3 or (time.perf_counter() < deadline and rounds < 50):
+        for name, call in live.items():
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                call()
+            best[name] = min(best[name], (time.perf_counter() - start) / numbers[name])
+        rounds += 1
+    return {name: best.get(name, float("nan")) for name in calls}
+
+
+def bench_size(T: int, N: int, kind: str) -> dict[str, Any]:
+    """Timings (seconds) and the error against the loop of one kind at one size."""
+    from lagom.metric import batched_gae, batched_returns
+
+    d = make_rollout(T, N)
+    flags = {"terminated": d["terminated"], "truncated": d["truncated"]}
+    inputs = [d[k] for k in ("rewards", "values", "next_values", "terminated", "truncated")]
+    ours: Callable[[], Any]
+    loop: Callable[[], Any]
+    if kind == "gae":
+        ours = partial(
+            batched_gae, GAMMA, LAM, d["rewards"], d["values"], d["next_values"], **flags
+        )
+        loop = partial(loop_gae, GAMMA, LAM, d)
+        sb3 = sb3_call(T, N, LAM, d)
+    else:
+        ours = partial(batched_returns, GAMMA, d["rewards"], d["next_values"], **flags)
+        loop = partial(loop_returns, GAMMA, d)
+        sb3 = sb3_call(T, N, 1.0, d)
+    expected = loop().astype(np.float64)
+    error = np.abs(ours().astype(np.float64) - expected).max() / (np.abs(expected).max() + 1.0)
+    calls = {"ours": ours, "sb3": sb3, "loop": loop, "copy": partial(_copy_all, inputs)}
+    return {**best_times(calls, budget=2.0), "error": float(error), "has_sb3": sb3 is not None}
+
+
+def _copy_all(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.copy(x) for x in arrays]
+
+
+def main() -> None:
+    header = (
+        f"{'kind':8}{'[T, N]':>13}{'lagom ms':>10}{'SB3 ms':>9}{'loop ms':>9}{'copy ms':>9}"
+        f"{'SB3/lagom':>11}{'loop/lagom':>12}{'lagom/copy':>12}{'max rel err':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    misses = []
+    for T, N in SIZES:
+        for kind in ("gae", "returns"):
+            t = bench_size(T, N, kind)
+            sb3_ratio = t["sb3"] / t["ours"]
+            target = TARGETS.get(((T, N), kind))
+            if target is not None and t["has_sb3"] and sb3_ratio < target:
+                misses.append(f"{kind} {[T, N]}: {sb3_ratio:.1f}x < {target}x")
+            sb3_ms = f"{t['sb3'] * 1e3:9.3f}" if t["has_sb3"] else f"{'n/a':>9}"
+            sb3_x = f"{sb3_ratio:10.1f}x" if t["has_sb3"] else f"{'n/a':>11}"
+            print(
+                f"{kind:8}{[T, N]!s:>13}{t['ours'] * 1e3:10.3f}{sb3_ms}"
+                f"{t['loop'] * 1e3:9.3f}{t['copy'] * 1e3:9.3f}{sb3_x}"
+                f"{t['loop'] / t['ours']:11.1f}x{t['ours'] / t['copy']:11.1f}x{t['error']:13.1e}"
+            )
+    print()
+    wanted = ", ".join(f"{kind} {list(size)} >= {x:g}x SB3" for (size, kind), x in TARGETS.items())
+    print(f"targets: {wanted}")
+    print("all targets met" if not misses else "MISSED: " + "; ".join(misses))
+
+
+if __name__ == "__main__":
+    # Run as a script, the repository root is not on the path: put it there for `lagom`.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    main()

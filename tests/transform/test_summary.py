@@ -1,0 +1,88 @@
+"""Tests for ``lagom.transform.summary`` (Describe and describe)."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lagom.transform import Describe, describe
+from tests.strategies.transform import finite_floats, float_arrays
+
+
+def test_record_fields_and_repr() -> None:
+    record = Describe(count=3, mean=2.0, std=0.5, min=1.5, max=2.5)
+    assert repr(record) == "count: 3\nmean: 2.0\nstd: 0.5\nmin: 1.5\nmax: 2.5"
+    indented = Describe(3, 2.0, 0.5, 1.5, 2.5, repr_indent=2, repr_prefix="loss:\n")
+    assert repr(indented) == (
+        "loss:\n\t\tcount: 3\n\t\tmean: 2.0\n\t\tstd: 0.5\n\t\tmin: 1.5\n\t\tmax: 2.5"
+    )
+
+
+def test_record_is_frozen_and_compares_arrays() -> None:
+    record = Describe(2, np.array([1.0, 2.0]), np.zeros(2), np.ones(2), np.ones(2))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        record.count = 3  # type: ignore[misc]
+    same = Describe(2, np.array([1.0, 2.0]), np.zeros(2), np.ones(2), np.ones(2))
+    assert record == same
+    assert record != Describe(2, np.array([1.0, 2.5]), np.zeros(2), np.ones(2), np.ones(2))
+
+
+@given(st.lists(finite_floats, min_size=1, max_size=30))
+def test_describe_equals_statistics_module(values: list[float]) -> None:
+    record = describe(values)
+    assert record is not None
+    assert record.count == len(values)
+    assert isinstance(record.mean, float)
+    assert record.mean == pytest.approx(statistics.fmean(values), abs=1e-9)
+    assert record.std == pytest.approx(statistics.pstdev(values), abs=1e-6)
+    assert record.min == min(values)
+    assert record.max == max(values)
+
+
+@given(float_arrays(st.tuples(st.integers(1, 5), st.integers(1, 5))), st.sampled_from([0, 1, -1]))
+def test_describe_reduces_the_given_axis(x: np.ndarray[Any, Any], axis: int) -> None:
+    record = describe(x, axis=axis)
+    assert record is not None
+    assert record.count == x.shape[axis]
+    columns = np.moveaxis(x, axis, -1).tolist()
+    np.testing.assert_allclose(record.mean, [statistics.fmean(c) for c in columns], atol=1e-9)
+    np.testing.assert_array_equal(record.min, [min(c) for c in columns])
+    np.testing.assert_array_equal(record.max, [max(c) for c in columns])
+
+
+def test_describe_passes_repr_options_and_handles_nothing() -> None:
+    record = describe([1, 2, 3, 4], repr_indent=1, repr_prefix="returns\n")
+    assert repr(record).splitlines() == [
+        "returns",
+        "\tcount: 4",
+        "\tmean: 2.5",
+        f"\tstd: {np.sqrt(1.25)}",
+        "\tmin: 1.0",
+        "\tmax: 4.0",
+    ]
+    assert describe(None) is None
+    assert describe([]) is None
+    assert describe(np.zeros((3, 0))) is None
+
+
+def test_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="at least one dimension"):
+        describe(3.0)
+    with pytest.raises(ValueError, match="axis must be in"):
+        describe([1.0, 2.0], axis=1)
+    with pytest.raises(TypeError, match="real numbers"):
+        describe(["a"])
+    with pytest.raises(ValueError, match="count must be >= 0"):
+        Describe(-1, 0.0, 0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="repr_indent must be >= 0"):
+        Describe(1, 0.0, 0.0, 0.0, 0.0, repr_indent=-1)
+    with pytest.raises(TypeError, match="repr_prefix must be a str"):
+        Describe(1, 0.0, 0.0, 0.0, 0.0, repr_prefix=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="count must be an int"):
+        Describe(1.5, 0.0, 0.0, 0.0, 0.0)  # type: ignore[arg-type]
