@@ -1,8 +1,8 @@
 """lagom: a light, strictly typed PyTorch infrastructure for prototyping RL algorithms.
 
-The top level re-exports the documented names. Names whose modules need an optional
-dependency (torch, gymnasium, cma) are resolved lazily on first access, so
-``import lagom`` needs only numpy and attrs.
+The top level re-exports the documented names. Every name is resolved lazily on first
+access, so ``import lagom`` needs only numpy and attrs, and names whose modules need an
+optional dependency (torch, gymnasium, cma) import it only when they are used.
 
 Example:
     >>> import lagom
@@ -22,13 +22,50 @@ _LAZY: dict[str, str] = {
     "StepType": "lagom.data",
     "TimeStep": "lagom.data",
     "Trajectory": "lagom.data",
+    "Transition": "lagom.data",
     "Rollout": "lagom.data",
+    "Logger": "lagom.logger",
+    "BaseEngine": "lagom.engine",
+    "BaseAgent": "lagom.agent",
+    "RandomAgent": "lagom.agent",
+    "BaseRunner": "lagom.runner",
+    "EpisodeRunner": "lagom.runner",
+    "StepRunner": "lagom.runner",
+    "VecStepRunner": "lagom.runner",
+    "BaseES": "lagom.es",
+    "CMAES": "lagom.es",
+    "CEM": "lagom.es",
+    "OpenAIES": "lagom.es",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [
+    "CEM",
+    "CMAES",
+    "BaseAgent",
+    "BaseES",
+    "BaseEngine",
+    "BaseRunner",
+    "EpisodeRunner",
+    "Logger",
+    "OpenAIES",
+    "RandomAgent",
+    "Rollout",
+    "StepRunner",
+    "StepType",
+    "TimeStep",
+    "Trajectory",
+    "Transition",
+    "VecStepRunner",
+    "__version__",
+]
 
 if TYPE_CHECKING:
-    from lagom.data import Rollout, StepType, TimeStep, Trajectory
+    from lagom.agent import BaseAgent, RandomAgent
+    from lagom.data import Rollout, StepType, TimeStep, Trajectory, Transition
+    from lagom.engine import BaseEngine
+    from lagom.es import CEM, CMAES, BaseES, OpenAIES
+    from lagom.logger import Logger
+    from lagom.runner import BaseRunner, EpisodeRunner, StepRunner, VecStepRunner
 
 
 def __getattr__(name: str) -> Any:

@@ -189,3 +189,10 @@ def test_py_typed_is_shipped() -> None:
     assert "lagom" in wheel["packages"]
     assert not any("py.typed" in pattern for pattern in wheel.get("exclude", []))
     assert "Typing :: Typed" in pyproject["project"]["classifiers"]
+
+
+def test_top_level_all_lists_exactly_the_lazy_names() -> None:
+    import lagom
+
+    assert set(lagom.__all__) == set(lagom._LAZY) | {"__version__"}
+    assert len(lagom.__all__) == len(set(lagom.__all__))

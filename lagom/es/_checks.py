@@ -1,0 +1,173 @@
+"""Input checks and bookkeeping shared by the evolution strategies (private)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from lagom._types import ArrayLike, Float64Array
+from lagom.es.base import _frozen_array
+from lagom.transform import LinearSchedule
+
+
+def _check_population(
+    solutions: Sequence[ArrayLike] | ArrayLike,
+    function_values: ArrayLike,
+    popsize: int,
+    dimension: int,
+) -> tuple[Float64Array, Float64Array]:
+    """Validate a told population; return it as ``[P, N]`` solutions and ``[P]`` values."""
+    try:
+        values = np.asarray(function_values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"function_values must be a list of real numbers, got {function_values!r:.80}"
+        ) from error
+    if values.ndim != 1:
+        raise ValueError(
+            f"function_values must be one number per solution (shape [P]), got shape {values.shape}"
+        )
+    try:
+        count = len(solutions)  # type: ignore[arg-type]
+    except TypeError as error:
+        raise TypeError(
+            f"solutions must be a list of arrays or a [P, N] array, got {type(solutions).__name__}"
+        ) from error
+    if count != values.shape[0]:
+        raise ValueError(
+            f"solutions and function_values must have the same length, "
+            f"got {count} and {values.shape[0]}"
+        )
+    if count != popsize:
+        raise ValueError(f"expected popsize={popsize} solutions, got {count}")
+    try:
+        xs = np.asarray(solutions, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"solutions must all have shape ({dimension},) like the ones ask() returns: {error}"
+        ) from error
+    if xs.shape != (popsize, dimension):
+        raise ValueError(
+            f"solutions must have shape ({popsize}, {dimension}) (popsize, dimension), "
+            f"got {xs.shape}"
+        )
+    nan = np.flatnonzero(np.isnan(values))
+    if nan.size:
+        raise ValueError(
+            f"function_values must not be NaN, got NaN at indices {nan.tolist()}; "
+            "report a failed evaluation as a large value or inf"
+        )
+    return xs, values
+
+
+def _update_best(
+    xbest: Float64Array | None,
+    fbest: float,
+    evals_best: int | None,
+    evaluations: int,
+    solutions: Float64Array,
+    values: Float64Array,
+) -> tuple[Float64Array | None, float, int | None]:
+    """Return the new ``(xbest, fbest, evals_best)`` after ``values`` were told.
+
+    Only a strictly smaller value replaces the incumbent, and the first of equal minima wins,
+    as in pycma. ``evaluations`` is the count before this population.
+    """
+    i = int(np.argmin(values))
+    if values[i] < fbest:
+        return _frozen_array(solutions[i]), float(values[i]), evaluations + i + 1
+    return xbest, fbest, evals_best
+
+
+def _check_x0(x0: ArrayLike) -> Float64Array:
+    x = np.asarray(x0, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x0 must be a non-empty 1-D array [N], got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 must be finite")
+    return x
+
+
+def _check_sigma0(sigma0: ArrayLike, dimension: int) -> Float64Array:
+    sigma = np.asarray(sigma0, dtype=np.float64)
+    if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape != (dimension,)):
+        raise ValueError(
+            f"sigma0 must be a scalar or have shape ({dimension},), got shape {sigma.shape}"
+        )
+    if not np.all(np.isfinite(sigma) & (sigma > 0)):
+        raise ValueError(f"sigma0 must be positive and finite, got {sigma0!r}")
+    full: Float64Array = np.broadcast_to(sigma, (dimension,)).copy()
+    return full
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _check_real(name: str, value: object, low: float, high: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    if not low <= float(value) <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
+    return float(value)
+
+
+def _default_popsize(dimension: int) -> int:
+    """pycma's default population size, ``4 + floor(3 ln N)``."""
+    return 4 + int(3 * math.log(dimension))
+
+
+def _fresh_seed() -> int:
+    """A seed from the operating system's entropy, in ``[1, 2**32 - 1]``."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0]) or 1
+
+
+def _check_seed(seed: object) -> int:
+    """A seed for ``np.random.RandomState``/``SeedSequence``: an int in ``[0, 2**32 - 1]``."""
+    value = _check_int("seed", seed, 0)
+    if value > 2**32 - 1:
+        raise ValueError(f"seed must be in [0, 2**32 - 1], got {value}")
+    return value
+
+
+def _resolve_seed(seed: object) -> int:
+    """``None`` draws a fresh seed; any other value must be an int in ``[0, 2**32 - 1]``."""
+    return _fresh_seed() if seed is None else _check_seed(seed)
+
+
+def _check_keys(name: str, opts: Mapping[str, object], allowed: Sequence[str]) -> None:
+    unknown = sorted(set(opts) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown {name} option(s) {unknown}; valid options are {sorted(allowed)}")
+
+
+def _check_schedule(option: str, args: object, positive: bool) -> LinearSchedule:
+    """Build the ``LinearSchedule(initial, final, N[, start])`` an option describes."""
+    if isinstance(args, (str, bytes)) or not isinstance(args, Sequence) or len(args) not in (3, 4):
+        raise ValueError(
+            f"{option} must be [initial, final, N] or [initial, final, N, start], got {args!r}"
+        )
+    schedule = LinearSchedule(*args)
+    low = min(schedule.initial, schedule.final)
+    if low < 0 or (positive and low == 0):
+        bound = "positive" if positive else "non-negative"
+        raise ValueError(f"{option} must have {bound} initial and final values, got {args!r}")
+    return schedule
+
+
+def _generation_rng(seed: int, k: int) -> np.random.Generator:
+    """The independent random stream of the ``k``-th ask: a pure function of ``(seed, k)``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))

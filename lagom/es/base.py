@@ -1,0 +1,110 @@
+"""The interface every evolution strategy offers: :class:`BaseES` and its :class:`ESResult`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+
+from lagom._types import ArrayLike, Float64Array
+
+__all__ = ["BaseES", "ESResult"]
+
+
+def _arrays_equal(a: Float64Array | None, b: Float64Array | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _frozen_array(x: ArrayLike) -> Float64Array:
+    """A read-only float64 copy: records stay immutable even though arrays are not."""
+    y = np.array(x, dtype=np.float64)
+    y.setflags(write=False)
+    return y
+
+
+def _frozen_optional_array(x: ArrayLike | None) -> Float64Array | None:
+    return None if x is None else _frozen_array(x)
+
+
+_array_eq = attrs.cmp_using(eq=_arrays_equal)
+
+
+@attrs.frozen
+class ESResult:
+    """What an evolution strategy has found so far (the fields of pycma's ``es.result``).
+
+    Arrays are read-only copies, so a result never changes after it was taken.
+
+    Attributes:
+        xbest: ``[N]`` the best solution ever told, or ``None`` before the first ``tell``.
+        fbest: its objective value (``inf`` before the first ``tell``).
+        evals_best: the 1-based evaluation count at which ``xbest`` was told (the
+            ``i``-th solution of the ``g``-th ``tell`` with popsize ``P`` counts
+            ``(g - 1) * P + i``), or ``None`` before the first ``tell``.
+        evaluations: the number of solutions told so far.
+        iterations: the number of ``tell`` calls so far.
+        xfavorite: ``[N]`` the current mean of the search distribution: the best
+            estimate of the optimum.
+        stds: ``[N]`` the current standard deviation of each coordinate.
+
+    Example:
+        >>> r = ESResult(None, float("inf"), None, 0, 0, np.zeros(2), np.ones(2))
+        >>> r.xbest is None, r.fbest, r.stds.flags.writeable
+        (True, inf, False)
+    """
+
+    xbest: Float64Array | None = attrs.field(
+        converter=_frozen_optional_array, eq=_array_eq, hash=False
+    )
+    fbest: float = attrs.field(converter=float)
+    evals_best: int | None
+    evaluations: int
+    iterations: int
+    xfavorite: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
+    stds: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
+
+
+class BaseES(ABC):
+    """Base class of the evolution strategies: an ask-and-tell loop that minimizes.
+
+    To maximize a reward, minimize its negative. ``ask`` samples candidates, the caller
+    evaluates them (serially or with :class:`~lagom.es.PopulationEvaluator`) and ``tell``
+    updates the search distribution. ``result`` reports the best solution *ever* told,
+    not only the best of the last generation.
+
+    Example:
+        >>> from lagom.es import CEM
+        >>> es = CEM([1.0, 1.0], 0.5, {"popsize": 8, "elite_ratio": 0.25, "seed": 0})
+        >>> for _ in range(3):
+        ...     solutions = es.ask()
+        ...     es.tell(solutions, [float(np.sum(x**2)) for x in solutions])
+        >>> es.result.evaluations, es.result.iterations
+        (24, 3)
+    """
+
+    @abstractmethod
+    def ask(self) -> list[Float64Array]:
+        """Sample a new population: ``popsize`` candidate solutions, each of shape ``[N]``."""
+
+    @abstractmethod
+    def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
+        """Update the search distribution from evaluated candidates.
+
+        Args:
+            solutions: ``[P, N]`` the candidates returned by :meth:`ask` (a list of ``[N]``
+                arrays or one array), in any order.
+            function_values: ``[P]`` the objective value of each candidate, same order.
+
+        Raises:
+            ValueError: the lengths differ, ``P`` is not the population size, a solution
+                does not have shape ``[N]``, or a value is NaN.
+        """
+
+    @property
+    @abstractmethod
+    def result(self) -> ESResult:
+        """The best solution ever told and the current state, as an :class:`ESResult`."""

@@ -1,0 +1,301 @@
+"""Evaluate a population in parallel: :func:`evaluate_population` and :class:`PopulationEvaluator`.
+
+Starting processes costs far more than a generation of most objectives, so a
+:class:`PopulationEvaluator` creates its process pool once and keeps it for every
+generation. Each worker receives the objective once, when it starts (not with every
+task), and may build expensive objects once too: an ``initializer`` runs in each worker
+before its first task and can keep them in a module-level ("worker-global") variable that
+the objective reads. For a reinforcement-learning objective, in a module of your own::
+
+    import gymnasium as gym
+    import numpy as np
+    import torch
+
+    env = policy = None  # worker-globals, set once per worker process
+
+    def init_worker(env_id):
+        global env, policy
+        torch.set_num_threads(1)  # one thread per worker, or the cores thrash
+        env = gym.make(env_id)
+        policy = torch.nn.Linear(4, 2)
+
+    @torch.no_grad()
+    def episode_cost(params):
+        torch.nn.utils.vector_to_parameters(torch.as_tensor(params, dtype=torch.float32),
+                                            policy.parameters())
+        ...  # run one episode with env and policy
+        return -episode_return  # everything minimizes
+
+    with PopulationEvaluator(episode_cost, max_workers=4,
+                             initializer=init_worker, initargs=("CartPole-v1",)) as evaluate:
+        for generation in range(100):
+            solutions = es.ask()
+            es.tell(solutions, evaluate(solutions))
+
+Objectives, initializers and their arguments are serialized with cloudpickle, so lambdas
+and closures work. Any ``concurrent.futures.Executor`` (a thread pool, a Dask or a loky
+executor) can do the work instead of the default process pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from lagom._types import ArrayLike, Float64Array
+from lagom.utils import CloudpickleWrapper
+
+__all__ = ["PopulationEvaluator", "evaluate_population"]
+
+Objective = Callable[[Any], Any]
+
+# The objective installed in a worker of a PopulationEvaluator's own pool (set by
+# `_install` in worker processes only; the parent never assigns it).
+_worker_objective: Objective | None = None
+
+
+def _install(
+    payload: CloudpickleWrapper[tuple[Objective, Callable[..., object] | None, tuple[Any, ...]]],
+) -> None:
+    global _worker_objective
+    objective, initializer, initargs = payload.x
+    if initializer is not None:
+        initializer(*initargs)
+    _worker_objective = objective
+
+
+def _evaluate_installed(chunk: list[Any]) -> list[Any]:
+    if _worker_objective is None:
+        raise RuntimeError("no objective installed in this worker process")
+    return [_worker_objective(x) for x in chunk]
+
+
+def _evaluate_with(objective: Objective, chunk: list[Any]) -> list[Any]:
+    return [objective(x) for x in chunk]
+
+
+def _chunks(solutions: Sequence[Any], chunksize: int) -> list[list[Any]]:
+    return [list(solutions[i : i + chunksize]) for i in range(0, len(solutions), chunksize)]
+
+
+def _as_values(raw: list[Any], count: int) -> Float64Array:
+    try:
+        values = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"the objective must return one real number per solution, got {raw[:3]!r}..."
+        ) from error
+    if values.shape != (count,):
+        raise TypeError(
+            f"the objective must return one real number per solution, got values of "
+            f"shape {values.shape[1:]} for {count} solutions"
+        )
+    return values
+
+
+def _check_chunksize(chunksize: int) -> int:
+    if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
+        raise ValueError(f"chunksize must be a positive int, got {chunksize!r}")
+    return chunksize
+
+
+def _broken(error: BaseException, detail: str) -> BrokenProcessPool:
+    message = (
+        "a worker process died while evaluating the population (a crash in native code, "
+        "os._exit, or the out-of-memory killer); " + detail
+    )
+    broken = BrokenProcessPool(message)
+    broken.__cause__ = error
+    return broken
+
+
+def evaluate_population(
+    fn: Objective,
+    solutions: Sequence[ArrayLike] | ArrayLike,
+    executor: Executor | None = None,
+    chunksize: int = 1,
+) -> Float64Array:
+    """Evaluate ``fn`` on each solution, serially or with ``executor``; keep population order.
+
+    With an executor, ``fn`` is wrapped in :class:`~lagom.utils.CloudpickleWrapper` (so a
+    lambda works in a process pool) and sent with every chunk of ``chunksize`` solutions.
+    Evaluating many generations with an expensive objective is cheaper with a
+    :class:`PopulationEvaluator`, which sends it once per worker.
+
+    Args:
+        fn: the objective, ``fn(x) -> float`` for one ``[N]`` solution.
+        solutions: ``[P, N]`` the population (a list of arrays or one array).
+        executor: any ``concurrent.futures.Executor``; ``None`` evaluates in this process.
+        chunksize: solutions per task.
+
+    Returns:
+        ``[P]`` float64 values, ``values[i] = fn(solutions[i])``.
+
+    Raises:
+        TypeError: ``fn`` returned something other than one real number.
+        BrokenProcessPool: a worker of ``executor`` died (the executor is unusable).
+
+    Example:
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> xs = np.arange(6.0).reshape(3, 2)
+        >>> evaluate_population(lambda x: float(x.sum()), xs).tolist()
+        [1.0, 5.0, 9.0]
+        >>> with ThreadPoolExecutor(2) as pool:
+        ...     evaluate_population(lambda x: float(x.sum()), xs, pool).tolist()
+        [1.0, 5.0, 9.0]
+    """
+    chunksize = _check_chunksize(chunksize)
+    population = list(solutions)  # type: ignore[arg-type]
+    if executor is None:
+        return _as_values([fn(x) for x in population], len(population))
+    wrapped = CloudpickleWrapper(fn)
+    futures = [executor.submit(_evaluate_with, wrapped, c) for c in _chunks(population, chunksize)]
+    try:
+        raw = [value for future in futures for value in future.result()]
+    except BrokenProcessPool as error:
+        raise _broken(error, "the executor cannot be used any more") from error
+    return _as_values(raw, len(population))
+
+
+class PopulationEvaluator:
+    """A reusable parallel objective: one process pool for all generations.
+
+    Calling the evaluator on a population returns ``[P]`` values in population order. Its
+    own pool (``max_workers`` processes, created once on first use or on ``with``) gets
+    the objective and ``initializer(*initargs)`` once per worker; the initializer runs
+    before the worker's first task, e.g. to build an environment and a policy in
+    worker-globals (see the module documentation). If a worker dies, the pool is
+    recreated and the unfinished solutions are evaluated again, at most ``max_restarts``
+    times per call; then :class:`BrokenProcessPool` is raised with an explanation.
+
+    With ``executor`` given, that executor does the work instead: the objective is sent
+    with every task, no initializer can run, and the executor is not shut down here.
+
+    Args:
+        fn: the objective, ``fn(x) -> float`` for one ``[N]`` solution.
+        max_workers: processes of the own pool (``None``: one per CPU).
+        initializer: called as ``initializer(*initargs)`` once in each worker.
+        initargs: arguments of ``initializer``.
+        executor: a ``concurrent.futures.Executor`` to use instead of an own pool.
+        chunksize: solutions per task (larger chunks suit cheap objectives).
+        mp_context: the ``multiprocessing`` context of the own pool (``None``: default).
+        max_restarts: pool recreations allowed per call after a worker died.
+
+    Raises:
+        ValueError: ``executor`` together with ``max_workers``, ``initializer`` or
+            ``mp_context``, or a non-positive ``max_workers``/``chunksize``.
+
+    Example:
+        >>> xs = np.arange(8.0).reshape(4, 2)
+        >>> with PopulationEvaluator(lambda x: float(x @ x), max_workers=2) as evaluate:
+        ...     evaluate(xs).tolist()
+        [1.0, 13.0, 41.0, 85.0]
+    """
+
+    def __init__(
+        self,
+        fn: Objective,
+        max_workers: int | None = None,
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+        executor: Executor | None = None,
+        *,
+        chunksize: int = 1,
+        mp_context: BaseContext | None = None,
+        max_restarts: int = 1,
+    ) -> None:
+        if executor is not None and (
+            max_workers is not None or initializer is not None or mp_context is not None
+        ):
+            raise ValueError(
+                "give either an executor or max_workers/initializer/mp_context for an own "
+                "process pool, not both (an initializer cannot run in a given executor)"
+            )
+        if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
+            raise ValueError(f"max_workers must be a positive int or None, got {max_workers!r}")
+        if isinstance(max_restarts, bool) or max_restarts < 0:
+            raise ValueError(f"max_restarts must be a non-negative int, got {max_restarts!r}")
+        self.fn = fn
+        self.max_workers = max_workers
+        self.chunksize = _check_chunksize(chunksize)
+        self.max_restarts = max_restarts
+        self._payload = CloudpickleWrapper((fn, initializer, tuple(initargs)))
+        self._mp_context = mp_context
+        self._given = executor
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _own_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.max_workers,
+                mp_context=self._mp_context,
+                initializer=_install,
+                initargs=(self._payload,),
+            )
+        return self._pool
+
+    def __enter__(self) -> PopulationEvaluator:
+        if self._given is None:
+            self._own_pool()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the own pool down (a later call starts a new one); a given executor stays."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __call__(self, solutions: Sequence[ArrayLike] | ArrayLike) -> Float64Array:
+        """Evaluate a population: ``[P, N]`` solutions to ``[P]`` values, in order.
+
+        Raises:
+            TypeError: ``fn`` returned something other than one real number.
+            BrokenProcessPool: workers kept dying (or a given executor broke).
+        """
+        population = list(solutions)  # type: ignore[arg-type]
+        if self._given is not None:
+            return evaluate_population(self.fn, population, self._given, self.chunksize)
+        chunks = _chunks(population, self.chunksize)
+        results: list[list[Any] | None] = [None] * len(chunks)
+        for attempt in range(self.max_restarts + 1):
+            pool = self._own_pool()
+            pending = [i for i, r in enumerate(results) if r is None]
+            futures: dict[int, Future[list[Any]]] = {
+                i: pool.submit(_evaluate_installed, chunks[i]) for i in pending
+            }
+            try:
+                for i, future in futures.items():
+                    results[i] = future.result()
+                break
+            except BrokenProcessPool as error:
+                # Chunks that finished before the crash keep their results.
+                for i, future in futures.items():
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        results[i] = future.result()
+                self._pool = None
+                pool.shutdown(wait=True, cancel_futures=True)
+                if attempt == self.max_restarts:
+                    raise _broken(
+                        error,
+                        f"the pool was recreated {self.max_restarts} time(s) and broke "
+                        "again; the next call starts a fresh pool",
+                    ) from error
+        return _as_values([v for r in results if r is not None for v in r], len(population))
+
+    def __repr__(self) -> str:
+        where = "given executor" if self._given is not None else f"max_workers={self.max_workers}"
+        return f"PopulationEvaluator({where}, chunksize={self.chunksize})"

@@ -1,0 +1,198 @@
+"""Builders of layer stacks: `make_fc`, `make_cnn`, `make_transposed_cnn`.
+
+Each returns an ``nn.ModuleList`` (so a parent module tracks every layer's parameters) and
+leaves the nonlinearities to the caller's ``forward``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TypeAlias
+
+import torch
+from torch import nn
+
+from lagom.networks._checks import check_int
+
+__all__ = ["make_cnn", "make_fc", "make_transposed_cnn"]
+
+#: A 2-D convolution size: one int for both sides, or ``(height, width)``.
+Size2d: TypeAlias = int | tuple[int, int]
+
+
+def _check_size2d(name: str, value: object, minimum: int) -> tuple[int, int]:
+    if isinstance(value, tuple) and len(value) == 2:
+        return (check_int(name, value[0], minimum), check_int(name, value[1], minimum))
+    if isinstance(value, tuple):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    v = check_int(name, value, minimum)
+    return (v, v)
+
+
+def _check_lengths(**lists: Sequence[object]) -> int:
+    lengths = {name: len(values) for name, values in lists.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"the lists must have one entry per layer (equal lengths), got {lengths}")
+    return next(iter(lengths.values()))
+
+
+def make_fc(
+    input_dim: int, hidden_sizes: Sequence[int], *, device: torch.device | str | None = None
+) -> nn.ModuleList:
+    """Return a ``ModuleList`` of fully connected layers ``input_dim -> h_1 -> ... -> h_L``.
+
+    Layer ``l`` is ``nn.Linear(h_{l-1}, h_l)`` with ``h_0 = input_dim``.
+
+    Args:
+        input_dim: input features of the first layer.
+        hidden_sizes: output features of each layer, one entry per layer.
+        device: device to create the layers on; default the torch default device.
+
+    Returns:
+        ``nn.ModuleList`` of ``len(hidden_sizes)`` ``nn.Linear`` layers.
+
+    Raises:
+        ValueError: if a size is not positive.
+
+    Example:
+        >>> from lagom.networks import make_fc
+        >>> make_fc(3, [4, 5, 6])
+        ModuleList(
+          (0): Linear(in_features=3, out_features=4, bias=True)
+          (1): Linear(in_features=4, out_features=5, bias=True)
+          (2): Linear(in_features=5, out_features=6, bias=True)
+        )
+    """
+    sizes = [check_int("input_dim", input_dim, 1)]
+    sizes += [check_int(f"hidden_sizes[{i}]", h, 1) for i, h in enumerate(hidden_sizes)]
+    return nn.ModuleList(
+        nn.Linear(n_in, n_out, device=device) for n_in, n_out in itertools.pairwise(sizes)
+    )
+
+
+def make_cnn(
+    input_channel: int,
+    channels: Sequence[int],
+    kernels: Sequence[Size2d],
+    strides: Sequence[Size2d],
+    paddings: Sequence[Size2d],
+    *,
+    device: torch.device | str | None = None,
+) -> nn.ModuleList:
+    """Return a ``ModuleList`` of 2D convolutions, one per entry of the lists.
+
+    Layer ``l`` is ``nn.Conv2d(c_{l-1}, channels[l], kernels[l], strides[l], paddings[l])``
+    with ``c_{-1} = input_channel``; on an input ``[N, C, H, W]`` each layer maps a side of
+    length ``s`` to ``(s + 2 * padding - kernel) // stride + 1``.
+
+    Args:
+        input_channel: channels of the input to the first layer.
+        channels: output channels of each layer.
+        kernels: kernel size of each layer (int or ``(h, w)``), positive.
+        strides: stride of each layer (int or ``(h, w)``), positive.
+        paddings: zero padding of each layer (int or ``(h, w)``), non-negative.
+        device: device to create the layers on; default the torch default device.
+
+    Returns:
+        ``nn.ModuleList`` of ``len(channels)`` ``nn.Conv2d`` layers.
+
+    Raises:
+        ValueError: if the lists differ in length or a size is out of range.
+
+    Example:
+        >>> from lagom.networks import make_cnn
+        >>> make_cnn(input_channel=3, channels=[16, 32], kernels=[4, 3], strides=[2, 1],
+        ...          paddings=[1, 0])
+        ModuleList(
+          (0): Conv2d(3, 16, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))
+          (1): Conv2d(16, 32, kernel_size=(3, 3), stride=(1, 1))
+        )
+    """
+    _check_lengths(channels=channels, kernels=kernels, strides=strides, paddings=paddings)
+    chans = [check_int("input_channel", input_channel, 1)]
+    chans += [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
+    return nn.ModuleList(
+        nn.Conv2d(
+            chans[i],
+            chans[i + 1],
+            kernel_size=_check_size2d(f"kernels[{i}]", kernels[i], 1),
+            stride=_check_size2d(f"strides[{i}]", strides[i], 1),
+            padding=_check_size2d(f"paddings[{i}]", paddings[i], 0),
+            device=device,
+        )
+        for i in range(len(channels))
+    )
+
+
+def make_transposed_cnn(
+    input_channel: int,
+    channels: Sequence[int],
+    kernels: Sequence[Size2d],
+    strides: Sequence[Size2d],
+    paddings: Sequence[Size2d],
+    output_paddings: Sequence[Size2d],
+    *,
+    device: torch.device | str | None = None,
+) -> nn.ModuleList:
+    """Return a ``ModuleList`` of 2D transposed convolutions, one per entry of the lists.
+
+    Layer ``l`` is ``nn.ConvTranspose2d(c_{l-1}, channels[l], kernels[l], strides[l],
+    paddings[l], output_paddings[l])`` with ``c_{-1} = input_channel``; each layer maps a
+    side of length ``s`` to ``(s - 1) * stride - 2 * padding + kernel + output_padding``.
+
+    Args:
+        input_channel: channels of the input to the first layer.
+        channels: output channels of each layer.
+        kernels: kernel size of each layer (int or ``(h, w)``), positive.
+        strides: stride of each layer (int or ``(h, w)``), positive.
+        paddings: zero padding of each layer (int or ``(h, w)``), non-negative.
+        output_paddings: extra size added to one side of each layer's output (int or
+            ``(h, w)``), non-negative and smaller than the stride.
+        device: device to create the layers on; default the torch default device.
+
+    Returns:
+        ``nn.ModuleList`` of ``len(channels)`` ``nn.ConvTranspose2d`` layers.
+
+    Raises:
+        ValueError: if the lists differ in length or a size is out of range.
+
+    Example:
+        >>> from lagom.networks import make_transposed_cnn
+        >>> make_transposed_cnn(input_channel=3, channels=[16, 32], kernels=[4, 3],
+        ...                     strides=[2, 1], paddings=[1, 0], output_paddings=[1, 0])
+        ModuleList(
+          (0): ConvTranspose2d(3, 16, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))
+          (1): ConvTranspose2d(16, 32, kernel_size=(3, 3), stride=(1, 1))
+        )
+    """  # noqa: E501 (the module repr is one line)
+    n = _check_lengths(
+        channels=channels,
+        kernels=kernels,
+        strides=strides,
+        paddings=paddings,
+        output_paddings=output_paddings,
+    )
+    chans = [check_int("input_channel", input_channel, 1)]
+    chans += [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
+    layers = []
+    for i in range(n):
+        stride = _check_size2d(f"strides[{i}]", strides[i], 1)
+        output_padding = _check_size2d(f"output_paddings[{i}]", output_paddings[i], 0)
+        if output_padding[0] >= stride[0] or output_padding[1] >= stride[1]:
+            raise ValueError(
+                f"output_paddings[{i}] must be smaller than strides[{i}], "
+                f"got {output_paddings[i]!r} and {strides[i]!r}"
+            )
+        layers.append(
+            nn.ConvTranspose2d(
+                chans[i],
+                chans[i + 1],
+                kernel_size=_check_size2d(f"kernels[{i}]", kernels[i], 1),
+                stride=stride,
+                padding=_check_size2d(f"paddings[{i}]", paddings[i], 0),
+                output_padding=output_padding,
+                device=device,
+            )
+        )
+    return nn.ModuleList(layers)

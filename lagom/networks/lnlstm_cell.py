@@ -1,0 +1,130 @@
+"""`LayerNormLSTMCell`: one step of a layer-normalized LSTM.
+
+`lagom.networks.lnlstm` runs it along time; the split between `LayerNormLSTMCell.input_gates`
+(any number of steps at once) and `LayerNormLSTMCell.step` (one recurrent step) lets it
+compute the input projections of a whole sequence in one matmul.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TypeAlias
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+from lagom.networks._checks import check_int
+
+__all__ = ["LSTMState", "LayerNormLSTMCell"]
+
+#: ``(h, c)``: hidden and cell state, each of shape ``[B, H]``.
+LSTMState: TypeAlias = tuple[torch.Tensor, torch.Tensor]
+
+
+def _layer_norm(norm: nn.LayerNorm, x: torch.Tensor) -> torch.Tensor:
+    # the functional call skips nn.Module.__call__'s overhead, paid 2T times per sequence
+    return functional.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+
+
+class LayerNormLSTMCell(nn.Module):
+    r"""One step of an LSTM with layer normalization (Ba et al., 2016).
+
+    With gates ordered ``(i, f, o, g)`` along the ``4H`` dimension::
+
+        gates = LN_i(x W_ihᵀ) + LN_h(h W_hhᵀ)        # [B, 4H]
+        i, f, o = σ(gates[:, :3H]).chunk(3)        # input, forget, output gates
+        g = tanh(gates[:, 3H:])                    # candidate cell
+        c' = LN_c(f ⊙ c + i ⊙ g)
+        h' = o ⊙ tanh(c')
+
+    ``LN_i``, ``LN_h`` (over ``4H``) and ``LN_c`` (over ``H``) are ``nn.LayerNorm`` modules
+    ``layernorm_i``, ``layernorm_h``, ``layernorm_c``; their shifts are the biases, so the
+    projections ``weight_ih [4H, I]`` and ``weight_hh [4H, H]`` have none. Weights start
+    uniform in ``±1/sqrt(H)`` as in ``nn.LSTM``.
+
+    Args:
+        input_size: input features ``I``.
+        hidden_size: hidden features ``H``.
+        device: device to create the parameters on; default the torch default device.
+
+    Raises:
+        ValueError: if a size is not positive.
+
+    Example:
+        >>> import torch
+        >>> from lagom.networks import LayerNormLSTMCell
+        >>> cell = LayerNormLSTMCell(3, 5)
+        >>> h, (h, c) = cell(torch.randn(2, 3))
+        >>> h.shape, c.shape
+        (torch.Size([2, 5]), torch.Size([2, 5]))
+    """
+
+    def __init__(
+        self, input_size: int, hidden_size: int, device: torch.device | str | None = None
+    ) -> None:
+        super().__init__()
+        self.input_size = check_int("input_size", input_size)
+        self.hidden_size = H = check_int("hidden_size", hidden_size)
+        bound = 1.0 / math.sqrt(H)
+        self.weight_ih = nn.Parameter(
+            torch.empty(4 * H, input_size, device=device).uniform_(-bound, bound)
+        )
+        self.weight_hh = nn.Parameter(torch.empty(4 * H, H, device=device).uniform_(-bound, bound))
+        self.layernorm_i = nn.LayerNorm(4 * H, device=device)
+        self.layernorm_h = nn.LayerNorm(4 * H, device=device)
+        self.layernorm_c = nn.LayerNorm(H, device=device)
+
+    def input_gates(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``LN_i(x W_ihᵀ)``, the input's share of the gates, for any leading shape.
+
+        Args:
+            x: inputs, shape ``[*, I]`` (e.g. a whole sequence ``[T, B, I]``).
+
+        Returns:
+            Shape ``[*, 4H]``.
+        """
+        return _layer_norm(self.layernorm_i, functional.linear(x, self.weight_ih))
+
+    def step(self, igates: torch.Tensor, state: LSTMState) -> LSTMState:
+        """Advance one step from the precomputed input gates ``igates = input_gates(x_t)``.
+
+        Args:
+            igates: shape ``[B, 4H]``.
+            state: ``(h, c)`` before the step, each ``[B, H]``.
+
+        Returns:
+            ``(h', c')`` after the step, each ``[B, H]``.
+        """
+        h, c = state
+        H = self.hidden_size
+        gates = igates + _layer_norm(self.layernorm_h, torch.mm(h, self.weight_hh.t()))
+        i, f, o = gates[:, : 3 * H].sigmoid().chunk(3, dim=1)
+        g = gates[:, 3 * H :].tanh()
+        c = _layer_norm(self.layernorm_c, torch.addcmul(f * c, i, g))
+        return o * c.tanh(), c
+
+    def initial_state(self, x: torch.Tensor, batch_size: int) -> LSTMState:
+        """Return zero states ``(h, c)`` of shape ``[B, H]`` with ``x``'s device and dtype."""
+        zeros = x.new_zeros(batch_size, self.hidden_size)
+        return zeros, zeros
+
+    def forward(
+        self, x: torch.Tensor, state: LSTMState | None = None
+    ) -> tuple[torch.Tensor, LSTMState]:
+        """Run one step on ``x [B, I]`` from ``state`` (zeros if ``None``).
+
+        Returns:
+            ``(h', (h', c'))``.
+
+        Raises:
+            ValueError: if ``x`` is not ``[B, I]``.
+        """
+        if x.ndim != 2 or x.shape[1] != self.input_size:
+            raise ValueError(
+                f"x must have shape [B, I] with I={self.input_size}, got {tuple(x.shape)}"
+            )
+        if state is None:
+            state = self.initial_state(x, x.shape[0])
+        h, c = self.step(self.input_gates(x), state)
+        return h, (h, c)

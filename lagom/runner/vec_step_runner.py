@@ -1,0 +1,198 @@
+"""Collect T steps of a vectorized environment as one batch: :class:`VecStepRunner`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from lagom._types import NDArray
+from lagom.agent import Agent
+from lagom.data import Rollout
+from lagom.runner._shared import check_agent, check_count, split_output
+from lagom.runner.base import BaseRunner
+
+__all__ = ["VecRunnerResult", "VecStepRunner"]
+
+
+class VecRunnerResult(NamedTuple):
+    """What :class:`VecStepRunner` returns: the rollout and the agent's outputs.
+
+    Attributes:
+        rollout: the ``[T, N, ...]`` record of the run (:class:`~lagom.data.Rollout`); its
+            ``infos`` are the T vector infos returned by ``env.step``.
+        outputs: every entry but ``"raw_action"`` of the agent's outputs, stacked over time:
+            ``outputs[key][t]`` is what ``choose_action`` returned on ``observations[t]``
+            (e.g. ``outputs["V"]`` is ``[T, N]`` when the agent returns ``V`` as ``[N]``).
+            Tensors are detached and copied to numpy.
+    """
+
+    rollout: Rollout
+    outputs: dict[str, NDArray[Any]]
+
+
+class VecStepRunner(BaseRunner[VecRunnerResult]):
+    """Run T steps of a vectorized environment; return a :class:`~lagom.data.Rollout`.
+
+    At each step ``t`` the agent gets the batched observations ``s_t`` (``[N, ...]``) and
+    returns a dict whose ``"raw_action"`` is the batch of N actions for ``env.step``. The
+    rollout records, as ``[T, N, ...]`` arrays, ``observations`` ``s_t``, ``actions``,
+    ``rewards``, ``terminated``, ``truncated`` and ``next_observations``: the true
+    ``s_{t+1}``, which for a step that ended an episode is its final observation (from
+    ``infos["final_obs"]``), never the reset observation the environment returned in that
+    row. So ``V(next_observations)`` are the ``next_values`` of
+    :func:`lagom.metric.batched_gae` and friends, truncations included. The agent's other
+    outputs come back stacked in :attr:`VecRunnerResult.outputs`.
+
+    ``env`` must autoreset in the same step (gymnasium's ``AutoresetMode.SAME_STEP``), as
+    :class:`lagom.envs.VecEnv` does; with next-step autoreset every episode end would add a
+    fake transition.
+
+    Successive calls continue the same streams: the runner keeps the last observations and
+    the next call starts from them (unless ``reset_on_call`` or ``env`` is another object
+    than last time), so consecutive rollouts join without a gap. The first call resets
+    ``env`` without a seed: :func:`lagom.envs.make_vec_env` then seeds every sub-environment
+    from ``init_seed``, and a :class:`lagom.agent.RandomAgent` samples from the batched
+    action space it seeded, so the same ``init_seed`` gives the same rollout.
+
+    Args:
+        reset_on_call: whether each call starts with ``env.reset()``. Default: ``False``
+            (rollouts continue each other).
+
+    Example:
+        >>> import gymnasium as gym
+        >>> from lagom.agent import RandomAgent
+        >>> from lagom.envs import make_vec_env
+        >>> env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=3), 2, 0)
+        >>> runner = VecStepRunner()
+        >>> rollout, outputs = runner(RandomAgent({}, env, None), env, T=4)
+        >>> rollout.observations.shape, rollout.actions.shape, rollout.rewards.shape
+        ((4, 2, 4), (4, 2), (4, 2))
+        >>> rollout.truncated
+        array([[False, False], [False, False], [ True,  True], [False, False]])
+        >>> bool((rollout.next_observations[:2] == rollout.observations[1:3]).all())
+        True
+        >>> bool((rollout.next_observations[2] == rollout.observations[3]).any())
+        False
+        >>> outputs
+        {}
+        >>> env.close()
+    """
+
+    def __init__(self, reset_on_call: bool = False) -> None:
+        if not isinstance(reset_on_call, bool):
+            raise TypeError(f"reset_on_call must be a bool, got {type(reset_on_call).__name__}")
+        self.reset_on_call = reset_on_call
+        self._env: VectorEnv[Any, Any, Any] | None = None
+        self._observations: NDArray[Any] | None = None
+
+    def __call__(self, agent: Agent, env: Any, T: int, **kwargs: Any) -> VecRunnerResult:
+        """Run ``T`` steps of every sub-environment.
+
+        Args:
+            agent: has ``choose_action(observations, **kwargs)`` returning a dict with
+                ``"raw_action"`` (a batch of N actions).
+            env: a vectorized environment with same-step autoreset (e.g.
+                :class:`lagom.envs.VecEnv`) and array observations.
+            T: number of steps (at least 1).
+            **kwargs: passed to every ``agent.choose_action`` call.
+
+        Returns:
+            the rollout ``[T, N, ...]`` and the agent's stacked outputs.
+
+        Raises:
+            TypeError: ``T`` is not an int, ``env`` is not a vectorized environment or its
+                observations are not arrays, ``agent`` has no ``choose_action`` or returns
+                something other than a dict.
+            ValueError: ``T < 1``, ``env`` autoresets in the next step, the agent's output
+                lacks ``"raw_action"`` or its keys change between steps.
+        """
+        T = check_count("T", T)
+        check_agent(agent)
+        _check_vec_env(env)
+        observations = self._start(env)
+        obs_buffer = np.empty((T + 1, *observations.shape), dtype=observations.dtype)
+        rewards = np.empty((T, env.num_envs), dtype=np.float64)
+        terminated = np.empty((T, env.num_envs), dtype=np.bool_)
+        truncated = np.empty((T, env.num_envs), dtype=np.bool_)
+        actions: list[NDArray[Any]] = []
+        infos: list[Mapping[str, Any]] = []
+        outputs: dict[str, list[NDArray[Any]]] = {}
+        # (t, i, final observation) for the rows where an episode ended.
+        finals: list[tuple[int, int, Any]] = []
+        obs_buffer[0] = observations
+        for t in range(T):
+            action, extra = split_output(agent.choose_action(obs_buffer[t], **kwargs))
+            _collect(outputs, extra, t)
+            observations, rewards[t], terminated[t], truncated[t], info = env.step(action)
+            actions.append(np.asarray(action))
+            infos.append(info)
+            obs_buffer[t + 1] = observations
+            mask = info.get("_final_obs")
+            if mask is not None and mask.any():
+                final_obs = info["final_obs"]
+                finals.extend((t, int(i), final_obs[i]) for i in np.flatnonzero(mask))
+        next_observations = obs_buffer[1:].copy()
+        for t, i, final in finals:
+            next_observations[t, i] = final
+        self._env = env
+        self._observations = obs_buffer[T]
+        rollout = Rollout(
+            observations=obs_buffer[:T],
+            actions=np.stack(actions),
+            rewards=rewards,
+            terminated=terminated,
+            truncated=truncated,
+            next_observations=next_observations,
+            infos=infos,
+        )
+        return VecRunnerResult(rollout, {key: np.stack(values) for key, values in outputs.items()})
+
+    def _start(self, env: VectorEnv[Any, Any, Any]) -> NDArray[Any]:
+        """The observations this call starts from: a reset, or where the last call stopped."""
+        if self.reset_on_call or self._observations is None or env is not self._env:
+            observations, _ = env.reset()
+            if not isinstance(observations, np.ndarray):
+                raise TypeError(
+                    "VecStepRunner records array observations, got "
+                    f"{type(observations).__name__} from {env!r}"
+                )
+            return observations
+        return self._observations
+
+
+def _check_vec_env(env: object) -> None:
+    if not isinstance(env, VectorEnv):
+        raise TypeError(
+            "VecStepRunner runs a vectorized environment (gymnasium.vector.VectorEnv), got "
+            f"{type(env)}; use StepRunner or EpisodeRunner for a single environment"
+        )
+    mode = env.metadata.get("autoreset_mode")
+    if mode != AutoresetMode.SAME_STEP:
+        raise ValueError(
+            "VecStepRunner needs same-step autoreset (metadata['autoreset_mode'] == "
+            f"AutoresetMode.SAME_STEP, as in lagom.envs.VecEnv), got {mode!r}"
+        )
+
+
+def _collect(outputs: dict[str, list[NDArray[Any]]], extra: dict[str, Any], t: int) -> None:
+    """Append step ``t``'s agent outputs, checking that every step has the same keys."""
+    if t and extra.keys() != outputs.keys():
+        raise ValueError(
+            "agent.choose_action must return the same keys at every step, got "
+            f"{sorted(outputs)} at step 0 and {sorted(extra)} at step {t}"
+        )
+    for key, value in extra.items():
+        outputs.setdefault(key, []).append(_to_numpy(value))
+
+
+def _to_numpy(value: object) -> NDArray[Any]:
+    if isinstance(value, np.ndarray):
+        # A copy: an agent may reuse its output buffer from one step to the next.
+        return np.array(value, copy=True)
+    # A torch tensor, recognized by what it offers so that torch is never imported here.
+    if all(callable(getattr(value, name, None)) for name in ("detach", "cpu", "numpy")):
+        return np.asarray(value.detach().cpu().numpy())  # type: ignore[attr-defined]
+    return np.asarray(value)

@@ -1,0 +1,136 @@
+"""Tests for ``lagom.es.base``: the ask/tell contract every strategy keeps, and ESResult."""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lagom.es import BaseES, ESResult
+from tests.strategies.es import es_configs, finite_values, make_es, values_with_ties
+
+
+def _sphere(x: np.ndarray) -> float:
+    return float(np.sum(x**2))
+
+
+@given(es_configs())
+def test_ask_returns_popsize_candidates_of_shape_n(config: tuple[str, int, int, int]) -> None:
+    kind, dimension, popsize, seed = config
+    es = make_es(kind, dimension, popsize, seed)
+    for _ in range(2):
+        solutions = es.ask()
+        assert isinstance(solutions, list)
+        assert len(solutions) == popsize
+        for x in solutions:
+            assert x.shape == (dimension,)
+            assert x.dtype == np.float64
+            assert np.all(np.isfinite(x))
+        es.tell(solutions, [_sphere(x) for x in solutions])
+
+
+@given(es_configs(), st.data())
+def test_tell_rejects_bad_populations_and_keeps_its_state(
+    config: tuple[str, int, int, int], data: st.DataObject
+) -> None:
+    kind, dimension, popsize, seed = config
+    es = make_es(kind, dimension, popsize, seed)
+    solutions = es.ask()
+    values = [_sphere(x) for x in solutions]
+    before = es.result
+    with pytest.raises(ValueError, match="same length"):
+        es.tell(solutions, values[:-1])
+    with pytest.raises(ValueError, match=f"expected popsize={popsize}"):
+        es.tell(solutions[:-1], values[:-1])
+    with pytest.raises(ValueError, match="shape"):
+        es.tell([np.append(x, 0.0) for x in solutions], values)
+    with pytest.raises(ValueError, match="shape"):
+        es.tell([np.append(x, 1.0) if i == 0 else x for i, x in enumerate(solutions)], values)
+    i = data.draw(st.integers(0, popsize - 1), label="nan index")
+    with pytest.raises(ValueError, match=rf"NaN at indices \[{i}\]"):
+        es.tell(solutions, [math.nan if j == i else v for j, v in enumerate(values)])
+    assert es.result == before
+    es.tell(solutions, values)  # the rejected tells left the strategy usable
+    assert es.result.iterations == 1
+
+
+@given(es_configs())
+def test_same_seed_gives_the_same_sequence(config: tuple[str, int, int, int]) -> None:
+    kind, dimension, popsize, seed = config
+    a, b = make_es(kind, dimension, popsize, seed), make_es(kind, dimension, popsize, seed)
+    for _ in range(3):
+        xa, xb = a.ask(), b.ask()
+        assert np.array_equal(np.array(xa), np.array(xb))
+        a.tell(xa, [_sphere(x) for x in xa])
+        b.tell(xb, [_sphere(x) for x in xb])
+    assert a.result == b.result
+
+
+@given(es_configs(), st.data())
+def test_result_reports_the_best_solution_ever_told(
+    config: tuple[str, int, int, int], data: st.DataObject
+) -> None:
+    kind, dimension, popsize, seed = config
+    es = make_es(kind, dimension, popsize, seed)
+    values = st.one_of(finite_values, values_with_ties)
+    told: list[tuple[np.ndarray, float]] = []
+    generations = data.draw(st.integers(1, 4), label="generations")
+    for _ in range(generations):
+        solutions = es.ask()
+        fs = data.draw(st.lists(values, min_size=popsize, max_size=popsize), label="values")
+        es.tell(solutions, fs)
+        told.extend(zip(solutions, fs, strict=True))
+    # Oracle: a plain loop; only a strictly smaller value replaces the best (first wins).
+    best_x, best_f, best_count = None, math.inf, None
+    for count, (x, f) in enumerate(told, start=1):
+        if f < best_f:
+            best_x, best_f, best_count = x, f, count
+    r = es.result
+    assert best_x is not None
+    assert r.xbest is not None
+    assert np.array_equal(r.xbest, best_x)
+    assert (r.fbest, r.evals_best) == (best_f, best_count)
+    assert (r.evaluations, r.iterations) == (len(told), generations)
+
+
+def test_result_before_any_tell_is_empty() -> None:
+    for kind in ("cmaes", "cem", "openaies"):
+        r = make_es(kind, 3, 6, 1).result
+        assert (r.xbest, r.fbest, r.evals_best, r.evaluations, r.iterations) == (
+            None,
+            math.inf,
+            None,
+            0,
+            0,
+        )
+        assert np.array_equal(r.xfavorite, np.full(3, 0.5))
+
+
+def test_result_is_frozen_with_read_only_copies() -> None:
+    x = np.array([1.0, 2.0])
+    r = ESResult(x, 1.0, 3, 4, 1, x, np.ones(2))
+    x[0] = 9.0
+    assert r.xbest is not None
+    assert r.xbest[0] == 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        r.stds[0] = 0.0
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        r.fbest = 0.0  # type: ignore[misc]
+
+
+def test_result_equality_compares_array_values() -> None:
+    a = ESResult(np.zeros(2), 0.0, 1, 1, 1, np.zeros(2), np.ones(2))
+    assert a == ESResult([0.0, 0.0], 0.0, 1, 1, 1, [0.0, 0.0], [1.0, 1.0])
+    assert a != ESResult(np.zeros(2), 0.0, 1, 1, 1, np.zeros(2), np.full(2, 2.0))
+    assert a != ESResult(None, 0.0, 1, 1, 1, np.zeros(2), np.ones(2))
+    assert a != ESResult(np.zeros(3), 0.0, 1, 1, 1, np.zeros(2), np.ones(2))
+    assert hash(a) == hash(ESResult(np.zeros(2), 0.0, 1, 1, 1, np.zeros(2), np.ones(2)))
+
+
+def test_base_es_is_abstract() -> None:
+    with pytest.raises(TypeError, match="abstract"):
+        BaseES()  # type: ignore[abstract]

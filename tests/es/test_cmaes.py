@@ -1,0 +1,206 @@
+"""Tests for ``lagom.es.cmaes``: pycma reproduced exactly, without its side effects."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lagom.es import CMAES
+
+# Plain pycma, seeded through numpy's global RNG as pycma does it, in a fresh process.
+_PYCMA_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import cma
+
+    x0, sigma0, opts, generations, out = json.loads(sys.argv[1])
+    es = cma.CMAEvolutionStrategy(x0, sigma0, opts)
+    candidates = []
+    for _ in range(generations):
+        xs = es.ask()
+        candidates.append(np.array(xs))
+        es.tell(xs, [float(np.sum((x - 1.0) ** 2)) for x in xs])
+    r = es.result
+    np.savez(out, candidates=np.array(candidates), xbest=r.xbest, xfavorite=r.xfavorite,
+             stds=r.stds, scalars=np.array([r.fbest, r.evals_best, r.evaluations, r.iterations]))
+    """
+)
+
+
+def _shifted_sphere(x: np.ndarray) -> float:
+    return float(np.sum((x - 1.0) ** 2))
+
+
+def _run_pycma(
+    tmp_path: Path, x0: list[float], sigma0: float, opts: dict[str, object], n: int
+) -> Any:
+    out = tmp_path / "pycma.npz"
+    args = json.dumps([x0, sigma0, opts, n, str(out)])
+    subprocess.run([sys.executable, "-c", _PYCMA_SCRIPT, args], check=True, timeout=120)
+    return np.load(out)
+
+
+@pytest.mark.parametrize(
+    ("opts", "generations"),
+    [
+        ({"seed": 7, "popsize": 8}, 6),
+        ({"seed": 123, "CMA_diagonal": True}, 4),
+        ({"seed": 5, "bounds": [-0.5, 2.0], "popsize": 12}, 4),
+    ],
+)
+def test_candidates_and_result_equal_plain_pycma_in_a_fresh_process(
+    tmp_path: Path, opts: dict[str, object], generations: int
+) -> None:
+    x0, sigma0 = [0.1, -0.3, 0.7, 0.2, 0.0], 0.4
+    reference = _run_pycma(tmp_path, x0, sigma0, {**opts, "verbose": -9}, generations)
+    es = CMAES(x0, sigma0, opts)
+    for g in range(generations):
+        xs = es.ask()
+        assert np.array_equal(np.array(xs), reference["candidates"][g])
+        es.tell(xs, [_shifted_sphere(x) for x in xs])
+    r = es.result
+    fbest, evals_best, evaluations, iterations = reference["scalars"]
+    assert r.xbest is not None
+    assert np.array_equal(r.xbest, reference["xbest"])
+    assert np.array_equal(r.xfavorite, reference["xfavorite"])
+    assert np.array_equal(r.stds, reference["stds"])
+    assert (r.fbest, r.evals_best, r.evaluations, r.iterations) == (
+        fbest,
+        evals_best,
+        evaluations,
+        iterations,
+    )
+
+
+def test_two_instances_with_one_seed_step_in_lockstep() -> None:
+    a = CMAES(np.zeros(4), 0.5, {"seed": 11, "popsize": 6})
+    b = CMAES(np.zeros(4), 0.5, {"seed": 11, "popsize": 6})
+    for _ in range(5):
+        xa, xb = a.ask(), b.ask()
+        assert np.array_equal(np.array(xa), np.array(xb))
+        a.tell(xa, [_shifted_sphere(x) for x in xa])
+        b.tell(xb, [_shifted_sphere(x) for x in xb])
+    assert a.result == b.result
+
+
+def test_numpy_global_random_state_is_untouched() -> None:
+    np.random.seed(99)  # noqa: NPY002 - the global state is what this test watches
+    before: Any = np.random.get_state()  # noqa: NPY002
+    for seed in (3, None, 0, "time"):
+        es = CMAES(np.ones(3), 0.5, {"seed": seed})
+        xs = es.ask()
+        es.tell(xs, [_shifted_sphere(x) for x in xs])
+        es.result  # noqa: B018 - computing the result must not draw either
+    after: Any = np.random.get_state()  # noqa: NPY002
+    assert before[0] == after[0]
+    assert np.array_equal(before[1], after[1])
+    assert before[2:] == after[2:]
+
+
+def test_silent_by_default_and_writes_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    es = CMAES(np.ones(5), 0.5, {"seed": 1})
+    for _ in range(20):
+        xs = es.ask()
+        es.tell(xs, [_shifted_sphere(x) for x in xs])
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verbosity_options_are_handed_to_pycma(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    es = CMAES(np.ones(3), 0.5, {"seed": 1, "verb_disp": 1, "verb_log": 0})
+    xs = es.ask()
+    es.tell(xs, [_shifted_sphere(x) for x in xs])
+    es.es.disp()
+    assert capfd.readouterr().out != ""
+    assert es.es.opts["verbose"] == 3  # pycma's default, not our -9
+
+
+@pytest.mark.parametrize("seed", [None, 0, float("nan"), "time"])
+def test_clock_seeds_are_drawn_recorded_and_reproducible(seed: object) -> None:
+    a = CMAES(np.zeros(3), 1.0, {"seed": seed})
+    b = CMAES(np.zeros(3), 1.0, {"seed": seed})
+    assert a.seed is not None
+    assert 1 <= a.seed <= 2**32 - 1
+    assert a.es.opts["seed"] == a.seed
+    assert a.seed != b.seed  # two draws from the operating system's entropy
+    again = CMAES(np.zeros(3), 1.0, {"seed": a.seed})
+    assert np.array_equal(np.array(a.ask()), np.array(again.ask()))
+
+
+def test_missing_seed_is_a_clock_seed() -> None:
+    es = CMAES(np.zeros(2), 1.0)
+    assert es.seed is not None
+    assert es.es.opts["seed"] == es.seed
+
+
+def test_options_pass_through_with_pycma_key_matching() -> None:
+    # pycma matches keys case-insensitively and by unique prefix: "SEED" is the seed.
+    es = CMAES(np.zeros(4), 1.0, {"PopSize": 9, "SEED": 2, "maxfev": 100, "bounds": [-1, 1]})
+    reference = CMAES(np.zeros(4), 1.0, {"popsize": 9, "seed": 2, "bounds": [-1, 1]})
+    assert es.seed == 2
+    assert es.popsize == 9
+    assert np.array_equal(np.array(es.ask()), np.array(reference.ask()))
+    assert es.es.opts["bounds"] == [-1, 1]
+    assert es.es.opts["maxfevals"] == 100
+    with pytest.raises(ValueError, match="not a valid option"):
+        CMAES(np.zeros(4), 1.0, {"no_such_option": 1})
+
+
+def test_a_given_randn_is_used_as_is() -> None:
+    rng = np.random.default_rng(0)
+    es = CMAES(np.zeros(3), 1.0, {"randn": lambda lam, n: rng.standard_normal((lam, n))})
+    assert es.seed is None
+    assert len(es.ask()) == es.popsize
+
+
+def test_bad_seed_is_rejected() -> None:
+    with pytest.raises(ValueError, match="seed"):
+        CMAES(np.zeros(3), 1.0, {"seed": 2**32})
+    with pytest.raises(TypeError, match="seed"):
+        CMAES(np.zeros(3), 1.0, {"seed": "abc"})
+
+
+def test_nan_values_are_rejected_instead_of_replaced_by_the_median() -> None:
+    es = CMAES(np.zeros(3), 1.0, {"seed": 1, "popsize": 5})
+    xs = es.ask()
+    with pytest.raises(ValueError, match=r"NaN at indices \[2\]"):
+        es.tell(xs, [1.0, 2.0, float("nan"), 3.0, 4.0])
+
+
+def test_sphere_reaches_1e_minus_8_in_10_dimensions() -> None:
+    es = CMAES(np.full(10, 3.0), 1.0, {"seed": 4})
+    for _ in range(400):
+        xs = es.ask()
+        es.tell(xs, [float(np.sum(x**2)) for x in xs])
+        if es.result.fbest < 1e-8:
+            break
+    assert es.result.fbest < 1e-8
+
+
+def _rastrigin(x: np.ndarray) -> float:
+    return float(10 * x.size + np.sum(x**2 - 10 * np.cos(2 * np.pi * x)))
+
+
+def test_rastrigin_10d_with_large_population_gets_below_1() -> None:
+    es = CMAES(np.full(10, 3.0), 2.0, {"seed": 3, "popsize": 200})
+    for _ in range(400):
+        xs = es.ask()
+        es.tell(xs, [_rastrigin(x) for x in xs])
+        if es.result.fbest < 1.0:
+            break
+    assert es.result.fbest < 1.0

@@ -1,0 +1,147 @@
+"""Tests for ``lagom.es.parallel``: parallel evaluation equals serial evaluation."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lagom.es import CEM, PopulationEvaluator, evaluate_population
+
+# Worker-globals, as a user's module would keep them; set by the initializers below.
+_scale = 1.0
+_initializations = 0
+
+
+def _init_scale(scale: float) -> None:
+    global _scale, _initializations
+    _scale = scale
+    _initializations += 1
+
+
+def _scaled_sphere(x: np.ndarray) -> float:
+    return _scale * float(np.sum(x**2))
+
+
+def _initializations_seen(x: np.ndarray) -> float:
+    return float(_initializations)
+
+
+def _population(size: int = 10, dimension: int = 3) -> np.ndarray:
+    return np.random.default_rng(0).standard_normal((size, dimension))
+
+
+def test_two_workers_with_a_lambda_equal_serial_evaluation() -> None:
+    xs = _population()
+    serial = np.array([float(np.sum(np.abs(x))) for x in xs])
+    objective = lambda x: float(np.sum(np.abs(x)))  # noqa: E731 - a lambda on purpose
+    assert np.array_equal(evaluate_population(objective, xs), serial)
+    with ProcessPoolExecutor(2) as pool:
+        assert np.array_equal(evaluate_population(objective, list(xs), pool, chunksize=3), serial)
+    with PopulationEvaluator(objective, max_workers=2, chunksize=3) as evaluate:
+        assert np.array_equal(evaluate(xs), serial)
+
+
+def test_an_initializer_sets_up_each_worker_once() -> None:
+    xs = _population()
+    serial = np.array([3.0 * float(np.sum(x**2)) for x in xs])
+    with PopulationEvaluator(
+        _scaled_sphere, max_workers=2, initializer=_init_scale, initargs=(3.0,)
+    ) as evaluate:
+        for _ in range(3):
+            assert np.array_equal(evaluate(xs), serial)
+    with PopulationEvaluator(
+        _initializations_seen, max_workers=2, initializer=_init_scale, initargs=(1.0,)
+    ) as evaluate:
+        for _ in range(3):
+            assert evaluate(xs).tolist() == [1.0] * len(xs)
+
+
+def test_a_script_style_initializer_and_lambda_share_their_globals() -> None:
+    # Functions defined in a script or notebook are pickled by value; sent together they
+    # keep sharing one globals dict in the worker, so the worker-global pattern still works.
+    namespace: dict[str, object] = {"np": np}
+    exec(
+        "offset = 0.0\n"
+        "def init(value):\n"
+        "    global offset\n"
+        "    offset = value\n"
+        "objective = lambda x: offset + float(np.sum(x))\n",
+        namespace,
+    )
+    xs = _population()
+    with PopulationEvaluator(
+        namespace["objective"],  # type: ignore[arg-type]
+        max_workers=2,
+        initializer=namespace["init"],  # type: ignore[arg-type]
+        initargs=(10.0,),
+    ) as evaluate:
+        np.testing.assert_array_equal(evaluate(xs), 10.0 + xs.sum(axis=1))
+
+
+def test_one_pool_serves_every_generation() -> None:
+    es = CEM(np.ones(4), 0.5, {"popsize": 8, "seed": 0})
+    pids: set[float] = set()
+    with PopulationEvaluator(lambda x: float(os.getpid()), max_workers=2) as evaluate:
+        for _ in range(4):
+            solutions = es.ask()
+            pids.update(evaluate(solutions).tolist())
+            es.tell(solutions, [float(np.sum(x**2)) for x in solutions])
+    assert 1 <= len(pids) <= 2
+    assert float(os.getpid()) not in pids
+
+
+def _die_once(marker: Path) -> object:
+    def objective(x: np.ndarray) -> float:
+        if x[0] < 0 and not marker.exists():
+            marker.touch()
+            os._exit(1)
+        return float(x[0])
+
+    return objective
+
+
+def test_a_dead_worker_is_replaced_and_the_population_finished(tmp_path: Path) -> None:
+    xs = np.array([[1.0], [2.0], [-3.0], [4.0]])
+    with PopulationEvaluator(_die_once(tmp_path / "died"), max_workers=2) as evaluate:  # type: ignore[arg-type]
+        assert evaluate(xs).tolist() == [1.0, 2.0, -3.0, 4.0]
+        assert evaluate(xs).tolist() == [1.0, 2.0, -3.0, 4.0]
+
+
+def test_workers_that_keep_dying_raise_a_clear_error() -> None:
+    def crash(x: np.ndarray) -> float:
+        if x[0] < 0:
+            os._exit(1)
+        return float(x[0])
+
+    with PopulationEvaluator(crash, max_workers=2, max_restarts=1) as evaluate:
+        with pytest.raises(BrokenProcessPool, match=r"worker process died.*recreated 1 time"):
+            evaluate(np.array([[1.0], [-1.0]]))
+        assert evaluate(np.array([[1.0], [2.0]])).tolist() == [1.0, 2.0]
+    with ProcessPoolExecutor(1) as pool, pytest.raises(BrokenProcessPool, match="worker"):
+        evaluate_population(crash, [np.array([-1.0])], pool)
+
+
+def test_a_given_executor_is_used_and_left_open() -> None:
+    xs = _population()
+    with ThreadPoolExecutor(2) as pool:
+        with PopulationEvaluator(lambda x: float(x[0]), executor=pool) as evaluate:
+            assert evaluate(xs).tolist() == xs[:, 0].tolist()
+        assert pool.submit(lambda: 1).result() == 1  # not shut down by the evaluator
+
+
+def test_bad_arguments_and_results_are_rejected() -> None:
+    with ThreadPoolExecutor(1) as pool, pytest.raises(ValueError, match="either an executor"):
+        PopulationEvaluator(float, executor=pool, initializer=print)
+    with pytest.raises(ValueError, match="max_workers"):
+        PopulationEvaluator(float, max_workers=0)
+    with pytest.raises(ValueError, match="chunksize"):
+        evaluate_population(float, [1.0], chunksize=0)
+    with pytest.raises(TypeError, match="one real number per solution"):
+        evaluate_population(lambda x: np.ones(2), _population())
+    with pytest.raises(TypeError, match="one real number per solution"):
+        evaluate_population(lambda x: "a", _population())

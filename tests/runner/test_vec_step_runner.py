@@ -1,0 +1,171 @@
+"""Tests for ``lagom.runner.vec_step_runner``: VecStepRunner's rollouts, exact and seeded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lagom.agent import RandomAgent
+from lagom.envs import VecEnv, make_vec_env
+from lagom.runner import VecRunnerResult, VecStepRunner
+from lagom.utils import Seeder
+from tests.envs.fakes import CountingEnv
+from tests.envs.helpers import counting_fns, counting_reference
+from tests.runner.fakes import OutputAgent, ValueAgent, obs_value
+
+CONFIGS = [
+    {"episode_length": 2, "end": "truncated", "rewards": [1.0, 2.0]},
+    {"episode_length": 3, "end": "terminated", "rewards": [1.0, 2.0, 3.0], "start": 10},
+]
+
+
+def _column(x: np.ndarray) -> list[list[float]]:
+    """``[T, N, 1]`` -> per-row lists, for readable comparisons."""
+    return x[..., 0].T.tolist()  # type: ignore[no-any-return]
+
+
+def test_exact_trace_and_resume() -> None:
+    env = VecEnv(counting_fns(CONFIGS))
+    runner = VecStepRunner()
+    agent = ValueAgent(num_envs=2)
+    rollout, outputs = runner(agent, env, T=4)
+    assert (rollout.T, rollout.N) == (4, 2)
+    assert _column(rollout.observations) == [[0, 1, 0, 1], [10, 11, 12, 10]]
+    # At an episode end the next observation is the final one, not the reset one.
+    assert _column(rollout.next_observations) == [[1, 2, 1, 2], [11, 12, 13, 11]]
+    assert rollout.rewards.T.tolist() == [[1, 2, 1, 2], [1, 2, 3, 1]]
+    assert rollout.truncated.T.tolist() == [[False, True, False, True], [False] * 4]
+    assert rollout.terminated.T.tolist() == [[False] * 4, [False, False, True, False]]
+    assert rollout.actions.tolist() == [[0, 0]] * 4
+    assert list(outputs) == ["V"]
+    np.testing.assert_array_equal(outputs["V"], obs_value(rollout.observations))
+    assert rollout.infos is not None
+    assert len(rollout.infos) == 4
+    assert rollout.infos[1]["_final_obs"].tolist() == [True, False]
+    # The next call continues both streams where this one stopped.
+    rollout, _ = runner(agent, env, T=3)
+    assert _column(rollout.observations) == [[0, 1, 0], [11, 12, 10]]
+    assert _column(rollout.next_observations) == [[1, 2, 1], [12, 13, 11]]
+    assert env.get_attr("reset_seeds") == ([None, None, None, None], [None, None, None])
+    env.close()
+
+
+def test_reset_on_call_and_env_change() -> None:
+    env, other = VecEnv(counting_fns(CONFIGS)), VecEnv(counting_fns(CONFIGS))
+    runner = VecStepRunner(reset_on_call=True)
+    agent = ValueAgent(num_envs=2)
+    runner(agent, env, T=1)
+    rollout, _ = runner(agent, env, T=1)
+    assert _column(rollout.observations) == [[0], [10]]
+    resuming = VecStepRunner()
+    resuming(agent, env, T=1)
+    rollout, _ = resuming(agent, other, T=1)
+    assert _column(rollout.observations) == [[0], [10]]
+    env.close()
+    other.close()
+
+
+_config = st.fixed_dictionaries(
+    {
+        "episode_length": st.integers(1, 4),
+        "end": st.sampled_from(["terminated", "truncated", "both"]),
+        "rewards": st.none(),
+        "reward": st.sampled_from([0.5, 1.0, -2.0]),
+        "start": st.integers(0, 100),
+    }
+)
+
+
+@given(
+    configs=st.lists(_config, min_size=1, max_size=3),
+    Ts=st.lists(st.integers(1, 9), min_size=1, max_size=3),
+)
+def test_rollouts_match_a_plain_model(configs: list[dict[str, Any]], Ts: list[int]) -> None:
+    env = VecEnv(counting_fns(configs))
+    runner = VecStepRunner()
+    results = [runner(ValueAgent(num_envs=len(configs)), env, T) for T in Ts]
+    env.close()
+    assert [result.rollout.T for result in results] == Ts
+    joined = {
+        name: np.concatenate([getattr(result.rollout, name) for result in results])
+        for name in ("observations", "next_observations", "rewards", "terminated", "truncated")
+    }
+    for n, config in enumerate(configs):
+        for t in range(sum(Ts)):
+            now = counting_reference(config, t) if t else {"obs": config["start"]}
+            step = counting_reference(config, t + 1)
+            following = step["final_obs"] if step["final_obs"] is not None else step["obs"]
+            assert joined["observations"][t, n, 0] == now["obs"]
+            assert joined["next_observations"][t, n, 0] == following
+            assert joined["rewards"][t, n] == step["reward"]
+            assert joined["terminated"][t, n] == step["terminated"]
+            assert joined["truncated"][t, n] == step["truncated"]
+
+
+def _cartpole_rollout(init_seed: int, N: int = 3, T: int = 60) -> VecRunnerResult:
+    env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=20), N, init_seed)
+    result = VecStepRunner()(RandomAgent({}, env, None), env, T)
+    env.close()
+    return result
+
+
+def test_same_seed_same_rollout_and_distinct_sub_environments() -> None:
+    first, again, other = _cartpole_rollout(0), _cartpole_rollout(0), _cartpole_rollout(1)
+    for name in ("observations", "actions", "rewards", "terminated", "truncated"):
+        np.testing.assert_array_equal(getattr(first.rollout, name), getattr(again.rollout, name))
+    np.testing.assert_array_equal(first.rollout.next_observations, again.rollout.next_observations)
+    assert not np.array_equal(first.rollout.observations, other.rollout.observations)
+    assert first.rollout.truncated.any()
+    observations = first.rollout.observations
+    assert not np.array_equal(observations[0, 0], observations[0, 1])
+    assert not np.array_equal(first.rollout.actions[:, 0], first.rollout.actions[:, 1])
+
+
+def test_sub_environments_get_the_seeders_seeds() -> None:
+    env = make_vec_env(lambda: CountingEnv(episode_length=2), 3, init_seed=5)
+    VecStepRunner()(RandomAgent({}, env, None), env, T=1)
+    assert [seeds[0] for seeds in env.get_attr("reset_seeds")] == Seeder(5)(3)
+    env.close()
+
+
+def test_outputs_are_copied_and_tensors_converted() -> None:
+    torch = pytest.importorskip("torch")
+    buffer = np.zeros(2)
+
+    def outputs(step: int) -> dict[str, Any]:
+        buffer[:] = step
+        weight = torch.ones(2, requires_grad=True)
+        return {"raw_action": np.zeros(2, dtype=np.int64), "buf": buffer, "V": weight * step}
+
+    env = VecEnv(counting_fns(CONFIGS))
+    _, out = VecStepRunner()(OutputAgent(outputs), env, T=3)
+    env.close()
+    np.testing.assert_array_equal(out["buf"], [[0, 0], [1, 1], [2, 2]])
+    assert isinstance(out["V"], np.ndarray)
+    np.testing.assert_array_equal(out["V"], [[0, 0], [1, 1], [2, 2]])
+
+
+def test_bad_environments_and_outputs() -> None:
+    agent = ValueAgent(num_envs=2)
+    with pytest.raises(TypeError, match="vectorized environment"):
+        VecStepRunner()(agent, CountingEnv(), 3)
+    next_step = gym.vector.SyncVectorEnv(counting_fns(CONFIGS))
+    with pytest.raises(ValueError, match="same-step autoreset"):
+        VecStepRunner()(agent, next_step, 3)
+    next_step.close()
+
+    def changing(step: int) -> dict[str, Any]:
+        extra = {"V": 0.0} if step == 0 else {"logp": 0.0}
+        return {"raw_action": np.zeros(2, dtype=np.int64), **extra}
+
+    env = VecEnv(counting_fns(CONFIGS))
+    with pytest.raises(ValueError, match="same keys at every step"):
+        VecStepRunner()(OutputAgent(changing), env, 3)
+    with pytest.raises(TypeError, match="reset_on_call must be a bool"):
+        VecStepRunner(reset_on_call=1)  # type: ignore[arg-type]
+    env.close()

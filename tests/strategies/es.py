@@ -1,0 +1,55 @@
+"""Hypothesis strategies for ``lagom.es``: strategies of every kind and told populations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from lagom.es import CEM, CMAES, BaseES, OpenAIES
+
+__all__ = [
+    "KINDS",
+    "dimensions",
+    "es_configs",
+    "finite_values",
+    "make_es",
+    "seeds",
+    "values_with_ties",
+]
+
+KINDS = ("cmaes", "cem", "openaies")
+
+dimensions = st.integers(min_value=1, max_value=6)
+seeds = st.integers(min_value=1, max_value=2**32 - 1)
+
+#: Objective values: finite, with a wide range of magnitudes.
+finite_values = st.floats(
+    min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, width=64
+)
+
+#: Objective values drawn from a few levels, so that ties (and equal minima) are common.
+values_with_ties = st.sampled_from([-2.0, -1.0, 0.0, 0.5, 3.0])
+
+
+def make_es(kind: str, dimension: int, popsize: int, seed: int, x0: float = 0.5) -> BaseES:
+    """Build a strategy of ``kind`` on ``dimension`` coordinates with ``popsize`` candidates."""
+    start = np.full(dimension, x0)
+    if kind == "cmaes":
+        return CMAES(start, 0.3, {"popsize": popsize, "seed": seed})
+    if kind == "cem":
+        opts: dict[str, Any] = {"popsize": popsize, "elite_ratio": 0.3, "seed": seed}
+        return CEM(start, 0.3, {**opts, "noise_scheduler_args": [0.1, 0.0, 5, 0]})
+    if kind == "openaies":
+        return OpenAIES(start, 0.3, {"popsize": popsize, "seed": seed, "lr": 0.05})
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+@st.composite
+def es_configs(draw: st.DrawFn) -> tuple[str, int, int, int]:
+    """``(kind, dimension, popsize, seed)`` with an even popsize of at least 4."""
+    kind = draw(st.sampled_from(KINDS))
+    dimension = draw(dimensions)
+    popsize = 2 * draw(st.integers(min_value=2, max_value=6))
+    return kind, dimension, popsize, draw(seeds)
