@@ -4,7 +4,8 @@ Every algorithm's ``run(config, seed, device, logdir)`` follows the same life cy
 functions are its steps:
 
 1. ``cfg = merged_config(ALGORITHM.default_config(env_id), config)``;
-2. ``set_global_seeds(seed)`` then ``state = load_checkpoint(logdir)`` (``None`` on a fresh
+2. ``start_run(logdir, "ppo", cfg, seed)`` (writes ``run.yml``, read back by ``lagom eval``),
+   ``set_global_seeds(seed)``, then ``state = load_checkpoint(logdir)`` (``None`` on a fresh
    start) and ``restore_rng_state(state["rng"])`` when resuming;
 3. training, logging one CSV row per iteration with ``progress_logger(logdir)``, and
    ``save_checkpoint(logdir, {..., "rng": rng_state()})`` every so often;
@@ -28,25 +29,29 @@ import numpy as np
 import torch
 
 from lagom.logger import Logger
-from lagom.utils import yaml_dump
+from lagom.utils import yaml_dump, yaml_load
 
 __all__ = [
     "CHECKPOINT_FILE",
     "FINAL_EVAL_FILE",
     "PROGRESS_FILE",
+    "RUN_INFO_FILE",
     "evaluate_policy",
     "finish",
     "load_checkpoint",
     "merged_config",
     "progress_logger",
+    "read_run_info",
     "restore_rng_state",
     "rng_state",
     "save_checkpoint",
+    "start_run",
 ]
 
 PROGRESS_FILE = "progress.csv"
 CHECKPOINT_FILE = "checkpoint.pt"
 FINAL_EVAL_FILE = "final_eval.yml"
+RUN_INFO_FILE = "run.yml"
 
 
 def merged_config(defaults: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,6 +74,29 @@ def merged_config(defaults: Mapping[str, Any], config: Mapping[str, Any]) -> dic
             f"unknown config key {unknown[0]!r}; known keys: {', '.join(sorted(defaults))}"
         )
     return {**defaults, **config}
+
+
+def start_run(logdir: Path, algorithm: str, cfg: Mapping[str, Any], seed: int) -> Path:
+    """Write ``logdir/run.yml`` (algorithm name, seed, full configuration), atomically.
+
+    ``lagom eval`` and :func:`read_run_info` read it back to rebuild the policy of a run.
+    """
+    Path(logdir).mkdir(parents=True, exist_ok=True)
+    info = {"algorithm": algorithm, "seed": int(seed), "config": dict(cfg)}
+    return yaml_dump(info, Path(logdir) / Path(RUN_INFO_FILE).stem, ext=".yml")
+
+
+def read_run_info(logdir: Path) -> dict[str, Any]:
+    """The ``run.yml`` of a run folder: ``{"algorithm", "seed", "config"}``.
+
+    Raises:
+        ValueError: ``logdir`` holds no ``run.yml`` (it is not a run folder).
+    """
+    path = Path(logdir) / RUN_INFO_FILE
+    if not path.exists():
+        raise ValueError(f"{logdir} is not a run folder: it has no {RUN_INFO_FILE}")
+    info: dict[str, Any] = yaml_load(path)
+    return info
 
 
 def progress_logger(logdir: Path) -> Logger:
