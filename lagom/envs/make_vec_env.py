@@ -8,6 +8,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from lagom._checks import check_int
 from lagom.envs._native import same_step
 from lagom.envs.vec_env import VecEnv, VecEnvMode
 from lagom.utils import Seeder
@@ -16,11 +17,7 @@ __all__ = ["make_native_vec_env", "make_vec_env"]
 
 
 def _check_num_env(num_env: object) -> int:
-    if isinstance(num_env, bool) or not isinstance(num_env, int):
-        raise TypeError(f"num_env must be an int, got {type(num_env).__name__} {num_env!r}")
-    if num_env < 1:
-        raise ValueError(f"num_env must be at least 1, got {num_env}")
-    return num_env
+    return check_int("num_env", num_env, minimum=1)
 
 
 def _make_seeded_env(make_env: Callable[[], gym.Env[Any, Any]], seed: int) -> gym.Env[Any, Any]:

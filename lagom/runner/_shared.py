@@ -7,6 +7,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from lagom._checks import check_int
 from lagom.agent import Agent
 from lagom.data import TimeStep
 from lagom.envs import TimeStepEnv
@@ -23,11 +24,7 @@ __all__ = [
 
 def check_count(name: str, value: object) -> int:
     """Return ``value`` if it is an int of at least 1, else raise TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
+    return check_int(name, value, minimum=1)
 
 
 def check_agent(agent: object) -> None:

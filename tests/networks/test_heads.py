@@ -84,10 +84,10 @@ def test_diag_gaussian_rejects_non_positive_std0(std0: float) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: CategoricalHead(0, 3, "cpu"), "feature_dim must be >= 1"),
-        (lambda: CategoricalHead(4, -1, "cpu"), "num_action must be >= 1"),
-        (lambda: DiagGaussianHead(0, 3, "cpu", 1.0), "feature_dim must be >= 1"),
-        (lambda: DiagGaussianHead(4, 0, "cpu", 1.0), "action_dim must be >= 1"),
+        (lambda: CategoricalHead(0, 3, "cpu"), "feature_dim must be at least 1"),
+        (lambda: CategoricalHead(4, -1, "cpu"), "num_action must be at least 1"),
+        (lambda: DiagGaussianHead(0, 3, "cpu", 1.0), "feature_dim must be at least 1"),
+        (lambda: DiagGaussianHead(4, 0, "cpu", 1.0), "action_dim must be at least 1"),
     ],
 )
 def test_non_positive_sizes_raise(make: object, message: str) -> None:

@@ -101,18 +101,21 @@ def test_layers_are_created_on_the_requested_device(builder: str) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: make_fc(0, [4]), "input_dim must be >= 1"),
-        (lambda: make_fc(3, [4, -1]), r"hidden_sizes\[1\] must be >= 1"),
-        (lambda: make_cnn(0, [4], [3], [1], [0]), "input_channel must be >= 1"),
+        (lambda: make_fc(0, [4]), "input_dim must be at least 1"),
+        (lambda: make_fc(3, [4, -1]), r"hidden_sizes\[1\] must be at least 1"),
+        (lambda: make_cnn(0, [4], [3], [1], [0]), "input_channel must be at least 1"),
         (lambda: make_cnn(3, [4, 8], [3], [1, 1], [0, 0]), "equal lengths"),
         (lambda: make_cnn(3, [4], [3], [1], [0, 0]), "equal lengths"),
-        (lambda: make_cnn(3, [4], [0], [1], [0]), r"kernels\[0\] must be >= 1"),
-        (lambda: make_cnn(3, [4], [3], [(1, 0)], [0]), r"strides\[0\] must be >= 1"),
-        (lambda: make_cnn(3, [4], [3], [1], [-1]), r"paddings\[0\] must be >= 0"),
+        (lambda: make_cnn(3, [4], [0], [1], [0]), r"kernels\[0\] must be at least 1"),
+        (lambda: make_cnn(3, [4], [3], [(1, 0)], [0]), r"strides\[0\] must be at least 1"),
+        (lambda: make_cnn(3, [4], [3], [1], [-1]), r"paddings\[0\] must be at least 0"),
         (lambda: make_cnn(3, [4], [(3, 3, 3)], [1], [0]), "an int or a pair"),  # type: ignore[list-item]
         (lambda: make_transposed_cnn(3, [4], [3], [1], [0], [0, 0]), "equal lengths"),
         (lambda: make_transposed_cnn(3, [4], [3], [2], [0], [2]), "smaller than strides"),
-        (lambda: make_transposed_cnn(3, [0], [3], [2], [0], [1]), r"channels\[0\] must be >= 1"),
+        (
+            lambda: make_transposed_cnn(3, [0], [3], [2], [0], [1]),
+            r"channels\[0\] must be at least 1",
+        ),
     ],
 )
 def test_bad_sizes_raise_value_error(call: object, message: str) -> None:

@@ -192,9 +192,9 @@ def test_bad_input_raises(call: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: make_lnlstm(0, 4), "input_size must be >= 1"),
-        (lambda: make_lnlstm(3, 0), "hidden_size must be >= 1"),
-        (lambda: make_lnlstm(3, 4, num_layers=0), "num_layers must be >= 1"),
+        (lambda: make_lnlstm(0, 4), "input_size must be at least 1"),
+        (lambda: make_lnlstm(3, 0), "hidden_size must be at least 1"),
+        (lambda: make_lnlstm(3, 4, num_layers=0), "num_layers must be at least 1"),
     ],
 )
 def test_bad_sizes_raise(make: object, message: str) -> None:

@@ -82,7 +82,7 @@ def test_bad_input_shape_raises(shape: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize(("sizes", "name"), [((0, 4), "input_size"), ((3, 0), "hidden_size")])
 def test_non_positive_sizes_raise(sizes: tuple[int, int], name: str) -> None:
-    with pytest.raises(ValueError, match=f"{name} must be >= 1"):
+    with pytest.raises(ValueError, match=f"{name} must be at least 1"):
         LayerNormLSTMCell(*sizes)
 
 

@@ -163,7 +163,7 @@ def test_sample_rejects_non_positive_temperature(tau: float) -> None:
 
 @pytest.mark.parametrize("sizes", [(0, 2, 3), (4, 0, 3), (4, 2, 0)])
 def test_non_positive_sizes_raise(sizes: tuple[int, int, int]) -> None:
-    with pytest.raises(ValueError, match="must be >= 1"):
+    with pytest.raises(ValueError, match="must be at least 1"):
         MDNHead(*sizes, device="cpu")
 
 
