@@ -36,4 +36,4 @@ def test_tutorial_runs_and_improves_the_return(capsys: Any) -> None:
     early = sum(finished[:20]) / 20
     late = sum(finished[-20:]) / 20
     assert late > early + 20, (early, late)
-    assert "recent_return" in capsys.readouterr().out
+    assert "Recent Return:" in capsys.readouterr().out
