@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.abspath(".."))
 
 project = "lagom"
 author = "lagom developers"
-copyright = "2026, lagom developers"  # noqa: A001 - Sphinx reads this name
+copyright = "2026, lagom developers"
 release = "0.1.0"
 
 extensions = [
