@@ -13,7 +13,14 @@ reports sub-environment steps per second (N x vector steps / s) for
 * gymnasium's ``SyncVectorEnv``, in its default next-step mode and in same-step mode;
 * gymnasium's native ``gym.make_vec(..., vectorization_mode="vector_entry_point")``
   (next-step) and lagom's :func:`~lagom.envs.make_native_vec_env` over it (same-step);
-* lagom's ``"async"`` mode (subprocesses), on fewer steps.
+* lagom's ``"async"`` mode (subprocesses), on fewer steps;
+* the runners: :class:`~lagom.runner.VecStepRunner` collecting a 2048 x 8 rollout with a
+  :class:`~lagom.agent.RandomAgent` against a bare loop over ``SyncVectorEnv.step`` with
+  random actions, and :class:`~lagom.runner.StepRunner` collecting 2048 steps of one
+  environment against a bare ``env.step`` loop.
+
+Targets (issue 3): VecEnv sync at most 5% slower than ``SyncVectorEnv`` at N=8 and N=32;
+the vectorized runner at most 15% slower than its bare loop; ``StepRunner`` at most 2x.
 
 The machine is shared and noisy, so every contender is timed in interleaved rounds and the
 best round counts; compare the ratios of one run, never absolute times across runs. The
@@ -115,7 +122,82 @@ def main(num_env: int = 8, num_steps: int = 2000) -> None:
     print(f"CartPole-v1, N={num_env}: sub-environment steps per second (best of {ROUNDS})")
     for name, rate in rates.items():
         print(f"  {name:<40} {rate:>12,.0f}   {rate / floor:5.2f}x direct loop")
+    print_sync_target(rates)
+
+
+def _best_seconds(fn: Callable[[], object], rounds: int = ROUNDS) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench_runners(T: int = 2048, num_env: int = 8) -> None:
+    """Runner overhead over bare stepping loops (same environment, same kind of actions)."""
+    from lagom.agent import RandomAgent
+    from lagom.envs import make_vec_env
+    from lagom.runner import StepRunner, VecStepRunner
+
+    vec = make_vec_env(_make, num_env, 0)
+    agent = RandomAgent({}, vec, None)
+    runner = VecStepRunner()
+    bare_vec = SyncVectorEnv([_make] * num_env, autoreset_mode=AutoresetMode.SAME_STEP)
+    bare_vec.reset(seed=0)
+    bare_vec.action_space.seed(0)
+
+    def bare_vector_loop() -> None:
+        for _ in range(T):
+            bare_vec.step(bare_vec.action_space.sample())
+
+    single = _make()
+    single_agent = RandomAgent({}, single, None)
+    step_runner = StepRunner(reset_on_call=False)
+    bare = _make()
+    bare.reset(seed=0)
+    bare.action_space.seed(0)
+
+    def bare_single_loop() -> None:
+        for _ in range(T):
+            _, _, terminated, truncated, _ = bare.step(bare.action_space.sample())
+            if terminated or truncated:
+                bare.reset()
+
+    pairs = {
+        f"VecStepRunner {T}x{num_env} vs bare SyncVectorEnv loop": (
+            lambda: runner(agent, vec, T),
+            bare_vector_loop,
+            1.15,
+        ),
+        f"StepRunner {T} steps vs bare env.step loop": (
+            lambda: step_runner(single_agent, single, T),
+            bare_single_loop,
+            2.0,
+        ),
+    }
+    print(f"runners (best of {ROUNDS}, interleaved)")
+    for name, (ours, theirs, target) in pairs.items():
+        ours_s = theirs_s = float("inf")
+        for _ in range(ROUNDS):
+            ours_s = min(ours_s, _best_seconds(ours, 1))
+            theirs_s = min(theirs_s, _best_seconds(theirs, 1))
+        ratio = ours_s / theirs_s
+        verdict = "met" if ratio <= target else "MISSED"
+        print(
+            f"  {name:<52} lagom {ours_s * 1e3:8.1f} ms  bare {theirs_s * 1e3:8.1f} ms  "
+            f"{ratio:5.2f}x (target <= {target}x: {verdict})"
+        )
+    vec.close()
+    bare_vec.close()
+
+
+def print_sync_target(rates: dict[str, float]) -> None:
+    ratio = rates["lagom VecEnv sync"] / rates["gymnasium SyncVectorEnv (next-step)"]
+    verdict = "met" if ratio >= 0.95 else "MISSED"
+    print(f"  VecEnv sync / SyncVectorEnv = {ratio:.3f} (target >= 0.95: {verdict})")
 
 
 if __name__ == "__main__":
     main(*(int(arg) for arg in sys.argv[1:]))
+    bench_runners()
