@@ -48,6 +48,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         return True
     if len(parts) < 2 or parts[0] not in ("lagom", "tests"):
         return None
+    if parts[:2] == ("tests", "benchmarks"):
+        # Benchmarks are scripts run by hand (they import peers such as Stable-Baselines3
+        # that the test environments do not install); they hold no tests or doctests.
+        return True
     for part in parts[1:]:
         stem = part.removesuffix(".py").removeprefix("test_").removeprefix("bench_")
         if stem in _NEEDS:
