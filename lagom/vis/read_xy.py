@@ -1,0 +1,267 @@
+"""Learning curves of all runs of an experiment: :func:`read_xy`, :class:`ConfigCurves`."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import attrs
+import numpy as np
+
+from lagom._checks import check_int
+from lagom._types import ArrayLike, Float64Array
+from lagom.logger import Logger
+from lagom.transform import smooth_filter
+from lagom.utils import yaml_load
+
+__all__ = ["ConfigCurves", "read_xy"]
+
+#: How to take a curve out of a loaded log (``{key: [values]}``): a key, or a function.
+Getter: TypeAlias = "str | Callable[[Mapping[str, list[Any]]], ArrayLike]"
+
+
+def _as_curves(
+    curves: Sequence[tuple[ArrayLike, ArrayLike]],
+) -> tuple[tuple[Float64Array, Float64Array], ...]:
+    out = []
+    for i, (x, y) in enumerate(curves):
+        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if xs.ndim != 1 or xs.shape != ys.shape:
+            raise ValueError(
+                f"curve {i} needs 1-D x and y of the same length, got shapes {xs.shape} and "
+                f"{ys.shape}"
+            )
+        out.append((xs, ys))
+    return tuple(out)
+
+
+def _as_seeds(seeds: Iterable[int]) -> tuple[int, ...]:
+    return tuple(check_int("seed", seed, minimum=0) for seed in seeds)
+
+
+@attrs.frozen
+class ConfigCurves:
+    """The curves of one configuration of an experiment: one ``(x, y)`` pair per seed.
+
+    Args:
+        ID: the configuration's ID (the name of its folder ``log_folder/<ID>``).
+        config: the configuration, as read from ``<ID>/config.yml``.
+        seeds: the seeds, one per curve, in the order of ``curves``.
+        curves: ``(x, y)`` per seed: two 1-D float64 arrays ``[T_s]`` of the same length
+            (the seeds' lengths may differ).
+
+    Raises:
+        ValueError: no curve, ``seeds`` and ``curves`` of different lengths, or a curve whose
+            x and y are not 1-D of one length.
+
+    Example:
+        >>> c = ConfigCurves(ID=0, config={'lr': 0.1}, seeds=(1, 2),
+        ...                  curves=[([0, 1], [0.0, 0.5]), ([0, 1, 2], [0.1, 0.4, 0.9])])
+        >>> c.xs[1], c.ys[0]
+        (array([0., 1., 2.]), array([0. , 0.5]))
+    """
+
+    ID: int
+    config: Mapping[str, Any]
+    seeds: tuple[int, ...] = attrs.field(converter=_as_seeds)
+    curves: tuple[tuple[Float64Array, Float64Array], ...] = attrs.field(
+        converter=_as_curves, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.curves or len(self.curves) != len(self.seeds):
+            raise ValueError(
+                f"expected one curve per seed and at least one, got {len(self.curves)} curves "
+                f"for {len(self.seeds)} seeds"
+            )
+
+    @property
+    def xs(self) -> list[Float64Array]:
+        """The x values of each seed's curve."""
+        return [x for x, _ in self.curves]
+
+    @property
+    def ys(self) -> list[Float64Array]:
+        """The y values of each seed's curve."""
+        return [y for _, y in self.curves]
+
+
+def read_xy(
+    log_folder: str | os.PathLike[str],
+    file_name: str,
+    get_x: Getter,
+    get_y: Getter,
+    smooth_out: bool = False,
+    smooth_kws: Mapping[str, Any] | None = None,
+    point_step: int = 1,
+) -> list[ConfigCurves]:
+    """Read one ``(x, y)`` curve from every run of an experiment, grouped by configuration.
+
+    The layout is the one :func:`lagom.experiment.run_experiment` writes:
+    ``log_folder/<ID>/config.yml`` and ``log_folder/<ID>/<seed>/<file_name>``, where
+    ``<ID>`` and ``<seed>`` are folders named by integers (other entries are ignored).
+    ``file_name`` is a CSV log (``progress.csv``, from ``Logger(csv_path)``) or a pickled log
+    (from :meth:`lagom.logger.Logger.save`; ``'.pkl'`` may be left out); both load with
+    :meth:`lagom.logger.Logger.load` into ``logs = {key: [values]}``.
+
+    For each run, ``x = get_x(logs)`` and ``y = get_y(logs)`` (a ``str`` getter ``key``
+    means ``logs[key]``, i.e. a CSV column). Points where x or y is missing (``None``, an
+    empty CSV cell, e.g. a value logged only every few iterations) are dropped; then y is
+    smoothed if ``smooth_out`` (:func:`lagom.transform.smooth_filter` on each seed alone),
+    and every ``point_step``-th point is kept: ``x[::point_step], y[::point_step]``.
+
+    Args:
+        log_folder: the experiment's log folder.
+        file_name: the log file in every seed folder.
+        get_x: a key of the log, or a function from the loaded log to the 1-D x values.
+        get_y: a key of the log, or a function from the loaded log to the 1-D y values,
+            as many as x.
+        smooth_out: if ``True``, smooth each y with a Savitzky–Golay filter.
+        smooth_kws: keyword arguments of :func:`~lagom.transform.smooth_filter`; default
+            ``window_length=51, polyorder=3``, shrunk to the largest odd window that fits a
+            shorter curve (and ``polyorder`` below it). Used only if ``smooth_out``.
+        point_step: keep every ``point_step``-th point (``>= 1``). Default: 1 (all).
+
+    Returns:
+        One :class:`ConfigCurves` per configuration, by increasing ID, each holding the
+        configuration and the seeds' curves by increasing seed.
+
+    Raises:
+        ValueError: ``log_folder`` is not a folder or holds no ``<ID>/<seed>`` runs, a
+            ``config.yml`` or log file is missing or unreadable (the path is named), a key is
+            not in a log, x and y differ in length or are not 1-D, a curve has no point left,
+            or smoothing fails on it.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from lagom.logger import Logger
+        >>> from lagom.utils import yaml_dump
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> root = Path(tmp.name)
+        >>> for ID, lr in enumerate([0.1, 0.01]):
+        ...     for seed in [1, 2]:
+        ...         (root / str(ID) / str(seed)).mkdir(parents=True)
+        ...         logger = Logger(csv_path=root / str(ID) / str(seed) / 'progress.csv')
+        ...         for step in [100, 200, 300]:
+        ...             logger('step', step); logger('return', lr * step + seed)
+        ...             logger.write_row()
+        ...     _ = yaml_dump({'ID': ID, 'lr': lr}, root / str(ID) / 'config', ext='.yml')
+        >>> data = read_xy(root, 'progress.csv', 'step', 'return')
+        >>> [(c.ID, c.config['lr'], c.seeds) for c in data]
+        [(0, 0.1, (1, 2)), (1, 0.01, (1, 2))]
+        >>> data[0].curves[1]
+        (array([100., 200., 300.]), array([12., 22., 32.]))
+        >>> read_xy(root, 'progress.csv', 'step', lambda logs: logs['return'],
+        ...         point_step=2)[1].curves[0]
+        (array([100., 300.]), array([2., 4.]))
+        >>> tmp.cleanup()
+    """
+    root = Path(log_folder)
+    if not root.is_dir():
+        raise ValueError(f"log_folder must be an existing folder, got {str(root)!r}")
+    point_step = check_int("point_step", point_step, minimum=1)
+    id_folders = _numbered_folders(root)
+    if not id_folders:
+        raise ValueError(
+            f"no runs in {str(root)!r}: expected folders <ID>/<seed>/ named by integers"
+        )
+    result = []
+    for ID, id_folder in id_folders:
+        config = _read_config(id_folder)
+        seed_folders = _numbered_folders(id_folder)
+        if not seed_folders:
+            raise ValueError(f"no seed folders (named by integers) in {str(id_folder)!r}")
+        curves = []
+        for _, seed_folder in seed_folders:
+            path = seed_folder / file_name
+            logs = _load_logs(path)
+            x, y = _read_curve(logs, get_x, get_y, path)
+            if smooth_out:
+                y = _smooth(y, smooth_kws, path)
+            curves.append((x[::point_step], y[::point_step]))
+        seeds = tuple(seed for seed, _ in seed_folders)
+        result.append(ConfigCurves(ID=ID, config=config, seeds=seeds, curves=curves))
+    return result
+
+
+def _numbered_folders(folder: Path) -> list[tuple[int, Path]]:
+    found = [(int(p.name), p) for p in folder.iterdir() if p.is_dir() and p.name.isdigit()]
+    return sorted(found, key=lambda item: item[0])
+
+
+def _read_config(id_folder: Path) -> dict[str, Any]:
+    path = id_folder / "config.yml"
+    if not path.is_file():
+        raise ValueError(f"missing configuration file {str(path)!r}")
+    config = yaml_load(path)
+    if not isinstance(config, dict):
+        raise ValueError(f"expected a mapping in {str(path)!r}, got {type(config).__name__}")
+    return config
+
+
+def _load_logs(path: Path) -> Mapping[str, list[Any]]:
+    is_csv = path.suffix.lower() == ".csv"
+    if not path.is_file() and (is_csv or not Path(f"{path}.pkl").is_file()):
+        raise ValueError(f"missing log file {str(path)!r}")
+    try:
+        return Logger.load(path).logs
+    except (ValueError, TypeError, EOFError, pickle.UnpicklingError, UnicodeDecodeError) as err:
+        raise ValueError(f"could not read the log {str(path)!r}: {err}") from err
+
+
+def _read_curve(
+    logs: Mapping[str, list[Any]], get_x: Getter, get_y: Getter, path: Path
+) -> tuple[Float64Array, Float64Array]:
+    x, x_missing = _values(logs, get_x, "x", path)
+    y, y_missing = _values(logs, get_y, "y", path)
+    if x.shape != y.shape:
+        raise ValueError(
+            f"x and y must have the same length, got {x.size} and {y.size} in {str(path)!r}"
+        )
+    keep = ~(x_missing | y_missing)
+    if not keep.any():
+        raise ValueError(f"no point with both x and y in {str(path)!r}")
+    return x[keep], y[keep]
+
+
+def _values(
+    logs: Mapping[str, list[Any]], get: Getter, name: str, path: Path
+) -> tuple[Float64Array, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """The 1-D float values a getter picks, and a mask of the missing (``None``) ones."""
+    if isinstance(get, str):
+        if get not in logs:
+            raise ValueError(f"key {get!r} is not in {str(path)!r}; its keys are {list(logs)}")
+        raw: Any = logs[get]
+    elif callable(get):
+        raw = get(logs)
+    else:
+        raise TypeError(f"get_{name} must be a str or a callable, got {type(get).__name__}")
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "biuf":
+        values = raw.astype(np.float64)
+        missing = np.zeros(values.shape, dtype=np.bool_)
+    else:
+        items = list(raw)
+        missing = np.array([item is None for item in items], dtype=np.bool_)
+        try:
+            values = np.array([np.nan if item is None else item for item in items], np.float64)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{name} values in {str(path)!r} must be numbers: {err}") from err
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {values.shape} in {str(path)!r}")
+    return values, missing
+
+
+def _smooth(y: Float64Array, smooth_kws: Mapping[str, Any] | None, path: Path) -> Float64Array:
+    if smooth_kws is None:
+        window = min(51, y.size if y.size % 2 else y.size - 1)
+        kws: dict[str, Any] = {"window_length": window, "polyorder": min(3, window - 1)}
+    else:
+        kws = dict(smooth_kws)
+    try:
+        return np.asarray(smooth_filter(y, **kws), dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"could not smooth y of {str(path)!r} ({y.size} points): {err}") from err

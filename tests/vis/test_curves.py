@@ -1,0 +1,167 @@
+"""Tests for ``lagom.vis.curves``."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib.image
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+from lagom.vis import ConfigCurves, plot_curves, read_xy
+from tests.vis._sweep import write_sweep
+
+
+def _floats(values: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.asarray(values, dtype=np.float64)
+
+
+def _band_limits(collection: PolyCollection) -> tuple[float, float]:
+    vertices = np.concatenate([path.vertices for path in collection.get_paths()])
+    return float(vertices[:, 1].min()), float(vertices[:, 1].max())
+
+
+def _same_x_data() -> list[ConfigCurves]:
+    x = [0.0, 1.0, 2.0]
+    return [
+        ConfigCurves(
+            ID=0,
+            config={"ID": 0, "lr": 0.1, "env": "A"},
+            seeds=(1, 2, 3),
+            curves=[(x, [0.0, 1.0, 2.0]), (x, [2.0, 3.0, 7.0]), (x, [1.0, 5.0, 3.0])],
+        ),
+        ConfigCurves(
+            ID=1,
+            config={"ID": 1, "lr": 0.01, "env": "A"},
+            seeds=(1, 2),
+            curves=[(x, [1.0, 1.0, 1.0]), (x, [3.0, -1.0, 0.0])],
+        ),
+    ]
+
+
+def test_png_of_a_sweep(tmp_path: Path) -> None:
+    write_sweep(tmp_path / "logs", lrs=(0.1, 0.05, 0.01), seeds=(1, 2, 3))
+    data = read_xy(tmp_path / "logs", "progress.csv", "step", "return")
+    out = tmp_path / "plots" / "curves.png"
+    figure, ax = plot_curves(data, out=out, title="Fake-v0", xlabel="step", ylabel="return")
+    assert out.is_file()
+    assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+    pixels = matplotlib.image.imread(out)
+    width, height = figure.get_size_inches() * figure.dpi
+    assert pixels.shape[:2] == (round(height), round(width)) == (480, 640)
+    assert len(ax.get_lines()) == len(data) == 3
+    assert [line.get_label() for line in ax.get_lines()] == ["lr=0.1", "lr=0.05", "lr=0.01"]
+    assert ax.get_title() == "Fake-v0"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("step", "return")
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == ["lr=0.1", "lr=0.05", "lr=0.01"]
+
+
+def test_mean_and_std_band() -> None:
+    data = _same_x_data()
+    _, ax = plot_curves(data, num_point=3)
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2
+    for item, line, band in zip(data, ax.get_lines(), bands, strict=True):
+        columns = list(zip(*(y.tolist() for y in item.ys), strict=True))
+        means = [statistics.fmean(column) for column in columns]
+        stds = [statistics.pstdev(column) for column in columns]
+        np.testing.assert_allclose(_floats(line.get_xdata()), [0.0, 1.0, 2.0])
+        np.testing.assert_allclose(_floats(line.get_ydata()), means)
+        low, high = _band_limits(band)
+        assert low == pytest.approx(min(m - s for m, s in zip(means, stds, strict=True)))
+        assert high == pytest.approx(max(m + s for m, s in zip(means, stds, strict=True)))
+        assert np.asarray(band.get_facecolor())[0, :3] == pytest.approx(to_rgb(line.get_color()))
+
+
+def test_minmax_band() -> None:
+    _, ax = plot_curves(_same_x_data(), num_point=3, band="minmax")
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert _band_limits(bands[0]) == (0.0, 7.0)
+    assert _band_limits(bands[1]) == (-1.0, 3.0)
+
+
+def test_seeds_with_different_x_are_interpolated() -> None:
+    data = [
+        ConfigCurves(
+            ID=0, config={}, seeds=(1, 2), curves=[([0, 4], [0.0, 4.0]), ([0, 2, 4], [2, 2, 2])]
+        )
+    ]
+    _, ax = plot_curves(data, num_point=5)
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(_floats(line.get_xdata()), [0, 1, 2, 3, 4])
+    np.testing.assert_allclose(_floats(line.get_ydata()), [1.0, 1.5, 2.0, 2.5, 3.0])
+    assert line.get_label() == "ID 0"
+
+
+def test_draws_on_a_given_axes_and_custom_labels() -> None:
+    figure = Figure()
+    ax = figure.add_subplot(1, 2, 2)
+    got_figure, got_ax = plot_curves(_same_x_data(), ax, labels=["fast", "slow"])
+    assert got_figure is figure
+    assert got_ax is ax
+    assert [line.get_label() for line in ax.get_lines()] == ["fast", "slow"]
+
+
+def test_default_labels_list_the_items_that_differ() -> None:
+    x, y = [0, 1], [0, 1]
+    configs: list[dict[str, Any]] = [
+        {"ID": 0, "lr": 1, "size": [64]},
+        {"ID": 1, "lr": 1, "size": [32]},
+        {"ID": 2},
+    ]
+    data = [
+        ConfigCurves(ID=i, config=config, seeds=(0,), curves=[(x, y)])
+        for i, config in enumerate(configs)
+    ]
+    _, ax = plot_curves(data)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["lr=1, size=[64]", "lr=1, size=[32]", "lr=None, size=None"]
+
+
+def test_bad_arguments() -> None:
+    data = _same_x_data()
+    with pytest.raises(ValueError, match="at least one configuration"):
+        plot_curves([])
+    with pytest.raises(TypeError, match=r"expected ConfigCurves .* got dict at 0"):
+        plot_curves([{"x": [1]}])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=r"one label per configuration \(2\), got 1"):
+        plot_curves(data, labels=["a"])
+    with pytest.raises(ValueError, match="band must be 'std' or 'minmax', got 'iqr'"):
+        plot_curves(data, band="iqr")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_point must be at least 1"):
+        plot_curves(data, num_point=0)
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
+        plot_curves(data, alpha=2.0)
+    unsorted = ConfigCurves(ID=7, config={}, seeds=(0,), curves=[([1, 0], [0, 1])])
+    with pytest.raises(ValueError, match=r"configuration ID 7: x.* strictly increasing"):
+        plot_curves([unsorted])
+
+
+def test_import_selects_no_backend_and_plots_headless(tmp_path: Path) -> None:
+    out = tmp_path / "c.png"
+    script = f"""
+import os, sys
+os.environ.pop("DISPLAY", None)
+os.environ.pop("MPLBACKEND", None)
+import lagom.vis
+from lagom.vis import ConfigCurves, plot_curves
+assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
+assert "pyglet" not in sys.modules, "pyglet imported"
+plot_curves([ConfigCurves(ID=0, config={{}}, seeds=(0,), curves=[([0, 1], [0, 1])])],
+            out={str(out)!r})
+assert "matplotlib.pyplot" not in sys.modules, "pyplot imported by plot_curves"
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.is_file()
