@@ -1,0 +1,55 @@
+r"""CEM policy search: ``run(config, seed, device, logdir)`` and ``make_policy(run_dir, device)``.
+
+The cross-entropy method (:class:`~lagom.es.CEM`) searches the flat parameters of a linear
+policy: each generation samples ``x_i = mean + sqrt(stds**2 + noise(t)) * z_i`` and refits
+``mean`` and ``stds`` to the ``elite_ratio`` best candidates by mean episode return. The loop,
+the logs and the checkpoints are :func:`~lagom.baselines._policy_search.run_policy_search`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lagom._types import Float64Array
+from lagom.baselines._policy_search import Action, policy_from_run, run_policy_search
+from lagom.baselines.cem.config import default_config
+from lagom.es import CEM
+
+__all__ = ["make_es", "make_policy", "run"]
+
+
+def make_es(x0: Float64Array, seed: int, cfg: Mapping[str, Any]) -> CEM:
+    """The :class:`~lagom.es.CEM` of ``cfg`` (``es.popsize``, ``es.sigma0``,
+    ``es.elite_ratio``, ``es.noise_scheduler_args``) starting at ``x0``.
+
+    Example:
+        >>> import numpy as np
+        >>> es = make_es(np.zeros(10), 1, default_config("CartPole-v1"))
+        >>> es.popsize, es.state.options.elite_size
+        (32, 6)
+    """
+    opts: dict[str, Any] = {"popsize": int(cfg["es.popsize"]), "seed": seed}
+    opts["elite_ratio"] = float(cfg["es.elite_ratio"])
+    if cfg["es.noise_scheduler_args"] is not None:
+        opts["noise_scheduler_args"] = list(cfg["es.noise_scheduler_args"])
+    return CEM(x0, float(cfg["es.sigma0"]), opts)
+
+
+def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict[str, float]:
+    """Train CEM policy search with ``config`` (dotted keys over :func:`default_config`).
+
+    Writes ``run.yml``, ``progress.csv`` (one row per generation), ``checkpoint.pt`` and
+    ``final_eval.yml`` into ``logdir``; ``device`` is unused (the policy is numpy). Returns
+    the final evaluation, or ``{}`` when ``train.stop_at`` generations stopped it early.
+
+    Raises:
+        ValueError: an unknown configuration key, or a bad value.
+    """
+    return run_policy_search("cem", make_es, default_config, config, seed, Path(logdir))
+
+
+def make_policy(run_dir: Path, device: str) -> Action:
+    """The trained deterministic policy of a finished CEM run (numpy batch in and out)."""
+    return policy_from_run(Path(run_dir))

@@ -1,0 +1,55 @@
+r"""CMA-ES policy search: ``run(config, seed, device, logdir)`` and ``make_policy``.
+
+CMA-ES (:class:`~lagom.es.CMAES`, over pycma) searches the flat parameters of a linear policy:
+each generation samples ``x_i ~ N(m, sigma**2 C)`` and updates the mean ``m``, step size
+``sigma`` and covariance ``C`` from the candidates ranked by mean episode return. The loop,
+the logs and the checkpoints (which pickle pycma's object) are
+:func:`~lagom.baselines._policy_search.run_policy_search`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lagom._types import Float64Array
+from lagom.baselines._policy_search import Action, policy_from_run, run_policy_search
+from lagom.baselines.cmaes.config import default_config
+from lagom.es import CMAES
+
+__all__ = ["make_es", "make_policy", "run"]
+
+
+def make_es(x0: Float64Array, seed: int, cfg: Mapping[str, Any]) -> CMAES:
+    """The :class:`~lagom.es.CMAES` of ``cfg`` (``es.popsize``, ``es.sigma0``) starting at
+    ``x0``, seeded with ``seed`` (in ``[1, 2**32 - 1]``).
+
+    Example:
+        >>> import numpy as np
+        >>> es = make_es(np.zeros(10), 1, default_config("CartPole-v1"))
+        >>> es.popsize, es.seed
+        (10, 1)
+    """
+    opts: dict[str, Any] = {"seed": seed}
+    if cfg["es.popsize"] is not None:
+        opts["popsize"] = int(cfg["es.popsize"])
+    return CMAES(x0, float(cfg["es.sigma0"]), opts)
+
+
+def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict[str, float]:
+    """Train CMA-ES policy search with ``config`` (dotted keys over :func:`default_config`).
+
+    Writes ``run.yml``, ``progress.csv`` (one row per generation), ``checkpoint.pt`` and
+    ``final_eval.yml`` into ``logdir``; ``device`` is unused (the policy is numpy). Returns
+    the final evaluation, or ``{}`` when ``train.stop_at`` generations stopped it early.
+
+    Raises:
+        ValueError: an unknown configuration key, or a bad value.
+    """
+    return run_policy_search("cmaes", make_es, default_config, config, seed, Path(logdir))
+
+
+def make_policy(run_dir: Path, device: str) -> Action:
+    """The trained deterministic policy of a finished CMA-ES run (numpy batch in and out)."""
+    return policy_from_run(Path(run_dir))
