@@ -1,4 +1,9 @@
-"""Experiments: configurations with grid and random search (``lagom.experiment``).
+"""Experiments: configurations (grid and random search) and sweeps over seeds.
+
+:class:`Config` expands :class:`Grid`, :class:`Sample` and :class:`Condition` items into a
+list of configurations; :func:`run_experiment` runs every (configuration, seed) pair in its
+own folder, on a process pool or any ``concurrent.futures`` executor, and resumes an
+interrupted sweep.
 
 Example:
     >>> from lagom.experiment import Config, Grid
@@ -9,5 +14,6 @@ Example:
 from __future__ import annotations
 
 from lagom.experiment.config import Condition, Config, Grid, Sample
+from lagom.experiment.run import FailedJob, SweepError, run_experiment
 
-__all__ = ["Condition", "Config", "Grid", "Sample"]
+__all__ = ["Condition", "Config", "FailedJob", "Grid", "Sample", "SweepError", "run_experiment"]

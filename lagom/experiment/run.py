@@ -1,0 +1,207 @@
+"""Run every ``(configuration, seed)`` pair of a sweep: :func:`run_experiment`.
+
+See :mod:`lagom.experiment._executor` for how jobs reach processes and how a dead worker
+is found, and :mod:`lagom.experiment._layout` for the folder layout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from lagom.experiment._checks import check_configs, check_gpu_ids, check_seeds, check_workers
+from lagom.experiment._executor import run_executor, run_pool, run_serial
+from lagom.experiment._jobs import dumps, read_marker
+from lagom.experiment._layout import plan_jobs, write_configs, write_sweep
+from lagom.experiment._progress import Tracker, last_line
+from lagom.experiment.config import Config
+
+__all__ = ["FailedJob", "SweepError", "run_experiment"]
+
+R = TypeVar("R")
+
+
+class FailedJob(NamedTuple):
+    """A job that failed: its configuration ``ID``, ``seed``, folder, and error line.
+
+    ``error`` is the last line of the traceback (``"ZeroDivisionError: division by
+    zero"``); the whole traceback is in ``logdir/error.txt``.
+    """
+
+    ID: int
+    seed: int
+    logdir: Path
+    error: str
+
+
+class SweepError(RuntimeError):
+    """Some jobs of a sweep failed; every other job ran and its results are kept.
+
+    Attributes:
+        failed: the failed jobs, in job order.
+        results: the results of all jobs in job order, ``None`` where a job failed.
+    """
+
+    def __init__(self, message: str, failed: list[FailedJob], results: list[Any]) -> None:
+        super().__init__(message)
+        self.failed = failed
+        self.results = results
+
+
+def _visible_gpu_count() -> int:
+    """How many CUDA devices torch sees (torch is imported only when GPUs are asked for)."""
+    import torch
+
+    count: int = torch.cuda.device_count()
+    return count
+
+
+def _devices(use_gpu: bool, gpu_ids: Sequence[int] | None) -> list[str]:
+    if not use_gpu:
+        if gpu_ids is not None:
+            raise ValueError(f"gpu_ids={list(gpu_ids)} is given but use_gpu is False")
+        return ["cpu"]
+    if gpu_ids is None:
+        count = _visible_gpu_count()
+        if count == 0:
+            raise ValueError("use_gpu=True but torch sees no CUDA device; pass gpu_ids or use CPU")
+        gpu_ids = range(count)
+    return [f"cuda:{i}" for i in check_gpu_ids(gpu_ids)]
+
+
+def run_experiment(
+    run: Callable[[dict[str, Any], int, str, Path], R],
+    config: Config | Sequence[Mapping[str, Any]],
+    seeds: Sequence[int],
+    log_dir: str | os.PathLike[str],
+    max_workers: int | None = None,
+    chunksize: int = 1,
+    use_gpu: bool = False,
+    gpu_ids: Sequence[int] | None = None,
+    *,
+    executor: Executor | None = None,
+    overwrite: bool = False,
+    torch_threads: int | None = 1,
+    progress: bool = True,
+) -> list[R]:
+    """Run ``run(config, seed, device, logdir)`` for every configuration and seed.
+
+    Jobs are ordered configurations outer, seeds inner: job ``i * len(seeds) + j`` is
+    configuration ``i`` with ``seeds[j]``, and the results come back in that order.
+    ``logdir = log_dir/<ID>/<seed>`` (a :class:`~pathlib.Path`) exists when ``run`` is
+    called; ``log_dir/<ID>/config.yml`` holds each configuration and ``log_dir/sweep.yml``
+    the whole sweep (seeds, configurations, jobs with device and folder).
+
+    It never prompts and never loses a finished job. A job's result is pickled into
+    ``logdir/.done``, written atomically and last; a later call with the same ``log_dir``
+    skips those jobs, reads their results back, and runs the rest (``overwrite=True``
+    deletes this sweep's job folders and runs everything). Resuming refuses a ``config.yml``
+    that differs from the configuration given. A job that raises, or whose worker process
+    dies, leaves its traceback in ``logdir/error.txt`` while all other jobs still run; then
+    a summary is printed and :class:`SweepError` raised. An unfinished job is rerun in its
+    folder as it is, so ``run`` may resume from its own checkpoints there.
+
+    Where jobs run: ``max_workers=None`` or ``0`` runs them one by one in this process (a
+    job that kills its process then ends the sweep); ``max_workers >= 1`` runs them on a
+    process pool started by "forkserver" (where available, else "spawn"; so a script
+    needs the ``if __name__ == "__main__":`` guard), rebuilt when a worker dies, which
+    finds the culprit by rerunning the jobs in flight each alone in a fresh process;
+    ``executor`` runs them on any :class:`concurrent.futures.Executor`, such as a Dask
+    ``client.get_executor(pure=False)`` (see :doc:`clusters`), which the caller owns and
+    which is not rebuilt if it breaks. ``run`` is pickled by cloudpickle, so lambdas and
+    closures work, and jobs travel ``chunksize`` at a time.
+
+    Args:
+        run: ``run(config, seed, device, logdir) -> result``; the result must pickle.
+        config: a :class:`Config`, or a list of configuration dicts with distinct integer
+            ``"ID"`` items (``Config.make_configs()``).
+        seeds: distinct integer seeds, at least one.
+        log_dir: the sweep's folder, created if missing.
+        max_workers: worker processes; ``None`` or ``0`` runs serially in this process.
+        chunksize: jobs sent to a worker at a time (many short jobs run faster in chunks).
+        use_gpu: if ``True``, devices are ``"cuda:<id>"`` round-robin over ``gpu_ids`` in
+            job order; otherwise every job gets ``"cpu"``.
+        gpu_ids: CUDA device ids; ``None`` means all that torch sees.
+        executor: run jobs on this executor instead (then ``max_workers`` must be ``None``).
+        overwrite: if ``True``, rerun every job from an empty folder.
+        torch_threads: intra-op threads of torch in each job (``torch.set_num_threads``,
+            and ``OMP_NUM_THREADS`` in lagom's worker processes); ``None`` leaves them.
+        progress: show a progress bar on stderr (when it is a terminal) and print a
+            summary at the end.
+
+    Returns:
+        The results of ``run``, in job order.
+
+    Raises:
+        SweepError: some jobs failed (``error.failed``, ``error.results``).
+        TypeError: ``run`` is not callable or cannot be pickled, or an argument has the
+            wrong type.
+        ValueError: empty or repeated seeds or IDs, a bad worker count, or a resumed
+            ``config.yml`` that differs.
+
+    Example:
+        >>> import tempfile
+        >>> from lagom.experiment import Config, Grid
+        >>> config = Config({"lr": Grid([0.1, 0.01])})
+        >>> def run(config, seed, device, logdir):
+        ...     return (config["ID"], seed, device, config["lr"])
+        >>> with tempfile.TemporaryDirectory() as log_dir:
+        ...     run_experiment(run, config, [1, 2], log_dir, max_workers=None, progress=False)
+        [(0, 1, 'cpu', 0.1), (0, 2, 'cpu', 0.1), (1, 1, 'cpu', 0.01), (1, 2, 'cpu', 0.01)]
+    """
+    if not callable(run):
+        raise TypeError(f"run must be callable as run(config, seed, device, logdir), got {run!r}")
+    configs = check_configs(config.make_configs() if isinstance(config, Config) else config)
+    seeds = check_seeds(seeds)
+    workers = check_workers(max_workers, chunksize, executor, torch_threads)
+    devices = _devices(use_gpu, gpu_ids)
+    if not isinstance(log_dir, (str, os.PathLike)):
+        raise TypeError(f"log_dir must be a str or path, got {type(log_dir).__name__}")
+    root = Path(log_dir)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"log_dir {root} exists and is not a folder")
+    pickled_run = b""
+    if workers or executor is not None:
+        try:
+            pickled_run = dumps(run)
+        except Exception as error:
+            raise TypeError(
+                f"run cannot be pickled by cloudpickle for worker processes: {error}"
+            ) from error
+
+    jobs = plan_jobs(configs, seeds, root, devices)
+    root.mkdir(parents=True, exist_ok=True)
+    write_configs(configs, root, jobs, overwrite)
+    write_sweep(configs, seeds, root, jobs)
+    skipped: dict[int, Any] = {}
+    for job in jobs:
+        finished, result = read_marker(job.logdir)
+        if finished:
+            skipped[job.position] = result
+    todo = [job for job in jobs if job.position not in skipped]
+
+    tracker = Tracker(jobs, skipped, sys.stderr if progress and sys.stderr.isatty() else None)
+    if executor is not None:
+        run_executor(executor, pickled_run, todo, chunksize, torch_threads, tracker)
+    elif workers:
+        run_pool(pickled_run, todo, chunksize, workers, torch_threads, tracker)
+    else:
+        run_serial(run, todo, torch_threads, tracker)
+    tracker.draw(final=True)
+    summary = tracker.summary(root)
+    if progress:
+        print(summary, flush=True)
+    if tracker.failed:
+        failed = [
+            FailedJob(
+                job.config["ID"], job.seed, job.logdir, last_line(tracker.failed[job.position])
+            )
+            for job in jobs
+            if job.position in tracker.failed
+        ]
+        raise SweepError(summary, failed, tracker.results)
+    return tracker.results

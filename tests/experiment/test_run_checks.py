@@ -1,0 +1,105 @@
+"""run_experiment: bad input is refused with a message that says what was expected."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lagom.experiment import Config, run_experiment
+from lagom.experiment import run as run_module
+from tests.experiment._jobs import record
+
+CONFIGS = [{"ID": 0}, {"ID": 1}]
+
+
+def _call(tmp_path: Path, **kwargs: Any) -> Any:
+    args: dict[str, Any] = {
+        "run": record,
+        "config": CONFIGS,
+        "seeds": [0, 1],
+        "log_dir": tmp_path / "logs",
+        "max_workers": None,
+        "progress": False,
+    }
+    return run_experiment(**{**args, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"run": "train"}, TypeError, "run must be callable"),
+        ({"seeds": []}, ValueError, "seeds must hold at least one integer, got an empty seeds"),
+        ({"seeds": [1, 2, 1]}, ValueError, r"seeds must be distinct, got \[1\] more than once"),
+        ({"seeds": [0, 1.5]}, TypeError, r"seeds must be integers, got 1.5 \(float\)"),
+        ({"seeds": [True]}, TypeError, "seeds must be integers, got True"),
+        ({"seeds": 3}, TypeError, "seeds must be a list of integers, got int"),
+        ({"config": {"ID": 0}}, TypeError, "config must be a Config or a list"),
+        ({"config": []}, ValueError, "configuration IDs must hold at least one integer"),
+        ({"config": [{"lr": 1}]}, TypeError, "each configuration must be a dict with an 'ID' item"),
+        ({"config": [{"ID": 0}, {"ID": 0}]}, ValueError, "configuration IDs must be distinct"),
+        ({"config": [{"ID": -1}]}, ValueError, "configuration IDs must be integers >= 0, got -1"),
+        ({"max_workers": -1}, ValueError, "max_workers must be >= 0"),
+        ({"max_workers": 1.0}, TypeError, "max_workers must be an integer or None, got 1.0"),
+        ({"chunksize": 0}, ValueError, "chunksize must be at least 1, got 0"),
+        ({"chunksize": None}, TypeError, "chunksize must be a positive integer, got None"),
+        ({"torch_threads": 0}, ValueError, "torch_threads must be at least 1"),
+        ({"gpu_ids": [0]}, ValueError, r"gpu_ids=\[0\] is given but use_gpu is False"),
+        ({"use_gpu": True, "gpu_ids": []}, ValueError, "gpu_ids must hold at least one"),
+        ({"use_gpu": True, "gpu_ids": [0, 0]}, ValueError, "gpu_ids must be distinct"),
+        ({"use_gpu": True, "gpu_ids": [-1]}, ValueError, "gpu_ids must be integers >= 0"),
+        (
+            {"executor": "dask"},
+            TypeError,
+            "executor must be a concurrent.futures.Executor, got str",
+        ),
+        ({"log_dir": 3}, TypeError, "log_dir must be a str or path, got int"),
+    ],
+)
+def test_bad_input(
+    tmp_path: Path, kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        _call(tmp_path, **kwargs)
+    assert not (tmp_path / "logs").exists()
+
+
+def test_executor_and_max_workers_together(tmp_path: Path) -> None:
+    with (
+        ThreadPoolExecutor(1) as executor,
+        pytest.raises(ValueError, match="either max_workers or executor"),
+    ):
+        _call(tmp_path, max_workers=2, executor=executor)
+
+
+def test_log_dir_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "logs").write_text("")
+    with pytest.raises(ValueError, match="exists and is not a folder"):
+        _call(tmp_path)
+
+
+def test_unpicklable_run_for_workers(tmp_path: Path) -> None:
+    class Run:
+        def __call__(self, *args: Any) -> None:
+            pass
+
+        def __reduce__(self) -> Any:
+            raise RuntimeError("no pickling")
+
+    with pytest.raises(TypeError, match="run cannot be pickled by cloudpickle"):
+        _call(tmp_path, run=Run(), max_workers=1)
+
+
+def test_no_gpu_visible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_module, "_visible_gpu_count", lambda: 0)
+    with pytest.raises(ValueError, match="use_gpu=True but torch sees no CUDA device"):
+        _call(tmp_path, use_gpu=True)
+
+
+def test_numpy_integers_are_integers(tmp_path: Path) -> None:
+    results = _call(tmp_path, seeds=np.array([4, 5]), config=Config({"x": 1}))
+    assert [r["seed"] for r in results] == [4, 5]
+    assert all(type(r["seed"]) is int for r in results)

@@ -1,0 +1,107 @@
+"""run_experiment: a job that raises or kills its worker fails alone, and a rerun repairs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lagom.experiment import FailedJob, SweepError, run_experiment
+from tests.experiment._jobs import calls, expected, record
+
+SEEDS = [0, 1]
+
+
+def _configs(flag: Path) -> list[dict[str, Any]]:
+    modes = ["ok", "raise", "ok", "exit", "ok", "kill", "ok"]
+    return [{"ID": i, "x": i, "mode": mode, "flag": str(flag)} for i, mode in enumerate(modes)]
+
+
+def _counts(log_dir: Path, configs: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    return {(c["ID"], s): calls(log_dir / str(c["ID"]) / str(s)) for c in configs for s in SEEDS}
+
+
+@pytest.mark.parametrize("max_workers", [None, 2])
+def test_failures_are_isolated_recorded_and_rerun(tmp_path: Path, max_workers: int | None) -> None:
+    flag = tmp_path / "fail-now"
+    flag.touch()
+    configs = _configs(flag)
+    if max_workers is None:  # a job that kills the process would end a serial sweep
+        configs = [c if c["mode"] in ("ok", "raise") else {**c, "mode": "ok"} for c in configs]
+    bad = {c["ID"] for c in configs if c["mode"] != "ok"}
+    log_dir = tmp_path / "logs"
+
+    with pytest.raises(SweepError) as info:
+        run_experiment(record, configs, SEEDS, log_dir, max_workers, progress=False)
+    failed = info.value.failed
+    assert [(f.ID, f.seed, f.logdir) for f in failed] == [
+        (i, s, log_dir / str(i) / str(s)) for i in sorted(bad) for s in SEEDS
+    ]
+    assert all(isinstance(f, FailedJob) for f in failed)
+    for f in failed:
+        mode = configs[f.ID]["mode"]
+        want = {
+            "raise": f"ZeroDivisionError: job {f.ID}/{f.seed} fails on purpose",
+            "exit": "WorkerDied: the process running this job exited with code 3",
+            "kill": "WorkerDied: the process running this job was killed by signal SIGKILL",
+        }[mode]
+        assert f.error == want
+        assert want in (f.logdir / "error.txt").read_text()
+        assert not (f.logdir / ".done").exists()
+    results = info.value.results
+    for position, (config, seed) in enumerate((c, s) for c in configs for s in SEEDS):
+        good = config["ID"] not in bad
+        assert results[position] == (expected(config, seed, "cpu") if good else None)
+        folder = log_dir / str(config["ID"]) / str(seed)
+        assert (folder / ".done").is_file() == good
+        assert (folder / "error.txt").is_file() == (not good)
+
+    before = _counts(log_dir, configs)
+    flag.unlink()
+    results = run_experiment(record, configs, SEEDS, log_dir, max_workers, progress=False)
+    assert results == [expected(c, s, "cpu") for c in configs for s in SEEDS]
+    after = _counts(log_dir, configs)
+    assert {job for job in after if after[job] != before[job]} == {
+        (i, s) for i in bad for s in SEEDS
+    }
+    assert all(after[(i, s)] == before[(i, s)] + 1 for i in bad for s in SEEDS)
+    assert not list(log_dir.glob("*/*/error.txt"))
+
+
+def test_summary_names_the_failed_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configs = [{"ID": 0, "mode": "ok"}, {"ID": 1, "mode": "raise"}]
+    with pytest.raises(
+        SweepError, match=r"2 jobs in .*: 1 done, 0 already done \(skipped\), 1 failed"
+    ) as info:
+        run_experiment(record, configs, [5], tmp_path, None)
+    out = capsys.readouterr().out
+    assert out.strip() == str(info.value)
+    assert f"failed: ID 1 seed 5 in {tmp_path / '1' / '5'}" in out
+    assert "ZeroDivisionError: job 1/5 fails on purpose" in out
+
+
+def test_sys_exit_in_a_serial_job_is_a_failure(tmp_path: Path) -> None:
+    def run(config: dict[str, Any], seed: int, device: str, logdir: Path) -> int:
+        if seed == 1:
+            raise SystemExit(4)
+        return seed
+
+    with pytest.raises(SweepError) as info:
+        run_experiment(run, [{"ID": 0}], [0, 1, 2], tmp_path, None, progress=False)
+    assert info.value.results == [0, None, 2]
+    assert info.value.failed[0].error == "SystemExit: 4"
+
+
+def test_unpicklable_result_fails_that_job(tmp_path: Path) -> None:
+    import threading
+
+    def run(config: dict[str, Any], seed: int, device: str, logdir: Path) -> object:
+        return threading.Lock() if seed else seed
+
+    with pytest.raises(SweepError) as info:
+        run_experiment(run, [{"ID": 0}], [0, 1], tmp_path, 1, progress=False)
+    assert info.value.results == [0, None]
+    assert "TypeError" in info.value.failed[0].error
