@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from lagom.metric import gae
 
@@ -34,11 +33,3 @@ def test_readme_gae_example_runs_and_matches_the_episode_face() -> None:
     # Env 1: steps 0-3 end in a truncation bootstrapped from V(final obs) = 5.
     truncated_episode = gae(0.99, 0.95, [1.0] * 4, [2.0] * 4, last_V=5.0, reach_terminal=False)
     np.testing.assert_allclose(advantages[:4, 1], truncated_episode, rtol=1e-6)
-
-
-def test_python_m_lagom_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    from lagom.__main__ import main
-
-    main()
-    out = capsys.readouterr().out
-    assert "GAE advantages [T=6, N=3], dtype float32" in out

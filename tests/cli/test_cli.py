@@ -1,0 +1,151 @@
+"""The ``lagom`` command end to end: train, plot, eval, list, and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from matplotlib.image import imread
+
+from lagom.baselines import list_algorithms
+from lagom.cli import main
+from lagom.cli._commands import UsageError, parse_sets
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One short PPO sweep with two seeds on two workers, shared by the tests below."""
+    log_dir = tmp_path_factory.mktemp("cli") / "ppo"
+    argv = ["train", "ppo", "--steps", "2000", "--seeds", "0", "1", "--workers", "2"]
+    assert main([*argv, "--log-dir", str(log_dir)]) == 0
+    return log_dir
+
+
+def test_train_writes_the_sweep_layout(trained: Path) -> None:
+    assert (trained / "sweep.yml").exists()
+    config = yaml.safe_load((trained / "0" / "config.yml").read_text())
+    assert config["env.id"] == "CartPole-v1"
+    assert config["train.timesteps"] == 2000
+    for seed in (0, 1):
+        run_dir = trained / "0" / str(seed)
+        for name in ("run.yml", "progress.csv", "checkpoint.pt", "final_eval.yml"):
+            assert (run_dir / name).exists(), name
+        with (run_dir / "progress.csv").open() as f:
+            rows = list(csv.DictReader(f))
+        assert int(rows[-1]["timesteps"]) >= 2000
+        final = yaml.safe_load((run_dir / "final_eval.yml").read_text())
+        assert 8 <= final["return_mean"] <= 500  # CartPole returns lie in [8, 500]
+    assert (trained / "learning_curve.png").stat().st_size > 1000
+
+
+def test_train_prints_a_summary_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log_dir = tmp_path / "vpg"
+    assert main(["train", "vpg", "--steps", "600", "--log-dir", str(log_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "return mean" in out
+    assert f"learning curve in {log_dir / 'learning_curve.png'}" in out
+    # A second call resumes: the finished run is skipped, not trained again.
+    before = (log_dir / "0" / "0" / "progress.csv").read_text()
+    assert main(["train", "vpg", "--steps", "600", "--log-dir", str(log_dir)]) == 0
+    assert "1 already done" in capsys.readouterr().out
+    assert (log_dir / "0" / "0" / "progress.csv").read_text() == before
+
+
+def test_plot_writes_a_png(trained: Path, tmp_path: Path) -> None:
+    out = tmp_path / "curve.png"
+    assert main(["plot", str(trained), "--y", "train_return", "--out", str(out)]) == 0
+    height, width = imread(out).shape[:2]
+    assert (height, width) == (480, 640)
+
+
+def test_eval_reports_the_return_of_a_run(
+    trained: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", str(trained / "0" / "0"), "--episodes", "2"]) == 0
+    lines = {
+        key.strip(): value
+        for key, _, value in (line.partition(":") for line in capsys.readouterr().out.splitlines())
+    }
+    assert float(lines["episodes"]) == 2
+    assert 8 <= float(lines["return_mean"]) <= 500
+
+
+def test_list_names_every_algorithm(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == list_algorithms()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "nope"], "unknown algorithm 'nope'"),
+        (["train", "ppo", "--env", "Nope-v9"], "unknown environment 'Nope-v9'"),
+        (["train", "ppo", "--set", "agent.nope=1"], "unknown configuration key 'agent.nope'"),
+        (["train", "ppo", "--set", "oops"], "--set expects KEY=VALUE, got 'oops'"),
+        (["train", "ppo", "--steps", "0"], "--steps must be a positive integer"),
+        (["train", "ppo", "--seeds", "1", "1"], "--seeds must be distinct"),
+        (["train", "sac", "--env", "CartPole-v1"], "continuous"),
+        (["eval", "."], "is not a run folder"),
+        (["plot", "/nonexistent/folder"], "is not a folder"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lagom: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "logs").exists()
+
+
+def test_parse_sets_reads_yaml_values() -> None:
+    assert parse_sets(["a=1", "b=2.5", "c=[64, 64]", "d=false", "e=3e-4", "f=tanh"]) == {
+        "a": 1,
+        "b": 2.5,
+        "c": [64, 64],
+        "d": False,
+        "e": 3e-4,
+        "f": "tanh",
+    }
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        parse_sets(["=3"])
+
+
+def test_python_m_lagom_is_the_command(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "lagom", "train", "nope"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("lagom: error: unknown algorithm 'nope'")
+    listed = subprocess.run(
+        [sys.executable, "-m", "lagom", "list"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "ppo" in listed.stdout
