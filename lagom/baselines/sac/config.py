@@ -1,0 +1,72 @@
+"""SAC's configuration: Stable-Baselines3's defaults with rl-baselines3-zoo's per-env settings.
+
+Keys (flat, dotted):
+
+- ``env.id``: a gymnasium id with a ``Box`` action space.
+- ``train.timesteps``: environment steps in all; ``train.log_interval``: environment steps
+  per iteration (one progress row each); ``train.checkpoint_every``: iterations between
+  checkpoints; ``train.stop_at``: stop after the iteration that reaches this many steps
+  (``None``: never), saving a checkpoint and skipping the final evaluation.
+- ``agent.*``: ``lr``, ``gamma``, ``tau``, ``batch_size``, ``buffer_size``,
+  ``learning_starts`` (uniformly random actions before, gradient steps after),
+  ``train_freq`` (environment steps between updates), ``gradient_steps`` (per update),
+  ``hidden_sizes``, ``init_alpha``, ``target_entropy`` (``None``: :math:`-\\dim A`).
+- ``eval.episodes``: deterministic episodes of the final evaluation.
+
+Observation and reward normalization are not offered: a replay buffer of normalized
+observations goes stale as the statistics move (no zoo setting for these tasks uses them).
+
+Example:
+    >>> cfg = default_config("Pendulum-v1")
+    >>> cfg["agent.lr"], cfg["train.timesteps"], cfg["agent.hidden_sizes"]
+    (0.001, 20000, [256, 256])
+    >>> default_config("CartPole-v1")
+    Traceback (most recent call last):
+    ...
+    ValueError: SAC needs a continuous (Box) action space, but CartPole-v1 has Discrete(2)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lagom.baselines.td3.config import check_continuous_env
+
+__all__ = ["DEFAULT_ENV", "ZOO", "default_config"]
+
+DEFAULT_ENV = "Pendulum-v1"
+
+_DEFAULTS: dict[str, Any] = {
+    "env.id": DEFAULT_ENV,
+    "train.timesteps": 1_000_000,
+    "train.log_interval": 1000,
+    "train.checkpoint_every": 10,
+    "train.stop_at": None,
+    "agent.lr": 3e-4,
+    "agent.gamma": 0.99,
+    "agent.tau": 0.005,
+    "agent.batch_size": 256,
+    "agent.buffer_size": 1_000_000,
+    "agent.learning_starts": 100,
+    "agent.train_freq": 1,
+    "agent.gradient_steps": 1,
+    "agent.hidden_sizes": [256, 256],
+    "agent.init_alpha": 1.0,
+    "agent.target_entropy": None,
+    "eval.episodes": 20,
+}
+
+#: rl-baselines3-zoo's SAC settings (``hyperparams/sac.yml``) for the benchmark environments.
+ZOO: dict[str, dict[str, Any]] = {
+    "Pendulum-v1": {"train.timesteps": 20_000, "agent.lr": 1e-3},
+}
+
+
+def default_config(env_id: str = DEFAULT_ENV) -> dict[str, Any]:
+    """SAC's configuration for ``env_id`` (zoo settings where the zoo has them).
+
+    Raises:
+        ValueError: ``env_id`` is unknown or has no Box action space.
+    """
+    check_continuous_env(env_id, "SAC")
+    return {**_DEFAULTS, **ZOO.get(env_id, {}), "env.id": env_id}

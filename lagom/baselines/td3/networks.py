@@ -1,0 +1,125 @@
+"""Actor-critic networks: :class:`QEnsemble` (fused critics) and :class:`DeterministicActor`.
+
+:class:`QEnsemble` is also SAC's twin critic. Its ``n`` Q-networks run as one batched matrix
+product per layer (``torch.baddbmm`` over a leading member axis), so twin critics cost one
+module call, one backward and one optimizer step instead of two of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+import torch
+from torch import nn
+
+from lagom._checks import check_int
+from lagom.networks import Module, make_fc
+
+__all__ = ["DeterministicActor", "QEnsemble"]
+
+
+class QEnsemble(Module):
+    r"""``n`` independent Q-networks :math:`Q_i(s, a)`, MLPs with ReLU, evaluated together.
+
+    Member ``i`` maps ``[s, a]`` through ``hidden_sizes`` to one value. The weights of layer
+    ``l`` are stored as one ``[n, fan_in, fan_out]`` parameter; each member starts with the
+    initialization of its own :func:`~lagom.networks.make_fc` stack (``nn.Linear``'s default).
+
+    Args:
+        obs_dim: observation size.
+        action_dim: action size.
+        hidden_sizes: hidden layer sizes of every member.
+        n: number of members (2 for twin critics, 1 for DDPG).
+        device: device of the parameters.
+
+    Example:
+        >>> import torch
+        >>> critic = QEnsemble(3, 1, [8, 8], n=2)
+        >>> obs, actions = torch.zeros(5, 3), torch.zeros(5, 1)
+        >>> critic(obs, actions).shape
+        torch.Size([5, 2])
+        >>> torch.equal(critic(obs, actions, members=1)[:, 0], critic(obs, actions)[:, 0])
+        True
+    """
+
+    def __init__(
+        self,
+        obs_dim: int,
+        action_dim: int,
+        hidden_sizes: Sequence[int],
+        n: int = 2,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        self.n = check_int("n", n, minimum=1)
+        in_dim = check_int("obs_dim", obs_dim) + check_int("action_dim", action_dim)
+        stacks = [
+            [cast(nn.Linear, layer) for layer in make_fc(in_dim, [*hidden_sizes, 1], device=device)]
+            for _ in range(self.n)
+        ]
+        self.weights = nn.ParameterList(
+            torch.stack([stack[i].weight.detach().T for stack in stacks])
+            for i in range(len(stacks[0]))
+        )
+        self.biases = nn.ParameterList(
+            torch.stack([stack[i].bias.detach()[None] for stack in stacks])
+            for i in range(len(stacks[0]))
+        )
+
+    def forward(
+        self, observations: torch.Tensor, actions: torch.Tensor, members: int | None = None
+    ) -> torch.Tensor:
+        """Q-values ``[B, m]`` of the first ``m = members`` (default all ``n``) members.
+
+        Args:
+            observations: ``[B, obs_dim]``.
+            actions: ``[B, action_dim]``.
+            members: evaluate only members ``0 .. members-1`` (TD3's actor uses ``1``).
+        """
+        m = self.n if members is None else members
+        x = torch.cat([observations, actions], dim=-1)
+        x = x.expand(m, *x.shape)
+        last = len(self.weights) - 1
+        for i, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            x = torch.baddbmm(bias[:m], x, weight[:m])
+            if i < last:
+                x = torch.relu(x)
+        return x.squeeze(-1).T
+
+
+class DeterministicActor(Module):
+    r"""The policy :math:`\mu(s) = \tanh(f(s)) \in [-1, 1]^{A}`: an MLP with ReLU, tanh output.
+
+    Actions live in ``[-1, 1]``; the training loop rescales them to the action space bounds.
+
+    Args:
+        obs_dim: observation size.
+        action_dim: action size ``A``.
+        hidden_sizes: hidden layer sizes.
+        device: device of the parameters.
+
+    Example:
+        >>> import torch
+        >>> actor = DeterministicActor(3, 2, [8])
+        >>> actions = actor(torch.randn(4, 3))
+        >>> actions.shape, bool(actions.abs().max() <= 1)
+        (torch.Size([4, 2]), True)
+    """
+
+    def __init__(
+        self,
+        obs_dim: int,
+        action_dim: int,
+        hidden_sizes: Sequence[int],
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        self.layers = make_fc(obs_dim, [*hidden_sizes, action_dim], device=device)
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        """Actions ``[B, A]`` in ``[-1, 1]`` for observations ``[B, obs_dim]``."""
+        x = observations
+        for layer in self.layers[:-1]:
+            x = torch.relu(layer(x))
+        return torch.tanh(self.layers[-1](x))

@@ -1,0 +1,107 @@
+"""Tests of the off-policy replay buffer (``lagom/baselines/_replay.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lagom.baselines._replay import ReplayBuffer
+
+
+def _rows(start: int, n: int) -> tuple[np.ndarray, ...]:
+    """``n`` transitions numbered ``start ..``: every field encodes its transition number."""
+    k = np.arange(start, start + n, dtype=np.float64)
+    return (
+        np.stack([k, -k], axis=1),  # observations [n, 2]
+        (k / 1000.0)[:, None],  # actions [n, 1]
+        k + 0.5,  # rewards [n]
+        np.stack([k + 1, -k - 1], axis=1),  # next observations [n, 2]
+        k % 3 == 0,  # terminated [n]
+        k % 2 == 0,  # truncated [n]
+    )
+
+
+@given(
+    capacity=st.integers(1, 7),
+    chunks=st.lists(st.integers(1, 4), min_size=1, max_size=8),
+)
+def test_ring_keeps_the_last_capacity_transitions_in_slot_order(
+    capacity: int, chunks: list[int]
+) -> None:
+    buffer = ReplayBuffer(capacity, obs_dim=2, action_dim=1, seed=0)
+    slots: list[int | None] = [None] * capacity  # oracle: transition number held by each slot
+    pos, count = 0, 0
+    for n in chunks:
+        n = min(n, capacity)
+        buffer.add(*_rows(count, n))
+        for k in range(count, count + n):
+            slots[pos] = k
+            pos = (pos + 1) % capacity
+        count += n
+    held = [k for k in slots if k is not None]
+    assert len(buffer) == len(held)
+    assert buffer.observations[:, 0].tolist() == [float(k) for k in held]
+    expected = _rows(0, count)
+    np.testing.assert_array_equal(buffer.truncated[: len(held)], expected[5][held])
+    np.testing.assert_array_equal(buffer.table[: len(held), -1], expected[4][held])
+
+
+def test_sample_returns_whole_transitions_with_separate_flags() -> None:
+    buffer = ReplayBuffer(100, obs_dim=2, action_dim=1, seed=3)
+    buffer.add(*_rows(0, 30))
+    batch = buffer.sample(64, "cpu")
+    k = batch.observations[:, 0]
+    assert batch.observations.shape == (64, 2)
+    assert batch.actions.shape == (64, 1)
+    assert batch.rewards.shape == batch.terminated.shape == (64,)
+    assert all(t.dtype == torch.float32 for t in batch)
+    torch.testing.assert_close(batch.observations[:, 1], -k)
+    torch.testing.assert_close(batch.actions[:, 0], k / 1000.0)
+    torch.testing.assert_close(batch.rewards, k + 0.5)
+    torch.testing.assert_close(batch.next_observations, torch.stack([k + 1, -k - 1], dim=1))
+    # terminated is its own flag: steps that are only truncated (k % 2 == 0) still bootstrap.
+    torch.testing.assert_close(batch.terminated, (k % 3 == 0).float())
+
+
+def test_sampling_is_seeded_and_resumes_from_the_state_dict() -> None:
+    a = ReplayBuffer(50, obs_dim=2, action_dim=1, seed=7)
+    b = ReplayBuffer(50, obs_dim=2, action_dim=1, seed=7)
+    for buffer in (a, b):
+        buffer.add(*_rows(0, 20))
+    torch.testing.assert_close(a.sample(16, "cpu").observations, b.sample(16, "cpu").observations)
+    state = a.state_dict()
+    c = ReplayBuffer(50, obs_dim=2, action_dim=1, seed=999)
+    c.load_state_dict(state)
+    for buffer in (a, c):
+        buffer.add(*_rows(20, 5))
+    assert len(c) == len(a) == 25
+    for _ in range(3):
+        x, y = a.sample(8, "cpu"), c.sample(8, "cpu")
+        assert all(torch.equal(u, v) for u, v in zip(x, y, strict=True))
+
+
+def test_state_dict_holds_only_the_filled_rows() -> None:
+    buffer = ReplayBuffer(1000, obs_dim=2, action_dim=1, seed=0)
+    buffer.add(*_rows(0, 3))
+    assert buffer.state_dict()["table"].shape == (3, buffer.table.shape[1])
+
+
+def test_bad_input_raises() -> None:
+    with pytest.raises(ValueError, match="capacity must be at least 1"):
+        ReplayBuffer(0, 2, 1, seed=0)
+    with pytest.raises(TypeError, match="obs_dim must be an int"):
+        ReplayBuffer(5, True, 1, seed=0)
+    buffer = ReplayBuffer(5, obs_dim=2, action_dim=1, seed=0)
+    with pytest.raises(ValueError, match="empty replay buffer"):
+        buffer.sample(4, "cpu")
+    with pytest.raises(ValueError, match=r"observations must have shape \[N, 2\]"):
+        buffer.add([[0.0, 1.0, 2.0]], [[0.0]], [0.0], [[0.0, 1.0]], [False], [False])
+    with pytest.raises(ValueError, match="do not fit the buffer"):
+        buffer.add([[0.0, 1.0]], [[0.0, 1.0]], [0.0], [[0.0, 1.0]], [False], [False])
+    with pytest.raises(ValueError, match="do not fit a buffer"):
+        ReplayBuffer(2, 2, 1, seed=0).load_state_dict(
+            ReplayBuffer(5, 2, 1, seed=0).state_dict() | {"table": np.zeros((3, 7)), "size": 3}
+        )

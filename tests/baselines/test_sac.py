@@ -1,0 +1,100 @@
+"""Tests of ``lagom.baselines.sac``: the squashed Gaussian, the update rule, loop and resume."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch.distributions import Normal
+
+from lagom.baselines._common import load_checkpoint
+from lagom.baselines._replay import ReplayBuffer
+from lagom.baselines.sac import ALGORITHM, SACAgent, SquashedGaussianActor, default_config
+from tests.baselines.test_td3 import check_policy, check_resume, check_smoke
+
+
+def test_log_prob_is_the_change_of_variables_of_a_gaussian() -> None:
+    actor = SquashedGaussianActor(3, 2, [8])
+    obs = 3 * torch.randn(64, 3)
+    torch.manual_seed(5)
+    actions, log_probs = actor.sample(obs)
+    torch.manual_seed(5)  # the same noise again, for the float64 oracle
+    with torch.no_grad():
+        mean, log_std = (t.double() for t in actor(obs))
+        u = mean + log_std.exp() * torch.randn_like(mean.float()).double()
+        gaussian = Normal(mean, log_std.exp()).log_prob(u)  # type: ignore[no-untyped-call]
+        expected = gaussian - torch.log1p(-(torch.tanh(u) ** 2))
+    torch.testing.assert_close(actions.double(), torch.tanh(u))
+    torch.testing.assert_close(log_probs.double(), expected.sum(-1), rtol=1e-4, atol=1e-4)
+
+
+def test_log_prob_stays_finite_where_tanh_saturates() -> None:
+    actor = SquashedGaussianActor(1, 1, [4])
+    with torch.no_grad():
+        actor.head.bias.copy_(torch.tensor([30.0, -20.0]))  # mean 30, std e^-20
+        actor.head.weight.zero_()
+        _, log_probs = actor.sample(torch.zeros(5, 1))
+    assert torch.isfinite(log_probs).all()
+
+
+def test_log_std_is_clamped() -> None:
+    actor = SquashedGaussianActor(1, 1, [4])
+    with torch.no_grad():
+        actor.head.weight.zero_()
+        actor.head.bias.copy_(torch.tensor([0.0, 50.0]))
+        assert float(actor(torch.zeros(1, 1))[1]) == 2.0
+        actor.head.bias.copy_(torch.tensor([0.0, -50.0]))
+        assert float(actor(torch.zeros(1, 1))[1]) == -20.0
+
+
+def test_critic_and_temperature_losses_follow_the_sac_formulas() -> None:
+    torch.manual_seed(0)
+    agent = SACAgent(3, 1, [8], lr=1e-3, gamma=0.9, tau=0.1, init_alpha=0.5, device="cpu")
+    buffer = ReplayBuffer(4, 3, 1, seed=0)
+    # One terminated and one truncated transition: only the first drops the bootstrap.
+    buffer.add(np.ones((2, 3)), [[0.2], [-0.3]], [1.0, 2.0], np.zeros((2, 3)), [1, 0], [0, 1])
+    batch = buffer.sample(6, "cpu")
+    torch.manual_seed(11)
+    with torch.no_grad():  # oracle: the update draws pi(.|s) first, then pi(.|s')
+        _, log_probs = agent.actor.sample(batch.observations)
+        next_actions, next_log_probs = agent.actor.sample(batch.next_observations)
+        q_next = agent.critic_target(batch.next_observations, next_actions)
+        q = agent.critic(batch.observations, batch.actions)
+    critic_loss = alpha_loss = 0.0
+    for j in range(6):
+        soft = float(q_next[j].min()) - 0.5 * float(next_log_probs[j])
+        y = float(batch.rewards[j]) + (0.0 if batch.terminated[j] == 1 else 0.9 * soft)
+        critic_loss += 0.5 * sum((float(q[j, i]) - y) ** 2 for i in range(2)) / 6
+        alpha_loss += -math.log(0.5) * (float(log_probs[j]) - 1.0) / 6
+    torch.manual_seed(11)
+    losses = agent.update(batch)
+    assert float(losses["critic_loss"]) == pytest.approx(critic_loss, rel=1e-5)
+    assert float(losses["alpha_loss"]) == pytest.approx(alpha_loss, rel=1e-5)
+    assert float(agent.alpha) < 0.5  # entropy above its target lowers the temperature
+
+
+def test_smoke(tmp_path: Path) -> None:
+    check_smoke(ALGORITHM.run, tmp_path, {"critic_loss", "actor_loss", "alpha_loss", "alpha"})
+    state = load_checkpoint(tmp_path)
+    assert state is not None
+    assert state["agent"]["critic"]["weights.0"].shape[0] == 2
+    check_policy("sac", tmp_path)
+
+
+def test_resume_gives_identical_parameters(tmp_path: Path) -> None:
+    check_resume(ALGORITHM.run, tmp_path)
+
+
+def test_config_and_errors(tmp_path: Path) -> None:
+    cfg = default_config()
+    assert (cfg["env.id"], cfg["agent.lr"], cfg["train.timesteps"]) == ("Pendulum-v1", 1e-3, 20_000)
+    assert (cfg["agent.batch_size"], cfg["agent.learning_starts"]) == (256, 100)
+    with pytest.raises(ValueError, match=r"unknown config key 'agent\.alpha'"):
+        ALGORITHM.run({"agent.alpha": 0.1}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match=r"SAC needs a continuous \(Box\) action space"):
+        ALGORITHM.run({"env.id": "CartPole-v1"}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match="tau must be in"):
+        SACAgent(3, 1, [4], lr=1e-3, gamma=0.99, tau=0.0)

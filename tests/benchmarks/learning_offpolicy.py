@@ -1,0 +1,164 @@
+"""Off-policy learning benchmark: lagom's SAC, TD3 and DDPG beside Stable-Baselines3's.
+
+Tasks (Pendulum-v1, 20k environment steps, rl-baselines3-zoo settings, the same for both
+libraries): SAC (lr 1e-3, otherwise SB3's defaults: 256-256 networks, batch 256, buffer 1e6,
+100 random steps first), TD3 and DDPG (gamma 0.98, buffer 2e5, 10k random steps first, lr
+1e-3, 400-300 networks, Gaussian exploration noise 0.1). Targets: SAC and TD3 median final
+return >= -200 and SAC environment steps per second >= 1.5x SB3's; DDPG is reported.
+
+``wall_s`` and ``steps_per_s`` time the training only (not the final evaluation);
+``final_return`` is the mean of 20 deterministic episodes (``evaluate_policy`` with seed
+``seed + 10_000`` for both libraries); ``steps_to_threshold`` is the first multiple of 1000
+steps at which the mean return of the last 100 training episodes reached the threshold.
+
+Run from the repository root::
+
+    python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--quick]
+
+The file defines no ``test_`` function: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from lagom.baselines import get_algorithm
+from lagom.baselines._common import evaluate_policy
+from lagom.envs import RecordEpisodeStatistics
+
+ENV_ID = "Pendulum-v1"
+THRESHOLD = -200.0
+LOG_INTERVAL = 1000
+
+
+def _lagom_row(name: str, config: dict[str, Any], seed: int, task: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        logdir = Path(tmp)
+        metrics = get_algorithm(name).run(config, seed, "cpu", logdir)
+        with open(logdir / "progress.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+    wall = float(rows[-1]["time"])
+    steps = int(rows[-1]["timesteps"])
+    reached = [
+        int(r["timesteps"])
+        for r in rows
+        if r["train_return"] not in ("", "nan") and float(r["train_return"]) >= THRESHOLD
+    ]
+    return _row(task, "lagom", seed, metrics["return_mean"], wall, steps, reached)
+
+
+def _row(
+    task: str, library: str, seed: int, final: float, wall: float, steps: int, reached: list[int]
+) -> dict[str, object]:
+    return {
+        "task": task,
+        "library": library,
+        "seed": seed,
+        "final_return": float(final),
+        "wall_s": wall,
+        "steps_per_s": steps / wall,
+        "steps_to_threshold": reached[0] if reached else None,
+        "threshold": THRESHOLD,
+    }
+
+
+def _sb3_row(
+    name: str, kwargs: dict[str, Any], steps: int, seed: int, task: str, episodes: int
+) -> dict[str, object]:
+    import stable_baselines3 as sb3
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    env = RecordEpisodeStatistics(gym.make(ENV_ID))
+    reached: list[int] = []
+
+    class _Threshold(BaseCallback):
+        def _on_step(self) -> bool:
+            queue = env.return_queue
+            if self.num_timesteps % LOG_INTERVAL == 0 and queue and np.mean(queue) >= THRESHOLD:
+                reached.append(self.num_timesteps)
+            return True
+
+    model = getattr(sb3, name)("MlpPolicy", env, device="cpu", seed=seed, verbose=0, **kwargs)
+    t0 = time.perf_counter()
+    model.learn(steps, callback=_Threshold())
+    wall = time.perf_counter() - t0
+
+    def policy(obs: Any) -> Any:
+        return model.predict(obs, deterministic=True)[0]
+
+    metrics = evaluate_policy(policy, lambda: gym.make(ENV_ID), episodes, seed + 10_000)
+    return _row(task, "sb3", seed, metrics["return_mean"], wall, steps, reached)
+
+
+def _tasks(quick: bool) -> list[tuple[str, str, dict[str, Any], dict[str, Any], int]]:
+    """(task, algorithm, lagom config, SB3 keyword arguments, steps) for each task."""
+    steps = 1500 if quick else 20_000
+    starts = 500 if quick else 10_000
+    sac: dict[str, Any] = {"learning_rate": 1e-3}
+    deterministic: dict[str, Any] = {
+        "learning_rate": 1e-3,
+        "gamma": 0.98,
+        "buffer_size": 200_000,
+        "learning_starts": starts,
+        "batch_size": 256,
+        "train_freq": 1,
+        "gradient_steps": 1,
+        "policy_kwargs": {"net_arch": [400, 300]},
+    }
+    lagom_common = {"train.timesteps": steps, "train.log_interval": LOG_INTERVAL}
+    lagom_det = {**lagom_common, "agent.learning_starts": starts}
+    return [
+        (f"SAC {ENV_ID} {steps / 1000:g}k", "sac", lagom_common, sac, steps),
+        (f"TD3 {ENV_ID} {steps / 1000:g}k", "td3", lagom_det, deterministic, steps),
+        (f"DDPG {ENV_ID} {steps / 1000:g}k", "ddpg", lagom_det, deterministic, steps),
+    ]
+
+
+def benchmark(seeds: list[int], quick: bool = False) -> list[dict[str, object]]:
+    """Train lagom and SB3 on every task and seed; one row per (task, library, seed)."""
+    from stable_baselines3.common.noise import NormalActionNoise
+
+    episodes = 2 if quick else 20
+    rows: list[dict[str, object]] = []
+    for task, name, config, kwargs, steps in _tasks(quick):
+        for seed in seeds:
+            sb3_kwargs = dict(kwargs)
+            if name != "sac":
+                sb3_kwargs["action_noise"] = NormalActionNoise(np.zeros(1), 0.1 * np.ones(1))
+            rows.append(_lagom_row(name, {**config, "eval.episodes": episodes}, seed, task))
+            rows.append(_sb3_row(name.upper(), sb3_kwargs, steps, seed, task, episodes))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    rows = benchmark(args.seeds, args.quick)
+    keys = [
+        "task",
+        "library",
+        "seed",
+        "final_return",
+        "wall_s",
+        "steps_per_s",
+        "steps_to_threshold",
+    ]
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for row in rows:
+        cells = [f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k]) for k in keys]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
