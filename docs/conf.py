@@ -23,6 +23,9 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# Attributes sections become :ivar: fields, so attrs fields that autodoc also documents as
+# members are not described twice.
+napoleon_use_ivar = True
 nitpicky = False
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
