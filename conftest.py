@@ -25,6 +25,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "networks": ("torch",),
     "baselines": ("torch", "gymnasium"),
     "cli": ("torch", "gymnasium"),
+    "tutorial": ("torch", "gymnasium"),
     "envs": ("gymnasium",),
     "agent": ("gymnasium",),
     "runner": ("gymnasium",),
