@@ -22,13 +22,8 @@ from lagom.es._checks import (
     _resolve_seed,
     _update_best,
 )
-from lagom.es.base import (
-    BaseES,
-    ESResult,
-    _array_eq,
-    _frozen_array,
-    _frozen_optional_array,
-)
+from lagom.es._functional import _FunctionalES
+from lagom.es.base import _array_eq, _frozen_array, _frozen_optional_array
 from lagom.transform import LinearSchedule
 
 __all__ = ["CEM", "CEMOptions", "CEMState", "cem_ask", "cem_init", "cem_tell"]
@@ -216,7 +211,7 @@ def cem_tell(
     )
 
 
-class CEM(BaseES):
+class CEM(_FunctionalES[CEMState]):
     """The cross-entropy method: a thin stateful shell over :func:`cem_ask`/:func:`cem_tell`.
 
     Args:
@@ -242,32 +237,4 @@ class CEM(BaseES):
     def __init__(
         self, x0: ArrayLike, sigma0: ArrayLike, opts: Mapping[str, Any] | None = None
     ) -> None:
-        self.state = cem_init(x0, sigma0, opts)
-
-    @property
-    def popsize(self) -> int:
-        """Candidates per generation."""
-        return self.state.options.popsize
-
-    @property
-    def seed(self) -> int:
-        """The seed in use (drawn from the operating system when none was given)."""
-        return self.state.options.seed
-
-    def ask(self) -> list[Float64Array]:
-        """Sample ``popsize`` candidates, each ``[N]`` (see :func:`cem_ask`)."""
-        solutions, self.state = cem_ask(self.state)
-        return list(solutions)
-
-    def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
-        """Refit to the elite of the told candidates (see :func:`cem_tell`)."""
-        self.state = cem_tell(self.state, solutions, function_values)
-
-    @property
-    def result(self) -> ESResult:
-        """The best candidate ever told, and the current mean and stds."""
-        s = self.state
-        return ESResult(s.xbest, s.fbest, s.evals_best, s.evaluations, s.iterations, s.mean, s.stds)
-
-    def __repr__(self) -> str:
-        return f"CEM(dimension={self.state.mean.size}, popsize={self.popsize}, seed={self.seed})"
+        super().__init__(cem_init(x0, sigma0, opts), cem_ask, cem_tell, spread="stds")

@@ -25,7 +25,8 @@ from lagom.es._checks import (
     _resolve_seed,
     _update_best,
 )
-from lagom.es.base import BaseES, ESResult, _array_eq, _frozen_array, _frozen_optional_array
+from lagom.es._functional import _FunctionalES
+from lagom.es.base import _array_eq, _frozen_array, _frozen_optional_array
 from lagom.transform import LinearSchedule, rank_transform
 
 __all__ = [
@@ -268,7 +269,7 @@ def openaies_tell(
     )
 
 
-class OpenAIES(BaseES):
+class OpenAIES(_FunctionalES[OpenAIESState]):
     """OpenAI evolution strategy: a thin stateful shell over the pure functions above.
 
     Args:
@@ -292,35 +293,5 @@ class OpenAIES(BaseES):
     def __init__(
         self, x0: ArrayLike, sigma0: ArrayLike, opts: Mapping[str, Any] | None = None
     ) -> None:
-        self.state = openaies_init(x0, sigma0, opts)
-
-    @property
-    def popsize(self) -> int:
-        """Candidates per generation."""
-        return self.state.options.popsize
-
-    @property
-    def seed(self) -> int:
-        """The seed in use (drawn from the operating system when none was given)."""
-        return self.state.options.seed
-
-    def ask(self) -> list[Float64Array]:
-        """Sample ``popsize`` candidates, each ``[N]`` (see :func:`openaies_ask`)."""
-        solutions, self.state = openaies_ask(self.state)
-        return list(solutions)
-
-    def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
-        """One Adam step from the told candidates (see :func:`openaies_tell`)."""
-        self.state = openaies_tell(self.state, solutions, function_values)
-
-    @property
-    def result(self) -> ESResult:
-        """The best candidate ever told, the current parameters and noise scale."""
-        s = self.state
-        return ESResult(
-            s.xbest, s.fbest, s.evals_best, s.evaluations, s.iterations, s.mean, s.sigma
-        )
-
-    def __repr__(self) -> str:
-        n = self.state.mean.size
-        return f"OpenAIES(dimension={n}, popsize={self.popsize}, seed={self.seed})"
+        state = openaies_init(x0, sigma0, opts)
+        super().__init__(state, openaies_ask, openaies_tell, spread="sigma")

@@ -1,8 +1,8 @@
-"""Policy search with the cross-entropy method, evaluated in parallel worker processes.
+"""Policy search with the cross-entropy method (:class:`~lagom.es.CEM`) over a flat policy.
 
-Read top to bottom: :mod:`~lagom.baselines.cem.config` (per-environment defaults),
-:mod:`~lagom.baselines.cem.train` (the ES and ``run``); the generation loop is shared with
-``cmaes`` and ``openaies``.
+:mod:`~lagom.baselines.cem.config` holds the defaults per environment and
+:mod:`~lagom.baselines.cem.train` builds the ES from them; generations, parallel episode
+rollouts and checkpoints come from the loop that ``cmaes`` and ``openaies`` use as well.
 
 Example:
     >>> from lagom.baselines.cem import ALGORITHM
@@ -12,8 +12,12 @@ Example:
 
 from __future__ import annotations
 
-from lagom.baselines._policy_search import FlatPolicy, PopulationRollouts, episode_seeds
-from lagom.baselines.algorithm import Algorithm
+from lagom.baselines._policy_search import (
+    FlatPolicy,
+    PopulationRollouts,
+    episode_seeds,
+    policy_search_algorithm,
+)
 from lagom.baselines.cem.config import DEFAULT_ENV, DEFAULTS, ENV_DEFAULTS, default_config
 from lagom.baselines.cem.train import make_es, make_policy, run
 
@@ -32,12 +36,10 @@ __all__ = [
 ]
 
 #: CEM's record for the ``lagom`` command.
-ALGORITHM = Algorithm(
-    name="cem",
-    summary="Cross-entropy method searching a linear policy, parallel episode evaluation",
-    run=run,
-    default_config=default_config,
-    default_env=DEFAULT_ENV,
-    action_spaces=("discrete", "continuous"),
-    make_policy=make_policy,
+ALGORITHM = policy_search_algorithm(
+    "cem",
+    "Cross-entropy method searching a linear policy, parallel episode evaluation",
+    run,
+    default_config,
+    DEFAULT_ENV,
 )

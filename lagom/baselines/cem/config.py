@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lagom.baselines._policy_search import COMMON_DEFAULTS, check_env
+from lagom.baselines._policy_search import (
+    COMMON_DEFAULTS,
+    COMMON_ENV_DEFAULTS,
+    policy_search_config,
+)
 
 __all__ = ["DEFAULTS", "DEFAULT_ENV", "ENV_DEFAULTS", "default_config"]
 
@@ -29,8 +33,7 @@ DEFAULTS: dict[str, Any] = {
 
 #: Per-environment overrides of :data:`DEFAULTS`.
 ENV_DEFAULTS: dict[str, dict[str, Any]] = {
-    "CartPole-v1": {},
-    "Pendulum-v1": {"train.generations": 100, "train.episodes_per_eval": 3},
+    env_id: dict(overrides) for env_id, overrides in COMMON_ENV_DEFAULTS.items()
 }
 
 
@@ -51,6 +54,4 @@ def default_config(env_id: str = DEFAULT_ENV) -> dict[str, Any]:
         ...
         ValueError: cem cannot act in Blackjack-v1: policy search needs a flat Box observation...
     """
-    if env_id not in ENV_DEFAULTS:
-        check_env("cem", env_id)
-    return {**DEFAULTS, **ENV_DEFAULTS.get(env_id, {}), "env.id": env_id}
+    return policy_search_config("cem", DEFAULTS, ENV_DEFAULTS, env_id)

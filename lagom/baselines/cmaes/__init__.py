@@ -1,8 +1,8 @@
-"""Policy search with CMA-ES (through pycma), evaluated in parallel worker processes.
+"""Policy search with CMA-ES through pycma (:class:`~lagom.es.CMAES`), episodes in workers.
 
-Read top to bottom: :mod:`~lagom.baselines.cmaes.config` (per-environment defaults),
-:mod:`~lagom.baselines.cmaes.train` (the ES and ``run``); the generation loop is shared with
-``cem`` and ``openaies``.
+Two modules are its own: :mod:`~lagom.baselines.cmaes.config` (the defaults of each
+environment) and :mod:`~lagom.baselines.cmaes.train` (pycma's options from the config). Its
+generation loop is shared with ``cem`` and ``openaies``.
 
 Example:
     >>> from lagom.baselines.cmaes import ALGORITHM
@@ -12,8 +12,12 @@ Example:
 
 from __future__ import annotations
 
-from lagom.baselines._policy_search import FlatPolicy, PopulationRollouts, episode_seeds
-from lagom.baselines.algorithm import Algorithm
+from lagom.baselines._policy_search import (
+    FlatPolicy,
+    PopulationRollouts,
+    episode_seeds,
+    policy_search_algorithm,
+)
 from lagom.baselines.cmaes.config import DEFAULT_ENV, DEFAULTS, ENV_DEFAULTS, default_config
 from lagom.baselines.cmaes.train import make_es, make_policy, run
 
@@ -32,12 +36,10 @@ __all__ = [
 ]
 
 #: CMA-ES's record for the ``lagom`` command.
-ALGORITHM = Algorithm(
-    name="cmaes",
-    summary="CMA-ES searching a linear policy, parallel episode evaluation",
-    run=run,
-    default_config=default_config,
-    default_env=DEFAULT_ENV,
-    action_spaces=("discrete", "continuous"),
-    make_policy=make_policy,
+ALGORITHM = policy_search_algorithm(
+    "cmaes",
+    "CMA-ES searching a linear policy, parallel episode evaluation",
+    run,
+    default_config,
+    DEFAULT_ENV,
 )

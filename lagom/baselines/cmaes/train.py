@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lagom._types import Float64Array
-from lagom.baselines._policy_search import Action, policy_from_run, run_policy_search
+from lagom.baselines._policy_search import make_policy, run_policy_search
 from lagom.baselines.cmaes.config import default_config
 from lagom.es import CMAES
 
@@ -40,16 +40,7 @@ def make_es(x0: Float64Array, seed: int, cfg: Mapping[str, Any]) -> CMAES:
 def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict[str, float]:
     """Train CMA-ES policy search with ``config`` (dotted keys over :func:`default_config`).
 
-    Writes ``run.yml``, ``progress.csv`` (one row per generation), ``checkpoint.pt`` and
-    ``final_eval.yml`` into ``logdir``; ``device`` is unused (the policy is numpy). Returns
-    the final evaluation, or ``{}`` when ``train.stop_at`` generations stopped it early.
-
-    Raises:
-        ValueError: an unknown configuration key, or a bad value.
+    ``device`` is unused (the policy is numpy); the files written, the return value and the
+    errors are :func:`~lagom.baselines._policy_search.run_policy_search`'s.
     """
     return run_policy_search("cmaes", make_es, default_config, config, seed, Path(logdir))
-
-
-def make_policy(run_dir: Path, device: str) -> Action:
-    """The trained deterministic policy of a finished CMA-ES run (numpy batch in and out)."""
-    return policy_from_run(Path(run_dir))

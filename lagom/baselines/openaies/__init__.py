@@ -1,8 +1,8 @@
-"""Policy search with OpenAI's evolution strategy, evaluated in parallel worker processes.
+"""Policy search with OpenAI's evolution strategy (:class:`~lagom.es.OpenAIES`).
 
-Read top to bottom: :mod:`~lagom.baselines.openaies.config` (per-environment defaults),
-:mod:`~lagom.baselines.openaies.train` (the ES and ``run``); the generation loop is shared with
-``cem`` and ``cmaes``.
+Configuration in :mod:`~lagom.baselines.openaies.config`, the Adam-stepped ES in
+:mod:`~lagom.baselines.openaies.train`; candidates are scored by episodes played in parallel
+worker processes, in the generation loop that ``cem`` and ``cmaes`` run as well.
 
 Example:
     >>> from lagom.baselines.openaies import ALGORITHM
@@ -12,8 +12,12 @@ Example:
 
 from __future__ import annotations
 
-from lagom.baselines._policy_search import FlatPolicy, PopulationRollouts, episode_seeds
-from lagom.baselines.algorithm import Algorithm
+from lagom.baselines._policy_search import (
+    FlatPolicy,
+    PopulationRollouts,
+    episode_seeds,
+    policy_search_algorithm,
+)
 from lagom.baselines.openaies.config import DEFAULT_ENV, DEFAULTS, ENV_DEFAULTS, default_config
 from lagom.baselines.openaies.train import make_es, make_policy, run
 
@@ -32,12 +36,10 @@ __all__ = [
 ]
 
 #: CMA-ES's record for the ``lagom`` command.
-ALGORITHM = Algorithm(
-    name="openaies",
-    summary="OpenAI-ES (Adam on the search gradient) searching a linear policy, in parallel",
-    run=run,
-    default_config=default_config,
-    default_env=DEFAULT_ENV,
-    action_spaces=("discrete", "continuous"),
-    make_policy=make_policy,
+ALGORITHM = policy_search_algorithm(
+    "openaies",
+    "OpenAI-ES (Adam on the search gradient) searching a linear policy, in parallel",
+    run,
+    default_config,
+    DEFAULT_ENV,
 )

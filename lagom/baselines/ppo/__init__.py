@@ -3,8 +3,9 @@
 Read top to bottom: :mod:`~lagom.baselines.ppo.config` (per-environment defaults from
 rl-baselines3-zoo), :mod:`~lagom.baselines.ppo.agent` (the actor-critic),
 :mod:`~lagom.baselines.ppo.envs` (training environments and the deterministic policy),
-:mod:`~lagom.baselines.ppo.rollout` (collection and GAE), :mod:`~lagom.baselines.ppo.train`
-(the update and ``run``).
+:mod:`~lagom.baselines.ppo.rollout` (collection and GAE), :mod:`~lagom.baselines.ppo.loop`
+(the iteration loop, checkpoints and evaluation, shared with VPG) and
+:mod:`~lagom.baselines.ppo.train` (the update and ``run``).
 
 Example:
     >>> from lagom.baselines.ppo import ALGORITHM

@@ -1,7 +1,8 @@
 r"""PPO training: ``run(config, seed, device, logdir)`` and ``make_policy(run_dir, device)``.
 
 Proximal Policy Optimization (Schulman et al., 2017) with the clipped surrogate, as in
-Stable-Baselines3. Each iteration collects ``n_steps`` steps of ``num_envs`` environments
+Stable-Baselines3, on the loop of :mod:`~lagom.baselines.ppo.loop` (shared with VPG). Each
+iteration collects ``n_steps`` steps of ``num_envs`` environments
 (:func:`~lagom.baselines.ppo.rollout.collect`: GAE advantages, truncations bootstrapped with
 ``V`` of the true final observation), then runs ``n_epochs`` passes over shuffled minibatches
 of ``batch_size`` rows, each minimizing::
@@ -18,88 +19,20 @@ after the iteration's collection (Stable-Baselines3's ``progress_remaining``).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom.baselines._common import (
-    evaluate_policy,
-    finish,
-    load_checkpoint,
-    merged_config,
-    progress_logger,
-    read_run_info,
-    restore_rng_state,
-    rng_state,
-    save_checkpoint,
-    start_run,
-)
 from lagom.baselines.ppo.agent import ActorCritic
 from lagom.baselines.ppo.config import DEFAULT_ENV, default_config
-from lagom.baselines.ppo.envs import (
-    deterministic_policy,
-    dump_train_env,
-    load_train_env,
-    make_train_env,
-)
-from lagom.baselines.ppo.rollout import Batch, PolicyAgent, collect
-from lagom.transform import explained_variance
-from lagom.utils import set_global_seeds
+from lagom.baselines.ppo.loop import make_model, make_optimizer, make_policy, schedule, train
+from lagom.baselines.ppo.rollout import Batch
 
 __all__ = ["make_model", "make_optimizer", "make_policy", "run", "schedule", "update"]
-
-
-def schedule(kind: str, initial: float, progress: float) -> float:
-    """``initial`` (``"constant"``) or ``initial · (1 - progress)`` (``"linear"``).
-
-    Example:
-        >>> schedule("linear", 1e-3, 0.25), schedule("constant", 0.2, 0.25)
-        (0.00075, 0.2)
-    """
-    if kind == "constant":
-        return initial
-    if kind == "linear":
-        return initial * max(0.0, 1.0 - progress)
-    raise ValueError(f"a schedule is 'constant' or 'linear', got {kind!r}")
-
-
-def make_model(cfg: Mapping[str, Any], device: str) -> tuple[ActorCritic, gym.Space[Any]]:
-    """The actor-critic for ``cfg`` and the (single) action space of ``cfg["env.id"]``.
-
-    Example:
-        >>> from lagom.baselines.ppo import default_config
-        >>> model, action_space = make_model(default_config("Pendulum-v1"), "cpu")
-        >>> model.discrete, action_space
-        (False, Box(-2.0, 2.0, (1,), float32))
-    """
-    env = gym.make(str(cfg["env.id"]))
-    observation_space, action_space = env.observation_space, env.action_space
-    env.close()
-    model = ActorCritic(
-        observation_space,
-        action_space,
-        [int(h) for h in cfg["agent.hidden_sizes"]],
-        str(cfg["agent.activation"]),
-        device,
-        ortho=bool(cfg["agent.ortho_init"]),
-        log_std_init=float(cfg["agent.log_std_init"]),
-    )
-    return model, action_space
-
-
-def make_optimizer(model: nn.Module, lr: float) -> torch.optim.Adam:
-    """Adam with ``eps = 1e-5`` (Stable-Baselines3's PPO), fused into one kernel.
-
-    The fused implementation is several times faster than the per-parameter loop on the small
-    networks of these algorithms, on CPU as on CUDA.
-    """
-    return torch.optim.Adam(model.parameters(), lr=lr, eps=1e-5, fused=True)
 
 
 def update(
@@ -176,6 +109,22 @@ def update(
     return dict(zip(names, means, strict=True))
 
 
+def _check(cfg: Mapping[str, Any]) -> None:
+    if min(int(cfg[key]) for key in ("train.batch_size", "train.n_steps", "train.timesteps")) < 1:
+        raise ValueError(f"train.batch_size, train.n_steps and train.timesteps must be >= 1: {cfg}")
+
+
+def _learn(
+    model: ActorCritic,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    cfg: Mapping[str, Any],
+    progress: float,
+) -> tuple[dict[str, float], dict[str, float]]:
+    clip = schedule(str(cfg["agent.clip_range_schedule"]), float(cfg["agent.clip_range"]), progress)
+    return update(model, optimizer, batch, cfg, clip), {"clip_range": clip}
+
+
 def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict[str, float]:
     """Train PPO with ``config`` (dotted keys over :func:`default_config`) into ``logdir``.
 
@@ -199,88 +148,14 @@ def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict
         >>> make_policy(logdir, "cpu")(np.zeros((3, 4))).shape
         (3,)
     """
-    cfg = merged_config(default_config(config.get("env.id", DEFAULT_ENV)), config)
-    logdir = Path(logdir)
-    start_run(logdir, "ppo", cfg, seed)
-    set_global_seeds(seed)
-    total, T = int(cfg["train.timesteps"]), int(cfg["train.n_steps"])
-    if int(cfg["train.batch_size"]) < 1 or T < 1 or total < 1:
-        raise ValueError(f"train.batch_size, train.n_steps and train.timesteps must be >= 1: {cfg}")
-    train_env = make_train_env(cfg, seed)
-    model, action_space = make_model(cfg, device)
-    optimizer = make_optimizer(model, float(cfg["agent.lr"]))
-    iteration, timesteps, elapsed = 0, 0, 0.0
-    state = load_checkpoint(logdir)
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        train_env.env.close()
-        train_env = load_train_env(state["env"])
-        iteration, timesteps, elapsed = state["iteration"], state["timesteps"], state["time"]
-        restore_rng_state(state["rng"])
-    agent = PolicyAgent(model, action_space)
-    logger = progress_logger(logdir)
-    t0 = time.perf_counter() - elapsed
-    stop_at = cfg["train.stop_at"]
-
-    def checkpoint() -> None:
-        save_checkpoint(
-            logdir,
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "env": dump_train_env(train_env),
-                "obs_normalizer": train_env.obs_normalizer(),
-                "iteration": iteration,
-                "timesteps": timesteps,
-                "time": time.perf_counter() - t0,
-                "rng": rng_state(),
-            },
-        )
-
-    while timesteps < total:
-        model.train()
-        batch = collect(
-            model, agent, train_env, T, float(cfg["agent.gamma"]), float(cfg["agent.gae_lambda"])
-        )
-        timesteps += len(batch.advantages)
-        iteration += 1
-        lr = schedule(str(cfg["agent.lr_schedule"]), float(cfg["agent.lr"]), timesteps / total)
-        clip = schedule(
-            str(cfg["agent.clip_range_schedule"]), float(cfg["agent.clip_range"]), timesteps / total
-        )
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        stats = update(model, optimizer, batch, cfg, clip)
-        ev = explained_variance(batch.returns.cpu().numpy(), batch.values.cpu().numpy())
-        row = {"iteration": iteration, "timesteps": timesteps, "time": time.perf_counter() - t0}
-        row |= {"train_return": train_env.train_return(), **stats, "explained_variance": ev}
-        row |= {"lr": lr, "clip_range": clip}
-        for key, value in row.items():
-            logger(key, value)
-        logger.write_row()
-        if iteration % int(cfg["train.checkpoint_every"]) == 0:
-            checkpoint()
-        if stop_at is not None and timesteps >= int(stop_at) and timesteps < total:
-            checkpoint()
-            train_env.env.close()
-            return {}
-    checkpoint()
-    train_env.env.close()
-    policy = deterministic_policy(model.eval(), action_space, train_env.obs_normalizer())
-    env_id = str(cfg["env.id"])
-    metrics = evaluate_policy(
-        policy, lambda: gym.make(env_id), int(cfg["eval.episodes"]), seed + 10_000
+    return train(
+        config,
+        seed,
+        device,
+        logdir,
+        name="ppo",
+        defaults=default_config,
+        default_env=DEFAULT_ENV,
+        check=_check,
+        learn=_learn,
     )
-    return finish(logdir, metrics)
-
-
-def make_policy(run_dir: Path, device: str) -> Any:
-    """The trained deterministic policy of a finished PPO run (numpy batch in, numpy batch out)."""
-    info = read_run_info(Path(run_dir))
-    state = load_checkpoint(Path(run_dir))
-    if state is None:
-        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
-    model, action_space = make_model(info["config"], device)
-    model.load_state_dict(state["model"])
-    return deterministic_policy(model.eval(), action_space, state["obs_normalizer"])

@@ -28,16 +28,12 @@ import numpy as np
 import torch
 
 from lagom._types import Float32Array
+from lagom.baselines._offpolicy import fused_adam
 from lagom.baselines._replay import Transitions
 from lagom.baselines.sac.networks import SquashedGaussianActor
 from lagom.baselines.td3.networks import QEnsemble
 
 __all__ = ["SACAgent"]
-
-
-def _adam(params: Any, lr: float, device: torch.device) -> torch.optim.Adam:
-    # The fused kernel updates every parameter in one call (CPU and CUDA alike).
-    return torch.optim.Adam(params, lr=lr, fused=device.type in ("cpu", "cuda"))
 
 
 class SACAgent:
@@ -94,9 +90,9 @@ class SACAgent:
         self.log_alpha = torch.tensor(
             [np.log(init_alpha)], dtype=torch.float32, device=self.device, requires_grad=True
         )
-        self.actor_optimizer = _adam(self.actor.parameters(), lr, self.device)
-        self.critic_optimizer = _adam(self.critic.parameters(), lr, self.device)
-        self.alpha_optimizer = _adam([self.log_alpha], lr, self.device)
+        self.actor_optimizer = fused_adam(self.actor.parameters(), lr, self.device)
+        self.critic_optimizer = fused_adam(self.critic.parameters(), lr, self.device)
+        self.alpha_optimizer = fused_adam([self.log_alpha], lr, self.device)
         self._critic_params: list[torch.Tensor] = list(self.critic.parameters())
         self._target_params: list[torch.Tensor] = list(self.critic_target.parameters())
         # Acting reuses one input tensor: one copy per step, no new tensor.

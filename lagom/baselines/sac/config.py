@@ -30,31 +30,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lagom.baselines.td3.config import check_continuous_env
+from lagom.baselines._offpolicy import DEFAULT_ENV, check_continuous_env, default_keys
 
 __all__ = ["DEFAULT_ENV", "ZOO", "default_config"]
 
-DEFAULT_ENV = "Pendulum-v1"
-
-_DEFAULTS: dict[str, Any] = {
-    "env.id": DEFAULT_ENV,
-    "train.timesteps": 1_000_000,
-    "train.log_interval": 1000,
-    "train.checkpoint_every": 10,
-    "train.stop_at": None,
-    "agent.lr": 3e-4,
-    "agent.gamma": 0.99,
-    "agent.tau": 0.005,
-    "agent.batch_size": 256,
-    "agent.buffer_size": 1_000_000,
-    "agent.learning_starts": 100,
-    "agent.train_freq": 1,
-    "agent.gradient_steps": 1,
-    "agent.hidden_sizes": [256, 256],
-    "agent.init_alpha": 1.0,
-    "agent.target_entropy": None,
-    "eval.episodes": 20,
-}
+_DEFAULTS = default_keys(3e-4, [256, 256], init_alpha=1.0, target_entropy=None)
 
 #: rl-baselines3-zoo's SAC settings (``hyperparams/sac.yml``) for the benchmark environments.
 ZOO: dict[str, dict[str, Any]] = {

@@ -25,15 +25,11 @@ import torch
 
 from lagom._checks import check_int
 from lagom._types import Float32Array
+from lagom.baselines._offpolicy import fused_adam
 from lagom.baselines._replay import Transitions
 from lagom.baselines.td3.networks import DeterministicActor, QEnsemble
 
 __all__ = ["TD3Agent"]
-
-
-def _adam(params: Any, lr: float, device: torch.device) -> torch.optim.Adam:
-    # The fused kernel updates every parameter in one call (CPU and CUDA alike).
-    return torch.optim.Adam(params, lr=lr, fused=device.type in ("cpu", "cuda"))
 
 
 class TD3Agent:
@@ -94,8 +90,8 @@ class TD3Agent:
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic = QEnsemble(obs_dim, action_dim, hidden_sizes, n_critics, self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = _adam(self.actor.parameters(), lr, self.device)
-        self.critic_optimizer = _adam(self.critic.parameters(), lr, self.device)
+        self.actor_optimizer = fused_adam(self.actor.parameters(), lr, self.device)
+        self.critic_optimizer = fused_adam(self.critic.parameters(), lr, self.device)
         self._critic_params: list[torch.Tensor] = list(self.critic.parameters())
         self._online: list[torch.Tensor] = [*self.critic.parameters(), *self.actor.parameters()]
         self._targets: list[torch.Tensor] = [

@@ -24,34 +24,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
+from lagom.baselines._offpolicy import DEFAULT_ENV, check_continuous_env, default_keys
 
 __all__ = ["DEFAULT_ENV", "ZOO", "check_continuous_env", "default_config"]
 
-DEFAULT_ENV = "Pendulum-v1"
-
-_DEFAULTS: dict[str, Any] = {
-    "env.id": DEFAULT_ENV,
-    "train.timesteps": 1_000_000,
-    "train.log_interval": 1000,
-    "train.checkpoint_every": 10,
-    "train.stop_at": None,
-    "agent.lr": 1e-3,
-    "agent.gamma": 0.99,
-    "agent.tau": 0.005,
-    "agent.batch_size": 256,
-    "agent.buffer_size": 1_000_000,
-    "agent.learning_starts": 100,
-    "agent.train_freq": 1,
-    "agent.gradient_steps": 1,
-    "agent.hidden_sizes": [400, 300],
-    "agent.action_noise": 0.1,
-    "agent.n_critics": 2,
-    "agent.policy_delay": 2,
-    "agent.target_policy_noise": 0.2,
-    "agent.target_noise_clip": 0.5,
-    "eval.episodes": 20,
-}
+_DEFAULTS = default_keys(
+    1e-3,
+    [400, 300],
+    action_noise=0.1,
+    n_critics=2,
+    policy_delay=2,
+    target_policy_noise=0.2,
+    target_noise_clip=0.5,
+)
 
 #: rl-baselines3-zoo's TD3 and DDPG settings (``hyperparams/td3.yml``, ``ddpg.yml``).
 ZOO: dict[str, dict[str, Any]] = {
@@ -65,25 +50,6 @@ ZOO: dict[str, dict[str, Any]] = {
         "agent.hidden_sizes": [400, 300],
     },
 }
-
-
-def check_continuous_env(env_id: str, algorithm: str) -> gym.spaces.Box:
-    """The action space of ``env_id``, checked to be a ``Box``.
-
-    Raises:
-        ValueError: ``env_id`` is not a registered environment, or its actions are not a Box.
-    """
-    try:
-        env = gym.make(env_id)
-    except gym.error.Error as error:
-        raise ValueError(f"unknown environment {env_id!r}: {error}") from error
-    space = env.action_space
-    env.close()
-    if not isinstance(space, gym.spaces.Box):
-        raise ValueError(
-            f"{algorithm} needs a continuous (Box) action space, but {env_id} has {space}"
-        )
-    return space
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> dict[str, Any]:

@@ -9,48 +9,24 @@ true final observation) and takes one Adam step on the whole batch, minimizing::
     L = -mean(log π(a|s) Â) + vf_coef · mean((V(s) - R)²) - ent_coef · mean(H[π(·|s)])
 
 after clipping the gradient norm to ``max_grad_norm``. ``R = A + V_old`` are the λ-returns.
-The actor-critic, environments, checkpoints and policy are PPO's.
+The actor-critic, environments, loop (:mod:`~lagom.baselines.ppo.loop`), checkpoints and
+policy are PPO's.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom.baselines._common import (
-    evaluate_policy,
-    finish,
-    load_checkpoint,
-    merged_config,
-    progress_logger,
-    read_run_info,
-    restore_rng_state,
-    rng_state,
-    save_checkpoint,
-    start_run,
-)
-from lagom.baselines.ppo import (
-    ActorCritic,
-    Batch,
-    PolicyAgent,
-    collect,
-    deterministic_policy,
-    make_model,
-    make_train_env,
-    schedule,
-)
-from lagom.baselines.ppo.envs import dump_train_env, load_train_env
-from lagom.baselines.ppo.train import make_optimizer
+from lagom.baselines.ppo import ActorCritic, Batch
+from lagom.baselines.ppo.loop import make_policy as _make_policy
+from lagom.baselines.ppo.loop import train
 from lagom.baselines.vpg.config import DEFAULT_ENV, default_config
-from lagom.transform import explained_variance
-from lagom.utils import set_global_seeds
 
 __all__ = ["make_policy", "run", "update"]
 
@@ -80,6 +56,22 @@ def update(
     return dict(zip(names, terms.tolist(), strict=True))
 
 
+def _check(cfg: Mapping[str, Any]) -> None:
+    total, T = int(cfg["train.timesteps"]), int(cfg["train.n_steps"])
+    if T < 1 or total < 1:
+        raise ValueError(f"train.n_steps and train.timesteps must be >= 1, got {T} and {total}")
+
+
+def _learn(
+    model: ActorCritic,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    cfg: Mapping[str, Any],
+    progress: float,
+) -> tuple[dict[str, float], dict[str, float]]:
+    return update(model, optimizer, batch, cfg), {}
+
+
 def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict[str, float]:
     """Train VPG with ``config`` (dotted keys over :func:`default_config`) into ``logdir``.
 
@@ -103,84 +95,19 @@ def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict
         >>> make_policy(logdir, "cpu")(np.zeros((3, 4))).shape
         (3,)
     """
-    cfg = merged_config(default_config(config.get("env.id", DEFAULT_ENV)), config)
-    logdir = Path(logdir)
-    start_run(logdir, "vpg", cfg, seed)
-    set_global_seeds(seed)
-    total, T = int(cfg["train.timesteps"]), int(cfg["train.n_steps"])
-    if T < 1 or total < 1:
-        raise ValueError(f"train.n_steps and train.timesteps must be >= 1, got {T} and {total}")
-    train_env = make_train_env(cfg, seed)
-    model, action_space = make_model(cfg, device)
-    optimizer = make_optimizer(model, float(cfg["agent.lr"]))
-    iteration, timesteps, elapsed = 0, 0, 0.0
-    state = load_checkpoint(logdir)
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        train_env.env.close()
-        train_env = load_train_env(state["env"])
-        iteration, timesteps, elapsed = state["iteration"], state["timesteps"], state["time"]
-        restore_rng_state(state["rng"])
-    agent = PolicyAgent(model, action_space)
-    logger = progress_logger(logdir)
-    t0 = time.perf_counter() - elapsed
-    stop_at = cfg["train.stop_at"]
-
-    def checkpoint() -> None:
-        save_checkpoint(
-            logdir,
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "env": dump_train_env(train_env),
-                "obs_normalizer": train_env.obs_normalizer(),
-                "iteration": iteration,
-                "timesteps": timesteps,
-                "time": time.perf_counter() - t0,
-                "rng": rng_state(),
-            },
-        )
-
-    while timesteps < total:
-        batch = collect(
-            model, agent, train_env, T, float(cfg["agent.gamma"]), float(cfg["agent.gae_lambda"])
-        )
-        timesteps += len(batch.advantages)
-        iteration += 1
-        lr = schedule(str(cfg["agent.lr_schedule"]), float(cfg["agent.lr"]), timesteps / total)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        stats = update(model, optimizer, batch, cfg)
-        ev = explained_variance(batch.returns.cpu().numpy(), batch.values.cpu().numpy())
-        row = {"iteration": iteration, "timesteps": timesteps, "time": time.perf_counter() - t0}
-        row |= {"train_return": train_env.train_return(), **stats, "explained_variance": ev}
-        row |= {"lr": lr}
-        for key, value in row.items():
-            logger(key, value)
-        logger.write_row()
-        if iteration % int(cfg["train.checkpoint_every"]) == 0:
-            checkpoint()
-        if stop_at is not None and timesteps >= int(stop_at) and timesteps < total:
-            checkpoint()
-            train_env.env.close()
-            return {}
-    checkpoint()
-    train_env.env.close()
-    policy = deterministic_policy(model.eval(), action_space, train_env.obs_normalizer())
-    env_id = str(cfg["env.id"])
-    metrics = evaluate_policy(
-        policy, lambda: gym.make(env_id), int(cfg["eval.episodes"]), seed + 10_000
+    return train(
+        config,
+        seed,
+        device,
+        logdir,
+        name="vpg",
+        defaults=default_config,
+        default_env=DEFAULT_ENV,
+        check=_check,
+        learn=_learn,
     )
-    return finish(logdir, metrics)
 
 
 def make_policy(run_dir: Path, device: str) -> Any:
     """The trained deterministic policy of a finished VPG run (numpy batch in, numpy batch out)."""
-    info = read_run_info(Path(run_dir))
-    state = load_checkpoint(Path(run_dir))
-    if state is None:
-        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
-    model, action_space = make_model(info["config"], device)
-    model.load_state_dict(state["model"])
-    return deterministic_policy(model.eval(), action_space, state["obs_normalizer"])
+    return _make_policy(run_dir, device)
