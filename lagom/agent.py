@@ -39,6 +39,17 @@ class Agent(Protocol):
     outputs to store with the step. Runners pass ``last_info=True`` when they call it on the
     final observation of a trajectory (to get, e.g., ``V`` for bootstrapping); the agent may
     then omit ``"raw_action"``.
+
+    Example:
+        Any object with a ``choose_action`` method satisfies the protocol:
+
+        >>> class Constant:
+        ...     def choose_action(self, x, **kwargs):
+        ...         return {"raw_action": 0}
+        >>> isinstance(Constant(), Agent), isinstance(object(), Agent)
+        (True, False)
+        >>> Constant().choose_action(None)
+        {'raw_action': 0}
     """
 
     def choose_action(self, x: Any, **kwargs: Any) -> Mapping[str, Any]:
@@ -51,6 +62,15 @@ class EnvWithSpaces(Protocol):
 
     Satisfied by a ``gymnasium.Env``, its wrappers (e.g. :class:`lagom.envs.TimeStepEnv`) and
     a vectorized environment (whose ``action_space`` is the batched space).
+
+    Example:
+        >>> import gymnasium as gym
+        >>> def spaces_of(env: EnvWithSpaces):
+        ...     return env.observation_space, env.action_space
+        >>> env = gym.make("CartPole-v1")
+        >>> spaces_of(env)
+        (Box([-4.8 ...], [4.8 ...], (4,), float32), Discrete(2))
+        >>> env.close()
     """
 
     @property

@@ -103,6 +103,14 @@ def check_continuous_env(env_id: str, algorithm: str) -> gym.spaces.Box:
 
     Raises:
         ValueError: ``env_id`` is not a registered environment, or its actions are not a Box.
+
+    Example:
+        >>> check_continuous_env("Pendulum-v1", "SAC")
+        Box(-2.0, 2.0, (1,), float32)
+        >>> check_continuous_env("CartPole-v1", "SAC")
+        Traceback (most recent call last):
+        ...
+        ValueError: SAC needs a continuous (Box) action space, but CartPole-v1 has Discrete(2)
     """
     try:
         env = gym.make(env_id)

@@ -14,7 +14,17 @@ __all__ = ["UsageError", "cmd_eval", "cmd_list", "cmd_plot", "cmd_train", "parse
 
 
 class UsageError(Exception):
-    """A mistake in the command line or its inputs; reported as one line, exit status 2."""
+    """A mistake in the command line or its inputs; reported as one line, exit status 2.
+
+    Example:
+        >>> try:
+        ...     parse_sets(["lr"])
+        ... except UsageError as error:
+        ...     print(f"lagom: error: {error}")
+        lagom: error: --set expects KEY=VALUE, got 'lr'
+        >>> issubclass(UsageError, Exception)
+        True
+    """
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:

@@ -39,6 +39,13 @@ class CEMOptions:
         noise_schedule: the extra variance's :class:`~lagom.transform.LinearSchedule`
             (from the option ``noise_scheduler_args``), or ``None`` for no extra variance.
         seed: the seed of every generation's random stream.
+
+    Example:
+        >>> options = cem_init([0.0] * 3, 1.0, {"popsize": 10, "seed": 0}).options
+        >>> options.popsize, options.elite_ratio, options.elite_size, options.seed
+        (10, 0.2, 2, 0)
+        >>> attrs.evolve(options, elite_ratio=0.05).elite_size  # at least one elite
+        1
     """
 
     popsize: int
@@ -66,6 +73,17 @@ class CEMState:
         xbest: ``[N]`` best candidate ever told, or ``None``.
         fbest: its value (``inf`` before the first tell).
         evals_best: 1-based evaluation count of ``xbest``, or ``None``.
+
+    Example:
+        >>> state = cem_init([0.0, 0.0], 1.0, {"popsize": 4, "elite_ratio": 0.5, "seed": 0})
+        >>> state.iterations, state.evaluations, state.xbest, state.fbest
+        (0, 0, None, inf)
+        >>> solutions, state = cem_ask(state)
+        >>> state = cem_tell(state, solutions, [float(x @ x) for x in solutions])
+        >>> state.iterations, state.num_asks, state.evaluations, state.fbest == min(
+        ...     float(x @ x) for x in solutions
+        ... )
+        (1, 1, 4, True)
     """
 
     options: CEMOptions

@@ -41,7 +41,13 @@ __all__ = [
 
 @attrs.frozen
 class OpenAIESOptions:
-    """Hyper-parameters of :class:`OpenAIES` (validated; see :func:`openaies_init`)."""
+    """Hyper-parameters of :class:`OpenAIES` (validated; see :func:`openaies_init`).
+
+    Example:
+        >>> options = openaies_init([0.0] * 3, 0.1, {"popsize": 6, "lr": 0.05, "seed": 0}).options
+        >>> options.popsize, options.lr, options.antithetic, options.rank_transform
+        (6, 0.05, True, True)
+    """
 
     popsize: int
     lr: float
@@ -68,6 +74,15 @@ class OpenAIESState:
         adam_m: ``[N]`` Adam's first moment; ``adam_v``: ``[N]`` its second moment.
         iterations: tells so far (``t``); ``num_asks``: asks so far (indexes the streams).
         evaluations, xbest, fbest, evals_best: the best-so-far record (see ``ESResult``).
+
+    Example:
+        >>> state = openaies_init([1.0, 1.0], 0.5, {"popsize": 4, "seed": 0})
+        >>> state.mean.tolist(), state.adam_m.tolist(), state.iterations, state.fbest
+        ([1.0, 1.0], [0.0, 0.0], 0, inf)
+        >>> solutions, state = openaies_ask(state)
+        >>> state = openaies_tell(state, solutions, [float(x @ x) for x in solutions])
+        >>> state.iterations, state.num_asks, state.evaluations, state.mean.tolist() != [1, 1]
+        (1, 1, 4, True)
     """
 
     options: OpenAIESOptions

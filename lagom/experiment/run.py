@@ -30,6 +30,11 @@ class FailedJob(NamedTuple):
 
     ``error`` is the last line of the traceback (``"ZeroDivisionError: division by
     zero"``); the whole traceback is in ``logdir/error.txt``.
+
+    Example:
+        >>> job = FailedJob(0, 2, Path("logs/0/2"), "ZeroDivisionError: division by zero")
+        >>> job.ID, job.seed, job.logdir.as_posix(), job.error
+        (0, 2, 'logs/0/2', 'ZeroDivisionError: division by zero')
     """
 
     ID: int
@@ -44,6 +49,22 @@ class SweepError(RuntimeError):
     Attributes:
         failed: the failed jobs, in job order.
         results: the results of all jobs in job order, ``None`` where a job failed.
+
+    Example:
+        >>> import tempfile
+        >>> from lagom.experiment import Config
+        >>> def run(config, seed, device, logdir):
+        ...     return 1 / seed
+        >>> options = {"torch_threads": None, "progress": False}
+        >>> with tempfile.TemporaryDirectory() as log_dir:
+        ...     try:
+        ...         run_experiment(run, Config({}), [0, 2], log_dir, **options)
+        ...     except SweepError as error:
+        ...         failed, results = error.failed, error.results
+        >>> results
+        [None, 0.5]
+        >>> [(job.ID, job.seed, job.error) for job in failed]
+        [(0, 0, 'ZeroDivisionError: division by zero')]
     """
 
     def __init__(self, message: str, failed: list[FailedJob], results: list[Any]) -> None:

@@ -28,7 +28,17 @@ __all__ = ["VTrace", "batched_vtrace", "vtrace"]
 
 
 class VTrace(NamedTuple):
-    """What V-trace returns; unpacks as ``vs, As = vtrace(...)``."""
+    """What V-trace returns; unpacks as ``vs, As = vtrace(...)``.
+
+    Example:
+        >>> import numpy as np
+        >>> result = VTrace(vs=np.array([2.5, 3.0]), pg_advantages=np.array([2.0, 1.0]))
+        >>> vs, As = result
+        >>> vs.tolist(), result.pg_advantages.tolist()
+        ([2.5, 3.0], [2.0, 1.0])
+        >>> isinstance(vtrace([0.0], [0.0], 0.5, [1.0], [0.0], 0.0, True), VTrace)
+        True
+    """
 
     #: V-trace value targets ``v_t``, the regression targets of ``V(s_t)``.
     vs: FloatArray

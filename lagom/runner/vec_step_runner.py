@@ -27,6 +27,20 @@ class VecRunnerResult(NamedTuple):
             ``outputs[key][t]`` is what ``choose_action`` returned on ``observations[t]``
             (e.g. ``outputs["V"]`` is ``[T, N]`` when the agent returns ``V`` as ``[N]``).
             Tensors are detached and copied to numpy.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> from lagom.envs import make_vec_env
+        >>> class ZeroAgent:
+        ...     def choose_action(self, x, **kwargs):
+        ...         return {"raw_action": np.zeros(len(x), dtype=np.int64), "V": np.ones(len(x))}
+        >>> env = make_vec_env(lambda: gym.make("CartPole-v1"), 2, 0)
+        >>> result = VecStepRunner()(ZeroAgent(), env, T=3)
+        >>> isinstance(result, VecRunnerResult), result.rollout.rewards.shape
+        (True, (3, 2))
+        >>> sorted(result.outputs), result.outputs["V"].shape
+        (['V'], (3, 2))
+        >>> env.close()
     """
 
     rollout: Rollout

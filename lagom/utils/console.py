@@ -145,6 +145,18 @@ def ask_yes_or_no(msg: str) -> bool:
 
     Raises:
         ValueError: standard input ended (EOF) before an answer, e.g. when not interactive.
+
+    Example:
+        >>> from unittest import mock
+        >>> with mock.patch("builtins.input", return_value=" Yes"):
+        ...     ask_yes_or_no("Overwrite the logs?")
+        Overwrite the logs?
+        True
+        >>> with mock.patch("builtins.input", side_effect=["maybe", "n"]):
+        ...     ask_yes_or_no("Overwrite the logs?")
+        Overwrite the logs?
+        Please answer 'yes' or 'no':
+        False
     """
     print(msg)
     while True:

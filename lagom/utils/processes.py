@@ -27,6 +27,22 @@ class ProcessWorker(ABC):
     Args:
         master_conn: the master's end of the pipe (closed here: it belongs to the master).
         worker_conn: this worker's end of the pipe.
+
+    Example:
+        A worker served in this process: the job and the close command wait in its pipe,
+        so constructing it answers both and returns.
+
+        >>> from multiprocessing import Pipe
+        >>> class Square(ProcessWorker):
+        ...     def work(self, task_id, task):
+        ...         return task**2
+        >>> master_conn, worker_conn = Pipe()
+        >>> master_conn.send([(0, 3), (1, 4)])
+        >>> master_conn.send("close")
+        >>> _, unused_end = Pipe()  # the end a worker closes (the master's, in a real run)
+        >>> _ = Square(unused_end, worker_conn)
+        >>> master_conn.recv(), master_conn.recv()
+        ([(0, 9), (1, 16)], 'confirmed')
     """
 
     def __init__(self, master_conn: Connection, worker_conn: Connection) -> None:
@@ -70,17 +86,21 @@ class ProcessMaster(ABC):
         num_worker: positive number of worker processes.
 
     Example:
-        ``tests/utils/test_processes.py`` runs a master of two squaring workers::
+        Two worker processes square three tasks (task 2 goes to worker 0 again). The
+        classes are defined here, so this runs where processes start by ``fork`` (the
+        default on Linux); elsewhere define them in an importable module.
 
-            class Square(ProcessWorker):
-                def work(self, task_id, task):
-                    return task**2
-
-            class Master(ProcessMaster):
-                def make_tasks(self):
-                    return [1, 2, 3]
-
-            Master(Square, num_worker=2)()  # [1, 4, 9]
+        >>> class Square(ProcessWorker):
+        ...     def work(self, task_id, task):
+        ...         return task**2
+        >>> class Master(ProcessMaster):
+        ...     def make_tasks(self):
+        ...         return [1, 2, 3]
+        >>> master = Master(Square, num_worker=2)
+        >>> master()
+        [1, 4, 9]
+        >>> [process.exitcode for process in master.list_process]
+        [0, 0]
     """
 
     def __init__(self, worker_class: type[ProcessWorker], num_worker: int) -> None:

@@ -70,6 +70,13 @@ def pickle_load(f: str | os.PathLike[str]) -> Any:
     """Read a pickled object from the file ``f`` (the full path, extension included).
 
     Only load files you trust: unpickling can run arbitrary code.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pickle_dump({"returns": [1.0, 2.5]}, Path(folder) / "metrics")
+        ...     pickle_load(path)
+        {'returns': [1.0, 2.5]}
     """
     with open(f, "rb") as file:
         return pickle.load(file)
@@ -123,7 +130,16 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
 
 
 def yaml_load(f: str | os.PathLike[str]) -> Any:
-    """Read YAML data from the file ``f`` (the full path) with ``yaml.safe_load``."""
+    """Read YAML data from the file ``f`` (the full path) with ``yaml.safe_load``.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder) / "config.yml"
+        ...     _ = path.write_text("{lr: 3.0e-4, sizes: [64, 64]}")
+        ...     yaml_load(path)
+        {'lr': 0.0003, 'sizes': [64, 64]}
+    """
     import yaml
 
     with open(f, encoding="utf-8") as file:

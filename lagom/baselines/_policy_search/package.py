@@ -61,6 +61,17 @@ def make_policy(run_dir: Path, device: str) -> Action:
 
     Raises:
         ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from lagom.baselines.cem import run
+        >>> config = {"train.generations": 2, "train.max_episode_steps": 20, "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     act = make_policy(Path(logdir), "cpu")
+        >>> act(np.zeros((3, 4))).shape  # CartPole-v1: 3 observations in, 3 actions out
+        (3,)
     """
     return policy_from_run(Path(run_dir))
 

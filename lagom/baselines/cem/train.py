@@ -42,5 +42,18 @@ def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict
 
     ``device`` is unused (the policy is numpy); the files written, the return value and the
     errors are :func:`~lagom.baselines._policy_search.run_policy_search`'s.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> config = {"train.generations": 2, "train.max_episode_steps": 20, "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     files = sorted(path.name for path in Path(logdir).iterdir())
+        ...     act = make_policy(Path(logdir), "cpu")
+        >>> files
+        ['checkpoint.pt', 'final_eval.yml', 'progress.csv', 'run.yml']
+        >>> metrics["episodes"], metrics["return_max"] <= 20, act(np.zeros((2, 4))).shape
+        (1.0, True, (2,))
     """
     return run_policy_search("cem", make_es, default_config, config, seed, Path(logdir))

@@ -44,12 +44,32 @@ def default_config(env_id: str = DEFAULT_ENV) -> dict[str, Any]:
 
     Raises:
         ValueError: ``env_id`` is unknown or has no Box action space.
+
+    Example:
+        >>> cfg = default_config("Pendulum-v1")
+        >>> cfg["agent.n_critics"], cfg["agent.target_noise_clip"], cfg["agent.action_noise"]
+        (1, 0.0, 0.1)
     """
     return {**td3_default_config(env_id), **_DDPG}
 
 
 def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict[str, float]:
-    """Train DDPG (see :func:`lagom.baselines.td3.run` for the arguments and files)."""
+    """Train DDPG (see :func:`lagom.baselines.td3.run` for the arguments and files).
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> config = {"train.timesteps": 110, "train.log_interval": 55, "eval.episodes": 1}
+        >>> config |= {"agent.learning_starts": 100, "agent.batch_size": 16}  # 10 updates
+        >>> config["agent.hidden_sizes"] = [16]
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     act = make_policy(Path(logdir), "cpu")
+        >>> metrics["episodes"], metrics["horizon_mean"]  # one 200-step Pendulum episode
+        (1.0, 200.0)
+        >>> bool(np.all(np.abs(act(np.zeros((5, 3)))) <= 2.0))  # within the action bounds
+        True
+    """
     return train(config, seed, device, logdir, name="ddpg", defaults=default_config)
 
 

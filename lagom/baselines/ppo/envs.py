@@ -47,7 +47,17 @@ NATIVE_ENVS = frozenset({"CartPole-v1"})
 
 
 class TrainEnv(NamedTuple):
-    """A training environment, its episode recorder and the runner collecting from it."""
+    """A training environment, its episode recorder and the runner collecting from it.
+
+    Example:
+        >>> from lagom.baselines.ppo import default_config
+        >>> cfg = {**default_config("CartPole-v1"), "env.num_envs": 2}
+        >>> train_env = make_train_env(cfg, seed=0)
+        >>> env, stats, runner = train_env
+        >>> env.num_envs, type(runner).__name__, train_env.train_return()
+        (2, 'VecStepRunner', nan)
+        >>> env.close()
+    """
 
     env: Any
     stats: VecRecordEpisodeStatistics
@@ -136,7 +146,18 @@ def dump_train_env(train_env: TrainEnv) -> bytes:
 
 
 def load_train_env(data: bytes) -> TrainEnv:
-    """The inverse of :func:`dump_train_env`."""
+    """The inverse of :func:`dump_train_env`.
+
+    Example:
+        >>> from lagom.baselines.ppo import default_config
+        >>> cfg = {**default_config("CartPole-v1"), "env.num_envs": 2}
+        >>> train_env = make_train_env(cfg, seed=0)
+        >>> copy = load_train_env(dump_train_env(train_env))
+        >>> isinstance(copy, TrainEnv), copy.env.num_envs, copy.env is not train_env.env
+        (True, 2, True)
+        >>> train_env.env.close(), copy.env.close()
+        (None, None)
+    """
     env, stats, runner = cloudpickle.loads(data)
     return TrainEnv(env, stats, runner)
 

@@ -89,6 +89,11 @@ def make_optimizer(model: nn.Module, lr: float) -> torch.optim.Adam:
 
     The fused implementation is several times faster than the per-parameter loop on the small
     networks of these algorithms, on CPU as on CUDA.
+
+    Example:
+        >>> optimizer = make_optimizer(nn.Linear(3, 1), lr=1e-3)
+        >>> optimizer.defaults["lr"], optimizer.defaults["eps"], optimizer.defaults["fused"]
+        (0.001, 1e-05, True)
     """
     return torch.optim.Adam(model.parameters(), lr=lr, eps=1e-5, fused=True)
 
@@ -131,6 +136,29 @@ def train(
 
     Returns:
         The final evaluation, or ``{}`` when ``train.stop_at`` stopped the run early.
+
+    Example:
+        An algorithm that only counts what it collects (2 iterations of 2 × 16 steps):
+
+        >>> import tempfile
+        >>> from lagom.baselines.ppo import default_config
+        >>> def count(model, optimizer, batch, cfg, progress):
+        ...     return {"batch": float(len(batch.advantages))}, {"progress": progress}
+        >>> config = {"train.timesteps": 64, "train.n_steps": 16, "env.num_envs": 2}
+        >>> config["eval.episodes"] = 1
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = train(
+        ...         config, 0, "cpu", Path(logdir), name="count", defaults=default_config,
+        ...         default_env="CartPole-v1", check=lambda cfg: None, learn=count,
+        ...     )
+        ...     rows = (Path(logdir) / "progress.csv").read_text().splitlines()
+        >>> header = rows[0].split(",")
+        >>> [row.split(",")[header.index("batch")] for row in rows[1:]]
+        ['32.0', '32.0']
+        >>> [row.split(",")[header.index("progress")] for row in rows[1:]]
+        ['0.5', '1.0']
+        >>> metrics["episodes"]
+        1.0
     """
     cfg = merged_config(defaults(config.get("env.id", default_env)), config)
     logdir = Path(logdir)
@@ -205,7 +233,24 @@ def train(
 
 
 def make_policy(run_dir: Path, device: str) -> Any:
-    """The trained deterministic policy of a finished PPO or VPG run (numpy batch in and out)."""
+    """The trained deterministic policy of a finished PPO or VPG run (numpy batch in and out).
+
+    Raises:
+        ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from lagom.baselines.ppo import run
+        >>> config = {"train.timesteps": 32, "train.n_steps": 16, "env.num_envs": 2}
+        >>> config |= {"train.batch_size": 32, "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     policy = make_policy(Path(logdir), "cpu")
+        >>> actions = policy(np.zeros((3, 4)))  # CartPole-v1: 3 observations, 3 actions
+        >>> actions.shape, set(actions.tolist()) <= {0, 1}
+        ((3,), True)
+    """
     info = read_run_info(Path(run_dir))
     state = load_checkpoint(Path(run_dir))
     if state is None:

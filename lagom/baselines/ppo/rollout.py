@@ -39,6 +39,20 @@ class Batch(NamedTuple):
         values: ``[B]`` ``V_old(s_t)``.
         advantages: ``[B]`` GAE advantages ``A_t``.
         returns: ``[B]`` value targets ``A_t + V_old(s_t)``.
+
+    Example:
+        >>> B = 4
+        >>> values, advantages = torch.full((B,), 0.5), torch.arange(B, dtype=torch.float32)
+        >>> batch = Batch(
+        ...     observations=torch.zeros(B, 3),
+        ...     actions=torch.zeros(B, dtype=torch.int64),
+        ...     log_probs=torch.zeros(B),
+        ...     values=values,
+        ...     advantages=advantages,
+        ...     returns=advantages + values,
+        ... )
+        >>> batch.observations.shape, batch.returns.tolist()
+        (torch.Size([4, 3]), [0.5, 1.5, 2.5, 3.5])
     """
 
     observations: torch.Tensor

@@ -47,6 +47,11 @@ def default_config(env_id: str = DEFAULT_ENV) -> dict[str, Any]:
 
     Raises:
         ValueError: ``env_id`` is unknown or has no Box action space.
+
+    Example:
+        >>> cfg = default_config("MountainCarContinuous-v0")  # no zoo settings: the defaults
+        >>> cfg["env.id"], cfg["agent.lr"], cfg["agent.init_alpha"], cfg["agent.target_entropy"]
+        ('MountainCarContinuous-v0', 0.0003, 1.0, None)
     """
     check_continuous_env(env_id, "SAC")
     return {**_DEFAULTS, **ZOO.get(env_id, {}), "env.id": env_id}

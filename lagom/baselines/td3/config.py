@@ -57,6 +57,15 @@ def default_config(env_id: str = DEFAULT_ENV) -> dict[str, Any]:
 
     Raises:
         ValueError: ``env_id`` is unknown or has no Box action space.
+
+    Example:
+        >>> cfg = default_config("MountainCarContinuous-v0")  # no zoo settings: the defaults
+        >>> cfg["env.id"], cfg["agent.lr"], cfg["agent.n_critics"], cfg["agent.policy_delay"]
+        ('MountainCarContinuous-v0', 0.001, 2, 2)
+        >>> default_config("CartPole-v1")
+        Traceback (most recent call last):
+        ...
+        ValueError: TD3 needs a continuous (Box) action space, but CartPole-v1 has Discrete(2)
     """
     check_continuous_env(env_id, "TD3")
     return {**_DEFAULTS, **ZOO.get(env_id, {}), "env.id": env_id}

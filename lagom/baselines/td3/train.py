@@ -56,6 +56,22 @@ def train(
 
     See :func:`run` for the arguments; ``name`` goes to ``run.yml`` and ``defaults`` gives
     the configuration of an environment id.
+
+    Example:
+        A TD3 with a single critic, under its own name:
+
+        >>> import tempfile
+        >>> from lagom.utils import yaml_load
+        >>> def one_critic(env_id):
+        ...     return {**default_config(env_id), "agent.n_critics": 1}
+        >>> config = {"train.timesteps": 110, "train.log_interval": 55, "eval.episodes": 1}
+        >>> config |= {"agent.learning_starts": 100, "agent.batch_size": 16}  # 10 updates
+        >>> config["agent.hidden_sizes"] = [16]
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = train(config, 0, "cpu", Path(logdir), name="td3-1", defaults=one_critic)
+        ...     info = yaml_load(Path(logdir) / "run.yml")
+        >>> info["algorithm"], info["config"]["agent.n_critics"], metrics["episodes"]
+        ('td3-1', 1, 1.0)
     """
     return _offpolicy.train(
         config,
@@ -88,6 +104,19 @@ def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict
 
     Raises:
         ValueError: an unknown config key, or an environment without Box actions.
+
+    Example:
+        >>> import tempfile
+        >>> config = {"train.timesteps": 110, "train.log_interval": 55, "eval.episodes": 1}
+        >>> config |= {"agent.learning_starts": 100, "agent.batch_size": 16}  # 10 updates
+        >>> config["agent.hidden_sizes"] = [16]
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     files = sorted(path.name for path in Path(logdir).iterdir())
+        >>> files
+        ['checkpoint.pt', 'final_eval.yml', 'progress.csv', 'run.yml']
+        >>> metrics["episodes"], metrics["horizon_mean"]  # one 200-step Pendulum episode
+        (1.0, 200.0)
     """
     return train(config, seed, device, logdir, name="td3", defaults=default_config)
 
@@ -98,6 +127,19 @@ def make_policy(run_dir: Path, device: str) -> Callable[[Any], Any]:
 
     Raises:
         ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> config = {"train.timesteps": 110, "train.log_interval": 55, "eval.episodes": 1}
+        >>> config |= {"agent.learning_starts": 100, "agent.batch_size": 16}  # 10 updates
+        >>> config["agent.hidden_sizes"] = [16]
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     act = make_policy(Path(logdir), "cpu")
+        >>> actions = act(np.zeros((5, 3)))  # Pendulum-v1: 3 observations, 1 action in [-2, 2]
+        >>> actions.shape, bool(np.all(np.abs(actions) <= 2.0))
+        ((5, 1), True)
     """
     actor, space = load_actor(run_dir, device, "TD3", DeterministicActor)
     return deterministic_policy(actor, space, device)

@@ -34,7 +34,23 @@ __all__ = ["make_policy", "run", "update"]
 def update(
     model: ActorCritic, optimizer: torch.optim.Optimizer, batch: Batch, cfg: Mapping[str, Any]
 ) -> dict[str, float]:
-    """One policy-gradient and value step on the whole ``batch``; the loss terms."""
+    """One policy-gradient and value step on the whole ``batch``; the loss terms.
+
+    Example:
+        >>> from lagom.baselines.ppo import PolicyAgent, collect, make_model, make_train_env
+        >>> from lagom.baselines.ppo.loop import make_optimizer
+        >>> cfg = {**default_config("CartPole-v1"), "env.num_envs": 2}
+        >>> model, action_space = make_model(cfg, "cpu")
+        >>> train_env = make_train_env(cfg, seed=0)
+        >>> batch = collect(model, PolicyAgent(model, action_space), train_env, 8, 0.99, 0.95)
+        >>> before = [p.detach().clone() for p in model.parameters()]
+        >>> terms = update(model, make_optimizer(model, 1e-3), batch, cfg)
+        >>> sorted(terms)
+        ['entropy_loss', 'grad_norm', 'policy_loss', 'value_loss']
+        >>> any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+        True
+        >>> train_env.env.close()
+    """
     log_probs, entropy = model.log_prob_entropy(batch.observations, batch.actions)
     values = model.value(batch.observations)
     adv = batch.advantages
@@ -109,5 +125,20 @@ def run(config: Mapping[str, Any], seed: int, device: str, logdir: Path) -> dict
 
 
 def make_policy(run_dir: Path, device: str) -> Any:
-    """The trained deterministic policy of a finished VPG run (numpy batch in, numpy batch out)."""
+    """The trained deterministic policy of a finished VPG run (numpy batch in, numpy batch out).
+
+    Raises:
+        ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> config = {"train.timesteps": 32, "train.n_steps": 16, "env.num_envs": 2}
+        >>> config["eval.episodes"] = 1
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     policy = make_policy(Path(logdir), "cpu")
+        >>> policy(np.zeros((3, 4))).shape  # CartPole-v1: 3 observations, 3 actions
+        (3,)
+    """
     return _make_policy(run_dir, device)
