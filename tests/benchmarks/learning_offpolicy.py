@@ -13,7 +13,7 @@ steps at which the mean return of the last 100 training episodes reached the thr
 
 Run from the repository root::
 
-    python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--quick]
+    python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--algorithms sac td3 ddpg] [--quick]
 
 The file defines no ``test_`` function: pytest does not collect it.
 """
@@ -122,13 +122,20 @@ def _tasks(quick: bool) -> list[tuple[str, str, dict[str, Any], dict[str, Any], 
     ]
 
 
-def benchmark(seeds: list[int], quick: bool = False) -> list[dict[str, object]]:
+ALGORITHMS = ("sac", "td3", "ddpg")
+
+
+def benchmark(
+    seeds: list[int], quick: bool = False, algorithms: tuple[str, ...] = ALGORITHMS
+) -> list[dict[str, object]]:
     """Train lagom and SB3 on every task and seed; one row per (task, library, seed)."""
     from stable_baselines3.common.noise import NormalActionNoise
 
     episodes = 2 if quick else 20
     rows: list[dict[str, object]] = []
     for task, name, config, kwargs, steps in _tasks(quick):
+        if name not in algorithms:
+            continue
         for seed in seeds:
             sb3_kwargs = dict(kwargs)
             if name != "sac":
@@ -142,8 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     args = parser.parse_args()
-    rows = benchmark(args.seeds, args.quick)
+    rows = benchmark(args.seeds, args.quick, tuple(args.algorithms))
     keys = [
         "task",
         "library",

@@ -6,6 +6,10 @@ order:
 
 1. temperature: :math:`L_\\alpha = -\\log\\alpha\\,(\\log\\pi(\\tilde a|s) + \\bar H)` with
    :math:`\\tilde a \\sim \\pi(\\cdot|s)` and target entropy :math:`\\bar H = -\\dim A`;
+   its gradient is :math:`-\\operatorname{mean}(\\log\\pi(\\tilde a|s) + \\bar H)`, written
+   directly, and its Adam step is taken together with the critics' (one optimizer with two
+   parameter groups): nothing in between reads :math:`\\log\\alpha`, so the result is the
+   same as a step of its own;
 2. critics: :math:`y = r + \\gamma (1 - d) [\\min_i \\bar Q_i(s', a') - \\alpha \\log\\pi(a'|s')]`
    with :math:`a' \\sim \\pi(\\cdot|s')`, and
    :math:`L_Q = \\tfrac12 \\sum_i \\operatorname{mean}(Q_i(s, a) - y)^2`;
@@ -91,8 +95,10 @@ class SACAgent:
             [np.log(init_alpha)], dtype=torch.float32, device=self.device, requires_grad=True
         )
         self.actor_optimizer = fused_adam(self.actor.parameters(), lr, self.device)
-        self.critic_optimizer = fused_adam(self.critic.parameters(), lr, self.device)
-        self.alpha_optimizer = fused_adam([self.log_alpha], lr, self.device)
+        # The critics and the temperature step together (see the module's step 1).
+        self.critic_optimizer = fused_adam(
+            [*self.critic.parameters(), self.log_alpha], lr, self.device
+        )
         self._critic_params: list[torch.Tensor] = list(self.critic.parameters())
         self._target_params: list[torch.Tensor] = list(self.critic_target.parameters())
         # Acting reuses one input tensor: one copy per step, no new tensor.
@@ -112,7 +118,7 @@ class SACAgent:
         """
         self._obs_np[0] = observation
         obs = self._obs.to(self.device)
-        action = self.actor.deterministic(obs) if deterministic else self.actor.sample(obs)[0]
+        action = self.actor.deterministic(obs) if deterministic else self.actor.sample_actions(obs)
         out: Float32Array = action[0].cpu().numpy()
         return out
 
@@ -126,12 +132,9 @@ class SACAgent:
         alpha = self.log_alpha.detach().exp()
 
         pi_actions, log_probs = self.actor.sample(obs)
-        alpha_loss = -(self.log_alpha * (log_probs.detach() + self.target_entropy)).mean()
-        self.alpha_optimizer.zero_grad()
-        torch.autograd.backward(alpha_loss)
-        self.alpha_optimizer.step()
-
         with torch.no_grad():
+            entropy_gap = (log_probs + self.target_entropy).mean()
+            alpha_loss = -self.log_alpha[0] * entropy_gap
             next_actions, next_log_probs = self.actor.sample(next_obs)
             next_q = self.critic_target(next_obs, next_actions).amin(dim=1)
             target = rewards + self.gamma * (1.0 - terminated) * (next_q - alpha * next_log_probs)
@@ -139,6 +142,7 @@ class SACAgent:
         critic_loss = 0.5 * (q - target[:, None]).square().mean(0).sum()
         self.critic_optimizer.zero_grad()
         critic_loss.backward()
+        self.log_alpha.grad = -entropy_gap.reshape(1)
         self.critic_optimizer.step()
 
         # Freeze the critics so the actor's backward computes no gradient for them.
@@ -155,7 +159,7 @@ class SACAgent:
         with torch.no_grad():
             torch._foreach_lerp_(self._target_params, self._critic_params, self.tau)
         return {
-            "alpha_loss": alpha_loss.detach(),
+            "alpha_loss": alpha_loss,
             "critic_loss": critic_loss.detach(),
             "actor_loss": actor_loss.detach(),
         }
@@ -169,7 +173,6 @@ class SACAgent:
             "log_alpha": self.log_alpha.detach().clone(),
             "actor_optimizer": self.actor_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
-            "alpha_optimizer": self.alpha_optimizer.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -181,4 +184,3 @@ class SACAgent:
             self.log_alpha.copy_(state["log_alpha"])
         self.actor_optimizer.load_state_dict(state["actor_optimizer"])
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
-        self.alpha_optimizer.load_state_dict(state["alpha_optimizer"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -62,26 +63,47 @@ class SquashedGaussianActor(Module):
         self.layers = make_fc(obs_dim, hidden_sizes, device=device)
         last = hidden_sizes[-1] if len(hidden_sizes) else obs_dim
         self.head = nn.Linear(last, 2 * self.action_dim, device=device)
+        self._log_prob_offset = self.action_dim * (0.5 * math.log(2.0 * math.pi) + 2.0 * _LOG2)
 
     def forward(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and clamped log standard deviation of :math:`u`, each ``[B, A]``."""
         x = observations
         for layer in self.layers:
-            x = torch.relu(layer(x))
-        mean, log_std = self.head(x).chunk(2, dim=-1)
+            linear = cast(nn.Linear, layer)  # called through F.linear: no module-call overhead
+            x = torch.relu(functional.linear(x, linear.weight, linear.bias))
+        mean, log_std = functional.linear(x, self.head.weight, self.head.bias).chunk(2, dim=-1)
         return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
 
     def sample(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Reparameterized actions ``[B, A]`` in ``(-1, 1)`` and their log-probabilities ``[B]``.
 
-        Draws the noise from torch's generator of the parameters' device.
+        Draws the noise :math:`\\epsilon \\sim \\mathcal{N}(0, I)` from torch's generator of
+        the parameters' device; with :math:`u = \\mu + \\sigma\\epsilon` the log-probability
+        is :math:`\\sum_j [2(u_j + \\operatorname{softplus}(-2u_j)) - \\log\\sigma_j]
+        - \\tfrac12\\lVert\\epsilon\\rVert^2 - A(\\tfrac12\\log 2\\pi + 2\\log 2)`, whose
+        last two terms carry no gradient.
         """
         mean, log_std = self(observations)
         noise = torch.randn_like(mean)
-        u = mean + log_std.exp() * noise
-        log_det = 2.0 * (_LOG2 - u - functional.softplus(-2.0 * u))
-        log_prob = (-0.5 * noise.square() - log_std - log_det).sum(-1)
-        return torch.tanh(u), log_prob - 0.5 * math.log(2.0 * math.pi) * self.action_dim
+        u = torch.addcmul(mean, log_std.exp(), noise)
+        log_prob = (2.0 * (u + functional.softplus(-2.0 * u)) - log_std).sum(-1)
+        constant = 0.5 * noise.square().sum(-1) + self._log_prob_offset
+        return torch.tanh(u), log_prob - constant
+
+    def sample_actions(self, observations: torch.Tensor) -> torch.Tensor:
+        """The actions of :meth:`sample` (the same noise draw) without their log-probabilities.
+
+        Example:
+            >>> import torch
+            >>> actor, obs = SquashedGaussianActor(3, 2, [8]), torch.randn(4, 3)
+            >>> _ = torch.manual_seed(0)
+            >>> actions = actor.sample_actions(obs)
+            >>> _ = torch.manual_seed(0)
+            >>> torch.equal(actions, actor.sample(obs)[0])
+            True
+        """
+        mean, log_std = self(observations)
+        return torch.tanh(torch.addcmul(mean, log_std.exp(), torch.randn_like(mean)))
 
     def deterministic(self, observations: torch.Tensor) -> torch.Tensor:
         r"""The mode's image :math:`\tanh(\mu(s))`, ``[B, A]``: the evaluation policy."""

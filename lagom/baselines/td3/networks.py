@@ -80,12 +80,21 @@ class QEnsemble(Module):
         m = self.n if members is None else members
         x = torch.cat([observations, actions], dim=-1)
         x = x.expand(m, *x.shape)
-        last = len(self.weights) - 1
-        for i, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            x = torch.baddbmm(bias[:m], x, weight[:m])
-            if i < last:
-                x = torch.relu(x)
-        return x.squeeze(-1).T
+        # All members use the parameters whole: a slice would cost its backward a zeroed
+        # copy of every weight.
+        # (``_parameters`` is read directly: indexing a ParameterList costs 10 us a call.)
+        weights = cast(list[torch.Tensor], list(self.weights._parameters.values()))
+        biases = cast(list[torch.Tensor], list(self.biases._parameters.values()))
+        layers = [
+            (weight, bias) if m == self.n else (weight[:m], bias[:m])
+            for weight, bias in zip(weights, biases, strict=True)
+        ]
+        for weight, bias in layers[:-1]:
+            x = torch.relu(torch.baddbmm(bias, x, weight))
+        # The one-unit output layer as a product and a sum: a batched matrix product with
+        # one output column (and its backward, an outer product) is several times slower.
+        weight, bias = layers[-1]
+        return ((x * weight.transpose(1, 2)).sum(-1) + bias[:, :, 0]).T
 
 
 class DeterministicActor(Module):
