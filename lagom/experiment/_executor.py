@@ -10,7 +10,7 @@ children start clean, at a fraction of the cost of "spawn".
 When a worker dies (``os._exit``, a segfault, the OOM killer), the stdlib pool breaks and
 fails every job in it without saying which one killed it. The pool here keeps at most a
 few chunks per worker submitted, so after a break only those are suspects. Each suspect
-whose result marker is on disk finished before the break; every other suspect runs again
+whose record is in the sweep's journal finished before the break; every other suspect runs again
 alone, in a fresh process of its own (as many at once as there are workers), so a death
 there is that job's own; then a new pool takes the remaining jobs.
 """
@@ -30,7 +30,8 @@ from multiprocessing.connection import wait as _wait_connections
 from multiprocessing.context import BaseContext
 from typing import Any, cast
 
-from lagom.experiment._jobs import MARKER, Job, Outcome, Task, dumps, execute, init_worker, run_task
+from lagom.experiment._jobs import Job, Outcome, Task, dumps, execute, init_worker, run_task
+from lagom.experiment._journal import read_journal
 from lagom.experiment._progress import Tracker
 
 __all__ = ["mp_context", "run_executor", "run_pool", "run_serial"]
@@ -51,7 +52,7 @@ def run_serial(
 ) -> None:
     """Run the jobs one after another in this process."""
     for job in jobs:
-        tracker.record(execute(run, job, threads))
+        tracker.record(execute(run, job, threads, tracker.root))
 
 
 def _chunks(jobs: Sequence[Job], size: int) -> list[list[Job]]:
@@ -61,7 +62,7 @@ def _chunks(jobs: Sequence[Job], size: int) -> list[list[Job]]:
 def _task(run: bytes, chunk: list[Job], threads: int | None, tracker: Tracker) -> Task | None:
     """Pickle a chunk for a worker; a chunk that cannot be pickled fails its jobs here."""
     try:
-        return Task(run, dumps(chunk), threads)
+        return Task(run, dumps(chunk), threads, tracker.root)
     except Exception:
         text = f"the job's configuration could not be pickled\n{traceback.format_exc()}"
         for job in chunk:
@@ -172,10 +173,10 @@ def _run_alone(
 ) -> None:
     """Run each job in a fresh process of its own, ``workers`` at a time."""
     queue: deque[Job] = deque()
+    finished = read_journal(tracker.root) if jobs else {}
     for job in jobs:
-        marker = job.logdir / MARKER
-        if marker.exists():
-            tracker.record(Outcome(job.position, True, marker.read_bytes()))
+        if job.key in finished:  # it finished before the pool broke
+            tracker.record(Outcome(job.position, True, finished[job.key].result))
         else:
             queue.append(job)
     running: dict[Connection, tuple[Job, Any]] = {}

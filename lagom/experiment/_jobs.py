@@ -1,10 +1,10 @@
 """The worker side of :func:`~lagom.experiment.run_experiment`: run jobs, record outcomes (private).
 
-A job is one ``(config, seed)`` pair. Running it calls ``run(config, seed, device, logdir)``
-and leaves its outcome in ``logdir``: the file :data:`MARKER` holding the pickled result
-(written atomically and last, so its presence means "finished"), or :data:`ERROR` holding
-the traceback. This module is imported by worker processes, so it needs only the standard
-library and cloudpickle.
+A job is one ``(config, seed)`` pair. Running it calls ``run(config, seed, device, logdir)``;
+a finished job's pickled result is appended to the sweep's journal
+(:mod:`lagom.experiment._journal`, written last, after ``run`` returned), and a failed job
+leaves its traceback in ``logdir/`` :data:`ERROR`. This module is imported by worker
+processes, so it needs only the standard library and cloudpickle.
 
 Files are made atomic by writing a temporary file and renaming it over the target, without
 ``fsync``: the rename protects against a killed process, which is the failure we guard
@@ -22,32 +22,36 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from lagom.experiment._journal import append
+
 __all__ = [
     "ERROR",
-    "MARKER",
     "Job",
     "Outcome",
     "Task",
     "dumps",
     "execute",
     "init_worker",
-    "read_marker",
     "run_task",
     "write_atomic",
 ]
 
-MARKER = ".done"
 ERROR = "error.txt"
 
 
 class Job(NamedTuple):
-    """One ``(config, seed)`` pair: its index in job order, and where and how it runs."""
+    """One ``(config, seed)`` pair: its index in job order, and where and how it runs.
+
+    ``key`` is ``logdir`` relative to the sweep's folder, ``"<ID>/<seed>"``: the job's name
+    in the journal.
+    """
 
     position: int
     config: dict[str, Any]
     seed: int
     device: str
     logdir: Path
+    key: str
 
 
 class Outcome(NamedTuple):
@@ -63,11 +67,13 @@ class Task(NamedTuple):
 
     Pickling in the master, once per sweep for ``run``, lets lambdas and closures travel
     through any executor and turns an unpicklable job into a failure of that job alone.
+    ``root`` is the sweep's folder, where the journal lives.
     """
 
     run: bytes
     jobs: bytes
     torch_threads: int | None
+    root: str
 
 
 def dumps(obj: object) -> bytes:
@@ -88,19 +94,6 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-
-
-def read_marker(logdir: Path) -> tuple[bool, Any]:
-    """Return ``(True, result)`` if the job in ``logdir`` finished, else ``(False, None)``.
-
-    A marker that cannot be read back (say, the result's class no longer imports) counts
-    as unfinished, so the job runs again rather than the sweep failing.
-    """
-    try:
-        with open(logdir / MARKER, "rb") as file:
-            return True, pickle.load(file)
-    except Exception:  # missing, or unreadable: either way not finished
-        return False, None
 
 
 def _set_torch_threads(n: int | None) -> int | None:
@@ -126,8 +119,9 @@ def init_worker(torch_threads: int | None) -> None:
             os.environ[name] = str(torch_threads)
 
 
-def execute(run: Callable[..., Any], job: Job, torch_threads: int | None) -> Outcome:
-    """Run one job in this process and record its outcome in its folder.
+def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: str) -> Outcome:
+    """Run one job in this process and record its outcome: the journal of the sweep in
+    ``root``, or ``logdir/error.txt``.
 
     An exception (``SystemExit`` included, so that ``sys.exit`` in a job cannot end a
     serial sweep) becomes a failed outcome and ``logdir/error.txt``; ``KeyboardInterrupt``
@@ -141,7 +135,7 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None) -> Out
         previous = _set_torch_threads(torch_threads)
         result = run(dict(job.config), job.seed, job.device, logdir)
         data = dumps(result)
-        write_atomic(logdir / MARKER, data)
+        append(root, job.key, data)
     except (Exception, SystemExit):
         text = traceback.format_exc()
         try:
@@ -158,4 +152,4 @@ def run_task(task: Task) -> list[Outcome]:
     """Worker entry point: unpickle ``run`` and the chunk, and run its jobs one by one."""
     run = pickle.loads(task.run)
     jobs: Sequence[Job] = pickle.loads(task.jobs)
-    return [execute(run, job, task.torch_threads) for job in jobs]
+    return [execute(run, job, task.torch_threads, task.root) for job in jobs]

@@ -37,10 +37,18 @@ class Tracker:
         jobs: all jobs of the sweep, in job order.
         skipped: results of the jobs already finished, by job index.
         stream: where the bar is drawn (a terminal), or ``None`` for no bar.
+        root: the sweep's folder (where the journal of finished jobs lives).
     """
 
-    def __init__(self, jobs: Sequence[Job], skipped: Mapping[int, Any], stream: TextIO | None):
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        skipped: Mapping[int, Any],
+        stream: TextIO | None,
+        root: str,
+    ) -> None:
         self.jobs = jobs
+        self.root = root
         self.results: list[Any] = [None] * len(jobs)
         for index, result in skipped.items():
             self.results[index] = result

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from lagom.experiment._checks import check_configs, check_gpu_ids, check_seeds, check_workers
 from lagom.experiment._executor import run_executor, run_pool, run_serial
-from lagom.experiment._jobs import dumps, read_marker
-from lagom.experiment._layout import plan_jobs, write_configs, write_sweep
+from lagom.experiment._jobs import dumps
+from lagom.experiment._layout import plan_jobs, resume, write_configs, write_sweep
 from lagom.experiment._progress import Tracker, last_line
 from lagom.experiment.config import Config
 
@@ -117,10 +117,13 @@ def run_experiment(
     called; ``log_dir/<ID>/config.yml`` holds each configuration and ``log_dir/sweep.yml``
     the whole sweep (seeds, configurations, jobs with device and folder).
 
-    It never prompts and never loses a finished job. A job's result is pickled into
-    ``logdir/.done``, written atomically and last; a later call with the same ``log_dir``
-    skips those jobs, reads their results back, and runs the rest (``overwrite=True``
-    deletes this sweep's job folders and runs everything). Resuming refuses a ``config.yml``
+    It never prompts and never loses a finished job. A job's pickled result is appended,
+    last, to the sweep's journal ``log_dir/.journal/`` (one append-only file per worker
+    process, each record checksummed, so a crash mid-write loses nothing else, and no file
+    is created per job); a later call with the same ``log_dir`` skips those jobs, reads
+    their results back, and runs the rest. Deleting a job's folder makes it run again;
+    ``overwrite=True`` deletes this sweep's job folders and runs everything. Resuming
+    refuses a ``config.yml``
     that differs from the configuration given. A job that raises, or whose worker process
     dies, leaves its traceback in ``logdir/error.txt`` while all other jobs still run; then
     a summary is printed and :class:`SweepError` raised. An unfinished job is rerun in its
@@ -198,14 +201,11 @@ def run_experiment(
     root.mkdir(parents=True, exist_ok=True)
     write_configs(configs, root, jobs, overwrite)
     write_sweep(configs, seeds, root, jobs)
-    skipped: dict[int, Any] = {}
-    for job in jobs:
-        finished, result = read_marker(job.logdir)
-        if finished:
-            skipped[job.position] = result
+    skipped = resume(root, jobs, overwrite)
     todo = [job for job in jobs if job.position not in skipped]
 
-    tracker = Tracker(jobs, skipped, sys.stderr if progress and sys.stderr.isatty() else None)
+    stream = sys.stderr if progress and sys.stderr.isatty() else None
+    tracker = Tracker(jobs, skipped, stream, os.fspath(root))
     if executor is not None:
         run_executor(executor, pickled_run, todo, chunksize, torch_threads, tracker)
     elif workers:

@@ -16,6 +16,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from lagom.experiment._journal import read_journal
+
 
 def expected(config: dict[str, Any], seed: int, device: str) -> dict[str, Any]:
     """What :func:`record` returns for a job: the oracle of the tests."""
@@ -25,6 +27,11 @@ def expected(config: dict[str, Any], seed: int, device: str) -> dict[str, Any]:
         "device": device,
         "value": config.get("x", 0) * 1000 + seed,
     }
+
+
+def finished(log_dir: Path) -> set[Path]:
+    """The folders of the jobs whose results are in the journal of the sweep in ``log_dir``."""
+    return {log_dir / key for key in read_journal(log_dir)}
 
 
 def calls(logdir: Path) -> int:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from lagom.experiment import SweepError, run_experiment
-from tests.experiment._jobs import calls, expected, record
+from tests.experiment._jobs import calls, expected, finished, record
 
 distributed = pytest.importorskip("distributed")
 
@@ -53,4 +53,4 @@ def test_sweep_on_a_local_dask_cluster(tmp_path: Path) -> None:
     for config in configs:
         on_disk = yaml.safe_load((log_dir / str(config["ID"]) / "config.yml").read_text())
         assert on_disk == config
-    assert all((folder / ".done").is_file() for folder in folders)
+    assert finished(log_dir) == set(folders)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lagom.experiment import FailedJob, SweepError, run_experiment
-from tests.experiment._jobs import calls, expected, record
+from tests.experiment._jobs import calls, expected, finished, record
 
 SEEDS = [0, 1]
 
@@ -48,13 +48,13 @@ def test_failures_are_isolated_recorded_and_rerun(tmp_path: Path, max_workers: i
         }[mode]
         assert f.error == want
         assert want in (f.logdir / "error.txt").read_text()
-        assert not (f.logdir / ".done").exists()
+        assert f.logdir not in finished(log_dir)
     results = info.value.results
     for position, (config, seed) in enumerate((c, s) for c in configs for s in SEEDS):
         good = config["ID"] not in bad
         assert results[position] == (expected(config, seed, "cpu") if good else None)
         folder = log_dir / str(config["ID"]) / str(seed)
-        assert (folder / ".done").is_file() == good
+        assert (folder in finished(log_dir)) == good
         assert (folder / "error.txt").is_file() == (not good)
 
     before = _counts(log_dir, configs)

@@ -13,7 +13,7 @@ import yaml
 
 from lagom.experiment import Config, Grid, run_experiment
 from lagom.experiment import run as run_module
-from tests.experiment._jobs import calls, expected, record, torch_threads
+from tests.experiment._jobs import calls, expected, finished, record, torch_threads
 
 SEEDS = [7, 3, 11]
 
@@ -42,14 +42,15 @@ def test_layout_order_and_fake_gpus(tmp_path: Path, max_workers: int | None) -> 
         progress=False,
     )
     assert results == _oracle(configs, ["cuda:2", "cuda:0", "cuda:5"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["0", "1", "2", "3", "sweep.yml"]
+    names = ["0", "1", "2", "3", ".journal", "sweep.yml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
     for config in configs:
         folder = tmp_path / str(config["ID"])
         assert yaml.safe_load((folder / "config.yml").read_text()) == config
         assert sorted(p.name for p in folder.iterdir()) == sorted(["config.yml", "7", "3", "11"])
         for seed in SEEDS:
             assert calls(folder / str(seed)) == 1
-            assert (folder / str(seed) / ".done").is_file()
+            assert folder / str(seed) in finished(tmp_path)
     sweep = yaml.safe_load((tmp_path / "sweep.yml").read_text())
     assert sweep["seeds"] == SEEDS
     assert sweep["configs"] == configs

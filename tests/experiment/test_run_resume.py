@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 import yaml
 
 from lagom.experiment import run_experiment
-from tests.experiment._jobs import calls, expected, record
+from lagom.experiment._journal import JOURNAL, append, journal_files, read_journal
+from tests.experiment._jobs import calls, expected, finished, record
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = [{"ID": i, "x": i} for i in range(4)]
@@ -50,19 +52,19 @@ def test_killed_sweep_resumes_without_rerunning_finished_jobs(tmp_path: Path) ->
     )
     try:
         deadline = time.monotonic() + 60
-        while sum((f / ".done").exists() for f in _folders(log_dir)) < 4:
+        while len(finished(log_dir)) < 4:
             assert process.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline, "no job finished within 60 s"
             time.sleep(0.02)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    finished = {f for f in _folders(log_dir) if (f / ".done").exists()}
-    assert 4 <= len(finished) < len(_folders(log_dir))
+    done = finished(log_dir)
+    assert 4 <= len(done) < len(_folders(log_dir))
 
     results = run_experiment(record, CONFIGS, SEEDS, log_dir, 2, progress=False)
     assert results == _oracle()
-    for folder in finished:
+    for folder in done:
         assert calls(folder) == 1
     assert all(calls(folder) >= 1 for folder in _folders(log_dir))
 
@@ -109,8 +111,40 @@ def test_resume_refuses_a_different_configuration(tmp_path: Path) -> None:
     assert results[6:9] == [expected(changed[2], s, "cpu") for s in SEEDS]
 
 
-def test_unreadable_marker_counts_as_unfinished(tmp_path: Path) -> None:
+def test_unreadable_result_counts_as_unfinished(tmp_path: Path) -> None:
     run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False)
-    (tmp_path / "1" / "2" / ".done").write_bytes(b"not a pickle")
+    append(tmp_path, "1/2", b"not a pickle")  # newer than the job's own record
     assert run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False) == _oracle()
     assert calls(tmp_path / "1" / "2") == 2
+    assert all(calls(folder) == 1 for folder in _folders(tmp_path) if folder.name != "2")
+
+
+def test_torn_last_record_counts_as_unfinished(tmp_path: Path) -> None:
+    run_experiment(record, CONFIGS, [0], tmp_path, None, progress=False)
+    (journal,) = journal_files(tmp_path)
+    data = journal.read_bytes()
+    journal.write_bytes(data[:-3])  # killed while writing the last record (ID 3, seed 0)
+    assert set(read_journal(tmp_path)) == {"0/0", "1/0", "2/0"}
+    assert run_experiment(record, CONFIGS, [0], tmp_path, None, progress=False) == [
+        expected(c, 0, "cpu") for c in CONFIGS
+    ]
+    assert [calls(tmp_path / str(c["ID"]) / "0") for c in CONFIGS] == [1, 1, 1, 2]
+
+
+def test_deleted_job_folder_runs_again(tmp_path: Path) -> None:
+    run_experiment(record, CONFIGS, SEEDS, tmp_path, 2, progress=False)
+    shutil.rmtree(tmp_path / "2" / "1")
+    assert run_experiment(record, CONFIGS, SEEDS, tmp_path, 2, progress=False) == _oracle()
+    assert calls(tmp_path / "2" / "1") == 1
+    assert all(calls(folder) == 1 for folder in _folders(tmp_path))
+    # The dropped record is gone from the journal, which was merged into one file.
+    assert len(journal_files(tmp_path)) <= 3
+    assert set(read_journal(tmp_path)) == {f"{c['ID']}/{s}" for c in CONFIGS for s in SEEDS}
+
+
+def test_many_journal_files_are_merged(tmp_path: Path) -> None:
+    for seed in range(40):  # each serial run appends from this process: one file, kept open
+        run_experiment(record, CONFIGS[:1], [seed], tmp_path, 1, progress=False)
+    assert len(journal_files(tmp_path)) <= 33
+    assert len(read_journal(tmp_path)) == 40
+    assert (tmp_path / JOURNAL).is_dir()
