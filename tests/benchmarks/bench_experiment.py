@@ -1,13 +1,18 @@
 """Timings of lagom.experiment.run_experiment (a script, not a test).
 
 Run from the repository root: ``.venv/bin/python tests/benchmarks/bench_experiment.py
-[--repeats R] [--jobs N] [--workers W]`` (or ``-m tests.benchmarks.bench_experiment``).
+[--repeats R] [--jobs N] [--workers W] [--dirs DIR ...]`` (or ``-m
+tests.benchmarks.bench_experiment``).
 
-1. Overhead: ``N`` (200) trivial jobs on ``W`` (2) workers, ``run_experiment`` (folders,
-   ``config.yml``, ``sweep.yml``, a result marker per job) against a bare
+1. Overhead: ``N`` (200) trivial jobs on ``W`` (2) workers, ``run_experiment`` (job
+   folders, ``config.yml``, ``sweep.yml``, the journal of results) against a bare
    ``ProcessPoolExecutor.map`` of the same function on the same start method, pool start
    and shutdown included in both; the deletion of the benchmark's temporary log folder
    afterwards is not part of ``run_experiment`` and is not timed. Target: within 20%.
+   The sweep's folder matters, since a job's folder is a file-system operation: it is
+   measured under each of ``--dirs`` (default: the working directory, where ``lagom
+   train`` writes ``logs/``, and the system's temporary folder), beside the floor of
+   creating the job folders alone in one process.
 2. Scaling: 8 CPU-bound jobs of about 0.5 s each with 1 and with 2 workers. Target: a
    speed-up of at least 1.8 on 2 free cores.
 
@@ -18,6 +23,7 @@ shared, so compare the ratios of one run, never absolute times across runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -59,24 +65,29 @@ def _bare(n_jobs: int, workers: int) -> None:
         list(pool.map(trivial, configs, seeds, ["cpu"] * n_jobs, [Path(".")] * n_jobs))
 
 
-def _lagom(n_jobs: int, workers: int, fn: Callable[..., int] = trivial, loops: int = 0) -> float:
-    """Seconds of one ``run_experiment`` call (the benchmark's own clean-up not counted)."""
+def _lagom(
+    n_jobs: int,
+    workers: int,
+    fn: Callable[..., int] = trivial,
+    loops: int = 0,
+    where: str | None = None,
+) -> float:
+    """Seconds of one ``run_experiment`` call in a new folder under ``where`` (the
+    benchmark's own clean-up not counted)."""
     configs = [{"ID": i, "loops": loops} for i in range(max(1, n_jobs // 20))]
     seeds = list(range(n_jobs // len(configs)))
-    with tempfile.TemporaryDirectory() as log_dir:
+    with tempfile.TemporaryDirectory(dir=where) as log_dir:
         return _time(lambda: run_experiment(fn, configs, seeds, log_dir, workers, progress=False))
 
 
-def _filesystem(n_jobs: int) -> float:
-    """What a job costs the file system at least: its folder and its result marker."""
+def _filesystem(n_jobs: int, where: str | None) -> float:
+    """What the jobs cost the file system at least: their folders, made in one process."""
 
     def write(log_dir: str) -> None:
         for i in range(n_jobs):
-            folder = Path(log_dir) / str(i)
-            folder.mkdir()
-            (folder / ".done").write_bytes(b"result")
+            (Path(log_dir) / str(i // 20) / str(i % 20)).mkdir(parents=True)
 
-    with tempfile.TemporaryDirectory() as log_dir:
+    with tempfile.TemporaryDirectory(dir=where) as log_dir:
         return _time(lambda: write(log_dir))
 
 
@@ -97,24 +108,28 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dirs", nargs="+", default=[".", tempfile.gettempdir()])
     args = parser.parse_args()
     n, w = args.jobs, args.workers
     print(f"start method: {mp_context().get_start_method()}, best of {args.repeats}")
 
     _bare(4, w)  # start the fork server once, outside the timings
-    bare, ours, files = float("inf"), float("inf"), float("inf")
+    bare = float("inf")
+    ours = dict.fromkeys(args.dirs, float("inf"))
+    files = dict.fromkeys(args.dirs, float("inf"))
     for _ in range(args.repeats):
         bare = min(bare, _time(lambda: _bare(n, w)))
-        ours = min(ours, _lagom(n, w))
-        files = min(files, _filesystem(n))
+        for where in args.dirs:
+            ours[where] = min(ours[where], _lagom(n, w, where=where))
+            files[where] = min(files[where], _filesystem(n, where))
     print(f"\n{n} trivial jobs, {w} workers     total s   per job ms")
     print(f"  ProcessPoolExecutor.map       {bare:7.3f}   {bare / n * 1e3:8.3f}")
-    print(f"  run_experiment                {ours:7.3f}   {ours / n * 1e3:8.3f}")
-    print(f"  ratio run_experiment / bare   {ours / bare:7.2f}   (target <= 1.20)")
-    print(f"  overhead per job              {(ours - bare) / n * 1e3:7.3f} ms")
-    print(
-        f"  folder + marker, in one process {files / n * 1e3:5.3f} ms per job (file system floor)"
-    )
+    for where in args.dirs:
+        print(f"  run_experiment in {os.path.abspath(where)}")
+        print(f"    time                        {ours[where]:7.3f}   {ours[where] / n * 1e3:8.3f}")
+        print(f"    ratio to bare               {ours[where] / bare:7.2f}   (target <= 1.20)")
+        print(f"    overhead per job            {(ours[where] - bare) / n * 1e3:7.3f} ms")
+        print(f"    job folders alone, 1 process {files[where] / n * 1e3:6.3f} ms per job (floor)")
 
     loops = _loops_for(0.5)
     one, two = float("inf"), float("inf")
