@@ -76,6 +76,12 @@ class _Writer:
             self.files[root] = fd
         return fd
 
+    def release(self, root: str) -> None:
+        """Close this process's journal file of ``root``, if open (the next record opens a
+        new one)."""
+        if self.pid == os.getpid() and root in self.files:
+            os.close(self.files.pop(root))
+
 
 _WRITER = _Writer()
 
@@ -137,6 +143,8 @@ def compact(root: str | os.PathLike[str], keep: Mapping[str, Entry]) -> None:
     Meant for the start of a sweep, when no job of it is running yet.
     """
     root = Path(root)
+    # This process's own file is closed first: an open file cannot be removed on Windows.
+    _WRITER.release(os.fspath(root))
     old = journal_files(root)
     if not keep:
         _remove(old)

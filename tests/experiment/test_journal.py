@@ -1,0 +1,56 @@
+"""The journal of finished jobs: records, torn tails, newest-wins, compaction."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from pathlib import Path
+
+from lagom.experiment._journal import JOURNAL, append, compact, journal_files, read_journal
+
+
+def _append_in_child(root: str, key: str, result: bytes) -> None:
+    append(root, key, result)
+
+
+def test_records_read_back_and_the_newest_wins(tmp_path: Path) -> None:
+    append(tmp_path, "0/1", pickle.dumps("first"))
+    append(tmp_path, "0/2", pickle.dumps("other"))
+    # Another process writes a file of its own; its record for 0/1 is newer.
+    child = multiprocessing.get_context("spawn").Process(
+        target=_append_in_child, args=(str(tmp_path), "0/1", pickle.dumps("second"))
+    )
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    assert len(journal_files(tmp_path)) == 2
+    entries = read_journal(tmp_path)
+    assert {key: pickle.loads(e.result) for key, e in entries.items()} == {
+        "0/1": "second",
+        "0/2": "other",
+    }
+
+
+def test_corrupt_record_ends_the_file_but_not_the_others(tmp_path: Path) -> None:
+    append(tmp_path, "a", b"1")
+    append(tmp_path, "b", b"2")
+    (path,) = journal_files(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF  # a flipped bit in the last record: its checksum fails
+    path.write_bytes(bytes(data))
+    (tmp_path / JOURNAL / "other.log").write_bytes(b"\x00" * 3)  # shorter than a header
+    assert set(read_journal(tmp_path)) == {"a"}
+
+
+def test_compaction_keeps_only_what_is_asked_and_writers_carry_on(tmp_path: Path) -> None:
+    append(tmp_path, "a", b"1")
+    append(tmp_path, "b", b"2")
+    keep = {"a": read_journal(tmp_path)["a"]}
+    compact(tmp_path, keep)
+    assert read_journal(tmp_path) == keep
+    append(tmp_path, "c", b"3")  # this process's old file is gone: a new one is opened
+    assert set(read_journal(tmp_path)) == {"a", "c"}
+    compact(tmp_path, {})
+    assert read_journal(tmp_path) == {}
+    assert journal_files(tmp_path) == []
+
