@@ -53,4 +53,3 @@ def test_compaction_keeps_only_what_is_asked_and_writers_carry_on(tmp_path: Path
     compact(tmp_path, {})
     assert read_journal(tmp_path) == {}
     assert journal_files(tmp_path) == []
-
