@@ -13,7 +13,8 @@ steps at which the mean return of the last 100 training episodes reached the thr
 
 Run from the repository root::
 
-    python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--algorithms sac td3 ddpg] [--quick]
+    python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--quick]
+        [--algorithms sac td3 ddpg]
 
 The file defines no ``test_`` function: pytest does not collect it.
 """
