@@ -73,8 +73,26 @@ def interp_curves(
     high = max(float(curve_x[-1]) for curve_x, _ in curves)
     grid = np.linspace(low, high, num=num_point)
     new_x = [grid.copy() for _ in curves]
-    new_y = [np.interp(grid, curve_x, curve_y) for curve_x, curve_y in curves]
+    new_y = [_interp(grid, curve_x, curve_y) for curve_x, curve_y in curves]
     return new_x, new_y
+
+
+def _interp(at: Float64Array, xp: Float64Array, fp: Float64Array) -> Float64Array:
+    """``np.interp(at, xp, fp)`` computed as :math:`(1 - t) f_j + t f_{j+1}` with
+    :math:`t = (x - x_j) / (x_{j+1} - x_j) \\in [0, 1]`.
+
+    ``np.interp`` multiplies by the slope :math:`(f_{j+1} - f_j) / (x_{j+1} - x_j)`, which
+    overflows to ``inf`` when two x values are a subnormal distance apart; ``t`` cannot.
+    """
+    if xp.size == 1:
+        return np.full(at.shape, fp[0])
+    j = np.clip(np.searchsorted(xp, at, side="right") - 1, 0, xp.size - 2)
+    # Inside a segment |x - x_j| <= x_{j+1} - x_j, so t cannot overflow there; beyond the
+    # curve's ends it may, harmlessly, as it is clipped to 0 or 1.
+    with np.errstate(over="ignore"):
+        t = np.clip((at - xp[j]) / (xp[j + 1] - xp[j]), 0.0, 1.0)
+    out: Float64Array = (1.0 - t) * fp[j] + t * fp[j + 1]
+    return out
 
 
 def _check_curve(

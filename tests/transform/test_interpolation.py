@@ -67,6 +67,16 @@ def test_passes_through_the_original_points(curves: Any) -> None:
             assert values[i] == pytest.approx(y, abs=1e-9)
 
 
+def test_subnormal_spacing_gives_finite_values() -> None:
+    # Found by Hypothesis: np.interp's slope 1 / 2.2e-311 overflows to inf here.
+    xs = [[0.0, 1.0], [-1.0, -2.225073858507e-311, 2.2250738585e-313]]
+    ys = [[0.0, 0.0], [0.0, 0.0, 1.0]]
+    new_x, new_y = interp_curves(xs, ys, num_point=17)
+    expected = [_linear(xs[1], ys[1], at) for at in new_x[1]]
+    np.testing.assert_allclose(new_y[1], expected, rtol=1e-9, atol=1e-9)
+    assert np.isfinite(new_y[1]).all()
+
+
 @given(curve_batches())
 def test_equals_plain_interpolation(curves: Any) -> None:
     xs, ys = curves
