@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["JOURNAL", "Entry", "append", "compact", "journal_files", "read_journal"]
+__all__ = ["JOURNAL", "Entry", "append", "compact", "journal_files", "read_journal", "release"]
 
 JOURNAL = ".journal"
 _HEADER = struct.Struct("<II")
@@ -84,6 +84,15 @@ class _Writer:
 
 
 _WRITER = _Writer()
+
+
+def release(root: str | os.PathLike[str]) -> None:
+    """Close this process's journal file of the sweep in ``root``, if it has one open.
+
+    A serial sweep writes from the calling process; closing its file at the end lets the
+    caller remove ``root`` at once, even on Windows, where an open file cannot be removed.
+    """
+    _WRITER.release(os.fspath(root))
 
 
 def _record(key: str, time_ns: int, result: bytes) -> bytes:
@@ -144,7 +153,7 @@ def compact(root: str | os.PathLike[str], keep: Mapping[str, Entry]) -> None:
     """
     root = Path(root)
     # This process's own file is closed first: an open file cannot be removed on Windows.
-    _WRITER.release(os.fspath(root))
+    release(root)
     old = journal_files(root)
     if not keep:
         _remove(old)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 from lagom.experiment._checks import check_configs, check_gpu_ids, check_seeds, check_workers
 from lagom.experiment._executor import run_executor, run_pool, run_serial
 from lagom.experiment._jobs import dumps
+from lagom.experiment._journal import release
 from lagom.experiment._layout import plan_jobs, resume, write_configs, write_sweep
 from lagom.experiment._progress import Tracker, last_line
 from lagom.experiment.config import Config
@@ -211,7 +212,10 @@ def run_experiment(
     elif workers:
         run_pool(pickled_run, todo, chunksize, workers, torch_threads, tracker)
     else:
-        run_serial(run, todo, torch_threads, tracker)
+        try:
+            run_serial(run, todo, torch_threads, tracker)
+        finally:
+            release(root)
     tracker.draw(final=True)
     summary = tracker.summary(root)
     if progress:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import pickle
 from pathlib import Path
 
+from lagom.experiment import run_experiment
 from lagom.experiment._journal import JOURNAL, append, compact, journal_files, read_journal
 
 
@@ -53,3 +56,21 @@ def test_compaction_keeps_only_what_is_asked_and_writers_carry_on(tmp_path: Path
     compact(tmp_path, {})
     assert read_journal(tmp_path) == {}
     assert journal_files(tmp_path) == []
+
+
+def _open_files() -> set[str]:
+    """The paths this process has open (Linux), or an empty set elsewhere."""
+    if not os.path.isdir("/proc/self/fd"):
+        return set()
+    paths = set()
+    for fd in os.listdir("/proc/self/fd"):
+        # The descriptor of the listing itself is closed by now.
+        with contextlib.suppress(OSError):
+            paths.add(os.readlink(f"/proc/self/fd/{fd}"))
+    return paths
+
+
+def test_a_serial_sweep_leaves_no_journal_file_open(tmp_path: Path) -> None:
+    run_experiment(lambda c, s, d, log: s, [{"ID": 0}], [1, 2], tmp_path, progress=False)
+    assert len(read_journal(tmp_path)) == 2
+    assert not [path for path in _open_files() if path.startswith(str(tmp_path / JOURNAL))]
