@@ -18,9 +18,7 @@ Example:
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ import numpy as np
 import torch
 
 from lagom.logger import Logger
-from lagom.utils import yaml_dump, yaml_load
+from lagom.utils import atomic_write, yaml_dump, yaml_load
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -130,18 +128,7 @@ def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
     ``state`` holds everything needed to continue bit-for-bit: ``state_dict()`` of networks
     and optimizers, normalizer statistics, counters, replay buffers and ``rng_state()``.
     """
-    path = Path(logdir) / CHECKPOINT_FILE
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(dict(state), f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(Path(logdir) / CHECKPOINT_FILE, lambda f: torch.save(dict(state), f))
 
 
 def load_checkpoint(logdir: Path) -> dict[str, Any] | None:

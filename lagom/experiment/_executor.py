@@ -10,8 +10,8 @@ children start clean, at a fraction of the cost of "spawn".
 When a worker dies (``os._exit``, a segfault, the OOM killer), the stdlib pool breaks and
 fails every job in it without saying which one killed it. The pool here keeps at most a
 few chunks per worker submitted, so after a break only those are suspects. Each suspect
-whose record is in the sweep's journal finished before the break; every other suspect runs again
-alone, in a fresh process of its own (as many at once as there are workers), so a death
+whose record is in the sweep's journal finished before the break; every other suspect runs
+again alone, in a fresh process of its own (as many at once as there are workers), so a death
 there is that job's own; then a new pool takes the remaining jobs.
 """
 

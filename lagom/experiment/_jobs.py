@@ -6,16 +6,15 @@ a finished job's pickled result is appended to the sweep's journal
 leaves its traceback in ``logdir/`` :data:`ERROR`. This module is imported by worker
 processes, so it needs only the standard library and cloudpickle.
 
-Files are made atomic by writing a temporary file and renaming it over the target, without
-``fsync``: the rename protects against a killed process, which is the failure we guard
-against, and an ``fsync`` costs about 4 ms per file here, more than a trivial job.
+Files are written by :func:`lagom.utils.serialize.atomic_write` without ``fsync``: the
+rename protects against a killed process, which is the failure we guard against, and an
+``fsync`` costs about 4 ms per file here, more than a trivial job.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import secrets
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lagom.experiment._journal import append
+from lagom.utils.serialize import atomic_write
 
 __all__ = [
     "ERROR",
@@ -33,7 +33,6 @@ __all__ = [
     "execute",
     "init_worker",
     "run_task",
-    "write_atomic",
 ]
 
 ERROR = "error.txt"
@@ -84,18 +83,6 @@ def dumps(obj: object) -> bytes:
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temp, "wb") as file:
-            file.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def _set_torch_threads(n: int | None) -> int | None:
     """Set torch's intra-op threads to ``n`` if torch is loaded; return the previous count.
 
@@ -139,7 +126,7 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
     except (Exception, SystemExit):
         text = traceback.format_exc()
         try:
-            write_atomic(logdir / ERROR, text.encode("utf-8"))
+            atomic_write(logdir / ERROR, text.encode("utf-8"), fsync=False)
         except OSError:
             text += "\n(error.txt could not be written)\n"
         return Outcome(job.position, False, text)

@@ -19,7 +19,7 @@ while its job's folder exists, so deleting a job's folder reruns it. When record
 dropped (folders deleted, or ``overwrite``), :func:`compact` rewrites the journal as one file
 (written to a temporary name, renamed, then the old files removed); a writer whose file was
 removed opens a new one before its next record. This module is imported by worker
-processes, so it needs only the standard library.
+processes, so it needs only the standard library (and lagom's own ``atomic_write``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
+
+from lagom.utils.serialize import atomic_write
 
 __all__ = ["JOURNAL", "Entry", "append", "compact", "journal_files", "read_journal", "release"]
 
@@ -160,14 +162,9 @@ def compact(root: str | os.PathLike[str], keep: Mapping[str, Entry]) -> None:
         return
     folder = root / JOURNAL
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"compact-{secrets.token_hex(4)}"
-    temp = folder / f".{name}.tmp"
-    try:
-        temp.write_bytes(b"".join(_record(key, e.time_ns, e.result) for key, e in keep.items()))
-        os.replace(temp, folder / f"{name}{_SUFFIX}")
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    data = b"".join(_record(key, entry.time_ns, entry.result) for key, entry in keep.items())
+    # Synced to the disk before the old files go: they are the only other copy.
+    atomic_write(folder / f"compact-{secrets.token_hex(4)}{_SUFFIX}", data, fsync=True)
     _remove(old)
 
 

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from lagom.experiment._jobs import Job, write_atomic
+from lagom.experiment._jobs import Job
 from lagom.experiment._journal import Entry, compact, journal_files, read_journal
+from lagom.utils.serialize import atomic_write
 
 __all__ = ["plain", "plan_jobs", "resume", "write_configs", "write_sweep"]
 
@@ -158,7 +159,7 @@ def write_configs(
                     f"{config['ID']} ({_first_difference(on_disk, yaml.safe_load(text))}); "
                     "pass overwrite=True to run the sweep afresh, or choose another log_dir"
                 )
-        write_atomic(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"), fsync=False)
 
 
 def _first_difference(on_disk: object, given: Mapping[str, Any]) -> str:
@@ -185,10 +186,6 @@ def write_sweep(
     )
     lines = [head, "jobs:\n"] if jobs else [head, "jobs: []\n"]
     for job in jobs:
-        ID, device, logdir = (
-            json.dumps(job.config["ID"]),
-            json.dumps(job.device),
-            json.dumps(job.key),
-        )
-        lines.append(f"- {{ID: {ID}, seed: {job.seed}, device: {device}, logdir: {logdir}}}\n")
-    write_atomic(log_dir / "sweep.yml", "".join(lines).encode("utf-8"))
+        item = {"ID": job.config["ID"], "seed": job.seed, "device": job.device, "logdir": job.key}
+        lines.append("- {" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in item.items()) + "}\n")
+    atomic_write(log_dir / "sweep.yml", "".join(lines).encode("utf-8"), fsync=False)

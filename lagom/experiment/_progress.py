@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from lagom.experiment._jobs import ERROR, Job, Outcome, write_atomic
+from lagom.experiment._jobs import ERROR, Job, Outcome
+from lagom.utils.serialize import atomic_write
 
 __all__ = ["Tracker", "last_line"]
 
@@ -77,7 +78,7 @@ class Tracker:
         self.failed[job.position] = text
         try:
             job.logdir.mkdir(parents=True, exist_ok=True)
-            write_atomic(job.logdir / ERROR, text.encode("utf-8"))
+            atomic_write(job.logdir / ERROR, text.encode("utf-8"), fsync=False)
         except OSError:
             pass
         if redraw:

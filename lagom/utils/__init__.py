@@ -21,6 +21,7 @@ from lagom.utils.processes import ProcessMaster, ProcessWorker
 from lagom.utils.seeding import Seeder, set_global_seeds
 from lagom.utils.serialize import (
     CloudpickleWrapper,
+    atomic_write,
     pickle_dump,
     pickle_load,
     yaml_dump,
@@ -38,6 +39,7 @@ __all__ = [
     "ProcessWorker",
     "Seeder",
     "ask_yes_or_no",
+    "atomic_write",
     "color_str",
     "numpify",
     "pickle_dump",

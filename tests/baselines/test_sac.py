@@ -76,6 +76,26 @@ def test_critic_and_temperature_losses_follow_the_sac_formulas() -> None:
     assert float(agent.alpha) < 0.5  # entropy above its target lowers the temperature
 
 
+def test_sample_actions_are_the_actions_of_the_same_draw() -> None:
+    actor = SquashedGaussianActor(3, 2, [8])
+    obs = torch.randn(16, 3)
+    torch.manual_seed(3)
+    actions = actor.sample_actions(obs)
+    after = torch.randn(1)  # the generator moved on by exactly one draw of noise
+    torch.manual_seed(3)
+    expected, _ = actor.sample(obs)
+    torch.testing.assert_close(actions, expected, rtol=0, atol=0)
+    assert torch.equal(torch.randn(1), after)
+    # Acting uses it: the agent's action is the first row of the same draw.
+    agent = SACAgent(3, 2, [8], lr=1e-3, gamma=0.9, tau=0.1, device="cpu")
+    agent.actor.load_state_dict(actor.state_dict())
+    torch.manual_seed(4)
+    acted = agent.act(np.ones(3, dtype=np.float32))
+    torch.manual_seed(4)
+    sampled = actor.sample(torch.ones(1, 3))[0][0].detach().numpy()
+    np.testing.assert_array_equal(acted, sampled)
+
+
 def test_smoke(tmp_path: Path) -> None:
     check_smoke(ALGORITHM.run, tmp_path, {"critic_loss", "actor_loss", "alpha_loss", "alpha"})
     state = load_checkpoint(tmp_path)

@@ -13,7 +13,14 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagom.utils import CloudpickleWrapper, pickle_dump, pickle_load, yaml_dump, yaml_load
+from lagom.utils import (
+    CloudpickleWrapper,
+    atomic_write,
+    pickle_dump,
+    pickle_load,
+    yaml_dump,
+    yaml_load,
+)
 
 # Plain data that YAML writes and reads back unchanged (tuples would come back as lists).
 _yaml_scalars = st.one_of(
@@ -85,6 +92,39 @@ def test_failure_when_syncing_leaves_old_file_and_no_temp_file(
     assert pickle_load(tmp_path / "data.pkl") == "old"
     assert yaml_load(tmp_path / "config.yaml") == {"old": 1}
     assert _only_files(tmp_path) == ["config.yaml", "data.pkl"]
+
+
+def test_atomic_write_with_and_without_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    path = atomic_write(str(tmp_path / "a.bin"), b"one")
+    assert path == tmp_path / "a.bin"
+    assert len(synced) == 1
+    atomic_write(path, lambda f: f.write(b"two"), fsync=False)
+    atomic_write(path, memoryview(b"three"), fsync=False)
+    assert len(synced) == 1  # fsync=False did not sync
+    assert path.read_bytes() == b"three"
+    # A writer that fails leaves the old content and no temporary file.
+    with pytest.raises(ZeroDivisionError):
+        atomic_write(path, lambda f: (f.write(b"partial"), 1 / 0), fsync=False)
+    assert path.read_bytes() == b"three"
+    assert _only_files(tmp_path) == ["a.bin"]
+
+
+def test_atomic_write_rejects_text(tmp_path: Path) -> None:
+    with pytest.raises(
+        TypeError, match="data must be bytes or a write\\(file\\) callable, got str"
+    ):
+        atomic_write(tmp_path / "a.txt", "text")  # type: ignore[arg-type]
+    assert _only_files(tmp_path) == []
 
 
 def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ order:
 1. temperature: :math:`L_\\alpha = -\\log\\alpha\\,(\\log\\pi(\\tilde a|s) + \\bar H)` with
    :math:`\\tilde a \\sim \\pi(\\cdot|s)` and target entropy :math:`\\bar H = -\\dim A`;
    its gradient is :math:`-\\operatorname{mean}(\\log\\pi(\\tilde a|s) + \\bar H)`, written
-   directly, and its Adam step is taken together with the critics' (one optimizer with two
-   parameter groups): nothing in between reads :math:`\\log\\alpha`, so the result is the
-   same as a step of its own;
+   directly, and its Adam step is taken together with the critics' (:math:`\\log\\alpha` is
+   one more parameter of their optimizer): nothing in between reads :math:`\\log\\alpha`,
+   so the result is the same as a step of its own;
 2. critics: :math:`y = r + \\gamma (1 - d) [\\min_i \\bar Q_i(s', a') - \\alpha \\log\\pi(a'|s')]`
    with :math:`a' \\sim \\pi(\\cdot|s')`, and
    :math:`L_Q = \\tfrac12 \\sum_i \\operatorname{mean}(Q_i(s, a) - y)^2`;

@@ -1,0 +1,73 @@
+"""Time of one SAC gradient step, lagom's against Stable-Baselines3's (a script, not a test).
+
+Run from the repository root: ``.venv/bin/python tests/benchmarks/bench_sac_update.py
+[--threads 1 2] [--rounds 12] [--updates 150]``.
+
+Both learners have Pendulum-v1's sizes (3 observations, 1 action), 256-256 networks, batch
+256 and lr 1e-3. lagom's update samples its replay buffer (filled with 5,000 random
+transitions) and calls ``SACAgent.update``; Stable-Baselines3's ``SAC.train(1, 256)`` runs
+after a 300-step ``learn``. The two alternate ``--rounds`` times, ``--updates`` steps each,
+and each side keeps its best round: the machine is shared, so compare the ratio, never
+absolute times across runs. ``learning_offpolicy.py`` measures whole training runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+if not __package__:  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from lagom.baselines._replay import ReplayBuffer
+from lagom.baselines.sac import SACAgent
+
+
+def _ms_per_call(fn: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n * 1e3
+
+
+def measure(threads: int, rounds: int, updates: int) -> tuple[float, float]:
+    """Best milliseconds per update of lagom and of Stable-Baselines3 with ``threads``."""
+    from stable_baselines3 import SAC
+
+    torch.set_num_threads(threads)
+    agent = SACAgent(3, 1, [256, 256], lr=1e-3, gamma=0.99, tau=0.005)
+    buffer = ReplayBuffer(20_000, 3, 1, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(5_000):
+        obs, next_obs = rng.normal(size=(1, 3)), rng.normal(size=(1, 3))
+        buffer.add(obs, rng.uniform(-1, 1, (1, 1)), [rng.normal()], next_obs, [False], [False])
+    model = SAC("MlpPolicy", gym.make("Pendulum-v1"), learning_rate=1e-3, device="cpu", seed=0)
+    model.learn(300)
+    ours, theirs = float("inf"), float("inf")
+    for _ in range(rounds):
+        ours = min(ours, _ms_per_call(lambda: agent.update(buffer.sample(256, "cpu")), updates))
+        theirs = min(theirs, _ms_per_call(lambda: model.train(1, 256), updates))
+    return ours, theirs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--updates", type=int, default=150)
+    args = parser.parse_args()
+    print("threads  lagom ms  SB3 ms  SB3/lagom")
+    for threads in args.threads:
+        ours, theirs = measure(threads, args.rounds, args.updates)
+        print(f"{threads:7d}  {ours:8.2f}  {theirs:6.2f}  {theirs / ours:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
