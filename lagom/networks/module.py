@@ -10,10 +10,11 @@ atomically (a temporary file in the same folder, then ``os.replace``), and loadi
 from __future__ import annotations
 
 import os
-import tempfile
 
 import torch
 from torch import nn
+
+from lagom.utils.serialize import atomic_write
 
 __all__ = ["Module"]
 
@@ -125,17 +126,7 @@ class Module(nn.Module):
         Args:
             f: file path.
         """
-        path = os.fspath(f)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                torch.save(self.state_dict(), handle)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(f, lambda handle: torch.save(self.state_dict(), handle), fsync=False)
 
     def load(
         self, f: str | os.PathLike[str], map_location: torch.device | str | None = None
