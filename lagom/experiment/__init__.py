@@ -14,6 +14,19 @@ Example:
 from __future__ import annotations
 
 from lagom.experiment.config import Condition, Config, Grid, Sample
+from lagom.experiment.dotted import dotted_fields, from_dotted, parse_dotted, to_dotted
 from lagom.experiment.run import FailedJob, SweepError, run_experiment
 
-__all__ = ["Condition", "Config", "FailedJob", "Grid", "Sample", "SweepError", "run_experiment"]
+__all__ = [
+    "Condition",
+    "Config",
+    "FailedJob",
+    "Grid",
+    "Sample",
+    "SweepError",
+    "dotted_fields",
+    "from_dotted",
+    "parse_dotted",
+    "run_experiment",
+    "to_dotted",
+]
