@@ -1,9 +1,14 @@
 """Reference algorithms built from lagom parts, and their registry.
 
-Each algorithm lives in its own subpackage (``lagom.baselines.ppo``, ...) that reads top to
-bottom like a single-file implementation and defines one :class:`Algorithm` record named
-``ALGORITHM``. The registry imports a subpackage only when it is asked for, so listing the
-algorithms needs neither torch nor gymnasium.
+Each algorithm is one module that reads top to bottom: its frozen config, its networks,
+collection, update and a plain loop (``ppo``, ``vpg``, ``sac``, ``td3`` with DDPG,
+``policy_search`` with CEM, CMA-ES and OpenAI-ES), all built on
+:mod:`lagom.baselines.common`. Each defines an :class:`Algorithm` record. Other packages add
+algorithms through the entry-point group ``lagom.algorithms`` (see ``docs/plugins.rst``);
+``lagom list`` and ``lagom train NAME`` find them there.
+
+The registry imports a module only when its algorithm is asked for, so listing the names
+needs neither torch nor gymnasium.
 
 Example:
     >>> from lagom.baselines import list_algorithms
@@ -14,52 +19,83 @@ Example:
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 
-from lagom.baselines.algorithm import Algorithm, RunFn
+from lagom.baselines.algorithm import Algorithm, PolicyFn, RunFn
 
-__all__ = ["ALGORITHMS", "Algorithm", "RunFn", "get_algorithm", "list_algorithms"]
+__all__ = [
+    "ALGORITHMS",
+    "ENTRY_POINT_GROUP",
+    "Algorithm",
+    "PolicyFn",
+    "RunFn",
+    "get_algorithm",
+    "list_algorithms",
+]
 
-#: Algorithm name -> the module that defines its ``ALGORITHM`` record.
+#: Built-in algorithm name -> ``"module:ATTRIBUTE"`` of its :class:`Algorithm` record.
 ALGORITHMS: dict[str, str] = {
-    "ppo": "lagom.baselines.ppo",
-    "vpg": "lagom.baselines.vpg",
-    "sac": "lagom.baselines.sac",
-    "td3": "lagom.baselines.td3",
-    "ddpg": "lagom.baselines.ddpg",
-    "cem": "lagom.baselines.cem",
-    "cmaes": "lagom.baselines.cmaes",
-    "openaies": "lagom.baselines.openaies",
+    "ppo": "lagom.baselines.ppo:ALGORITHM",
+    "vpg": "lagom.baselines.vpg:ALGORITHM",
+    "sac": "lagom.baselines.sac:ALGORITHM",
+    "td3": "lagom.baselines.td3:ALGORITHM",
+    "ddpg": "lagom.baselines.td3:DDPG_ALGORITHM",
+    "cem": "lagom.baselines.policy_search:CEM_ALGORITHM",
+    "cmaes": "lagom.baselines.policy_search:CMAES_ALGORITHM",
+    "openaies": "lagom.baselines.policy_search:OPENAIES_ALGORITHM",
 }
+
+#: The entry-point group in which other packages register their algorithms.
+ENTRY_POINT_GROUP = "lagom.algorithms"
+
+
+def _plugins() -> dict[str, metadata.EntryPoint]:
+    found = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return {ep.name: ep for ep in found if ep.name not in ALGORITHMS}
 
 
 def list_algorithms() -> list[str]:
-    """Names of the reference algorithms, sorted.
+    """Names of the built-in algorithms and of the installed plug-ins, sorted.
+
+    A plug-in cannot replace a built-in algorithm: an entry point under a built-in name is
+    ignored.
 
     Example:
         >>> list_algorithms()[:3]
         ['cem', 'cmaes', 'ddpg']
     """
-    return sorted(ALGORITHMS)
+    return sorted({*ALGORITHMS, *_plugins()})
 
 
 def get_algorithm(name: str) -> Algorithm:
-    """The :class:`Algorithm` record registered under ``name``.
+    """The :class:`Algorithm` record registered under ``name`` (built in or a plug-in).
 
     Raises:
-        ValueError: ``name`` is not a registered algorithm (the message lists them).
+        ValueError: ``name`` is not registered (the message lists the algorithms).
+        TypeError: a plug-in's entry point does not load to an :class:`Algorithm`.
 
     Example:
+        >>> get_algorithm("ppo").name
+        'ppo'
         >>> get_algorithm("nope")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         ValueError: unknown algorithm 'nope'; choose one of: cem, cmaes, ddpg, ...
     """
-    module = ALGORITHMS.get(name)
-    if module is None:
-        raise ValueError(
-            f"unknown algorithm {name!r}; choose one of: {', '.join(list_algorithms())}"
-        )
-    algorithm = importlib.import_module(module).ALGORITHM
+    if name in ALGORITHMS:
+        module, _, attribute = ALGORITHMS[name].partition(":")
+        algorithm = getattr(importlib.import_module(module), attribute)
+        where = ALGORITHMS[name]
+    else:
+        plugin = _plugins().get(name)
+        if plugin is None:
+            raise ValueError(
+                f"unknown algorithm {name!r}; choose one of: {', '.join(list_algorithms())}"
+            )
+        algorithm = plugin.load()
+        where = f"entry point {plugin.value!r} of group {ENTRY_POINT_GROUP!r}"
     if not isinstance(algorithm, Algorithm):
-        raise TypeError(f"{module}.ALGORITHM must be an Algorithm, got {type(algorithm)!r}")
+        raise TypeError(f"{where} must be a lagom.baselines.Algorithm, got {type(algorithm)!r}")
+    if algorithm.name != name:
+        raise ValueError(f"{where} registers {name!r} but its Algorithm is named {algorithm.name!r}")
     return algorithm

@@ -1,4 +1,8 @@
-"""The :class:`Algorithm` record: what the ``lagom`` command needs to know of an algorithm."""
+"""The :class:`Algorithm` record: what the ``lagom`` command needs to know of an algorithm.
+
+Built-in algorithms and plug-ins (a package's entry point in the group ``lagom.algorithms``,
+see ``docs/plugins.rst``) register the same record.
+"""
 
 from __future__ import annotations
 
@@ -8,47 +12,72 @@ from typing import Any, TypeAlias
 
 import attrs
 
-__all__ = ["Algorithm", "RunFn"]
+from lagom._types import NDArray
 
-#: ``run(config, seed, device, logdir) -> final evaluation metrics``, called by ``run_experiment``.
-RunFn: TypeAlias = Callable[[Mapping[str, Any], int, str, Path], Mapping[str, Any]]
+__all__ = ["Algorithm", "PolicyFn", "RunFn"]
+
+#: ``run(config, seed, device, logdir) -> final evaluation metrics``, called by
+#: ``run_experiment`` with a flat dict of dotted keys.
+RunFn: TypeAlias = Callable[[Mapping[str, Any], int, str, Path], Mapping[str, float]]
+
+#: A deterministic policy: an observation batch ``[B, *shape]`` to an action batch (numpy).
+PolicyFn: TypeAlias = Callable[[NDArray[Any]], NDArray[Any]]
+
+
+def _check_callable(
+    instance: Algorithm, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    if not callable(value):
+        raise TypeError(f"Algorithm.{attribute.name} must be callable, got {value!r}")
 
 
 @attrs.frozen
 class Algorithm:
-    """One reference algorithm.
+    """One algorithm that ``lagom train/eval/list`` can run.
 
     Attributes:
         name: short name used on the command line (``"ppo"``).
         summary: one line saying what it is.
-        run: the training entry point ``run(config, seed, device, logdir)``. It writes
-            ``logdir/progress.csv`` (one row per iteration), ``logdir/checkpoint.pt`` (resumed
-            from when present) and ``logdir/final_eval.yml``, and returns the final
+        run: the training entry point ``run(config, seed, device, logdir)``; ``config`` is a
+            flat dict of dotted keys over ``default_config(config["env.id"])``. It writes
+            ``logdir/progress.csv``, ``checkpoint.pt`` (resumed from when present),
+            ``run.yml``, ``config.yml`` and ``final_eval.yml`` and returns the final
             evaluation metrics (``{"return_mean": ..., ...}``).
-        default_config: ``default_config(env_id)`` returns the algorithm's configuration
-            for that environment as a flat dict of dotted keys (``"agent.lr"``), with at
-            least ``"env.id"`` and ``"train.timesteps"``.
+        default_config: ``default_config(env_id)``: the frozen ``attrs`` configuration for
+            that environment; ``lagom train --set KEY=VALUE`` reads values by its field types.
         default_env: the environment ``lagom train NAME`` uses when none is given.
         action_spaces: which action spaces it supports: ``"discrete"``, ``"continuous"``.
         make_policy: ``make_policy(run_dir, device)`` rebuilds the trained deterministic
-            policy (observation batch -> action batch, numpy in and out) from a finished
-            run's folder, for ``lagom eval``.
+            policy (observation batch -> action batch, numpy in and out) of a run folder.
+        steps_key: the dotted key that ``lagom train --steps N`` sets.
 
     Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class NoopConfig:
+        ...     steps: int = 1
         >>> algo = Algorithm(
         ...     name="noop", summary="does nothing", run=lambda c, s, d, l: {},
-        ...     default_config=lambda env_id: {"env.id": env_id, "train.timesteps": 0},
-        ...     default_env="CartPole-v1", action_spaces=("discrete",),
-        ...     make_policy=lambda run_dir, device: (lambda obs: obs),
+        ...     default_config=lambda env_id: NoopConfig(), default_env="CartPole-v1",
+        ...     action_spaces=("discrete",), make_policy=lambda run_dir, device: (lambda o: o),
+        ...     steps_key="steps",
         ... )
-        >>> algo.default_config("CartPole-v1")["env.id"]
-        'CartPole-v1'
+        >>> algo.default_config("CartPole-v1")
+        NoopConfig(steps=1)
     """
 
-    name: str
-    summary: str
-    run: RunFn
-    default_config: Callable[[str], dict[str, Any]]
-    default_env: str
-    action_spaces: tuple[str, ...]
-    make_policy: Callable[[Path, str], Callable[[Any], Any]]
+    name: str = attrs.field(validator=attrs.validators.matches_re(r"[a-z][a-z0-9_\-]*"))
+    summary: str = attrs.field(validator=attrs.validators.instance_of(str))
+    run: RunFn = attrs.field(validator=_check_callable)
+    default_config: Callable[[str], Any] = attrs.field(validator=_check_callable)
+    default_env: str = attrs.field(validator=attrs.validators.instance_of(str))
+    action_spaces: tuple[str, ...] = attrs.field(
+        converter=tuple,
+        validator=attrs.validators.deep_iterable(attrs.validators.in_(("discrete", "continuous"))),
+    )
+    make_policy: Callable[[Path, str], PolicyFn] = attrs.field(
+        validator=_check_callable
+    )
+    steps_key: str = attrs.field(
+        default="train.timesteps", validator=attrs.validators.instance_of(str)
+    )
