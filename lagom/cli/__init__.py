@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a configuration key; the value is read as YAML (repeatable)",
+        help=(
+            "override a configuration key (dotted, e.g. agent.lr=3e-4); the value is read "
+            "by the key's type (repeatable)"
+        ),
     )
     train.add_argument(
         "--overwrite", action="store_true", help="start afresh instead of resuming LOG_DIR"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    from lagom.baselines import Algorithm
 
-__all__ = ["UsageError", "cmd_eval", "cmd_list", "cmd_plot", "cmd_train", "parse_sets"]
+__all__ = ["UsageError", "cmd_eval", "cmd_list", "cmd_plot", "cmd_train", "train_config"]
 
 
 class UsageError(Exception):
@@ -18,44 +18,16 @@ class UsageError(Exception):
 
     Example:
         >>> try:
-        ...     parse_sets(["lr"])
+        ...     _algorithm("nope")
         ... except UsageError as error:
-        ...     print(f"lagom: error: {error}")
-        lagom: error: --set expects KEY=VALUE, got 'lr'
+        ...     print(f"lagom: error: {error}")  # doctest: +ELLIPSIS
+        lagom: error: unknown algorithm 'nope'; choose one of: cem, ...
         >>> issubclass(UsageError, Exception)
         True
     """
 
 
-def parse_sets(items: list[str]) -> dict[str, Any]:
-    """``["a.b=3e-4", "c=[1, 2]"]`` -> ``{"a.b": 0.0003, "c": [1, 2]}``; values are YAML.
-
-    Example:
-        >>> parse_sets(["agent.lr=3e-4", "env.normalize_obs=true", "name=x"])
-        {'agent.lr': 0.0003, 'env.normalize_obs': True, 'name': 'x'}
-        >>> parse_sets(["oops"])
-        Traceback (most recent call last):
-        ...
-        lagom.cli._commands.UsageError: --set expects KEY=VALUE, got 'oops'
-    """
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError as error:
-            raise UsageError(f"--set {key}: cannot read {raw!r} as a value ({error})") from None
-        # YAML 1.1 reads "3e-4" as a string; a number is what a user means there.
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                value = float(value)
-        out[key.strip()] = value
-    return out
-
-
-def _algorithm(name: str) -> Any:
+def _algorithm(name: str) -> Algorithm:
     from lagom.baselines import get_algorithm
 
     try:
@@ -73,40 +45,65 @@ def _check_env(env_id: str) -> None:
         raise UsageError(f"unknown environment {env_id!r}: {error}") from None
 
 
-def _train_config(algo: Any, args: argparse.Namespace) -> dict[str, Any]:
-    env_id = args.env or algo.default_env
-    _check_env(env_id)
+def _check_device(device: str) -> None:
+    from lagom.baselines.common import choose_device
+
     try:
-        defaults: dict[str, Any] = algo.default_config(env_id)
+        choose_device(device)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    overrides = parse_sets(args.set)
-    if args.steps is not None:
-        if args.steps < 1:
-            raise UsageError(f"--steps must be a positive integer, got {args.steps}")
-        key = "train.timesteps" if "train.timesteps" in defaults else "train.generations"
-        overrides[key] = args.steps
-    unknown = sorted(set(overrides) - set(defaults))
-    if unknown:
-        raise UsageError(
-            f"unknown configuration key {unknown[0]!r} for {algo.name}; "
-            f"known keys: {', '.join(sorted(defaults))}"
-        )
-    return {**defaults, **overrides}
+
+
+def train_config(algo: Algorithm, env: str | None, sets: list[str], steps: int | None) -> object:
+    """The typed configuration ``lagom train`` runs: ``algo.default_config(env)`` with the
+    ``--set KEY=VALUE`` items read by their fields' types and ``--steps`` as
+    ``algo.steps_key``.
+
+    Raises:
+        UsageError: an unknown environment or key, a value of the wrong type or range.
+
+    Example:
+        >>> from lagom.baselines import get_algorithm
+        >>> cfg = train_config(get_algorithm("ppo"), None, ["agent.gamma=0.9"], 5000)
+        >>> cfg.agent.gamma, cfg.train.timesteps
+        (0.9, 5000)
+        >>> train_config(get_algorithm("ppo"), None, ["agent.gama=0.9"], None)
+        Traceback (most recent call last):
+        ...
+        lagom.cli._commands.UsageError: unknown config key 'agent.gama'; did you mean 'agent.gamma'?
+    """
+    from lagom.experiment import from_dotted, parse_dotted
+
+    env_id = env or algo.default_env
+    _check_env(env_id)
+    try:
+        base = algo.default_config(env_id)
+        overrides = parse_dotted(base, sets)
+        if steps is not None:
+            if steps < 1:
+                raise UsageError(f"--steps must be a positive integer, got {steps}")
+            overrides[algo.steps_key] = steps
+        return from_dotted(base, overrides)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``lagom train``: one run per seed through ``run_experiment``, then a summary and a PNG."""
-    from lagom.experiment import Config, SweepError, run_experiment
+    from lagom.experiment import Config, SweepError, run_experiment, to_dotted
 
     algo = _algorithm(args.algo)
-    cfg = _train_config(algo, args)
+    cfg = to_dotted(train_config(algo, args.env, args.set, args.steps))
+    _check_device(args.device)
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     if len(set(args.seeds)) != len(args.seeds):
         raise UsageError(f"--seeds must be distinct, got {args.seeds}")
-    log_dir = Path(args.log_dir or Path("logs") / f"{algo.name}-{cfg['env.id']}")
-    print(f"lagom: training {algo.name} on {cfg['env.id']}, seeds {args.seeds}, logs in {log_dir}")
+    env_id = cfg.get("env.id", args.env or algo.default_env)
+    log_dir = Path(args.log_dir or Path("logs") / f"{algo.name}-{env_id}")
+    if log_dir.exists() and not log_dir.is_dir():
+        raise UsageError(f"--log-dir {log_dir} is a file, not a folder")
+    print(f"lagom: training {algo.name} on {env_id}, seeds {args.seeds}, logs in {log_dir}")
     failed = 0
     try:
         results = run_experiment(
@@ -176,19 +173,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``lagom eval``: deterministic episodes with the trained policy of one run."""
     import gymnasium as gym
 
-    from lagom.baselines._common import evaluate_policy, read_run_info
+    from lagom.baselines.common import evaluate_policy, read_run_info
 
     run_dir = Path(args.run_dir)
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
+    _check_device(args.device)
     try:
         info = read_run_info(run_dir)
+        algo = _algorithm(info.algorithm)
+        policy = algo.make_policy(run_dir, args.device)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    algo = _algorithm(info["algorithm"])
-    policy = algo.make_policy(run_dir, args.device)
-    env_id = info["config"]["env.id"]
-    metrics = evaluate_policy(policy, lambda: gym.make(env_id), args.episodes, 2**20 + info["seed"])
+    env_id = str(info.config.get("env.id", algo.default_env))
+    metrics = evaluate_policy(policy, lambda: gym.make(env_id), args.episodes, 2**20 + info.seed)
     for key, value in metrics.items():
         print(f"{key:>14}: {value:.2f}")
     return 0

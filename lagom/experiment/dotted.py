@@ -216,6 +216,19 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     raise wrong()
 
 
+def _close_matches(key: str, known: list[str]) -> list[str]:
+    """Known keys like ``key``: whole keys first, then keys whose last part is like its last
+    part (``train.timestep`` -> ``train.timesteps``, ``gama`` -> ``agent.gamma``)."""
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.85)
+    if close:
+        return close
+    leaf = key.rpartition(".")[2]
+    leaves = {k.rpartition(".")[2]: k for k in known}
+    return [
+        leaves[name] for name in difflib.get_close_matches(leaf, list(leaves), n=3, cutoff=0.75)
+    ]
+
+
 def from_dotted(base: T, values: Mapping[str, Any], *, ignore: Iterable[str] = ("ID",)) -> T:
     """``base`` with the dotted overrides ``values`` applied; every value type-checked.
 
@@ -264,7 +277,7 @@ def from_dotted(base: T, values: Mapping[str, Any], *, ignore: Iterable[str] = (
         if key in skip:
             continue
         if key not in known:
-            close = difflib.get_close_matches(str(key), list(known), n=3)
+            close = _close_matches(str(key), list(known))
             hint = (
                 f"did you mean {' or '.join(map(repr, close))}?"
                 if close

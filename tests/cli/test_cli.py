@@ -12,9 +12,9 @@ import pytest
 import yaml
 from matplotlib.image import imread
 
-from lagom.baselines import list_algorithms
+from lagom.baselines import get_algorithm, list_algorithms
 from lagom.cli import main
-from lagom.cli._commands import UsageError, parse_sets
+from lagom.cli._commands import UsageError, train_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def test_train_writes_the_sweep_layout(trained: Path) -> None:
     assert config["train.timesteps"] == 2000
     for seed in (0, 1):
         run_dir = trained / "0" / str(seed)
-        for name in ("run.yml", "progress.csv", "checkpoint.pt", "final_eval.yml"):
+        for name in ("run.yml", "config.yml", "progress.csv", "checkpoint.pt", "final_eval.yml"):
             assert (run_dir / name).exists(), name
         with (run_dir / "progress.csv").open() as f:
             rows = list(csv.DictReader(f))
@@ -88,7 +88,12 @@ def test_list_names_every_algorithm(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["train", "nope"], "unknown algorithm 'nope'"),
         (["train", "ppo", "--env", "Nope-v9"], "unknown environment 'Nope-v9'"),
-        (["train", "ppo", "--set", "agent.nope=1"], "unknown configuration key 'agent.nope'"),
+        (["train", "ppo", "--set", "agent.nope=1"], "unknown config key 'agent.nope'"),
+        (["train", "ppo", "--set", "agent.gama=0.9"], "did you mean 'agent.gamma'?"),
+        (["train", "ppo", "--set", "agent.gamma=abc"], "config key 'agent.gamma' expects float"),
+        (["train", "ppo", "--set", "agent.gamma=1.5"], "config key 'agent.gamma'"),
+        (["train", "ppo", "--set", "env.num_envs=2.5"], "expects int"),
+        (["train", "ppo", "--log-dir", "a_file"], "is a file, not a folder"),
         (["train", "ppo", "--set", "oops"], "--set expects KEY=VALUE, got 'oops'"),
         (["train", "ppo", "--steps", "0"], "--steps must be a positive integer"),
         (["train", "ppo", "--seeds", "1", "1"], "--seeds must be distinct"),
@@ -105,6 +110,7 @@ def test_user_errors_are_one_line_and_exit_2(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("")
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("lagom: error: ")
@@ -113,17 +119,44 @@ def test_user_errors_are_one_line_and_exit_2(
     assert not (tmp_path / "logs").exists()
 
 
-def test_parse_sets_reads_yaml_values() -> None:
-    assert parse_sets(["a=1", "b=2.5", "c=[64, 64]", "d=false", "e=3e-4", "f=tanh"]) == {
-        "a": 1,
-        "b": 2.5,
-        "c": [64, 64],
-        "d": False,
-        "e": 3e-4,
-        "f": "tanh",
-    }
+def test_set_values_are_read_by_the_field_type() -> None:
+    algo = get_algorithm("ppo")
+    sets = [
+        "agent.hidden_sizes=32,32",
+        "agent.lr=3e-4",
+        "agent.clip_range_vf=none",
+        "env.normalize_obs=true",
+        "train.stop_at=1e3",
+        "agent.activation=relu",
+    ]
+    cfg = train_config(algo, "CartPole-v1", sets, 4000)
+    assert cfg.agent.hidden_sizes == (32, 32)
+    assert cfg.agent.lr == 3e-4
+    assert cfg.agent.clip_range_vf is None
+    assert cfg.env.normalize_obs is True
+    assert cfg.train.stop_at == 1000
+    assert isinstance(cfg.train.stop_at, int)
+    assert cfg.agent.activation == "relu"
+    assert cfg.train.timesteps == 4000
     with pytest.raises(UsageError, match="KEY=VALUE"):
-        parse_sets(["=3"])
+        train_config(algo, None, ["=3"], None)
+
+
+def test_steps_sets_the_generations_of_an_evolution_strategy() -> None:
+    cfg = train_config(get_algorithm("cem"), None, [], 7)
+    assert cfg.train.generations == 7
+
+
+def test_cuda_without_a_gpu_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "ppo", "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err == "lagom: error: device 'cuda' asked for, but this machine has no CUDA device\n"
 
 
 def test_python_m_lagom_is_the_command(tmp_path: Path) -> None:
