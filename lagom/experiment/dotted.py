@@ -222,11 +222,9 @@ def _close_matches(key: str, known: list[str]) -> list[str]:
     close = difflib.get_close_matches(key, known, n=3, cutoff=0.85)
     if close:
         return close
-    leaf = key.rpartition(".")[2]
-    leaves = {k.rpartition(".")[2]: k for k in known}
-    return [
-        leaves[name] for name in difflib.get_close_matches(leaf, list(leaves), n=3, cutoff=0.75)
-    ]
+    leaves = {k.rpartition(".")[2] for k in known}
+    similar = set(difflib.get_close_matches(key.rpartition(".")[2], leaves, n=3, cutoff=0.75))
+    return [k for k in known if k.rpartition(".")[2] in similar][:3]
 
 
 def from_dotted(base: T, values: Mapping[str, Any], *, ignore: Iterable[str] = ("ID",)) -> T:
