@@ -6,7 +6,7 @@ see ``docs/plugins.rst``) register the same record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -22,6 +22,10 @@ RunFn: TypeAlias = Callable[[Mapping[str, Any], int, str, Path], Mapping[str, fl
 
 #: A deterministic policy: an observation batch ``[B, *shape]`` to an action batch (numpy).
 PolicyFn: TypeAlias = Callable[[NDArray[Any]], NDArray[Any]]
+
+
+def _to_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def _check_callable(
@@ -72,7 +76,7 @@ class Algorithm:
     default_config: Callable[[str], Any] = attrs.field(validator=_check_callable)
     default_env: str = attrs.field(validator=attrs.validators.instance_of(str))
     action_spaces: tuple[str, ...] = attrs.field(
-        converter=tuple,
+        converter=_to_tuple,
         validator=attrs.validators.deep_iterable(attrs.validators.in_(("discrete", "continuous"))),
     )
     make_policy: Callable[[Path, str], PolicyFn] = attrs.field(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lagom.experiment._journal import append
+from lagom.utils.lock import folder_lock
 from lagom.utils.serialize import atomic_write
 
 __all__ = [
@@ -117,12 +118,12 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
     logdir = job.logdir
     previous = None
     try:
-        logdir.mkdir(parents=True, exist_ok=True)
-        (logdir / ERROR).unlink(missing_ok=True)
-        previous = _set_torch_threads(torch_threads)
-        result = run(dict(job.config), job.seed, job.device, logdir)
-        data = dumps(result)
-        append(root, job.key, data)
+        with folder_lock(logdir):
+            (logdir / ERROR).unlink(missing_ok=True)
+            previous = _set_torch_threads(torch_threads)
+            result = run(dict(job.config), job.seed, job.device, logdir)
+            data = dumps(result)
+            append(root, job.key, data)
     except (Exception, SystemExit):
         text = traceback.format_exc()
         try:

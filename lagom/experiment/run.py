@@ -13,13 +13,14 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from lagom.experiment._checks import check_configs, check_gpu_ids, check_seeds, check_workers
+from lagom._checks import check_int_list, is_int
 from lagom.experiment._executor import run_executor, run_pool, run_serial
 from lagom.experiment._jobs import dumps
 from lagom.experiment._journal import release
 from lagom.experiment._layout import plan_jobs, resume, write_configs, write_sweep
 from lagom.experiment._progress import Tracker, last_line
 from lagom.experiment.config import Config
+from lagom.utils.lock import folder_lock
 
 __all__ = ["FailedJob", "SweepError", "run_experiment"]
 
@@ -92,7 +93,59 @@ def _devices(use_gpu: bool, gpu_ids: Sequence[int] | None) -> list[str]:
         if count == 0:
             raise ValueError("use_gpu=True but torch sees no CUDA device; pass gpu_ids or use CPU")
         gpu_ids = range(count)
-    return [f"cuda:{i}" for i in check_gpu_ids(gpu_ids)]
+    return [f"cuda:{i}" for i in check_int_list("gpu_ids", gpu_ids, 0)]
+
+
+def _check_configs(configs: object) -> list[Mapping[str, Any]]:
+    """Configuration mappings with distinct integer ``"ID"`` items (non-negative), at least one."""
+    if isinstance(configs, (str, bytes, Mapping)) or not isinstance(configs, Sequence):
+        raise TypeError(
+            "config must be a Config or a list of configuration dicts with an 'ID' item, "
+            f"got {type(configs).__name__}"
+        )
+    for config in configs:
+        if not isinstance(config, Mapping) or "ID" not in config:
+            raise TypeError(
+                f"each configuration must be a dict with an 'ID' item, got {config!r:.80}"
+            )
+    check_int_list("configuration IDs", [config["ID"] for config in configs], 0)
+    return list(configs)
+
+
+def _check_positive_int(name: str, value: object, *, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    if not is_int(value):
+        expected = "a positive integer or None" if allow_none else "a positive integer"
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if int(value) < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+
+
+def _check_workers(
+    max_workers: object, chunksize: object, executor: object, torch_threads: object
+) -> int:
+    """The number of worker processes of lagom's own pool; 0 means serial or ``executor``."""
+    _check_positive_int("chunksize", chunksize, allow_none=False)
+    _check_positive_int("torch_threads", torch_threads, allow_none=True)
+    if executor is not None:
+        if not isinstance(executor, Executor):
+            raise TypeError(
+                f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}"
+            )
+        if max_workers not in (None, 0):
+            raise ValueError(
+                f"pass either max_workers or executor, got max_workers={max_workers!r} and an "
+                "executor (the executor decides how many jobs run at once)"
+            )
+        return 0
+    if max_workers is None:
+        return 0
+    if not is_int(max_workers):
+        raise TypeError(f"max_workers must be an integer or None, got {max_workers!r}")
+    if int(max_workers) < 0:
+        raise ValueError(f"max_workers must be >= 0 (0 or None runs serially), got {max_workers}")
+    return int(max_workers)
 
 
 def run_experiment(
@@ -180,9 +233,9 @@ def run_experiment(
     """
     if not callable(run):
         raise TypeError(f"run must be callable as run(config, seed, device, logdir), got {run!r}")
-    configs = check_configs(config.make_configs() if isinstance(config, Config) else config)
-    seeds = check_seeds(seeds)
-    workers = check_workers(max_workers, chunksize, executor, torch_threads)
+    configs = _check_configs(config.make_configs() if isinstance(config, Config) else config)
+    seeds = check_int_list("seeds", seeds, None)
+    workers = _check_workers(max_workers, chunksize, executor, torch_threads)
     devices = _devices(use_gpu, gpu_ids)
     if not isinstance(log_dir, (str, os.PathLike)):
         raise TypeError(f"log_dir must be a str or path, got {type(log_dir).__name__}")
@@ -198,6 +251,38 @@ def run_experiment(
                 f"run cannot be pickled by cloudpickle for worker processes: {error}"
             ) from error
 
+    with folder_lock(root):
+        return _sweep(
+            run,
+            pickled_run,
+            configs,
+            seeds,
+            root,
+            devices,
+            executor,
+            workers,
+            chunksize,
+            overwrite,
+            torch_threads,
+            progress,
+        )
+
+
+def _sweep(
+    run: Callable[[dict[str, Any], int, str, Path], R],
+    pickled_run: bytes,
+    configs: list[Mapping[str, Any]],
+    seeds: list[int],
+    root: Path,
+    devices: list[str],
+    executor: Executor | None,
+    workers: int,
+    chunksize: int,
+    overwrite: bool,
+    torch_threads: int | None,
+    progress: bool,
+) -> list[R]:
+    """The sweep itself, run while this process holds the lock of ``root``."""
     jobs = plan_jobs(configs, seeds, root, devices)
     root.mkdir(parents=True, exist_ok=True)
     write_configs(configs, root, jobs, overwrite)

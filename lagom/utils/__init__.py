@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from lagom.utils.conditioner import IntervalConditioner, NConditioner
 from lagom.utils.console import ask_yes_or_no, color_str, timed, timeit
+from lagom.utils.lock import FolderLockedError, folder_lock
 from lagom.utils.processes import ProcessMaster, ProcessWorker
 from lagom.utils.seeding import Seeder, set_global_seeds
 from lagom.utils.serialize import (
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CloudpickleWrapper",
+    "FolderLockedError",
     "IntervalConditioner",
     "NConditioner",
     "ProcessMaster",
@@ -41,6 +43,7 @@ __all__ = [
     "ask_yes_or_no",
     "atomic_write",
     "color_str",
+    "folder_lock",
     "numpify",
     "pickle_dump",
     "pickle_load",

@@ -42,7 +42,7 @@ def test_layout_order_and_fake_gpus(tmp_path: Path, max_workers: int | None) -> 
         progress=False,
     )
     assert results == _oracle(configs, ["cuda:2", "cuda:0", "cuda:5"])
-    names = ["0", "1", "2", "3", ".journal", "sweep.yml"]
+    names = ["0", "1", "2", "3", ".journal", ".lock", "sweep.yml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
     for config in configs:
         folder = tmp_path / str(config["ID"])
