@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,7 @@ def train_config(algo: Algorithm, env: str | None, sets: list[str], steps: int |
 def cmd_train(args: argparse.Namespace) -> int:
     """``lagom train``: one run per seed through ``run_experiment``, then a summary and a PNG."""
     from lagom.experiment import Config, SweepError, run_experiment, to_dotted
+    from lagom.utils import FolderLockedError
 
     algo = _algorithm(args.algo)
     cfg = to_dotted(train_config(algo, args.env, args.set, args.steps))
@@ -118,6 +120,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     except SweepError as error:
         results = list(error.results)
         failed = len(error.failed)
+    except FolderLockedError as error:
+        print(f"lagom: error: {error}", file=sys.stderr)
+        return 1
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0

@@ -50,6 +50,7 @@ import numpy as np
 
 from lagom._types import ArrayLike, Float64Array
 from lagom.utils import CloudpickleWrapper
+from lagom.utils.processes import mp_context as default_mp_context
 
 __all__ = ["PopulationEvaluator", "evaluate_population"]
 
@@ -184,7 +185,8 @@ class PopulationEvaluator:
         initargs: arguments of ``initializer``.
         executor: a ``concurrent.futures.Executor`` to use instead of an own pool.
         chunksize: solutions per task (larger chunks suit cheap objectives).
-        mp_context: the ``multiprocessing`` context of the own pool (``None``: default).
+        mp_context: the ``multiprocessing`` context of the own pool (``None``: "forkserver",
+            else "spawn"; never "fork", which can deadlock a multi-threaded parent).
         max_restarts: pool recreations allowed per call after a worker died.
 
     Raises:
@@ -234,7 +236,8 @@ class PopulationEvaluator:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.max_workers,
-                mp_context=self._mp_context,
+                # Never "fork" (the default on Linux before Python 3.14): see mp_context.
+                mp_context=self._mp_context or default_mp_context(),
                 initializer=_install,
                 initargs=(self._payload,),
             )

@@ -17,7 +17,6 @@ there is that job's own; then a new pool takes the remaining jobs.
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import traceback
 from collections import deque
@@ -33,18 +32,13 @@ from typing import Any, cast
 from lagom.experiment._jobs import Job, Outcome, Task, dumps, execute, init_worker, run_task
 from lagom.experiment._journal import read_journal
 from lagom.experiment._progress import Tracker
+from lagom.utils.processes import mp_context
 
 __all__ = ["mp_context", "run_executor", "run_pool", "run_serial"]
 
 # Chunks submitted per worker: enough that a worker never waits for the master, few enough
 # that a broken pool leaves only a handful of suspects to rerun alone.
 _WINDOW_PER_WORKER = 4
-
-
-def mp_context() -> BaseContext:
-    """The start method for lagom's own worker processes: forkserver, else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def run_serial(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lagom.utils.conditioner import IntervalConditioner, NConditioner
 from lagom.utils.console import ask_yes_or_no, color_str, timed, timeit
 from lagom.utils.lock import FolderLockedError, folder_lock
-from lagom.utils.processes import ProcessMaster, ProcessWorker
+from lagom.utils.processes import ProcessMaster, ProcessWorker, mp_context
 from lagom.utils.seeding import Seeder, set_global_seeds
 from lagom.utils.serialize import (
     CloudpickleWrapper,
@@ -44,6 +44,7 @@ __all__ = [
     "atomic_write",
     "color_str",
     "folder_lock",
+    "mp_context",
     "numpify",
     "pickle_dump",
     "pickle_load",

@@ -6,10 +6,30 @@ import multiprocessing
 import traceback
 from abc import ABC, abstractmethod
 from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["ProcessMaster", "ProcessWorker"]
+__all__ = ["ProcessMaster", "ProcessWorker", "mp_context"]
+
+
+def mp_context() -> BaseContext:
+    """The start method for lagom's own worker pools: "forkserver", else "spawn"; never "fork".
+
+    The parent may hold threads (torch's intra-op pool, a progress thread) or CUDA, and a
+    forked child inherits locks held by threads that do not exist in it and a CUDA context it
+    cannot use (Python 3.12 warns of the deadlock). The fork server is a fresh
+    single-threaded process, so children forked from it are safe. Code sent to such workers
+    must pickle (lagom sends it through cloudpickle) and a script needs the
+    ``if __name__ == "__main__":`` guard.
+
+    Example:
+        >>> mp_context().get_start_method() in ("forkserver", "spawn")
+        True
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
 
 _CLOSE = "close"
 _CONFIRMED = "confirmed"

@@ -182,3 +182,27 @@ def test_python_m_lagom_is_the_command(tmp_path: Path) -> None:
         timeout=120,
     )
     assert "ppo" in listed.stdout
+
+
+def test_a_second_writer_of_a_log_dir_gets_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hold = "import sys, time\nfrom lagom.utils import folder_lock\n"
+    hold += "with folder_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(120)\n"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        assert main(["train", "ppo", "--steps", "64", "--log-dir", str(tmp_path)]) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err == (
+        f"lagom: error: {tmp_path} is being written by another lagom process "
+        f"(PID {holder.pid}); wait for it or stop it\n"
+    )
+    assert not (tmp_path / "0").exists()

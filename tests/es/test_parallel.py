@@ -145,3 +145,11 @@ def test_bad_arguments_and_results_are_rejected() -> None:
         evaluate_population(lambda x: np.ones(2), _population())
     with pytest.raises(TypeError, match="one real number per solution"):
         evaluate_population(lambda x: "a", _population())
+
+
+def test_the_own_pool_never_forks() -> None:
+    # A forked child of a multi-threaded parent can deadlock (Python 3.12 warns).
+    with PopulationEvaluator(abs, max_workers=1) as evaluate:
+        pool = evaluate._own_pool()
+        assert pool._mp_context.get_start_method() in ("forkserver", "spawn")
+        assert evaluate([1.0, -2.0]).tolist() == [1.0, 2.0]
