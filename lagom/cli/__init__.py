@@ -94,3 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One line for the user; a stack trace would bury what to fix.
         print(f"lagom: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("lagom: interrupted", file=sys.stderr)
+        return 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(f"--log-dir {log_dir} is a file, not a folder")
     print(f"lagom: training {algo.name} on {env_id}, seeds {args.seeds}, logs in {log_dir}")
     failed = 0
+    # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         results = run_experiment(
             algo.run,
@@ -123,9 +126,35 @@ def cmd_train(args: argparse.Namespace) -> int:
     except FolderLockedError as error:
         print(f"lagom: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        step = _last_step(log_dir)
+        where = f" at step {step}" if step is not None else ""
+        print(f"lagom: interrupted{where}; run the same command again to resume", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _last_step(log_dir: Path) -> int | None:
+    """The largest ``timesteps`` in the last rows of the sweep's ``progress.csv`` files."""
+    import csv
+
+    steps = []
+    for path in log_dir.glob("*/*/progress.csv"):
+        try:
+            with path.open(newline="") as f:
+                rows = list(csv.DictReader(f))
+            steps.append(int(float(rows[-1]["timesteps"])))
+        except (OSError, IndexError, KeyError, ValueError):
+            continue
+    return max(steps) if steps else None
 
 
 def _print_summary(seeds: list[int], results: list[Any]) -> None:

@@ -17,6 +17,8 @@ there is that job's own; then a new pool takes the remaining jobs.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import traceback
 from collections import deque
@@ -105,7 +107,9 @@ def _pool_round(
     tracker: Tracker,
 ) -> list[Job]:
     """Run chunks from ``pending`` on one pool until done or broken; return the suspects."""
-    pool = ProcessPoolExecutor(workers, context, initializer=init_worker, initargs=(threads,))
+    pool = ProcessPoolExecutor(
+        workers, context, initializer=init_worker, initargs=(threads, os.getpid())
+    )
     inflight: dict[Future[list[Outcome]], list[Job]] = {}
     suspects: list[Job] = []
     broken = False
@@ -135,15 +139,28 @@ def _pool_round(
             if _collect(future, inflight[future], tracker):
                 suspects.extend(inflight[future])
     except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): the workers stop now, not after their jobs; what
+        # they checkpointed is kept and a rerun resumes from it.
+        _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     return sorted(suspects, key=lambda job: job.position)
 
 
-def _alone_main(task: Task, sender: Connection) -> None:
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.join(5)
+
+
+def _alone_main(task: Task, sender: Connection, master: int) -> None:
     """Entry point of a process that runs one job alone (after a pool broke)."""
-    init_worker(task.torch_threads)
+    init_worker(task.torch_threads, master)
     sender.send(run_task(task))
     sender.close()
 
@@ -182,7 +199,9 @@ def _run_alone(
                 if task is None:
                     continue
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_alone_main, args=(task, sender), daemon=True)  # type: ignore[attr-defined]
+                process = context.Process(  # type: ignore[attr-defined]
+                    target=_alone_main, args=(task, sender, os.getpid()), daemon=True
+                )
                 process.start()
                 sender.close()
                 running[receiver] = (job, process)

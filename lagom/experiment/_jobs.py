@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 
 from lagom.experiment._journal import append
 from lagom.utils.lock import folder_lock
+from lagom.utils.processes import die_with
 from lagom.utils.serialize import atomic_write
 
 __all__ = [
@@ -100,8 +102,14 @@ def _set_torch_threads(n: int | None) -> int | None:
     return previous
 
 
-def init_worker(torch_threads: int | None) -> None:
-    """Initialize a worker process of lagom's own pool: thread limits for OpenMP/MKL."""
+def init_worker(torch_threads: int | None, master: int | None = None) -> None:
+    """Initialize a worker process of lagom's own pool: it ends when the ``master`` process
+    ends, leaves Ctrl-C to the master (which stops it), and gets thread limits for
+    OpenMP/MKL."""
+    if master is not None:
+        die_with(master)
+    # A terminal's Ctrl-C reaches the whole process group; the master decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if torch_threads is not None:
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(torch_threads)

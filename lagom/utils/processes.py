@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from abc import ABC, abstractmethod
 from multiprocessing.connection import Connection
@@ -10,7 +16,63 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["ProcessMaster", "ProcessWorker", "mp_context"]
+# From <linux/prctl.h>.
+_PR_SET_PDEATHSIG = 1
+
+__all__ = ["ProcessMaster", "ProcessWorker", "die_with", "mp_context"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, owned by another user
+        return True
+    try:  # a zombie has ended: only its exit status waits to be read
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+def die_with(pid: int, poll_seconds: float = 0.5) -> None:
+    """End this (worker) process soon after process ``pid`` (its master) ends, however it ends.
+
+    A worker training for minutes would otherwise run on after its master was killed
+    (``kill -9``) and write the folder a rerun writes too. A daemon thread checks every
+    ``poll_seconds`` whether ``pid`` still runs and ends this process with ``os._exit`` once
+    it does not; where ``pid`` is the parent, Linux is also asked to send ``SIGKILL`` at once
+    (``prctl(PR_SET_PDEATHSIG)``). The master is named rather than taken to be the parent
+    because a worker started by "forkserver" is the fork server's child, and the fork server
+    lives as long as any of its children does.
+
+    Raises:
+        TypeError: ``pid`` is not an int.
+
+    Example:
+        >>> die_with(os.getpid())  # in a worker's initializer; here: watching ourselves
+        >>> any(t.name == "lagom-master-watch" for t in threading.enumerate())
+        True
+    """
+    if isinstance(pid, bool) or not isinstance(pid, int):
+        raise TypeError(f"pid must be an int, got {type(pid).__name__}")
+    if pid == os.getppid() and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread remains
+            pass
+    if not _alive(pid):  # the master ended before the watch began
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if not _alive(pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="lagom-master-watch", daemon=True).start()
 
 
 def mp_context() -> BaseContext:
