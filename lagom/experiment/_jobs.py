@@ -136,8 +136,10 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
         text = traceback.format_exc()
         try:
             atomic_write(logdir / ERROR, text.encode("utf-8"), fsync=False)
-        except OSError:
-            text += "\n(error.txt could not be written)\n"
+        except OSError as error:
+            # Said first: the summary shows a traceback's last line, which must stay the
+            # job's own exception (on a full disk, often the very cause of this one).
+            text = f"({ERROR} could not be written: {error})\n{text}"
         return Outcome(job.position, False, text)
     finally:
         _set_torch_threads(previous)

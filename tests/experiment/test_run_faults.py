@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lagom.experiment import FailedJob, SweepError, run_experiment
+from lagom.experiment import Config, FailedJob, SweepError, run_experiment
 from tests.experiment._jobs import calls, expected, finished, record
 
 SEEDS = [0, 1]
@@ -105,3 +106,18 @@ def test_unpicklable_result_fails_that_job(tmp_path: Path) -> None:
         run_experiment(run, [{"ID": 0}], [0, 1], tmp_path, 1, progress=False)
     assert info.value.results == [0, None]
     assert "TypeError" in info.value.failed[0].error
+
+
+def _disk_full(config: dict[str, object], seed: int, device: str, logdir: Path) -> None:
+    # error.txt cannot be written either: a folder stands where the file would go.
+    (Path(logdir) / "error.txt").mkdir(exist_ok=True)
+    (Path(logdir) / "error.txt" / "x").write_text("keeps the folder non-empty")
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_the_job_own_error_reaches_the_summary_when_error_txt_fails(tmp_path: Path) -> None:
+    with pytest.raises(SweepError) as info:
+        run_experiment(_disk_full, Config({}), [0], tmp_path, progress=False)
+    (failed,) = info.value.failed
+    assert failed.error == "OSError: [Errno 28] No space left on device"
+    assert "No space left on device" in str(info.value)
