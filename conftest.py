@@ -26,6 +26,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "baselines": ("torch", "gymnasium"),
     "cli": ("torch", "gymnasium"),
     "tutorial": ("torch", "gymnasium"),
+    "tutorial_types": ("torch", "gymnasium", "mypy"),
     "envs": ("gymnasium",),
     "agent": ("gymnasium",),
     "runner": ("gymnasium",),

@@ -33,26 +33,36 @@ __all__ = ["Agent", "BaseAgent", "EnvWithSpaces", "RandomAgent"]
 
 @runtime_checkable
 class Agent(Protocol):
-    """What a runner needs from an agent: ``choose_action(x, **kwargs) -> dict``.
+    """What a runner needs from an agent: ``choose_action(x, /, *, last_info=False) -> dict``.
 
     The returned mapping holds ``"raw_action"`` (the action for ``env.step``) and any other
     outputs to store with the step. Runners pass ``last_info=True`` when they call it on the
     final observation of a trajectory (to get, e.g., ``V`` for bootstrapping); the agent may
-    then omit ``"raw_action"``.
+    then omit ``"raw_action"``. Keyword arguments given to a runner call are passed on to
+    ``choose_action`` too, so an agent usually takes ``**kwargs``.
+
+    ``x`` is positional-only (runners always pass it by position), so an agent may name it as
+    it likes. The protocol lists no ``**kwargs`` on purpose: with them, mypy would accept only
+    agents whose first parameter is positional-only too (``def choose_action(self, obs, /,
+    **kwargs)``), since any other name could also arrive as a keyword. As it is, ``def
+    choose_action(self, obs, **kwargs)`` satisfies the protocol under ``mypy --strict``, and
+    so does :class:`BaseAgent`.
 
     Example:
         Any object with a ``choose_action`` method satisfies the protocol:
 
+        >>> from typing import Any
         >>> class Constant:
-        ...     def choose_action(self, x, **kwargs):
+        ...     def choose_action(self, obs: Any, **kwargs: Any) -> dict[str, Any]:
         ...         return {"raw_action": 0}
-        >>> isinstance(Constant(), Agent), isinstance(object(), Agent)
+        >>> agent: Agent = Constant()  # type-checks whatever ``x`` is called
+        >>> isinstance(agent, Agent), isinstance(object(), Agent)
         (True, False)
-        >>> Constant().choose_action(None)
-        {'raw_action': 0}
+        >>> agent.choose_action(None), agent.choose_action(None, last_info=True)
+        ({'raw_action': 0}, {'raw_action': 0})
     """
 
-    def choose_action(self, x: Any, **kwargs: Any) -> Mapping[str, Any]:
+    def choose_action(self, x: Any, /, *, last_info: bool = False) -> Mapping[str, Any]:
         """Return the action for ``x`` under ``"raw_action"``, plus other outputs."""
         ...
 
@@ -93,6 +103,10 @@ class BaseAgent(ABC):
 
     Every keyword argument becomes an attribute of the same name (``BaseAgent(config, env,
     device, policy=net)`` sets ``self.policy``).
+
+    A subclass keeps the parameter names of the methods it overrides (``x``, ``D``): next to
+    ``**kwargs`` a renamed parameter breaks the override for mypy. An agent that does not
+    subclass ``BaseAgent`` may name them freely (see :class:`Agent`).
 
     Args:
         config: a dictionary of configurations.

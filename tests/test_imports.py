@@ -5,10 +5,14 @@
 * Every name in every public package's ``__all__`` resolves, is documented and is
   defined inside lagom.
 * The ``py.typed`` marker is shipped with the package.
+* No module imports another package's private (``_name``) modules or helpers; the
+  package-wide ``lagom._checks`` (the one module of argument checks) and ``lagom._types``
+  are the exceptions.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import inspect
@@ -16,6 +20,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -196,3 +201,55 @@ def test_top_level_all_lists_exactly_the_lazy_names() -> None:
 
     assert set(lagom.__all__) == set(lagom._LAZY) | {"__version__"}
     assert len(lagom.__all__) == len(set(lagom.__all__))
+
+
+#: Private modules that every lagom package may import.
+SHARED_PRIVATE = {"lagom._checks", "lagom._types"}
+
+
+def _package_of(module: str) -> str:
+    """``lagom.metric.gae`` -> ``lagom.metric``; a top-level module is its own package."""
+    return ".".join(module.split(".")[:2])
+
+
+def _lagom_sources() -> Iterator[tuple[str, ast.Module]]:
+    """Every module of the package under test, by dotted name, parsed."""
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        parts = path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        yield ".".join(parts), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_no_private_imports_across_packages() -> None:
+    bad = []
+    for module, tree in _lagom_sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imports = [(node.module, [alias.name for alias in node.names])]
+            elif isinstance(node, ast.Import):
+                imports = [(alias.name, []) for alias in node.names]
+            else:
+                continue
+            for target, names in imports:
+                if target.partition(".")[0] != "lagom" or target in SHARED_PRIVATE:
+                    continue
+                if _package_of(target) == _package_of(module):
+                    continue
+                private = [part for part in target.split(".") if part.startswith("_")]
+                private += [name for name in names if name.startswith("_")]
+                if private:
+                    bad.append(f"{module}:{node.lineno} imports {private} from {target}")
+    assert bad == [], "\n".join(bad)
+
+
+def test_one_argument_checks_module_and_one_check_int() -> None:
+    checks = sorted(p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("_checks.py"))
+    assert checks == ["_checks.py"]
+    definitions = [
+        f"{module}:{node.lineno}"
+        for module, tree in _lagom_sources()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name.strip("_") == "check_int"
+    ]
+    assert [where.partition(":")[0] for where in definitions] == ["lagom._checks"], definitions

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from lagom.metric import gae
 
@@ -17,8 +18,8 @@ def _python_blocks() -> list[str]:
 
 
 def test_readme_gae_example_runs_and_matches_the_episode_face() -> None:
-    blocks = _python_blocks()
-    assert blocks, "README lost its python example"
+    blocks = [block for block in _python_blocks() if "batched_gae" in block]
+    assert blocks, "README lost its GAE example"
     namespace: dict[str, object] = {}
     exec(compile(blocks[0], "README.md", "exec"), namespace)
     advantages = namespace["advantages"]
@@ -33,3 +34,16 @@ def test_readme_gae_example_runs_and_matches_the_episode_face() -> None:
     # Env 1: steps 0-3 end in a truncation bootstrapped from V(final obs) = 5.
     truncated_episode = gae(0.99, 0.95, [1.0] * 4, [2.0] * 4, last_V=5.0, reach_terminal=False)
     np.testing.assert_allclose(advantages[:4, 1], truncated_episode, rtol=1e-6)
+
+
+def test_readme_reference_algorithm_example_trains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("torch")
+    (block,) = [block for block in _python_blocks() if "lagom.baselines" in block]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == "0.98 8"
+    assert 8.0 <= float(second) <= 500.0  # a CartPole return
+    assert (tmp_path / "logs" / "ppo-demo" / "final_eval.yml").exists()

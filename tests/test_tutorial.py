@@ -11,12 +11,12 @@ TUTORIAL = Path(__file__).resolve().parents[1] / "docs" / "tutorial.rst"
 BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:(?:    .*)?\n)+)", re.MULTILINE)
 
 
-def _blocks() -> list[str]:
+def code_blocks() -> list[str]:
     return [textwrap.dedent(block) for block in BLOCK.findall(TUTORIAL.read_text())]
 
 
 def test_tutorial_has_the_pipeline_blocks() -> None:
-    blocks = _blocks()
+    blocks = code_blocks()
     assert len(blocks) == 3
     assert "make_vec_env" in blocks[0]
     assert "batched_gae" in blocks[1]
@@ -25,7 +25,7 @@ def test_tutorial_has_the_pipeline_blocks() -> None:
 
 def test_tutorial_runs_and_improves_the_return(capsys: Any) -> None:
     namespace: dict[str, Any] = {"ITERATIONS": 300}
-    for block in _blocks():
+    for block in code_blocks():
         exec(compile(block, str(TUTORIAL), "exec"), namespace)
     namespace["env"].close()
     logs = namespace["logger"].logs

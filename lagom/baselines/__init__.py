@@ -97,5 +97,7 @@ def get_algorithm(name: str) -> Algorithm:
     if not isinstance(algorithm, Algorithm):
         raise TypeError(f"{where} must be a lagom.baselines.Algorithm, got {type(algorithm)!r}")
     if algorithm.name != name:
-        raise ValueError(f"{where} registers {name!r} but its Algorithm is named {algorithm.name!r}")
+        raise ValueError(
+            f"{where} registers {name!r} but its Algorithm is named {algorithm.name!r}"
+        )
     return algorithm

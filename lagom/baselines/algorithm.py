@@ -28,9 +28,7 @@ def _to_tuple(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _check_callable(
-    instance: Algorithm, attribute: attrs.Attribute[Any], value: Any
-) -> None:
+def _check_callable(instance: Algorithm, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not callable(value):
         raise TypeError(f"Algorithm.{attribute.name} must be callable, got {value!r}")
 
@@ -79,9 +77,7 @@ class Algorithm:
         converter=_to_tuple,
         validator=attrs.validators.deep_iterable(attrs.validators.in_(("discrete", "continuous"))),
     )
-    make_policy: Callable[[Path, str], PolicyFn] = attrs.field(
-        validator=_check_callable
-    )
+    make_policy: Callable[[Path, str], PolicyFn] = attrs.field(validator=_check_callable)
     steps_key: str = attrs.field(
         default="train.timesteps", validator=attrs.validators.instance_of(str)
     )

@@ -29,20 +29,29 @@ Example:
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import random
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import attrs
+import cloudpickle
 import gymnasium as gym
 import numpy as np
 import torch
+from attrs.validators import deep_iterable, ge, gt, instance_of, le, min_len, optional
 
 from lagom._types import NDArray
+from lagom.baselines.algorithm import Algorithm, RunFn
+from lagom.envs import RecordEpisodeStatistics
 from lagom.experiment import from_dotted, to_dotted
 from lagom.logger import Logger
-from lagom.utils import atomic_write, yaml_dump, yaml_load
+from lagom.runner import ReplayBatch, ReplayBuffer
+from lagom.utils import Seeder, atomic_write, set_global_seeds, yaml_dump, yaml_load
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -50,22 +59,34 @@ __all__ = [
     "FINAL_EVAL_FILE",
     "PROGRESS_FILE",
     "RUN_INFO_FILE",
+    "OffPolicyAgentConfig",
+    "OffPolicyEnvConfig",
+    "OffPolicyEvalConfig",
+    "OffPolicyTrainConfig",
     "Policy",
+    "ReplayCollector",
     "RunInfo",
+    "TensorBatch",
+    "action_scaler",
+    "box_policy",
     "check_spaces",
     "choose_device",
     "evaluate_policy",
     "finish",
     "load_checkpoint",
     "load_run_config",
+    "load_trained",
+    "offpolicy_algorithm",
     "progress_logger",
     "read_run_info",
+    "replay_tensors",
     "resolve_config",
     "restore_rng_state",
     "rng_state",
     "save_checkpoint",
     "start_run",
     "write_row",
+    "zoo_config",
 ]
 
 PROGRESS_FILE = "progress.csv"
@@ -274,30 +295,68 @@ def load_run_config(logdir: Path, default_config: Callable[[str], C]) -> C:
     return resolve_config(default_config, read_run_info(logdir).config, "")
 
 
-def progress_logger(logdir: Path) -> Logger:
-    """A :class:`~lagom.logger.Logger` appending one row per iteration to
-    ``logdir/progress.csv``; a resumed run appends to the rows already there.
+def progress_logger(logdir: Path, rows: int | None = None) -> Logger:
+    """A :class:`~lagom.logger.Logger` writing one row per iteration to ``logdir/progress.csv``,
+    after cutting the file back to its first ``rows`` rows.
+
+    A run resumed from a checkpoint taken after iteration ``k`` passes ``rows=k`` (and a
+    fresh start ``rows=0``): the rows written after that checkpoint by the interrupted
+    process are dropped, atomically, so after any number of kills the file equals an
+    uninterrupted run's, row for row. ``rows=None`` keeps every row.
+
+    Raises:
+        ValueError: ``rows`` is negative.
 
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
-        ...     logger = progress_logger(Path(folder))
-        ...     write_row(logger, {"iteration": 1, "train_return": 9.5})
+        ...     logger = progress_logger(Path(folder), rows=0)
+        ...     for i in (1, 2, 3):
+        ...         write_row(logger, {"iteration": i, "train_return": 9.5})
+        ...     logger = progress_logger(Path(folder), rows=1)  # resumed after iteration 1
+        ...     write_row(logger, {"iteration": 2, "train_return": 10.0})
         ...     print((Path(folder) / PROGRESS_FILE).read_text().strip())
         iteration,train_return
         1,9.5
+        2,10.0
     """
-    return Logger(csv_path=Path(logdir) / PROGRESS_FILE)
+    path = Path(logdir) / PROGRESS_FILE
+    if rows is not None:
+        if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+            raise ValueError(f"rows must be an int >= 0, got {rows!r}")
+        _cut_rows(path, rows)
+    return Logger(csv_path=path)
+
+
+def _cut_rows(path: Path, rows: int) -> None:
+    """Keep the header and the first ``rows`` complete rows of the CSV file ``path``."""
+    if not path.exists():
+        return
+    with path.open(newline="") as f:
+        records = list(csv.reader(f))
+    if not records:
+        return
+    if rows == 0:
+        path.unlink()
+        return
+    complete = [records[0]] + [r for r in records[1 : rows + 1] if len(r) == len(records[0])]
+    if len(complete) == len(records):
+        return
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(complete)  # as the Logger writes rows
+    atomic_write(path, text.getvalue().encode("utf-8"))
 
 
 def write_row(logger: Logger, row: Mapping[str, Any]) -> None:
     """Log every ``key: value`` of ``row`` and write them as one progress row.
 
     Example:
-        >>> logger = Logger()
-        >>> write_row(logger, {"iteration": 1, "loss": 0.5})
-        >>> logger["loss"]
-        [0.5]
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     logger = Logger(csv_path=Path(folder) / "progress.csv")
+        ...     write_row(logger, {"iteration": 1, "loss": 0.5})
+        ...     (Path(folder) / "progress.csv").read_text().splitlines()
+        ['iteration,loss', '1,0.5']
     """
     for key, value in row.items():
         logger(key, value)
@@ -433,3 +492,456 @@ def finish(logdir: Path, metrics: Mapping[str, float]) -> dict[str, float]:
     out = {key: float(value) for key, value in metrics.items()}
     yaml_dump(out, Path(logdir) / Path(FINAL_EVAL_FILE).stem, ext=".yml")
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# Off-policy (SAC, TD3, DDPG): the configuration sections and the replay loop's parts that
+# their modules share. Each algorithm's own loop calls them in order:
+#
+#     collector = ReplayCollector.create(config.env.id, capacity, seed)
+#     collector.resume(logdir, agent)                 # a checkpoint, when there is one
+#     while collector.timesteps < config.train.timesteps:
+#         for _ in range(collector.iteration_steps(config.train)):
+#             collector.step(action)                  # random, then the agent's
+#             for _ in range(collector.updates_due(config.agent)):
+#                 agent.update(replay_tensors(collector.buffer.sample(batch_size), device))
+#         write_row(logger, collector.row(losses))
+#         if collector.checkpoint(logdir, config.train, agent):  # due; True: stopped
+#             return {}
+#     return collector.evaluate(logdir, actor, device, config.eval.episodes, seed)
+# ----------------------------------------------------------------------------------------
+
+_POSITIVE = [instance_of(int), ge(1)]
+
+
+@attrs.frozen
+class OffPolicyEnvConfig:
+    """The ``env`` section of an off-policy configuration.
+
+    Example:
+        >>> OffPolicyEnvConfig().id
+        'Pendulum-v1'
+    """
+
+    #: A gymnasium id with a ``Box`` observation and a ``Box`` action space.
+    id: str = attrs.field(default="Pendulum-v1", validator=instance_of(str))
+
+
+@attrs.frozen
+class OffPolicyTrainConfig:
+    """The ``train`` section of an off-policy configuration: how long, how often to log.
+
+    Example:
+        >>> OffPolicyTrainConfig(timesteps=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: 'timesteps' must be >= 1: 0
+    """
+
+    #: Environment steps in all.
+    timesteps: int = attrs.field(default=1_000_000, validator=_POSITIVE)
+    #: Environment steps per iteration (one progress row each).
+    log_interval: int = attrs.field(default=1000, validator=_POSITIVE)
+    #: Iterations between checkpoints (one is also saved at the end).
+    checkpoint_every: int = attrs.field(default=10, validator=_POSITIVE)
+    #: Stop after the iteration that reaches this many steps, saving a checkpoint and skipping
+    #: the final evaluation (``None``: never); a later call resumes.
+    stop_at: int | None = attrs.field(default=None, validator=optional(_POSITIVE))
+
+
+@attrs.frozen
+class OffPolicyAgentConfig:
+    """The ``agent`` fields every off-policy learner has (Stable-Baselines3's SAC defaults);
+    SAC's and TD3's ``agent`` sections are subclasses adding their own.
+
+    Example:
+        >>> OffPolicyAgentConfig().batch_size, OffPolicyAgentConfig(hidden_sizes=(64,)).tau
+        (256, 0.005)
+    """
+
+    #: Adam learning rate of every network.
+    lr: float = attrs.field(default=3e-4, validator=gt(0.0))
+    #: Discount factor :math:`\gamma`.
+    gamma: float = attrs.field(default=0.99, validator=[ge(0.0), le(1.0)])
+    #: Polyak weight :math:`\tau` of the online networks in the target networks' update.
+    tau: float = attrs.field(default=0.005, validator=[gt(0.0), le(1.0)])
+    #: Transitions per gradient step.
+    batch_size: int = attrs.field(default=256, validator=_POSITIVE)
+    #: Replay capacity (never more than ``train.timesteps`` rows are allocated).
+    buffer_size: int = attrs.field(default=1_000_000, validator=_POSITIVE)
+    #: Uniformly random actions for this many steps; gradient steps only after them.
+    learning_starts: int = attrs.field(default=100, validator=[instance_of(int), ge(0)])
+    #: Environment steps between updates.
+    train_freq: int = attrs.field(default=1, validator=_POSITIVE)
+    #: Gradient steps per update.
+    gradient_steps: int = attrs.field(default=1, validator=_POSITIVE)
+    #: Hidden layer sizes of the actor and of each critic.
+    hidden_sizes: tuple[int, ...] = attrs.field(
+        default=(256, 256), validator=[min_len(1), deep_iterable(_POSITIVE, instance_of(tuple))]
+    )
+
+
+@attrs.frozen
+class OffPolicyEvalConfig:
+    """The ``eval`` section of an off-policy configuration.
+
+    Example:
+        >>> OffPolicyEvalConfig().episodes
+        20
+    """
+
+    #: Deterministic episodes of the final evaluation (seeds ``seed + 10000 + i``).
+    episodes: int = attrs.field(default=20, validator=_POSITIVE)
+
+
+def zoo_config(algorithm: str, zoo: Mapping[str, C], defaults: C, env_id: str) -> C:
+    """``zoo[env_id]`` when the zoo has tuned settings for ``env_id``; else ``defaults`` (an
+    off-policy configuration) with ``env.id`` set, once :func:`check_spaces` has found Box
+    observations and actions in ``env_id``.
+
+    Raises:
+        ValueError: ``env_id`` cannot be created or has other spaces.
+
+    Example:
+        >>> from lagom.baselines.sac import SACConfig
+        >>> zoo_config("sac", {}, SACConfig(), "MountainCarContinuous-v0").env.id
+        'MountainCarContinuous-v0'
+    """
+    if env_id in zoo:
+        return zoo[env_id]
+    check_spaces(algorithm, env_id, action=(gym.spaces.Box,))
+    # mypy's attrs plugin cannot see that the type variable ``C`` stands for an attrs class.
+    return attrs.evolve(defaults, env=OffPolicyEnvConfig(id=env_id))  # type: ignore[misc]
+
+
+def action_scaler(space: gym.spaces.Box) -> Callable[[NDArray[Any]], NDArray[Any]]:
+    r"""The map :math:`a \mapsto \text{low} + (a + 1)(\text{high} - \text{low})/2` from
+    ``[-1, 1]`` (where tanh policies act) onto the bounds of ``space``.
+
+    Example:
+        >>> to_env = action_scaler(gym.spaces.Box(-2.0, 2.0, (1,)))
+        >>> to_env(np.array([-1.0, 0.0, 1.0]))
+        array([-2.,  0.,  2.])
+    """
+    low, half = space.low, (space.high - space.low) / 2.0
+    return lambda a: low + (a + 1.0) * half
+
+
+def box_policy(
+    actor: Callable[[torch.Tensor], torch.Tensor], space: gym.spaces.Box, device: torch.device
+) -> Policy:
+    """The deterministic evaluation policy of a tanh ``actor`` (flat observations ``[B, D]``
+    to actions in ``[-1, 1]``): numpy observations ``[B, ...]`` in, actions ``[B, A]`` within
+    the bounds of ``space`` out (:func:`action_scaler`).
+
+    Example:
+        >>> policy = box_policy(torch.tanh, gym.spaces.Box(0.0, 4.0, (3,)), torch.device("cpu"))
+        >>> policy(np.zeros((2, 3)))
+        array([[2., 2., 2.],
+               [2., 2., 2.]], dtype=float32)
+    """
+    to_env = action_scaler(space)
+
+    @torch.inference_mode()
+    def policy(observations: NDArray[Any]) -> NDArray[Any]:
+        obs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=device)
+        return to_env(actor(obs.reshape(obs.shape[0], -1)).cpu().numpy())
+
+    return policy
+
+
+class TensorBatch(NamedTuple):
+    """A minibatch of ``B`` transitions as float32 tensors on the learner's device.
+
+    Attributes:
+        obs: ``[B, obs_dim]``, :math:`s`.
+        actions: ``[B, A]``, :math:`a`.
+        rewards: ``[B]``, :math:`r`.
+        next_obs: ``[B, obs_dim]``, the true :math:`s'`.
+        terminated: ``[B]``, :math:`d`: 1.0 where :math:`s'` is terminal, else 0.0.
+
+    Example:
+        >>> TensorBatch(*torch.zeros(5, 2, 1)).rewards.shape
+        torch.Size([2, 1])
+    """
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    rewards: torch.Tensor
+    next_obs: torch.Tensor
+    terminated: torch.Tensor
+
+
+def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:
+    """A :class:`~lagom.runner.ReplayBatch` as a :class:`TensorBatch` on ``device`` (on CPU
+    the tensors share the batch's memory: no copy).
+
+    Example:
+        >>> buffer = ReplayBuffer(4, obs_dim=3, action_dim=1, seed=0)
+        >>> buffer.add([[0, 0, 0]], [[0.5]], [1.0], [[0, 0, 1]], [False], [True])
+        >>> batch = replay_tensors(buffer.sample(2), torch.device("cpu"))
+        >>> batch.obs.shape, batch.rewards.tolist(), batch.terminated.tolist()
+        (torch.Size([2, 3]), [1.0, 1.0], [0.0, 0.0])
+    """
+    return TensorBatch(*(torch.from_numpy(x).to(device, non_blocking=True) for x in batch))
+
+
+def load_trained(
+    run_dir: Path, default_config: Callable[[str], C], algorithm: str
+) -> tuple[C, gym.spaces.Box, int, dict[str, Any]]:
+    """What rebuilding the policy of an off-policy run folder needs: its typed configuration,
+    the action space and observation size of its environment, and the agent's saved state.
+
+    Raises:
+        ValueError: not a run folder, no checkpoint in it, or an environment without Box
+            observations and actions.
+
+    Example:
+        >>> from lagom.baselines.sac import default_config
+        >>> load_trained(Path("/nonexistent"), default_config, "sac")
+        Traceback (most recent call last):
+        ...
+        ValueError: /nonexistent is not a run folder: it has no run.yml
+    """
+    config = load_run_config(run_dir, default_config)
+    state = load_checkpoint(run_dir)
+    if state is None:
+        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
+    env_id = read_run_info(run_dir).config["env.id"]
+    obs_space, space = check_spaces(algorithm, env_id, action=(gym.spaces.Box,))
+    return config, cast(gym.spaces.Box, space), gym.spaces.flatdim(obs_space), state["agent"]
+
+
+class _Checkpointable(Protocol):
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class OffPolicyConfig(Protocol):
+    """What :meth:`ReplayCollector.start` reads of an off-policy configuration."""
+
+    @property
+    def env(self) -> OffPolicyEnvConfig: ...
+
+    @property
+    def agent(self) -> OffPolicyAgentConfig: ...
+
+    @property
+    def train(self) -> OffPolicyTrainConfig: ...
+
+
+@attrs.define(eq=False)
+class ReplayCollector:
+    """One environment stepped into a :class:`~lagom.runner.ReplayBuffer`, with the counters
+    of an off-policy run: the acting half of SAC, TD3 and DDPG.
+
+    :meth:`step` sends an action in ``[-1, 1]^A`` (scaled onto the bounds by
+    :func:`action_scaler`) and stores the transition with its *true* next observation and
+    separate ``terminated``/``truncated``; at an episode's end the environment is reset and
+    :attr:`obs` becomes the reset observation. :meth:`save` writes a checkpoint holding the
+    agent, the buffer, the pickled environment (its simulator and random state, so a resumed
+    run continues the same episode), the observation, the counters and every random
+    generator; :meth:`resume` restores it, so a resumed run on CPU matches an uninterrupted
+    one.
+
+    Attributes:
+        env_id: the gymnasium id of the environment.
+        env: the environment, wrapped in :class:`~lagom.envs.RecordEpisodeStatistics`.
+        buffer: the replay buffer.
+        explore: the generator of exploration (random actions, action noise).
+        obs: the observation to act on.
+        timesteps: environment steps taken; ``iteration``: progress rows written;
+            ``updates``: gradient steps taken; ``clock``: ``time.perf_counter()`` at the
+            run's (virtual) start.
+
+    Example:
+        >>> collector = ReplayCollector.create("Pendulum-v1", capacity=50, seed=0)
+        >>> for _ in range(3):
+        ...     collector.step(collector.random_action())
+        >>> collector.timesteps, len(collector.buffer), collector.buffer.action_dim
+        (3, 3, 1)
+    """
+
+    env_id: str
+    env: gym.Env[Any, Any]
+    buffer: ReplayBuffer
+    explore: np.random.Generator
+    obs: NDArray[Any]
+    timesteps: int = 0
+    iteration: int = 0
+    updates: int = 0
+    clock: float = attrs.field(factory=time.perf_counter)
+
+    @classmethod
+    def create(cls, env_id: str, capacity: int, seed: int) -> ReplayCollector:
+        """A fresh collector: the environment (reset), a buffer of ``capacity`` rows and the
+        exploration generator, seeded from ``Seeder(seed)(3)``.
+
+        Example:
+            >>> ReplayCollector.create("Pendulum-v1", 10, seed=1).obs.shape
+            (3,)
+        """
+        env_seed, explore_seed, replay_seed = Seeder(seed)(3)
+        env: gym.Env[Any, Any] = RecordEpisodeStatistics(gym.make(env_id))
+        obs_dim = gym.spaces.flatdim(env.observation_space)
+        action_dim = gym.spaces.flatdim(env.action_space)
+        buffer = ReplayBuffer(capacity, obs_dim, action_dim, replay_seed)
+        obs, _ = env.reset(seed=env_seed)
+        return cls(env_id, env, buffer, np.random.default_rng(explore_seed), obs)
+
+    @classmethod
+    def start(
+        cls, logdir: Path, name: str, config: OffPolicyConfig, seed: int, device: str
+    ) -> tuple[ReplayCollector, torch.device]:
+        """Begin a run: check ``device``, write ``run.yml``/``config.yml``
+        (:func:`start_run`), seed every generator, then :meth:`create` the collector with a
+        buffer of ``min(agent.buffer_size, train.timesteps)`` rows.
+
+        Example:
+            >>> import tempfile
+            >>> from lagom.baselines.sac import SACConfig
+            >>> with tempfile.TemporaryDirectory() as logdir:
+            ...     collector, device = ReplayCollector.start(
+            ...         Path(logdir), "sac", SACConfig(), seed=0, device="cpu")
+            >>> device, collector.buffer.capacity
+            (device(type='cpu'), 1000000)
+        """
+        dev = choose_device(device)
+        start_run(logdir, name, config, seed)
+        set_global_seeds(seed)
+        capacity = min(config.agent.buffer_size, config.train.timesteps)
+        return cls.create(config.env.id, capacity, seed), dev
+
+    @property
+    def space(self) -> gym.spaces.Box:
+        """The action space (a ``Box``)."""
+        return cast(gym.spaces.Box, self.env.action_space)
+
+    def random_action(self) -> NDArray[np.float32]:
+        """An action drawn uniformly from ``[-1, 1]^A`` by :attr:`explore`."""
+        return self.explore.uniform(-1.0, 1.0, self.buffer.action_dim).astype(np.float32)
+
+    def step(self, action: NDArray[Any]) -> None:
+        """Take one environment step with ``action`` (in ``[-1, 1]^A``) and store it."""
+        next_obs, reward, terminated, truncated, _ = self.env.step(
+            action_scaler(self.space)(action)
+        )
+        row = (self.obs[None], action[None], (float(reward),), next_obs[None])
+        self.buffer.add(*row, (terminated,), (truncated,))
+        self.obs = self.env.reset()[0] if terminated or truncated else next_obs
+        self.timesteps += 1
+
+    def iteration_steps(self, train: OffPolicyTrainConfig) -> int:
+        """Environment steps in the next iteration: ``train.log_interval``, fewer at the end."""
+        return min(train.log_interval, train.timesteps - self.timesteps)
+
+    def updates_due(self, agent: OffPolicyAgentConfig) -> int:
+        """Gradient steps due after the latest environment step (counted in :attr:`updates`):
+        ``agent.gradient_steps`` every ``agent.train_freq`` steps after
+        ``agent.learning_starts``, else 0."""
+        after = self.timesteps > agent.learning_starts
+        due = agent.gradient_steps if after and self.timesteps % agent.train_freq == 0 else 0
+        self.updates += due
+        return due
+
+    def row(self, columns: Mapping[str, Any]) -> dict[str, Any]:
+        """The next progress row (and :attr:`iteration` counted): ``iteration``,
+        ``timesteps``, ``time``, ``train_return`` (the mean return of the last 100 training
+        episodes; NaN before the first ends), ``updates``, then ``columns`` as floats
+        (``None`` stays empty: a loss not computed yet)."""
+        self.iteration += 1
+        returns = self.env.get_wrapper_attr("return_queue")
+        return {
+            "iteration": self.iteration,
+            "timesteps": self.timesteps,
+            "time": time.perf_counter() - self.clock,
+            "train_return": float(np.mean(returns)) if returns else math.nan,
+            "updates": self.updates,
+            **{key: None if v is None else float(v) for key, v in columns.items()},
+        }
+
+    def checkpoint(self, logdir: Path, train: OffPolicyTrainConfig, agent: _Checkpointable) -> bool:
+        """Checkpoint when due (every ``train.checkpoint_every`` iterations, at the end, and
+        when ``train.stop_at`` stops the run); ``True`` when the run stops early here (the
+        environment is then closed)."""
+        done = self.timesteps >= train.timesteps
+        stopping = train.stop_at is not None and self.timesteps >= train.stop_at and not done
+        if stopping or done or self.iteration % train.checkpoint_every == 0:
+            save_checkpoint(
+                logdir,
+                {
+                    "agent": agent.state_dict(),
+                    "replay": self.buffer.state_dict(),
+                    "env": cloudpickle.dumps(self.env),
+                    "obs": self.obs,
+                    "timesteps": self.timesteps,
+                    "iteration": self.iteration,
+                    "updates": self.updates,
+                    "time": time.perf_counter() - self.clock,
+                    "explore_rng": self.explore.bit_generator.state,
+                    "rng": rng_state(),
+                },
+            )
+        if stopping:
+            self.env.close()
+        return stopping
+
+    def resume(self, logdir: Path, agent: _Checkpointable) -> None:
+        """Restore the collector, ``agent`` and the random generators from the checkpoint in
+        ``logdir``, if there is one."""
+        state = load_checkpoint(logdir)
+        if state is None:
+            return
+        agent.load_state_dict(state["agent"])
+        self.buffer.load_state_dict(state["replay"])
+        self.env.close()
+        self.env = cloudpickle.loads(state["env"])
+        self.obs = state["obs"]
+        self.timesteps, self.iteration = state["timesteps"], state["iteration"]
+        self.updates = state["updates"]
+        self.clock = time.perf_counter() - state["time"]
+        self.explore.bit_generator.state = state["explore_rng"]
+        restore_rng_state(state["rng"])
+
+    def evaluate(
+        self,
+        logdir: Path,
+        actor: Callable[[torch.Tensor], torch.Tensor],
+        device: torch.device,
+        episodes: int,
+        seed: int,
+    ) -> dict[str, float]:
+        """Close the environment, evaluate the deterministic ``actor`` (:func:`box_policy`)
+        for ``episodes`` episodes seeded from ``seed + 10000`` and :func:`finish` the run."""
+        self.env.close()
+        policy = box_policy(actor, self.space, device)
+        metrics = evaluate_policy(policy, lambda: gym.make(self.env_id), episodes, seed + 10_000)
+        return finish(logdir, metrics)
+
+
+def offpolicy_algorithm(
+    name: str,
+    summary: str,
+    run: RunFn,
+    default_config: Callable[[str], Any],
+    make_policy: Callable[[Path, str], Policy],
+) -> Algorithm:
+    """The :class:`~lagom.baselines.Algorithm` record of an off-policy algorithm: continuous
+    actions, ``Pendulum-v1`` unless told otherwise, ``train.timesteps`` set by ``--steps``.
+
+    Example:
+        >>> from lagom.baselines.sac import default_config, make_policy, run
+        >>> offpolicy_algorithm("sac2", "SAC again", run, default_config, make_policy).default_env
+        'Pendulum-v1'
+    """
+    return Algorithm(
+        name=name,
+        summary=summary,
+        run=run,
+        default_config=default_config,
+        default_env="Pendulum-v1",
+        # mypy's attrs plugin types the field's ``tuple`` converter as ``Iterable[_T_co]``.
+        action_spaces=("continuous",),
+        make_policy=make_policy,
+    )

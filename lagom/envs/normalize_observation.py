@@ -9,9 +9,9 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
+from lagom._checks import check_positive
 from lagom._types import ArrayLike, Float64Array, FloatArray
-from lagom.envs._checks import check_positive, check_single_env, check_vec_env
-from lagom.envs.vec_env_wrapper import VecEnvWrapper
+from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 from lagom.transform import RunningMeanVar
 
 __all__ = ["NormalizeObservation", "VecNormalizeObservation"]
@@ -123,7 +123,7 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
         clip: float = 5.0,
         constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> None:
-        check_single_env(env, "NormalizeObservation")
+        _check_single_env(env, "NormalizeObservation")
         space = _box_space(env.observation_space, "NormalizeObservation")
         super().__init__(env)
         self._normalizer = _Normalizer(space, clip, constant_moments)
@@ -175,7 +175,7 @@ class VecNormalizeObservation(VecEnvWrapper):
         clip: float = 5.0,
         constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> None:
-        env = check_vec_env(env, "VecNormalizeObservation")
+        env = _check_vec_env(env, "VecNormalizeObservation")
         space = _box_space(env.single_observation_space, "VecNormalizeObservation")
         super().__init__(env)
         self._normalizer = _Normalizer(space, clip, constant_moments)

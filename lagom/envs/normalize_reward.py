@@ -8,9 +8,9 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
+from lagom._checks import check_positive
 from lagom._types import BoolArray, Float64Array
-from lagom.envs._checks import check_positive, check_single_env, check_vec_env
-from lagom.envs.vec_env_wrapper import VecEnvWrapper
+from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 from lagom.transform import RunningMeanVar
 
 __all__ = ["NormalizeReward", "VecNormalizeReward"]
@@ -95,7 +95,7 @@ class NormalizeReward(gym.Wrapper[Any, Any, Any, Any]):
         gamma: float = 0.99,
         constant_var: float | None = None,
     ) -> None:
-        check_single_env(env, "NormalizeReward")
+        _check_single_env(env, "NormalizeReward")
         super().__init__(env)
         self._scaler = _RewardScaler(1, clip, gamma, constant_var)
         self.clip, self.gamma = self._scaler.clip, self._scaler.gamma
@@ -159,7 +159,7 @@ class VecNormalizeReward(VecEnvWrapper):
         gamma: float = 0.99,
         constant_var: float | None = None,
     ) -> None:
-        env = check_vec_env(env, "VecNormalizeReward")
+        env = _check_vec_env(env, "VecNormalizeReward")
         super().__init__(env)
         self._scaler = _RewardScaler(self.num_envs, clip, gamma, constant_var)
         self.clip, self.gamma = self._scaler.clip, self._scaler.gamma

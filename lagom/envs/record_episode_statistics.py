@@ -10,8 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from lagom._types import BoolArray, Float64Array
-from lagom.envs._checks import check_single_env, check_vec_env
-from lagom.envs.vec_env_wrapper import VecEnvWrapper
+from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 
 __all__ = ["RecordEpisodeStatistics", "VecRecordEpisodeStatistics"]
 
@@ -54,7 +53,7 @@ class RecordEpisodeStatistics(gym.Wrapper[Any, Any, Any, Any]):
     """
 
     def __init__(self, env: gym.Env[Any, Any], deque_size: int = 100) -> None:
-        check_single_env(env, "RecordEpisodeStatistics")
+        _check_single_env(env, "RecordEpisodeStatistics")
         deque_size = _check_deque_size(deque_size)
         super().__init__(env)
         self.t0 = time.perf_counter()
@@ -121,7 +120,7 @@ class VecRecordEpisodeStatistics(VecEnvWrapper):
     """
 
     def __init__(self, env: Any, deque_size: int = 100) -> None:
-        env = check_vec_env(env, "VecRecordEpisodeStatistics")
+        env = _check_vec_env(env, "VecRecordEpisodeStatistics")
         deque_size = _check_deque_size(deque_size)
         super().__init__(env)
         self.t0 = time.perf_counter()

@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium as gym
 
 from lagom.data import StepType, TimeStep
-from lagom.envs._checks import check_single_env
+from lagom.envs.vec_env_wrapper import _check_single_env
 
 __all__ = ["TimeStepEnv"]
 
@@ -40,7 +40,7 @@ class TimeStepEnv(gym.Wrapper[Any, Any, Any, Any]):
     """
 
     def __init__(self, env: gym.Env[Any, Any]) -> None:
-        check_single_env(env, "TimeStepEnv")
+        _check_single_env(env, "TimeStepEnv")
         super().__init__(env)
 
     # The point of this wrapper is to return TimeStep records instead of gymnasium's tuples.

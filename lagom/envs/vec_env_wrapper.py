@@ -1,11 +1,16 @@
-"""The base class of lagom's wrappers for vectorized environments: :class:`VecEnvWrapper`."""
+"""The base class of lagom's wrappers for vectorized environments: :class:`VecEnvWrapper`.
+
+Also the checks of what a wrapper wraps, shared by lagom's single and vectorized wrapper
+pairs (private to :mod:`lagom.envs`): ``_check_single_env`` and ``_check_vec_env``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
-from gymnasium.vector import VectorEnv, VectorWrapper
+from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
 from lagom._types import NDArray
 
@@ -61,3 +66,36 @@ class VecEnvWrapper(VectorWrapper[Any, Any, Any, Any, Any]):
 
     def __len__(self) -> int:
         return self.num_envs
+
+
+def _check_single_env(env: object, wrapper: str) -> None:
+    """Raise ``TypeError`` unless ``env`` is a single (not vectorized) gymnasium.Env."""
+    if isinstance(env, VectorEnv):
+        raise TypeError(
+            f"{wrapper} wraps a single gymnasium.Env, got the vectorized {env!r}; "
+            f"use Vec{wrapper} for vectorized environments"
+        )
+    if not isinstance(env, gym.Env):
+        raise TypeError(f"{wrapper} wraps a gymnasium.Env, got {type(env)}")
+
+
+def _check_vec_env(env: object, wrapper: str) -> VectorEnv[Any, Any, Any]:
+    """Raise unless ``env`` is a vectorized environment with same-step autoreset.
+
+    Raises:
+        TypeError: ``env`` is not a ``gymnasium.vector.VectorEnv``.
+        ValueError: it autoresets otherwise than in the same step.
+    """
+    if not isinstance(env, VectorEnv):
+        single = wrapper.removeprefix("Vec")
+        raise TypeError(
+            f"{wrapper} wraps a vectorized environment (gymnasium.vector.VectorEnv), got "
+            f"{type(env)}; use {single} for a single gymnasium.Env"
+        )
+    mode = env.metadata.get("autoreset_mode")
+    if mode != AutoresetMode.SAME_STEP:
+        raise ValueError(
+            f"{wrapper} needs same-step autoreset (metadata['autoreset_mode'] == "
+            f"AutoresetMode.SAME_STEP, as in lagom's VecEnv), got {mode!r}"
+        )
+    return env

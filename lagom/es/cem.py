@@ -8,12 +8,12 @@ from typing import Any
 import attrs
 import numpy as np
 
+from lagom._checks import check_int, check_real
 from lagom._types import ArrayLike, Float64Array
-from lagom.es._checks import (
-    _check_int,
+from lagom.es._functional import _FunctionalES
+from lagom.es._shared import (
     _check_keys,
     _check_population,
-    _check_real,
     _check_schedule,
     _check_sigma0,
     _check_x0,
@@ -22,7 +22,6 @@ from lagom.es._checks import (
     _resolve_seed,
     _update_best,
 )
-from lagom.es._functional import _FunctionalES
 from lagom.es.base import _array_eq, _frozen_array, _frozen_optional_array
 from lagom.transform import LinearSchedule
 
@@ -134,8 +133,8 @@ def cem_init(x0: ArrayLike, sigma0: ArrayLike, opts: Mapping[str, Any] | None = 
     opts = dict(opts or {})
     _check_keys("CEM", opts, _CEM_KEYS)
     mean = _check_x0(x0)
-    popsize = _check_int("popsize", opts.get("popsize", _default_popsize(mean.size)), 1)
-    elite_ratio = _check_real("elite_ratio", opts.get("elite_ratio", 0.2), 0.0, 1.0)
+    popsize = check_int("popsize", opts.get("popsize", _default_popsize(mean.size)), minimum=1)
+    elite_ratio = check_real("elite_ratio", opts.get("elite_ratio", 0.2), low=0.0, high=1.0)
     if elite_ratio == 0.0:
         raise ValueError("elite_ratio must be in (0, 1], got 0")
     noise = opts.get("noise_scheduler_args")

@@ -11,7 +11,7 @@ import cma
 import numpy as np
 
 from lagom._types import ArrayLike, Float64Array
-from lagom.es._checks import _check_population, _check_seed, _fresh_seed
+from lagom.es._shared import _check_population, _check_seed, _fresh_seed
 from lagom.es.base import BaseES, ESResult
 
 __all__ = ["CMAES"]

@@ -9,14 +9,13 @@ from typing import Any
 import attrs
 import numpy as np
 
+from lagom._checks import check_bool, check_int, check_real
 from lagom._types import ArrayLike, Float64Array
 from lagom.es._adam import _adam_direction
-from lagom.es._checks import (
-    _check_bool,
-    _check_int,
+from lagom.es._functional import _FunctionalES
+from lagom.es._shared import (
     _check_keys,
     _check_population,
-    _check_real,
     _check_schedule,
     _check_sigma0,
     _check_x0,
@@ -25,7 +24,6 @@ from lagom.es._checks import (
     _resolve_seed,
     _update_best,
 )
-from lagom.es._functional import _FunctionalES
 from lagom.es.base import _array_eq, _frozen_array, _frozen_optional_array
 from lagom.transform import LinearSchedule, rank_transform
 
@@ -163,10 +161,10 @@ def openaies_init(
     opts = dict(opts or {})
     _check_keys("OpenAIES", opts, _KEYS)
     mean = _check_x0(x0)
-    antithetic = _check_bool("antithetic", opts.get("antithetic", True))
+    antithetic = check_bool("antithetic", opts.get("antithetic", True))
     default_popsize = _default_popsize(mean.size)
     default_popsize += default_popsize % 2 if antithetic else 0
-    popsize = _check_int("popsize", opts.get("popsize", default_popsize), 2)
+    popsize = check_int("popsize", opts.get("popsize", default_popsize), minimum=2)
     if antithetic and popsize % 2:
         raise ValueError(f"popsize must be even with antithetic sampling, got {popsize}")
     schedule = opts.get("sigma_scheduler_args")
@@ -175,12 +173,12 @@ def openaies_init(
             raise ValueError("give either sigma_scheduler_args or sigma_decay/min_sigma, not both")
         schedule = _check_schedule("sigma_scheduler_args", schedule, True)
     sigma0_vector = _check_sigma0(sigma0, mean.size)
-    reals = {k: _check_real(k, opts.get(k, d), lo, hi) for k, (d, lo, hi) in _REALS.items()}
+    reals = {k: check_real(k, opts.get(k, d), low=lo, high=hi) for k, (d, lo, hi) in _REALS.items()}
     options = OpenAIESOptions(
         popsize=popsize,
         sigma_schedule=schedule,
         antithetic=antithetic,
-        rank_transform=_check_bool("rank_transform", opts.get("rank_transform", True)),
+        rank_transform=check_bool("rank_transform", opts.get("rank_transform", True)),
         seed=_resolve_seed(opts.get("seed")),
         **reals,
     )

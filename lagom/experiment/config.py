@@ -17,6 +17,8 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 import numpy as np
 
+from lagom._checks import check_int
+
 __all__ = ["Condition", "Config", "Grid", "Sample"]
 
 T = TypeVar("T")
@@ -173,13 +175,6 @@ def _check_items(items: object) -> Mapping[str, Any]:
     return MappingProxyType(dict(items))
 
 
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-
-
 @attrs.frozen(init=False)
 class Config:
     """Defines a set of configurations for the experiment.
@@ -242,11 +237,11 @@ class Config:
         seed: int | None = None,
     ) -> None:
         checked = _check_items(items)
-        _check_int("num_sample", num_sample, 1)
+        check_int("num_sample", num_sample, minimum=1)
         if not isinstance(keep_dict_order, bool):
             raise TypeError(f"keep_dict_order must be a bool, got {type(keep_dict_order).__name__}")
         if seed is not None:
-            _check_int("seed", seed, 0)
+            check_int("seed", seed, minimum=0)
             seed = int(seed)
         self.__attrs_init__(checked, int(num_sample), keep_dict_order, seed)
 

@@ -1,4 +1,5 @@
-"""Neural-network building blocks: `Module`, initialization, layer builders, heads, LSTMs.
+"""Neural-network building blocks: `Module`, initialization, layer builders, heads, LSTMs,
+fused critic ensembles (`QEnsemble`) and in-place Polyak averaging (`polyak_update_`).
 
 Everything here is a plain ``torch.nn.Module`` (no TorchScript) that runs on any device and
 under ``torch.compile``.
@@ -17,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+from lagom.networks.ensemble import QEnsemble
 from lagom.networks.heads import CategoricalHead, DiagGaussianHead
 from lagom.networks.init import ortho_init
 from lagom.networks.layers import make_cnn, make_fc, make_transposed_cnn
@@ -25,6 +27,7 @@ from lagom.networks.lnlstm_cell import LayerNormLSTMCell, LSTMState
 from lagom.networks.lr_scheduler import linear_lr_scheduler
 from lagom.networks.mdn import MDNHead
 from lagom.networks.module import Module
+from lagom.networks.polyak import polyak_update_
 
 __all__ = [
     "CategoricalHead",
@@ -34,6 +37,7 @@ __all__ = [
     "LayerNormLSTMCell",
     "MDNHead",
     "Module",
+    "QEnsemble",
     "StackedLSTM",
     "linear_lr_scheduler",
     "make_cnn",
@@ -41,4 +45,5 @@ __all__ = [
     "make_lnlstm",
     "make_transposed_cnn",
     "ortho_init",
+    "polyak_update_",
 ]

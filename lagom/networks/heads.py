@@ -9,7 +9,7 @@ from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 from torch.nn import functional
 
-from lagom.networks._checks import check_int
+from lagom._checks import check_int
 from lagom.networks.init import ortho_init
 from lagom.networks.module import Module
 

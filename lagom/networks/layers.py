@@ -13,7 +13,7 @@ from typing import TypeAlias
 import torch
 from torch import nn
 
-from lagom.networks._checks import check_int
+from lagom._checks import check_int
 
 __all__ = ["make_cnn", "make_fc", "make_transposed_cnn"]
 

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from lagom.networks._checks import check_int
+from lagom._checks import check_int
 from lagom.networks.lnlstm_cell import LayerNormLSTMCell, LSTMState
 
 __all__ = ["LSTMLayer", "StackedLSTM", "make_lnlstm"]

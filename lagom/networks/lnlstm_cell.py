@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom.networks._checks import check_int
+from lagom._checks import check_int
 
 __all__ = ["LSTMState", "LayerNormLSTMCell"]
 

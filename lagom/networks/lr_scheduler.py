@@ -1,4 +1,4 @@
-"""Linear learning-rate decay with a floor (`linear_lr_scheduler`)."""
+"""Linear learning-rate decay with a floor (`linear_lr_scheduler`), a view of `LinearSchedule`."""
 
 from __future__ import annotations
 
@@ -7,22 +7,25 @@ from collections.abc import Callable
 import attrs
 from torch import optim
 
+from lagom.transform import LinearSchedule
+
 __all__ = ["linear_lr_scheduler"]
 
 
 @attrs.frozen(slots=False)
 class _LinearDecay:
-    """Multiplier ``max(floor, 1 - n / N)`` of a param group's initial learning rate.
+    """Multiplier ``max(floor, schedule(n))`` of a param group's initial learning rate, with
+    ``schedule = LinearSchedule(1.0, 0.0, N)``.
 
     A class rather than a lambda so that the scheduler pickles; with a ``__dict__`` (no
     slots) because ``LambdaLR.state_dict`` stores a callable object's ``__dict__``.
     """
 
-    N: int
+    schedule: LinearSchedule
     floor: float
 
     def __call__(self, n: int) -> float:
-        return max(self.floor, 1.0 - n / self.N)
+        return max(self.floor, self.schedule(n))
 
 
 def linear_lr_scheduler(
@@ -33,7 +36,7 @@ def linear_lr_scheduler(
     After ``n`` calls of ``scheduler.step()`` the learning rate of a param group whose
     initial rate is ``lr_0`` is::
 
-        lr_n = max(min_lr, lr_0 * (1 - n / N))
+        lr_n = max(min_lr, lr_0 * LinearSchedule(1.0, 0.0, N)(n)) = max(min_lr, lr_0 * (1 - n / N))
 
     so it reaches ``min_lr`` at ``n = N * (1 - min_lr / lr_0)`` and stays there.
 
@@ -76,5 +79,5 @@ def linear_lr_scheduler(
                 f"min_lr must not exceed the initial learning rate of param group {i} "
                 f"(which must be positive), got min_lr={min_lr!r} and lr={lr_0!r}"
             )
-        decays.append(_LinearDecay(N=N, floor=min_lr / lr_0))
+        decays.append(_LinearDecay(LinearSchedule(1.0, 0.0, N), floor=min_lr / lr_0))
     return optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=decays)

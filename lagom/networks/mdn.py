@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom.networks._checks import check_int
+from lagom._checks import check_int
 from lagom.networks.init import ortho_init
 from lagom.networks.module import Module
 

@@ -8,6 +8,8 @@
 - :class:`VecStepRunner`: T steps of a vectorized environment as one time-major
   :class:`~lagom.data.Rollout` (with the true next observations) plus the agent's outputs,
   in a :class:`VecRunnerResult`.
+- :class:`ReplayBuffer`: the last ``capacity`` single-step transitions (with the true next
+  observations) of an off-policy learner, sampled as :class:`ReplayBatch` minibatches.
 
 Every trajectory carries ``last_info``, the agent's output on its final observation (the
 source of ``last_V``).
@@ -27,7 +29,16 @@ from __future__ import annotations
 
 from lagom.runner.base import BaseRunner
 from lagom.runner.episode_runner import EpisodeRunner
+from lagom.runner.replay import ReplayBatch, ReplayBuffer
 from lagom.runner.step_runner import StepRunner
 from lagom.runner.vec_step_runner import VecRunnerResult, VecStepRunner
 
-__all__ = ["BaseRunner", "EpisodeRunner", "StepRunner", "VecRunnerResult", "VecStepRunner"]
+__all__ = [
+    "BaseRunner",
+    "EpisodeRunner",
+    "ReplayBatch",
+    "ReplayBuffer",
+    "StepRunner",
+    "VecRunnerResult",
+    "VecStepRunner",
+]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from lagom._checks import as_float_array, check_real
 from lagom._types import ArrayLike, FloatArray
-from lagom.transform._checks import as_float_array, check_real
 
 __all__ = ["geometric_cumsum"]
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lagom._checks import as_float_array, check_int
 from lagom._types import ArrayLike, Float64Array
-from lagom.transform._checks import as_float_array, check_int
 
 __all__ = ["interp_curves"]
 
@@ -64,7 +64,7 @@ def interp_curves(
         raise ValueError(f"x and y must hold the same number of curves, got {len(x)} and {len(y)}")
     if len(x) == 0:
         raise ValueError("interp_curves needs at least one curve, got none")
-    num_point = check_int("num_point", num_point, low=1)
+    num_point = check_int("num_point", num_point, minimum=1)
     curves = [
         _check_curve(i, curve_x, curve_y)
         for i, (curve_x, curve_y) in enumerate(zip(x, y, strict=True))

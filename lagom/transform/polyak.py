@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lagom._checks import as_float_array, check_real
 from lagom._types import ArrayLike, FloatArray
-from lagom.transform._checks import as_float_array, check_real
 
 __all__ = ["PolyakAverage", "polyak_update"]
 

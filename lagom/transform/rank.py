@@ -6,8 +6,8 @@ from typing import Literal, overload
 
 import numpy as np
 
+from lagom._checks import as_float_array
 from lagom._types import ArrayLike, FloatArray, IntArray
-from lagom.transform._checks import as_float_array
 
 __all__ = ["rank_transform"]
 

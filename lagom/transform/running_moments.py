@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 import numpy as np
 
+from lagom._checks import as_float_array, check_int, check_real
 from lagom._types import ArrayLike, Float64Array
-from lagom.transform._checks import as_float_array, check_int, check_real
 
 __all__ = ["Moments", "RunningMeanVar", "update_moments"]
 
@@ -206,4 +206,4 @@ def _check_shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
     dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
     if not isinstance(dims, tuple):
         raise TypeError(f"shape must be an int or a tuple of ints, got {type(shape).__name__}")
-    return tuple(check_int("shape entry", d, low=0) for d in dims)
+    return tuple(check_int("shape entry", d, minimum=0) for d in dims)

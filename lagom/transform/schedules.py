@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from lagom.transform._checks import check_int, check_real
+from lagom._checks import check_int, check_real
 
 __all__ = ["LinearSchedule"]
 
@@ -28,11 +28,11 @@ def _to_final(value: Any) -> float:
 
 
 def _check_N(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int("N", value, low=1)
+    check_int("N", value, minimum=1)
 
 
 def _check_start(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int("start", value, low=0)
+    check_int("start", value, minimum=0)
 
 
 @attrs.frozen
@@ -50,12 +50,15 @@ class LinearSchedule:
             \text{final} & x \ge \text{start} + N
         \end{cases}
 
-    Typical uses: epsilon of epsilon-greedy exploration (1.0 decayed to 0.1), the
-    importance-sampling exponent beta of prioritized replay (annealed to 1). For learning
-    rates use a ``torch.optim.lr_scheduler`` instead. The schedule is an immutable value, so
-    calling it has no side effects: ``v(x)`` depends on ``x`` alone. Rounding never takes a
-    value outside ``[min(initial, final), max(initial, final)]`` and the values are monotone
-    in ``x`` (non-increasing when ``final < initial``).
+    This is lagom's one schedule: epsilon of epsilon-greedy exploration (1.0 decayed to 0.1),
+    the importance-sampling exponent beta of prioritized replay (annealed to 1), a learning
+    rate or PPO's clip range decayed to 0 over the training steps
+    (``LinearSchedule(initial, 0.0, N=timesteps)`` at the steps done; ``LinearSchedule(v, v,
+    N)`` is the constant ``v``). :func:`lagom.networks.linear_lr_scheduler` drives an
+    optimizer's learning rates with it. The schedule is an immutable value, so calling it has
+    no side effects: ``v(x)`` depends on ``x`` alone. Rounding never takes a value outside
+    ``[min(initial, final), max(initial, final)]`` and the values are monotone in ``x``
+    (non-increasing when ``final < initial``).
 
     Args:
         initial: the value up to time step ``start``.
@@ -75,6 +78,9 @@ class LinearSchedule:
         >>> delayed = LinearSchedule(initial=0.4, final=1.0, N=4, start=2)
         >>> [delayed(i) for i in range(8)]
         [0.4, 0.4, 0.4, 0.55, 0.7, 0.85, 1.0, 1.0]
+        >>> lr = LinearSchedule(initial=1e-3, final=0.0, N=100_000)  # env steps
+        >>> lr(25_000), lr(200_000), LinearSchedule(0.2, 0.2, N=100_000)(25_000)
+        (0.00075, 0.0, 0.2)
     """
 
     initial: float = attrs.field(converter=_to_initial)
@@ -95,7 +101,7 @@ class LinearSchedule:
             TypeError: ``x`` is not an int.
             ValueError: ``x`` is negative.
         """
-        x = check_int("x", x, low=0)
+        x = check_int("x", x, minimum=0)
         if x <= self.start:
             return self.initial
         if x >= self.start + self.N:

@@ -7,8 +7,8 @@ from typing import Literal, overload
 
 import numpy as np
 
+from lagom._checks import as_float_array
 from lagom._types import ArrayLike, Float64Array, FloatArray
-from lagom.transform._checks import as_float_array
 
 __all__ = ["explained_variance"]
 

@@ -7,8 +7,8 @@ from typing import Any, overload
 
 import numpy as np
 
+from lagom._checks import check_int, check_real
 from lagom._types import ArrayLike, Float64Array, IntArray
-from lagom.transform._checks import check_int, check_real
 
 __all__ = ["MinTree", "SegmentTree", "SumTree"]
 
@@ -50,7 +50,7 @@ class SegmentTree:
     """
 
     def __init__(self, capacity: int, operation: Operation, identity_element: float) -> None:
-        capacity = check_int("capacity", capacity)
+        capacity = check_int("capacity", capacity, minimum=None)
         if capacity < 1 or capacity & (capacity - 1):
             raise ValueError(f"capacity must be a positive power of two, got {capacity}")
         if not callable(operation):
@@ -177,8 +177,8 @@ class SegmentTree:
         return arr.astype(np.int64)
 
     def _check_range(self, start: int, end: int | None) -> tuple[int, int]:
-        start = check_int("start", start)
-        end = self._capacity if end is None else check_int("end", end)
+        start = check_int("start", start, minimum=None)
+        end = self._capacity if end is None else check_int("end", end, minimum=None)
         low = start + self._capacity if start < 0 else start
         high = end + self._capacity if end < 0 else end
         if not 0 <= low <= high <= self._capacity:

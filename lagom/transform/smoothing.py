@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
+from lagom._checks import as_float_array, check_int, check_real
 from lagom._types import ArrayLike, Float64Array, FloatArray
-from lagom.transform._checks import as_float_array, check_int, check_real
 
 __all__ = ["smooth_filter"]
 
@@ -85,21 +85,21 @@ def smooth_filter(
     arr = as_float_array(x, "x")
     if arr.ndim == 0:
         raise ValueError("x must have at least one dimension (a curve), got a scalar")
-    axis = check_int("axis", axis)
+    axis = check_int("axis", axis, minimum=None)
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"axis must be in [{-arr.ndim}, {arr.ndim}), got {axis}")
     T = arr.shape[axis]
-    window_length = check_int("window_length", window_length, low=1)
+    window_length = check_int("window_length", window_length, minimum=1)
     if window_length % 2 == 0:
         raise ValueError(f"window_length must be odd, got {window_length}")
     if window_length > T:
         raise ValueError(f"window_length must be at most the curve length {T}, got {window_length}")
-    polyorder = check_int("polyorder", polyorder, low=0)
+    polyorder = check_int("polyorder", polyorder, minimum=0)
     if polyorder >= window_length:
         raise ValueError(
             f"polyorder must be less than window_length={window_length}, got {polyorder}"
         )
-    deriv = check_int("deriv", deriv, low=0)
+    deriv = check_int("deriv", deriv, minimum=0)
     delta = check_real("delta", delta)
     if not delta > 0:
         raise ValueError(f"delta must be positive, got {delta}")

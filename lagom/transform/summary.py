@@ -7,8 +7,8 @@ from typing import Any, TypeAlias
 import attrs
 import numpy as np
 
+from lagom._checks import as_float_array, check_int
 from lagom._types import ArrayLike, FloatArray
-from lagom.transform._checks import as_float_array, check_int
 
 __all__ = ["Describe", "describe"]
 
@@ -24,11 +24,11 @@ def _to_statistic(value: Any) -> _Statistic:
 
 
 def _check_count(instance: Describe, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int(attribute.name, value, low=0)
+    check_int(attribute.name, value, minimum=0)
 
 
 def _check_indent(instance: Describe, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int(attribute.name, value, low=0)
+    check_int(attribute.name, value, minimum=0)
 
 
 def _check_prefix(
@@ -140,7 +140,7 @@ def describe(
         return None
     if arr.ndim == 0:
         raise ValueError(f"x must have at least one dimension, got the scalar {arr}")
-    axis = check_int("axis", axis)
+    axis = check_int("axis", axis, minimum=None)
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"axis must be in [{-arr.ndim}, {arr.ndim}), got {axis}")
     return Describe(

@@ -1,38 +1,56 @@
-"""Tests of the policy-search parts shared by cem, cmaes and openaies.
-
-The helpers without a ``test_`` prefix (``FAST``, ``check_smoke``, ``check_resume``, ...) are
-used by ``test_cem.py``, ``test_cmaes.py`` and ``test_openaies.py``.
-"""
+"""Tests of lagom.baselines.policy_search: CEM, CMA-ES and OpenAI-ES policy search."""
 
 from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagom._types import ArrayLike, Float64Array
-from lagom.baselines import Algorithm
-from lagom.baselines._common import load_checkpoint
-from lagom.baselines._policy_search import (
-    COMMON_DEFAULTS,
+from lagom._types import Float64Array
+from lagom.baselines import Algorithm, get_algorithm
+from lagom.baselines import policy_search as ps
+from lagom.baselines.common import load_checkpoint, load_run_config, start_run
+from lagom.baselines.policy_search import (
+    CEM_ALGORITHM,
+    CMAES_ALGORITHM,
+    OPENAIES_ALGORITHM,
+    CEMConfig,
+    CEMStrategy,
+    CMAESConfig,
+    EnvConfig,
+    EvalConfig,
     FlatPolicy,
+    OpenAIESConfig,
+    OpenAIESStrategy,
+    PolicyConfig,
     PopulationRollouts,
+    TrainConfig,
+    default_config,
     episode_seeds,
-    es_seed,
-    run_policy_search,
+    make_es,
+    make_policy,
 )
-from lagom.baselines._policy_search import rollouts as rollouts_module
-from lagom.es import BaseES, ESResult
+from lagom.es import CEM, CMAES, BaseES, OpenAIES
+from lagom.experiment import from_dotted, parse_dotted, to_dotted
 
-#: A few short generations on short episodes: seconds per run.
+ALGORITHMS = [CEM_ALGORITHM, CMAES_ALGORITHM, OPENAIES_ALGORITHM]
+CONFIGS: list[type[CEMConfig] | type[CMAESConfig] | type[OpenAIESConfig]] = [
+    CEMConfig,
+    CMAESConfig,
+    OpenAIESConfig,
+]
+by_name = pytest.mark.parametrize("algorithm", ALGORITHMS, ids=lambda a: a.name)
+
+#: A few short generations on short episodes: about a second per run.
 FAST: dict[str, Any] = {
     "train.generations": 4,
     "train.max_episode_steps": 40,
@@ -43,42 +61,265 @@ FAST: dict[str, Any] = {
 COLUMNS = {"iteration", "timesteps", "time", "train_return", "best_return", "fbest", "sigma"}
 
 
+class _ImageObs(gym.Env[Any, Any]):
+    """Observations a flat policy cannot read: a ``[2, 2]`` Box."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, (2, 2))
+        self.action_space = gym.spaces.Discrete(2)
+
+
+gym.register("ImageObs-v0", entry_point=_ImageObs)
+
+
 def progress_rows(logdir: Path) -> list[dict[str, str]]:
     """The rows of ``progress.csv`` without the wall-clock column."""
-    with open(logdir / "progress.csv") as f:
+    with open(logdir / "progress.csv", newline="") as f:
         return [{k: v for k, v in row.items() if k != "time"} for row in csv.DictReader(f)]
 
 
-def check_smoke(algorithm: Algorithm, config: Mapping[str, Any], logdir: Path) -> None:
-    """``run`` writes every file, one row per generation, and ``make_policy`` acts validly."""
-    metrics = algorithm.run(config, 0, "cpu", logdir)
-    for name in ("run.yml", "progress.csv", "checkpoint.pt", "final_eval.yml"):
-        assert (logdir / name).exists(), name
-    rows = progress_rows(logdir)
+def _play(
+    env_id: str,
+    max_steps: int,
+    params: Float64Array,
+    seeds: Sequence[int],
+    hidden: Sequence[int] = (),
+) -> tuple[float, int]:
+    """A plain episode loop: the oracle for the rollouts."""
+    env = gym.make(env_id, max_episode_steps=max_steps)
+    act = FlatPolicy(env.observation_space, env.action_space, hidden).bind(params)
+    returns, steps = [], 0
+    for s in seeds:
+        obs, _ = env.reset(seed=int(s))
+        total, done = 0.0, False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(act(obs[None])[0])
+            total += float(reward)
+            steps += 1
+            done = terminated or truncated
+        returns.append(total)
+    env.close()
+    return float(np.mean(returns)), steps
+
+
+# ---- the records and their configurations -----------------------------------------------------
+
+
+@by_name
+def test_registered(algorithm: Algorithm) -> None:
+    assert get_algorithm(algorithm.name) is algorithm
+    assert algorithm.steps_key == "train.generations"
+    assert algorithm.default_env == "CartPole-v1"
+    assert algorithm.action_spaces == ("discrete", "continuous")
+    assert algorithm.default_config("CartPole-v1").algorithm == algorithm.name
+
+
+@pytest.mark.parametrize("strategy", CONFIGS, ids=lambda c: c.algorithm)
+def test_default_configs_keep_the_keys_and_the_zoo(strategy: type[CEMConfig]) -> None:
+    cartpole, pendulum = default_config(strategy), default_config(strategy, "Pendulum-v1")
+    assert cartpole == strategy()
+    assert (pendulum.env.id, pendulum.train.generations, pendulum.train.episodes_per_eval) == (
+        "Pendulum-v1",
+        100,
+        3,
+    )
+    assert pendulum.es == cartpole.es
+    keys = set(to_dotted(cartpole))
+    assert {
+        "env.id",
+        "policy.hidden_sizes",
+        "train.generations",
+        "train.episodes_per_eval",
+        "train.workers",
+        "train.max_episode_steps",
+        "train.checkpoint_every",
+        "train.stop_at",
+        "eval.episodes",
+        "eval.solution",
+        "es.popsize",
+        "es.sigma0",
+    } <= keys
+    # Another environment a flat policy acts in: the defaults with its id.
+    acrobot = default_config(strategy, "Acrobot-v1")
+    assert acrobot == attrs.evolve(strategy(), env=EnvConfig("Acrobot-v1"))
+    assert from_dotted(cartpole, to_dotted(pendulum)) == pendulum
+
+
+def test_each_strategy_has_its_own_es_keys() -> None:
+    es_keys = {c.algorithm: {k for k in to_dotted(c()) if k.startswith("es.")} for c in CONFIGS}
+    assert es_keys == {
+        "cem": {"es.popsize", "es.sigma0", "es.elite_ratio", "es.noise_scheduler_args"},
+        "cmaes": {"es.popsize", "es.sigma0"},
+        "openaies": {
+            "es.popsize",
+            "es.sigma0",
+            "es.lr",
+            "es.lr_decay",
+            "es.min_lr",
+            "es.sigma_decay",
+            "es.min_sigma",
+            "es.antithetic",
+            "es.rank_transform",
+            "es.weight_decay",
+        },
+    }
+
+
+def test_set_parses_values_by_the_fields_types() -> None:
+    cem = CEM_ALGORITHM.default_config("CartPole-v1")
+    items = ["es.popsize=16", "es.noise_scheduler_args=none", "policy.hidden_sizes=8,8"]
+    config = from_dotted(cem, parse_dotted(cem, [*items, "eval.solution=best"]))
+    assert (config.es.popsize, config.es.noise_scheduler_args) == (16, None)
+    assert (config.policy.hidden_sizes, config.eval.solution) == ((8, 8), "best")
+    schedule = parse_dotted(cem, ["es.noise_scheduler_args=0.2,0.0,10,5"])
+    assert from_dotted(cem, schedule).es.noise_scheduler_args == (0.2, 0.0, 10, 5)
+    cmaes = CMAES_ALGORITHM.default_config("CartPole-v1")
+    assert from_dotted(cmaes, parse_dotted(cmaes, ["es.popsize=none"])).es.popsize is None
+    openaies = OPENAIES_ALGORITHM.default_config("CartPole-v1")
+    parsed = parse_dotted(openaies, ["es.antithetic=false", "es.popsize=7", "train.stop_at=3"])
+    config = from_dotted(openaies, parsed)
+    assert (config.es.antithetic, config.es.popsize, config.train.stop_at) == (False, 7, 3)
+
+
+def test_config_yml_round_trips(tmp_path: Path) -> None:
+    config = OpenAIESConfig(
+        policy=PolicyConfig((4,)),
+        train=TrainConfig(max_episode_steps=30, stop_at=2),
+        eval=EvalConfig(solution="best"),
+        es=OpenAIESStrategy(popsize=8, lr=0.1, antithetic=False),
+    )
+    start_run(tmp_path, "openaies", config, 0)
+    assert load_run_config(tmp_path, OPENAIES_ALGORITHM.default_config) == config
+
+
+@by_name
+def test_bad_config(algorithm: Algorithm, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"unknown config key 'es\.nope'"):
+        algorithm.run({"es.nope": 1}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match=r"'train\.generations'.*must be >= 1"):
+        algorithm.run({"train.generations": 0}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match=r"'train\.workers' expects int, got str"):
+        algorithm.run({"train.workers": "2"}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match=r"'eval\.solution' expects one of 'mean', 'best'"):
+        algorithm.run({"eval.solution": "last"}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match=r"'es\.sigma0'.*must be > 0"):
+        algorithm.run({"es.sigma0": 0.0}, 0, "cpu", tmp_path)
+    with pytest.raises(ValueError, match="needs a Box observation space, but Blackjack-v1"):
+        algorithm.default_config("Blackjack-v1")
+    with pytest.raises(ValueError, match=r"cannot act in ImageObs-v0: .*flat Box observations"):
+        algorithm.default_config("ImageObs-v0")
+    with pytest.raises(ValueError, match="cannot create environment 'NoSuchEnv-v0'"):
+        algorithm.run({"env.id": "NoSuchEnv-v0"}, 0, "cpu", tmp_path)
+    assert not (tmp_path / "run.yml").exists()  # refused before anything was written
+
+
+def test_bad_strategy_values() -> None:
+    with pytest.raises(ValueError, match="popsize must be even with antithetic sampling"):
+        OpenAIESStrategy(popsize=7)
+    assert OpenAIESStrategy(popsize=7, antithetic=False).popsize == 7
+    with pytest.raises(ValueError, match="'sigma_decay' must be > 0"):
+        OpenAIESStrategy(sigma_decay=0.0)
+    with pytest.raises(ValueError, match="'elite_ratio' must be > 0"):
+        CEMStrategy(elite_ratio=0.0)
+    with pytest.raises(ValueError, match="non-negative variances"):
+        CEMStrategy(noise_scheduler_args=(-0.1, 0.0, 10, 0))
+    with pytest.raises(ValueError, match="N"):
+        CEMStrategy(noise_scheduler_args=(0.1, 0.0, 0, 0))
+    with pytest.raises(ValueError, match="'hidden_sizes' must be >= 1"):
+        PolicyConfig(hidden_sizes=(4, 0))
+    with pytest.raises(ValueError, match="'stop_at' must be >= 1"):
+        TrainConfig(stop_at=0)
+
+
+# ---- the ES each strategy makes ----------------------------------------------------------------
+
+
+def test_make_es_passes_the_cem_options() -> None:
+    config = CEMConfig(es=CEMStrategy(popsize=10, elite_ratio=0.3, sigma0=0.7))
+    es = make_es(
+        attrs.evolve(config, es=attrs.evolve(config.es, noise_scheduler_args=None)), np.zeros(4), 9
+    )
+    assert isinstance(es, CEM)
+    assert (es.popsize, es.seed, es.state.options.elite_size) == (10, 9, 3)
+    assert es.state.options.noise_schedule is None
+    assert es.state.stds.tolist() == [0.7] * 4
+    schedule = make_es(config, np.zeros(4), 9).state.options.noise_schedule  # type: ignore[attr-defined]
+    assert schedule is not None
+    assert (schedule.initial, schedule.final, schedule.N, schedule.start) == (0.1, 0.0, 30, 0)
+
+
+def test_make_es_passes_the_cmaes_options() -> None:
+    default = make_es(CMAESConfig(), np.zeros(10), 3)
+    assert isinstance(default, CMAES)
+    assert (default.popsize, default.seed, default.es.sigma) == (10, 3, 0.5)
+    config = from_dotted(CMAESConfig(), {"es.popsize": 16, "es.sigma0": 2.0})
+    other = make_es(config, np.zeros(10), 3)
+    assert isinstance(other, CMAES)
+    assert (other.popsize, other.es.sigma) == (16, 2.0)
+
+
+def test_make_es_passes_the_openaies_options() -> None:
+    strategy = OpenAIESStrategy(popsize=7, sigma0=0.3, lr=0.2, antithetic=False, weight_decay=0.01)
+    es = make_es(OpenAIESConfig(es=strategy), np.zeros(3), 4)
+    assert isinstance(es, OpenAIES)
+    options = es.state.options
+    assert (es.popsize, es.seed, options.lr, options.antithetic) == (7, 4, 0.2, False)
+    assert (options.weight_decay, es.state.sigma.tolist()) == (0.01, [0.3] * 3)
+    assert (options.rank_transform, options.lr_decay, options.min_sigma) == (True, 1.0, 0.0)
+
+
+# ---- runs ----------------------------------------------------------------------------------------
+
+
+@by_name
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
+def test_smoke(algorithm: Algorithm, env_id: str, tmp_path: Path) -> None:
+    extra = {"policy.hidden_sizes": [4]} if env_id == "Pendulum-v1" else {}
+    config = {**FAST, "env.id": env_id, "train.episodes_per_eval": 1, **extra}
+    metrics = algorithm.run(config, 0, "cpu", tmp_path)
+    names = ["checkpoint.pt", "config.yml", "final_eval.yml", "progress.csv", "run.yml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    rows = progress_rows(tmp_path)
     assert COLUMNS - {"time"} <= set(rows[0])
-    assert [int(r["iteration"]) for r in rows] == list(range(1, config["train.generations"] + 1))
+    assert [int(r["iteration"]) for r in rows] == [1, 2, 3, 4]
     steps = [int(r["timesteps"]) for r in rows]
     assert all(b > a for a, b in zip([0, *steps], steps, strict=False))
-    assert metrics["episodes"] == config["eval.episodes"]
-    env = gym.make(config.get("env.id", "CartPole-v1"))
+    assert metrics["episodes"] == 2
+    assert metrics["horizon_mean"] <= 40
+    env = gym.make(env_id)
     observations = np.stack([env.observation_space.sample() for _ in range(5)])
-    actions = algorithm.make_policy(logdir, "cpu")(observations)
+    actions = algorithm.make_policy(tmp_path, "cpu")(observations)
     assert len(actions) == 5
     assert all(env.action_space.contains(a) for a in actions)
 
 
-def check_resume(
-    algorithm: Algorithm,
-    tmp_path: Path,
-    same_es: Callable[[BaseES, BaseES], bool],
-) -> None:
-    """Straight for 6 generations vs 3 (``stop_at``) and a resume: same ES, same rows."""
+def _same_es(a: BaseES, b: BaseES) -> bool:
+    if isinstance(a, CMAES) and isinstance(b, CMAES):
+        x, y = vars(a.es), vars(b.es)  # pycma's internals, untyped in our stubs
+        return (
+            np.array_equal(x["mean"], y["mean"])
+            and x["sigma"] == y["sigma"]
+            and np.array_equal(x["C"], y["C"])
+            and np.array_equal(x["pc"], y["pc"])
+            and np.array_equal(vars(x["adapt_sigma"])["ps"], vars(y["adapt_sigma"])["ps"])
+            and x["countiter"] == y["countiter"]
+            and a.result == b.result
+        )
+    assert isinstance(a, (CEM, OpenAIES))
+    assert isinstance(b, (CEM, OpenAIES))
+    return bool(a.state == b.state)
+
+
+@by_name
+def test_resume_is_bit_for_bit(algorithm: Algorithm, tmp_path: Path) -> None:
+    """Straight for 6 generations vs 3 (``stop_at``) and a resume: same ES, rows and eval."""
     config = {**FAST, "train.generations": 6, "train.checkpoint_every": 4}
     straight, split = tmp_path / "straight", tmp_path / "split"
     expected = algorithm.run(config, 5, "cpu", straight)
     assert algorithm.run({**config, "train.stop_at": 3}, 5, "cpu", split) == {}
     assert len(progress_rows(split)) == 3
     assert not (split / "final_eval.yml").exists()
+    assert load_checkpoint(split)["generation"] == 3  # type: ignore[index]
     assert algorithm.run(config, 5, "cpu", split) == expected
     assert progress_rows(split) == progress_rows(straight)
     a, b = load_checkpoint(straight), load_checkpoint(split)
@@ -88,25 +329,71 @@ def check_resume(
     assert a["timesteps"] == b["timesteps"]
     np.testing.assert_array_equal(a["xmean"], b["xmean"])
     np.testing.assert_array_equal(a["xbest"], b["xbest"])
-    assert same_es(a["es"], b["es"])
+    assert _same_es(a["es"], b["es"])
     assert np.array_equal(np.asarray(a["es"].ask()), np.asarray(b["es"].ask()))
 
 
-def check_bad_config(algorithm: Algorithm, tmp_path: Path) -> None:
-    """Unknown keys and bad values fail with ``ValueError`` before training."""
-    with pytest.raises(ValueError, match=r"unknown config key 'es\.nope'"):
-        algorithm.run({"es.nope": 1}, 0, "cpu", tmp_path)
-    with pytest.raises(ValueError, match=r"train\.generations must be an int >= 1"):
-        algorithm.run({"train.generations": 0}, 0, "cpu", tmp_path)
-    with pytest.raises(ValueError, match=r"eval\.solution must be 'mean' or 'best'"):
-        algorithm.run({"eval.solution": "last"}, 0, "cpu", tmp_path)
-    with pytest.raises(ValueError, match="cannot act in Blackjack-v1"):
-        algorithm.default_config("Blackjack-v1")
-    with pytest.raises(ValueError, match="cannot create environment 'NoSuchEnv-v0'"):
-        algorithm.run({"env.id": "NoSuchEnv-v0"}, 0, "cpu", tmp_path)
+def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
+    config = {**FAST, "train.generations": 3, "eval.solution": "best"}
+    serial = CEM_ALGORITHM.run({**config, "train.workers": 0}, 2, "cpu", tmp_path / "serial")
+    parallel = CEM_ALGORITHM.run({**config, "train.workers": 2}, 2, "cpu", tmp_path / "parallel")
+    assert parallel == serial
+    assert progress_rows(tmp_path / "parallel") == progress_rows(tmp_path / "serial")
 
 
-# ---- FlatPolicy -------------------------------------------------------------------------------
+def test_the_loop_tells_minus_mean_returns_and_logs_them(tmp_path: Path) -> None:
+    """A replay of the loop from its parts: the same ES, candidates, episodes and rows."""
+    config = CEMConfig(train=TrainConfig(generations=3, episodes_per_eval=2, max_episode_steps=25))
+    seed = 4
+    metrics = ps.run(CEMConfig, config, seed, "cpu", tmp_path)
+    es, total, fbest = make_es(config, np.zeros(10), seed + 1), 0, np.inf
+    for g, row in enumerate(progress_rows(tmp_path)):
+        solutions = es.ask()
+        seeds = episode_seeds(seed, g, len(solutions), 2)
+        played = [_play("CartPole-v1", 25, x, s) for x, s in zip(solutions, seeds, strict=True)]
+        returns = np.array([r for r, _ in played])
+        es.tell(solutions, -returns)
+        total += sum(s for _, s in played)
+        fbest = min(fbest, float(-returns.max()))
+        assert int(row["iteration"]) == g + 1
+        assert int(row["timesteps"]) == total
+        assert float(row["train_return"]) == pytest.approx(returns.mean())
+        assert float(row["best_return"]) == returns.max()
+        assert float(row["fbest"]) == fbest
+    final = load_checkpoint(tmp_path)
+    assert final is not None
+    np.testing.assert_array_equal(final["xmean"], es.result.xfavorite)
+    assert metrics["return_max"] <= 25
+
+
+def test_eval_solution_chooses_mean_or_best(tmp_path: Path) -> None:
+    for which in ("mean", "best"):
+        CMAES_ALGORITHM.run({**FAST, "eval.solution": which}, 1, "cpu", tmp_path / which)
+    state = load_checkpoint(tmp_path / "best")
+    assert state is not None
+    assert not np.array_equal(state["xbest"], state["xmean"])
+    obs = np.random.default_rng(0).normal(size=(50, 4))
+    expected = {"mean": state["xmean"], "best": state["xbest"]}
+    for which, params in expected.items():
+        act = make_policy(tmp_path / which, "cpu")
+        np.testing.assert_array_equal(
+            act(obs),
+            ps.FlatPolicy(
+                gym.make("CartPole-v1").observation_space, gym.make("CartPole-v1").action_space
+            ).bind(params)(obs),
+        )
+
+
+def test_make_policy_refuses_other_folders(tmp_path: Path) -> None:
+    start_run(tmp_path / "ppo", "ppo", CEMConfig(), 0)
+    with pytest.raises(ValueError, match="holds a ppo run, not cem, cmaes or openaies"):
+        make_policy(tmp_path / "ppo", "cpu")
+    start_run(tmp_path / "cem", "cem", CEMConfig(), 0)
+    with pytest.raises(ValueError, match="holds no checkpoint"):
+        make_policy(tmp_path / "cem", "cpu")
+
+
+# ---- FlatPolicy ----------------------------------------------------------------------------------
 
 
 def _reference_act(
@@ -148,26 +435,42 @@ def test_flat_policy_matches_a_plain_loop(hidden: list[int], discrete: bool, see
     assert policy.num_params == sum(a * b + b for a, b in itertools.pairwise(sizes))
     params = rng.normal(size=policy.num_params)
     obs = rng.normal(size=(4, 3))
-    actions, one = policy.bind(params)(obs), policy.bind_one(params)
+    act = policy.bind(params)
+    actions = act(obs)
+    assert actions.shape == ((4,) if discrete else (4, 2))
     for row, action in zip(obs, actions, strict=True):
         expected = _reference_act(params, row, sizes, act_space)
+        one = act(row)  # one observation [O]: one action, as env.step takes it
         if discrete:
-            assert int(action) == expected
-            assert one(row) == expected
+            assert int(action) == int(one) == expected
+            assert act_space.contains(one)
         else:
+            assert one.shape == (2,)
             np.testing.assert_allclose(action, expected, rtol=1e-12, atol=1e-12)
-            np.testing.assert_allclose(one(row), expected, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(one, expected, rtol=1e-12, atol=1e-12)
             assert act_space.contains(action)
-            assert act_space.contains(one(row))
+            assert act_space.contains(one)
+
+
+def test_flat_policy_keeps_the_action_dtype() -> None:
+    obs_space = gym.spaces.Box(-1.0, 1.0, (2,))
+    act = FlatPolicy(obs_space, gym.spaces.Box(-1.0, 1.0, (3,))).bind(np.ones(9))
+    assert act(np.zeros((2, 2), dtype=np.float32)).dtype == np.float32
+    assert (
+        FlatPolicy(obs_space, gym.spaces.Discrete(4)).bind(np.ones(12))(np.zeros((2, 2))).dtype.kind
+        == "i"
+    )
 
 
 def test_flat_policy_rejects_what_it_cannot_act_in() -> None:
     box = gym.spaces.Box(-1.0, 1.0, (2,))
-    with pytest.raises(ValueError, match="flat Box observation space"):
+    with pytest.raises(ValueError, match="flat Box observations"):
         FlatPolicy(gym.spaces.Discrete(3), gym.spaces.Discrete(2))
-    with pytest.raises(ValueError, match="Discrete or flat Box action space"):
+    with pytest.raises(ValueError, match="flat Box observations"):
+        FlatPolicy(gym.spaces.Box(-1.0, 1.0, (2, 2)), gym.spaces.Discrete(2))
+    with pytest.raises(ValueError, match="Discrete or bounded flat Box actions"):
         FlatPolicy(box, gym.spaces.MultiDiscrete([2, 2]))
-    with pytest.raises(ValueError, match="finite action bounds"):
+    with pytest.raises(ValueError, match="Discrete or bounded flat Box actions"):
         FlatPolicy(box, gym.spaces.Box(-np.inf, np.inf, (1,)))
     with pytest.raises(ValueError, match="hidden sizes must be positive"):
         FlatPolicy(box, gym.spaces.Discrete(2), [0])
@@ -175,7 +478,7 @@ def test_flat_policy_rejects_what_it_cannot_act_in() -> None:
         FlatPolicy(box, gym.spaces.Discrete(2)).bind(np.zeros(5))
 
 
-# ---- episode seeds and rollouts ---------------------------------------------------------------
+# ---- episode seeds and rollouts ----------------------------------------------------------------
 
 
 @given(seed=st.integers(0, 2**32 - 1), generation=st.integers(0, 10**6))
@@ -189,106 +492,34 @@ def test_episode_seeds_depend_only_on_seed_generation_candidate_episode(
     assert len(np.unique(big)) == big.size
 
 
-def test_es_seed_is_a_valid_pycma_seed() -> None:
-    assert [es_seed(s) for s in (0, 1, 2**32 - 2, 2**32 - 1)] == [1, 2, 2**32 - 1, 1]
-
-
-def _reference_play(
-    env_id: str, max_steps: int, params: Float64Array, seeds: Sequence[int]
-) -> tuple[float, int]:
-    env = gym.make(env_id, max_episode_steps=max_steps)
-    act = FlatPolicy(env.observation_space, env.action_space).bind_one(params)
-    returns, steps = [], 0
-    for s in seeds:
-        obs, _ = env.reset(seed=int(s))
-        total, done = 0.0, False
-        while not done:
-            obs, reward, terminated, truncated, _ = env.step(act(obs))
-            total += float(reward)
-            steps += 1
-            done = terminated or truncated
-        returns.append(total)
-    return float(np.mean(returns)), steps
-
-
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
 def test_rollouts_serial_and_parallel_match_a_plain_loop(env_id: str) -> None:
     rng = np.random.default_rng(0)
     n = 10 if env_id == "CartPole-v1" else 4
     solutions = list(rng.normal(size=(5, n)))
     seeds = episode_seeds(3, 1, 5, 2)
-    expected = [_reference_play(env_id, 30, x, s) for x, s in zip(solutions, seeds, strict=True)]
+    expected = [_play(env_id, 30, x, s) for x, s in zip(solutions, seeds, strict=True)]
     for workers in (0, 2):
-        with PopulationRollouts(env_id, 30, [], workers) as rollouts:
+        with PopulationRollouts(env_id, 30, (), workers) as rollouts:
             returns, steps = rollouts(solutions, seeds)
         assert returns.tolist() == [r for r, _ in expected]
         assert steps.tolist() == [s for _, s in expected]
 
 
-def test_a_worker_answers_a_lone_steps_task_by_playing_again() -> None:
-    rollouts_module._init_worker("CartPole-v1", 30, [])
-    try:
-        x, seeds = np.full(10, 0.3), (1, 2)
-        other = rollouts_module._query(("fitness", np.zeros(10), (7,)))
-        expected = _reference_play("CartPole-v1", 30, x, seeds)
-        assert rollouts_module._query(("steps", x, seeds)) == expected[1]
-        assert rollouts_module._query(("fitness", x, seeds)) == -expected[0]
-        assert rollouts_module._query(("fitness", np.zeros(10), (7,))) == other
-    finally:
-        rollouts_module._worker = None
-        rollouts_module._worker_last = None
+def test_rollouts_need_a_row_of_seeds_per_candidate() -> None:
+    with (
+        PopulationRollouts("CartPole-v1", 10, (), 0) as rollouts,
+        pytest.raises(ValueError, match="need a row of seeds per candidate, got 1 for 2"),
+    ):
+        rollouts([np.zeros(10), np.zeros(10)], episode_seeds(0, 0, 1, 1))
 
 
-# ---- the loop over any BaseES -----------------------------------------------------------------
-
-
-class _Recorder(BaseES):
-    """A fake ES: random candidates from its own generator; it records what it was told."""
-
-    def __init__(self, x0: Float64Array, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
-        self.n, self.asked = x0.size, 0
-        self.told: list[tuple[Float64Array, Float64Array]] = []
-
-    def ask(self) -> list[Float64Array]:
-        self.asked += 1
-        return list(self.rng.normal(size=(3, self.n)))
-
-    def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
-        self.told.append((np.asarray(solutions), np.asarray(function_values)))
-
-    @property
-    def result(self) -> ESResult:
-        values = np.concatenate([v for _, v in self.told])
-        xs = np.concatenate([x for x, _ in self.told])
-        i = int(np.argmin(values))
-        return ESResult(
-            xs[i], values[i], i + 1, values.size, len(self.told), xs[0], np.ones(self.n)
-        )
-
-
-def _recorder_config(env_id: str) -> dict[str, Any]:
-    return {**COMMON_DEFAULTS, "env.id": env_id}
-
-
-def test_run_tells_minus_mean_returns_and_logs_them(tmp_path: Path) -> None:
-    config = {"train.generations": 3, "train.episodes_per_eval": 2, "train.max_episode_steps": 25}
-    metrics = run_policy_search(
-        "recorder", lambda x0, seed, cfg: _Recorder(x0, seed), _recorder_config, config, 4, tmp_path
-    )
-    es = load_checkpoint(tmp_path)["es"]  # type: ignore[index]
-    rows, total = progress_rows(tmp_path), 0
-    for g, ((xs, values), row) in enumerate(zip(es.told, rows, strict=True)):
-        played = [
-            _reference_play("CartPole-v1", 25, x, s)
-            for x, s in zip(xs, episode_seeds(4, g, 3, 2), strict=True)
-        ]
-        returns = np.array([r for r, _ in played])
-        total += sum(s for _, s in played)
-        np.testing.assert_array_equal(values, -returns)
-        assert int(row["iteration"]) == g + 1
-        assert int(row["timesteps"]) == total
-        assert float(row["train_return"]) == pytest.approx(returns.mean())
-        assert float(row["best_return"]) == returns.max()
-        assert float(row["fbest"]) == min(v.min() for _, v in es.told[: g + 1])
-    assert metrics["return_max"] <= 25
+def test_a_lone_steps_task_plays_again() -> None:
+    """A worker answers a candidate's second task from memory, and any other by playing."""
+    episodes = ps._Episodes("CartPole-v1", 30, ())
+    x, seeds = np.full(10, 0.3), (1, 2)
+    other = episodes(("fitness", np.zeros(10), (7,)))
+    expected = _play("CartPole-v1", 30, x, seeds)
+    assert episodes(("steps", x, seeds)) == expected[1]
+    assert episodes(("fitness", x, seeds)) == -expected[0]
+    assert episodes(("fitness", np.zeros(10), (7,))) == other

@@ -5,10 +5,11 @@ Run from the repository root: ``.venv/bin/python tests/benchmarks/bench_sac_upda
 
 Both learners have Pendulum-v1's sizes (3 observations, 1 action), 256-256 networks, batch
 256 and lr 1e-3. lagom's update samples its replay buffer (filled with 5,000 random
-transitions) and calls ``SACAgent.update``; Stable-Baselines3's ``SAC.train(1, 256)`` runs
-after a 300-step ``learn``. The two alternate ``--rounds`` times, ``--updates`` steps each,
-and each side keeps its best round: the machine is shared, so compare the ratio, never
-absolute times across runs. ``learning_offpolicy.py`` measures whole training runs.
+transitions), turns the minibatch into tensors and calls ``SACAgent.update``;
+Stable-Baselines3's ``SAC.train(1, 256)`` runs after a 300-step ``learn``. The two
+alternate ``--rounds`` times, ``--updates`` steps each, and each side keeps its best round:
+the machine is shared, so compare the ratio, never absolute times across runs.
+``learning_offpolicy.py`` measures whole training runs.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from lagom.baselines._replay import ReplayBuffer
-from lagom.baselines.sac import SACAgent
+from lagom.baselines.common import replay_tensors
+from lagom.baselines.sac import SACAgent, SACAgentConfig
+from lagom.runner import ReplayBuffer
 
 
 def _ms_per_call(fn: Callable[[], object], n: int) -> float:
@@ -42,7 +44,8 @@ def measure(threads: int, rounds: int, updates: int) -> tuple[float, float]:
     from stable_baselines3 import SAC
 
     torch.set_num_threads(threads)
-    agent = SACAgent(3, 1, [256, 256], lr=1e-3, gamma=0.99, tau=0.005)
+    cpu = torch.device("cpu")
+    agent = SACAgent(3, 1, SACAgentConfig(lr=1e-3, hidden_sizes=(256, 256)), cpu)
     buffer = ReplayBuffer(20_000, 3, 1, seed=0)
     rng = np.random.default_rng(0)
     for _ in range(5_000):
@@ -52,7 +55,10 @@ def measure(threads: int, rounds: int, updates: int) -> tuple[float, float]:
     model.learn(300)
     ours, theirs = float("inf"), float("inf")
     for _ in range(rounds):
-        ours = min(ours, _ms_per_call(lambda: agent.update(buffer.sample(256, "cpu")), updates))
+        ours = min(
+            ours,
+            _ms_per_call(lambda: agent.update(replay_tensors(buffer.sample(256), cpu)), updates),
+        )
         theirs = min(theirs, _ms_per_call(lambda: model.train(1, 256), updates))
     return ours, theirs
 

@@ -4,12 +4,13 @@ Run from the repository root::
 
     python tests/benchmarks/learning_es.py [--seeds 0 1 2] [--workers 0] [--quick]
 
-Each algorithm searches a linear policy (argmax of ``W obs + b``, 10 parameters) with its
-default configuration (50 generations, one episode per candidate) and is evaluated on 20
-deterministic episodes of the final search mean. Stable-Baselines3 has no evolution strategy,
-so there are lagom rows only. The target (issue 7): CEM and CMA-ES reach 500 within 50
-generations, counted as the first generation in which a candidate's episode return is 500;
-``steps_to_threshold`` is the number of env steps done by the end of that generation.
+Each strategy of :mod:`lagom.baselines.policy_search` searches a linear policy (argmax of
+``W obs + b``, 10 parameters) with its default configuration (50 generations, one episode per
+candidate) and is evaluated on 20 deterministic episodes of the final search mean.
+Stable-Baselines3 has no evolution strategy, so there are lagom rows only. The target
+(issue 11): CEM, CMA-ES and OpenAI-ES reach 500 within 50 generations, counted as the first
+generation in which a candidate's episode return is 500; ``steps_to_threshold`` is the number
+of env steps done by the end of that generation.
 ``bench_learning.py`` imports :func:`benchmark`. The file defines no ``test_`` function.
 """
 
@@ -24,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 THRESHOLD = 500.0
-#: Task name -> algorithm name in ``lagom.baselines``.
+#: Task name -> the strategy's configuration class in ``lagom.baselines.policy_search``.
 TASKS = {
-    "CEM CartPole-v1": "cem",
-    "CMA-ES CartPole-v1": "cmaes",
-    "OpenAI-ES CartPole-v1": "openaies",
+    "CEM CartPole-v1": "CEMConfig",
+    "CMA-ES CartPole-v1": "CMAESConfig",
+    "OpenAI-ES CartPole-v1": "OpenAIESConfig",
 }
 
 
@@ -40,19 +41,23 @@ def benchmark(seeds: list[int], quick: bool = False, workers: int = 0) -> list[d
     """Train every task once per seed; one row per (task, seed) in ``bench_learning``'s format,
     plus ``generations``, ``generations_to_threshold`` and ``generations_to_mean_475`` (the
     first generation whose population mean return reached 475)."""
-    from lagom.baselines import get_algorithm
+    import attrs
 
-    config: dict[str, Any] = {"train.workers": workers}
-    if quick:
-        config |= {"train.generations": 3, "train.max_episode_steps": 100, "eval.episodes": 2}
+    from lagom.baselines import policy_search
+
     out: list[dict[str, object]] = []
     for task, name in TASKS.items():
-        algorithm = get_algorithm(name)
+        config = policy_search.default_config(getattr(policy_search, name), "CartPole-v1")
+        train: dict[str, Any] = {"workers": workers}
+        if quick:
+            train |= {"generations": 3, "max_episode_steps": 100}
+            config = attrs.evolve(config, eval=attrs.evolve(config.eval, episodes=2))
+        config = attrs.evolve(config, train=attrs.evolve(config.train, **train))
         for seed in seeds:
             with tempfile.TemporaryDirectory() as folder:
                 logdir = Path(folder)
                 start = time.perf_counter()
-                metrics = algorithm.run(config, seed, "cpu", logdir)
+                metrics = policy_search.train(config, seed, "cpu", logdir)
                 wall = time.perf_counter() - start
                 with open(logdir / "progress.csv") as f:
                     rows = list(csv.DictReader(f))

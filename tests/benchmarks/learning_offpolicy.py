@@ -32,7 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 from lagom.baselines import get_algorithm
-from lagom.baselines._common import evaluate_policy
+from lagom.baselines.common import evaluate_policy
 from lagom.envs import RecordEpisodeStatistics
 
 ENV_ID = "Pendulum-v1"

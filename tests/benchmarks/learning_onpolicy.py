@@ -36,8 +36,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from lagom.baselines import get_algorithm
-from lagom.baselines._common import evaluate_policy
+from lagom.baselines import get_algorithm, ppo, vpg
+from lagom.baselines.common import evaluate_policy
+from lagom.baselines.ppo import PPOConfig
 
 THRESHOLD = {"CartPole-v1": 475.0, "InvertedPendulum-v5": 950.0}
 EVAL_EPISODES = 20
@@ -88,7 +89,7 @@ def run_lagom(
     }
 
 
-def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: dict[str, Any]) -> dict[str, object]:
+def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: PPOConfig) -> dict[str, object]:
     """Train Stable-Baselines3's PPO with lagom's configuration ``cfg``; one benchmark row."""
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback
@@ -116,27 +117,27 @@ def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: dict[str, Any]) -> dict
                 self.steps, self.seconds = self.num_timesteps, time.perf_counter() - self.t0
 
     t0 = time.perf_counter()
-    env = make_vec_env(env_id, n_envs=int(cfg["env.num_envs"]), seed=seed)
-    if cfg["env.normalize_obs"] or cfg["env.normalize_reward"]:
+    env = make_vec_env(env_id, n_envs=cfg.env.num_envs, seed=seed)
+    if cfg.env.normalize_obs or cfg.env.normalize_reward:
         env = VecNormalize(
             env,
-            norm_obs=cfg["env.normalize_obs"],
-            norm_reward=cfg["env.normalize_reward"],
-            gamma=cfg["agent.gamma"],
+            norm_obs=cfg.env.normalize_obs,
+            norm_reward=cfg.env.normalize_reward,
+            gamma=cfg.agent.gamma,
         )
     model = PPO(
         "MlpPolicy",
         env,
-        n_steps=int(cfg["train.n_steps"]),
-        batch_size=int(cfg["train.batch_size"]),
-        n_epochs=int(cfg["train.n_epochs"]),
-        gamma=float(cfg["agent.gamma"]),
-        gae_lambda=float(cfg["agent.gae_lambda"]),
-        ent_coef=float(cfg["agent.ent_coef"]),
-        vf_coef=float(cfg["agent.vf_coef"]),
-        max_grad_norm=float(cfg["agent.max_grad_norm"]),
-        learning_rate=lr_fn(float(cfg["agent.lr"]), cfg["agent.lr_schedule"]),
-        clip_range=lr_fn(float(cfg["agent.clip_range"]), cfg["agent.clip_range_schedule"]),
+        n_steps=cfg.train.n_steps,
+        batch_size=cfg.train.batch_size,
+        n_epochs=cfg.train.n_epochs,
+        gamma=cfg.agent.gamma,
+        gae_lambda=cfg.agent.gae_lambda,
+        ent_coef=cfg.agent.ent_coef,
+        vf_coef=cfg.agent.vf_coef,
+        max_grad_norm=cfg.agent.max_grad_norm,
+        learning_rate=lr_fn(cfg.agent.lr, cfg.agent.lr_schedule),
+        clip_range=lr_fn(cfg.agent.clip_range, cfg.agent.clip_range_schedule),
         seed=seed,
         device="cpu",
     )
@@ -168,23 +169,18 @@ def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: dict[str, Any]) -> dict
 def benchmark(seeds: list[int], quick: bool = False) -> list[dict[str, object]]:
     """Train every task for every seed, lagom then SB3; one row per (task, library, seed)."""
     torch.set_num_threads(1)
-    ppo = get_algorithm("ppo")
     rows: list[dict[str, object]] = []
     for seed in seeds:
         cfg = ppo.default_config("CartPole-v1")
-        steps = 4096 if quick else int(cfg["train.timesteps"])
+        steps = 4096 if quick else cfg.train.timesteps
         rows.append(run_lagom("ppo", "CartPole-v1", seed, steps))
         rows.append(run_sb3_ppo("CartPole-v1", seed, steps, cfg))
-        vpg_steps = (
-            4096
-            if quick
-            else int(get_algorithm("vpg").default_config("CartPole-v1")["train.timesteps"])
-        )
+        vpg_steps = 4096 if quick else vpg.default_config("CartPole-v1").train.timesteps
         rows.append(run_lagom("vpg", "CartPole-v1", seed, vpg_steps))
         task = "ppo/InvertedPendulum-v5"
         if _has_mujoco():
             cfg = ppo.default_config("InvertedPendulum-v5")
-            steps = 2048 if quick else int(cfg["train.timesteps"])
+            steps = 2048 if quick else cfg.train.timesteps
             rows.append(run_lagom("ppo", "InvertedPendulum-v5", seed, steps))
             rows.append(run_sb3_ppo("InvertedPendulum-v5", seed, steps, cfg))
         else:

@@ -116,7 +116,7 @@ def test_without_seed_a_fresh_one_is_recorded() -> None:
     ("x0", "sigma0", "opts", "error", "match"),
     [
         ([0.0], 1.0, {"popsize": 4, "elit_ratio": 0.2}, ValueError, "unknown CEM option"),
-        ([0.0], 1.0, {"popsize": 0}, ValueError, "popsize must be >= 1"),
+        ([0.0], 1.0, {"popsize": 0}, ValueError, "popsize must be at least 1"),
         ([0.0], 1.0, {"popsize": 4.0}, TypeError, "popsize must be an int"),
         ([0.0], 1.0, {"elite_ratio": 0.0}, ValueError, "elite_ratio"),
         ([0.0], 1.0, {"elite_ratio": 1.5}, ValueError, "elite_ratio"),

@@ -129,7 +129,7 @@ def test_infinite_values_need_the_rank_transform() -> None:
     ("opts", "error", "match"),
     [
         ({"learning_rate": 0.1}, ValueError, "unknown OpenAIES option"),
-        ({"popsize": 1}, ValueError, "popsize must be >= 2"),
+        ({"popsize": 1}, ValueError, "popsize must be at least 2"),
         ({"lr": -0.1}, ValueError, "lr must be in"),
         ({"lr_decay": 1.5}, ValueError, "lr_decay"),
         ({"antithetic": 1}, TypeError, "antithetic must be a bool"),

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.networks import linear_lr_scheduler
+from lagom.transform import LinearSchedule
 
 
 def _lrs(optimizer: torch.optim.Optimizer, scheduler: object, steps: int) -> list[list[float]]:
@@ -73,3 +74,13 @@ def test_scheduler_state_dict_and_pickle_round_trip() -> None:
 def test_bad_arguments_raise(N: int, min_lr: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         linear_lr_scheduler(_sgd(1.0), N, min_lr)
+
+
+@given(N=st.integers(1, 50), lr_0=st.floats(1e-5, 10.0), steps=st.integers(1, 80))
+def test_is_a_view_of_linear_schedule(N: int, lr_0: float, steps: int) -> None:
+    """Without a floor the learning rate is ``LinearSchedule(lr_0, 0, N)`` at the step count."""
+    optimizer = _sgd(lr_0)
+    got = _lrs(optimizer, linear_lr_scheduler(optimizer, N, 0.0), steps)
+    schedule = LinearSchedule(lr_0, 0.0, N)
+    for n, (lr,) in enumerate(got):
+        assert lr == pytest.approx(schedule(n), rel=1e-12, abs=1e-15)

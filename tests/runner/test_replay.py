@@ -1,14 +1,13 @@
-"""Tests of the off-policy replay buffer (``lagom/baselines/_replay.py``)."""
+"""Tests of ``lagom.runner.ReplayBuffer``: ring order, whole transitions, seeded sampling."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagom.baselines._replay import ReplayBuffer
+from lagom.runner import ReplayBatch, ReplayBuffer
 
 
 def _rows(start: int, n: int) -> tuple[np.ndarray, ...]:
@@ -52,18 +51,30 @@ def test_ring_keeps_the_last_capacity_transitions_in_slot_order(
 def test_sample_returns_whole_transitions_with_separate_flags() -> None:
     buffer = ReplayBuffer(100, obs_dim=2, action_dim=1, seed=3)
     buffer.add(*_rows(0, 30))
-    batch = buffer.sample(64, "cpu")
+    batch = buffer.sample(64)
+    assert isinstance(batch, ReplayBatch)
     k = batch.observations[:, 0]
     assert batch.observations.shape == (64, 2)
     assert batch.actions.shape == (64, 1)
     assert batch.rewards.shape == batch.terminated.shape == (64,)
-    assert all(t.dtype == torch.float32 for t in batch)
-    torch.testing.assert_close(batch.observations[:, 1], -k)
-    torch.testing.assert_close(batch.actions[:, 0], k / 1000.0)
-    torch.testing.assert_close(batch.rewards, k + 0.5)
-    torch.testing.assert_close(batch.next_observations, torch.stack([k + 1, -k - 1], dim=1))
+    assert all(field.dtype == np.float32 for field in batch)
+    np.testing.assert_array_equal(batch.observations[:, 1], -k)
+    np.testing.assert_allclose(batch.actions[:, 0], k / 1000.0, rtol=1e-6)
+    np.testing.assert_array_equal(batch.rewards, k + 0.5)
+    np.testing.assert_array_equal(batch.next_observations, np.stack([k + 1, -k - 1], axis=1))
     # terminated is its own flag: steps that are only truncated (k % 2 == 0) still bootstrap.
-    torch.testing.assert_close(batch.terminated, (k % 3 == 0).float())
+    np.testing.assert_array_equal(batch.terminated, (k % 3 == 0).astype(np.float32))
+
+
+def test_the_fields_of_a_sample_are_views_of_one_gathered_block() -> None:
+    buffer = ReplayBuffer(10, obs_dim=2, action_dim=1, seed=0)
+    buffer.add(*_rows(0, 5))
+    batch = buffer.sample(8)
+    base = batch.observations.base
+    assert base is not None
+    assert base.shape == (8, buffer.table.shape[1])
+    assert all(field.base is base for field in batch)
+    assert not np.shares_memory(base, buffer.table)  # the buffer's rows stay its own
 
 
 def test_sampling_is_seeded_and_resumes_from_the_state_dict() -> None:
@@ -71,7 +82,7 @@ def test_sampling_is_seeded_and_resumes_from_the_state_dict() -> None:
     b = ReplayBuffer(50, obs_dim=2, action_dim=1, seed=7)
     for buffer in (a, b):
         buffer.add(*_rows(0, 20))
-    torch.testing.assert_close(a.sample(16, "cpu").observations, b.sample(16, "cpu").observations)
+    np.testing.assert_array_equal(a.sample(16).observations, b.sample(16).observations)
     state = a.state_dict()
     c = ReplayBuffer(50, obs_dim=2, action_dim=1, seed=999)
     c.load_state_dict(state)
@@ -79,8 +90,8 @@ def test_sampling_is_seeded_and_resumes_from_the_state_dict() -> None:
         buffer.add(*_rows(20, 5))
     assert len(c) == len(a) == 25
     for _ in range(3):
-        x, y = a.sample(8, "cpu"), c.sample(8, "cpu")
-        assert all(torch.equal(u, v) for u, v in zip(x, y, strict=True))
+        x, y = a.sample(8), c.sample(8)
+        assert all(np.array_equal(u, v) for u, v in zip(x, y, strict=True))
 
 
 def test_state_dict_holds_only_the_filled_rows() -> None:
@@ -94,13 +105,22 @@ def test_bad_input_raises() -> None:
         ReplayBuffer(0, 2, 1, seed=0)
     with pytest.raises(TypeError, match="obs_dim must be an int"):
         ReplayBuffer(5, True, 1, seed=0)
+    with pytest.raises(ValueError, match="seed must be at least 0"):
+        ReplayBuffer(5, 2, 1, seed=-1)
     buffer = ReplayBuffer(5, obs_dim=2, action_dim=1, seed=0)
     with pytest.raises(ValueError, match="empty replay buffer"):
-        buffer.sample(4, "cpu")
+        buffer.sample(4)
     with pytest.raises(ValueError, match=r"observations must have shape \[N, 2\]"):
         buffer.add([[0.0, 1.0, 2.0]], [[0.0]], [0.0], [[0.0, 1.0]], [False], [False])
+    with pytest.raises(ValueError, match=r"observations must have shape \[N, 2\]"):
+        buffer.add(
+            np.zeros((6, 2)), np.zeros((6, 1)), np.zeros(6), np.zeros((6, 2)), [0] * 6, [0] * 6
+        )
     with pytest.raises(ValueError, match="do not fit the buffer"):
         buffer.add([[0.0, 1.0]], [[0.0, 1.0]], [0.0], [[0.0, 1.0]], [False], [False])
+    buffer.add([[0.0, 1.0]], [[0.0]], [0.0], [[0.0, 1.0]], [False], [False])
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        buffer.sample(0)
     with pytest.raises(ValueError, match="do not fit a buffer"):
         ReplayBuffer(2, 2, 1, seed=0).load_state_dict(
             ReplayBuffer(5, 2, 1, seed=0).state_dict() | {"table": np.zeros((3, 7)), "size": 3}

@@ -114,7 +114,7 @@ def test_rejects_bad_curves(x: Any, y: Any, match: str) -> None:
 
 
 def test_rejects_bad_num_point_and_types() -> None:
-    with pytest.raises(ValueError, match="num_point must be >= 1"):
+    with pytest.raises(ValueError, match="num_point must be at least 1"):
         interp_curves([[1, 2]], [[1, 2]], num_point=0)
     with pytest.raises(TypeError, match="num_point must be an int"):
         interp_curves([[1, 2]], [[1, 2]], num_point=2.5)  # type: ignore[arg-type]

@@ -118,5 +118,5 @@ def test_rejects_bad_batches_and_states() -> None:
         Moments(np.zeros(2), np.ones(2), -1.0)
     with pytest.raises(TypeError, match="shape must be an int or a tuple"):
         RunningMeanVar(shape=[3])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="shape entry must be >= 0"):
+    with pytest.raises(ValueError, match="shape entry must be at least 0"):
         RunningMeanVar(shape=(-1,))

@@ -54,9 +54,9 @@ def test_is_an_immutable_value() -> None:
 @pytest.mark.parametrize(
     ("args", "error", "match"),
     [
-        ((1.0, 0.0, 0), ValueError, "N must be >= 1"),
-        ((1.0, 0.0, -2), ValueError, "N must be >= 1"),
-        ((1.0, 0.0, 2, -1), ValueError, "start must be >= 0"),
+        ((1.0, 0.0, 0), ValueError, "N must be at least 1"),
+        ((1.0, 0.0, -2), ValueError, "N must be at least 1"),
+        ((1.0, 0.0, 2, -1), ValueError, "start must be at least 0"),
         ((1.0, 0.0, 2.0), TypeError, "N must be an int"),
         ((1.0, 0.0, 2, 0.5), TypeError, "start must be an int"),
         ((float("inf"), 0.0, 2), ValueError, "initial must be finite"),
@@ -71,7 +71,16 @@ def test_rejects_bad_parameters(args: tuple[Any, ...], error: type[Exception], m
 
 def test_rejects_bad_timesteps() -> None:
     scheduler = LinearSchedule(1.0, 0.0, 2)
-    with pytest.raises(ValueError, match="x must be >= 0"):
+    with pytest.raises(ValueError, match="x must be at least 0"):
         scheduler(-1)
     with pytest.raises(TypeError, match="x must be an int"):
         scheduler(1.5)  # type: ignore[arg-type]
+
+
+@given(st.floats(1e-6, 10.0), st.integers(1, 10**6), st.integers(0, 2 * 10**6))
+def test_decay_to_zero_and_constant_as_training_schedules(initial: float, N: int, x: int) -> None:
+    """A learning rate or clip range: ``initial · (1 - x/N)`` floored at 0, or held constant."""
+    assert LinearSchedule(initial, 0.0, N)(x) == pytest.approx(
+        initial * max(0.0, 1.0 - x / N), rel=1e-12, abs=1e-15
+    )
+    assert LinearSchedule(initial, initial, N)(x) == initial

@@ -78,9 +78,9 @@ def test_rejects_bad_input() -> None:
         describe([1.0, 2.0], axis=1)
     with pytest.raises(TypeError, match="real numbers"):
         describe(["a"])
-    with pytest.raises(ValueError, match="count must be >= 0"):
+    with pytest.raises(ValueError, match="count must be at least 0"):
         Describe(-1, 0.0, 0.0, 0.0, 0.0)
-    with pytest.raises(ValueError, match="repr_indent must be >= 0"):
+    with pytest.raises(ValueError, match="repr_indent must be at least 0"):
         Describe(1, 0.0, 0.0, 0.0, 0.0, repr_indent=-1)
     with pytest.raises(TypeError, match="repr_prefix must be a str"):
         Describe(1, 0.0, 0.0, 0.0, 0.0, repr_prefix=3)  # type: ignore[arg-type]

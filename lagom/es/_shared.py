@@ -1,13 +1,18 @@
-"""Input checks and bookkeeping shared by the evolution strategies (private)."""
+"""The bookkeeping CEM, CMA-ES and OpenAI-ES share (private to :mod:`lagom.es`).
+
+Validating a told population, tracking the best solution, seeds and the per-generation
+random streams, and the options every strategy parses the same way. Plain argument checks
+(ints, reals, bools) come from lagom's one checks module, :mod:`lagom._checks`.
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from lagom._checks import check_int
 from lagom._types import ArrayLike, Float64Array
 from lagom.es.base import _frozen_array
 from lagom.transform import LinearSchedule
@@ -103,28 +108,6 @@ def _check_sigma0(sigma0: ArrayLike, dimension: int) -> Float64Array:
     return full
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return bool(value)
-
-
-def _check_real(name: str, value: object, low: float, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    if not low <= float(value) <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
-    return float(value)
-
-
 def _default_popsize(dimension: int) -> int:
     """pycma's default population size, ``4 + floor(3 ln N)``."""
     return 4 + int(3 * math.log(dimension))
@@ -137,7 +120,7 @@ def _fresh_seed() -> int:
 
 def _check_seed(seed: object) -> int:
     """A seed for ``np.random.RandomState``/``SeedSequence``: an int in ``[0, 2**32 - 1]``."""
-    value = _check_int("seed", seed, 0)
+    value = check_int("seed", seed, minimum=0)
     if value > 2**32 - 1:
         raise ValueError(f"seed must be in [0, 2**32 - 1], got {value}")
     return value

@@ -1,0 +1,712 @@
+r"""Policy search with evolution strategies: CEM, CMA-ES and OpenAI-ES in one loop.
+
+An evolution strategy searches the flat parameters ``x`` ``[N]`` of a deterministic policy
+(:class:`FlatPolicy`, a tanh MLP; linear by default). Generation ``g`` of :func:`train` is::
+
+    x_1..x_P = es.ask()
+    R_i = mean return of policy(x_i) over E episodes reset with episode_seeds(seed, g, P, E)[i]
+    es.tell(x, -R)                                        # every ES minimizes
+
+The configuration's ``es`` section chooses the strategy (:func:`make_es`):
+
+* :class:`CEMConfig`, the cross-entropy method (:class:`~lagom.es.CEM`): sample
+  ``x_i = m + sqrt(s**2 + noise(t)) * z_i`` with ``z_i ~ N(0, I)``, then refit the mean ``m``
+  and the stds ``s`` to the ``elite_ratio * P`` best candidates;
+* :class:`CMAESConfig`, CMA-ES through pycma (:class:`~lagom.es.CMAES`): sample
+  ``x_i ~ N(m, sigma**2 C)`` and adapt ``m``, ``sigma`` and ``C`` from the ranked candidates;
+* :class:`OpenAIESConfig`, OpenAI-ES (Salimans et al., 2017; :class:`~lagom.es.OpenAIES`):
+  sample ``x_i = m + sigma * z_i`` in antithetic pairs, estimate the search gradient
+  ``(1 / (P sigma)) sum_i F_i z_i`` from rank-shaped fitnesses ``F_i`` and take an Adam step.
+
+ES runs count generations, not env steps: ``train.generations`` sets the length and
+``train.stop_at`` is a generation count. The reset seeds of candidate ``i``'s episodes depend
+only on ``(seed, g, i, e)``, so serial and worker-process evaluation agree and a resumed run
+repeats an uninterrupted one bit for bit. The policy is numpy: ``device`` is not used.
+
+A run folder holds ``run.yml``, ``config.yml``, ``progress.csv`` (per generation:
+``iteration``, ``timesteps`` (env steps so far), ``time``, ``train_return`` (mean ``R``),
+``best_return`` (max ``R``), ``fbest`` (best fitness ever), ``sigma`` (mean std of the
+search distribution)), ``checkpoint.pt`` (the pickled ES, counters and generator states) and
+``final_eval.yml`` (``eval.episodes`` episodes of the mean or the best candidate ever).
+
+Example:
+    >>> CEM_ALGORITHM.name, CMAES_ALGORITHM.steps_key, OPENAIES_ALGORITHM.default_env
+    ('cem', 'train.generations', 'CartPole-v1')
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast
+
+import attrs
+import gymnasium as gym
+import numpy as np
+from attrs.validators import deep_iterable, ge, gt, in_, instance_of, le, optional
+
+from lagom._types import ArrayLike, Float64Array, IntArray
+from lagom.baselines import common
+from lagom.baselines.algorithm import Algorithm
+from lagom.baselines.common import Policy
+from lagom.es import CEM, CMAES, BaseES, OpenAIES, PopulationEvaluator
+from lagom.transform import LinearSchedule
+from lagom.utils import set_global_seeds
+
+__all__ = [
+    "CARTPOLE",
+    "CEM_ALGORITHM",
+    "CMAES_ALGORITHM",
+    "DEFAULT_ENV",
+    "OPENAIES_ALGORITHM",
+    "PENDULUM",
+    "ZOO",
+    "CEMConfig",
+    "CEMStrategy",
+    "CMAESConfig",
+    "CMAESStrategy",
+    "EnvConfig",
+    "EvalConfig",
+    "FlatPolicy",
+    "OpenAIESConfig",
+    "OpenAIESStrategy",
+    "PolicyConfig",
+    "PolicySearchConfig",
+    "PopulationRollouts",
+    "TrainConfig",
+    "default_config",
+    "episode_seeds",
+    "make_es",
+    "make_policy",
+    "run",
+    "train",
+]
+
+#: The environment ``lagom train cem`` (``cmaes``, ``openaies``) uses when none is given.
+DEFAULT_ENV = "CartPole-v1"
+
+
+@attrs.frozen
+class EnvConfig:
+    """The environment.
+
+    Example:
+        >>> EnvConfig("Pendulum-v1")
+        EnvConfig(id='Pendulum-v1')
+    """
+
+    #: Gymnasium id: a flat ``Box`` observation space, ``Discrete`` or bounded ``Box`` actions.
+    id: str = attrs.field(default=DEFAULT_ENV, validator=instance_of(str))
+
+
+@attrs.frozen
+class PolicyConfig:
+    """The searched policy, a :class:`FlatPolicy`.
+
+    Example:
+        >>> PolicyConfig(hidden_sizes=(0,))
+        Traceback (most recent call last):
+        ...
+        ValueError: 'hidden_sizes' must be >= 1: 0
+    """
+
+    #: Widths of the tanh hidden layers; empty: a linear policy.
+    hidden_sizes: tuple[int, ...] = attrs.field(
+        default=(), validator=deep_iterable(ge(1), instance_of(tuple))
+    )
+
+
+@attrs.frozen
+class TrainConfig:
+    """The generation loop.
+
+    Example:
+        >>> TrainConfig(generations=20, workers=4).checkpoint_every
+        10
+    """
+
+    #: Generations to run.
+    generations: int = attrs.field(default=50, validator=ge(1))
+    #: Episodes per candidate; its fitness is minus their mean return.
+    episodes_per_eval: int = attrs.field(default=1, validator=ge(1))
+    #: Evaluation worker processes (``0`` or ``1``: serial, in this process).
+    workers: int = attrs.field(default=0, validator=ge(0))
+    #: Episode time limit (``None``: the environment's own).
+    max_episode_steps: int | None = attrs.field(default=None, validator=optional(ge(1)))
+    #: Generations between checkpoints (one is also written at the end).
+    checkpoint_every: int = attrs.field(default=10, validator=ge(1))
+    #: Stop once this many generations are done, after a checkpoint, returning ``{}``.
+    stop_at: int | None = attrs.field(default=None, validator=optional(ge(1)))
+
+
+@attrs.frozen
+class EvalConfig:
+    """The final deterministic evaluation.
+
+    Example:
+        >>> EvalConfig(solution="best").episodes
+        20
+    """
+
+    #: Episodes played (reset seeds ``seed + 10000 + i``).
+    episodes: int = attrs.field(default=20, validator=ge(1))
+    #: The trained policy: the search distribution's ``"mean"`` or the ``"best"`` candidate.
+    solution: Literal["mean", "best"] = attrs.field(default="mean", validator=in_(("mean", "best")))
+
+
+@attrs.frozen
+class PolicySearchConfig:
+    """The sections every strategy shares; each strategy's config adds its ``es`` section.
+
+    Example:
+        >>> PolicySearchConfig().train.generations
+        50
+    """
+
+    #: The algorithm's registered name (each strategy's config sets it).
+    algorithm: ClassVar[str] = "policy_search"
+    #: The environment.
+    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance_of(EnvConfig))
+    #: The searched policy.
+    policy: PolicyConfig = attrs.field(factory=PolicyConfig, validator=instance_of(PolicyConfig))
+    #: The generation loop.
+    train: TrainConfig = attrs.field(factory=TrainConfig, validator=instance_of(TrainConfig))
+    #: The final evaluation.
+    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance_of(EvalConfig))
+
+
+def _schedule(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[float, float, int, int] | None
+) -> None:
+    if value is not None and min(value[:2]) < 0:
+        raise ValueError(f"'{attribute.name}' must have non-negative variances: {value}")
+    if value is not None:
+        LinearSchedule(*value)  # refuses N < 1 and start < 0
+
+
+# The strategies' fields are the ES options of the same names (see `make_es`).
+@attrs.frozen
+class CEMStrategy:
+    """The cross-entropy method's settings (:func:`~lagom.es.cem_init` explains them).
+
+    Example:
+        >>> CEMStrategy(elite_ratio=1.5)
+        Traceback (most recent call last):
+        ...
+        ValueError: 'elite_ratio' must be <= 1.0: 1.5
+    """
+
+    #: Candidates per generation ``P``.
+    popsize: int = attrs.field(default=32, validator=ge(1))
+    #: Initial standard deviation of every coordinate.
+    sigma0: float = attrs.field(default=1.0, validator=gt(0.0))
+    #: Fraction of the population the distribution is refitted to.
+    elite_ratio: float = attrs.field(default=0.2, validator=[gt(0.0), le(1.0)])
+    #: Extra variance ``LinearSchedule(initial, final, N, start)`` added to the refitted one
+    #: (``None``: none); it keeps an elite picked on noisy episodes from collapsing too early.
+    noise_scheduler_args: tuple[float, float, int, int] | None = attrs.field(
+        default=(0.1, 0.0, 30, 0), validator=_schedule
+    )
+
+
+@attrs.frozen
+class CEMConfig(PolicySearchConfig):
+    """CEM policy search: the shared sections and a :class:`CEMStrategy`.
+
+    Example:
+        >>> config = CEMConfig(es=CEMStrategy(popsize=16))
+        >>> config.algorithm, config.es.popsize, config.es.elite_ratio, config.train.generations
+        ('cem', 16, 0.2, 50)
+    """
+
+    algorithm: ClassVar[str] = "cem"
+    #: The cross-entropy method.
+    es: CEMStrategy = attrs.field(factory=CEMStrategy, validator=instance_of(CEMStrategy))
+
+
+@attrs.frozen
+class CMAESStrategy:
+    """CMA-ES's settings, passed to pycma (:class:`~lagom.es.CMAES`).
+
+    Example:
+        >>> CMAESStrategy().popsize is None
+        True
+    """
+
+    #: Candidates per generation (``None``: pycma's ``4 + floor(3 ln N)``).
+    popsize: int | None = attrs.field(default=None, validator=optional(ge(2)))
+    #: Initial step size ``sigma``.
+    sigma0: float = attrs.field(default=0.5, validator=gt(0.0))
+
+
+@attrs.frozen
+class CMAESConfig(PolicySearchConfig):
+    """CMA-ES policy search: the shared sections and a :class:`CMAESStrategy`.
+
+    Example:
+        >>> from lagom.experiment import from_dotted
+        >>> from_dotted(CMAESConfig(), {"es.popsize": 12}).es
+        CMAESStrategy(popsize=12, sigma0=0.5)
+    """
+
+    algorithm: ClassVar[str] = "cmaes"
+    #: CMA-ES.
+    es: CMAESStrategy = attrs.field(factory=CMAESStrategy, validator=instance_of(CMAESStrategy))
+
+
+@attrs.frozen
+class OpenAIESStrategy:
+    """OpenAI-ES's settings (:func:`~lagom.es.openaies_init` explains them).
+
+    Example:
+        >>> OpenAIESStrategy(popsize=7)
+        Traceback (most recent call last):
+        ...
+        ValueError: popsize must be even with antithetic sampling, got 7
+    """
+
+    #: Candidates per generation (even with antithetic sampling).
+    popsize: int = attrs.field(default=32, validator=ge(2))
+    #: Initial noise scale ``sigma``.
+    sigma0: float = attrs.field(default=0.1, validator=gt(0.0))
+    #: Adam's step size.
+    lr: float = attrs.field(default=0.05, validator=ge(0.0))
+    #: Step size of generation ``t``: ``max(lr * lr_decay**t, min_lr)``.
+    lr_decay: float = attrs.field(default=1.0, validator=[ge(0.0), le(1.0)])
+    #: Lower bound of the decayed step size.
+    min_lr: float = attrs.field(default=0.0, validator=ge(0.0))
+    #: Noise scale of generation ``t``: ``max(sigma0 * sigma_decay**t, min_sigma)``.
+    sigma_decay: float = attrs.field(default=1.0, validator=[gt(0.0), le(1.0)])
+    #: Lower bound of the decayed noise scale.
+    min_sigma: float = attrs.field(default=0.0, validator=ge(0.0))
+    #: Mirrored sampling: ``z_{i + P/2} = -z_i``.
+    antithetic: bool = attrs.field(default=True, validator=instance_of(bool))
+    #: Centered ranks of the fitnesses instead of the raw values.
+    rank_transform: bool = attrs.field(default=True, validator=instance_of(bool))
+    #: L2 coefficient added to the gradient estimate.
+    weight_decay: float = attrs.field(default=0.0, validator=ge(0.0))
+
+    def __attrs_post_init__(self) -> None:
+        if self.antithetic and self.popsize % 2:
+            raise ValueError(f"popsize must be even with antithetic sampling, got {self.popsize}")
+
+
+@attrs.frozen
+class OpenAIESConfig(PolicySearchConfig):
+    """OpenAI-ES policy search: the shared sections and an :class:`OpenAIESStrategy`.
+
+    Example:
+        >>> from lagom.experiment import to_dotted
+        >>> [key for key in to_dotted(OpenAIESConfig()) if key.startswith("es.")][:4]
+        ['es.popsize', 'es.sigma0', 'es.lr', 'es.lr_decay']
+    """
+
+    algorithm: ClassVar[str] = "openaies"
+    #: OpenAI-ES.
+    es: OpenAIESStrategy = attrs.field(
+        factory=OpenAIESStrategy, validator=instance_of(OpenAIESStrategy)
+    )
+
+
+#: Any strategy's configuration: what :func:`train` runs.
+AnyConfig: TypeAlias = CEMConfig | CMAESConfig | OpenAIESConfig
+C = TypeVar("C", CEMConfig, CMAESConfig, OpenAIESConfig)
+S = TypeVar("S", bound=PolicySearchConfig)
+
+#: CartPole-v1: the defaults.
+CARTPOLE = PolicySearchConfig()
+#: Pendulum-v1: longer runs and three episodes per candidate (returns vary with the start).
+PENDULUM = PolicySearchConfig(
+    env=EnvConfig("Pendulum-v1"), train=TrainConfig(generations=100, episodes_per_eval=3)
+)
+#: Environment id -> tuned shared sections, the same for every strategy.
+ZOO: dict[str, PolicySearchConfig] = {zoo.env.id: zoo for zoo in (CARTPOLE, PENDULUM)}
+
+
+def default_config(strategy: type[S], env_id: str = DEFAULT_ENV) -> S:
+    """``strategy``'s configuration for ``env_id``: its :data:`ZOO` sections, or the defaults
+    with ``env.id`` set once a :class:`FlatPolicy` is known to act in it.
+
+    Raises:
+        ValueError: ``env_id`` is not registered, or a flat policy cannot act in it.
+
+    Example:
+        >>> default_config(CMAESConfig, "Pendulum-v1").train.generations
+        100
+        >>> default_config(CEMConfig, "Blackjack-v1")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: cem needs a Box observation space, but Blackjack-v1 has Tuple(...
+    """
+    zoo = ZOO.get(env_id)
+    if zoo is None:
+        spaces = common.check_spaces(strategy.algorithm, env_id)
+        try:
+            FlatPolicy(*spaces)
+        except ValueError as error:
+            raise ValueError(f"{strategy.algorithm} cannot act in {env_id}: {error}") from None
+        zoo = PolicySearchConfig(env=EnvConfig(env_id))
+    return strategy(env=zoo.env, policy=zoo.policy, train=zoo.train, eval=zoo.eval)
+
+
+class FlatPolicy:
+    r"""A deterministic MLP whose parameters are one flat vector ``[N]`` (the ES solution).
+
+    ``h_0 = obs``, ``h_{k+1} = tanh(W_k h_k + b_k)`` per hidden layer, ``out = W_L h_L + b_L``;
+    the action is ``argmax(out)`` for ``Discrete(n)`` (``n`` outputs) and ``low + (tanh(out) +
+    1) / 2 * (high - low)`` for a bounded ``Box`` ``[A]``. The vector holds, layer by layer,
+    ``W_k`` (``[out, in]``, row-major) then ``b_k``. Observations: a ``Box`` ``[O]``.
+
+    Raises:
+        ValueError: a space the policy cannot act in, or a hidden size below 1.
+
+    Example:
+        >>> policy = FlatPolicy(gym.spaces.Box(-1.0, 1.0, (3,)), gym.spaces.Discrete(2))
+        >>> policy.num_params  # W [2, 3] and b [2]
+        8
+        >>> act = policy.bind([1.0, 0, 0, -1, 0, 0, 0, 0])
+        >>> act(np.array([[0.5, 0.0, 0.0], [-0.5, 0.0, 0.0]])).tolist(), int(act(np.ones(3)))
+        ([0, 1], 0)
+        >>> policy = FlatPolicy(gym.spaces.Box(-1.0, 1.0, (3,)), gym.spaces.Box(-2.0, 2.0), [4])
+        >>> policy.num_params, policy.bind(np.zeros(21))(np.ones((2, 3))).tolist()
+        (21, [[0.0], [0.0]])
+    """
+
+    def __init__(
+        self,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
+        hidden_sizes: Sequence[int] = (),
+    ) -> None:
+        if not isinstance(observation_space, gym.spaces.Box) or len(observation_space.shape) != 1:
+            raise ValueError(f"policy search needs flat Box observations, got {observation_space}")
+        self.discrete = isinstance(action_space, gym.spaces.Discrete)
+        if isinstance(action_space, gym.spaces.Discrete):
+            outputs = int(action_space.n)
+        elif (
+            isinstance(action_space, gym.spaces.Box)
+            and len(action_space.shape) == 1
+            and action_space.is_bounded()
+        ):
+            low, high = action_space.low.astype(np.float64), action_space.high.astype(np.float64)
+            self._low, self._half_range, self._dtype = low, (high - low) / 2.0, action_space.dtype
+            outputs = action_space.shape[0]
+        else:
+            raise ValueError(
+                f"policy search needs Discrete or bounded flat Box actions, got {action_space}"
+            )
+        sizes = [observation_space.shape[0], *(int(h) for h in hidden_sizes), outputs]
+        if min(sizes) < 1:
+            raise ValueError(f"hidden sizes must be positive, got {list(hidden_sizes)}")
+        #: ``(out, in)`` of each layer.
+        self.layer_sizes = list(zip(sizes[1:], sizes[:-1], strict=True))
+        #: Length ``N`` of the flat parameter vector.
+        self.num_params = sum(o * i + o for o, i in self.layer_sizes)
+
+    def bind(self, params: ArrayLike) -> Policy:
+        """The policy with parameters ``params`` ``[N]``: observations ``[O]`` or ``[B, O]``
+        to actions ``[]`` or ``[B]`` (discrete, int64), ``[A]`` or ``[B, A]`` (continuous)."""
+        flat = np.asarray(params, dtype=np.float64)
+        if flat.shape != (self.num_params,):
+            raise ValueError(f"params must have shape ({self.num_params},), got {flat.shape}")
+        layers, start = [], 0
+        for out, inp in self.layer_sizes:
+            weights = flat[start : start + out * inp].reshape(out, inp)
+            layers.append((weights.T, flat[start + out * inp : start + out * inp + out]))
+            start += out * inp + out
+        w_out, b_out = layers.pop()
+
+        def act(observations: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+            h = observations
+            for w, b in layers:
+                h = np.tanh(h @ w + b)
+            out: np.ndarray[Any, Any] = h @ w_out + b_out
+            if self.discrete:
+                return out.argmax(axis=-1)  # type: ignore[no-any-return]
+            action: np.ndarray[Any, Any] = self._low + (np.tanh(out) + 1.0) * self._half_range
+            return action.astype(self._dtype)
+
+        return act
+
+
+def episode_seeds(seed: int, generation: int, popsize: int, episodes: int) -> IntArray:
+    """``[P, E]`` reset seeds: row ``i`` is ``SeedSequence(seed, spawn_key=(generation, i))``'s
+    first ``E`` 32-bit words, so each seed depends only on ``(seed, generation, i, e)``.
+
+    Example:
+        >>> s = episode_seeds(0, 3, 2, 4)
+        >>> s.shape, bool(np.all(s[1, :2] == episode_seeds(0, 3, 5, 2)[1]))
+        ((2, 4), True)
+    """
+    rows = [
+        np.random.SeedSequence(seed, spawn_key=(generation, i)).generate_state(episodes)
+        for i in range(popsize)
+    ]
+    return np.asarray(rows, dtype=np.int64).reshape(popsize, episodes)
+
+
+class _Episodes:
+    """One environment and the policy's shape: plays candidates, in a worker or in-process."""
+
+    def __init__(self, env_id: str, max_steps: int | None, hidden_sizes: Sequence[int]) -> None:
+        self.env = gym.make(env_id, max_episode_steps=max_steps)
+        self.policy = FlatPolicy(self.env.observation_space, self.env.action_space, hidden_sizes)
+        self.last: tuple[bytes, float, int] | None = None  # the last candidate played
+
+    def __call__(self, task: tuple[str, Float64Array, tuple[int, ...]]) -> float:
+        """``-mean return`` (``"fitness"``) or the env steps (``"steps"``) of one episode per
+        seed. A candidate is two tasks sent together: the second is answered from memory (a
+        lone ``"steps"`` task plays again; the seeds make the answer the same)."""
+        what, params, seeds = task
+        key = params.tobytes() + np.asarray(seeds, dtype=np.int64).tobytes()
+        if self.last is None or self.last[0] != key:
+            act, returns, steps = self.policy.bind(params), [], 0
+            for seed in seeds:
+                obs, _ = self.env.reset(seed=seed)
+                total, done = 0.0, False
+                while not done:
+                    obs, reward, terminated, truncated, _ = self.env.step(act(obs))
+                    total, steps, done = total + float(reward), steps + 1, terminated or truncated
+                returns.append(total)
+            self.last = (key, -float(np.mean(returns)), steps)
+        return self.last[1] if what == "fitness" else float(self.last[2])
+
+
+_worker: _Episodes | None = None  # set in each worker process by `_init_worker`
+
+
+def _init_worker(env_id: str, max_steps: int | None, hidden_sizes: tuple[int, ...]) -> None:
+    global _worker
+    _worker = _Episodes(env_id, max_steps, hidden_sizes)
+
+
+def _query(task: tuple[str, Float64Array, tuple[int, ...]]) -> float:
+    if _worker is None:
+        raise RuntimeError("the policy-search worker was not initialised")
+    return _worker(task)
+
+
+class PopulationRollouts:
+    """Plays populations of policy parameters, serially or in worker processes.
+
+    ``workers <= 1`` plays in this process; otherwise a :class:`~lagom.es.PopulationEvaluator`
+    of ``workers`` processes, each building its environment once. Both give the same results.
+
+    Example:
+        >>> with PopulationRollouts("CartPole-v1", 20, (), workers=0) as rollouts:
+        ...     returns, steps = rollouts([np.zeros(10), np.ones(10)], episode_seeds(0, 0, 2, 3))
+        >>> returns.shape, bool(np.all(returns == steps / 3))  # CartPole pays 1 per step
+        ((2,), True)
+    """
+
+    def __init__(
+        self, env_id: str, max_steps: int | None, hidden_sizes: Sequence[int], workers: int
+    ) -> None:
+        args = (env_id, max_steps, tuple(int(h) for h in hidden_sizes))
+        self._play = (
+            _Episodes(*args)
+            if workers <= 1
+            else PopulationEvaluator(_query, workers, _init_worker, args, chunksize=2)
+        )
+
+    def __call__(
+        self, solutions: Sequence[ArrayLike], seeds: IntArray
+    ) -> tuple[Float64Array, IntArray]:
+        """Mean returns ``[P]`` and env steps ``[P]`` of candidates ``[P, N]`` played on the
+        reset seeds ``[P, E]``."""
+        if len(solutions) != len(seeds):
+            raise ValueError(
+                f"need a row of seeds per candidate, got {len(seeds)} for {len(solutions)}"
+            )
+        tasks = [
+            (what, np.asarray(x, dtype=np.float64), tuple(int(s) for s in row))
+            for x, row in zip(solutions, seeds, strict=True)
+            for what in ("fitness", "steps")
+        ]
+        if isinstance(self._play, _Episodes):
+            values = np.array([self._play(task) for task in tasks])
+        else:  # the evaluator takes any picklable task, though its hint says arrays
+            values = self._play(cast(Any, tasks))
+        return -values[0::2], values[1::2].astype(np.int64)
+
+    def close(self) -> None:
+        """Close the environment or shut the worker processes down."""
+        if isinstance(self._play, _Episodes):
+            self._play.env.close()
+        else:
+            self._play.close()
+
+    def __enter__(self) -> PopulationRollouts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: The ES class of each strategy section.
+_ES: dict[type, Callable[[Float64Array, float, dict[str, Any]], BaseES]] = {
+    CEMStrategy: CEM,
+    CMAESStrategy: CMAES,
+    OpenAIESStrategy: OpenAIES,
+}
+
+
+def make_es(config: AnyConfig, x0: Float64Array, seed: int) -> BaseES:
+    """The evolution strategy of ``config.es`` starting at ``x0`` ``[N]``: its fields are the
+    ES's options of the same names (``None`` leaves an option at its default).
+
+    Example:
+        >>> es = make_es(CMAESConfig(), np.zeros(10), seed=3)
+        >>> type(es).__name__, es.popsize, es.seed
+        ('CMAES', 10, 3)
+        >>> make_es(CEMConfig(), np.zeros(10), seed=3).state.options.elite_size
+        6
+    """
+    opts = {key: value for key, value in attrs.asdict(config.es).items() if value is not None}
+    sigma0 = opts.pop("sigma0")
+    return _ES[type(config.es)](x0, sigma0, {**opts, "seed": seed})
+
+
+def _solution(state: Mapping[str, Any], which: str) -> Float64Array:
+    """The evaluated solution of a checkpoint: the ES mean, or the best candidate ever."""
+    x = state["xbest"] if which == "best" and state["xbest"] is not None else state["xmean"]
+    return np.asarray(x, dtype=np.float64)
+
+
+def _flat_policy(config: PolicySearchConfig) -> FlatPolicy:
+    env = gym.make(config.env.id)
+    env.close()
+    return FlatPolicy(env.observation_space, env.action_space, config.policy.hidden_sizes)
+
+
+def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:
+    """Run the policy search of ``config`` (``device`` unused); returns the final evaluation,
+    or ``{}`` when ``train.stop_at`` stopped it. Resumes from ``logdir/checkpoint.pt``.
+
+    Example:
+        >>> import tempfile
+        >>> config = CEMConfig(train=TrainConfig(generations=2, max_episode_steps=20))
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = train(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     files = sorted(path.name for path in Path(logdir).iterdir())
+        >>> files
+        ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'progress.csv', 'run.yml']
+        >>> metrics["episodes"], metrics["return_max"] <= 20
+        (20.0, True)
+    """
+    logdir, cfg = Path(logdir), config.train
+    common.start_run(logdir, config.algorithm, config, seed)
+    set_global_seeds(seed)
+    policy = _flat_policy(config)
+    state = common.load_checkpoint(logdir)
+    if state is None:  # pycma reads seed 0 as "from the clock": keep the ES's in [1, 2**32 - 1]
+        es = make_es(config, np.zeros(policy.num_params), seed % (2**32 - 1) + 1)
+        generation, timesteps, elapsed = 0, 0, 0.0
+    else:
+        es, generation, timesteps = state["es"], state["generation"], state["timesteps"]
+        elapsed = state["time"]
+        common.restore_rng_state(state["rng"])
+    logger = common.progress_logger(logdir, rows=generation)  # rows after the checkpoint go
+    t0 = time.perf_counter() - elapsed
+
+    def checkpoint() -> dict[str, Any]:
+        result, now = es.result, time.perf_counter() - t0
+        ckpt = {"es": es, "generation": generation, "timesteps": timesteps, "time": now}
+        ckpt |= {"rng": common.rng_state(), "xmean": result.xfavorite, "xbest": result.xbest}
+        common.save_checkpoint(logdir, ckpt)
+        return ckpt
+
+    hidden, steps_limit = config.policy.hidden_sizes, cfg.max_episode_steps
+    with PopulationRollouts(config.env.id, steps_limit, hidden, cfg.workers) as rollouts:
+        while generation < cfg.generations:
+            solutions = es.ask()
+            seeds = episode_seeds(seed, generation, len(solutions), cfg.episodes_per_eval)
+            returns, steps = rollouts(solutions, seeds)
+            es.tell(solutions, -returns)
+            generation, timesteps = generation + 1, timesteps + int(steps.sum())
+            result = es.result
+            row: dict[str, float] = {"iteration": generation, "timesteps": timesteps}
+            row |= {"time": time.perf_counter() - t0, "train_return": float(returns.mean())}
+            row |= {"best_return": float(returns.max()), "fbest": float(result.fbest)}
+            common.write_row(logger, row | {"sigma": float(np.mean(result.stds))})
+            stop = cfg.stop_at is not None and generation >= cfg.stop_at
+            if generation < cfg.generations and (stop or generation % cfg.checkpoint_every == 0):
+                checkpoint()
+                if stop:
+                    return {}
+    act = policy.bind(_solution(checkpoint(), config.eval.solution))
+    make_env = partial(gym.make, config.env.id, max_episode_steps=steps_limit)
+    return common.finish(
+        logdir, common.evaluate_policy(act, make_env, config.eval.episodes, seed + 10_000)
+    )
+
+
+def run(
+    strategy: type[C], config: Mapping[str, Any] | C, seed: int, device: str, logdir: Path
+) -> dict[str, float]:
+    """Train ``strategy`` (:class:`CEMConfig`, ...) with ``config``: a typed configuration, or
+    dotted keys over ``default_config(strategy, config["env.id"])``. Each algorithm's ``run``
+    is this with its strategy bound (``CEM_ALGORITHM.run(config, seed, device, logdir)``).
+
+    Raises:
+        ValueError: an unknown key (with close matches), a wrong type or a value out of range.
+
+    Example:
+        >>> import tempfile
+        >>> config = {"train.generations": 2, "train.max_episode_steps": 20, "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = run(OpenAIESConfig, config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     act = make_policy(Path(logdir), "cpu")
+        >>> metrics["episodes"], act(np.zeros((2, 4))).shape
+        (1.0, (2,))
+    """
+    config = common.resolve_config(partial(default_config, strategy), config, DEFAULT_ENV)
+    return train(config, seed, device, Path(logdir))
+
+
+def make_policy(run_dir: Path, device: str) -> Policy:
+    """The trained deterministic policy of a finished CEM, CMA-ES or OpenAI-ES run (numpy
+    observations ``[B, O]`` in, actions out; ``device`` unused).
+
+    Raises:
+        ValueError: ``run_dir`` is not a policy-search run folder or holds no checkpoint.
+
+    Example:
+        >>> make_policy(Path("/nonexistent"), "cpu")
+        Traceback (most recent call last):
+        ...
+        ValueError: /nonexistent is not a run folder: it has no run.yml
+    """
+    run_dir = Path(run_dir)
+    name = common.read_run_info(run_dir).algorithm
+    strategies = {cls.algorithm: cls for cls in (CEMConfig, CMAESConfig, OpenAIESConfig)}
+    if name not in strategies:
+        raise ValueError(f"{run_dir} holds a {name} run, not cem, cmaes or openaies")
+    config = common.load_run_config(run_dir, partial(default_config, strategies[name]))
+    state = common.load_checkpoint(run_dir)
+    if state is None:
+        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
+    return _flat_policy(config).bind(_solution(state, config.eval.solution))
+
+
+def _algorithm(strategy: type[C], summary: str) -> Algorithm:
+    return Algorithm(
+        name=strategy.algorithm,
+        summary=f"{summary} searching a linear policy, parallel episode evaluation",
+        run=partial(run, strategy),
+        default_config=partial(default_config, strategy),
+        default_env=DEFAULT_ENV,
+        action_spaces=("discrete", "continuous"),
+        make_policy=make_policy,
+        steps_key="train.generations",
+    )
+
+
+#: CEM's record for the ``lagom`` command.
+CEM_ALGORITHM = _algorithm(CEMConfig, "Cross-entropy method")
+#: CMA-ES's record for the ``lagom`` command.
+CMAES_ALGORITHM = _algorithm(CMAESConfig, "CMA-ES")
+#: OpenAI-ES's record for the ``lagom`` command.
+OPENAIES_ALGORITHM = _algorithm(OpenAIESConfig, "OpenAI-ES (Adam on the search gradient)")

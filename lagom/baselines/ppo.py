@@ -1,0 +1,783 @@
+r"""Proximal Policy Optimization (clipped surrogate) on vectorized environments.
+
+PPO (Schulman et al., 2017) as Stable-Baselines3 runs it. Each iteration collects ``T`` steps
+of ``N`` environments (:func:`collect`, through :class:`~lagom.runner.VecStepRunner`) and
+computes GAE on the true next observations ``s'_t`` (:func:`~lagom.metric.batched_gae`)::
+
+    δ_t = r_t + γ (1 - terminated_t) V(s'_t) - V(s_t),   A_t = δ_t + γ λ (1 - done_t) A_{t+1}
+
+so a time-limit truncation bootstraps from ``V`` of its final observation and a termination
+does not; the value targets are ``R_t = A_t + V(s_t)``. Then :func:`update` runs ``n_epochs``
+passes over shuffled minibatches, each one Adam step (eps 1e-5, gradient norm clipped to
+``max_grad_norm``) on::
+
+    r = exp(log π(a|s) - log π_old(a|s)),   Â = (A - mean A) / (std A + 1e-8)
+    L = -mean(min(r Â, clip(r, 1 - ε, 1 + ε) Â)) + vf_coef · mean((V(s) - R)²) - ent_coef · mean(H)
+
+with ``V`` kept within ``V_old ± clip_range_vf`` when that is set. A ``"linear"`` learning rate
+or ``ε`` is ``LinearSchedule(initial, 0, N=train.timesteps)`` at the env steps done after the
+iteration's collection; ``"constant"`` keeps the initial value.
+
+A run folder holds ``run.yml``, ``config.yml``, ``progress.csv`` (a row per iteration),
+``checkpoint.pt`` (every ``train.checkpoint_every`` iterations and at the end: networks,
+optimizer, the pickled environment stack and every random generator, so a resumed run on CPU
+matches an uninterrupted one) and ``final_eval.yml``. :mod:`lagom.baselines.vpg` reuses the
+config sections, :class:`ActorCritic`, :func:`collect` and :class:`Learner`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, Protocol
+
+import attrs
+import cloudpickle
+import gymnasium as gym
+import numpy as np
+import torch
+from attrs.validators import deep_iterable, ge, gt, in_, instance_of, le, optional
+from gymnasium import spaces
+from torch import nn
+from torch.nn import functional
+
+from lagom._types import NDArray
+from lagom.baselines import common
+from lagom.baselines.algorithm import Algorithm
+from lagom.envs import (
+    VecNormalizeObservation,
+    VecNormalizeReward,
+    VecRecordEpisodeStatistics,
+    make_native_vec_env,
+    make_vec_env,
+)
+from lagom.metric import batched_gae
+from lagom.networks import CategoricalHead, DiagGaussianHead, Module, make_fc, ortho_init
+from lagom.runner import VecStepRunner
+from lagom.transform import LinearSchedule, explained_variance
+from lagom.utils import set_global_seeds
+
+__all__ = [
+    "ALGORITHM", "DEFAULT_ENV", "ZOO", "ActorCritic", "AgentConfig", "Batch", "EnvConfig",
+    "EvalConfig", "Learner", "OnPolicyConfig", "PPOAgentConfig", "PPOConfig", "PPOTrainConfig",
+    "TrainConfig", "TrainEnv", "collect", "default_config", "load_policy", "make_policy",
+    "make_train_env", "run", "train", "update",
+]  # fmt: skip
+
+#: The environment ``lagom train ppo`` uses when none is given.
+DEFAULT_ENV = "CartPole-v1"
+#: A value held (``"constant"``) or moved linearly to 0 over ``train.timesteps``.
+Schedule = Literal["constant", "linear"]
+#: An activation of the hidden layers.
+Activation = Literal["tanh", "relu"]
+_SCHEDULE, _ACTIVATION = in_(("constant", "linear")), in_(("tanh", "relu"))
+_COUNT, _UNIT, _FLAG = [instance_of(int), gt(0)], [ge(0.0), le(1.0)], instance_of(bool)
+
+
+@attrs.frozen
+class EnvConfig:
+    """The training environments (``env.*``).
+
+    >>> EnvConfig(id="Pendulum-v1", normalize_obs=True).clip_obs
+    10.0
+    """
+
+    #: Gymnasium id of the environment.
+    id: str = attrs.field(default=DEFAULT_ENV, validator=instance_of(str))
+    #: Number of environments stepped together.
+    num_envs: int = attrs.field(default=1, validator=_COUNT)
+    #: Use gymnasium's numpy-vectorized implementation where there is one (CartPole).
+    native: bool = attrs.field(default=True, validator=_FLAG)
+    #: Standardize observations with running moments (``VecNormalizeObservation``).
+    normalize_obs: bool = attrs.field(default=False, validator=_FLAG)
+    #: Scale rewards by the running std of the discounted return (``VecNormalizeReward``).
+    normalize_reward: bool = attrs.field(default=False, validator=_FLAG)
+    #: Bound of the standardized observations.
+    clip_obs: float = attrs.field(default=10.0, validator=gt(0.0))
+    #: Bound of the scaled rewards.
+    clip_reward: float = attrs.field(default=10.0, validator=gt(0.0))
+
+
+@attrs.frozen
+class AgentConfig:
+    """The actor-critic and its loss (``agent.*``), with Stable-Baselines3's defaults.
+
+    >>> AgentConfig().hidden_sizes, AgentConfig().lr
+    ((64, 64), 0.0003)
+    """
+
+    #: Hidden layer sizes of the actor and of the critic MLP.
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=deep_iterable(gt(0)))
+    #: Activation of the hidden layers.
+    activation: Activation = attrs.field(default="tanh", validator=_ACTIVATION)
+    #: Orthogonal initialization (gain √2 hidden, 1 value head, 0.01 policy head).
+    ortho_init: bool = attrs.field(default=True, validator=_FLAG)
+    #: Initial ``log σ`` of a Gaussian policy (Box actions).
+    log_std_init: float = attrs.field(default=0.0, validator=instance_of((int, float)))
+    #: Adam learning rate (the schedule's initial value).
+    lr: float = attrs.field(default=3e-4, validator=gt(0.0))
+    #: Schedule of the learning rate.
+    lr_schedule: Schedule = attrs.field(default="constant", validator=_SCHEDULE)
+    #: Weight of the entropy bonus.
+    ent_coef: float = attrs.field(default=0.0, validator=ge(0.0))
+    #: Weight of the value loss.
+    vf_coef: float = attrs.field(default=0.5, validator=ge(0.0))
+    #: Bound of the gradient norm.
+    max_grad_norm: float = attrs.field(default=0.5, validator=gt(0.0))
+    #: Discount ``γ``.
+    gamma: float = attrs.field(default=0.99, validator=_UNIT)
+    #: GAE ``λ``.
+    gae_lambda: float = attrs.field(default=0.95, validator=_UNIT)
+    #: Standardize the advantages of each (mini)batch.
+    normalize_advantage: bool = attrs.field(default=True, validator=_FLAG)
+
+
+@attrs.frozen
+class PPOAgentConfig(AgentConfig):
+    """:class:`AgentConfig` and PPO's clipping.
+
+    >>> PPOAgentConfig().clip_range, PPOAgentConfig().clip_range_vf is None
+    (0.2, True)
+    """
+
+    #: Clip range ``ε`` of the probability ratio (the schedule's initial value).
+    clip_range: float = attrs.field(default=0.2, validator=gt(0.0))
+    #: Schedule of ``ε``.
+    clip_range_schedule: Schedule = attrs.field(default="constant", validator=_SCHEDULE)
+    #: Clip range of the value around ``V_old`` (``None``: no clipping).
+    clip_range_vf: float | None = attrs.field(default=None, validator=optional(gt(0.0)))
+
+
+@attrs.frozen
+class TrainConfig:
+    """The loop (``train.*``).
+
+    >>> TrainConfig().n_steps, TrainConfig().stop_at is None
+    (2048, True)
+    """
+
+    #: Environment steps to train for.
+    timesteps: int = attrs.field(default=1_000_000, validator=_COUNT)
+    #: Steps per environment per iteration (``T``).
+    n_steps: int = attrs.field(default=2048, validator=_COUNT)
+    #: Save a checkpoint every this many iterations (and at the end).
+    checkpoint_every: int = attrs.field(default=50, validator=_COUNT)
+    #: Stop (after a checkpoint, returning ``{}``) once this many steps are done.
+    stop_at: int | None = attrs.field(default=None, validator=optional(_COUNT))
+
+
+@attrs.frozen
+class PPOTrainConfig(TrainConfig):
+    """:class:`TrainConfig` and PPO's minibatch epochs.
+
+    >>> PPOTrainConfig(n_steps=32).batch_size
+    64
+    """
+
+    #: Rows per minibatch (the whole batch when it is smaller).
+    batch_size: int = attrs.field(default=64, validator=_COUNT)
+    #: Passes over each batch.
+    n_epochs: int = attrs.field(default=10, validator=_COUNT)
+
+
+@attrs.frozen
+class EvalConfig:
+    """The final evaluation (``eval.*``).
+
+    >>> EvalConfig().episodes
+    20
+    """
+
+    #: Deterministic episodes (seeds ``seed + 10000 + i``).
+    episodes: int = attrs.field(default=20, validator=_COUNT)
+
+
+@attrs.frozen
+class PPOConfig:
+    """PPO's configuration, with Stable-Baselines3's defaults (:data:`ZOO`: tuned ones).
+
+    >>> PPOConfig().agent.gamma, PPOConfig(train=PPOTrainConfig(n_epochs=3)).train.n_epochs
+    (0.99, 3)
+    """
+
+    #: The training environments.
+    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance_of(EnvConfig))
+    #: The actor-critic and its loss.
+    agent: PPOAgentConfig = attrs.field(
+        factory=PPOAgentConfig, validator=instance_of(PPOAgentConfig)
+    )
+    #: The loop.
+    train: PPOTrainConfig = attrs.field(
+        factory=PPOTrainConfig, validator=instance_of(PPOTrainConfig)
+    )
+    #: The final evaluation.
+    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance_of(EvalConfig))
+
+
+#: rl-baselines3-zoo's tuned values (``hyperparams/ppo.yml``; unnamed ones are the defaults),
+#: by environment id. Pendulum-v1 has a state-independent Gaussian (no gSDE);
+#: InvertedPendulum-v5 takes the InvertedPendulum-v3 values over 100k steps.
+ZOO: dict[str, PPOConfig] = {
+    "CartPole-v1": PPOConfig(
+        EnvConfig(id="CartPole-v1", num_envs=8),
+        PPOAgentConfig(
+            gamma=0.98, gae_lambda=0.8, lr=1e-3, lr_schedule="linear", clip_range_schedule="linear"
+        ),
+        PPOTrainConfig(timesteps=100_000, n_steps=32, batch_size=256, n_epochs=20),
+    ),
+    "Pendulum-v1": PPOConfig(
+        EnvConfig(id="Pendulum-v1", num_envs=4),
+        PPOAgentConfig(gamma=0.9, lr=1e-3),
+        PPOTrainConfig(timesteps=100_000, n_steps=1024),
+    ),
+    "InvertedPendulum-v5": PPOConfig(
+        EnvConfig(id="InvertedPendulum-v5", normalize_obs=True, normalize_reward=True),
+        PPOAgentConfig(gamma=0.999, gae_lambda=0.9, lr=0.000222425, ent_coef=1.37976e-07,
+                       vf_coef=0.19816, max_grad_norm=0.3, clip_range=0.4),
+        PPOTrainConfig(timesteps=100_000, n_steps=32, n_epochs=5),
+    ),
+}  # fmt: skip
+
+
+def default_config(env_id: str = DEFAULT_ENV) -> PPOConfig:
+    """:data:`ZOO`'s configuration of ``env_id``, else the defaults for it.
+
+    Raises:
+        ValueError: ``env_id`` cannot be made or has unsupported spaces.
+
+    >>> default_config("CartPole-v1").env.num_envs, default_config("Acrobot-v1").train.n_steps
+    (8, 2048)
+    """
+    if env_id in ZOO:
+        return ZOO[env_id]
+    common.check_spaces("ppo", env_id)
+    return PPOConfig(env=EnvConfig(id=env_id))
+
+
+class OnPolicyConfig(Protocol):
+    """What :class:`Learner` reads of a configuration (PPO's and VPG's have it).
+
+    >>> config: OnPolicyConfig = PPOConfig()
+    """
+
+    @property
+    def env(self) -> EnvConfig:
+        """The training environments."""
+
+    @property
+    def agent(self) -> AgentConfig:
+        """The actor-critic and its loss."""
+
+    @property
+    def train(self) -> TrainConfig:
+        """The loop."""
+
+    @property
+    def eval(self) -> EvalConfig:
+        """The final evaluation."""
+
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class ActorCritic(Module):
+    """Separate actor and critic MLPs (Stable-Baselines3's ``MlpPolicy``); log-probabilities
+    and entropies in closed form, cheaper than ``torch.distributions`` on small batches.
+
+    Discrete actions: ``π(a|s) = softmax(logits(s))_a``. Box actions: ``N(μ(s), diag(σ²))``
+    with a state-independent ``log σ``, sampled unbounded (:meth:`choose_action` clips them
+    to the bounds for ``env.step``). ``agent`` gives the layers and initialization.
+
+    Raises:
+        TypeError: an observation space other than Box, or an action space other than
+            Discrete or Box.
+
+    Example:
+        >>> ac = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Discrete(2), AgentConfig(), "cpu")
+        >>> obs = torch.zeros(5, 3)
+        >>> ac.sample(obs).shape, ac.value(obs).shape, ac.choose_action(obs.numpy())["action"].shape
+        (torch.Size([5]), torch.Size([5]), (5,))
+        >>> logp, entropy = ac.log_prob_entropy(obs, torch.tensor([0, 1, 0, 1, 0]))
+        >>> bool(torch.allclose(entropy, torch.full((5,), math.log(2.0)), atol=1e-3))
+        True
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space[Any],
+        action_space: spaces.Space[Any],
+        agent: AgentConfig,
+        device: torch.device | str,
+    ) -> None:
+        super().__init__()
+        if not isinstance(observation_space, spaces.Box):
+            raise TypeError(f"ActorCritic needs a Box observation space, got {observation_space}")
+        self.device, hidden = torch.device(device), agent.hidden_sizes
+        obs_dim = int(np.prod(observation_space.shape))
+        self.activation = torch.tanh if agent.activation == "tanh" else torch.relu
+        self.actor = make_fc(obs_dim, hidden, device=self.device)
+        self.critic = make_fc(obs_dim, hidden, device=self.device)
+        features = hidden[-1] if hidden else obs_dim
+        self.discrete = isinstance(action_space, spaces.Discrete)
+        self.box = action_space if isinstance(action_space, spaces.Box) else None
+        self.head: CategoricalHead | DiagGaussianHead
+        if isinstance(action_space, spaces.Discrete):
+            self.head = CategoricalHead(features, int(action_space.n), self.device)
+            self.policy_out: nn.Linear = self.head.action_head
+        elif self.box is not None:
+            action_dim, std0 = int(np.prod(self.box.shape)), math.exp(agent.log_std_init)
+            self.head = DiagGaussianHead(features, action_dim, self.device, std0)
+            self.policy_out = self.head.mean_head
+        else:
+            raise TypeError(f"ActorCritic needs a Discrete or Box action space, got {action_space}")
+        self.value_head = nn.Linear(features, 1, device=self.device)
+        if agent.ortho_init:
+            for layer in [*self.actor, *self.critic]:
+                ortho_init(layer, weight_scale=math.sqrt(2.0))
+            ortho_init(self.value_head, weight_scale=1.0)
+
+    def _mlp(self, layers: nn.ModuleList, obs: torch.Tensor) -> torch.Tensor:
+        x = obs.reshape(len(obs), -1)
+        for layer in layers:
+            x = self.activation(layer(x))
+        return x
+
+    def policy_params(self, obs: torch.Tensor) -> torch.Tensor:
+        """The logits (discrete) or the means ``μ(s)`` (Box), ``[B, A]``."""
+        out: torch.Tensor = self.policy_out(self._mlp(self.actor, obs))
+        return out
+
+    def value(self, obs: torch.Tensor) -> torch.Tensor:
+        """``V(s)`` ``[B]`` of observations ``[B, *shape]``."""
+        out: torch.Tensor = self.value_head(self._mlp(self.critic, obs))
+        return out.squeeze(-1)
+
+    def sample(self, obs: torch.Tensor) -> torch.Tensor:
+        """``a ~ π(·|s)``: ``[B]`` integers (Gumbel-max on the logits) or ``[B, A]`` floats."""
+        params = self.policy_params(obs)
+        if self.discrete:
+            return (params - torch.log(-torch.log(torch.rand_like(params)))).argmax(-1)
+        return params + self._log_std().exp() * torch.randn_like(params)
+
+    def mode(self, obs: torch.Tensor) -> torch.Tensor:
+        """The most likely actions: the argmax of the logits or ``μ(s)``."""
+        params = self.policy_params(obs)
+        return params.argmax(-1) if self.discrete else params
+
+    def log_prob_entropy(
+        self, obs: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``log π(a|s)`` and the entropy of ``π(·|s)``, both ``[B]``.
+
+        Discrete: ``log softmax(logits)_a`` and ``-Σ p log p``. Box: ``Σ_i -(a_i - μ_i)² /
+        (2σ_i²) - log σ_i - log √(2π)`` and ``Σ_i 1/2 + log √(2π) + log σ_i``.
+        """
+        params = self.policy_params(obs)
+        if self.discrete:
+            logp_all = functional.log_softmax(params, dim=-1)
+            logp = logp_all.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
+            return logp, -(logp_all.exp() * logp_all).sum(-1)
+        log_std = self._log_std()
+        z = (actions.reshape(params.shape) - params) * torch.exp(-log_std)
+        logp = (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
+        return logp, (0.5 + _LOG_SQRT_2PI + log_std).sum().expand(len(params))
+
+    def _log_std(self) -> torch.Tensor:
+        if not isinstance(self.head, DiagGaussianHead):
+            raise TypeError("a discrete policy has no standard deviation")
+        log_std: torch.Tensor = self.head.logstd_head
+        return log_std
+
+    def choose_action(
+        self, x: NDArray[Any], *, deterministic: bool = False, **kwargs: Any
+    ) -> dict[str, NDArray[Any]]:
+        """For a runner: ``"action"``, sampled from ``π(·|x)`` (its mode when
+        ``deterministic``), and ``"raw_action"``, the same clipped to a Box's bounds; numpy."""
+        with torch.inference_mode():
+            obs = torch.as_tensor(x, dtype=torch.float32, device=self.device)
+            action = (self.mode(obs) if deterministic else self.sample(obs)).cpu()
+        out = action.numpy()
+        if self.box is None:
+            return {"raw_action": out, "action": out}
+        raw = np.clip(out.reshape(len(out), *self.box.shape), self.box.low, self.box.high)
+        return {"raw_action": raw, "action": out}
+
+
+def _make_model(env_id: str, agent: AgentConfig, device: torch.device | str) -> ActorCritic:
+    env = gym.make(env_id)
+    observation_space, action_space = env.observation_space, env.action_space
+    env.close()
+    return ActorCritic(observation_space, action_space, agent, device)
+
+
+#: ``(mean, var, clip)`` of a frozen observation standardization.
+ObsMoments = tuple[NDArray[np.float64], NDArray[np.float64], float]
+
+
+class TrainEnv(NamedTuple):
+    """The training environments, their episode recorder, observation standardizer (or
+    ``None``) and the runner collecting from them, pickled together in checkpoints.
+
+    >>> train_env = make_train_env(EnvConfig(num_envs=2), gamma=0.99, seed=0)
+    >>> train_env.env.num_envs, train_env.train_return(), train_env.obs_moments()
+    (2, nan, None)
+    """
+
+    env: Any
+    stats: VecRecordEpisodeStatistics
+    normalizer: VecNormalizeObservation | None
+    runner: VecStepRunner
+
+    def train_return(self) -> float:
+        """Mean return of the last 100 finished training episodes (NaN before the first)."""
+        queue = self.stats.return_queue
+        return float(np.mean(queue)) if queue else float("nan")
+
+    def obs_moments(self) -> ObsMoments | None:
+        """A copy of the observation standardization's moments and clip (``None`` without)."""
+        norm = self.normalizer
+        if norm is None or norm.obs_moments is None:
+            return None
+        return np.array(norm.obs_moments.mean), np.array(norm.obs_moments.var), norm.clip
+
+
+def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
+    """``env.num_envs`` copies of ``env.id`` with same-step autoreset seeded with ``seed``
+    (gymnasium's numpy-vectorized CartPole when ``env.native``), episode statistics on the raw
+    rewards, then the standardizations ``env`` asks for (the reward's with discount ``gamma``).
+
+    >>> make_train_env(EnvConfig(normalize_obs=True), gamma=0.99, seed=0).obs_moments()[2]
+    10.0
+    """
+    if env.native and env.id == "CartPole-v1":
+        vec: Any = make_native_vec_env(env.id, env.num_envs, init_seed=seed)
+    else:
+        vec = make_vec_env(lambda: gym.make(env.id), env.num_envs, init_seed=seed)
+    stats = vec = VecRecordEpisodeStatistics(vec)
+    normalizer = VecNormalizeObservation(vec, env.clip_obs) if env.normalize_obs else None
+    vec = vec if normalizer is None else normalizer
+    if env.normalize_reward:
+        vec = VecNormalizeReward(vec, clip=env.clip_reward, gamma=gamma)
+    return TrainEnv(vec, stats, normalizer, VecStepRunner())
+
+
+class Batch(NamedTuple):
+    """``B = T·N`` transitions, time-major, on the model's device: ``observations`` ``[B, D]``,
+    the sampled (unclipped) ``actions`` ``[B]`` or ``[B, A]``, ``log_probs`` ``log π_old(a|s)``,
+    ``values`` ``V_old(s)``, GAE ``advantages`` ``A`` and ``returns`` ``A + V_old(s)``, ``[B]``.
+
+    >>> Batch(*(torch.zeros(4) for _ in range(6))).returns.shape
+    torch.Size([4])
+    """
+
+    observations: torch.Tensor
+    actions: torch.Tensor
+    log_probs: torch.Tensor
+    values: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+
+
+def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: float) -> Batch:
+    """Run ``T`` steps of each environment (continuing the episodes of the last call), then
+    evaluate the critic on all observations and true next observations in one batch and
+    compute the GAE advantages (see the module docstring).
+
+    >>> model = _make_model("CartPole-v1", AgentConfig(), "cpu")
+    >>> batch = collect(model, make_train_env(EnvConfig(num_envs=3), 0.99, 0), 5, 0.99, 0.95)
+    >>> batch.observations.shape, bool(torch.equal(batch.returns, batch.advantages + batch.values))
+    (torch.Size([15, 4]), True)
+    """
+    rollout, outputs = train_env.runner(model, train_env.env, T=T)
+    n, device = rollout.rewards.size, model.device
+
+    def tensor(x: NDArray[Any], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(x), dtype=dtype, device=device)
+
+    observations = tensor(rollout.observations.reshape(n, -1))
+    next_observations = tensor(rollout.next_observations.reshape(n, -1))
+    action = outputs["action"]
+    action_dtype = torch.int64 if model.discrete else torch.float32
+    actions = tensor(action.reshape(n, *action.shape[2:]), action_dtype)
+    with torch.no_grad():
+        values = model.value(torch.cat([observations, next_observations]))
+        log_probs, _ = model.log_prob_entropy(observations, actions)
+    v = values.cpu().numpy().reshape(2, *rollout.rewards.shape)
+    rewards, terminated, truncated = rollout.rewards, rollout.terminated, rollout.truncated
+    adv = batched_gae(
+        gamma,
+        lam,
+        rewards.astype(np.float32),
+        v[0],
+        v[1],
+        terminated=terminated,
+        truncated=truncated,
+    )
+    advantages = tensor(adv.reshape(n))
+    return Batch(observations, actions, log_probs, values[:n], advantages, advantages + values[:n])
+
+
+def update(
+    model: ActorCritic,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    config: PPOConfig,
+    clip_range: float,
+) -> dict[str, float]:
+    """``train.n_epochs`` passes of clipped-surrogate steps on shuffled minibatches of
+    ``batch`` (see the module docstring); ``clip_range`` is this iteration's ``ε``.
+
+    Returns:
+        the means over all minibatches of ``policy_loss``, ``value_loss``, ``entropy_loss``,
+        ``approx_kl`` (``mean(r - 1 - log r)``) and ``clip_fraction`` (``|r - 1| > ε``).
+
+    >>> model = _make_model("CartPole-v1", AgentConfig(), "cpu")
+    >>> batch = collect(model, make_train_env(EnvConfig(num_envs=8), 0.99, 0), 32, 0.99, 0.95)
+    >>> optimizer = torch.optim.Adam(model.parameters())
+    >>> stats = update(model, optimizer, batch, default_config("CartPole-v1"), clip_range=0.2)
+    >>> sorted(stats)
+    ['approx_kl', 'clip_fraction', 'entropy_loss', 'policy_loss', 'value_loss']
+    """
+    agent, n, batch_size = config.agent, len(batch.advantages), config.train.batch_size
+    params, stats = list(model.parameters()), []
+    for _ in range(config.train.n_epochs):
+        shuffled = batch
+        if batch_size < n:  # One gather per epoch; the minibatches are slices of it.
+            perm = torch.randperm(n, device=model.device)
+            shuffled = Batch(*(x[perm] for x in batch))
+        for start in range(0, n, batch_size):
+            mb = Batch(*(x[start : start + batch_size] for x in shuffled))
+            log_probs, entropy = model.log_prob_entropy(mb.observations, mb.actions)
+            values, adv = model.value(mb.observations), mb.advantages
+            if agent.normalize_advantage and len(adv) > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            log_ratio = log_probs - mb.log_probs
+            ratio = log_ratio.exp()
+            clipped = ratio.clamp(1.0 - clip_range, 1.0 + clip_range)
+            policy_loss = -torch.min(adv * ratio, adv * clipped).mean()
+            if agent.clip_range_vf is not None:
+                vf = agent.clip_range_vf
+                values = mb.values + (values - mb.values).clamp(-vf, vf)
+            value_loss = functional.mse_loss(values, mb.returns)
+            entropy_loss = -entropy.mean()
+            loss = policy_loss + agent.ent_coef * entropy_loss + agent.vf_coef * value_loss
+            optimizer.zero_grad(set_to_none=True)
+            torch.autograd.backward(loss)
+            nn.utils.clip_grad_norm_(params, agent.max_grad_norm, foreach=True)
+            optimizer.step()
+            with torch.no_grad():
+                approx_kl = ((ratio - 1.0) - log_ratio).mean()
+                clip_fraction = ((ratio - 1.0).abs() > clip_range).float().mean()
+                terms = [policy_loss, value_loss, entropy_loss, approx_kl, clip_fraction]
+                stats.append(torch.stack(terms).detach())
+    names = ("policy_loss", "value_loss", "entropy_loss", "approx_kl", "clip_fraction")
+    return dict(zip(names, torch.stack(stats).mean(0).tolist(), strict=True))
+
+
+def _schedule(initial: float, kind: Schedule, timesteps: int) -> LinearSchedule:
+    return LinearSchedule(initial, initial if kind == "constant" else 0.0, timesteps)
+
+
+def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy:
+    """The deterministic policy: observations standardized as in training, then the mode."""
+
+    def policy(obs: NDArray[Any]) -> NDArray[Any]:
+        x = np.asarray(obs, dtype=np.float64)
+        if obs_moments is not None:
+            mean, var, clip = obs_moments
+            x = np.clip((x - mean) / np.sqrt(var + 1e-8), -clip, clip)
+        return model.choose_action(x.astype(np.float32), deterministic=True)["raw_action"]
+
+    return policy
+
+
+class Learner:
+    """The state of one PPO or VPG run and the bookkeeping of its loop.
+
+    Creating it writes ``run.yml`` and ``config.yml``, seeds every generator, builds the
+    environments (:func:`make_train_env`), the :class:`ActorCritic` and its Adam optimizer
+    (eps 1e-5, fused), then resumes from ``logdir/checkpoint.pt`` when there is one.
+    :meth:`collect` sets the learning rate (``agent.lr_schedule``) of the steps that follow.
+
+    Example:
+        >>> import tempfile
+        >>> config = PPOConfig(train=PPOTrainConfig(timesteps=8, n_steps=8))
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     learner = Learner("ppo", config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     batch = learner.collect()
+        ...     stopped = learner.end_iteration(batch, {})
+        ...     metrics = learner.finish()
+        >>> learner.iteration, learner.timesteps, stopped, metrics["episodes"]
+        (1, 8, False, 20.0)
+    """
+
+    def __init__(
+        self, name: str, config: OnPolicyConfig, seed: int, device: str, logdir: Path
+    ) -> None:
+        self.config, self.seed, self.logdir = config, seed, Path(logdir)
+        torch_device = common.choose_device(device)
+        common.start_run(self.logdir, name, config, seed)
+        set_global_seeds(seed)
+        self.train_env = make_train_env(config.env, config.agent.gamma, seed)
+        self.model = _make_model(config.env.id, config.agent, torch_device)
+        params, lr = self.model.parameters(), config.agent.lr
+        self.optimizer = torch.optim.Adam(params, lr=lr, eps=1e-5, fused=True)
+        self.lr = _schedule(lr, config.agent.lr_schedule, config.train.timesteps)
+        self.iteration, self.timesteps, elapsed = 0, 0, 0.0
+        state = common.load_checkpoint(self.logdir)
+        if state is not None:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.train_env.env.close()
+            self.train_env = TrainEnv(*cloudpickle.loads(state["env"]))
+            self.iteration, self.timesteps = state["iteration"], state["timesteps"]
+            elapsed = state["time"]
+            common.restore_rng_state(state["rng"])
+        self.logger = common.progress_logger(self.logdir, rows=self.iteration)
+        self.t0 = time.perf_counter() - elapsed
+
+    def collect(self) -> Batch:
+        """The next batch (:func:`collect` with ``train.n_steps``, ``agent.gamma`` and
+        ``agent.gae_lambda``); counts it and sets the learning rate at the new step count."""
+        T, agent = self.config.train.n_steps, self.config.agent
+        batch = collect(self.model, self.train_env, T, agent.gamma, agent.gae_lambda)
+        self.iteration += 1
+        self.timesteps += len(batch.advantages)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr(self.timesteps)
+        return batch
+
+    def end_iteration(self, batch: Batch, stats: dict[str, float]) -> bool:
+        """Write the progress row (counters, time, training return, explained variance of the
+        values, learning rate, ``stats``) and checkpoint when due; ``True`` when
+        ``train.stop_at`` ends the run here (after a checkpoint)."""
+        ev = explained_variance(batch.returns.cpu().numpy(), batch.values.cpu().numpy())
+        row = {
+            "iteration": self.iteration,
+            "timesteps": self.timesteps,
+            "time": time.perf_counter() - self.t0,
+            "train_return": self.train_env.train_return(),
+            "explained_variance": ev,
+            "lr": self.lr(self.timesteps),
+        }
+        common.write_row(self.logger, row | stats)
+        train = self.config.train
+        stop = train.stop_at is not None and train.stop_at <= self.timesteps < train.timesteps
+        if stop or self.iteration % train.checkpoint_every == 0:
+            self.save()
+        if stop:
+            self.train_env.env.close()
+        return stop
+
+    def save(self) -> None:
+        """Write ``checkpoint.pt``: all it takes to continue bit for bit."""
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "env": cloudpickle.dumps(tuple(self.train_env)),
+            "obs_moments": self.train_env.obs_moments(),
+            "iteration": self.iteration,
+            "timesteps": self.timesteps,
+            "time": time.perf_counter() - self.t0,
+            "rng": common.rng_state(),
+        }
+        common.save_checkpoint(self.logdir, state)
+
+    def finish(self) -> dict[str, float]:
+        """Save, close the environments, evaluate the deterministic policy (``eval.episodes``
+        episodes, seeds ``seed + 10000 + i``) and write ``final_eval.yml``."""
+        self.save()
+        self.train_env.env.close()
+        policy, env_id = _policy(self.model, self.train_env.obs_moments()), self.config.env.id
+        episodes, seed = self.config.eval.episodes, self.seed + 10_000
+        metrics = common.evaluate_policy(policy, lambda: gym.make(env_id), episodes, seed)
+        return common.finish(self.logdir, metrics)
+
+
+def train(config: PPOConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:
+    """Train PPO into ``logdir``: the final evaluation, or ``{}`` when ``train.stop_at``
+    stopped the run (see the module docstring for the files).
+
+    >>> import tempfile
+    >>> config = PPOConfig(train=PPOTrainConfig(timesteps=64, n_steps=32), eval=EvalConfig(2))
+    >>> with tempfile.TemporaryDirectory() as logdir:
+    ...     metrics = train(config, seed=0, device="cpu", logdir=Path(logdir))
+    ...     rows = (Path(logdir) / "progress.csv").read_text().splitlines()
+    >>> len(rows), metrics["episodes"]
+    (3, 2.0)
+    """
+    learner = Learner("ppo", config, seed, device, logdir)
+    agent, total = config.agent, config.train.timesteps
+    clip = _schedule(agent.clip_range, agent.clip_range_schedule, total)
+    while learner.timesteps < total:
+        batch = learner.collect()
+        clip_range = clip(learner.timesteps)
+        stats = update(learner.model, learner.optimizer, batch, config, clip_range)
+        if learner.end_iteration(batch, stats | {"clip_range": clip_range}):
+            return {}
+    return learner.finish()
+
+
+def run(
+    config: Mapping[str, Any] | PPOConfig, seed: int, device: str, logdir: Path
+) -> dict[str, float]:
+    """:func:`train` with ``config``: a :class:`PPOConfig`, or dotted keys over the
+    :func:`default_config` of its ``env.id`` (as ``run_experiment`` and ``lagom train`` call).
+
+    Raises:
+        ValueError: an unknown key (with close matches), a wrong type or a bad value.
+
+    >>> run({"agent.lrr": 1e-3}, 0, "cpu", Path("unused"))
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown config key 'agent.lrr'; did you mean 'agent.lr'?
+    """
+    return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
+
+
+def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Policy:
+    """The deterministic policy (numpy observations to numpy actions) that a :class:`Learner`
+    with ``config`` saved in ``run_dir``.
+
+    Raises:
+        ValueError: ``run_dir`` holds no checkpoint.
+
+    >>> load_policy(Path("/nonexistent"), "cpu", PPOConfig())
+    Traceback (most recent call last):
+    ...
+    ValueError: /nonexistent holds no checkpoint to rebuild the policy from
+    """
+    state = common.load_checkpoint(run_dir)
+    if state is None:
+        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
+    model = _make_model(config.env.id, config.agent, common.choose_device(device))
+    model.load_state_dict(state["model"])
+    return _policy(model.eval(), state["obs_moments"])
+
+
+def make_policy(run_dir: Path, device: str) -> common.Policy:
+    """The trained deterministic policy of the PPO run folder ``run_dir``.
+
+    >>> import tempfile
+    >>> config = PPOConfig(train=PPOTrainConfig(timesteps=16, n_steps=16), eval=EvalConfig(1))
+    >>> with tempfile.TemporaryDirectory() as logdir:
+    ...     _ = train(config, 0, "cpu", Path(logdir))
+    ...     actions = make_policy(Path(logdir), "cpu")(np.zeros((3, 4)))
+    >>> actions.shape, set(actions.tolist()) <= {0, 1}
+    ((3,), True)
+    """
+    return load_policy(run_dir, device, common.load_run_config(run_dir, default_config))
+
+
+#: PPO's record for the ``lagom`` command.
+ALGORITHM = Algorithm(
+    name="ppo",
+    summary="Proximal Policy Optimization: clipped surrogate, GAE, minibatch epochs",
+    run=run,
+    default_config=default_config,
+    default_env=DEFAULT_ENV,
+    action_spaces=("discrete", "continuous"),
+    make_policy=make_policy,
+)

@@ -1,0 +1,402 @@
+r"""Soft Actor-Critic (SAC): twin critics, automatic entropy tuning, continuous actions.
+
+One environment is stepped into a replay buffer (:class:`~lagom.baselines.common.ReplayCollector`):
+uniformly random actions for ``agent.learning_starts`` steps, then :math:`a \sim \pi(\cdot|s)`.
+Every ``agent.train_freq`` steps after that come ``agent.gradient_steps`` gradient steps, each
+on a minibatch :math:`(s, a, r, s', d)` (``d`` = ``terminated``) with the temperature
+:math:`\alpha = e^{\log\alpha}` of the step's start, in Stable-Baselines3's order:
+
+1. temperature: :math:`L_\alpha = -\log\alpha\,(\log\pi(\tilde a|s) + \bar H)`,
+   :math:`\tilde a \sim \pi(\cdot|s)`, target entropy :math:`\bar H` (default :math:`-\dim A`).
+   Its gradient :math:`-\operatorname{mean}(\log\pi(\tilde a|s) + \bar H)` is written
+   directly and stepped by the critics' optimizer (:math:`\log\alpha` is one more of its
+   parameters): nothing in between reads :math:`\log\alpha`, so it equals a step of its own;
+2. critics: the TD(0) target of :func:`lagom.metric.batched_td0_target` with the soft value
+   :math:`V(s') = \min_i \bar Q_i(s', a') - \alpha \log\pi(a'|s')`, :math:`a' \sim \pi(\cdot|s')`,
+   as next value: :math:`y = r + \gamma (1 - d)\, V(s')` (computed in torch), and
+   :math:`L_Q = \tfrac12 \sum_i \operatorname{mean}(Q_i(s, a) - y)^2`;
+3. actor, with the updated critics:
+   :math:`L_\pi = \operatorname{mean}(\alpha \log\pi(\tilde a|s) - \min_i Q_i(s, \tilde a))`;
+4. targets: :math:`\bar\theta \leftarrow (1 - \tau)\,\bar\theta + \tau\,\theta`
+   (:func:`lagom.networks.polyak_update_`).
+
+A truncated step is bootstrapped (:math:`d = 0`) from its true final observation :math:`s'`.
+The critics are one :class:`~lagom.networks.QEnsemble` (both in one batched product).
+
+A run writes ``run.yml``, ``config.yml``, ``progress.csv`` (``iteration``, ``timesteps``,
+``time``, ``train_return``, ``updates``, ``alpha`` and the three losses per
+``train.log_interval`` steps), ``checkpoint.pt`` (resumed from bit-exactly on CPU) and
+``final_eval.yml``.
+
+Example:
+    >>> ALGORITHM.name, ALGORITHM.default_env, ALGORITHM.action_spaces
+    ('sac', 'Pendulum-v1', ('continuous',))
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import attrs
+import numpy as np
+import torch
+from attrs.validators import gt, instance_of, optional
+from torch import nn
+from torch.nn import functional
+
+from lagom._types import Float32Array
+from lagom.baselines import common
+from lagom.networks import Module, QEnsemble, make_fc, polyak_update_
+
+__all__ = [
+    "ALGORITHM",
+    "PENDULUM",
+    "ZOO",
+    "SACAgent",
+    "SACAgentConfig",
+    "SACConfig",
+    "SquashedGaussianActor",
+    "default_config",
+    "make_policy",
+    "run",
+    "train",
+]
+
+DEFAULT_ENV = "Pendulum-v1"
+SUMMARY = "Soft Actor-Critic: twin critics, automatic entropy tuning (continuous actions)"
+
+
+@attrs.frozen
+class SACAgentConfig(common.OffPolicyAgentConfig):
+    """SAC's ``agent`` section: the off-policy fields (Stable-Baselines3's defaults) and the
+    temperature's settings.
+
+    Example:
+        >>> SACAgentConfig(init_alpha=0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: 'init_alpha' must be > 0.0: 0.0
+    """
+
+    #: Initial temperature :math:`\alpha`.
+    init_alpha: float = attrs.field(default=1.0, validator=gt(0.0))
+    #: Target entropy :math:`\bar H` of the temperature's loss (``None``: :math:`-\dim A`).
+    target_entropy: float | None = attrs.field(default=None, validator=optional(instance_of(float)))
+
+
+@attrs.frozen
+class SACConfig:
+    """SAC's configuration; ``SACConfig()`` holds Stable-Baselines3's defaults.
+
+    Example:
+        >>> SACConfig().agent.hidden_sizes, PENDULUM.agent.lr, PENDULUM.train.timesteps
+        ((256, 256), 0.001, 20000)
+    """
+
+    #: The environment (Box observations and actions).
+    env: common.OffPolicyEnvConfig = attrs.field(factory=common.OffPolicyEnvConfig)
+    #: Length, logging and checkpoints.
+    train: common.OffPolicyTrainConfig = attrs.field(factory=common.OffPolicyTrainConfig)
+    #: The learner.
+    agent: SACAgentConfig = attrs.field(factory=SACAgentConfig)
+    #: The final evaluation.
+    eval: common.OffPolicyEvalConfig = attrs.field(factory=common.OffPolicyEvalConfig)
+
+
+#: rl-baselines3-zoo's Pendulum-v1 settings (``hyperparams/sac.yml``).
+PENDULUM = SACConfig(
+    train=common.OffPolicyTrainConfig(timesteps=20_000), agent=SACAgentConfig(lr=1e-3)
+)
+
+#: The zoo: environment id -> its tuned configuration.
+ZOO: dict[str, SACConfig] = {"Pendulum-v1": PENDULUM}
+
+
+def default_config(env_id: str = DEFAULT_ENV) -> SACConfig:
+    """SAC's configuration for ``env_id``: the zoo's settings, or the defaults.
+
+    Raises:
+        ValueError: ``env_id`` is unknown or its actions are not a Box.
+
+    Example:
+        >>> default_config("MountainCarContinuous-v0").agent.lr
+        0.0003
+        >>> default_config("CartPole-v1")
+        Traceback (most recent call last):
+        ...
+        ValueError: sac needs a Box action space, but CartPole-v1 has Discrete(2)
+    """
+    return common.zoo_config("sac", ZOO, SACConfig(), env_id)
+
+
+LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
+#: The losses of an update, as the progress columns after ``alpha``.
+LOSSES = ("critic_loss", "actor_loss", "alpha_loss")
+
+
+class SquashedGaussianActor(Module):
+    r"""The policy :math:`a = \tanh(u)`, :math:`u \sim \mathcal{N}(\mu(s), \sigma(s)^2)`.
+
+    An MLP with ReLU gives the features; one linear head gives :math:`\mu` and
+    :math:`\log\sigma` (clamped to ``[-20, 2]``). By the change of variables
+    :math:`a = \tanh(u)`,
+
+    .. math::
+
+        \log \pi(a \mid s) = \sum_{j} \Big[\log \mathcal{N}(u_j; \mu_j, \sigma_j^2)
+            - \log(1 - \tanh^2 u_j)\Big],
+        \qquad \log(1 - \tanh^2 u) = 2\,(\log 2 - u - \operatorname{softplus}(-2u)),
+
+    the right-hand form being exact and finite for every :math:`u` (no ``1e-6`` fudge).
+
+    Example:
+        >>> actor = SquashedGaussianActor(3, 2, [8])
+        >>> actions, log_probs = actor.sample(torch.randn(4, 3))
+        >>> actions.shape, log_probs.shape, bool(actions.abs().max() < 1)
+        (torch.Size([4, 2]), torch.Size([4]), True)
+    """
+
+    def __init__(
+        self,
+        obs_dim: int,
+        action_dim: int,
+        hidden_sizes: Sequence[int],
+        device: torch.device | None = None,
+    ) -> None:
+        super().__init__()
+        self.layers = make_fc(obs_dim, hidden_sizes, device=device)
+        last = hidden_sizes[-1] if len(hidden_sizes) else obs_dim
+        self.head = nn.Linear(last, 2 * action_dim, device=device)
+        self._log_prob_offset = action_dim * (0.5 * math.log(2.0 * math.pi) + 2.0 * math.log(2.0))
+
+    def forward(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and clamped log standard deviation of :math:`u`, each ``[B, A]``."""
+        x = observations
+        for layer in self.layers:
+            linear = cast(nn.Linear, layer)  # called through F.linear: no module-call overhead
+            x = torch.relu(functional.linear(x, linear.weight, linear.bias))
+        mean, log_std = functional.linear(x, self.head.weight, self.head.bias).chunk(2, dim=-1)
+        return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+
+    def sample(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""Reparameterized actions ``[B, A]`` in ``(-1, 1)`` and their log-probabilities ``[B]``.
+
+        With :math:`\epsilon \sim \mathcal{N}(0, I)` (torch's generator of the parameters'
+        device) and :math:`u = \mu + \sigma\epsilon` the log-probability is
+        :math:`\sum_j [2(u_j + \operatorname{softplus}(-2u_j)) - \log\sigma_j]
+        - \tfrac12\lVert\epsilon\rVert^2 - A(\tfrac12\log 2\pi + 2\log 2)`, whose last two
+        terms carry no gradient.
+        """
+        mean, log_std = self(observations)
+        noise = torch.randn_like(mean)
+        u = torch.addcmul(mean, log_std.exp(), noise)
+        log_prob = (2.0 * (u + functional.softplus(-2.0 * u)) - log_std).sum(-1)
+        constant = 0.5 * noise.square().sum(-1) + self._log_prob_offset
+        return torch.tanh(u), log_prob - constant
+
+    def sample_actions(self, observations: torch.Tensor) -> torch.Tensor:
+        """The actions of :meth:`sample` (the same noise draw) without their log-probabilities."""
+        mean, log_std = self(observations)
+        return torch.tanh(torch.addcmul(mean, log_std.exp(), torch.randn_like(mean)))
+
+    def deterministic(self, observations: torch.Tensor) -> torch.Tensor:
+        r"""The mode's image :math:`\tanh(\mu(s))`, ``[B, A]``: the evaluation policy."""
+        return torch.tanh(self(observations)[0])
+
+
+class SACAgent:
+    """SAC's networks, optimizers (fused Adam) and update rule (the module's steps 1-4).
+
+    Example:
+        >>> agent = SACAgent(3, 1, SACAgentConfig(hidden_sizes=(16,)), torch.device("cpu"))
+        >>> obs, actions = torch.zeros(4, 3), torch.zeros(4, 1)
+        >>> losses = agent.update(
+        ...     common.TensorBatch(obs, actions, torch.ones(4), obs + 1, torch.zeros(4)))
+        >>> sorted(losses), float(agent.alpha) < 1.0
+        (['actor_loss', 'alpha_loss', 'critic_loss'], True)
+    """
+
+    #: The networks and optimizers a checkpoint holds (with the temperature).
+    PARTS = ("actor", "critic", "critic_target", "actor_optimizer", "critic_optimizer")
+
+    def __init__(
+        self, obs_dim: int, action_dim: int, config: SACAgentConfig, device: torch.device
+    ) -> None:
+        self.device, self.gamma, self.tau = device, config.gamma, config.tau
+        entropy = config.target_entropy
+        self.target_entropy = -float(action_dim) if entropy is None else entropy
+        self.actor = SquashedGaussianActor(obs_dim, action_dim, config.hidden_sizes, device)
+        self.critic = QEnsemble(obs_dim, action_dim, config.hidden_sizes, n=2, device=device)
+        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.log_alpha = torch.tensor(
+            [np.log(config.init_alpha)], dtype=torch.float32, device=device, requires_grad=True
+        )
+        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), config.lr, fused=True)
+        # The critics and the temperature step together (the module's step 1).
+        critic_params = [*self.critic.parameters(), self.log_alpha]
+        self.critic_optimizer = torch.optim.Adam(critic_params, config.lr, fused=True)
+        self._critic_params = list(self.critic.parameters())
+        self._target_params = list(self.critic_target.parameters())
+        # Acting reuses one input tensor: one copy per step, no new tensor.
+        self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
+        self._obs_np: Float32Array = self._obs.numpy()
+
+    @property
+    def alpha(self) -> torch.Tensor:
+        r"""The current temperature :math:`\alpha = e^{\log\alpha}` (a detached tensor)."""
+        return self.log_alpha.detach().exp()
+
+    @torch.inference_mode()
+    def act(self, observation: Float32Array) -> Float32Array:
+        """An action ``[A]`` in ``[-1, 1]`` sampled from the policy at one observation."""
+        self._obs_np[0] = observation
+        out: Float32Array = self.actor.sample_actions(self._obs.to(self.device))[0].cpu().numpy()
+        return out
+
+    @torch.no_grad()
+    def td_target(
+        self, rewards: torch.Tensor, next_obs: torch.Tensor, terminated: torch.Tensor
+    ) -> torch.Tensor:
+        r"""The critics' target ``[B]``: :func:`lagom.metric.batched_td0_target` of the soft
+        value :math:`\min_i \bar Q_i(s', a') - \alpha \log\pi(a'|s')`, :math:`a' \sim \pi(\cdot|s')`
+        (one draw of torch's generator), written in torch."""
+        next_actions, next_log_probs = self.actor.sample(next_obs)
+        next_q: torch.Tensor = self.critic_target(next_obs, next_actions).amin(dim=1)
+        return rewards + self.gamma * (1.0 - terminated) * (next_q - self.alpha * next_log_probs)
+
+    def update(self, batch: common.TensorBatch) -> dict[str, torch.Tensor]:
+        """One gradient step of temperature, critics and actor on a minibatch (``[B, ...]``
+        float32 tensors), then the target update.
+
+        Returns:
+            The step's losses as detached 0-d tensors (no device synchronization).
+        """
+        obs, actions, rewards, next_obs, terminated = batch
+        alpha = self.alpha
+        pi_actions, log_probs = self.actor.sample(obs)
+        entropy_gap = (log_probs.detach() + self.target_entropy).mean()
+        alpha_loss = -self.log_alpha.detach()[0] * entropy_gap
+        target = self.td_target(rewards, next_obs, terminated)
+        critic_loss = 0.5 * (self.critic(obs, actions) - target[:, None]).square().mean(0).sum()
+        self.critic_optimizer.zero_grad()
+        critic_loss.backward()
+        self.log_alpha.grad = -entropy_gap.reshape(1)
+        self.critic_optimizer.step()
+
+        # Frozen critics: the actor's backward computes no gradient for them.
+        for p in self._critic_params:
+            p.requires_grad_(False)
+        q_pi = self.critic(obs, pi_actions).amin(dim=1)
+        for p in self._critic_params:
+            p.requires_grad_(True)
+        actor_loss = (alpha * log_probs - q_pi).mean()
+        self.actor_optimizer.zero_grad()
+        actor_loss.backward()
+        self.actor_optimizer.step()
+        polyak_update_(self._target_params, self._critic_params, self.tau)
+        losses = {"critic_loss": critic_loss, "actor_loss": actor_loss, "alpha_loss": alpha_loss}
+        return {key: loss.detach() for key, loss in losses.items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Networks, optimizers and temperature, for checkpoints."""
+        state = {name: getattr(self, name).state_dict() for name in self.PARTS}
+        return {**state, "log_alpha": self.log_alpha.detach().clone()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        for name in self.PARTS:
+            getattr(self, name).load_state_dict(state[name])
+        with torch.no_grad():
+            self.log_alpha.copy_(state["log_alpha"])
+
+
+def train(config: SACConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:
+    """Train SAC as ``config`` says; write the run's files (see the module) into ``logdir``,
+    resuming from its checkpoint when there is one.
+
+    Returns:
+        The final evaluation (``return_mean``, ...), or ``{}`` when ``train.stop_at`` stopped
+        the run early (call again to continue).
+
+    Example:
+        >>> import tempfile
+        >>> config = SACConfig(
+        ...     train=common.OffPolicyTrainConfig(timesteps=120),  # 20 updates after 100 steps
+        ...     agent=SACAgentConfig(hidden_sizes=(16,)),
+        ...     eval=common.OffPolicyEvalConfig(episodes=2),
+        ... )
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = train(config, 0, "cpu", Path(logdir))
+        >>> metrics["episodes"], metrics["horizon_mean"]  # Pendulum's episodes: 200 steps
+        (2.0, 200.0)
+    """
+    collector, dev = common.ReplayCollector.start(logdir, "sac", config, seed, device)
+    agent = SACAgent(collector.buffer.obs_dim, collector.buffer.action_dim, config.agent, dev)
+    collector.resume(logdir, agent)
+    logger = common.progress_logger(logdir, rows=collector.iteration)
+    losses: Mapping[str, torch.Tensor | None] = dict.fromkeys(LOSSES)
+    while collector.timesteps < config.train.timesteps:
+        for _ in range(collector.iteration_steps(config.train)):
+            exploring = collector.timesteps < config.agent.learning_starts
+            collector.step(collector.random_action() if exploring else agent.act(collector.obs))
+            for _ in range(collector.updates_due(config.agent)):
+                batch = collector.buffer.sample(config.agent.batch_size)
+                losses = agent.update(common.replay_tensors(batch, dev))
+        common.write_row(logger, collector.row({"alpha": agent.alpha, **losses}))
+        if collector.checkpoint(logdir, config.train, agent):
+            return {}
+    return collector.evaluate(logdir, agent.actor.deterministic, dev, config.eval.episodes, seed)
+
+
+def run(
+    config: Mapping[str, Any] | SACConfig, seed: int, device: str, logdir: Path
+) -> dict[str, float]:
+    """:func:`train` with ``config`` as dotted keys over :func:`default_config` of its
+    ``env.id`` (default ``Pendulum-v1``): the entry of ``lagom train`` and ``run_experiment``.
+
+    Raises:
+        ValueError: an unknown key (with close matches), a value of the wrong type or out of
+            range, or an environment without Box observations and actions.
+
+    Example:
+        >>> import tempfile
+        >>> small = {"train.timesteps": 110, "train.log_interval": 55, "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(small | {"agent.hidden_sizes": [16]}, 0, "cpu", Path(logdir))
+        ...     sorted(path.name for path in Path(logdir).iterdir())
+        ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'progress.csv', 'run.yml']
+    """
+    return train(
+        common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, Path(logdir)
+    )
+
+
+def make_policy(run_dir: Path, device: str) -> common.Policy:
+    """The trained deterministic policy :math:`\\tanh(\\mu(s))` of a SAC run: observations
+    ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
+
+    Raises:
+        ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+
+    Example:
+        >>> import tempfile
+        >>> small = {"train.timesteps": 130, "agent.hidden_sizes": [8], "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(small, 1, "cpu", Path(logdir))
+        ...     act = make_policy(Path(logdir), "cpu")
+        >>> act(np.zeros((5, 3))).shape  # Pendulum-v1: 3 observations, 1 action in [-2, 2]
+        (5, 1)
+    """
+    config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "sac")
+    dev = common.choose_device(device)
+    actor = SquashedGaussianActor(obs_dim, space.shape[0], config.agent.hidden_sizes, dev)
+    actor.load_state_dict(saved["actor"])
+    return common.box_policy(actor.eval().deterministic, space, dev)
+
+
+#: SAC's record for ``lagom train/eval/list``.
+ALGORITHM = common.offpolicy_algorithm("sac", SUMMARY, run, default_config, make_policy)

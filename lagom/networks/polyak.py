@@ -1,0 +1,59 @@
+"""Polyak averaging of network parameters in place: :func:`polyak_update_`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+__all__ = ["polyak_update_"]
+
+
+def polyak_update_(
+    targets: Sequence[torch.Tensor], sources: Sequence[torch.Tensor], tau: float
+) -> None:
+    r"""Move every target tensor a fraction ``tau`` of the way to its source, in place.
+
+    .. math::
+
+        \bar\theta \leftarrow (1 - \tau)\,\bar\theta + \tau\,\theta
+
+    This is the in-place torch face of :func:`lagom.transform.polyak_update` with
+    ``alpha = 1 - tau`` (``tau`` is the weight of the *new* values, the convention of target
+    networks): one ``torch._foreach_lerp_`` call updates all tensors, outside autograd.
+    ``tau = 1`` copies the sources; ``tau = 0`` leaves the targets as they are.
+
+    Args:
+        targets: the averaged tensors :math:`\bar\theta` (e.g. ``list(target.parameters())``),
+            changed in place.
+        sources: the current tensors :math:`\theta`, one per target, of the same shapes; not
+            modified.
+        tau: the weight :math:`\tau \in [0, 1]` of the sources.
+
+    Raises:
+        ValueError: ``tau`` is outside ``[0, 1]``, the two lists differ in length, or a
+            target and its source differ in shape.
+
+    Example:
+        >>> import torch
+        >>> target, online = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+        >>> with torch.no_grad():
+        ...     _ = target.bias.fill_(0.0), online.bias.fill_(1.0)
+        >>> polyak_update_(list(target.parameters()), list(online.parameters()), tau=0.25)
+        >>> target.bias
+        Parameter containing:
+        tensor([0.2500], requires_grad=True)
+    """
+    if not 0.0 <= tau <= 1.0:
+        raise ValueError(f"tau must be in [0, 1], got {tau!r}")
+    if len(targets) != len(sources):
+        raise ValueError(
+            f"targets and sources must pair up, got {len(targets)} and {len(sources)} tensors"
+        )
+    for i, (target, source) in enumerate(zip(targets, sources, strict=True)):
+        if target.shape != source.shape:
+            raise ValueError(
+                f"target {i} has shape {tuple(target.shape)} but its source {tuple(source.shape)}"
+            )
+    with torch.no_grad():
+        torch._foreach_lerp_(list(targets), list(sources), tau)
