@@ -26,8 +26,10 @@ def _public_modules() -> set[str]:
         parts = list(rel.parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        elif len(parts) > 2:
-            continue  # a module inside a subpackage is documented through its package
+        elif len(parts) > 2 and parts[:2] != ["lagom", "baselines"]:
+            # A module inside a subpackage is documented through its package; each module
+            # of lagom.baselines (one per algorithm, and common) has a page of its own.
+            continue
         if any(part.startswith("_") for part in parts) or parts == ["lagom"]:
             continue
         names.add(".".join(parts))

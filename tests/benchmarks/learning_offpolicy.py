@@ -127,7 +127,10 @@ ALGORITHMS = ("sac", "td3", "ddpg")
 
 
 def benchmark(
-    seeds: list[int], quick: bool = False, algorithms: tuple[str, ...] = ALGORITHMS
+    seeds: list[int],
+    quick: bool = False,
+    algorithms: tuple[str, ...] = ALGORITHMS,
+    libraries: tuple[str, ...] = ("lagom", "sb3"),
 ) -> list[dict[str, object]]:
     """Train lagom and SB3 on every task and seed; one row per (task, library, seed)."""
     from stable_baselines3.common.noise import NormalActionNoise
@@ -141,8 +144,10 @@ def benchmark(
             sb3_kwargs = dict(kwargs)
             if name != "sac":
                 sb3_kwargs["action_noise"] = NormalActionNoise(np.zeros(1), 0.1 * np.ones(1))
-            rows.append(_lagom_row(name, {**config, "eval.episodes": episodes}, seed, task))
-            rows.append(_sb3_row(name.upper(), sb3_kwargs, steps, seed, task, episodes))
+            if "lagom" in libraries:
+                rows.append(_lagom_row(name, {**config, "eval.episodes": episodes}, seed, task))
+            if "sb3" in libraries:
+                rows.append(_sb3_row(name.upper(), sb3_kwargs, steps, seed, task, episodes))
     return rows
 
 
@@ -151,8 +156,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
+    # One library per process lets a many-core machine run the two side by side, one core each.
+    parser.add_argument(
+        "--libraries", nargs="+", choices=("lagom", "sb3"), default=["lagom", "sb3"]
+    )
     args = parser.parse_args()
-    rows = benchmark(args.seeds, args.quick, tuple(args.algorithms))
+    rows = benchmark(args.seeds, args.quick, tuple(args.algorithms), tuple(args.libraries))
     keys = [
         "task",
         "library",

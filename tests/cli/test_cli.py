@@ -97,7 +97,7 @@ def test_list_names_every_algorithm(capsys: pytest.CaptureFixture[str]) -> None:
         (["train", "ppo", "--set", "oops"], "--set expects KEY=VALUE, got 'oops'"),
         (["train", "ppo", "--steps", "0"], "--steps must be a positive integer"),
         (["train", "ppo", "--seeds", "1", "1"], "--seeds must be distinct"),
-        (["train", "sac", "--env", "CartPole-v1"], "continuous"),
+        (["train", "sac", "--env", "CartPole-v1"], "sac needs a Box action space"),
         (["eval", "."], "is not a run folder"),
         (["plot", "/nonexistent/folder"], "is not a folder"),
     ],
