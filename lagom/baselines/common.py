@@ -102,6 +102,7 @@ _FORMAT = 2
 Policy = Callable[[NDArray[Any]], NDArray[Any]]
 
 C = TypeVar("C")
+OC = TypeVar("OC", bound="OffPolicyConfig")
 
 
 def resolve_config(
@@ -687,8 +688,8 @@ def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:
 
 
 def load_trained(
-    run_dir: Path, default_config: Callable[[str], C], algorithm: str
-) -> tuple[C, gym.spaces.Box, int, dict[str, Any]]:
+    run_dir: Path, default_config: Callable[[str], OC], algorithm: str
+) -> tuple[OC, gym.spaces.Box, int, dict[str, Any]]:
     """What rebuilding the policy of an off-policy run folder needs: its typed configuration,
     the action space and observation size of its environment, and the agent's saved state.
 
@@ -707,8 +708,7 @@ def load_trained(
     state = load_checkpoint(run_dir)
     if state is None:
         raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
-    env_id = read_run_info(run_dir).config["env.id"]
-    obs_space, space = check_spaces(algorithm, env_id, action=(gym.spaces.Box,))
+    obs_space, space = check_spaces(algorithm, config.env.id, action=(gym.spaces.Box,))
     return config, cast(gym.spaces.Box, space), gym.spaces.flatdim(obs_space), state["agent"]
 
 

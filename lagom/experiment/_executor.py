@@ -18,6 +18,7 @@ there is that job's own; then a new pool takes the remaining jobs.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import traceback
@@ -187,7 +188,8 @@ def _run_alone(
     finished = read_journal(tracker.root) if jobs else {}
     for job in jobs:
         if job.key in finished:  # it finished before the pool broke
-            tracker.record(Outcome(job.position, True, finished[job.key].result))
+            result = json.loads(finished[job.key].result)
+            tracker.record(Outcome(job.position, True, dumps(result)))
         else:
             queue.append(job)
     running: dict[Connection, tuple[Job, Any]] = {}

@@ -1,7 +1,7 @@
 """The worker side of :func:`~lagom.experiment.run_experiment`: run jobs, record outcomes (private).
 
 A job is one ``(config, seed)`` pair. Running it calls ``run(config, seed, device, logdir)``;
-a finished job's pickled result is appended to the sweep's journal
+a finished job's result is appended, as JSON, to the sweep's journal
 (:mod:`lagom.experiment._journal`, written last, after ``run`` returned), and a failed job
 leaves its traceback in ``logdir/`` :data:`ERROR`. This module is imported by worker
 processes, so it needs only the standard library and cloudpickle.
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lagom.experiment._journal import append
+from lagom.experiment._journal import append, to_json
 from lagom.utils.lock import folder_lock
 from lagom.utils.processes import die_with
 from lagom.utils.serialize import atomic_write
@@ -130,8 +130,9 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
             (logdir / ERROR).unlink(missing_ok=True)
             previous = _set_torch_threads(torch_threads)
             result = run(dict(job.config), job.seed, job.device, logdir)
+            record = to_json(result)
             data = dumps(result)
-            append(root, job.key, data)
+            append(root, job.key, record)
     except (Exception, SystemExit):
         text = traceback.format_exc()
         try:

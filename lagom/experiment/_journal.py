@@ -7,8 +7,9 @@ own, ``log_dir/.journal/<host>-<pid>-<random>.log``, opened once and kept open:
 
 - one writer per file, so records never interleave, on a local disk or a network file
   system alike;
-- a record is ``[length, CRC-32]`` (two little-endian ``uint32``) and then the pickled
-  ``(key, time_ns, result_bytes)``, written by one ``write``; a process killed mid-write
+- a record is ``[length, CRC-32]`` (two little-endian ``uint32``) and then the JSON object
+  ``{"key", "time_ns", "result"}``, written by one ``write``; nothing in a journal is ever
+  unpickled, so a journal received from elsewhere cannot run code; a process killed mid-write
   leaves a torn last record, which the CRC rejects, so a job counts as finished only once
   its whole record is on disk (written last, after the job returned);
 - ``key`` is the job's folder relative to ``log_dir`` (``"<ID>/<seed>"``); when a key has
@@ -24,8 +25,8 @@ processes, so it needs only the standard library (and lagom's own ``atomic_write
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import secrets
 import socket
 import struct
@@ -37,7 +38,16 @@ from typing import NamedTuple
 
 from lagom.utils.serialize import atomic_write
 
-__all__ = ["JOURNAL", "Entry", "append", "compact", "journal_files", "read_journal", "release"]
+__all__ = [
+    "JOURNAL",
+    "Entry",
+    "append",
+    "compact",
+    "journal_files",
+    "read_journal",
+    "release",
+    "to_json",
+]
 
 JOURNAL = ".journal"
 _HEADER = struct.Struct("<II")
@@ -47,10 +57,11 @@ _MAX_OPEN = 16
 
 
 class Entry(NamedTuple):
-    """A finished job's record: when it was written (``time.time_ns``) and its pickled result."""
+    """A finished job's record: when it was written (``time.time_ns``) and its result as JSON
+    text."""
 
     time_ns: int
-    result: bytes
+    result: str
 
 
 class _Writer:
@@ -97,13 +108,15 @@ def release(root: str | os.PathLike[str]) -> None:
     _WRITER.release(os.fspath(root))
 
 
-def _record(key: str, time_ns: int, result: bytes) -> bytes:
-    payload = pickle.dumps((key, time_ns, result), protocol=pickle.HIGHEST_PROTOCOL)
+def _record(key: str, time_ns: int, result: str) -> bytes:
+    text = f'{{"key": {json.dumps(key)}, "time_ns": {int(time_ns)}, "result": {result}}}'
+    payload = text.encode("utf-8")
     return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def append(root: str | os.PathLike[str], key: str, result: bytes) -> None:
-    """Record that the job ``key`` of the sweep in ``root`` finished with ``result``."""
+def append(root: str | os.PathLike[str], key: str, result: str) -> None:
+    """Record that the job ``key`` of the sweep in ``root`` finished with ``result`` (JSON
+    text, see :func:`to_json`)."""
     fd = _WRITER.fd(os.fspath(root))
     data = memoryview(_record(key, time.time_ns(), result))
     while data:
@@ -124,12 +137,40 @@ def _read_file(path: Path) -> list[tuple[str, Entry]]:
         if len(payload) < length or zlib.crc32(payload) != crc:
             break
         try:
-            key, time_ns, result = pickle.loads(payload)
-        except Exception:
+            record = json.loads(payload.decode("utf-8"))
+            key, time_ns = record["key"], record["time_ns"]
+            result = json.dumps(record["result"])
+        except (ValueError, KeyError, TypeError):
+            break
+        if not isinstance(key, str) or not isinstance(time_ns, int):
             break
         records.append((key, Entry(time_ns, result)))
         offset = end
     return records
+
+
+def _plain(value: object) -> object:
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays, torch tensors
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON data")
+
+
+def to_json(result: object) -> str:
+    """``result`` as JSON text, for the journal: dicts with string keys, lists, tuples (read
+    back as lists), strings, numbers (``NaN`` and infinities included), booleans, ``None``,
+    and numpy scalars and arrays (as numbers and lists).
+
+    Raises:
+        TypeError: ``result`` holds something else (the message names it).
+    """
+    try:
+        return json.dumps(result, default=_plain, allow_nan=True)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"the result of run must be JSON data (dict, list, str, number, bool, None, numpy "
+            f"values) so the sweep's journal can keep it: {error}"
+        ) from None
 
 
 def journal_files(root: Path) -> list[Path]:

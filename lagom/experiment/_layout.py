@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import pickle
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -99,7 +98,7 @@ def plan_jobs(
 def resume(log_dir: Path, jobs: Sequence[Job], overwrite: bool) -> dict[int, Any]:
     """The results of the jobs already finished, by job index, read from the journal.
 
-    A record counts while its job's folder exists and its result unpickles; with
+    A record counts while its job's folder exists and its result reads as JSON; with
     ``overwrite`` none of this sweep's records count. Records that no longer count are
     removed from the journal (so none is left for a job about to run), keeping those of
     other jobs in ``log_dir`` whose folders exist.
@@ -117,8 +116,8 @@ def resume(log_dir: Path, jobs: Sequence[Job], overwrite: bool) -> dict[int, Any
         if overwrite or not job.logdir.is_dir():
             continue
         try:
-            finished[job.position] = pickle.loads(entry.result)
-        except Exception:  # unreadable (say, its class no longer imports): run it again
+            finished[job.position] = json.loads(entry.result)
+        except ValueError:  # unreadable: run it again
             continue
         keep[key] = entry
     if len(keep) < len(entries) or len(journal_files(log_dir)) > _MAX_JOURNAL_FILES:

@@ -171,10 +171,11 @@ def run_experiment(
     called; ``log_dir/<ID>/config.yml`` holds each configuration and ``log_dir/sweep.yml``
     the whole sweep (seeds, configurations, jobs with device and folder).
 
-    It never prompts and never loses a finished job. A job's pickled result is appended,
-    last, to the sweep's journal ``log_dir/.journal/`` (one append-only file per worker
-    process, each record checksummed, so a crash mid-write loses nothing else, and no file
-    is created per job); a later call with the same ``log_dir`` skips those jobs, reads
+    It never prompts and never loses a finished job. A job's result is appended, as JSON
+    (a result read back on resume is its JSON form: tuples become lists), last, to the
+    sweep's journal ``log_dir/.journal/`` (one append-only file per worker process, each
+    record checksummed, so a crash mid-write loses nothing else, and no file is created per
+    job; nothing in it is ever unpickled); a later call with the same ``log_dir`` skips those jobs, reads
     their results back, and runs the rest. Deleting a job's folder makes it run again;
     ``overwrite=True`` deletes this sweep's job folders and runs everything. Resuming
     refuses a ``config.yml``
@@ -194,7 +195,9 @@ def run_experiment(
     closures work, and jobs travel ``chunksize`` at a time.
 
     Args:
-        run: ``run(config, seed, device, logdir) -> result``; the result must pickle.
+        run: ``run(config, seed, device, logdir) -> result``; the result must be JSON data
+            (dicts with string keys, lists, tuples, str, numbers, bool, None, numpy values):
+            a job returning anything else fails with a ``TypeError`` naming it.
         config: a :class:`Config`, or a list of configuration dicts with distinct integer
             ``"ID"`` items (``Config.make_configs()``).
         seeds: distinct integer seeds, at least one.

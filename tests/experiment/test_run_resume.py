@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from lagom.experiment import run_experiment
-from lagom.experiment._journal import JOURNAL, append, journal_files, read_journal
+from lagom.experiment._journal import JOURNAL, journal_files, read_journal
 from tests.experiment._jobs import calls, expected, finished, record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,12 +111,30 @@ def test_resume_refuses_a_different_configuration(tmp_path: Path) -> None:
     assert results[6:9] == [expected(changed[2], s, "cpu") for s in SEEDS]
 
 
-def test_unreadable_result_counts_as_unfinished(tmp_path: Path) -> None:
+class _Payload:
+    """Unpickling this would create a file: the proof that something ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_planted_pickle_in_the_journal_runs_nothing(tmp_path: Path) -> None:
+    import pickle
+    import struct
+    import zlib
+
     run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False)
-    append(tmp_path, "1/2", b"not a pickle")  # newer than the job's own record
+    marker = tmp_path.parent / f"{tmp_path.name}-payload-ran"
+    payload = pickle.dumps(("1/2", 2**62, _Payload(marker)))
+    (journal,) = journal_files(tmp_path)
+    with journal.open("ab") as f:  # a well-formed record (length, CRC) of a pickle
+        f.write(struct.pack("<II", len(payload), zlib.crc32(payload)) + payload)
     assert run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False) == _oracle()
-    assert calls(tmp_path / "1" / "2") == 2
-    assert all(calls(folder) == 1 for folder in _folders(tmp_path) if folder.name != "2")
+    assert not marker.exists()
+    assert all(calls(folder) == 1 for folder in _folders(tmp_path))
 
 
 def test_torn_last_record_counts_as_unfinished(tmp_path: Path) -> None:
