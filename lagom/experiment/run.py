@@ -175,8 +175,8 @@ def run_experiment(
     (a result read back on resume is its JSON form: tuples become lists), last, to the
     sweep's journal ``log_dir/.journal/`` (one append-only file per worker process, each
     record checksummed, so a crash mid-write loses nothing else, and no file is created per
-    job; nothing in it is ever unpickled); a later call with the same ``log_dir`` skips those jobs, reads
-    their results back, and runs the rest. Deleting a job's folder makes it run again;
+    job; nothing in it is ever unpickled); a later call with the same ``log_dir`` skips
+    those jobs, reads their results back, and runs the rest. Deleting a job's folder makes it run again;
     ``overwrite=True`` deletes this sweep's job folders and runs everything. Resuming
     refuses a ``config.yml``
     that differs from the configuration given. A job that raises, or whose worker process
