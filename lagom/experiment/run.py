@@ -176,10 +176,11 @@ def run_experiment(
     sweep's journal ``log_dir/.journal/`` (one append-only file per worker process, each
     record checksummed, so a crash mid-write loses nothing else, and no file is created per
     job; nothing in it is ever unpickled); a later call with the same ``log_dir`` skips
-    those jobs, reads their results back, and runs the rest. Deleting a job's folder makes it run again;
-    ``overwrite=True`` deletes this sweep's job folders and runs everything. Resuming
-    refuses a ``config.yml``
-    that differs from the configuration given. A job that raises, or whose worker process
+    those jobs, reads their results back, and runs the rest. Deleting a job's folder makes
+    it run again; ``overwrite=True`` deletes this sweep's job folders and runs everything.
+    Resuming refuses a ``config.yml`` that differs from the configuration given. While the
+    sweep runs, ``log_dir`` and each job's folder are locked (:func:`~lagom.utils.folder_lock`):
+    a second sweep on the same folder raises :class:`~lagom.utils.FolderLockedError`. A job that raises, or whose worker process
     dies, leaves its traceback in ``logdir/error.txt`` while all other jobs still run; then
     a summary is printed and :class:`SweepError` raised. An unfinished job is rerun in its
     folder as it is, so ``run`` may resume from its own checkpoints there.
