@@ -171,19 +171,19 @@ def run_experiment(
     called; ``log_dir/<ID>/config.yml`` holds each configuration and ``log_dir/sweep.yml``
     the whole sweep (seeds, configurations, jobs with device and folder).
 
-    It never prompts and never loses a finished job. A job's result is appended, as JSON
-    (a result read back on resume is its JSON form: tuples become lists), last, to the
-    sweep's journal ``log_dir/.journal/`` (one append-only file per worker process, each
-    record checksummed, so a crash mid-write loses nothing else, and no file is created per
-    job; nothing in it is ever unpickled); a later call with the same ``log_dir`` skips
-    those jobs, reads their results back, and runs the rest. Deleting a job's folder makes
-    it run again; ``overwrite=True`` deletes this sweep's job folders and runs everything.
-    Resuming refuses a ``config.yml`` that differs from the configuration given. While the
-    sweep runs, ``log_dir`` and each job's folder are locked (:func:`~lagom.utils.folder_lock`):
-    a second sweep on the same folder raises :class:`~lagom.utils.FolderLockedError`. A job that raises, or whose worker process
-    dies, leaves its traceback in ``logdir/error.txt`` while all other jobs still run; then
-    a summary is printed and :class:`SweepError` raised. An unfinished job is rerun in its
-    folder as it is, so ``run`` may resume from its own checkpoints there.
+    It never prompts and never loses a finished job. A job's result is appended, as JSON (a
+    result read back on resume is its JSON form: tuples become lists), last, to the sweep's
+    journal ``log_dir/.journal/`` (one append-only file per worker process, each record
+    checksummed, so a crash mid-write loses nothing else, and no file is created per job;
+    nothing in it is ever unpickled); a later call with the same ``log_dir`` skips those jobs,
+    reads their results back, and runs the rest. Deleting a job's folder makes it run again;
+    ``overwrite=True`` deletes this sweep's job folders and runs everything. Resuming refuses a
+    ``config.yml`` that differs from the configuration given. While the sweep runs, ``log_dir``
+    and each job's folder are locked (:func:`~lagom.utils.folder_lock`): a second sweep on the
+    same folder raises :class:`~lagom.utils.FolderLockedError`. A job that raises, or whose
+    worker process dies, leaves its traceback in ``logdir/error.txt`` while all other jobs still
+    run; then a summary is printed and :class:`SweepError` raised. An unfinished job is rerun in
+    its folder as it is, so ``run`` may resume from its own checkpoints there.
 
     Where jobs run: ``max_workers=None`` or ``0`` runs them one by one in this process (a
     job that kills its process then ends the sweep); ``max_workers >= 1`` runs them on a
