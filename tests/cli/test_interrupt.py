@@ -1,0 +1,98 @@
+"""``lagom train`` stopped by SIGINT or SIGTERM at a random moment: one line, exit 130, no
+worker left, and the same command resumes into logs equal to an uninterrupted run's."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["train", "ppo", "--steps", "30000", "--set", "train.checkpoint_every=7"]
+
+
+def _lagom(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "lagom", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group: the signal reaches only what we aim at
+    )
+
+
+def _rows(run_dir: Path) -> list[dict[str, str]]:
+    path = run_dir / "progress.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="") as f:
+        return [{k: v for k, v in r.items() if k != "time"} for r in csv.DictReader(f)]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    cwd = tmp_path_factory.mktemp("straight")
+    proc = _lagom([*ARGS, "--log-dir", "logs"], cwd)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    return _rows(cwd / "logs" / "0" / "0")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_then_resume(
+    how: signal.Signals, straight: list[dict[str, str]], tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "logs" / "0" / "0"
+    proc = _lagom([*ARGS, "--log-dir", "logs"], tmp_path)
+    stop_after = random.Random(how).randint(8, 60)  # rows; reproducible per signal
+    deadline = time.monotonic() + 300
+    while len(_rows(run_dir)) < stop_after:
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # The whole tree below the command: its workers and their fork server.
+    tree = _children(proc.pid)
+    tree += [grandchild for child in tree for grandchild in _children(child)]
+    proc.send_signal(how)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("lagom: interrupted at step ")
+    assert lines[0].endswith("; run the same command again to resume")
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in tree if _alive(pid)], "processes outlived lagom train"
+
+    again = _lagom([*ARGS, "--log-dir", "logs"], tmp_path)
+    _, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err
+    assert _rows(run_dir) == straight
+    final = yaml.safe_load((run_dir / "final_eval.yml").read_text())
+    assert final["episodes"] == 20.0
