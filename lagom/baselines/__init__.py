@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 from importlib import metadata
+from pathlib import Path
 
 from lagom.baselines.algorithm import Algorithm, PolicyFn, RunFn
 
@@ -31,6 +32,7 @@ __all__ = [
     "RunFn",
     "get_algorithm",
     "list_algorithms",
+    "load_policy",
 ]
 
 #: Built-in algorithm name -> ``"module:ATTRIBUTE"`` of its :class:`Algorithm` record.
@@ -101,3 +103,28 @@ def get_algorithm(name: str) -> Algorithm:
             f"{where} registers {name!r} but its Algorithm is named {algorithm.name!r}"
         )
     return algorithm
+
+
+def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
+    """The trained deterministic policy of a run folder: ``act(obs) -> action``, numpy in and
+    out, for a batch ``[B, *obs_shape]``.
+
+    It reads the run's ``run.yml``, ``config.yml`` and ``policy.pt`` alone (a weights-only
+    file: loading it runs no code), not the checkpoint. Usage::
+
+        act = load_policy("logs/ppo-CartPole-v1/0/0")
+        actions = act(observations)             # [B, *obs_shape] -> [B] or [B, A]
+
+    Raises:
+        ValueError: not a run folder, an unknown algorithm, or no (valid) ``policy.pt``.
+
+    Example:
+        >>> load_policy("/nonexistent")
+        Traceback (most recent call last):
+        ...
+        ValueError: /nonexistent is not a run folder: it has no run.yml
+    """
+    from lagom.baselines.common import read_run_info
+
+    info = read_run_info(Path(run_dir))
+    return get_algorithm(info.algorithm).make_policy(Path(run_dir), device)

@@ -34,6 +34,7 @@ import io
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
@@ -57,6 +58,7 @@ __all__ = [
     "CHECKPOINT_FILE",
     "CONFIG_FILE",
     "FINAL_EVAL_FILE",
+    "POLICY_FILE",
     "PROGRESS_FILE",
     "RUN_INFO_FILE",
     "OffPolicyAgentConfig",
@@ -74,6 +76,7 @@ __all__ = [
     "evaluate_policy",
     "finish",
     "load_checkpoint",
+    "load_policy_state",
     "load_run_config",
     "load_trained",
     "offpolicy_algorithm",
@@ -84,6 +87,7 @@ __all__ = [
     "restore_rng_state",
     "rng_state",
     "save_checkpoint",
+    "save_policy",
     "start_run",
     "write_row",
     "zoo_config",
@@ -94,6 +98,7 @@ CHECKPOINT_FILE = "checkpoint.pt"
 FINAL_EVAL_FILE = "final_eval.yml"
 RUN_INFO_FILE = "run.yml"
 CONFIG_FILE = "config.yml"
+POLICY_FILE = "policy.pt"
 
 #: The run-folder layout this version writes; older folders are refused with a message.
 _FORMAT = 2
@@ -426,6 +431,66 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
     return state
 
 
+def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:
+    """Write what the trained policy needs, and nothing else, to ``logdir/policy.pt``,
+    atomically: tensors (``state_dict()`` of the acting network, observation statistics as
+    tensors) in plain dicts, so that :func:`load_policy_state` reads it with
+    ``torch.load(weights_only=True)``, which runs no code from the file. Tensors are saved
+    from the CPU.
+
+    Raises:
+        TypeError: a value is not a tensor or a dict of tensors.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = save_policy(Path(folder), {"w": torch.ones(2), "net": {"b": torch.zeros(1)}})
+        ...     sorted(load_policy_state(Path(folder)))
+        ['net', 'w']
+    """
+
+    def cpu(name: str, value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu()
+        if isinstance(value, Mapping):
+            return {str(k): cpu(f"{name}.{k}", v) for k, v in value.items()}
+        raise TypeError(
+            f"policy tensor {name!r} must be a tensor or a dict of tensors, got {value!r}"
+        )
+
+    data = {str(key): cpu(str(key), value) for key, value in tensors.items()}
+    return atomic_write(Path(logdir) / POLICY_FILE, lambda f: torch.save(data, f))
+
+
+def load_policy_state(logdir: Path) -> dict[str, Any]:
+    """The tensors :func:`save_policy` wrote in ``logdir``, read with
+    ``torch.load(weights_only=True)``: a file from elsewhere cannot run code.
+
+    Raises:
+        ValueError: ``logdir`` has no ``policy.pt``, or it is not a tensors-only file (a
+            pickle of anything else is refused, not run).
+
+    Example:
+        >>> load_policy_state(Path("/nonexistent"))
+        Traceback (most recent call last):
+        ...
+        ValueError: /nonexistent holds no policy.pt to rebuild the policy from
+    """
+    path = Path(logdir) / POLICY_FILE
+    if not path.is_file():
+        raise ValueError(f"{logdir} holds no {POLICY_FILE} to rebuild the policy from")
+    try:
+        with warnings.catch_warnings():  # torch's notes on a foreign pickle: ours says it all
+            warnings.simplefilter("ignore", UserWarning)
+            state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # UnpicklingError, a zip or EOF error: not one of our files
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path} is not a weights-only policy file: {first}") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} is not a weights-only policy file: it holds {type(state)}")
+    return state
+
+
 def evaluate_policy(
     policy: Policy,
     make_env: Callable[[], gym.Env[Any, Any]],
@@ -691,10 +756,11 @@ def load_trained(
     run_dir: Path, default_config: Callable[[str], OC], algorithm: str
 ) -> tuple[OC, gym.spaces.Box, int, dict[str, Any]]:
     """What rebuilding the policy of an off-policy run folder needs: its typed configuration,
-    the action space and observation size of its environment, and the agent's saved state.
+    the action space and observation size of its environment, and the saved policy tensors
+    (``policy.pt``, read weights-only: ``{"actor": state_dict}``).
 
     Raises:
-        ValueError: not a run folder, no checkpoint in it, or an environment without Box
+        ValueError: not a run folder, no ``policy.pt`` in it, or an environment without Box
             observations and actions.
 
     Example:
@@ -705,11 +771,9 @@ def load_trained(
         ValueError: /nonexistent is not a run folder: it has no run.yml
     """
     config = load_run_config(run_dir, default_config)
-    state = load_checkpoint(run_dir)
-    if state is None:
-        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
+    state = load_policy_state(run_dir)
     obs_space, space = check_spaces(algorithm, config.env.id, action=(gym.spaces.Box,))
-    return config, cast(gym.spaces.Box, space), gym.spaces.flatdim(obs_space), state["agent"]
+    return config, cast(gym.spaces.Box, space), gym.spaces.flatdim(obs_space), state
 
 
 class _Checkpointable(Protocol):
@@ -883,6 +947,7 @@ class ReplayCollector:
                     "rng": rng_state(),
                 },
             )
+            save_policy(logdir, {"actor": agent.state_dict()["actor"]})
         if stopping:
             self.env.close()
         return stopping

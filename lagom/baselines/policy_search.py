@@ -45,6 +45,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast
 import attrs
 import gymnasium as gym
 import numpy as np
+import torch
 from attrs.validators import deep_iterable, ge, gt, in_, instance_of, le, optional
 
 from lagom._types import ArrayLike, Float64Array, IntArray
@@ -592,7 +593,7 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         ...     metrics = train(config, seed=0, device="cpu", logdir=Path(logdir))
         ...     files = sorted(path.name for path in Path(logdir).iterdir())
         >>> files
-        ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'progress.csv', 'run.yml']
+        ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'policy.pt', 'progress.csv', 'run.yml']
         >>> metrics["episodes"], metrics["return_max"] <= 20
         (20.0, True)
     """
@@ -616,6 +617,8 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         ckpt = {"es": es, "generation": generation, "timesteps": timesteps, "time": now}
         ckpt |= {"rng": common.rng_state(), "xmean": result.xfavorite, "xbest": result.xbest}
         common.save_checkpoint(logdir, ckpt)
+        best = {} if result.xbest is None else {"xbest": torch.as_tensor(result.xbest)}
+        common.save_policy(logdir, {"xmean": torch.as_tensor(result.xfavorite), **best})
         return ckpt
 
     hidden, steps_limit = config.policy.hidden_sizes, cfg.max_episode_steps
@@ -671,7 +674,7 @@ def make_policy(run_dir: Path, device: str) -> Policy:
     observations ``[B, O]`` in, actions out; ``device`` unused).
 
     Raises:
-        ValueError: ``run_dir`` is not a policy-search run folder or holds no checkpoint.
+        ValueError: ``run_dir`` is not a policy-search run folder or holds no ``policy.pt``.
 
     Example:
         >>> make_policy(Path("/nonexistent"), "cpu")
@@ -685,9 +688,8 @@ def make_policy(run_dir: Path, device: str) -> Policy:
     if name not in strategies:
         raise ValueError(f"{run_dir} holds a {name} run, not cem, cmaes or openaies")
     config = common.load_run_config(run_dir, partial(default_config, strategies[name]))
-    state = common.load_checkpoint(run_dir)
-    if state is None:
-        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
+    saved = common.load_policy_state(run_dir)  # weights-only: no code from the file runs
+    state = {key: saved[key].numpy() if key in saved else None for key in ("xmean", "xbest")}
     return _flat_policy(config).bind(_solution(state, config.eval.solution))
 
 

@@ -580,6 +580,19 @@ def _schedule(initial: float, kind: Schedule, timesteps: int) -> LinearSchedule:
     return LinearSchedule(initial, initial if kind == "constant" else 0.0, timesteps)
 
 
+def _policy_tensors(model: ActorCritic, obs_moments: ObsMoments | None) -> dict[str, Any]:
+    """What ``policy.pt`` holds: the network's ``state_dict`` and the observation statistics."""
+    tensors: dict[str, Any] = {"model": model.state_dict()}
+    if obs_moments is not None:
+        mean, var, clip = obs_moments
+        tensors["obs_moments"] = {
+            "mean": torch.as_tensor(mean),
+            "var": torch.as_tensor(var),
+            "clip": torch.tensor(clip, dtype=torch.float64),
+        }
+    return tensors
+
+
 def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy:
     """The deterministic policy: observations standardized as in training, then the mode."""
 
@@ -684,6 +697,7 @@ class Learner:
             "rng": common.rng_state(),
         }
         common.save_checkpoint(self.logdir, state)
+        common.save_policy(self.logdir, _policy_tensors(self.model, self.train_env.obs_moments()))
 
     def finish(self) -> dict[str, float]:
         """Save, close the environments, evaluate the deterministic policy (``eval.episodes``
@@ -742,19 +756,20 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
     with ``config`` saved in ``run_dir``.
 
     Raises:
-        ValueError: ``run_dir`` holds no checkpoint.
+        ValueError: ``run_dir`` holds no ``policy.pt`` (read weights-only: no code runs).
 
     >>> load_policy(Path("/nonexistent"), "cpu", PPOConfig())
     Traceback (most recent call last):
     ...
-    ValueError: /nonexistent holds no checkpoint to rebuild the policy from
+    ValueError: /nonexistent holds no policy.pt to rebuild the policy from
     """
-    state = common.load_checkpoint(run_dir)
-    if state is None:
-        raise ValueError(f"{run_dir} holds no checkpoint to rebuild the policy from")
+    state = common.load_policy_state(run_dir)
     model = _make_model(config.env.id, config.agent, common.choose_device(device))
     model.load_state_dict(state["model"])
-    return _policy(model.eval(), state["obs_moments"])
+    moments = state.get("obs_moments")
+    if moments is not None:
+        moments = (moments["mean"].numpy(), moments["var"].numpy(), float(moments["clip"]))
+    return _policy(model.eval(), moments)
 
 
 def make_policy(run_dir: Path, device: str) -> common.Policy:

@@ -368,7 +368,7 @@ def run(
         >>> with tempfile.TemporaryDirectory() as logdir:
         ...     _ = run(small | {"agent.hidden_sizes": [16]}, 0, "cpu", Path(logdir))
         ...     sorted(path.name for path in Path(logdir).iterdir())
-        ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'progress.csv', 'run.yml']
+        ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'policy.pt', 'progress.csv', 'run.yml']
     """
     return train(
         common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, Path(logdir)
@@ -380,7 +380,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
 
     Raises:
-        ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
 
     Example:
         >>> import tempfile

@@ -377,7 +377,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
 
     Raises:
-        ValueError: ``run_dir`` is not a run folder or holds no checkpoint.
+        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
 
     Example:
         >>> import tempfile

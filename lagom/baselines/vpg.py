@@ -146,7 +146,7 @@ def train(config: VPGConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     ...     stopped = train(config, seed=0, device="cpu", logdir=Path(logdir))
     ...     names = sorted(path.name for path in Path(logdir).iterdir())
     >>> stopped, names
-    ({}, ['checkpoint.pt', 'config.yml', 'progress.csv', 'run.yml'])
+    ({}, ['checkpoint.pt', 'config.yml', 'policy.pt', 'progress.csv', 'run.yml'])
     """
     learner = Learner("vpg", config, seed, device, logdir)
     while learner.timesteps < config.train.timesteps:

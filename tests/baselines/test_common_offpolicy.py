@@ -25,7 +25,7 @@ class _Agent:
     """A checkpointable stand-in for a learner."""
 
     def __init__(self) -> None:
-        self.state: dict[str, Any] = {"w": torch.arange(3.0)}
+        self.state: dict[str, Any] = {"w": torch.arange(3.0), "actor": {"w": torch.ones(2)}}
 
     def state_dict(self) -> dict[str, Any]:
         return dict(self.state)

@@ -277,7 +277,14 @@ def test_smoke(algorithm: Algorithm, env_id: str, tmp_path: Path) -> None:
     extra = {"policy.hidden_sizes": [4]} if env_id == "Pendulum-v1" else {}
     config = {**FAST, "env.id": env_id, "train.episodes_per_eval": 1, **extra}
     metrics = algorithm.run(config, 0, "cpu", tmp_path)
-    names = ["checkpoint.pt", "config.yml", "final_eval.yml", "progress.csv", "run.yml"]
+    names = [
+        "checkpoint.pt",
+        "config.yml",
+        "final_eval.yml",
+        "policy.pt",
+        "progress.csv",
+        "run.yml",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     rows = progress_rows(tmp_path)
     assert COLUMNS - {"time"} <= set(rows[0])
@@ -389,7 +396,7 @@ def test_make_policy_refuses_other_folders(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="holds a ppo run, not cem, cmaes or openaies"):
         make_policy(tmp_path / "ppo", "cpu")
     start_run(tmp_path / "cem", "cem", CEMConfig(), 0)
-    with pytest.raises(ValueError, match="holds no checkpoint"):
+    with pytest.raises(ValueError, match=r"holds no policy\.pt"):
         make_policy(tmp_path / "cem", "cpu")
 
 

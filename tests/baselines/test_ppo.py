@@ -82,7 +82,14 @@ def untimed(logdir: Path) -> list[dict[str, str]]:
 def check_run_folder(algorithm: Algorithm, config: dict[str, Any], logdir: Path) -> None:
     """Run ``config`` (4 iterations of 64 steps); check the files, the rows and the policy."""
     metrics = algorithm.run(config, 0, "cpu", logdir)
-    names = {"run.yml", "config.yml", "progress.csv", "checkpoint.pt", "final_eval.yml"}
+    names = {
+        "run.yml",
+        "config.yml",
+        "progress.csv",
+        "checkpoint.pt",
+        "policy.pt",
+        "final_eval.yml",
+    }
     assert {path.name for path in logdir.iterdir()} == names
     progress = rows(logdir)
     assert {"iteration", "timesteps", "time", "train_return", "policy_loss", "lr"} <= set(

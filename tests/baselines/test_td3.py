@@ -99,6 +99,7 @@ def check_smoke(name: str, logdir: Path, loss_keys: set[str], n_critics: int) ->
         "config.yml",
         "progress.csv",
         "checkpoint.pt",
+        "policy.pt",
         "final_eval.yml",
     }
     rows = read_rows(logdir)
