@@ -617,8 +617,9 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         ckpt = {"es": es, "generation": generation, "timesteps": timesteps, "time": now}
         ckpt |= {"rng": common.rng_state(), "xmean": result.xfavorite, "xbest": result.xbest}
         common.save_checkpoint(logdir, ckpt)
-        best = {} if result.xbest is None else {"xbest": torch.as_tensor(result.xbest)}
-        common.save_policy(logdir, {"xmean": torch.as_tensor(result.xfavorite), **best})
+        # np.array copies: the ES's arrays are read-only, which torch warns about.
+        best = {} if result.xbest is None else {"xbest": torch.from_numpy(np.array(result.xbest))}
+        common.save_policy(logdir, {"xmean": torch.from_numpy(np.array(result.xfavorite)), **best})
         return ckpt
 
     hidden, steps_limit = config.policy.hidden_sizes, cfg.max_episode_steps

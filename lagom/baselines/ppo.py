@@ -586,8 +586,8 @@ def _policy_tensors(model: ActorCritic, obs_moments: ObsMoments | None) -> dict[
     if obs_moments is not None:
         mean, var, clip = obs_moments
         tensors["obs_moments"] = {
-            "mean": torch.as_tensor(mean),
-            "var": torch.as_tensor(var),
+            "mean": torch.from_numpy(np.array(mean, dtype=np.float64)),
+            "var": torch.from_numpy(np.array(var, dtype=np.float64)),
             "clip": torch.tensor(clip, dtype=torch.float64),
         }
     return tensors

@@ -1,5 +1,6 @@
-"""``lagom train`` stopped by SIGINT or SIGTERM at a random moment: one line, exit 130, no
-worker left, and the same command resumes into logs equal to an uninterrupted run's."""
+"""``lagom train`` (PPO, SAC, CEM) stopped by SIGINT or SIGTERM at a random moment: one line,
+exit 130, no worker left, and the same command resumes into logs equal to an uninterrupted
+run's."""
 
 from __future__ import annotations
 
@@ -16,7 +17,39 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["train", "ppo", "--steps", "30000", "--set", "train.checkpoint_every=7"]
+
+
+def _train(*words: str) -> list[str]:
+    """``lagom train`` arguments; ``KEY=VALUE`` words become ``--set KEY=VALUE``."""
+    out = ["train"]
+    for word in words:
+        out += ["--set", word] if "=" in word else [word]
+    return out
+
+
+ARGS = {
+    "ppo": _train("ppo", "--steps", "30000", "train.checkpoint_every=7"),
+    "sac": _train(
+        "sac",
+        "--steps",
+        "4000",
+        "train.log_interval=100",
+        "train.checkpoint_every=3",
+        "agent.hidden_sizes=16,16",
+        "agent.learning_starts=500",
+        "eval.episodes=2",
+    ),
+    "cem": _train(
+        "cem",
+        "--steps",
+        "60",
+        "train.checkpoint_every=4",
+        "train.max_episode_steps=100",
+        "eval.episodes=2",
+    ),
+}
+CASES = [("ppo", signal.SIGINT), ("ppo", signal.SIGTERM), ("sac", signal.SIGTERM)]
+CASES += [("cem", signal.SIGINT)]
 
 
 def _lagom(args: list[str], cwd: Path) -> subprocess.Popen[str]:
@@ -53,23 +86,33 @@ def _alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
-@pytest.fixture(scope="module")
-def straight(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
-    cwd = tmp_path_factory.mktemp("straight")
-    proc = _lagom([*ARGS, "--log-dir", "logs"], cwd)
-    _, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err
-    return _rows(cwd / "logs" / "0" / "0")
+_STRAIGHT: dict[str, list[dict[str, str]]] = {}
+
+
+def _straight(name: str, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    """The rows of an uninterrupted run of the same command (once per algorithm)."""
+    if name not in _STRAIGHT:
+        cwd = tmp_path_factory.mktemp(f"straight-{name}")
+        proc = _lagom([*ARGS[name], "--log-dir", "logs"], cwd)
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        _STRAIGHT[name] = _rows(cwd / "logs" / "0" / "0")
+    return _STRAIGHT[name]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(("name", "how"), CASES)
 def test_interrupt_then_resume(
-    how: signal.Signals, straight: list[dict[str, str]], tmp_path: Path
+    name: str,
+    how: signal.Signals,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
 ) -> None:
+    straight = _straight(name, tmp_path_factory)
     run_dir = tmp_path / "logs" / "0" / "0"
-    proc = _lagom([*ARGS, "--log-dir", "logs"], tmp_path)
-    stop_after = random.Random(how).randint(8, 60)  # rows; reproducible per signal
+    proc = _lagom([*ARGS[name], "--log-dir", "logs"], tmp_path)
+    # A random row (reproducible per case) before the end.
+    stop_after = random.Random(f"{name}{how}").randint(5, len(straight) - 5)
     deadline = time.monotonic() + 300
     while len(_rows(run_dir)) < stop_after:
         assert proc.poll() is None, proc.communicate()[1]
@@ -90,9 +133,9 @@ def test_interrupt_then_resume(
         time.sleep(0.1)
     assert not [pid for pid in tree if _alive(pid)], "processes outlived lagom train"
 
-    again = _lagom([*ARGS, "--log-dir", "logs"], tmp_path)
+    again = _lagom([*ARGS[name], "--log-dir", "logs"], tmp_path)
     _, err = again.communicate(timeout=600)
     assert again.returncode == 0, err
     assert _rows(run_dir) == straight
     final = yaml.safe_load((run_dir / "final_eval.yml").read_text())
-    assert final["episodes"] == 20.0
+    assert final["episodes"] == (20.0 if name == "ppo" else 2.0)
