@@ -30,8 +30,10 @@ Example:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
+import os
 import random
 import time
 import warnings
@@ -59,6 +61,7 @@ __all__ = [
     "CONFIG_FILE",
     "FINAL_EVAL_FILE",
     "POLICY_FILE",
+    "PREVIOUS_CHECKPOINT_FILE",
     "PROGRESS_FILE",
     "RUN_INFO_FILE",
     "OffPolicyAgentConfig",
@@ -98,6 +101,8 @@ CHECKPOINT_FILE = "checkpoint.pt"
 FINAL_EVAL_FILE = "final_eval.yml"
 RUN_INFO_FILE = "run.yml"
 CONFIG_FILE = "config.yml"
+PREVIOUS_CHECKPOINT_FILE = "checkpoint.prev.pt"
+_CHECKPOINT_MAGIC = b"lagom-checkpoint-1\n"
 POLICY_FILE = "policy.pt"
 
 #: The run-folder layout this version writes; older folders are refused with a message.
@@ -402,33 +407,78 @@ def restore_rng_state(state: Mapping[str, Any]) -> None:
 
 
 def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
-    """Write ``state`` to ``logdir/checkpoint.pt`` atomically (temporary file, then rename).
+    """Write ``state`` to ``logdir/checkpoint.pt`` with a SHA-256 checksum, atomically
+    (temporary file, then rename), keeping the one before as ``checkpoint.prev.pt``.
 
     ``state`` holds everything needed to continue bit-for-bit: ``state_dict()`` of networks
-    and optimizers, environment state, counters, replay buffers and :func:`rng_state`.
+    and optimizers, environment state, counters, replay buffers and :func:`rng_state`. The
+    file is the line ``lagom-checkpoint-1``, the 32-byte digest of the rest, then ``torch.save``'s
+    bytes; :func:`load_checkpoint` checks the digest.
 
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     _ = save_checkpoint(Path(folder), {"iteration": 3})
-        ...     load_checkpoint(Path(folder))
-        {'iteration': 3}
+        ...     _ = save_checkpoint(Path(folder), {"iteration": 4})
+        ...     load_checkpoint(Path(folder)), sorted(p.name for p in Path(folder).iterdir())
+        ({'iteration': 4}, ['checkpoint.prev.pt', 'checkpoint.pt'])
     """
-    return atomic_write(Path(logdir) / CHECKPOINT_FILE, lambda f: torch.save(dict(state), f))
+    buffer = io.BytesIO()
+    torch.save(dict(state), buffer)
+    payload = buffer.getvalue()
+    path = Path(logdir) / CHECKPOINT_FILE
+    if path.exists():
+        os.replace(path, Path(logdir) / PREVIOUS_CHECKPOINT_FILE)
+    return atomic_write(path, _CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any] | str:
+    """The state in ``path``, or why it cannot be read (a string)."""
+    data = path.read_bytes()
+    head = len(_CHECKPOINT_MAGIC)
+    if not data.startswith(_CHECKPOINT_MAGIC) or len(data) < head + 32:
+        return "it is empty, truncated or not a lagom checkpoint" if data else "it is empty"
+    digest, payload = data[head : head + 32], data[head + 32 :]
+    if hashlib.sha256(payload).digest() != digest:
+        return "its checksum does not match (the file is corrupt)"
+    state: dict[str, Any] = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=False)
+    return state
 
 
 def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
-    """The state saved by :func:`save_checkpoint` in ``logdir``, or ``None`` when there is none.
+    """The newest intact state saved by :func:`save_checkpoint` in ``logdir``, or ``None``
+    when there is none.
+
+    A corrupt, truncated or empty ``checkpoint.pt`` falls back to ``checkpoint.prev.pt`` with
+    a ``RuntimeWarning`` naming the file and why.
+
+    Raises:
+        ValueError: every checkpoint present is corrupt (the message names them; remove
+            them to start the run over).
 
     Example:
         >>> load_checkpoint(Path("/nonexistent")) is None
         True
     """
-    path = Path(logdir) / CHECKPOINT_FILE
-    if not path.exists():
-        return None
-    state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=False)
-    return state
+    logdir = Path(logdir)
+    problems: list[str] = []
+    for name in (CHECKPOINT_FILE, PREVIOUS_CHECKPOINT_FILE):
+        path = logdir / name
+        if not path.exists():
+            continue
+        state = _read_checkpoint(path)
+        if isinstance(state, dict):
+            if problems:
+                warnings.warn(
+                    f"{problems[-1]}; resuming from the previous one, {path}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            return state
+        problems.append(f"checkpoint {path} cannot be read: {state}")
+    if problems:
+        raise ValueError("; ".join(problems) + "; remove them to start the run over")
+    return None
 
 
 def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:

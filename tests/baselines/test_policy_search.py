@@ -41,6 +41,7 @@ from lagom.baselines.policy_search import (
 )
 from lagom.es import CEM, CMAES, BaseES, OpenAIES
 from lagom.experiment import from_dotted, parse_dotted, to_dotted
+from tests.baselines._files import FINISHED_RUN, run_files
 
 ALGORITHMS = [CEM_ALGORITHM, CMAES_ALGORITHM, OPENAIES_ALGORITHM]
 CONFIGS: list[type[CEMConfig] | type[CMAESConfig] | type[OpenAIESConfig]] = [
@@ -277,15 +278,7 @@ def test_smoke(algorithm: Algorithm, env_id: str, tmp_path: Path) -> None:
     extra = {"policy.hidden_sizes": [4]} if env_id == "Pendulum-v1" else {}
     config = {**FAST, "env.id": env_id, "train.episodes_per_eval": 1, **extra}
     metrics = algorithm.run(config, 0, "cpu", tmp_path)
-    names = [
-        "checkpoint.pt",
-        "config.yml",
-        "final_eval.yml",
-        "policy.pt",
-        "progress.csv",
-        "run.yml",
-    ]
-    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    assert run_files(tmp_path) == FINISHED_RUN
     rows = progress_rows(tmp_path)
     assert COLUMNS - {"time"} <= set(rows[0])
     assert [int(r["iteration"]) for r in rows] == [1, 2, 3, 4]

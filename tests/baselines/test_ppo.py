@@ -32,7 +32,7 @@ from lagom.baselines.ppo import (
 from lagom.experiment import dotted_fields, from_dotted, parse_dotted, to_dotted
 from lagom.networks import DiagGaussianHead
 from lagom.transform import LinearSchedule
-from tests.baselines._files import FINISHED_RUN
+from tests.baselines._files import FINISHED_RUN, run_files
 
 # A few hundred steps: 4 envs x 16 steps = 64 per iteration, 4 iterations.
 SMALL = {
@@ -83,8 +83,7 @@ def untimed(logdir: Path) -> list[dict[str, str]]:
 def check_run_folder(algorithm: Algorithm, config: dict[str, Any], logdir: Path) -> None:
     """Run ``config`` (4 iterations of 64 steps); check the files, the rows and the policy."""
     metrics = algorithm.run(config, 0, "cpu", logdir)
-    names = set(FINISHED_RUN)
-    assert {path.name for path in logdir.iterdir()} == names
+    assert run_files(logdir) == FINISHED_RUN
     progress = rows(logdir)
     assert {"iteration", "timesteps", "time", "train_return", "policy_loss", "lr"} <= set(
         progress[0]

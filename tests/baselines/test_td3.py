@@ -32,7 +32,7 @@ from lagom.baselines.td3 import (
 from lagom.experiment import from_dotted, parse_dotted, to_dotted
 from lagom.metric import batched_td0_target
 from lagom.runner import ReplayBuffer
-from tests.baselines._files import FINISHED_RUN
+from tests.baselines._files import FINISHED_RUN, run_files
 
 #: A few hundred steps with small networks: seconds, yet every code path runs.
 SMALL: dict[str, Any] = {
@@ -95,7 +95,7 @@ def check_smoke(name: str, logdir: Path, loss_keys: set[str], n_critics: int) ->
     """A short run of algorithm ``name`` writes every file, one row per iteration, a
     checkpoint with ``n_critics`` critics and a finite evaluation; its policy rebuilds."""
     metrics = get_algorithm(name).run(SMALL, 0, "cpu", logdir)
-    assert {p.name for p in logdir.iterdir()} == FINISHED_RUN
+    assert run_files(logdir) == FINISHED_RUN
     rows = read_rows(logdir)
     assert [int(r["timesteps"]) for r in rows] == [100, 200, 300]
     assert {"iteration", "timesteps", "time", "train_return", "updates"} | loss_keys <= set(rows[0])
