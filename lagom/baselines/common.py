@@ -614,7 +614,7 @@ def finish(logdir: Path, metrics: Mapping[str, float]) -> dict[str, float]:
 # Off-policy (SAC, TD3, DDPG): the configuration sections and the replay loop's parts that
 # their modules share. Each algorithm's own loop calls them in order:
 #
-#     collector = ReplayCollector.create(config.env.id, capacity, seed)
+#     collector, device = ReplayCollector.start(logdir, name, config, seed, device)
 #     collector.resume(logdir, agent)                 # a checkpoint, when there is one
 #     while collector.timesteps < config.train.timesteps:
 #         for _ in range(collector.iteration_steps(config.train)):
@@ -886,6 +886,12 @@ class ReplayCollector:
     iteration: int = 0
     updates: int = 0
     clock: float = attrs.field(factory=time.perf_counter)
+    _to_env: Callable[[NDArray[Any]], NDArray[Any]] = attrs.field(init=False)
+
+    @_to_env.default
+    def _scaler(self) -> Callable[[NDArray[Any]], NDArray[Any]]:
+        # Built once: a step's action only needs the space's bounds.
+        return action_scaler(cast(gym.spaces.Box, self.env.action_space))
 
     @classmethod
     def create(cls, env_id: str, capacity: int, seed: int) -> ReplayCollector:
@@ -938,9 +944,7 @@ class ReplayCollector:
 
     def step(self, action: NDArray[Any]) -> None:
         """Take one environment step with ``action`` (in ``[-1, 1]^A``) and store it."""
-        next_obs, reward, terminated, truncated, _ = self.env.step(
-            action_scaler(self.space)(action)
-        )
+        next_obs, reward, terminated, truncated, _ = self.env.step(self._to_env(action))
         row = (self.obs[None], action[None], (float(reward),), next_obs[None])
         self.buffer.add(*row, (terminated,), (truncated,))
         self.obs = self.env.reset()[0] if terminated or truncated else next_obs
@@ -982,10 +986,11 @@ class ReplayCollector:
         done = self.timesteps >= train.timesteps
         stopping = train.stop_at is not None and self.timesteps >= train.stop_at and not done
         if stopping or done or self.iteration % train.checkpoint_every == 0:
+            agent_state = agent.state_dict()
             save_checkpoint(
                 logdir,
                 {
-                    "agent": agent.state_dict(),
+                    "agent": agent_state,
                     "replay": self.buffer.state_dict(),
                     "env": cloudpickle.dumps(self.env),
                     "obs": self.obs,
@@ -997,7 +1002,7 @@ class ReplayCollector:
                     "rng": rng_state(),
                 },
             )
-            save_policy(logdir, {"actor": agent.state_dict()["actor"]})
+            save_policy(logdir, {"actor": agent_state["actor"]})
         if stopping:
             self.env.close()
         return stopping
