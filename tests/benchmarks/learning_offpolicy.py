@@ -14,7 +14,11 @@ steps at which the mean return of the last 100 training episodes reached the thr
 Run from the repository root::
 
     python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--quick]
-        [--algorithms sac td3 ddpg]
+        [--algorithms sac td3 ddpg] [--libraries lagom sb3]
+
+By default each seed runs lagom then SB3 in this process, alternating. ``--libraries`` runs
+one library per process, for a many-core machine where the two run side by side at once;
+compare speeds from such runs only when every process had a core of its own.
 
 The file defines no ``test_`` function: pytest does not collect it.
 """

@@ -1,0 +1,63 @@
+"""``lagom.baselines.common``: bad inputs are clear errors; the run folder round-trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from lagom.baselines import common
+from lagom.baselines.ppo import PPOConfig, default_config
+
+
+def test_device_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert common.choose_device("cpu") == torch.device("cpu")
+    for bad in ("gpu", "mps", 3):
+        with pytest.raises(ValueError, match="unknown device"):
+            common.choose_device(bad)  # type: ignore[arg-type]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="has no CUDA device"):
+        common.choose_device("cuda:0")
+
+
+def test_resolve_config_checks_env_id_and_passes_typed_configs_through() -> None:
+    typed = PPOConfig()
+    assert common.resolve_config(default_config, typed, "CartPole-v1") is typed
+    with pytest.raises(ValueError, match=r"config key 'env\.id' expects str, got int 3"):
+        common.resolve_config(default_config, {"env.id": 3}, "CartPole-v1")
+
+
+@pytest.mark.parametrize("rows", [-1, True, 1.5])
+def test_progress_rows_must_be_a_count(rows: object, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="rows must be an int >= 0"):
+        common.progress_logger(tmp_path, rows=rows)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("rows", [2, 5])
+def test_a_torn_last_row_never_survives_the_cut(rows: int, tmp_path: Path) -> None:
+    # A process killed mid-write leaves "3,0." without its newline.
+    (tmp_path / common.PROGRESS_FILE).write_text("iteration,x\n1,0.5\n2,0.7\n3,0.")
+    logger = common.progress_logger(tmp_path, rows=rows)
+    common.write_row(logger, {"iteration": 3, "x": 0.9})
+    text = (tmp_path / common.PROGRESS_FILE).read_text()
+    assert text == "iteration,x\n1,0.5\n2,0.7\n3,0.9\n"
+
+
+def test_save_policy_takes_tensors_only(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"policy tensor 'net\.w' must be a tensor"):
+        common.save_policy(tmp_path, {"net": {"w": [1.0, 2.0]}})
+    assert not (tmp_path / common.POLICY_FILE).exists()
+
+
+def test_run_info_refuses_an_older_layout(tmp_path: Path) -> None:
+    (tmp_path / common.RUN_INFO_FILE).write_text("algorithm: ppo\nseed: 0\nconfig: {}\n")
+    with pytest.raises(ValueError, match=r"written by an older lagom .* train it again"):
+        common.read_run_info(tmp_path)
+
+
+def test_the_run_folder_config_round_trips(tmp_path: Path) -> None:
+    config = default_config("Pendulum-v1")
+    common.start_run(tmp_path, "ppo", config, seed=7)
+    assert common.load_run_config(tmp_path, default_config) == config
+    assert common.read_run_info(tmp_path).seed == 7
