@@ -142,21 +142,31 @@ def _pool_round(
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM): the workers stop now, not after their jobs; what
         # they checkpointed is kept and a rerun resumes from it.
-        _kill_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
     return sorted(suspects, key=lambda job: job.position)
 
 
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers and wait for its manager thread to notice and end.
+
+    The manager thread must be gone before the interpreter exits: it closes its wake-up
+    pipe while cleaning up after the dead workers, and the exit hook of
+    ``concurrent.futures`` (before Python 3.12) writes to that pipe unlocked, which races
+    into ``OSError: Bad file descriptor`` printed after our own message.
+    """
     processes = getattr(pool, "_processes", None) or {}
+    manager = getattr(pool, "_executor_manager_thread", None)
     for process in list(processes.values()):
         with contextlib.suppress(Exception):
             process.kill()
     for process in list(processes.values()):
         with contextlib.suppress(Exception):
             process.join(5)
+    pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(10)
 
 
 def _alone_main(task: Task, sender: Connection, master: int) -> None:

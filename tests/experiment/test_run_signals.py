@@ -92,3 +92,30 @@ def test_workers_end_with_their_master(tmp_path: Path, how: signal.Signals) -> N
             master.kill()
     assert left == [], f"workers {left} outlived their master ({how.name})"
     assert master.returncode != 0
+
+
+def test_an_interrupted_pool_leaves_no_thread_behind() -> None:
+    """After an interrupt, the pool's manager thread has ended before the master exits.
+
+    Otherwise the interpreter's exit hook of ``concurrent.futures`` races that thread's
+    cleanup and prints ``OSError: Bad file descriptor`` after lagom's one-line message.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from lagom.experiment._executor import _stop_pool
+    from lagom.utils.processes import mp_context
+
+    pool = ProcessPoolExecutor(1, mp_context())
+    future = pool.submit(time.sleep, 60)
+    deadline = time.monotonic() + 60
+    while not future.running():
+        assert time.monotonic() < deadline, "the job did not start"
+        time.sleep(0.05)
+    workers = list(pool._processes.values())  # type: ignore[union-attr]
+    manager = pool._executor_manager_thread
+    assert manager is not None
+    assert manager.is_alive()
+    _stop_pool(pool)
+    assert not manager.is_alive()
+    assert all(not process.is_alive() for process in workers)
+    assert future.cancelled() or future.exception(timeout=0) is not None
