@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import attrs
-import cloudpickle
 import gymnasium as gym
 import numpy as np
 import torch
@@ -50,7 +49,7 @@ from attrs.validators import deep_iterable, ge, gt, instance_of, le, min_len, op
 
 from lagom._types import NDArray
 from lagom.baselines.algorithm import Algorithm, RunFn
-from lagom.envs import RecordEpisodeStatistics
+from lagom.envs import RecordEpisodeStatistics, env_state, restore_env_state
 from lagom.experiment import from_dotted, to_dotted
 from lagom.logger import Logger
 from lagom.runner import ReplayBatch, ReplayBuffer
@@ -76,6 +75,7 @@ __all__ = [
     "box_policy",
     "check_spaces",
     "choose_device",
+    "env_checkpoint",
     "evaluate_policy",
     "finish",
     "load_checkpoint",
@@ -87,6 +87,7 @@ __all__ = [
     "read_run_info",
     "replay_tensors",
     "resolve_config",
+    "restore_env_checkpoint",
     "restore_rng_state",
     "rng_state",
     "save_checkpoint",
@@ -411,25 +412,87 @@ def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
     (temporary file, then rename), keeping the one before as ``checkpoint.prev.pt``.
 
     ``state`` holds everything needed to continue bit-for-bit: ``state_dict()`` of networks
-    and optimizers, environment state, counters, replay buffers and :func:`rng_state`. The
-    file is the line ``lagom-checkpoint-1``, the 32-byte digest of the rest, then ``torch.save``'s
-    bytes; :func:`load_checkpoint` checks the digest.
+    and optimizers, environment state (:func:`lagom.envs.env_state`), counters, replay
+    buffers and :func:`rng_state`, as *data*: tensors, numpy arrays and scalars (saved as
+    tensors with their dtype), ``None``, bools, ints, floats, strings, bytes, and lists,
+    tuples and dicts of them. :func:`load_checkpoint` reads the file with
+    ``torch.load(weights_only=True)``, so a checkpoint from elsewhere cannot run code. The
+    file is the line ``lagom-checkpoint-1``, the 32-byte digest of the rest, then
+    ``torch.save``'s bytes; :func:`load_checkpoint` checks the digest.
+
+    Raises:
+        TypeError: a value in ``state`` is not data (the message says where).
 
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     _ = save_checkpoint(Path(folder), {"iteration": 3})
-        ...     _ = save_checkpoint(Path(folder), {"iteration": 4})
-        ...     load_checkpoint(Path(folder)), sorted(p.name for p in Path(folder).iterdir())
-        ({'iteration': 4}, ['checkpoint.prev.pt', 'checkpoint.pt'])
+        ...     _ = save_checkpoint(Path(folder), {"iteration": 4, "obs": np.zeros(2, np.int8)})
+        ...     state = load_checkpoint(Path(folder))
+        ...     files = sorted(p.name for p in Path(folder).iterdir())
+        >>> state
+        {'iteration': 4, 'obs': array([0, 0], dtype=int8)}
+        >>> files
+        ['checkpoint.prev.pt', 'checkpoint.pt']
     """
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be a mapping, got {type(state).__name__}")
     buffer = io.BytesIO()
-    torch.save(dict(state), buffer)
+    torch.save(_to_data(dict(state), "state"), buffer)
     payload = buffer.getvalue()
     path = Path(logdir) / CHECKPOINT_FILE
     if path.exists():
         os.replace(path, Path(logdir) / PREVIOUS_CHECKPOINT_FILE)
     return atomic_write(path, _CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+# A numpy array or scalar in a checkpoint: {_NUMPY: tensor, "dtype": str[, "scalar": True]}.
+_NUMPY = "__numpy__"
+_DATA_TYPES = (type(None), bool, int, float, str, bytes)
+
+
+def _to_data(value: Any, path: str) -> Any:
+    """``value`` with numpy arrays and scalars as tagged tensors; TypeError on anything that
+    is not data."""
+    if isinstance(value, (*_DATA_TYPES, torch.Tensor)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf" or not array.dtype.isnative:
+            raise TypeError(f"checkpoint value {path} is a numpy array of dtype {array.dtype}")
+        if array.dtype.kind == "u" and array.dtype.itemsize > 1:  # torch < 2.3 lacks them
+            array = array.view(np.int64) if array.dtype.itemsize == 8 else array.astype(np.int64)
+        if not (array.flags.c_contiguous and array.flags.writeable):
+            array = np.array(array)
+        out = {_NUMPY: torch.from_numpy(array), "dtype": value.dtype.str}
+        return out | {"scalar": True} if isinstance(value, np.generic) else out
+    if type(value) in (list, tuple):
+        return type(value)(_to_data(v, f"{path}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, (str, int)):
+                raise TypeError(f"checkpoint value {path} has a key {key!r}, not a str or int")
+        return type(value)((k, _to_data(v, f"{path}[{k!r}]")) for k, v in value.items())
+    raise TypeError(
+        f"checkpoint value {path} is a {type(value).__module__}.{type(value).__qualname__}, "
+        "not data (tensors, numpy arrays, numbers, strings, None or containers of them)"
+    )
+
+
+def _from_data(value: Any) -> Any:
+    """The inverse of :func:`_to_data` on what ``torch.load(weights_only=True)`` read."""
+    if type(value) in (list, tuple):
+        return type(value)(_from_data(v) for v in value)
+    if isinstance(value, dict):
+        if _NUMPY in value:
+            dtype = np.dtype(value["dtype"])
+            array = value[_NUMPY].numpy()
+            array = (
+                array.view(dtype) if array.dtype.itemsize == dtype.itemsize else array.astype(dtype)
+            )
+            return array[()] if value.get("scalar") else array
+        return type(value)((k, _from_data(v)) for k, v in value.items())
+    return value
 
 
 def _read_checkpoint(path: Path) -> dict[str, Any] | str:
@@ -441,8 +504,16 @@ def _read_checkpoint(path: Path) -> dict[str, Any] | str:
     digest, payload = data[head : head + 32], data[head + 32 :]
     if hashlib.sha256(payload).digest() != digest:
         return "its checksum does not match (the file is corrupt)"
-    state: dict[str, Any] = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=False)
-    return state
+    try:
+        with warnings.catch_warnings():  # torch's notes on a refused pickle: ours says it all
+            warnings.simplefilter("ignore", UserWarning)
+            state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+    except Exception as error:  # UnpicklingError: objects other than data, refused unread
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return f"it holds more than tensors and plain data, which lagom never loads ({first})"
+    if not isinstance(state, dict):
+        return f"it holds a {type(state).__name__}, not a dict of state"
+    return cast(dict[str, Any], _from_data(state))
 
 
 def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
@@ -479,6 +550,51 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
     if problems:
         raise ValueError("; ".join(problems) + "; remove them to start the run over")
     return None
+
+
+def env_checkpoint(env: object) -> dict[str, Any]:
+    """The checkpoint entry for ``env`` (an environment, or a tuple of the objects that
+    step it): ``{"state": lagom.envs.env_state(env)}``, or ``{"state": None, "why": ...}``
+    where its state is not plain data (a C simulator, a subprocess), which
+    :func:`restore_env_checkpoint` then reports.
+
+    Example:
+        >>> sorted(env_checkpoint(gym.make("CartPole-v1")))
+        ['state']
+    """
+    try:
+        return {"state": env_state(env)}
+    except TypeError as error:
+        return {"state": None, "why": str(error)}
+
+
+def restore_env_checkpoint(env: object, entry: Mapping[str, Any]) -> bool:
+    """Restore what :func:`env_checkpoint` saved into ``env``, built afresh the same way;
+    ``False``, with a ``RuntimeWarning``, where the checkpoint could not hold the state (the
+    run then goes on from new episodes, so it no longer matches an uninterrupted one).
+
+    Raises:
+        ValueError: ``env`` is built differently from the saved one.
+
+    Example:
+        >>> env = gym.make("CartPole-v1")
+        >>> _ = env.reset(seed=0)
+        >>> fresh = gym.make("CartPole-v1")
+        >>> restore_env_checkpoint(fresh, env_checkpoint(env))
+        True
+        >>> bool((fresh.unwrapped.state == env.unwrapped.state).all())
+        True
+    """
+    if entry.get("state") is None:
+        warnings.warn(
+            f"the checkpoint holds no environment state ({entry.get('why')}); the resumed "
+            "run starts new episodes and will not match an uninterrupted one",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return False
+    restore_env_state(env, entry["state"])
+    return True
 
 
 def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:
@@ -854,10 +970,10 @@ class ReplayCollector:
     :func:`action_scaler`) and stores the transition with its *true* next observation and
     separate ``terminated``/``truncated``; at an episode's end the environment is reset and
     :attr:`obs` becomes the reset observation. :meth:`save` writes a checkpoint holding the
-    agent, the buffer, the pickled environment (its simulator and random state, so a resumed
-    run continues the same episode), the observation, the counters and every random
-    generator; :meth:`resume` restores it, so a resumed run on CPU matches an uninterrupted
-    one.
+    agent, the buffer, the environment's state as data (its simulator and random state, so a
+    resumed run continues the same episode: :func:`env_checkpoint`), the observation, the
+    counters and every random generator; :meth:`resume` restores it, so a resumed run on
+    CPU matches an uninterrupted one.
 
     Attributes:
         env_id: the gymnasium id of the environment.
@@ -992,7 +1108,7 @@ class ReplayCollector:
                 {
                     "agent": agent_state,
                     "replay": self.buffer.state_dict(),
-                    "env": cloudpickle.dumps(self.env),
+                    "env": env_checkpoint(self.env),
                     "obs": self.obs,
                     "timesteps": self.timesteps,
                     "iteration": self.iteration,
@@ -1015,8 +1131,7 @@ class ReplayCollector:
             return
         agent.load_state_dict(state["agent"])
         self.buffer.load_state_dict(state["replay"])
-        self.env.close()
-        self.env = cloudpickle.loads(state["env"])
+        restore_env_checkpoint(self.env, state["env"])
         self.obs = state["obs"]
         self.timesteps, self.iteration = state["timesteps"], state["iteration"]
         self.updates = state["updates"]

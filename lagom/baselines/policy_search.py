@@ -26,7 +26,8 @@ repeats an uninterrupted one bit for bit. The policy is numpy: ``device`` is not
 A run folder holds ``run.yml``, ``config.yml``, ``progress.csv`` (per generation:
 ``iteration``, ``timesteps`` (env steps so far), ``time``, ``train_return`` (mean ``R``),
 ``best_return`` (max ``R``), ``fbest`` (best fitness ever), ``sigma`` (mean std of the
-search distribution)), ``checkpoint.pt`` (the pickled ES, counters and generator states) and
+search distribution)), ``checkpoint.pt`` (the fitnesses told to the ES per generation, from which
+:func:`replay_es` rebuilds it, counters and generator states) and
 ``final_eval.yml`` (``eval.episodes`` episodes of the mean or the best candidate ever).
 
 Example:
@@ -81,6 +82,7 @@ __all__ = [
     "episode_seeds",
     "make_es",
     "make_policy",
+    "replay_es",
     "run",
     "train",
 ]
@@ -570,6 +572,45 @@ def make_es(config: AnyConfig, x0: Float64Array, seed: int) -> BaseES:
     return _ES[type(config.es)](x0, sigma0, {**opts, "seed": seed})
 
 
+def replay_es(es: BaseES, told: Sequence[ArrayLike]) -> None:
+    """Bring a freshly made ``es`` to where the run that told it ``told`` (the fitnesses of
+    each generation in order) left it: ``es.tell(es.ask(), fitnesses)`` per generation.
+
+    An ES is a deterministic function of its seed and of the fitnesses it was told, so a
+    checkpoint holds those (``[G, P]`` numbers) instead of the ES object, and nothing in it
+    is code. Replaying costs each generation's ``ask``/``tell`` again (no rollouts).
+
+    Raises:
+        ValueError: a generation's fitnesses do not match the population ``es`` asks.
+
+    Example:
+        >>> es = make_es(CEMConfig(), np.zeros(3), seed=1)
+        >>> told = []
+        >>> for _ in range(2):
+        ...     x = np.asarray(es.ask())
+        ...     told.append((x**2).sum(axis=1))
+        ...     es.tell(x, told[-1])
+        >>> again = make_es(CEMConfig(), np.zeros(3), seed=1)
+        >>> replay_es(again, told)
+        >>> bool((again.result.xfavorite == es.result.xfavorite).all())
+        True
+    """
+    for generation, fitnesses in enumerate(told):
+        solutions = es.ask()
+        values = np.asarray(fitnesses, dtype=np.float64)
+        if values.shape != (len(solutions),):
+            raise ValueError(
+                f"generation {generation} of the ES history has fitnesses of shape "
+                f"{values.shape}, but the ES asks {len(solutions)} candidates: it is "
+                "configured differently"
+            )
+        es.tell(solutions, values)
+
+
+def _copy(x: ArrayLike | None) -> Float64Array | None:
+    return None if x is None else np.array(x, dtype=np.float64)
+
+
 def _solution(state: Mapping[str, Any], which: str) -> Float64Array:
     """The evaluated solution of a checkpoint: the ES mean, or the best candidate ever."""
     x = state["xbest"] if which == "best" and state["xbest"] is not None else state["xmean"]
@@ -601,25 +642,28 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     common.start_run(logdir, config.algorithm, config, seed)
     set_global_seeds(seed)
     policy = _flat_policy(config)
+    # pycma reads seed 0 as "from the clock": keep the ES's in [1, 2**32 - 1].
+    es = make_es(config, np.zeros(policy.num_params), seed % (2**32 - 1) + 1)
+    told: list[Float64Array] = []  # the fitnesses told per generation: the ES's whole history
+    generation, timesteps, elapsed = 0, 0, 0.0
     state = common.load_checkpoint(logdir)
-    if state is None:  # pycma reads seed 0 as "from the clock": keep the ES's in [1, 2**32 - 1]
-        es = make_es(config, np.zeros(policy.num_params), seed % (2**32 - 1) + 1)
-        generation, timesteps, elapsed = 0, 0, 0.0
-    else:
-        es, generation, timesteps = state["es"], state["generation"], state["timesteps"]
-        elapsed = state["time"]
+    if state is not None:
+        told = list(state["told"])
+        replay_es(es, told)
+        generation, timesteps, elapsed = len(told), state["timesteps"], state["time"]
         common.restore_rng_state(state["rng"])
     logger = common.progress_logger(logdir, rows=generation)  # rows after the checkpoint go
     t0 = time.perf_counter() - elapsed
 
     def checkpoint() -> dict[str, Any]:
         result, now = es.result, time.perf_counter() - t0
-        ckpt = {"es": es, "generation": generation, "timesteps": timesteps, "time": now}
-        ckpt |= {"rng": common.rng_state(), "xmean": result.xfavorite, "xbest": result.xbest}
+        ckpt = {"generation": generation, "told": np.array(told).reshape(len(told), -1)}
+        ckpt |= {"timesteps": timesteps}
+        ckpt |= {"time": now, "rng": common.rng_state()}
+        ckpt |= {"xmean": np.array(result.xfavorite), "xbest": _copy(result.xbest)}
         common.save_checkpoint(logdir, ckpt)
-        # np.array copies: the ES's arrays are read-only, which torch warns about.
-        best = {} if result.xbest is None else {"xbest": torch.from_numpy(np.array(result.xbest))}
-        common.save_policy(logdir, {"xmean": torch.from_numpy(np.array(result.xfavorite)), **best})
+        best = {} if result.xbest is None else {"xbest": torch.from_numpy(ckpt["xbest"])}
+        common.save_policy(logdir, {"xmean": torch.from_numpy(ckpt["xmean"]), **best})
         return ckpt
 
     hidden, steps_limit = config.policy.hidden_sizes, cfg.max_episode_steps
@@ -629,6 +673,7 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
             seeds = episode_seeds(seed, generation, len(solutions), cfg.episodes_per_eval)
             returns, steps = rollouts(solutions, seeds)
             es.tell(solutions, -returns)
+            told.append(-returns)
             generation, timesteps = generation + 1, timesteps + int(steps.sum())
             result = es.result
             row: dict[str, float] = {"iteration": generation, "timesteps": timesteps}

@@ -20,7 +20,7 @@ iteration's collection; ``"constant"`` keeps the initial value.
 
 A run folder holds ``run.yml``, ``config.yml``, ``progress.csv`` (a row per iteration),
 ``checkpoint.pt`` (every ``train.checkpoint_every`` iterations and at the end: networks,
-optimizer, the pickled environment stack and every random generator, so a resumed run on CPU
+optimizer, the environment stack's state as data and every random generator, so a resumed run on CPU
 matches an uninterrupted one) and ``final_eval.yml``. :mod:`lagom.baselines.vpg` reuses the
 config sections, :class:`ActorCritic`, :func:`collect` and :class:`Learner`.
 """
@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
 import attrs
-import cloudpickle
 import gymnasium as gym
 import numpy as np
 import torch
@@ -418,7 +417,7 @@ ObsMoments = tuple[NDArray[np.float64], NDArray[np.float64], float]
 
 class TrainEnv(NamedTuple):
     """The training environments, their episode recorder, observation standardizer (or
-    ``None``) and the runner collecting from them, pickled together in checkpoints.
+    ``None``) and the runner collecting from them, checkpointed together as data.
 
     >>> train_env = make_train_env(EnvConfig(num_envs=2), gamma=0.99, seed=0)
     >>> train_env.env.num_envs, train_env.train_return(), train_env.obs_moments()
@@ -643,8 +642,7 @@ class Learner:
         if state is not None:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
-            self.train_env.env.close()
-            self.train_env = TrainEnv(*cloudpickle.loads(state["env"]))
+            common.restore_env_checkpoint(tuple(self.train_env), state["env"])
             self.iteration, self.timesteps = state["iteration"], state["timesteps"]
             elapsed = state["time"]
             common.restore_rng_state(state["rng"])
@@ -689,7 +687,7 @@ class Learner:
         state = {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "env": cloudpickle.dumps(tuple(self.train_env)),
+            "env": common.env_checkpoint(tuple(self.train_env)),
             "obs_moments": self.train_env.obs_moments(),
             "iteration": self.iteration,
             "timesteps": self.timesteps,

@@ -10,6 +10,8 @@
 - Wrappers for a single ``gymnasium.Env`` and their vectorized twins (``Vec`` prefix):
   :class:`RecordEpisodeStatistics`, :class:`NormalizeObservation`,
   :class:`NormalizeReward`; :class:`TimeStepEnv` returns :class:`~lagom.data.TimeStep`.
+- :func:`env_state` / :func:`restore_env_state`: an environment's state (simulator, random
+  generators, wrappers' counters) as plain data and back, for checkpoints that run no code.
 
 Example:
     >>> import gymnasium as gym
@@ -29,6 +31,7 @@ from lagom.envs.record_episode_statistics import (
     RecordEpisodeStatistics,
     VecRecordEpisodeStatistics,
 )
+from lagom.envs.state import env_state, restore_env_state
 from lagom.envs.timestep_env import TimeStepEnv
 from lagom.envs.vec_env import VecEnv
 from lagom.envs.vec_env_wrapper import VecEnvWrapper
@@ -43,6 +46,8 @@ __all__ = [
     "VecNormalizeObservation",
     "VecNormalizeReward",
     "VecRecordEpisodeStatistics",
+    "env_state",
     "make_native_vec_env",
     "make_vec_env",
+    "restore_env_state",
 ]
