@@ -509,11 +509,24 @@ def _read_checkpoint(path: Path) -> dict[str, Any] | str:
             warnings.simplefilter("ignore", UserWarning)
             state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
     except Exception as error:  # UnpicklingError: objects other than data, refused unread
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return f"it holds more than tensors and plain data, which lagom never loads ({first})"
+        return (
+            "it holds more than tensors and plain data, which lagom never loads "
+            f"({_unpickler_reason(error)})"
+        )
     if not isinstance(state, dict):
         return f"it holds a {type(state).__name__}, not a dict of state"
     return cast(dict[str, Any], _from_data(state))
+
+
+def _unpickler_reason(error: Exception) -> str:
+    """The one line of torch's refusal that says what was refused (its advice to load the
+    file anyway is left out)."""
+    text = str(error)
+    _, found, rest = text.partition("WeightsUnpickler error:")
+    lines = [line.strip() for line in rest.splitlines() if line.strip()] if found else []
+    if lines:
+        return lines[0].split(". Please use")[0].rstrip(".")
+    return type(error).__name__
 
 
 def load_checkpoint(logdir: Path) -> dict[str, Any] | None:

@@ -305,5 +305,10 @@ def restore_env_state(env: object, state: tuple[Any, ...]) -> None:
         raise ValueError(
             f"state must be the state of an object or a container, got a {state[0]!r} node"
         )
-    _Loader(write=False).value(state, env, "env")
+    try:  # first only check, so that a mismatch found deep inside leaves env untouched
+        _Loader(write=False).value(state, env, "env")
+    except (IndexError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            f"state is not what env_state returns: {type(error).__name__}: {error}"
+        ) from None
     _Loader(write=True).value(state, env, "env")

@@ -1,14 +1,24 @@
 """Checkpoints carry a checksum; the newest two are kept; a corrupt newest one falls back to
-the previous with a warning naming it; both corrupt is a clear error."""
+the previous with a warning naming it; both corrupt is a clear error. They hold data only
+(read with ``torch.load(weights_only=True)``): a planted pickle, even one framed with a valid
+checksum, is refused without running, by ``load_checkpoint``, by a resumed run and by
+``lagom train``."""
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+import torch
 
 from lagom.baselines import get_algorithm
 from lagom.baselines.common import load_checkpoint, save_checkpoint
+from lagom.cli import main
+from tests.payloads import Payload, marker_for, pickled, signed_checkpoint, torch_saved
 
 
 def _flip(path: Path, offset: int = -9) -> None:
@@ -69,3 +79,129 @@ def test_a_run_resumes_from_the_previous_checkpoint_when_the_newest_is_corrupt(
     assert resumed == straight
     rows = (run_dir / "progress.csv").read_text().splitlines()
     assert len(rows) == 1 + 6  # generation 5 was dropped with its checkpoint and ran again
+
+
+def test_numpy_values_come_back_with_their_dtype_and_shape(tmp_path: Path) -> None:
+    state = {
+        "u16": np.arange(5, dtype=np.uint16) * 13_000,
+        "u32": np.array([2**32 - 1, 0], dtype=np.uint32),
+        "u64": np.array([2**64 - 1, 1], dtype=np.uint64),
+        "bool": np.array([[True, False]]),
+        "half": np.array([0.5, -2.0], dtype=np.float16),
+        "strided": np.arange(12.0).reshape(3, 4)[:, ::2],
+        "zero_d": np.array(7, dtype=np.int8),
+        "scalar": np.float32(1.25),
+        "nested": [(1, np.int64(2)), {"k": [np.zeros((0, 3), np.float32)]}],
+        "tensor": torch.arange(3),
+        "plain": (None, True, 2, 3.5, "s", b"b"),
+    }
+    save_checkpoint(tmp_path, state)
+    loaded = load_checkpoint(tmp_path)
+    assert loaded is not None
+    for key in ("u16", "u32", "u64", "bool", "half", "strided", "zero_d"):
+        assert loaded[key].dtype == state[key].dtype, key
+        np.testing.assert_array_equal(loaded[key], state[key])
+    assert type(loaded["scalar"]) is np.float32
+    assert loaded["scalar"] == 1.25
+    (pair, inner) = loaded["nested"]
+    assert type(pair) is tuple
+    assert type(pair[1]) is np.int64
+    assert pair == (1, 2)
+    assert inner["k"][0].shape == (0, 3)
+    assert inner["k"][0].dtype == np.float32
+    assert torch.equal(loaded["tensor"], torch.arange(3))
+    assert loaded["plain"] == state["plain"]
+
+
+@pytest.mark.parametrize(
+    ("value", "where", "what"),
+    [
+        (object(), r"state\['bad'\]", "builtins.object"),
+        ([1, lambda x: x], r"state\['bad'\]\[1\]", "function"),
+        (np.array(["a"]), r"state\['bad'\]", "dtype <U1"),
+        (np.array([None]), r"state\['bad'\]", "dtype object"),
+        ({(1, 2): 3}, r"state\['bad'\]", r"key \(1, 2\)"),
+        (collections.deque([1]), r"state\['bad'\]", "collections.deque"),
+    ],
+    ids=["object", "lambda", "str-array", "object-array", "tuple-key", "deque"],
+)
+def test_what_is_not_data_is_refused_when_saving(
+    value: object, where: str, what: str, tmp_path: Path
+) -> None:
+    with pytest.raises(TypeError, match=f"checkpoint value {where} .*{what}"):
+        save_checkpoint(tmp_path, {"bad": value})
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_a_state_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="state must be a mapping, got list"):
+        save_checkpoint(tmp_path, [1, 2])  # type: ignore[arg-type]
+
+
+# Planted pickles: torch.save of an object that runs code, and a bare pickle of one, each
+# framed as a well-formed checkpoint (magic line and a matching SHA-256).
+PLANTS: dict[str, Callable[[Path], bytes]] = {
+    "torch-save": lambda marker: signed_checkpoint(torch_saved({"x": Payload(marker)})),
+    "bare-pickle": lambda marker: signed_checkpoint(pickled({"x": Payload(marker)})),
+    "unframed": lambda marker: torch_saved({"x": Payload(marker)}),
+}
+
+
+@pytest.mark.parametrize("plant", sorted(PLANTS))
+def test_a_planted_newest_checkpoint_is_refused_and_the_previous_used(
+    plant: str, tmp_path: Path
+) -> None:
+    marker = marker_for(tmp_path)
+    save_checkpoint(tmp_path, {"iteration": 1})
+    save_checkpoint(tmp_path, {"iteration": 2})
+    (tmp_path / "checkpoint.pt").write_bytes(PLANTS[plant](marker))
+    with pytest.warns(RuntimeWarning, match=r"checkpoint\.pt cannot be read: .*prev"):
+        assert load_checkpoint(tmp_path) == {"iteration": 1}
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("plant", sorted(PLANTS))
+def test_planted_checkpoints_are_refused_without_running(plant: str, tmp_path: Path) -> None:
+    marker = marker_for(tmp_path)
+    for name in ("checkpoint.pt", "checkpoint.prev.pt"):
+        (tmp_path / name).write_bytes(PLANTS[plant](marker))
+    why = "never loads" if plant != "unframed" else "not a lagom checkpoint"
+    with pytest.raises(ValueError, match=f"{why}.*remove them to start the run over"):
+        load_checkpoint(tmp_path)
+    assert not marker.exists()
+
+
+RESUMABLE: dict[str, dict[str, Any]] = {
+    "ppo": {"train.timesteps": 64, "train.n_steps": 16, "env.num_envs": 2, "eval.episodes": 1},
+    "sac": {"train.timesteps": 120, "agent.learning_starts": 100, "agent.batch_size": 8}
+    | {"agent.hidden_sizes": [8], "eval.episodes": 1},
+    "cem": {"train.generations": 2, "train.max_episode_steps": 20, "eval.episodes": 1},
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESUMABLE))
+def test_a_run_resuming_from_planted_checkpoints_refuses_them(name: str, tmp_path: Path) -> None:
+    marker = marker_for(tmp_path)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    for file in ("checkpoint.pt", "checkpoint.prev.pt"):
+        (run_dir / file).write_bytes(PLANTS["torch-save"](marker))
+    with pytest.raises(ValueError, match="holds more than tensors and plain data"):
+        get_algorithm(name).run(RESUMABLE[name], 0, "cpu", run_dir)
+    assert not marker.exists()
+
+
+def test_lagom_train_over_planted_checkpoints_fails_the_job_and_runs_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = marker_for(tmp_path)
+    run_dir = tmp_path / "logs" / "0" / "0"
+    run_dir.mkdir(parents=True)
+    for file in ("checkpoint.pt", "checkpoint.prev.pt"):
+        (run_dir / file).write_bytes(PLANTS["bare-pickle"](marker))
+    argv = ["train", "cem", "--steps", "2", "--log-dir", str(tmp_path / "logs")]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "failed: ID 0 seed 0" in out
+    assert "checkpoint.pt cannot be read: it holds more than tensors and plain data" in out
+    assert not marker.exists()

@@ -6,7 +6,6 @@ checkpoint may be gone), and a planted pickle in ``policy.pt`` is refused withou
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 from lagom.baselines import get_algorithm, load_policy
+from tests.payloads import Payload, marker_for, pickled
 
 SHORT: dict[str, tuple[dict[str, Any], int]] = {
     "ppo": ({"train.timesteps": 64, "train.n_steps": 16, "env.num_envs": 2, "eval.episodes": 1}, 4),
@@ -24,14 +24,6 @@ SHORT: dict[str, tuple[dict[str, Any], int]] = {
     ),
     "cem": ({"train.generations": 2, "train.max_episode_steps": 20, "eval.episodes": 1}, 4),
 }
-
-
-class _Payload:
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Path.touch, (self.marker,))
 
 
 @pytest.mark.parametrize("name", sorted(SHORT))
@@ -52,8 +44,8 @@ def test_a_planted_pickle_in_policy_pt_is_refused_without_running(
 ) -> None:
     config, _ = SHORT[name]
     get_algorithm(name).run(config, 0, "cpu", tmp_path)
-    marker = tmp_path.parent / f"{tmp_path.name}-payload-ran"
-    (tmp_path / "policy.pt").write_bytes(pickle.dumps({"model": _Payload(marker)}))
+    marker = marker_for(tmp_path)
+    (tmp_path / "policy.pt").write_bytes(pickled({"model": Payload(marker)}))
     with pytest.raises(ValueError, match="is not a weights-only policy file"):
         load_policy(tmp_path)
     assert not marker.exists()

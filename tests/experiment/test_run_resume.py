@@ -17,6 +17,7 @@ import yaml
 from lagom.experiment import run_experiment
 from lagom.experiment._journal import JOURNAL, journal_files, read_journal
 from tests.experiment._jobs import calls, expected, finished, record
+from tests.payloads import Payload, marker_for, pickled
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = [{"ID": i, "x": i} for i in range(4)]
@@ -111,24 +112,13 @@ def test_resume_refuses_a_different_configuration(tmp_path: Path) -> None:
     assert results[6:9] == [expected(changed[2], s, "cpu") for s in SEEDS]
 
 
-class _Payload:
-    """Unpickling this would create a file: the proof that something ran."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Path.touch, (self.marker,))
-
-
 def test_a_planted_pickle_in_the_journal_runs_nothing(tmp_path: Path) -> None:
-    import pickle
     import struct
     import zlib
 
     run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False)
-    marker = tmp_path.parent / f"{tmp_path.name}-payload-ran"
-    payload = pickle.dumps(("1/2", 2**62, _Payload(marker)))
+    marker = marker_for(tmp_path)
+    payload = pickled(("1/2", 2**62, Payload(marker)))
     (journal,) = journal_files(tmp_path)
     with journal.open("ab") as f:  # a well-formed record (length, CRC) of a pickle
         f.write(struct.pack("<II", len(payload), zlib.crc32(payload)) + payload)
