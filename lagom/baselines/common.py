@@ -107,7 +107,7 @@ _CHECKPOINT_MAGIC = b"lagom-checkpoint-1\n"
 POLICY_FILE = "policy.pt"
 
 #: The run-folder layout this version writes; older folders are refused with a message.
-_FORMAT = 2
+_FORMAT = 3  # 3: checkpoints hold data only (no pickled environment or strategy)
 
 #: A deterministic policy: an observation batch ``[B, *shape]`` to an action batch (numpy).
 Policy = Callable[[NDArray[Any]], NDArray[Any]]
@@ -252,6 +252,15 @@ def start_run(logdir: Path, algorithm: str, config: object, seed: int) -> Path:
         ['config.yml', 'run.yml']
     """
     logdir = Path(logdir)
+    old = logdir / RUN_INFO_FILE
+    if old.is_file() and (logdir / CHECKPOINT_FILE).exists():
+        found = yaml_load(old)
+        version = found.get("format", 1) if isinstance(found, dict) else "?"
+        if version != _FORMAT:
+            raise ValueError(
+                f"{logdir} holds a run of an older lagom (run folder format {version}, this "
+                f"lagom writes {_FORMAT}); it cannot be resumed: train it again elsewhere"
+            )
     logdir.mkdir(parents=True, exist_ok=True)
     info = {"algorithm": algorithm, "seed": int(seed), "format": _FORMAT}
     yaml_dump(info, logdir / Path(RUN_INFO_FILE).stem, ext=".yml")
@@ -385,8 +394,10 @@ def rng_state() -> dict[str, Any]:
         >>> random.random() == first
         True
     """
+    version, internal, gauss = random.getstate()
     return {
-        "python": random.getstate(),
+        # Python's 625 words as one array: data, and cheap to write.
+        "python": (version, np.array(internal, dtype=np.uint32), gauss),
         "numpy": np.random.get_state(),  # noqa: NPY002 - set_global_seeds seeds it
         "torch": torch.get_rng_state(),
     }
@@ -402,9 +413,13 @@ def restore_rng_state(state: Mapping[str, Any]) -> None:
         >>> float(torch.rand(1)) == first
         True
     """
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])  # noqa: NPY002 - restores what rng_state saved
-    torch.set_rng_state(state["torch"])
+    try:
+        version, internal, gauss = state["python"]
+        random.setstate((version, tuple(int(word) for word in internal), gauss))
+        np.random.set_state(state["numpy"])  # noqa: NPY002 - restores what rng_state saved
+        torch.set_rng_state(state["torch"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"not the random generators' state of rng_state: {error}") from None
 
 
 def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
@@ -446,27 +461,42 @@ def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
     return atomic_write(path, _CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
-# A numpy array or scalar in a checkpoint: {_NUMPY: tensor, "dtype": str[, "scalar": True]}.
+# A numpy array or scalar in a checkpoint: {_NUMPY: bytes, tensor or None (empty), "dtype": str,
+# "shape": [int, ...][, "scalar": True]}. Small arrays travel as bytes inside the pickle (one
+# zip entry per tensor would cost more than the data); large ones as tensors.
 _NUMPY = "__numpy__"
+_SMALL_ARRAY_BYTES = 1 << 16
 _DATA_TYPES = (type(None), bool, int, float, str, bytes)
 
 
 def _to_data(value: Any, path: str) -> Any:
-    """``value`` with numpy arrays and scalars as tagged tensors; TypeError on anything that
-    is not data."""
+    """``value`` with numpy arrays and scalars tagged (see ``_NUMPY``); TypeError on
+    anything that is not data."""
     if isinstance(value, (*_DATA_TYPES, torch.Tensor)):
         return value
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
-        if array.dtype.kind not in "biuf" or not array.dtype.isnative:
+        if array.dtype.kind not in "biufc" or array.dtype.hasobject:
             raise TypeError(f"checkpoint value {path} is a numpy array of dtype {array.dtype}")
+        out: dict[str, Any] = {"dtype": array.dtype.str, "shape": list(array.shape)}
+        if isinstance(value, np.generic):
+            out["scalar"] = True
+        if (
+            array.nbytes <= _SMALL_ARRAY_BYTES
+            or array.dtype.kind == "c"
+            or not array.dtype.isnative
+        ):
+            # None for no bytes: protocol 2 pickles b"" as a call of bytes(), which
+            # weights-only loading refuses.
+            return {_NUMPY: array.tobytes() if array.nbytes else None, **out}
         if array.dtype.kind == "u" and array.dtype.itemsize > 1:  # torch < 2.3 lacks them
             array = array.view(np.int64) if array.dtype.itemsize == 8 else array.astype(np.int64)
         if not (array.flags.c_contiguous and array.flags.writeable):
             array = np.array(array)
-        out = {_NUMPY: torch.from_numpy(array), "dtype": value.dtype.str}
-        return out | {"scalar": True} if isinstance(value, np.generic) else out
+        return {_NUMPY: torch.from_numpy(array), **out}
     if type(value) in (list, tuple):
+        if all(type(v) in _DATA_TYPES for v in value):  # most of a tree: nothing to convert
+            return value
         return type(value)(_to_data(v, f"{path}[{i}]") for i, v in enumerate(value))
     if isinstance(value, dict):
         for key in value:
@@ -485,14 +515,33 @@ def _from_data(value: Any) -> Any:
         return type(value)(_from_data(v) for v in value)
     if isinstance(value, dict):
         if _NUMPY in value:
-            dtype = np.dtype(value["dtype"])
-            array = value[_NUMPY].numpy()
-            array = (
-                array.view(dtype) if array.dtype.itemsize == dtype.itemsize else array.astype(dtype)
-            )
-            return array[()] if value.get("scalar") else array
+            return _array_from_data(value)
         return type(value)((k, _from_data(v)) for k, v in value.items())
     return value
+
+
+def _array_from_data(value: dict[str, Any]) -> Any:
+    """The numpy array (or scalar) that :func:`_to_data` tagged; ValueError when the tag
+    does not describe one."""
+    try:
+        dtype = np.dtype(value["dtype"])
+        shape = tuple(int(n) for n in value["shape"])
+        data = value[_NUMPY]
+        if dtype.hasobject or dtype.kind not in "biufc":
+            raise ValueError(f"dtype {dtype}")
+        if data is None:
+            array = np.zeros(shape, dtype)
+            if array.nbytes:
+                raise ValueError(f"no data for shape {shape}")
+        elif isinstance(data, bytes):
+            array = np.frombuffer(data, dtype).reshape(shape).copy()
+        else:
+            array = data.numpy()
+            same = array.dtype.itemsize == dtype.itemsize
+            array = (array.view(dtype) if same else array.astype(dtype)).reshape(shape)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"a numpy value in the checkpoint is malformed ({error})") from None
+    return array[()] if value.get("scalar") else array
 
 
 def _read_checkpoint(path: Path) -> dict[str, Any] | str:
@@ -515,7 +564,10 @@ def _read_checkpoint(path: Path) -> dict[str, Any] | str:
         )
     if not isinstance(state, dict):
         return f"it holds a {type(state).__name__}, not a dict of state"
-    return cast(dict[str, Any], _from_data(state))
+    try:
+        return cast(dict[str, Any], _from_data(state))
+    except ValueError as error:
+        return str(error)
 
 
 def _unpickler_reason(error: Exception) -> str:

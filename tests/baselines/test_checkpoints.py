@@ -90,6 +90,11 @@ def test_numpy_values_come_back_with_their_dtype_and_shape(tmp_path: Path) -> No
         "half": np.array([0.5, -2.0], dtype=np.float16),
         "strided": np.arange(12.0).reshape(3, 4)[:, ::2],
         "zero_d": np.array(7, dtype=np.int8),
+        "empty": np.zeros((2, 0), dtype=np.uint32),
+        "complex": np.array([1 + 2j, -3j]),
+        "big_endian": np.arange(3, dtype=">i4"),
+        "large_u16": np.arange(70_000, dtype=np.uint16),  # over 64 KiB: stored as a tensor
+        "large_f32": np.linspace(0, 1, 50_000, dtype=np.float32).reshape(500, 100),
         "scalar": np.float32(1.25),
         "nested": [(1, np.int64(2)), {"k": [np.zeros((0, 3), np.float32)]}],
         "tensor": torch.arange(3),
@@ -98,8 +103,11 @@ def test_numpy_values_come_back_with_their_dtype_and_shape(tmp_path: Path) -> No
     save_checkpoint(tmp_path, state)
     loaded = load_checkpoint(tmp_path)
     assert loaded is not None
-    for key in ("u16", "u32", "u64", "bool", "half", "strided", "zero_d"):
+    arrays = ["u16", "u32", "u64", "bool", "half", "strided", "zero_d", "empty", "complex"]
+    for key in [*arrays, "big_endian", "large_u16", "large_f32"]:
         assert loaded[key].dtype == state[key].dtype, key
+        assert loaded[key].shape == state[key].shape, key
+        assert loaded[key].flags.writeable, key
         np.testing.assert_array_equal(loaded[key], state[key])
     assert type(loaded["scalar"]) is np.float32
     assert loaded["scalar"] == 1.25
@@ -111,6 +119,14 @@ def test_numpy_values_come_back_with_their_dtype_and_shape(tmp_path: Path) -> No
     assert inner["k"][0].dtype == np.float32
     assert torch.equal(loaded["tensor"], torch.arange(3))
     assert loaded["plain"] == state["plain"]
+
+
+def test_a_malformed_numpy_value_falls_back_to_the_previous_checkpoint(tmp_path: Path) -> None:
+    save_checkpoint(tmp_path, {"iteration": 1})
+    tag = {"__numpy__": b"\x00" * 8, "dtype": "<f8", "shape": [3]}  # 8 bytes for 3 floats
+    save_checkpoint(tmp_path, {"iteration": 2, "x": tag})
+    with pytest.warns(RuntimeWarning, match="a numpy value in the checkpoint is malformed"):
+        assert load_checkpoint(tmp_path) == {"iteration": 1}
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,30 @@ def test_run_info_refuses_an_older_layout(tmp_path: Path) -> None:
         common.read_run_info(tmp_path)
 
 
+def test_a_run_of_an_older_format_is_not_resumed(tmp_path: Path) -> None:
+    (tmp_path / common.RUN_INFO_FILE).write_text("algorithm: ppo\nseed: 0\nformat: 2\n")
+    (tmp_path / common.CHECKPOINT_FILE).write_bytes(b"old")
+    with pytest.raises(ValueError, match=r"older lagom \(run folder format 2, .* train it again"):
+        common.start_run(tmp_path, "ppo", default_config("CartPole-v1"), seed=0)
+    assert "format: 2" in (tmp_path / common.RUN_INFO_FILE).read_text()
+
+
+def test_random_states_survive_a_checkpoint(tmp_path: Path) -> None:
+    import random
+
+    import numpy as np
+    import torch
+
+    common.save_checkpoint(tmp_path, {"rng": common.rng_state()})
+    expected = (random.random(), np.random.rand(), float(torch.rand(1)))  # noqa: NPY002
+    state = common.load_checkpoint(tmp_path)
+    assert state is not None
+    common.restore_rng_state(state["rng"])
+    assert (random.random(), np.random.rand(), float(torch.rand(1))) == expected  # noqa: NPY002
+    with pytest.raises(ValueError, match="not the random generators' state"):
+        common.restore_rng_state({"python": (3, [1, 2], None)})
+
+
 def test_the_run_folder_config_round_trips(tmp_path: Path) -> None:
     config = default_config("Pendulum-v1")
     common.start_run(tmp_path, "ppo", config, seed=7)
