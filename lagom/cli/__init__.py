@@ -97,3 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lagom: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a full disk, a folder not writable: the cause, in one line
+        print(f"lagom: error: {error}", file=sys.stderr)
+        return 1

@@ -175,7 +175,7 @@ def _print_summary(seeds: list[int], results: list[Any]) -> None:
 def _plot_quietly(log_dir: Path, x: str, y: str, out: Path) -> None:
     try:
         path = _plot(log_dir, x, y, out)
-    except (ValueError, KeyError) as error:
+    except (ValueError, KeyError, OSError) as error:  # OSError: e.g. the disk is full
         print(f"lagom: no learning curve written ({error})")
     else:
         print(f"lagom: learning curve in {path}")

@@ -139,3 +139,50 @@ def test_interrupt_then_resume(
     assert _rows(run_dir) == straight
     final = yaml.safe_load((run_dir / "final_eval.yml").read_text())
     assert final["episodes"] == (20.0 if name == "ppo" else 2.0)
+
+
+KILLS = [("ppo", "main"), ("sac", "group"), ("cem", "worker"), ("ppo", "worker")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(("name", "target"), KILLS)
+def test_kill_9_then_resume(
+    name: str, target: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """SIGKILL at a random row of the main process, of its whole process group, or of the
+    worker training the run. No process outlives a killed main process by 10 s; a killed
+    worker's run is taken up again from its checkpoint by the same command; either way the
+    rows end equal to an uninterrupted run's."""
+    straight = _straight(name, tmp_path_factory)
+    run_dir = tmp_path / "logs" / "0" / "0"
+    proc = _lagom([*ARGS[name], "--log-dir", "logs"], tmp_path)
+    stop_after = random.Random(f"{name}{target}").randint(5, len(straight) - 5)
+    deadline = time.monotonic() + 300
+    while len(_rows(run_dir)) < stop_after:
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    children = _children(proc.pid)  # the resource tracker and the fork server
+    workers = [grandchild for child in children for grandchild in _children(child)]
+    assert workers, "no worker process found"
+    tree = children + workers
+    if target == "main":
+        os.kill(proc.pid, signal.SIGKILL)
+    elif target == "group":
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=600)
+    if target == "worker":  # the same command takes the run up again and finishes it
+        assert proc.returncode == 0, err
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in tree) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in tree if _alive(pid)], "processes outlived lagom train"
+        again = _lagom([*ARGS[name], "--log-dir", "logs"], tmp_path)
+        _, err = again.communicate(timeout=600)
+        assert again.returncode == 0, err
+    assert _rows(run_dir) == straight
+    assert (run_dir / "final_eval.yml").exists()
