@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "ArrayLike",
+    "ArrayOrTensor",
     "BoolArray",
     "Float32Array",
     "Float64Array",
     "FloatArray",
+    "FloatT",
     "IntArray",
     "NDArray",
+    "TensorLike",
 ]
 
 #: Any floating-point array (float16/32/64); most math keeps the input's float dtype.
@@ -23,3 +26,24 @@ Float32Array: TypeAlias = NDArray[np.float32]
 Float64Array: TypeAlias = NDArray[np.float64]
 IntArray: TypeAlias = NDArray[np.integer[Any]]
 BoolArray: TypeAlias = NDArray[np.bool_]
+
+
+class TensorLike(Protocol):
+    """What the torch-free core takes for a tensor: ``torch.Tensor`` satisfies it structurally.
+
+    Code that accepts tensors without importing torch converts them as
+    ``x.detach().cpu().numpy(force=True)``.
+    """
+
+    def detach(self) -> TensorLike: ...
+
+    def cpu(self) -> TensorLike: ...
+
+    def numpy(self, *, force: bool = ...) -> NDArray[Any]: ...
+
+
+#: An array input of the torch-free core: anything numpy reads as an array, or a tensor.
+ArrayOrTensor: TypeAlias = ArrayLike | TensorLike
+
+#: The float dtypes that dtype-preserving overloads follow (float32 in, float32 out).
+FloatT = TypeVar("FloatT", np.float32, np.float64)

@@ -13,8 +13,10 @@ Two faces, one engine:
 
 Inputs may be lists, numpy arrays or torch tensors (detached and moved to the CPU; torch
 itself is never imported here). Outputs are new numpy arrays in the widest float dtype of
-the inputs, float64 when none is a float. Shapes must match exactly; ``gamma`` and ``lam``
-must lie in ``[0, 1]``; NaN rewards are refused with a ``ValueError``.
+the inputs, float64 when none is a float (float32 arrays in, float32 out, in the types
+too). Shapes must match exactly; ``gamma`` and ``lam`` must lie in ``[0, 1]``; every input
+is required (``None`` is a ``TypeError``) and every float input must be finite: a NaN or
+±inf is a ``ValueError`` naming the argument and the first index where it occurs.
 
 Example:
     >>> from lagom.metric import gae

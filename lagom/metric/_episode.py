@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lagom._types import BoolArray, NDArray
+from lagom._types import ArrayOrTensor, BoolArray, NDArray
 from lagom.metric._inputs import (
     as_array,
     as_scalar,
-    check_no_nan,
+    check_finite,
     check_same_shape,
     result_dtype,
 )
@@ -38,40 +38,36 @@ class Episode(NamedTuple):
 
 
 def as_episode(
-    rewards: object,
-    Vs: object | None,
-    last_V: object,
-    reach_terminal: object,
-    *,
-    rewards_name: str = "rewards",
-    others: dict[str, object] | None = None,
+    per_step: dict[str, ArrayOrTensor],
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
 ) -> tuple[Episode, dict[str, NDArray[Any]]]:
     """Check one episode's inputs and reshape them for the batched engine.
 
     Args:
-        rewards: ``[T]`` rewards ``r_t``, ``t`` in ``[0, T-1]``.
-        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``, or ``None`` where the metric
-            needs none (``values`` is then all zeros).
-        last_V: ``V(s_T)``, the value of the observation after the last reward.
+        per_step: name (as in the caller's signature) -> ``[T]`` input, ``t`` in
+            ``[0, T-1]``. The first entry is the rewards ``r_t``; an entry ``"Vs"``, where
+            the metric takes one, the values ``V(s_t)`` (all zeros without it); any other
+            (log-probabilities) is checked and reshaped only. Every one is required and
+            must be finite.
+        last_V: ``V(s_T)``, the value of the observation after the last reward; finite,
+            even where ``reach_terminal`` masks it out.
         reach_terminal: whether ``s_T`` is terminal (then ``last_V`` is not used).
-        rewards_name: the name ``rewards`` has in the caller's signature.
-        others: more ``[T]`` per-step inputs (log-probabilities) to check and reshape.
 
     Returns:
-        The episode as ``[T, 1]`` arrays, and ``others`` as ``[T, 1]`` arrays.
+        The episode as ``[T, 1]`` arrays, and the other per-step inputs as ``[T, 1]`` arrays.
     """
-    arrays = {rewards_name: as_array(rewards_name, rewards)}
-    if Vs is not None:
-        arrays["Vs"] = as_array("Vs", Vs)
-    arrays.update({name: as_array(name, x) for name, x in (others or {}).items()})
+    arrays = {name: as_array(name, x) for name, x in per_step.items()}
     check_same_shape(arrays, ndim=1)
-    check_no_nan(rewards_name, arrays[rewards_name])
+    for name, array in arrays.items():
+        check_finite(name, array)
     last_value = as_scalar("last_V", last_V)
     terminal = _as_bool("reach_terminal", reach_terminal)
 
+    rewards_name = next(iter(arrays))
     r = arrays[rewards_name]
     T = r.shape[0]
-    if Vs is not None:
+    if "Vs" in arrays:
         values = arrays["Vs"]
         dtype = result_dtype(r, values)
     else:
@@ -90,11 +86,15 @@ def as_episode(
         terminated=terminated,
         truncated=np.zeros((T, 1), dtype=bool),
     )
-    extra = {name: arrays[name][:, np.newaxis] for name in others or {}}
-    return episode, extra
+    others = {
+        name: array[:, np.newaxis]
+        for name, array in arrays.items()
+        if name not in (rewards_name, "Vs")
+    }
+    return episode, others
 
 
-def _as_bool(name: str, x: object) -> bool:
+def _as_bool(name: str, x: bool | ArrayOrTensor) -> bool:
     array = as_array(name, x)
     if array.size != 1 or array.reshape(()) not in (0, 1):
         raise ValueError(f"{name} must be a single bool, got {x!r}")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 import numpy as np
 
-from lagom._types import BoolArray, Float64Array, FloatArray, NDArray
+from lagom._types import ArrayOrTensor, BoolArray, Float64Array, FloatArray, NDArray, TensorLike
 
 __all__ = [
     "Batch",
@@ -23,7 +23,7 @@ __all__ = [
     "as_scalar",
     "check_clip",
     "check_discount",
-    "check_no_nan",
+    "check_finite",
     "check_same_shape",
     "result_dtype",
 ]
@@ -31,8 +31,16 @@ __all__ = [
 _REAL_KINDS = frozenset("biuf")
 
 
-def as_array(name: str, x: object) -> NDArray[Any]:
-    """Return ``x`` as a numpy array of real numbers, without a copy where possible."""
+def as_array(name: str, x: ArrayOrTensor | None) -> NDArray[Any]:
+    """Return ``x`` as a numpy array of real numbers, without a copy where possible.
+
+    Raises:
+        TypeError: ``x`` is ``None`` (every array input of a metric is required), or it
+            does not hold real numbers (strings, objects, complex numbers).
+        ValueError: numpy cannot read ``x`` as an array (a ragged nested list).
+    """
+    if x is None:
+        raise TypeError(f"{name} is required, got None")
     if not isinstance(x, np.ndarray) and _is_tensor(x):
         x = _tensor_to_numpy(x)
     try:
@@ -46,7 +54,7 @@ def as_array(name: str, x: object) -> NDArray[Any]:
     return array
 
 
-def _is_tensor(x: object) -> bool:
+def _is_tensor(x: object) -> TypeGuard[TensorLike]:
     return all(callable(getattr(x, attr, None)) for attr in ("detach", "cpu", "numpy"))
 
 
@@ -65,7 +73,7 @@ def result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
     return np.result_type(*floats) if floats else np.dtype(np.float64)
 
 
-def as_flags(name: str, x: object) -> BoolArray:
+def as_flags(name: str, x: ArrayOrTensor) -> BoolArray:
     """Per-step flags as a bool array; ints and floats must be exactly 0 or 1."""
     array = as_array(name, x)
     if array.dtype.kind == "b":
@@ -78,18 +86,21 @@ def as_flags(name: str, x: object) -> BoolArray:
     return flags
 
 
-def as_scalar(name: str, x: object) -> Float64Array:
-    """A float, a 0-d or one-element array or tensor, as a 0-d float64 array."""
+def as_scalar(name: str, x: float | ArrayOrTensor) -> Float64Array:
+    """A finite float, a 0-d or one-element array or tensor, as a 0-d float64 array."""
     array = as_array(name, x)
     if array.size != 1:
         raise ValueError(
             f"{name} must be a single number (a float, 0-d or one-element array or tensor), "
             f"got shape {array.shape}"
         )
-    return np.asarray(array.reshape(()), dtype=np.float64)
+    scalar = np.asarray(array.reshape(()), dtype=np.float64)
+    if not np.isfinite(scalar):
+        raise ValueError(f"{name} must be finite, got {float(scalar)}")
+    return scalar
 
 
-def check_discount(name: str, value: object) -> float:
+def check_discount(name: str, value: float) -> float:
     """``value`` as a float in ``[0, 1]`` (a discount factor or a GAE ``lam``)."""
     number = _as_real(name, value)
     if not 0.0 <= number <= 1.0:
@@ -97,7 +108,7 @@ def check_discount(name: str, value: object) -> float:
     return number
 
 
-def check_clip(name: str, value: object) -> float:
+def check_clip(name: str, value: float) -> float:
     """``value`` as a positive float (``inf`` means no clipping)."""
     number = _as_real(name, value)
     if not number > 0.0:
@@ -106,6 +117,7 @@ def check_clip(name: str, value: object) -> float:
 
 
 def _as_real(name: str, value: object) -> float:
+    # `object`: a caller's annotation promises a float, but this is where it is checked.
     if not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
@@ -134,12 +146,17 @@ def check_same_shape(arrays: dict[str, NDArray[Any]], *, ndim: int | None = None
             )
 
 
-def check_no_nan(name: str, array: NDArray[Any]) -> None:
-    """Raise if ``array`` holds a NaN, naming the first index where it does."""
-    # min() propagates NaN and needs no temporary array, unlike isnan(array).any().
-    if array.dtype.kind == "f" and array.size and np.isnan(array.min()):
-        index = tuple(int(i) for i in np.argwhere(np.isnan(array))[0])
-        raise ValueError(f"{name} must not contain NaN, got NaN at index {index}")
+def check_finite(name: str, array: NDArray[Any]) -> None:
+    """Raise if ``array`` holds NaN or ±inf, naming the first index where it does."""
+    # One pass for the common, finite case: isfinite().all() is exact (a sum could overflow
+    # on finite data) and takes half the time of np.sum at [2048, 16] float32. The index is
+    # looked for only once that pass failed.
+    if array.dtype.kind != "f" or np.isfinite(array).all():
+        return
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+    raise ValueError(
+        f"{name} holds {float(array[index])} at index {index}; every input must be finite"
+    )
 
 
 class Batch(NamedTuple):
@@ -155,7 +172,7 @@ class Batch(NamedTuple):
         return y.reshape(self.shape).astype(self.dtype, copy=False)
 
 
-def as_batch(floats: dict[str, object], flags: dict[str, object]) -> Batch:
+def as_batch(floats: dict[str, ArrayOrTensor], flags: dict[str, ArrayOrTensor]) -> Batch:
     """Convert and check the inputs of a batched metric.
 
     The engine computes in the output dtype, but never in less than float32: float32
@@ -163,8 +180,8 @@ def as_batch(floats: dict[str, object], flags: dict[str, object]) -> Batch:
     compute them), float16 ones are widened.
 
     Args:
-        floats: name -> ``[T, *B]`` numbers; the first entry is the rewards, which must not
-            hold NaN; the output dtype is the widest float dtype among them.
+        floats: name -> ``[T, *B]`` finite numbers; the first entry is the rewards; the
+            output dtype is the widest float dtype among them.
         flags: name -> ``[T, *B]`` booleans (or 0/1).
 
     Returns:
@@ -173,9 +190,9 @@ def as_batch(floats: dict[str, object], flags: dict[str, object]) -> Batch:
     numbers_ = {name: as_array(name, x) for name, x in floats.items()}
     bools = {name: as_flags(name, x) for name, x in flags.items()}
     check_same_shape({**numbers_, **bools})
-    rewards_name, rewards = next(iter(numbers_.items()))
-    check_no_nan(rewards_name, rewards)
-    shape = rewards.shape
+    for name, array in numbers_.items():
+        check_finite(name, array)
+    shape = next(iter(numbers_.values())).shape
     flat = (shape[0], math.prod(shape[1:]))
     dtype = result_dtype(*numbers_.values())
     compute = np.promote_types(dtype, np.float32)

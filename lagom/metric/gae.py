@@ -12,7 +12,9 @@ the TD(0) errors; ``λ = 1`` gives the bootstrapped returns minus ``V(s_t)``.
 
 from __future__ import annotations
 
-from lagom._types import FloatArray
+from typing import overload
+
+from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import as_batch, check_discount
 from lagom.metric._scan import reverse_scan, step_factors
@@ -21,15 +23,37 @@ from lagom.metric.td import _td0_error
 __all__ = ["batched_gae", "gae"]
 
 
+@overload
 def batched_gae(
     gamma: float,
     lam: float,
-    rewards: object,
-    values: object,
-    next_values: object,
+    rewards: NDArray[FloatT],
+    values: NDArray[FloatT],
+    next_values: NDArray[FloatT],
     *,
-    terminated: object,
-    truncated: object,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def batched_gae(
+    gamma: float,
+    lam: float,
+    rewards: ArrayOrTensor,
+    values: ArrayOrTensor,
+    next_values: ArrayOrTensor,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+) -> FloatArray: ...
+def batched_gae(
+    gamma: float,
+    lam: float,
+    rewards: ArrayOrTensor,
+    values: ArrayOrTensor,
+    next_values: ArrayOrTensor,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
 ) -> FloatArray:
     r"""GAE advantages ``A_t`` of a time-major batch.
 
@@ -47,19 +71,24 @@ def batched_gae(
         values: ``[T, *B]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``.
         next_values: ``[T, *B]`` values ``V(s_{t+1})`` of the observation that followed
             step ``t``; for a step that ended an episode, the value of its final observation
-            (never of the reset one). Not read where terminated.
+            (never of the reset one). Not read where terminated, but must be finite
+            everywhere.
         terminated: ``[T, *B]`` booleans (or 0/1): step ``t`` reached a terminal state.
         truncated: ``[T, *B]`` booleans (or 0/1): the episode was cut after step ``t``
             (a time limit). ``done = terminated | truncated`` may be passed instead: a
             step flagged both counts as terminated.
 
     Returns:
-        ``[T, *B]`` advantages, in the widest float dtype of the inputs (float64 if none).
+        ``[T, *B]`` advantages, in the widest float dtype of the inputs (float64 if none):
+        float32 arrays in, float32 out.
 
     Raises:
         ValueError: shapes differ, an input is 0-d, ``gamma`` or ``lam`` is outside
-            ``[0, 1]``, ``rewards`` holds NaN, or a flag is not 0/1.
-        TypeError: an input does not hold real numbers.
+            ``[0, 1]``, ``rewards``, ``values`` or ``next_values`` holds NaN or ±inf (the
+            message names the argument and the first index), a flag is not 0/1, or an
+            input is not array-like (a ragged list).
+        TypeError: an input is ``None`` or does not hold real numbers, or ``gamma`` or
+            ``lam`` is not a real number.
 
     Example:
         One episode truncated after ``t = 1`` with ``V = 4`` for its final observation,
@@ -90,13 +119,31 @@ def batched_gae(
     return batch.restore(reverse_scan(delta, a))
 
 
+@overload
 def gae(
     gamma: float,
     lam: float,
-    rewards: object,
-    Vs: object,
-    last_V: object,
-    reach_terminal: object,
+    rewards: NDArray[FloatT],
+    Vs: NDArray[FloatT],
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def gae(
+    gamma: float,
+    lam: float,
+    rewards: ArrayOrTensor,
+    Vs: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> FloatArray: ...
+def gae(
+    gamma: float,
+    lam: float,
+    rewards: ArrayOrTensor,
+    Vs: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
 ) -> FloatArray:
     r"""GAE advantages of one episode, ``t`` in ``[0, T-1]``.
 
@@ -108,8 +155,10 @@ def gae(
         gamma: discount factor in ``[0, 1]``.
         lam: GAE ``λ`` in ``[0, 1]``.
         rewards: ``[T]`` rewards ``r_t`` (list, array or tensor).
-        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``.
-        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor.
+        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``; required (``None`` is refused,
+            never read as zeros).
+        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor; finite even where
+            ``reach_terminal`` masks it out.
         reach_terminal: whether ``s_T`` is a terminal state.
 
     Returns:
@@ -117,15 +166,16 @@ def gae(
 
     Raises:
         ValueError: ``rewards`` and ``Vs`` are not 1-D of one length, ``last_V`` is not a
-            single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, or ``rewards``
-            holds NaN.
+            single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, or ``rewards``,
+            ``Vs`` or ``last_V`` holds NaN or ±inf (the message names the first index).
+        TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:
         >>> from lagom.metric import gae
         >>> gae(1.0, 0.5, [1, 2, 3], [0.1, 1.1, 2.1], 10, reach_terminal=True)
         array([3.725, 3.45 , 0.9  ])
     """
-    episode, _ = as_episode(rewards, Vs, last_V, reach_terminal)
+    episode, _ = as_episode({"rewards": rewards, "Vs": Vs}, last_V, reach_terminal)
     return batched_gae(
         gamma,
         lam,

@@ -13,9 +13,11 @@ in for the rewards that were not seen.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
-from lagom._types import FloatArray
+from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import as_batch, check_discount
 from lagom.metric._scan import reverse_scan, step_factors
@@ -23,13 +25,31 @@ from lagom.metric._scan import reverse_scan, step_factors
 __all__ = ["batched_returns", "bootstrapped_returns", "returns"]
 
 
+@overload
 def batched_returns(
     gamma: float,
-    rewards: object,
-    next_values: object,
+    rewards: NDArray[FloatT],
+    next_values: NDArray[FloatT],
     *,
-    terminated: object,
-    truncated: object,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def batched_returns(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    next_values: ArrayOrTensor,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+) -> FloatArray: ...
+def batched_returns(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    next_values: ArrayOrTensor,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
 ) -> FloatArray:
     r"""Discounted returns ``G_t`` of a time-major batch, bootstrapped at cuts.
 
@@ -44,7 +64,7 @@ def batched_returns(
         next_values: ``[T, *B]`` values ``V(s_{t+1})`` of the observation that followed
             step ``t``; for a step that ended an episode, the value of its final observation
             (never of the reset one). Read only where the return bootstraps: at truncated
-            steps and at ``t = T-1`` unless terminated.
+            steps and at ``t = T-1`` unless terminated, but must be finite everywhere.
         terminated: ``[T, *B]`` booleans (or 0/1): step ``t`` reached a terminal state.
         truncated: ``[T, *B]`` booleans (or 0/1): the episode was cut after step ``t``
             (a time limit). ``done = terminated | truncated`` may be passed instead: a
@@ -55,8 +75,11 @@ def batched_returns(
 
     Raises:
         ValueError: shapes differ, an input is 0-d, ``gamma`` is outside ``[0, 1]``,
-            ``rewards`` holds NaN, or a flag is not 0/1.
-        TypeError: an input does not hold real numbers.
+            ``rewards`` or ``next_values`` holds NaN or ±inf (the message names the
+            argument and the first index), a flag is not 0/1, or an input is not
+            array-like (a ragged list).
+        TypeError: an input is ``None`` or does not hold real numbers, or ``gamma`` is not
+            a real number.
 
     Example:
         Column 0 runs through; column 1 is truncated at ``t = 0`` (with ``V = 2`` after it)
@@ -92,7 +115,11 @@ def batched_returns(
     return batch.restore(reverse_scan(x, a))
 
 
-def returns(gamma: float, rewards: object) -> FloatArray:
+@overload
+def returns(gamma: float, rewards: NDArray[FloatT]) -> NDArray[FloatT]: ...
+@overload
+def returns(gamma: float, rewards: ArrayOrTensor) -> FloatArray: ...
+def returns(gamma: float, rewards: ArrayOrTensor) -> FloatArray:
     r"""Discounted returns of one complete episode, ``t`` in ``[0, T-1]``.
 
     ``G_t = r_t + γ r_{t+1} + ... + γ^{T-1-t} r_{T-1}``: nothing follows the last reward.
@@ -105,7 +132,9 @@ def returns(gamma: float, rewards: object) -> FloatArray:
         ``[T]`` returns, in the float dtype of ``rewards`` (float64 for ints).
 
     Raises:
-        ValueError: ``rewards`` is not 1-D or holds NaN, or ``gamma`` is outside ``[0, 1]``.
+        ValueError: ``rewards`` is not 1-D or holds NaN or ±inf (the message names the
+            first index), or ``gamma`` is outside ``[0, 1]``.
+        TypeError: ``rewards`` is ``None`` or does not hold real numbers.
 
     Example:
         >>> from lagom.metric import returns
@@ -115,8 +144,25 @@ def returns(gamma: float, rewards: object) -> FloatArray:
     return bootstrapped_returns(gamma, rewards, 0.0, reach_terminal=True)
 
 
+@overload
 def bootstrapped_returns(
-    gamma: float, rewards: object, last_V: object, reach_terminal: object
+    gamma: float,
+    rewards: NDArray[FloatT],
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def bootstrapped_returns(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> FloatArray: ...
+def bootstrapped_returns(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
 ) -> FloatArray:
     r"""Discounted returns of one episode, bootstrapped from ``last_V`` unless it ended.
 
@@ -130,15 +176,17 @@ def bootstrapped_returns(
         gamma: discount factor in ``[0, 1]``.
         rewards: ``[T]`` rewards ``r_t`` (list, array or tensor).
         last_V: ``V(s_T)``, value of the observation after the last reward: a float, 0-d
-            or one-element array or tensor.
+            or one-element array or tensor; finite even where ``reach_terminal`` masks it.
         reach_terminal: whether ``s_T`` is a terminal state.
 
     Returns:
         ``[T]`` returns, in the float dtype of ``rewards`` (float64 for ints).
 
     Raises:
-        ValueError: ``rewards`` is not 1-D or holds NaN, ``last_V`` is not a single number,
-            or ``gamma`` is outside ``[0, 1]``.
+        ValueError: ``rewards`` is not 1-D, ``last_V`` is not a single number, ``rewards``
+            or ``last_V`` holds NaN or ±inf (the message names the first index), or
+            ``gamma`` is outside ``[0, 1]``.
+        TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:
         >>> from lagom.metric import bootstrapped_returns
@@ -147,7 +195,7 @@ def bootstrapped_returns(
         >>> bootstrapped_returns(0.5, [1.0, 1.0], 4.0, reach_terminal=True)
         array([1.5, 1. ])
     """
-    episode, _ = as_episode(rewards, None, last_V, reach_terminal)
+    episode, _ = as_episode({"rewards": rewards}, last_V, reach_terminal)
     return batched_returns(
         gamma,
         episode.rewards,

@@ -11,17 +11,31 @@ its bootstrap::
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
-from lagom._types import FloatArray
+from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import Batch, as_batch, check_discount
 
 __all__ = ["batched_td0_error", "batched_td0_target", "td0_error", "td0_target"]
 
 
+@overload
 def batched_td0_target(
-    gamma: float, rewards: object, next_values: object, *, terminated: object
+    gamma: float,
+    rewards: NDArray[FloatT],
+    next_values: NDArray[FloatT],
+    *,
+    terminated: ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def batched_td0_target(
+    gamma: float, rewards: ArrayOrTensor, next_values: ArrayOrTensor, *, terminated: ArrayOrTensor
+) -> FloatArray: ...
+def batched_td0_target(
+    gamma: float, rewards: ArrayOrTensor, next_values: ArrayOrTensor, *, terminated: ArrayOrTensor
 ) -> FloatArray:
     r"""TD(0) targets ``r_t + γ (1 - terminated_t) V(s_{t+1})`` of a time-major batch.
 
@@ -30,7 +44,8 @@ def batched_td0_target(
         rewards: ``[T, *B]`` rewards ``r_t``, ``t`` in ``[0, T-1]``.
         next_values: ``[T, *B]`` values ``V(s_{t+1})`` of the observation that followed
             step ``t``, ``t`` in ``[0, T-1]``; for a step that ended an episode, the value of
-            its final observation (never of the reset one). Not read where terminated.
+            its final observation (never of the reset one). Not read where terminated, but
+            must be finite everywhere.
         terminated: ``[T, *B]`` booleans (or 0/1): step ``t`` reached a terminal state.
             Truncation needs no flag here: a truncated step bootstraps like any other.
 
@@ -39,8 +54,10 @@ def batched_td0_target(
 
     Raises:
         ValueError: shapes differ, an input is 0-d, ``gamma`` is outside ``[0, 1]``,
-            ``rewards`` holds NaN, or a flag is not 0/1.
-        TypeError: an input does not hold real numbers.
+            ``rewards`` or ``next_values`` holds NaN or ±inf (the message names the first
+            index), a flag is not 0/1, or an input is not array-like (a ragged list).
+        TypeError: an input is ``None`` or does not hold real numbers, or ``gamma`` is not
+            a real number.
 
     Example:
         >>> import numpy as np
@@ -57,8 +74,31 @@ def batched_td0_target(
     return batch.restore(_td0_target(gamma, batch))
 
 
+@overload
 def batched_td0_error(
-    gamma: float, rewards: object, values: object, next_values: object, *, terminated: object
+    gamma: float,
+    rewards: NDArray[FloatT],
+    values: NDArray[FloatT],
+    next_values: NDArray[FloatT],
+    *,
+    terminated: ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def batched_td0_error(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    values: ArrayOrTensor,
+    next_values: ArrayOrTensor,
+    *,
+    terminated: ArrayOrTensor,
+) -> FloatArray: ...
+def batched_td0_error(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    values: ArrayOrTensor,
+    next_values: ArrayOrTensor,
+    *,
+    terminated: ArrayOrTensor,
 ) -> FloatArray:
     r"""TD(0) errors ``δ_t = r_t + γ (1 - terminated_t) V(s_{t+1}) - V(s_t)`` of a batch.
 
@@ -74,8 +114,8 @@ def batched_td0_error(
         ``[T, *B]`` TD errors, in the widest float dtype of the inputs (float64 if none).
 
     Raises:
-        ValueError: as :func:`batched_td0_target`.
-        TypeError: an input does not hold real numbers.
+        ValueError: as :func:`batched_td0_target`; ``values`` too must be finite.
+        TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:
         >>> import numpy as np
@@ -95,8 +135,28 @@ def batched_td0_error(
     return batch.restore(_td0_error(gamma, batch))
 
 
+@overload
 def td0_target(
-    gamma: float, rewards: object, Vs: object, last_V: object, reach_terminal: object
+    gamma: float,
+    rewards: NDArray[FloatT],
+    Vs: NDArray[FloatT],
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def td0_target(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    Vs: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> FloatArray: ...
+def td0_target(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    Vs: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
 ) -> FloatArray:
     r"""TD(0) targets of one episode: ``r_t + γ V(s_{t+1})``, ``t`` in ``[0, T-1]``.
 
@@ -107,8 +167,9 @@ def td0_target(
     Args:
         gamma: discount factor in ``[0, 1]``.
         rewards: ``[T]`` rewards ``r_t``, ``t`` in ``[0, T-1]`` (list, array or tensor).
-        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``.
-        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor.
+        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``; required.
+        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor; finite even where
+            ``reach_terminal`` masks it out.
         reach_terminal: whether ``s_T`` is a terminal state.
 
     Returns:
@@ -116,21 +177,43 @@ def td0_target(
 
     Raises:
         ValueError: ``rewards`` and ``Vs`` are not 1-D of one length, ``last_V`` is not a
-            single number, ``gamma`` is outside ``[0, 1]`` or ``rewards`` holds NaN.
+            single number, ``gamma`` is outside ``[0, 1]``, or ``rewards``, ``Vs`` or
+            ``last_V`` holds NaN or ±inf (the message names the first index).
+        TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:
         >>> from lagom.metric import td0_target
         >>> td0_target(0.5, [0.1, 0.2, 0.3, 0.4], [1, 2, 3, 4], 40, reach_terminal=False)
         array([ 1.1,  1.7,  2.3, 20.4])
     """
-    episode, _ = as_episode(rewards, Vs, last_V, reach_terminal)
+    episode, _ = as_episode({"rewards": rewards, "Vs": Vs}, last_V, reach_terminal)
     return batched_td0_target(
         gamma, episode.rewards, episode.next_values, terminated=episode.terminated
     )[:, 0]
 
 
+@overload
 def td0_error(
-    gamma: float, rewards: object, Vs: object, last_V: object, reach_terminal: object
+    gamma: float,
+    rewards: NDArray[FloatT],
+    Vs: NDArray[FloatT],
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> NDArray[FloatT]: ...
+@overload
+def td0_error(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    Vs: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> FloatArray: ...
+def td0_error(
+    gamma: float,
+    rewards: ArrayOrTensor,
+    Vs: ArrayOrTensor,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
 ) -> FloatArray:
     r"""TD(0) errors of one episode: ``δ_t = r_t + γ V(s_{t+1}) - V(s_t)``, ``t`` in ``[0, T-1]``.
 
@@ -140,8 +223,8 @@ def td0_error(
     Args:
         gamma: discount factor in ``[0, 1]``.
         rewards: ``[T]`` rewards ``r_t``, ``t`` in ``[0, T-1]`` (list, array or tensor).
-        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``.
-        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor.
+        Vs: ``[T]`` values ``V(s_t)``, ``t`` in ``[0, T-1]``; required.
+        last_V: ``V(s_T)``: a float, 0-d or one-element array or tensor; finite.
         reach_terminal: whether ``s_T`` is a terminal state.
 
     Returns:
@@ -149,20 +232,21 @@ def td0_error(
 
     Raises:
         ValueError: as :func:`td0_target`.
+        TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:
         >>> from lagom.metric import td0_error
         >>> td0_error(0.5, [0.1, 0.2, 0.3, 0.4], [1, 2, 3, 4], 40, reach_terminal=True)
         array([ 0.1, -0.3, -0.7, -3.6])
     """
-    episode, _ = as_episode(rewards, Vs, last_V, reach_terminal)
+    episode, _ = as_episode({"rewards": rewards, "Vs": Vs}, last_V, reach_terminal)
     return batched_td0_error(
         gamma, episode.rewards, episode.values, episode.next_values, terminated=episode.terminated
     )[:, 0]
 
 
 def _td0_target(gamma: float, batch: Batch) -> FloatArray:
-    # where, not a product with the mask: a terminated step's next value may be anything.
+    # where, not a product with the mask: a terminated step's next value is not read.
     bootstrap = np.where(batch.flags["terminated"], 0.0, batch.floats["next_values"])
     bootstrap *= gamma
     bootstrap += batch.floats["rewards"]

@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python tests/benchmarks/bench_metric.py
+    OMP_NUM_THREADS=1 python tests/benchmarks/bench_metric.py --against /tmp/lagom-base
 
 It times ``batched_gae`` and ``batched_returns`` on float32 ``[T, N]`` rollouts with 1%
 episode ends (half terminated, half truncated) against
@@ -14,12 +15,23 @@ episode ends (half terminated, half truncated) against
 * ``np.copy`` of the same input arrays, a floor no function can beat.
 
 The machine is shared and noisy, so every contender is timed in interleaved rounds and the
-best round counts; compare the ratios of one run, never absolute times across runs. The
-file is named ``bench_*`` and defines no ``test_`` function: pytest does not collect it.
+best round counts; compare the ratios of one run, never absolute times across runs.
+
+``--against OTHER`` instead compares this checkout's ``batched_gae`` at ``[2048, 16]``
+float32 with the one of another checkout (``git worktree add /tmp/lagom-base HEAD``): in
+interleaved rounds, each a fresh one-thread process per checkout (the order alternating),
+it reports the median and the range of the per-round medians and the ratio of the medians.
+
+The file is named ``bench_*`` and defines no ``test_`` function: pytest does not collect it.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +46,11 @@ GAMMA, LAM = 0.99, 0.95
 END_PROBABILITY = 0.01
 # (size, kind) -> minimum speed-up over SB3 that the project asks for.
 TARGETS = {((2048, 16), "gae"): 4.0, ((2048, 1), "gae"): 20.0}
+ROOT = Path(__file__).resolve().parents[2]
+# --against: the size, and how much slower than the other checkout counts as a regression.
+COMPARE_SIZE = (2048, 16)
+COMPARE_TOLERANCE = 1.10
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 def make_rollout(T: int, N: int, seed: int = 0) -> dict[str, Any]:
@@ -182,7 +199,81 @@ def main() -> None:
     print("all targets met" if not misses else "MISSED: " + "; ".join(misses))
 
 
+def gae_timings(T: int, N: int, repeats: int = 15) -> list[float]:
+    """Seconds per ``batched_gae`` call at ``[T, N]`` float32, ``repeats`` timings of a batch.
+
+    Uses the ``lagom`` first on ``sys.path``; the batch of calls lasts about 20 ms.
+    """
+    from lagom.metric import batched_gae
+
+    d = make_rollout(T, N)
+    call = partial(
+        batched_gae,
+        GAMMA,
+        LAM,
+        d["rewards"],
+        d["values"],
+        d["next_values"],
+        terminated=d["terminated"],
+        truncated=d["truncated"],
+    )
+    call()
+    start = time.perf_counter()
+    call()
+    number = max(1, int(0.02 / max(time.perf_counter() - start, 1e-7)))
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        timings.append((time.perf_counter() - start) / number)
+    return timings
+
+
+def compare(other: Path, rounds: int) -> None:
+    """``batched_gae`` of this checkout against the one of ``other``, interleaved rounds."""
+    trees = {"before": other.resolve(), "after": ROOT}
+    env = {**os.environ, **ONE_THREAD}
+    medians: dict[str, list[float]] = {name: [] for name in trees}
+    for round_ in range(rounds):
+        order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
+        for name in order:
+            worker = [sys.executable, __file__, "--tree", str(trees[name]), "--worker"]
+            done = subprocess.run(worker, env=env, capture_output=True, text=True, check=True)
+            medians[name].append(statistics.median(json.loads(done.stdout)))
+    T, N = COMPARE_SIZE
+    print(f"batched_gae [{T}, {N}] float32, {rounds} interleaved rounds, one thread")
+    for name, tree in trees.items():
+        ms = [m * 1e3 for m in medians[name]]
+        print(
+            f"{name:7} {tree}: median {statistics.median(ms):.3f} ms "
+            f"(range {min(ms):.3f} .. {max(ms):.3f} ms over rounds)"
+        )
+    ratio = statistics.median(medians["after"]) / statistics.median(medians["before"])
+    verdict = "ok" if ratio <= COMPARE_TOLERANCE else "SLOWER than allowed"
+    print(f"after/before: {ratio:.3f} (allowed <= {COMPARE_TOLERANCE:.2f}): {verdict}")
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--against", type=Path, help="another checkout to compare GAE with")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds (--against)")
+    parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    # Run as a script, the repository root is not on the path: put it there for `lagom`.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    main()
+    args = _parse()
+    # Run as a script, the checkout is not on the path: put the one to time there for `lagom`.
+    sys.path.insert(0, str(args.tree))
+    if args.worker:
+        import lagom
+
+        if not Path(lagom.__file__).resolve().is_relative_to(args.tree.resolve()):
+            raise SystemExit(f"imported {lagom.__file__}, not the lagom of {args.tree}")
+        print(json.dumps(gae_timings(*COMPARE_SIZE)))
+    elif args.against is not None:
+        compare(args.against, args.rounds)
+    else:
+        main()

@@ -124,7 +124,52 @@ def lambda_return_loop(
     return out
 
 
-def vtrace_loop(
+def vtrace_paper(
+    behavior_logprobs: Column,
+    target_logprobs: Column,
+    gamma: float,
+    rewards: Column,
+    values: Column,
+    bootstrap_value: float,
+    clip_rho: float = 1.0,
+    clip_pg_rho: float = 1.0,
+    clip_c: float = 1.0,
+    lam: float = 1.0,
+) -> tuple[list[float], list[float]]:
+    """V-trace of one episode, straight from IMPALA (Espeholt et al., 2018), eq. 1.
+
+    States ``x_0 ... x_T``; ``values`` holds ``V(x_0) ... V(x_{T-1})`` and
+    ``bootstrap_value`` is ``V(x_T)`` (zero for a terminal ``x_T``)::
+
+        v_s = V(x_s) + Σ_{t=s}^{T-1} γ^{t-s} (Π_{i=s}^{t-1} c_i) δ_t V
+        δ_t V = ρ_t (r_t + γ V(x_{t+1}) - V(x_t)),  ρ_t = min(ρ̄, π/μ),  c_i = λ min(c̄, π/μ)
+        A_s = ρ_pg,s (r_s + γ v_{s+1} - V(x_s)),    ρ_pg,s = min(ρ̄_pg, π/μ),  v_T = V(x_T)
+
+    The double sum and the product are written out, nothing is computed recursively.
+    """
+    T = len(rewards)
+    V = [*values, bootstrap_value]
+    ratios = [math.exp(tl - bl) for bl, tl in zip(behavior_logprobs, target_logprobs, strict=True)]
+    rho = [min(clip_rho, ratio) for ratio in ratios]
+    c = [lam * min(clip_c, ratio) for ratio in ratios]
+    vs = []
+    for s in range(T):
+        total = 0.0
+        for t in range(s, T):
+            trace = 1.0
+            for i in range(s, t):
+                trace *= c[i]
+            delta = rho[t] * (rewards[t] + gamma * V[t + 1] - V[t])
+            total += gamma ** (t - s) * trace * delta
+        vs.append(V[s] + total)
+    vs_next = [*vs[1:], V[T]]
+    advantages = [
+        min(clip_pg_rho, ratios[s]) * (rewards[s] + gamma * vs_next[s] - V[s]) for s in range(T)
+    ]
+    return vs, advantages
+
+
+def vtrace_column(
     behavior_logprobs: Column,
     target_logprobs: Column,
     gamma: float,
@@ -133,41 +178,33 @@ def vtrace_loop(
     next_values: Column,
     terminated: Flags,
     truncated: Flags,
-    clip_rho: float = 1.0,
-    clip_pg_rho: float = 1.0,
+    **clips: float,
 ) -> tuple[list[float], list[float]]:
-    """V-trace by its defining sum (IMPALA, eq. 1), not by a recursion.
+    """:func:`vtrace_paper` on each episode of one rollout column, concatenated.
 
-    ``v_t = V(s_t) + Σ_{s=t}^{e} γ^{s-t} (c_t ... c_{s-1}) ρ̄_s δ_s`` where ``e`` is the last
-    step of ``t``'s episode inside the rollout, and
-    ``A_t = min(clip_pg_rho, ρ_t) (r_t + γ v_{t+1} - V(s_t))`` with ``v_{t+1}`` replaced by
-    ``V(s_{t+1})`` (zero if terminated) at the end of an episode or of the rollout.
-    Needs ``next_values[t] == values[t + 1]`` inside an episode.
+    An episode ends where ``terminated`` or ``truncated`` is set, or with the rollout; its
+    ``V(x_T)`` is zero after a termination and ``next_values`` of its last step otherwise.
+    Inside an episode ``V(x_{t+1})`` is ``values[t + 1]`` (``next_values`` is not read).
     """
-    T = len(rewards)
-    rhos = [
-        float(np.exp(tl - bl)) for bl, tl in zip(behavior_logprobs, target_logprobs, strict=True)
-    ]
-    deltas = td0_error_loop(gamma, rewards, values, next_values, terminated)
-    vs = []
-    for t in range(T):
-        total, weight, s = 0.0, 1.0, t
-        while True:
-            total += weight * min(clip_rho, rhos[s]) * deltas[s]
-            if terminated[s] or truncated[s] or s == T - 1:
-                break
-            weight *= gamma * min(1.0, rhos[s])
-            s += 1
-        vs.append(values[t] + total)
-    advantages = []
-    for t in range(T):
-        if terminated[t]:
-            next_v = 0.0
-        elif truncated[t] or t == T - 1:
-            next_v = next_values[t]
-        else:
-            next_v = vs[t + 1]
-        advantages.append(min(clip_pg_rho, rhos[t]) * (rewards[t] + gamma * next_v - values[t]))
+    vs: list[float] = []
+    advantages: list[float] = []
+    start = 0
+    for t in range(len(rewards)):
+        if terminated[t] or truncated[t] or t == len(rewards) - 1:
+            episode = slice(start, t + 1)
+            bootstrap = 0.0 if terminated[t] else next_values[t]
+            episode_vs, episode_advantages = vtrace_paper(
+                behavior_logprobs[episode],
+                target_logprobs[episode],
+                gamma,
+                rewards[episode],
+                values[episode],
+                bootstrap,
+                **clips,
+            )
+            vs += episode_vs
+            advantages += episode_advantages
+            start = t + 1
     return vs, advantages
 
 

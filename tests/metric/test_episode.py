@@ -68,15 +68,18 @@ def test_reach_terminal_must_be_a_single_bool(name: str, reach_terminal: object)
 
 
 @pytest.mark.parametrize("name", sorted(EPISODE))
-def test_nan_rewards_are_refused_with_their_step(name: str) -> None:
-    message = rf"{_rewards_name(name)} must not contain NaN, got NaN at index \(1,\)"
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_rewards_are_refused_with_their_step(name: str, bad: float) -> None:
+    message = rf"{_rewards_name(name)} holds {bad} at index \(1,\)"
     with pytest.raises(ValueError, match=message):
-        EPISODE[name]([0.0, np.nan, 0.0], VS, 0.0, False)
+        EPISODE[name]([0.0, bad, 0.0], VS, 0.0, False)
 
 
-def test_returns_refuses_nan_and_matrices() -> None:
-    with pytest.raises(ValueError, match=r"rewards must not contain NaN, got NaN at index \(0,\)"):
+def test_returns_refuses_non_finite_rewards_and_matrices() -> None:
+    with pytest.raises(ValueError, match=r"rewards holds nan at index \(0,\)"):
         returns(0.9, [np.nan])
+    with pytest.raises(ValueError, match=r"rewards holds inf at index \(0,\)"):
+        returns(0.9, [np.inf, 1, 1])
     with pytest.raises(ValueError, match=r"rewards must be 1-D"):
         returns(0.9, np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\], got 2"):
@@ -98,11 +101,22 @@ def test_last_V_may_be_any_single_number(name: str, last_V: object) -> None:
 def test_reach_terminal_masks_last_V_out(name: str) -> None:
     ended = EPISODE[name](REWARDS, VS, 123.0, True)
     zero = EPISODE[name](REWARDS, VS, 0.0, False)
-    # The mask is a selection, not a product: even a NaN last_V is ignored.
-    nan = EPISODE[name](REWARDS, VS, np.nan, np.bool_(True))
-    for a, b, c in zip(np.atleast_2d(ended), np.atleast_2d(zero), np.atleast_2d(nan), strict=True):
+    huge = EPISODE[name](REWARDS, VS, 1e308, np.bool_(True))
+    for a, b, c in zip(np.atleast_2d(ended), np.atleast_2d(zero), np.atleast_2d(huge), strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(c, b)
+
+
+@pytest.mark.parametrize("name", sorted(EPISODE))
+@pytest.mark.parametrize("reach_terminal", [True, False])
+def test_a_non_finite_last_V_is_refused_even_where_masked_out(
+    name: str, reach_terminal: bool
+) -> None:
+    # A NaN last_V is a bug upstream (a value net that diverged), terminal or not.
+    with pytest.raises(ValueError, match="last_V must be finite, got nan"):
+        EPISODE[name](REWARDS, VS, np.nan, reach_terminal)
+    with pytest.raises(ValueError, match="last_V must be finite, got -inf"):
+        EPISODE[name](REWARDS, VS, np.array([-np.inf]), reach_terminal)
 
 
 @pytest.mark.parametrize("name", sorted(EPISODE))

@@ -55,7 +55,7 @@ def _outputs(result: Any) -> tuple[np.ndarray, ...]:
 
 
 def _array_parameters(fn: Callable[..., Any]) -> list[str]:
-    scalars = {"gamma", "lam", "clip_rho", "clip_pg_rho"}
+    scalars = {"gamma", "lam", "clip_rho", "clip_pg_rho", "clip_c"}
     return [name for name in inspect.signature(fn).parameters if name not in scalars]
 
 
@@ -100,21 +100,11 @@ def test_lam_outside_the_unit_interval_is_refused(lam: float) -> None:
         _call(batched_gae, lam=lam)
 
 
-@pytest.mark.parametrize("name", ["clip_rho", "clip_pg_rho"])
+@pytest.mark.parametrize("name", ["clip_rho", "clip_pg_rho", "clip_c"])
 @pytest.mark.parametrize("clip", [0.0, -1.0, float("nan")])
 def test_clips_must_be_positive(name: str, clip: float) -> None:
     with pytest.raises(ValueError, match=f"{name} must be positive"):
         _call(batched_vtrace, **{name: clip})
-
-
-@pytest.mark.parametrize("fn", BATCHED)
-def test_nan_rewards_are_refused(fn: Callable[..., Any]) -> None:
-    rewards = np.zeros((T, N), dtype=np.float32)
-    rewards[3, 1] = np.nan
-    with pytest.raises(
-        ValueError, match=r"rewards must not contain NaN, got NaN at index \(3, 1\)"
-    ):
-        _call(fn, rewards=rewards)
 
 
 FLAGS = [
@@ -126,10 +116,13 @@ FLAGS = [
 
 
 @pytest.mark.parametrize(("fn", "flag"), FLAGS, ids=lambda x: getattr(x, "__name__", x))
-def test_flags_must_be_booleans_or_zero_one(fn: Callable[..., Any], flag: str) -> None:
+@pytest.mark.parametrize("bad", [2.0, np.nan])
+def test_flags_must_be_booleans_or_zero_one(fn: Callable[..., Any], flag: str, bad: float) -> None:
     values = np.zeros((T, N))
-    values[0, 0] = 2.0
-    with pytest.raises(ValueError, match=f"{flag} must hold booleans or 0/1, got the value 2"):
+    values[0, 0] = bad
+    with pytest.raises(
+        ValueError, match=f"{flag} must hold booleans or 0/1, got the value {bad:g}"
+    ):
         _call(fn, **{flag: values})
     ok = _call(fn, **{flag: np.ones((T, N), dtype=np.int64)})
     assert ok is not None
@@ -141,7 +134,7 @@ def test_flags_must_be_booleans_or_zero_one(fn: Callable[..., Any], flag: str) -
     [
         (np.ones((T, N), dtype=complex), TypeError, "rewards must hold real numbers"),
         ([["a"] * N] * T, TypeError, "rewards must hold real numbers"),
-        (None, TypeError, "rewards must hold real numbers"),
+        (None, TypeError, "rewards is required, got None"),
         ([[1.0, 2.0], [1.0]], ValueError, "rewards must be array-like of numbers"),
     ],
 )

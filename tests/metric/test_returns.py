@@ -65,9 +65,10 @@ def test_bootstrapped_returns_reference_examples(
 
 def test_batched_returns_worked_example() -> None:
     # Column 0 runs through and bootstraps from 4 at the end; column 1 is truncated after
-    # t = 0 (bootstrapping from 2), then terminates at t = 2 (its next value is ignored).
+    # t = 0 (bootstrapping from 2), then terminates at t = 2 (its next value, however large,
+    # is ignored).
     rewards = np.ones((3, 2))
-    next_values = np.array([[9.0, 2.0], [9.0, 9.0], [4.0, np.nan]])
+    next_values = np.array([[9.0, 2.0], [9.0, 9.0], [4.0, 1e30]])
     terminated = np.array([[0, 0], [0, 0], [0, 1]], dtype=bool)
     truncated = np.array([[0, 1], [0, 0], [0, 0]], dtype=bool)
     out = batched_returns(0.5, rewards, next_values, terminated=terminated, truncated=truncated)

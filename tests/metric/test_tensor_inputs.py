@@ -164,3 +164,16 @@ def test_cuda_tensors_are_moved_to_the_cpu(name: str) -> None:
         lambda x: torch.tensor(x, device="cuda"), torch.tensor(5.0, device="cuda")
     )
     _check_same(episode, EPISODE["gae"](lambda x: np.asarray(x, np.float32), 5.0), np.float32)
+
+
+@pytest.mark.parametrize("name", sorted(BATCHED))
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_tensors_are_refused_with_the_index(name: str, bad: float) -> None:
+    def wrap(x: Any) -> Any:
+        tensor = torch.from_numpy(x.copy())
+        if x.dtype != bool:
+            tensor[4, 2] = bad
+        return tensor
+
+    with pytest.raises(ValueError, match=rf"^rewards holds {bad} at index \(4, 2\);"):
+        BATCHED[name](_batched_inputs(wrap))
