@@ -28,27 +28,42 @@ Example:
     Traceback (most recent call last):
     ...
     ValueError: seeds must be distinct, got [1] more than once in [0, 1, 1]
+
+The rules every package shares live here once: a seed is :func:`check_seed` (an int in
+``[0, 2**32 - 1]``), a discount factor or GAE ``lam`` is :func:`check_discount` (in
+``[0, 1]``), and float arrays that must hold numbers pass :func:`check_finite`.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable, Mapping
-from typing import TypeGuard
+from typing import TypeGuard, TypeVar
 
 import numpy as np
 
 from lagom._types import ArrayLike, FloatArray
 
 __all__ = [
+    "MAX_SEED",
     "as_float_array",
     "check_bool",
+    "check_discount",
+    "check_finite",
     "check_int",
     "check_int_list",
+    "check_path",
     "check_positive",
     "check_real",
+    "check_seed",
     "is_int",
 ]
+
+#: The largest seed: numpy's legacy ``RandomState`` and pycma take seeds in ``[0, 2**32)``.
+MAX_SEED = 2**32 - 1
+
+_ArrayT = TypeVar("_ArrayT", bound=np.ndarray)
 
 
 def is_int(value: object) -> TypeGuard[numbers.Integral]:
@@ -119,15 +134,17 @@ def check_real(
     *,
     low: float | None = None,
     high: float | None = None,
+    finite: bool = False,
 ) -> float:
     """Return ``value`` as a Python float in ``[low, high]``; reject bools, NaN and non-reals.
 
     A 0-d array counts as its item. With both bounds the message reads ``must be in [low,
-    high]``, with one ``must be >= low`` or ``must be <= high``.
+    high]``, with one ``must be >= low`` or ``must be <= high``. With ``finite``, ``inf``
+    and ``-inf`` are refused too.
 
     Raises:
         TypeError: ``value`` is not a real number (Python or numpy), or is a bool.
-        ValueError: ``value`` is NaN or outside the bounds.
+        ValueError: ``value`` is NaN, outside the bounds, or infinite with ``finite``.
 
     Example:
         >>> check_real("lr", 0.1, low=0.0), check_real("x", np.array(2.5))
@@ -136,6 +153,10 @@ def check_real(
         Traceback (most recent call last):
         ...
         ValueError: gamma must be in [0.0, 1.0], got 1.5
+        >>> check_real("cval", float("inf"), finite=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: cval must be finite, got inf
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
@@ -144,6 +165,8 @@ def check_real(
     result = float(value)
     if np.isnan(result):
         raise ValueError(f"{name} must not be NaN")
+    if finite and np.isinf(result):
+        raise ValueError(f"{name} must be finite, got {result}")
     below = low is not None and result < low
     above = high is not None and result > high
     if (below or above) and low is not None and high is not None:
@@ -219,3 +242,131 @@ def as_float_array(x: ArrayLike, name: str) -> FloatArray:
     if arr.dtype.kind in "biu":
         return arr.astype(np.float64)
     raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
+
+
+def check_seed(name: str, value: object) -> int:
+    """Return ``value`` as an ``int`` if it is a seed: an integer in ``[0, 2**32 - 1]``.
+
+    This is lagom's one rule for seeds (:class:`~lagom.utils.Seeder`,
+    :func:`~lagom.utils.set_global_seeds`, the environments, the evolution strategies and
+    :class:`~lagom.experiment.Config`): Python and numpy integers are accepted, bools,
+    floats and strings are not, and the range is what every seeded generator lagom uses
+    accepts (numpy's ``RandomState`` stops at ``2**32 - 1``).
+
+    Raises:
+        TypeError: ``value`` is not an integer, or is a bool.
+        ValueError: ``value`` is outside ``[0, 2**32 - 1]``.
+
+    Example:
+        >>> check_seed("seed", np.uint32(7))
+        7
+        >>> check_seed("init_seed", 2**32)
+        Traceback (most recent call last):
+        ...
+        ValueError: init_seed must be in [0, 2**32 - 1], got 4294967296
+    """
+    if not is_int(value):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    seed = int(value)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be in [0, 2**32 - 1], got {seed}")
+    return seed
+
+
+def check_discount(name: str, value: object) -> float:
+    """Return ``value`` as a float in ``[0, 1]``: a discount factor ``gamma`` or a GAE ``lam``.
+
+    Both ends are allowed everywhere in lagom: 0 keeps only the immediate term, 1 is the
+    undiscounted sum (finite for episodes that end).
+
+    Raises:
+        TypeError: ``value`` is not a real number, or is a bool.
+        ValueError: ``value`` is NaN or outside ``[0, 1]``.
+
+    Example:
+        >>> check_discount("gamma", 1), check_discount("lam", np.float32(0.5))
+        (1.0, 0.5)
+        >>> check_discount("gamma", 1.01)
+        Traceback (most recent call last):
+        ...
+        ValueError: gamma must be in [0.0, 1.0], got 1.01
+    """
+    return check_real(name, value, low=0.0, high=1.0)
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    return str(index[0]) if len(index) == 1 else str(list(index))
+
+
+def check_finite(name: str, x: _ArrayT, *, allow_inf: bool = False) -> _ArrayT:
+    """Return the array ``x`` unchanged if it holds no NaN (and, unless allowed, no ``inf``).
+
+    Cheap: one sum over ``x`` decides (a NaN or an infinity makes it non-finite); only then
+    is ``x`` scanned for the first bad element, which the message names with its index. A
+    sum that merely overflows passes after the scan. Arrays of bools or integers are
+    always finite and are not looked at.
+
+    Args:
+        name: the argument's name, for the message.
+        x: a numpy array.
+        allow_inf: accept ``inf`` and ``-inf`` (NaN is still refused).
+
+    Raises:
+        ValueError: ``x`` holds a NaN, or an infinity without ``allow_inf``.
+
+    Example:
+        >>> check_finite("rewards", np.array([1.0, 2.0])).tolist()
+        [1.0, 2.0]
+        >>> check_finite("rewards", np.array([[1.0, 2.0], [np.inf, 0.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: rewards must be finite, got inf at index [1, 0]
+        >>> check_finite("values", np.array([np.inf, np.nan]), allow_inf=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: values must not be NaN, got nan at index 1
+    """
+    if x.dtype.kind not in "fc":
+        return x
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = x.sum()
+    if allow_inf:
+        if not np.isnan(total):
+            return x
+        bad = np.isnan(x)
+        expected = "must not be NaN"
+    else:
+        if np.isfinite(total):
+            return x
+        bad = ~np.isfinite(x)
+        expected = "must be finite"
+    if x.ndim == 0:
+        if bad:
+            raise ValueError(f"{name} {expected}, got {x[()]}")
+        return x
+    found = np.argwhere(bad)
+    if found.size == 0:  # the sum overflowed (or was inf - inf) over acceptable values
+        return x
+    index = tuple(int(i) for i in found[0])
+    raise ValueError(f"{name} {expected}, got {x[index]} at index {_index_text(index)}")
+
+
+def check_path(name: str, value: object) -> str | os.PathLike[str]:
+    """Return ``value`` if it is a file system path: a ``str`` or an ``os.PathLike``.
+
+    Raises:
+        TypeError: ``value`` is anything else (``None``, bytes, a number...).
+
+    Example:
+        >>> check_path("f", "logs/run")
+        'logs/run'
+        >>> check_path("f", None)
+        Traceback (most recent call last):
+        ...
+        TypeError: f must be a str or os.PathLike path, got NoneType None
+    """
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(
+            f"{name} must be a str or os.PathLike path, got {type(value).__name__} {value!r}"
+        )
+    return value

@@ -9,7 +9,7 @@ overhead over stepping the sub-environments directly small.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -18,23 +18,57 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
+from lagom._checks import MAX_SEED, check_seed, is_int
 from lagom._types import BoolArray, Float64Array
 
-__all__ = ["reset_seeds"]
+__all__ = ["check_seeds", "reset_seeds"]
 
 _ARRAY_ACTIONS = (spaces.Box, spaces.MultiDiscrete, spaces.MultiBinary)
 
 
-def reset_seeds(seed: int | Sequence[int | None] | None, n: int) -> list[int | None]:
-    """gymnasium's convention: ``None`` for all, ``int`` s gives ``s, s+1, ...``, or a list."""
+def check_seeds(name: str, seed: object, n: int) -> int | list[int | None] | None:
+    """Validate seeds for ``n`` sub-environments, in gymnasium's convention.
+
+    ``None`` (no reseeding), an int ``s`` (sub-environment ``i`` gets ``s + i``, every one
+    a seed in ``[0, 2**32 - 1]``), or one seed (or ``None``) per sub-environment.
+
+    Raises:
+        TypeError: ``seed`` is none of these, or holds a non-int (a bool, a float...).
+        ValueError: a seed is outside ``[0, 2**32 - 1]``, or the list does not hold
+            exactly ``n`` seeds.
+    """
     if seed is None:
-        return [None] * n
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return [int(seed) + i for i in range(n)]
-    seeds = list(seed)  # type: ignore[arg-type]
+        return None
+    if is_int(seed):
+        first = check_seed(name, seed)
+        if first + n - 1 > MAX_SEED:
+            raise ValueError(
+                f"{name}={first} seeds sub-environment {n - 1} with {first + n - 1}, above "
+                "2**32 - 1: give a smaller seed or one seed per sub-environment"
+            )
+        return first
+    if isinstance(seed, (str, bytes, Mapping)) or not isinstance(seed, Iterable):
+        raise TypeError(
+            f"{name} must be an int, one seed per sub-environment or None, got "
+            f"{type(seed).__name__} {seed!r:.60}"
+        )
+    seeds = list(seed)
     if len(seeds) != n:
-        raise ValueError(f"expected {n} seeds, one per sub-environment, got {len(seeds)}")
-    return seeds
+        raise ValueError(
+            f"{name} must hold one seed per sub-environment: got {len(seeds)} seeds for "
+            f"{n} sub-environments"
+        )
+    return [None if s is None else check_seed(f"{name}[{i}]", s) for i, s in enumerate(seeds)]
+
+
+def reset_seeds(seed: object, n: int) -> list[int | None]:
+    """One seed (or ``None``) per sub-environment, from what :func:`check_seeds` accepts."""
+    checked = check_seeds("seed", seed, n)
+    if checked is None:
+        return [None] * n
+    if isinstance(checked, int):
+        return [checked + i for i in range(n)]
+    return checked
 
 
 def _reset_mask(options: dict[str, Any] | None, n: int) -> tuple[dict[str, Any] | None, BoolArray]:
@@ -132,7 +166,13 @@ class _SyncVectorEnv(VectorEnv[Any, Any, Any]):
         infos: dict[str, Any] = {}
         observations = self._observations
         for i, (env, action) in enumerate(zip(self.envs, rows, strict=True)):
-            observation, reward, term, trunc, info = env.step(action)
+            try:
+                observation, reward, term, trunc, info = env.step(action)
+            except AssertionError as error:  # gymnasium's environments assert their actions
+                raise ValueError(
+                    f"sub-environment {i} refused the action {action!r}: expected an "
+                    f"element of {self.single_action_space} ({error})"
+                ) from error
             rewards[i], terminated[i], truncated[i] = reward, term, trunc
             if term or trunc:
                 # A copy, so an env that reuses its observation buffer cannot overwrite the

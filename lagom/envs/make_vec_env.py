@@ -8,7 +8,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from lagom._checks import check_int
+from lagom._checks import check_int, check_seed
 from lagom.envs._native import same_step
 from lagom.envs.vec_env import VecEnv, VecEnvMode
 from lagom.utils import Seeder
@@ -55,8 +55,10 @@ def make_vec_env(
         the vectorized environment.
 
     Raises:
-        TypeError: ``num_env`` is not an int or ``make_env`` does not return a gymnasium.Env.
-        ValueError: ``num_env < 1`` or an unknown mode.
+        TypeError: ``num_env`` or ``init_seed`` is not an int, or ``make_env`` is not
+            callable or does not return a gymnasium.Env.
+        ValueError: ``num_env < 1``, ``init_seed`` outside ``[0, 2**32 - 1]``, or an
+            unknown mode.
 
     Example:
         >>> import gymnasium as gym
@@ -70,6 +72,7 @@ def make_vec_env(
         >>> env.close(); again.close()
     """
     num_env = _check_num_env(num_env)
+    init_seed = check_seed("init_seed", init_seed)  # a Python int: gymnasium refuses numpy's
     if not callable(make_env):
         raise TypeError(f"make_env must be a callable returning an env, got {type(make_env)}")
     seeds: list[int] = Seeder(init_seed)(num_env)
@@ -109,9 +112,10 @@ def make_native_vec_env(env_id: str, num_env: int, init_seed: int, **kwargs: Any
         the vectorized environment (``mode == "vector"``).
 
     Raises:
-        ValueError: ``num_env < 1``, or ``env_id``'s native implementation has no
-            same-step adapter.
-        gymnasium.error.Error: ``env_id`` has no ``vector_entry_point``.
+        TypeError: ``env_id`` is not a str, or ``num_env`` or ``init_seed`` is not an int.
+        ValueError: ``num_env < 1``, ``init_seed`` outside ``[0, 2**32 - 1]``, ``env_id``
+            is not registered or has no ``vector_entry_point`` (gymnasium's message is
+            kept), or its native implementation has no same-step adapter.
 
     Example:
         >>> env = make_native_vec_env("CartPole-v1", 4, init_seed=0, max_episode_steps=2)
@@ -124,11 +128,20 @@ def make_native_vec_env(env_id: str, num_env: int, init_seed: int, **kwargs: Any
         (dtype('float64'), array([ True,  True,  True,  True]), array([ True,  True,  True,  True]))
         >>> env.close()
     """
+    if not isinstance(env_id, str):
+        raise TypeError(f"env_id must be a str such as 'CartPole-v1', got {type(env_id).__name__}")
     num_env = _check_num_env(num_env)
+    init_seed = check_seed("init_seed", init_seed)  # a Python int: gymnasium refuses numpy's
     (seed,) = Seeder(init_seed)(1)
-    native = gym.make_vec(
-        env_id, num_envs=num_env, vectorization_mode="vector_entry_point", **kwargs
-    )
+    try:
+        native = gym.make_vec(
+            env_id, num_envs=num_env, vectorization_mode="vector_entry_point", **kwargs
+        )
+    except gym.error.Error as error:
+        raise ValueError(
+            f"env_id {env_id!r} must be a registered environment with a native vector "
+            f"implementation (a vector_entry_point): {type(error).__name__}: {error}"
+        ) from error
     try:
         env = VecEnv.from_vector_env(same_step(native), seeds=seed)
     except ValueError:

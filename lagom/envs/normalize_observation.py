@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -9,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from lagom._checks import check_positive
+from lagom._checks import as_float_array, check_finite, check_positive
 from lagom._types import ArrayLike, Float64Array, FloatArray
 from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 from lagom.transform import RunningMeanVar
@@ -22,16 +23,33 @@ EPS = 1e-8
 
 def _box_space(space: gym.Space[Any], wrapper: str) -> spaces.Box:
     if not isinstance(space, spaces.Box):
-        raise TypeError(f"{wrapper} needs a Box observation space, got {space}")
+        raise TypeError(
+            f"{wrapper} needs a Box observation space (an array of numbers), got {space}; "
+            "flatten or select the array first (e.g. gymnasium.wrappers.FlattenObservation)"
+        )
     return space
+
+
+def _moment(name: str, value: ArrayLike) -> Float64Array:
+    arr = as_float_array(value, name)
+    if np.asarray(value).dtype == np.bool_:
+        raise TypeError(f"{name} must hold real numbers, got bools {value!r}")
+    return check_finite(name, arr.astype(np.float64))
 
 
 def _moments(
     constant_moments: tuple[ArrayLike, ArrayLike], shape: tuple[int, ...]
 ) -> tuple[Float64Array, Float64Array]:
+    if isinstance(constant_moments, (str, bytes)) or not isinstance(constant_moments, Sequence):
+        raise TypeError(
+            f"constant_moments must be a (mean, var) pair, got {type(constant_moments).__name__}"
+        )
     if len(constant_moments) != 2:
         raise ValueError(f"constant_moments must be (mean, var), got {constant_moments!r}")
-    mean, var = (np.asarray(m, dtype=np.float64) for m in constant_moments)
+    mean, var = (
+        _moment(f"constant_moments {name}", m)
+        for name, m in zip(("mean", "var"), constant_moments, strict=True)
+    )
     for name, value in (("mean", mean), ("var", var)):
         if value.shape not in ((), shape):
             raise ValueError(
@@ -67,6 +85,8 @@ class _Normalizer:
 
     def update(self, batch: FloatArray) -> None:
         if self.obs_moments is not None and len(batch) > 0:
+            # A NaN observation would poison the moments for good: say where it came from.
+            check_finite("observations (of the wrapped environment)", np.asarray(batch))
             self.obs_moments(batch)
 
     def __call__(self, x: ArrayLike) -> FloatArray:
@@ -103,8 +123,10 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
             moments).
 
     Raises:
-        TypeError: ``env`` is vectorized, not an env, or has no ``Box`` observation space.
-        ValueError: ``clip`` is not positive or ``constant_moments`` has a wrong shape.
+        TypeError: ``env`` is vectorized, not an env, or has no ``Box`` observation space, or
+            ``constant_moments`` is not a pair of real numbers or arrays.
+        ValueError: ``clip`` is not positive, or ``constant_moments`` has a wrong shape, a
+            NaN or an infinity, or a negative variance.
 
     Example:
         >>> import gymnasium as gym
@@ -156,9 +178,10 @@ class VecNormalizeObservation(VecEnvWrapper):
         constant_moments: ``None`` (running estimates) or ``(mean, var)``.
 
     Raises:
-        TypeError: ``env`` is not vectorized or has no ``Box`` observation space.
+        TypeError: ``env`` is not vectorized or has no ``Box`` observation space, or
+            ``constant_moments`` is not a pair of real numbers or arrays.
         ValueError: ``env`` does not autoreset in the same step, ``clip`` is not positive, or
-            ``constant_moments`` has a wrong shape.
+            ``constant_moments`` is invalid (as for :class:`NormalizeObservation`).
 
     Example:
         >>> import gymnasium as gym

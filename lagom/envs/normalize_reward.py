@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 
-from lagom._checks import check_positive
+from lagom._checks import check_discount, check_finite, check_positive, check_real
 from lagom._types import BoolArray, Float64Array
 from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 from lagom.transform import RunningMeanVar
@@ -19,14 +18,6 @@ __all__ = ["NormalizeReward", "VecNormalizeReward"]
 EPS = 1e-8
 
 
-def _check_gamma(gamma: object) -> float:
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}")
-    if not 0.0 < float(gamma) < 1.0:
-        raise ValueError(f"gamma must be in (0, 1) (a return needs discounting), got {gamma}")
-    return float(gamma)
-
-
 class _RewardScaler:
     """What both wrappers share: the running return ``G`` and ``r / sqrt(var(G) + eps)``."""
 
@@ -34,14 +25,18 @@ class _RewardScaler:
         self, num_envs: int, clip: float, gamma: float, constant_var: float | None
     ) -> None:
         self.clip = check_positive("clip", clip)
-        self.gamma = _check_gamma(gamma)
-        self.constant_var = None if constant_var is None else float(constant_var)
-        if self.constant_var is not None and self.constant_var < 0:
-            raise ValueError(f"constant_var must be non-negative, got {constant_var}")
+        self.gamma = check_discount("gamma", gamma)
+        self.constant_var = (
+            None
+            if constant_var is None
+            else check_real("constant_var", constant_var, low=0.0, finite=True)
+        )
         self.reward_moments = RunningMeanVar(shape=()) if constant_var is None else None
         self.returns: Float64Array = np.zeros(num_envs, dtype=np.float64)
 
     def __call__(self, rewards: Float64Array, done: BoolArray) -> Float64Array:
+        # A NaN reward would poison the running return and moments for good.
+        check_finite("rewards (of the wrapped environment)", rewards)
         self.returns = rewards + self.gamma * self.returns
         if self.reward_moments is not None:
             self.reward_moments(self.returns)
@@ -63,13 +58,17 @@ class NormalizeReward(gym.Wrapper[Any, Any, Any, Any]):
     returned as ``clip(r_t / sqrt(sigma^2 + 1e-8), -clip, clip)``: divided, never centred.
     With ``constant_var`` nothing is estimated and that variance is used.
 
+    ``gamma`` may be anything in ``[0, 1]``, the rule for every discount in lagom: 0 scales
+    by the spread of the rewards themselves, 1 by that of the undiscounted return so far,
+    which stays finite because ``G`` restarts with every episode (a time limit included).
+
     For a vectorized environment use :class:`VecNormalizeReward`.
 
     Args:
         env: a single ``gymnasium.Env``.
-        clip: bound of the scaled rewards (positive).
-        gamma: discount factor of the running return, in ``(0, 1)``.
-        constant_var: ``None`` (running estimate) or a fixed variance.
+        clip: bound of the scaled rewards (positive; ``inf`` does not clip).
+        gamma: discount factor of the running return, in ``[0, 1]``.
+        constant_var: ``None`` (running estimate) or a fixed finite variance ``>= 0``.
 
     Attributes:
         reward_moments: the :class:`~lagom.transform.RunningMeanVar` of the returns
@@ -77,8 +76,10 @@ class NormalizeReward(gym.Wrapper[Any, Any, Any, Any]):
         all_returns: the running discounted return ``G``.
 
     Raises:
-        TypeError: ``env`` is vectorized or not an env.
-        ValueError: ``clip`` not positive, ``gamma`` outside ``(0, 1)``, negative ``constant_var``.
+        TypeError: ``env`` is vectorized or not an env, or ``clip``, ``gamma`` or
+            ``constant_var`` is not a real number.
+        ValueError: ``clip`` not positive, ``gamma`` outside ``[0, 1]``, ``constant_var``
+            negative or not finite.
 
     Example:
         >>> import gymnasium as gym
@@ -133,13 +134,14 @@ class VecNormalizeReward(VecEnvWrapper):
 
     Args:
         env: a vectorized environment with same-step autoreset.
-        clip: bound of the scaled rewards (positive).
-        gamma: discount factor of the running return, in ``(0, 1)``.
-        constant_var: ``None`` (running estimate) or a fixed variance.
+        clip: bound of the scaled rewards (positive; ``inf`` does not clip).
+        gamma: discount factor of the running return, in ``[0, 1]``.
+        constant_var: ``None`` (running estimate) or a fixed finite variance ``>= 0``.
 
     Raises:
-        TypeError: ``env`` is not vectorized.
-        ValueError: ``env`` does not autoreset in the same step, or an argument is invalid.
+        TypeError: ``env`` is not vectorized, or an argument is not a real number.
+        ValueError: ``env`` does not autoreset in the same step, or an argument is out of
+            range (as for :class:`NormalizeReward`).
 
     Example:
         >>> import gymnasium as gym

@@ -9,6 +9,7 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
+from lagom._checks import check_int
 from lagom._types import BoolArray, Float64Array
 from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 
@@ -16,11 +17,7 @@ __all__ = ["RecordEpisodeStatistics", "VecRecordEpisodeStatistics"]
 
 
 def _check_deque_size(deque_size: object) -> int:
-    if isinstance(deque_size, bool) or not isinstance(deque_size, int):
-        raise TypeError(f"deque_size must be an int, got {type(deque_size).__name__}")
-    if deque_size < 1:
-        raise ValueError(f"deque_size must be at least 1, got {deque_size}")
-    return deque_size
+    return check_int("deque_size", deque_size, minimum=1)
 
 
 class RecordEpisodeStatistics(gym.Wrapper[Any, Any, Any, Any]):

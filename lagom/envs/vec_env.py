@@ -12,7 +12,7 @@ from gymnasium.error import ClosedEnvironmentError
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 
 from lagom._types import BoolArray, Float64Array, NDArray
-from lagom.envs._sync_vector_env import _SyncVectorEnv, reset_seeds
+from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
 
 __all__ = ["VecEnv"]
 
@@ -59,14 +59,19 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         mode: ``"sync"`` or ``"async"``.
         seeds: seeds for the first :meth:`reset` that is called without one: an int
             (sub-environment ``i`` gets ``seeds + i``, gymnasium's convention) or one seed per
-            sub-environment. :func:`~lagom.envs.make_vec_env` passes ``Seeder(init_seed)(N)``.
+            sub-environment, each an int in ``[0, 2**32 - 1]`` (lagom's rule for seeds).
+            :func:`~lagom.envs.make_vec_env` passes ``Seeder(init_seed)(N)``.
 
     Attributes:
         mode: ``"sync"``, ``"async"``, or ``"vector"`` (made by :meth:`from_vector_env`).
 
     Raises:
-        ValueError: no sub-environment, an unknown mode, or differing spaces.
-        TypeError: a function does not return a ``gymnasium.Env`` (sync mode).
+        ValueError: no sub-environment, an unknown mode, differing spaces, a seed outside
+            ``[0, 2**32 - 1]``, or not one seed per sub-environment (the message names
+            both counts).
+        TypeError: ``list_make_env`` is not a list of functions, a function does not return
+            a ``gymnasium.Env`` (sync mode), or ``seeds`` is not an int, a list of ints or
+            ``None``.
 
     Example:
         >>> import gymnasium as gym
@@ -89,16 +94,30 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         mode: VecEnvMode = "sync",
         seeds: int | Sequence[int] | None = None,
     ) -> None:
+        given: object = list_make_env  # checked as whatever the caller passed
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+            raise TypeError(
+                "list_make_env must be a list of functions, each returning a gymnasium.Env, "
+                f"got {type(given).__name__}"
+            )
+        for i, make_env in enumerate(list_make_env):
+            if not callable(make_env):
+                raise TypeError(
+                    f"list_make_env[{i}] must be a function returning a gymnasium.Env, got "
+                    f"{type(make_env).__name__} {make_env!r:.60}"
+                )
+        if not isinstance(mode, str) or mode not in ("sync", "async"):
+            raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
+        if len(list_make_env) == 0:
+            raise ValueError("a vectorized environment needs at least one sub-environment")
+        # Before any sub-environment (or subprocess) exists.
+        checked = check_seeds("seeds", seeds, len(list_make_env))
         if mode == "sync":
             sync = _SyncVectorEnv(list_make_env)
-            self._setup(sync, mode, seeds, sync.spec)
-        elif mode == "async":
-            if len(list_make_env) == 0:
-                raise ValueError("a vectorized environment needs at least one sub-environment")
-            backend = AsyncVectorEnv(list_make_env, autoreset_mode=AutoresetMode.SAME_STEP)
-            self._setup(backend, mode, seeds, backend.get_attr("spec")[0])
+            self._setup(sync, mode, checked, sync.spec)
         else:
-            raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
+            backend = AsyncVectorEnv(list_make_env, autoreset_mode=AutoresetMode.SAME_STEP)
+            self._setup(backend, mode, checked, backend.get_attr("spec")[0])
 
     @classmethod
     def from_vector_env(
@@ -112,12 +131,14 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         Args:
             env: a vector environment whose ``metadata["autoreset_mode"]`` is
                 ``AutoresetMode.SAME_STEP``.
-            seeds: seed(s) for the first :meth:`reset` called without one (whatever ``env``'s
-                own ``reset(seed=...)`` accepts).
+            seeds: seed(s) for the first :meth:`reset` called without one: an int or one
+                per sub-environment, as for :class:`VecEnv` (an int is passed to ``env`` as
+                is).
 
         Raises:
-            TypeError: ``env`` is not a ``gymnasium.vector.VectorEnv``.
-            ValueError: ``env`` does not autoreset in the same step.
+            TypeError: ``env`` is not a ``gymnasium.vector.VectorEnv``, or ``seeds`` is not
+                an int, a list of ints or ``None``.
+            ValueError: ``env`` does not autoreset in the same step, or a seed is invalid.
 
         Example:
             >>> import gymnasium as gym
@@ -134,23 +155,22 @@ class VecEnv(VectorEnv[Any, Any, Any]):
                 "env must autoreset in the same step (metadata['autoreset_mode'] == "
                 f"AutoresetMode.SAME_STEP), got {autoreset_mode!r}"
             )
+        checked = check_seeds("seeds", seeds, env.num_envs)
         self = cls.__new__(cls)
-        self._setup(env, "vector", seeds, env.spec)
+        self._setup(env, "vector", checked, env.spec)
         return self
 
     def _setup(
         self,
         backend: VectorEnv[Any, Any, Any],
         mode: str,
-        seeds: int | Sequence[int] | None,
+        seeds: int | list[int | None] | None,
         spec: Any,
     ) -> None:
+        self.viewer: Any = None
         self._backend = backend
         self.mode = mode
-        self._pending_seeds: int | list[int] | None = (
-            seeds if seeds is None or isinstance(seeds, (int, np.integer)) else list(seeds)
-        )
-        self.viewer: Any = None
+        self._pending_seeds = seeds
         self.num_envs = backend.num_envs
         self.metadata = {**backend.metadata, "autoreset_mode": AutoresetMode.SAME_STEP}
         self.render_mode = backend.render_mode
@@ -174,22 +194,29 @@ class VecEnv(VectorEnv[Any, Any, Any]):
 
         Args:
             seed: ``None`` (on the first reset, the ``seeds`` given at construction), an int
-                ``s`` (sub-environment ``i`` gets ``s + i``) or one seed per sub-environment.
+                ``s`` (sub-environment ``i`` gets ``s + i``) or one seed (or ``None``) per
+                sub-environment; seeds are ints in ``[0, 2**32 - 1]``.
             options: passed to every sub-environment's ``reset``; gymnasium's
                 ``options["reset_mask"]`` (a bool array ``[N]``) resets only the selected ones.
 
         Returns:
             the batched initial observations ``[N, ...]`` and the batched infos.
+
+        Raises:
+            TypeError: ``seed`` is not an int, a list of ints or ``None``.
+            ValueError: a seed is outside ``[0, 2**32 - 1]``, or not one per sub-environment.
         """
         self._check_open("reset")
         if seed is None:
             seed = self._pending_seeds
+        # One check and one message for every backend; a vector env gets an int as is.
+        checked = check_seeds("seed", seed, self.num_envs)
         self._pending_seeds = None
-        if self.mode != "vector":  # one check and one message for both backends
-            seed = reset_seeds(seed, self.num_envs)
+        if self.mode != "vector":
+            checked = reset_seeds(checked, self.num_envs)
         # A copy: gymnasium's async backend pops "reset_mask" from the dict it is given.
         options = None if options is None else dict(options)
-        return self._backend.reset(seed=seed, options=options)  # type: ignore[arg-type]
+        return self._backend.reset(seed=checked, options=options)  # type: ignore[arg-type]
 
     def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
         """Step every sub-environment with its action; autoreset the ones whose episode ended.
@@ -277,7 +304,7 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         """
         if self.closed:
             return
-        if self.viewer is not None:
+        if getattr(self, "viewer", None) is not None:
             self.viewer.close()
         self.close_extras(**kwargs)
         self.closed = True

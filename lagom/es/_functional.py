@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from lagom._types import ArrayLike, Float64Array
+from lagom.es._shared import _check_asked
 from lagom.es.base import BaseES, ESResult
 
 __all__: list[str] = []
@@ -35,6 +36,12 @@ class _State(Protocol):
 
     @property
     def iterations(self) -> int: ...
+
+    @property
+    def num_asks(self) -> int: ...
+
+    @property
+    def asked(self) -> bool: ...
 
     @property
     def evaluations(self) -> int: ...
@@ -94,7 +101,13 @@ class _FunctionalES(BaseES, Generic[StateT]):
         return list(solutions)
 
     def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
-        """Update the state from the told candidates and their values."""
+        """Update the state from the candidates of the last :meth:`ask` and their values.
+
+        Raises:
+            RuntimeError: no ask awaits this tell (none yet, or the last one was told).
+            ValueError: see :meth:`BaseES.tell`; the state is then unchanged.
+        """
+        _check_asked(self.state.asked, self.state.num_asks, "ask()")
         self.state = self._tell(self.state, solutions, function_values)
 
     @property

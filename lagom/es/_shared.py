@@ -1,18 +1,20 @@
 """The bookkeeping CEM, CMA-ES and OpenAI-ES share (private to :mod:`lagom.es`).
 
-Validating a told population, tracking the best solution, seeds and the per-generation
-random streams, and the options every strategy parses the same way. Plain argument checks
-(ints, reals, bools) come from lagom's one checks module, :mod:`lagom._checks`.
+Validating a told population (and that it answers the last ask), tracking the best
+solution, seeds and the per-generation random streams, and the options every strategy
+parses the same way. Plain argument checks (ints, reals, bools, seeds) come from lagom's one
+checks module, :mod:`lagom._checks`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from lagom._checks import check_int
+from lagom._checks import check_finite, check_seed
 from lagom._types import ArrayLike, Float64Array
 from lagom.es.base import _frozen_array
 from lagom.transform import LinearSchedule
@@ -87,17 +89,36 @@ def _update_best(
     return xbest, fbest, evals_best
 
 
+def _check_asked(asked: bool, num_asks: int, ask: str) -> None:
+    """Raise unless the state's last ``ask`` awaits its tell (each ask is told once)."""
+    if not asked:
+        why = "nothing asked yet" if num_asks == 0 else "already told"
+        raise RuntimeError(f"tell must answer the last ask: call {ask} first ({why})")
+
+
+def _real_array(name: str, x: object) -> Float64Array:
+    """``x`` as a float64 array; anything but real numbers (bools included) is a TypeError."""
+    try:
+        arr = np.asarray(x)
+    except ValueError as error:  # ragged
+        raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} must be real numbers, got {type(x).__name__} {x!r:.60} (dtype {arr.dtype})"
+        )
+    return arr.astype(np.float64)
+
+
 def _check_x0(x0: ArrayLike) -> Float64Array:
-    x = np.asarray(x0, dtype=np.float64)
+    """``x0`` as a finite, non-empty ``[N]`` float64 array."""
+    x = _real_array("x0", x0)
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"x0 must be a non-empty 1-D array [N], got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x0 must be finite")
-    return x
+    return check_finite("x0", x)
 
 
 def _check_sigma0(sigma0: ArrayLike, dimension: int) -> Float64Array:
-    sigma = np.asarray(sigma0, dtype=np.float64)
+    sigma = _real_array("sigma0", sigma0)
     if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape != (dimension,)):
         raise ValueError(
             f"sigma0 must be a scalar or have shape ({dimension},), got shape {sigma.shape}"
@@ -118,17 +139,18 @@ def _fresh_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1, np.uint32)[0]) or 1
 
 
-def _check_seed(seed: object) -> int:
-    """A seed for ``np.random.RandomState``/``SeedSequence``: an int in ``[0, 2**32 - 1]``."""
-    value = check_int("seed", seed, minimum=0)
-    if value > 2**32 - 1:
-        raise ValueError(f"seed must be in [0, 2**32 - 1], got {value}")
-    return value
-
-
 def _resolve_seed(seed: object) -> int:
     """``None`` draws a fresh seed; any other value must be an int in ``[0, 2**32 - 1]``."""
-    return _fresh_seed() if seed is None else _check_seed(seed)
+    return _fresh_seed() if seed is None else check_seed("seed", seed)
+
+
+def _check_opts(opts: object) -> dict[str, Any]:
+    """``opts`` as a new dict: ``None`` is no options, anything but a mapping is refused."""
+    if opts is None:
+        return {}
+    if not isinstance(opts, Mapping):
+        raise TypeError(f"opts must be a dict of options or None, got {type(opts).__name__}")
+    return dict(opts)
 
 
 def _check_keys(name: str, opts: Mapping[str, object], allowed: Sequence[str]) -> None:

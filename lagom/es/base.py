@@ -84,6 +84,10 @@ class BaseES(ABC):
         ...     es.tell(solutions, [float(np.sum(x**2)) for x in solutions])
         >>> es.result.evaluations, es.result.iterations
         (24, 3)
+        >>> es.tell(solutions, [0.0] * 8)  # each ask is told once
+        Traceback (most recent call last):
+        ...
+        RuntimeError: tell must answer the last ask: call ask() first (already told)
     """
 
     @abstractmethod
@@ -94,12 +98,17 @@ class BaseES(ABC):
     def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
         """Update the search distribution from evaluated candidates.
 
+        Each ``tell`` answers the last :meth:`ask`, once: asking again before telling
+        abandons the earlier candidates, and a second ``tell`` needs a new ``ask``.
+
         Args:
-            solutions: ``[P, N]`` the candidates returned by :meth:`ask` (a list of ``[N]``
-                arrays or one array), in any order.
+            solutions: ``[P, N]`` the candidates returned by the last :meth:`ask` (a list of
+                ``[N]`` arrays or one array), in any order.
             function_values: ``[P]`` the objective value of each candidate, same order.
 
         Raises:
+            RuntimeError: no ask awaits this tell ("tell must answer the last ask: call
+                ask() first"): nothing was asked yet, or the last ask was already told.
             ValueError: the lengths differ, ``P`` is not the population size, a solution
                 does not have shape ``[N]``, or a value is NaN.
         """

@@ -12,7 +12,9 @@ from lagom._checks import check_int, check_real
 from lagom._types import ArrayLike, Float64Array
 from lagom.es._functional import _FunctionalES
 from lagom.es._shared import (
+    _check_asked,
     _check_keys,
+    _check_opts,
     _check_population,
     _check_schedule,
     _check_sigma0,
@@ -68,6 +70,8 @@ class CEMState:
         stds: ``[N]`` per-coordinate standard deviation (before the extra noise).
         iterations: number of :func:`cem_tell` calls so far (indexes the noise schedule).
         num_asks: number of :func:`cem_ask` calls so far (indexes the random streams).
+        asked: whether the last ask awaits its tell (set by :func:`cem_ask`, cleared by
+            :func:`cem_tell`, which refuses a state without it).
         evaluations: number of candidates told so far.
         xbest: ``[N]`` best candidate ever told, or ``None``.
         fbest: its value (``inf`` before the first tell).
@@ -78,6 +82,8 @@ class CEMState:
         >>> state.iterations, state.evaluations, state.xbest, state.fbest
         (0, 0, None, inf)
         >>> solutions, state = cem_ask(state)
+        >>> state.asked
+        True
         >>> state = cem_tell(state, solutions, [float(x @ x) for x in solutions])
         >>> state.iterations, state.num_asks, state.evaluations, state.fbest == min(
         ...     float(x @ x) for x in solutions
@@ -90,6 +96,7 @@ class CEMState:
     stds: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
     iterations: int = 0
     num_asks: int = 0
+    asked: bool = False
     evaluations: int = 0
     xbest: Float64Array | None = attrs.field(
         default=None, converter=_frozen_optional_array, eq=_array_eq, hash=False
@@ -122,15 +129,17 @@ def cem_init(x0: ArrayLike, sigma0: ArrayLike, opts: Mapping[str, Any] | None = 
         The initial :class:`CEMState`.
 
     Raises:
-        ValueError: an unknown option, a non-1-D ``x0`` or an out-of-range value.
-        TypeError: an option of the wrong type.
+        ValueError: an unknown option, a non-1-D ``x0``, a NaN or infinite ``x0``, a
+            ``sigma0`` that is not positive and finite, or an out-of-range option.
+        TypeError: ``x0`` or ``sigma0`` is not real numbers, ``opts`` is not a mapping, or
+            an option has the wrong type.
 
     Example:
         >>> state = cem_init([0.0, 0.0], 1.0, {"popsize": 10, "elite_ratio": 0.3, "seed": 0})
         >>> state.options.elite_size, state.mean.tolist(), state.stds.tolist()
         (3, [0.0, 0.0], [1.0, 1.0])
     """
-    opts = dict(opts or {})
+    opts = _check_opts(opts)
     _check_keys("CEM", opts, _CEM_KEYS)
     mean = _check_x0(x0)
     popsize = check_int("popsize", opts.get("popsize", _default_popsize(mean.size)), minimum=1)
@@ -166,7 +175,11 @@ def cem_ask(state: CEMState) -> tuple[Float64Array, CEMState]:
         state: the current state.
 
     Returns:
-        ``[P, N]`` candidates and the state with ``num_asks`` incremented.
+        ``[P, N]`` candidates and the state with ``num_asks`` incremented and ``asked`` set
+        (asking again before a tell abandons the earlier candidates).
+
+    Raises:
+        TypeError: ``state`` is not a :class:`CEMState`.
 
     Example:
         >>> state = cem_init([0.0, 0.0, 0.0], 1.0, {"popsize": 4, "seed": 0})
@@ -174,13 +187,14 @@ def cem_ask(state: CEMState) -> tuple[Float64Array, CEMState]:
         >>> solutions.shape, state.num_asks
         ((4, 3), 1)
     """
+    _check_state(state)
     options = state.options
     rng = _generation_rng(options.seed, state.num_asks)
     std = np.sqrt(state.stds**2 + _extra_variance(options, state.iterations))
     solutions = rng.standard_normal((options.popsize, state.mean.size))
     solutions *= std  # in place: at popsize 256 and N = 10,000 each temporary is 20 MB
     solutions += state.mean
-    return solutions, attrs.evolve(state, num_asks=state.num_asks + 1)
+    return solutions, attrs.evolve(state, num_asks=state.num_asks + 1, asked=True)
 
 
 def cem_tell(
@@ -193,23 +207,33 @@ def cem_tell(
     keeps the first strictly smallest value ever told.
 
     Args:
-        state: the current state.
-        solutions: ``[P, N]`` evaluated candidates (usually from :func:`cem_ask`).
+        state: the state :func:`cem_ask` returned: its candidates await this tell.
+        solutions: ``[P, N]`` evaluated candidates (usually those :func:`cem_ask` returned,
+            in any order).
         function_values: ``[P]`` their objective values (minimized; ``inf`` allowed).
 
     Returns:
-        The new state (``iterations`` and ``evaluations`` advanced).
+        The new state (``iterations`` and ``evaluations`` advanced, ``asked`` cleared).
 
     Raises:
+        TypeError: ``state`` is not a :class:`CEMState`.
+        RuntimeError: ``state`` has no ask awaiting a tell (not asked, or already told).
         ValueError: the lengths differ or are not ``popsize``, a candidate is not ``[N]``,
             or a value is NaN.
 
     Example:
         >>> state = cem_init([0.0], 1.0, {"popsize": 4, "elite_ratio": 0.5, "seed": 0})
+        >>> _, state = cem_ask(state)
         >>> state = cem_tell(state, [[1.0], [2.0], [3.0], [5.0]], [1.0, 4.0, 9.0, 25.0])
         >>> state.mean.tolist(), state.stds.tolist(), state.fbest, state.evals_best
         ([1.5], [0.5], 1.0, 1)
+        >>> cem_tell(state, [[1.0], [2.0], [3.0], [5.0]], [1.0, 4.0, 9.0, 25.0])
+        Traceback (most recent call last):
+        ...
+        RuntimeError: tell must answer the last ask: call cem_ask first (already told)
     """
+    _check_state(state)
+    _check_asked(state.asked, state.num_asks, "cem_ask")
     options = state.options
     xs, values = _check_population(solutions, function_values, options.popsize, state.mean.size)
     elite = xs[np.argsort(values, kind="stable")[: options.elite_size]]
@@ -221,11 +245,17 @@ def cem_tell(
         mean=elite.mean(axis=0),
         stds=elite.std(axis=0),
         iterations=state.iterations + 1,
+        asked=False,
         evaluations=state.evaluations + options.popsize,
         xbest=xbest,
         fbest=fbest,
         evals_best=evals_best,
     )
+
+
+def _check_state(state: object) -> None:
+    if not isinstance(state, CEMState):
+        raise TypeError(f"state must be a CEMState (from cem_init), got {type(state).__name__}")
 
 
 class CEM(_FunctionalES[CEMState]):

@@ -2,31 +2,63 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import cma
 import numpy as np
 
+from lagom._checks import check_int, check_real, check_seed
 from lagom._types import ArrayLike, Float64Array
-from lagom.es._shared import _check_population, _check_seed, _fresh_seed
+from lagom.es._shared import (
+    _check_asked,
+    _check_opts,
+    _check_population,
+    _check_x0,
+    _fresh_seed,
+)
 from lagom.es.base import BaseES, ESResult
 
 __all__ = ["CMAES"]
 
+#: What pycma raises on option values it cannot use (it has no exception class of its own).
+_PYCMA_ERRORS = (ValueError, TypeError, ArithmeticError, AssertionError, KeyError, IndexError)
+
 
 def _is_time_seed(seed: object) -> bool:
-    """pycma's test for "seed from the clock": ``None``, ``0``, ``time`` or ``'time...'``."""
-    if seed is time or (isinstance(seed, str) and seed.startswith("time")):
+    """pycma's "seed from the clock": ``None``, ``0``, NaN, ``time`` or ``'time...'``."""
+    if seed is None or seed is time or (isinstance(seed, str) and seed.startswith("time")):
         return True
-    if isinstance(seed, str):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Real):
         return False
+    return seed == 0 or math.isnan(seed)
+
+
+def _check_sigma0(sigma0: object) -> float:
+    if isinstance(sigma0, (np.ndarray, Sequence)) and np.ndim(sigma0) > 0:
+        raise ValueError(
+            f"sigma0 must be a scalar, got shape {np.shape(sigma0)}; give per-coordinate "
+            "scales with the CMA_stds option"
+        )
+    sigma = check_real("sigma0", sigma0, finite=True)
+    if not sigma > 0:
+        raise ValueError(f"sigma0 must be positive, got {sigma}")
+    return sigma
+
+
+@contextmanager
+def _pycma_errors(doing: str) -> Iterator[None]:
+    """Turn pycma's errors on what the user gave into lagom's, saying what it expected."""
     try:
-        return not seed or bool(np.isnan(seed))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return False
+        yield
+    except _PYCMA_ERRORS as error:
+        kind: Callable[[str], Exception] = TypeError if isinstance(error, TypeError) else ValueError
+        raise kind(f"pycma refused {doing}: {type(error).__name__}: {error}") from error
 
 
 class CMAES(BaseES):
@@ -53,15 +85,26 @@ class CMAES(BaseES):
     ``np.random``.
 
     Args:
-        x0: ``[N]`` initial solution (the initial mean).
-        sigma0: initial step size, a positive scalar (use pycma's ``CMA_stds`` option
-            for per-coordinate scales).
-        opts: pycma options, e.g. ``{"popsize": 16, "seed": 1, "bounds": [-5, 5]}``.
+        x0: ``[N]`` initial solution (the initial mean), finite.
+        sigma0: initial step size, a positive finite scalar (use pycma's ``CMA_stds``
+            option for per-coordinate scales).
+        opts: pycma options, e.g. ``{"popsize": 16, "seed": 1, "bounds": [-5, 5]}``;
+            ``popsize``, when a number, is an int of at least 2, and ``seed`` follows
+            lagom's rule for seeds (an int in ``[0, 2**32 - 1]``) besides the clock seeds
+            above.
 
     Attributes:
         es: the wrapped ``cma.CMAEvolutionStrategy``.
         seed: the seed of the private generator (``None`` when ``opts`` gives ``randn``).
         popsize: the population size.
+
+    Raises:
+        TypeError: ``x0`` or ``sigma0`` is not real numbers, ``opts`` is not a mapping, or
+            ``popsize`` or ``seed`` has the wrong type.
+        ValueError: ``x0`` is not a non-empty finite ``[N]`` array, ``sigma0`` is not
+            positive and finite, ``popsize < 2``, ``seed`` is out of range, or pycma
+            refuses an option (an unknown name or a value it cannot use; its message is
+            kept).
 
     Example:
         >>> es = CMAES([1.0] * 4, 0.5, {"popsize": 6, "seed": 1})
@@ -75,25 +118,38 @@ class CMAES(BaseES):
     """
 
     def __init__(self, x0: ArrayLike, sigma0: float, opts: Mapping[str, Any] | None = None) -> None:
-        options: dict[str, Any] = dict(cma.CMAOptions(dict(opts or {})))
+        mean = _check_x0(x0)
+        sigma = _check_sigma0(sigma0)
+        given = _check_opts(opts)
+        with _pycma_errors(f"the options {given!r:.200}"):
+            options: dict[str, Any] = dict(cma.CMAOptions(given))
+        popsize = options.get("popsize")
+        if popsize is not None and not isinstance(popsize, str):  # a str is a pycma formula
+            options["popsize"] = check_int("popsize", popsize, minimum=2)
         if not any(key.startswith("verb") for key in options):
             options["verbose"] = -9
         self.seed: int | None = None
-        with warnings.catch_warnings():
-            if "randn" not in options:
-                seed = options.get("seed", "time")
-                self.seed = _fresh_seed() if _is_time_seed(seed) else _check_seed(seed)
-                options["seed"] = self.seed
-                options["randn"] = np.random.RandomState(self.seed).randn
+        if "randn" not in options:
+            seed = options.get("seed", "time")
+            self.seed = _fresh_seed() if _is_time_seed(seed) else check_seed("seed", seed)
+            options["seed"] = self.seed
+            options["randn"] = np.random.RandomState(self.seed).randn
+        with warnings.catch_warnings(), _pycma_errors(f"the options {given!r:.200}"):
+            if self.seed is not None:
                 # pycma warns that a seed is unused whenever randn is given; ours is used.
                 warnings.filterwarnings("ignore", message=r"seed=.* will never be used")
-            self.es = cma.CMAEvolutionStrategy(x0, sigma0, options)
+            self.es = cma.CMAEvolutionStrategy(mean, sigma, options)
         self.popsize: int = int(self.es.popsize)
         self._dimension = int(self.es.N_pheno)
+        self._asked, self._num_asks = False, 0
 
     def ask(self) -> list[Float64Array]:
-        """Sample ``popsize`` candidate solutions, each of shape ``[N]`` (pycma's ``ask``)."""
+        """Sample ``popsize`` candidate solutions, each of shape ``[N]`` (pycma's ``ask``).
+
+        Asking again before a :meth:`tell` abandons the earlier candidates.
+        """
         solutions: list[Float64Array] = self.es.ask()
+        self._asked, self._num_asks = True, self._num_asks + 1
         return solutions
 
     def tell(self, solutions: Sequence[ArrayLike] | ArrayLike, function_values: ArrayLike) -> None:
@@ -105,11 +161,15 @@ class CMAES(BaseES):
                 (pycma would silently replace it by the median).
 
         Raises:
+            RuntimeError: no ask awaits this tell (none yet, or the last one was told).
             ValueError: the lengths differ, ``P`` is not ``popsize``, a solution has the
-                wrong shape, or a value is NaN.
+                wrong shape, or a value is NaN (or pycma refused the population).
         """
+        _check_asked(self._asked, self._num_asks, "ask()")
         _, values = _check_population(solutions, function_values, self.popsize, self._dimension)
-        self.es.tell(solutions, values.tolist())
+        with _pycma_errors("the told population"):
+            self.es.tell(solutions, values.tolist())
+        self._asked = False
 
     @property
     def result(self) -> ESResult:

@@ -14,7 +14,9 @@ from lagom._types import ArrayLike, Float64Array
 from lagom.es._adam import _adam_direction
 from lagom.es._functional import _FunctionalES
 from lagom.es._shared import (
+    _check_asked,
     _check_keys,
+    _check_opts,
     _check_population,
     _check_schedule,
     _check_sigma0,
@@ -71,6 +73,8 @@ class OpenAIESState:
         sigma: ``[N]`` noise scale of the current generation.
         adam_m: ``[N]`` Adam's first moment; ``adam_v``: ``[N]`` its second moment.
         iterations: tells so far (``t``); ``num_asks``: asks so far (indexes the streams).
+        asked: whether the last ask awaits its tell (set by :func:`openaies_ask`, cleared
+            by :func:`openaies_tell`, which refuses a state without it).
         evaluations, xbest, fbest, evals_best: the best-so-far record (see ``ESResult``).
 
     Example:
@@ -91,6 +95,7 @@ class OpenAIESState:
     adam_v: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
     iterations: int = 0
     num_asks: int = 0
+    asked: bool = False
     evaluations: int = 0
     xbest: Float64Array | None = attrs.field(
         default=None, converter=_frozen_optional_array, eq=_array_eq, hash=False
@@ -150,15 +155,17 @@ def openaies_init(
 
     Raises:
         ValueError: an unknown option, an odd ``popsize`` with ``antithetic``, both a
-            schedule and ``sigma_decay``, or an out-of-range value.
-        TypeError: an option of the wrong type.
+            schedule and ``sigma_decay``, a non-1-D, NaN or infinite ``x0``, a ``sigma0``
+            that is not positive and finite, or an out-of-range option.
+        TypeError: ``x0`` or ``sigma0`` is not real numbers, ``opts`` is not a mapping, or
+            an option has the wrong type.
 
     Example:
         >>> state = openaies_init([1.0, 2.0], 0.1, {"popsize": 6, "seed": 0})
         >>> state.mean.tolist(), state.sigma.tolist(), state.options.antithetic
         ([1.0, 2.0], [0.1, 0.1], True)
     """
-    opts = dict(opts or {})
+    opts = _check_opts(opts)
     _check_keys("OpenAIES", opts, _KEYS)
     mean = _check_x0(x0)
     antithetic = check_bool("antithetic", opts.get("antithetic", True))
@@ -199,7 +206,11 @@ def openaies_ask(state: OpenAIESState) -> tuple[Float64Array, OpenAIESState]:
         state: the current state.
 
     Returns:
-        ``[P, N]`` candidates and the state with ``num_asks`` incremented.
+        ``[P, N]`` candidates and the state with ``num_asks`` incremented and ``asked`` set
+        (asking again before a tell abandons the earlier candidates).
+
+    Raises:
+        TypeError: ``state`` is not an :class:`OpenAIESState`.
 
     Example:
         >>> state = openaies_init([0.0, 0.0], 1.0, {"popsize": 4, "seed": 0})
@@ -207,6 +218,7 @@ def openaies_ask(state: OpenAIESState) -> tuple[Float64Array, OpenAIESState]:
         >>> bool(np.all(solutions[:2] == -solutions[2:]))
         True
     """
+    _check_state(state)
     options = state.options
     rng = _generation_rng(options.seed, state.num_asks)
     n = state.mean.size
@@ -219,7 +231,7 @@ def openaies_ask(state: OpenAIESState) -> tuple[Float64Array, OpenAIESState]:
         z = rng.standard_normal((options.popsize, n))
     z *= state.sigma  # in place: at popsize 256 and N = 10,000 each temporary is 20 MB
     z += state.mean
-    return z, attrs.evolve(state, num_asks=state.num_asks + 1)
+    return z, attrs.evolve(state, num_asks=state.num_asks + 1, asked=True)
 
 
 def openaies_tell(
@@ -234,23 +246,30 @@ def openaies_tell(
     ``-lr_t * m_hat / (sqrt(v_hat) + eps)``.
 
     Args:
-        state: the current state (its ``sigma`` must be the one the candidates used).
+        state: the state :func:`openaies_ask` returned (its ``sigma`` is the one the
+            candidates used; they await this tell).
         solutions: ``[P, N]`` evaluated candidates.
         function_values: ``[P]`` their objective values (``inf`` only with rank transform).
 
     Returns:
-        The new state: stepped mean, next ``sigma``, advanced counters and best record.
+        The new state: stepped mean, next ``sigma``, advanced counters and best record,
+        ``asked`` cleared.
 
     Raises:
+        TypeError: ``state`` is not an :class:`OpenAIESState`.
+        RuntimeError: ``state`` has no ask awaiting a tell (not asked, or already told).
         ValueError: the lengths differ or are not ``popsize``, a candidate is not ``[N]``,
             a value is NaN, or (without rank transform) infinite.
 
     Example:
         >>> state = openaies_init([1.0], 0.5, {"popsize": 2, "lr": 0.1, "seed": 0})
+        >>> _, state = openaies_ask(state)
         >>> state = openaies_tell(state, [[1.5], [0.5]], [2.25, 0.25])
         >>> round(float(state.mean[0]), 6), state.iterations, state.fbest
         (0.9, 1, 0.25)
     """
+    _check_state(state)
+    _check_asked(state.asked, state.num_asks, "openaies_ask")
     options = state.options
     xs, values = _check_population(solutions, function_values, options.popsize, state.mean.size)
     if options.rank_transform:
@@ -275,11 +294,19 @@ def openaies_tell(
         adam_m=m,
         adam_v=v,
         iterations=t + 1,
+        asked=False,
         evaluations=state.evaluations + options.popsize,
         xbest=xbest,
         fbest=fbest,
         evals_best=evals_best,
     )
+
+
+def _check_state(state: object) -> None:
+    if not isinstance(state, OpenAIESState):
+        raise TypeError(
+            f"state must be an OpenAIESState (from openaies_init), got {type(state).__name__}"
+        )
 
 
 class OpenAIES(_FunctionalES[OpenAIESState]):

@@ -39,7 +39,7 @@ executor) can do the work instead of the default process pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from lagom._checks import check_int
 from lagom._types import ArrayLike, Float64Array
 from lagom.utils import CloudpickleWrapper
 from lagom.utils.processes import mp_context as default_mp_context
@@ -101,9 +102,26 @@ def _as_values(raw: list[Any], count: int) -> Float64Array:
 
 
 def _check_chunksize(chunksize: int) -> int:
-    if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
-        raise ValueError(f"chunksize must be a positive int, got {chunksize!r}")
-    return chunksize
+    return check_int("chunksize", chunksize, minimum=1)
+
+
+def _check_fn(fn: object) -> None:
+    if not callable(fn):
+        raise TypeError(f"fn must be the objective, fn(x) -> float, got {type(fn).__name__}")
+
+
+def _as_population(solutions: object) -> list[Any]:
+    """The solutions of a population, in order: rows of an array or items of a list."""
+    if (
+        isinstance(solutions, (str, bytes, Mapping))
+        or not isinstance(solutions, Iterable)
+        or (isinstance(solutions, np.ndarray) and solutions.ndim == 0)
+    ):
+        raise TypeError(
+            "solutions must be a population: a list of [N] arrays or a [P, N] array, got "
+            f"{type(solutions).__name__} {solutions!r:.60}"
+        )
+    return list(solutions)
 
 
 def _broken(error: BaseException, detail: str) -> BrokenProcessPool:
@@ -139,7 +157,9 @@ def evaluate_population(
         ``[P]`` float64 values, ``values[i] = fn(solutions[i])``.
 
     Raises:
-        TypeError: ``fn`` returned something other than one real number.
+        TypeError: ``fn`` is not callable, ``solutions`` is not a list or an array, or ``fn``
+            returned something other than one real number.
+        ValueError: ``chunksize < 1``.
         BrokenProcessPool: a worker of ``executor`` died (the executor is unusable).
 
     Example:
@@ -151,8 +171,9 @@ def evaluate_population(
         ...     evaluate_population(lambda x: float(x.sum()), xs, pool).tolist()
         [1.0, 5.0, 9.0]
     """
+    _check_fn(fn)
     chunksize = _check_chunksize(chunksize)
-    population = list(solutions)  # type: ignore[arg-type]
+    population = _as_population(solutions)
     if executor is None:
         return _as_values([fn(x) for x in population], len(population))
     wrapped = CloudpickleWrapper(fn)
@@ -190,8 +211,11 @@ class PopulationEvaluator:
         max_restarts: pool recreations allowed per call after a worker died.
 
     Raises:
+        TypeError: ``fn`` or ``initializer`` is not callable, or ``max_workers``,
+            ``chunksize`` or ``max_restarts`` is not an int.
         ValueError: ``executor`` together with ``max_workers``, ``initializer`` or
-            ``mp_context``, or a non-positive ``max_workers``/``chunksize``.
+            ``mp_context``, a non-positive ``max_workers``/``chunksize`` or a negative
+            ``max_restarts``.
 
     Example:
         >>> xs = np.arange(8.0).reshape(4, 2)
@@ -219,10 +243,12 @@ class PopulationEvaluator:
                 "give either an executor or max_workers/initializer/mp_context for an own "
                 "process pool, not both (an initializer cannot run in a given executor)"
             )
-        if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
-            raise ValueError(f"max_workers must be a positive int or None, got {max_workers!r}")
-        if isinstance(max_restarts, bool) or max_restarts < 0:
-            raise ValueError(f"max_restarts must be a non-negative int, got {max_restarts!r}")
+        _check_fn(fn)
+        if initializer is not None and not callable(initializer):
+            raise TypeError(f"initializer must be callable, got {type(initializer).__name__}")
+        if max_workers is not None:
+            max_workers = check_int("max_workers", max_workers, minimum=1)
+        max_restarts = check_int("max_restarts", max_restarts, minimum=0)
         self.fn = fn
         self.max_workers = max_workers
         self.chunksize = _check_chunksize(chunksize)
@@ -266,10 +292,11 @@ class PopulationEvaluator:
         """Evaluate a population: ``[P, N]`` solutions to ``[P]`` values, in order.
 
         Raises:
-            TypeError: ``fn`` returned something other than one real number.
+            TypeError: ``solutions`` is not a list or an array, or ``fn`` returned
+                something other than one real number.
             BrokenProcessPool: workers kept dying (or a given executor broke).
         """
-        population = list(solutions)  # type: ignore[arg-type]
+        population = _as_population(solutions)
         if self._given is not None:
             return evaluate_population(self.fn, population, self._given, self.chunksize)
         chunks = _chunks(population, self.chunksize)

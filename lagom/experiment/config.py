@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 import numpy as np
 
-from lagom._checks import check_int
+from lagom._checks import check_bool, check_int, check_seed
 
 __all__ = ["Condition", "Config", "Grid", "Sample"]
 
@@ -30,10 +30,13 @@ class Grid(Sequence[T], Generic[T]):
 
     Args:
         values: the values to search over, in order; at least one. A ``str`` or ``bytes``
-            is refused, since its characters are almost never the values meant.
+            is refused, since its characters are almost never the values meant, and so is
+            a :class:`Grid`, :class:`Sample` or :class:`Condition` among the values: they
+            are only expanded as items of a :class:`Config`, never inside a grid.
 
     Raises:
-        TypeError: ``values`` is not an iterable, or is a ``str``/``bytes``.
+        TypeError: ``values`` is not an iterable, or is a ``str``/``bytes``, or holds a
+            ``Grid``, ``Sample`` or ``Condition``.
         ValueError: ``values`` is empty.
 
     Example:
@@ -52,6 +55,12 @@ class Grid(Sequence[T], Generic[T]):
         items = tuple(values)
         if not items:
             raise ValueError("Grid expects at least one value, got an empty iterable")
+        for i, item in enumerate(items):
+            if isinstance(item, _SEARCH_ITEMS):
+                raise TypeError(
+                    f"Grid values must be plain values, got a {type(item).__name__} at index "
+                    f"{i}; a Grid, Sample or Condition is only expanded as an item of a Config"
+                )
         self.__attrs_init__(items)
 
     def __len__(self) -> int:
@@ -205,12 +214,14 @@ class Config:
         keep_dict_order: if True, each configuration lists its keys as ``items`` does; if
             False (the original's default), as ``'ID'``, the fixed and condition items, the
             grid items, then the sampled items (each group in ``items`` order).
-        seed: seed of the generator handed to the Sample functions; None draws fresh entropy.
+        seed: seed of the generator handed to the Sample functions, an int in
+            ``[0, 2**32 - 1]`` (lagom's rule for seeds); None draws fresh entropy.
 
     Raises:
         TypeError: ``items`` is not a mapping with ``str`` keys, or an argument has the
             wrong type.
-        ValueError: ``'ID'`` is an item name, ``num_sample < 1`` or ``seed < 0``.
+        ValueError: ``'ID'`` is an item name, ``num_sample < 1`` or ``seed`` is outside
+            ``[0, 2**32 - 1]``.
 
     Example:
         >>> config = Config({'log.dir': 'some path', 'network.lr': Grid([1e-3, 5e-3]),
@@ -237,13 +248,11 @@ class Config:
         seed: int | None = None,
     ) -> None:
         checked = _check_items(items)
-        check_int("num_sample", num_sample, minimum=1)
-        if not isinstance(keep_dict_order, bool):
-            raise TypeError(f"keep_dict_order must be a bool, got {type(keep_dict_order).__name__}")
+        num_sample = check_int("num_sample", num_sample, minimum=1)
+        keep_dict_order = check_bool("keep_dict_order", keep_dict_order)
         if seed is not None:
-            check_int("seed", seed, minimum=0)
-            seed = int(seed)
-        self.__attrs_init__(checked, int(num_sample), keep_dict_order, seed)
+            seed = check_seed("seed", seed)
+        self.__attrs_init__(checked, num_sample, keep_dict_order, seed)
 
     def __reduce__(self) -> tuple[type[Config], tuple[dict[str, Any], int, bool, int | None]]:
         # A mappingproxy cannot be pickled; rebuild from a plain dict instead.
@@ -257,7 +266,8 @@ class Config:
             ``'ID'`` equal to their index. Fixed and grid values are shared, not copied.
 
         Raises:
-            ValueError: a Sample or Condition function raised; the message names the item.
+            ValueError: a Sample or Condition function raised, or returned a Grid, Sample
+                or Condition (they are not expanded there); the message names the item.
         """
         grid_keys = [k for k, v in self.items.items() if isinstance(v, Grid)]
         sample_keys = [k for k, v in self.items.items() if isinstance(v, Sample)]
@@ -288,8 +298,18 @@ class Config:
 
 
 def _resolve(key: str, item: Sample[Any] | Condition[Any], arg: Any) -> Any:
+    kind = type(item).__name__
     try:
-        return item(arg)
+        value = item(arg)
     except Exception as exc:
-        kind = type(item).__name__
         raise ValueError(f"{kind} item {key!r} raised {type(exc).__name__}: {exc}") from exc
+    if isinstance(value, _SEARCH_ITEMS):
+        raise ValueError(
+            f"{kind} item {key!r} returned a {type(value).__name__}; a {kind} must return a "
+            "plain value (a Grid, Sample or Condition is only expanded as an item of a Config)"
+        )
+    return value
+
+
+#: The items a Config expands; anywhere else they are refused rather than kept as values.
+_SEARCH_ITEMS = (Grid, Sample, Condition)

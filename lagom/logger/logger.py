@@ -96,7 +96,8 @@ class Logger:
     """
 
     def __init__(self, csv_path: str | os.PathLike[str] | None = None, fsync: bool = False) -> None:
-        self.logs: OrderedDict[str, list[Any]] = OrderedDict()
+        #: key -> the values logged under it, in order (any object; see the class docstring).
+        self.logs: OrderedDict[str, list[object]] = OrderedDict()
         self._pending: dict[str, str] = {}
         self._csv = None if csv_path is None else CsvRows(csv_path, fsync=fsync)
 
@@ -105,7 +106,7 @@ class Logger:
         """The CSV file rows are appended to, or ``None`` when the logger has none."""
         return None if self._csv is None else self._csv.path
 
-    def __call__(self, key: str, value: Any) -> None:
+    def __call__(self, key: str, value: object) -> None:
         """Log the information with given key and value.
 
         .. note::

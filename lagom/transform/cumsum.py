@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lagom._checks import as_float_array, check_real
+from lagom._checks import as_float_array, check_finite, check_real
 from lagom._types import ArrayLike, FloatArray
 
 __all__ = ["geometric_cumsum"]
@@ -38,7 +38,8 @@ def geometric_cumsum(alpha: float, x: ArrayLike) -> FloatArray:
 
     Raises:
         TypeError: ``alpha`` is not a real number, or ``x`` holds non-real values.
-        ValueError: ``alpha`` is outside ``[0, 1]`` or NaN, or ``x`` is not 1-D or 2-D.
+        ValueError: ``alpha`` is outside ``[0, 1]`` or NaN, ``x`` is not 1-D or 2-D, or ``x``
+            holds a NaN or an infinity (the message names the first one's index).
 
     Example:
         >>> geometric_cumsum(0.1, [1, 2, 3, 4])
@@ -54,6 +55,7 @@ def geometric_cumsum(alpha: float, x: ArrayLike) -> FloatArray:
     arr = as_float_array(x, "x")
     if arr.ndim not in (1, 2):
         raise ValueError(f"x must be 1-D [T] or 2-D [N, T], got an array of shape {arr.shape}")
+    check_finite("x", arr)
     out: FloatArray = arr.reshape(1, -1).copy() if arr.ndim == 1 else arr.copy()
     T = out.shape[1]
     shift = 1

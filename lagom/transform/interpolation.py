@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 
 import numpy as np
 
-from lagom._checks import as_float_array, check_int
+from lagom._checks import as_float_array, check_finite, check_int
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["interp_curves"]
@@ -37,10 +37,13 @@ def interp_curves(
         on it. The inputs are not modified.
 
     Raises:
-        TypeError: a value is not a real number, or ``num_point`` is not an int.
+        TypeError: ``x`` or ``y`` is not a sequence of curves, a value is not a real number,
+            or ``num_point`` is not an int.
         ValueError: the batch is empty, ``x`` and ``y`` hold different numbers of curves, a
-            curve is not 1-D, is empty, has mismatched lengths, non-finite or not strictly
-            increasing x values, or ``num_point < 1``.
+            curve is not 1-D, is empty, has mismatched lengths, a NaN or infinite value
+            (x or y: interpolation would spread it to its neighbours; the message names
+            ``x[i]``/``y[i]`` and the index), or not strictly increasing x values, or
+            ``num_point < 1``.
 
     Example:
         >>> x1 = [4, 5, 7, 13, 20]
@@ -58,8 +61,12 @@ def interp_curves(
         >>> new_y[1].round(4)
         array([0.03  , 0.12  , 0.4   , 0.19  , 0.25  , 0.3375, 0.3725, 0.39  , 0.39  , 0.39  ])
     """
-    if isinstance(x, (str, bytes)) or isinstance(y, (str, bytes)):
-        raise TypeError("x and y must be sequences of curves, got a string")
+    for name, given in (("x", x), ("y", y)):
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sized):
+            raise TypeError(
+                f"{name} must be a sequence of curves (one 1-D array each), got "
+                f"{type(given).__name__}"
+            )
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of curves, got {len(x)} and {len(y)}")
     if len(x) == 0:
@@ -108,8 +115,8 @@ def _check_curve(
         raise ValueError(
             f"curve {index} needs as many x as y values (at least one), got {xs.size} and {ys.size}"
         )
-    if not np.all(np.isfinite(xs)):
-        raise ValueError(f"x[{index}] must be finite, got {xs}")
+    check_finite(f"x[{index}]", xs)
+    check_finite(f"y[{index}]", ys)
     if np.any(np.diff(xs) <= 0):
         raise ValueError(f"x[{index}] must be strictly increasing, got {xs}")
     return xs, ys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lagom._checks import as_float_array, check_real
+from lagom._checks import as_float_array, check_finite, check_real
 from lagom._types import ArrayLike, FloatArray
 
 __all__ = ["PolyakAverage", "polyak_update"]
@@ -26,17 +26,24 @@ def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray:
 
     Raises:
         TypeError: ``alpha`` is not a real number or an input holds non-real values.
-        ValueError: ``alpha`` is outside ``[0, 1]`` or the shapes differ.
+        ValueError: ``alpha`` is outside ``[0, 1]``, the shapes differ, or an input holds a
+            NaN or an infinity (which would stay in every later average).
 
     Example:
         >>> polyak_update(0.9, [1.0, 2.0], [2.0, 2.0])
         array([1.1, 2. ])
+        >>> polyak_update(0.9, [1.0, 2.0], [2.0, float("nan")])
+        Traceback (most recent call last):
+        ...
+        ValueError: x must be finite, got nan at index 1
     """
     alpha = check_real("alpha", alpha, low=0.0, high=1.0)
     current = as_float_array(average, "average")
     new = as_float_array(x, "x")
     if new.shape != current.shape:
         raise ValueError(f"x must have the shape of the average {current.shape}, got {new.shape}")
+    check_finite("average", current)
+    check_finite("x", new)
     # np.asarray: arithmetic on 0-d arrays yields numpy scalars, and we promise an array.
     result: FloatArray = np.asarray(alpha * current + (1.0 - alpha) * new, dtype=current.dtype)
     return result
@@ -88,10 +95,11 @@ class PolyakAverage:
 
         Raises:
             TypeError: ``x`` holds non-real values.
-            ValueError: ``x`` has a different shape than the first data.
+            ValueError: ``x`` has a different shape than the first data, or holds a NaN or
+                an infinity; the average is then unchanged.
         """
         if self._average is None:
-            average = np.array(as_float_array(x, "x"), copy=True)
+            average = np.array(check_finite("x", as_float_array(x, "x")), copy=True)
         else:
             average = polyak_update(self.alpha, self._average, x)
         # Callers get the stored array itself; freezing it keeps the average theirs to read,

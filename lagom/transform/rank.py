@@ -6,7 +6,7 @@ from typing import Literal, overload
 
 import numpy as np
 
-from lagom._checks import as_float_array
+from lagom._checks import as_float_array, check_bool, check_finite
 from lagom._types import ArrayLike, FloatArray, IntArray
 
 __all__ = ["rank_transform"]
@@ -37,7 +37,9 @@ def rank_transform(x: ArrayLike, centered: bool = True) -> IntArray | FloatArray
 
     Ties are broken by position, deterministically: equal values get consecutive ranks in
     the order in which they appear (a stable sort), so the ranks are always a permutation.
-    NaN values rank above every number, as in ``np.sort``.
+    ``inf`` and ``-inf`` are ordered like numbers (largest and smallest), so an evaluation
+    that failed and was reported as ``inf`` simply ranks last; NaN has no place in an order
+    and is refused.
 
     Args:
         x: a ``[n]`` vector of real values.
@@ -49,7 +51,7 @@ def rank_transform(x: ArrayLike, centered: bool = True) -> IntArray | FloatArray
 
     Raises:
         TypeError: ``x`` holds non-real values or ``centered`` is not a bool.
-        ValueError: ``x`` is not 1-D.
+        ValueError: ``x`` is not 1-D, or holds a NaN (the message names its index).
 
     Example:
         >>> rank_transform([3, 14, 1], centered=True)
@@ -58,12 +60,14 @@ def rank_transform(x: ArrayLike, centered: bool = True) -> IntArray | FloatArray
         array([1, 2, 0])
         >>> rank_transform([2.0, 1.0, 2.0, 1.0], centered=False)
         array([2, 0, 3, 1])
+        >>> rank_transform([float("inf"), 1.0, 2.0], centered=False)
+        array([2, 0, 1])
     """
-    if not isinstance(centered, (bool, np.bool_)):
-        raise TypeError(f"centered must be a bool, got {type(centered).__name__} {centered!r}")
+    centered = check_bool("centered", centered)
     values = as_float_array(x, "x")
     if values.ndim != 1:
         raise ValueError(f"x must be a 1-D vector, got an array of shape {values.shape}")
+    check_finite("x", values, allow_inf=True)
     n = values.size
     ranks = np.empty(n, dtype=np.int64)
     ranks[np.argsort(values, kind="stable")] = np.arange(n, dtype=np.int64)

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lagom._checks import as_float_array, check_int, check_real
+from lagom._checks import as_float_array, check_finite, check_int, check_real
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["Moments", "RunningMeanVar", "update_moments"]
@@ -21,14 +21,26 @@ __all__ = ["Moments", "RunningMeanVar", "update_moments"]
 _PRIOR_COUNT = 1e-4
 
 
-def _frozen_float64(value: ArrayLike) -> Float64Array:
-    arr = np.array(value, dtype=np.float64, copy=True)
+def _frozen_float64(name: str, value: ArrayLike) -> Float64Array:
+    """A read-only float64 copy of ``value``, which must hold finite real numbers."""
+    given = as_float_array(value, name)
+    if np.asarray(value).dtype == np.bool_:
+        raise TypeError(f"{name} must hold real numbers, got bools {value!r}")
+    arr = np.array(check_finite(name, given), dtype=np.float64, copy=True)
     arr.flags.writeable = False
     return arr
 
 
+def _to_mean(value: ArrayLike) -> Float64Array:
+    return _frozen_float64("mean", value)
+
+
+def _to_var(value: ArrayLike) -> Float64Array:
+    return _frozen_float64("var", value)
+
+
 def _to_count(value: Any) -> float:
-    return check_real("n", value, low=0.0)
+    return check_real("n", value, low=0.0, finite=True)
 
 
 @attrs.frozen
@@ -44,17 +56,18 @@ class Moments:
         n: the (pseudo-)count of samples behind ``mean`` and ``var``, ``>= 0``.
 
     Raises:
-        TypeError: ``n`` is not a real number.
-        ValueError: the shapes of ``mean`` and ``var`` differ, ``var`` is negative or ``n``
-            is negative or NaN.
+        TypeError: ``mean`` or ``var`` does not hold real numbers, or ``n`` is not a real
+            number.
+        ValueError: the shapes of ``mean`` and ``var`` differ, ``mean`` or ``var`` holds a
+            NaN or an infinity, ``var`` is negative, or ``n`` is negative, NaN or infinite.
 
     Example:
         >>> Moments.initial(shape=(2,))
         Moments(mean=array([0., 0.]), var=array([1., 1.]), n=0.0001)
     """
 
-    mean: Float64Array = attrs.field(converter=_frozen_float64, eq=attrs.cmp_using(np.array_equal))
-    var: Float64Array = attrs.field(converter=_frozen_float64, eq=attrs.cmp_using(np.array_equal))
+    mean: Float64Array = attrs.field(converter=_to_mean, eq=attrs.cmp_using(np.array_equal))
+    var: Float64Array = attrs.field(converter=_to_var, eq=attrs.cmp_using(np.array_equal))
     n: float = attrs.field(converter=_to_count)
 
     def __attrs_post_init__(self) -> None:
@@ -97,7 +110,9 @@ def update_moments(state: Moments, batch: ArrayLike) -> Moments:
 
     The merge is exact, so updating batch by batch equals one update with all the data
     (up to rounding); from ``Moments.initial(shape, n=0)`` it gives ``np.mean`` and
-    ``np.var`` of everything seen. An empty batch returns ``state`` unchanged.
+    ``np.var`` of everything seen. An empty batch returns ``state`` unchanged. A batch
+    holding a NaN or an infinity is refused: merged, it would make the moments NaN for
+    good.
 
     Args:
         state: the moments so far, per-sample shape ``S``.
@@ -107,20 +122,28 @@ def update_moments(state: Moments, batch: ArrayLike) -> Moments:
         A new :class:`Moments`; ``state`` and ``batch`` are not modified.
 
     Raises:
-        TypeError: ``batch`` holds non-real values.
-        ValueError: ``batch`` does not have shape ``[B, *S]``.
+        TypeError: ``state`` is not a :class:`Moments`, or ``batch`` holds non-real values.
+        ValueError: ``batch`` does not have shape ``[B, *S]``, or holds a NaN or an
+            infinity (the message names the first one's index).
 
     Example:
         >>> state = update_moments(Moments.initial((), n=0), [1.0, 2.0, 3.0])
         >>> float(state.mean), float(state.var), state.n
         (2.0, 0.6666666666666666, 3.0)
+        >>> update_moments(state, [4.0, float("nan")])
+        Traceback (most recent call last):
+        ...
+        ValueError: batch must be finite, got nan at index 1
     """
+    if not isinstance(state, Moments):
+        raise TypeError(f"state must be Moments, got {type(state).__name__}")
     x = as_float_array(batch, "batch").astype(np.float64, copy=False)
     shape = state.mean.shape
     if x.ndim != len(shape) + 1 or x.shape[1:] != shape:
         raise ValueError(
             f"batch must have shape [B, *{shape}] (batch dimension first), got {x.shape}"
         )
+    check_finite("batch", x)
     batch_n = x.shape[0]
     if batch_n == 0:
         return state
@@ -165,7 +188,13 @@ class RunningMeanVar:
         self._state = Moments.initial(shape)
 
     def __call__(self, x: ArrayLike) -> None:
-        """Fold a batch ``[B, *shape]`` into the moments (``B`` may be 0)."""
+        """Fold a batch ``[B, *shape]`` into the moments (``B`` may be 0).
+
+        Raises:
+            TypeError: ``x`` holds non-real values.
+            ValueError: ``x`` does not have shape ``[B, *shape]`` or holds a NaN or an
+                infinity; the moments are then unchanged.
+        """
         self._state = update_moments(self._state, x)
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import attrs
@@ -12,19 +11,12 @@ from lagom._checks import check_int, check_real
 __all__ = ["LinearSchedule"]
 
 
-def _to_finite(name: str, value: Any) -> float:
-    result = check_real(name, value)
-    if not math.isfinite(result):
-        raise ValueError(f"{name} must be finite, got {result}")
-    return result
-
-
 def _to_initial(value: Any) -> float:
-    return _to_finite("initial", value)
+    return check_real("initial", value, finite=True)
 
 
 def _to_final(value: Any) -> float:
-    return _to_finite("final", value)
+    return check_real("final", value, finite=True)
 
 
 def _check_N(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:

@@ -7,7 +7,7 @@ from typing import Literal, overload
 
 import numpy as np
 
-from lagom._checks import as_float_array
+from lagom._checks import as_float_array, check_bool, check_finite
 from lagom._types import ArrayLike, Float64Array, FloatArray
 
 __all__ = ["explained_variance"]
@@ -80,10 +80,11 @@ def explained_variance(
         A Python float, or a ``[K]`` float64 array for ``multioutput="raw_values"``.
 
     Raises:
-        TypeError: an input holds non-real values.
-        ValueError: the squeezed shapes differ, are not 0-, 1- or 2-D, or are empty; the
-            weights have the wrong shape, are negative or sum to zero; ``multioutput`` is
-            unknown or has the wrong length.
+        TypeError: an input holds non-real values, or ``force_finite`` is not a bool.
+        ValueError: the squeezed shapes differ, are not 0-, 1- or 2-D, or are empty; an
+            input or a weight is NaN or infinite (the message names the argument and the
+            index, in the array as given); the weights have the wrong shape, are negative or
+            sum to zero; ``multioutput`` is unknown or has the wrong length.
 
     Example:
         >>> explained_variance(y_true=[3, -0.5, 2, 7], y_pred=[2.5, 0.0, 2, 8])
@@ -101,8 +102,9 @@ def explained_variance(
         >>> explained_variance([-2, -2, -2], [-2, -2, -1])
         0.0
     """
-    true = np.squeeze(as_float_array(y_true, "y_true")).astype(np.float64)
-    pred = np.squeeze(as_float_array(y_pred, "y_pred")).astype(np.float64)
+    force_finite = check_bool("force_finite", force_finite)
+    true = np.squeeze(check_finite("y_true", as_float_array(y_true, "y_true"))).astype(np.float64)
+    pred = np.squeeze(check_finite("y_pred", as_float_array(y_pred, "y_pred"))).astype(np.float64)
     if true.shape != pred.shape:
         raise ValueError(
             "y_true and y_pred must have the same shape after squeezing, "
@@ -154,6 +156,7 @@ def _check_weights(sample_weight: ArrayLike | None, T: int) -> Float64Array | No
     weights = as_float_array(sample_weight, "sample_weight").astype(np.float64)
     if weights.shape != (T,):
         raise ValueError(f"sample_weight must have shape ({T},), got {weights.shape}")
+    check_finite("sample_weight", weights)
     if np.any(~(weights >= 0)) or not weights.sum() > 0:
         raise ValueError("sample_weight must be non-negative with a positive sum")
     return weights
@@ -165,6 +168,7 @@ def _check_output_weights(multioutput: Sequence[float] | FloatArray, K: int) -> 
         raise ValueError("custom multioutput weights need more than one output, got one")
     if weights.shape != (K,):
         raise ValueError(f"multioutput weights must have shape ({K},), got {weights.shape}")
+    check_finite("multioutput", weights)
     if np.any(~(weights >= 0)) or not weights.sum() > 0:
         raise ValueError("multioutput weights must be non-negative with a positive sum")
     return weights

@@ -7,7 +7,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lagom._checks import check_int, check_real
+from lagom._checks import check_finite, check_int, check_real
 from lagom._types import ArrayLike, Float64Array, IntArray
 
 __all__ = ["MinTree", "SegmentTree", "SumTree"]
@@ -119,7 +119,8 @@ class SegmentTree:
         single writes.
 
         Raises:
-            TypeError: an index is not an integer or a value is not a real number.
+            TypeError: an index is not an integer or a value is not a real number (bools
+                included).
             IndexError: an index is outside ``[0, capacity)``.
             ValueError: a value is NaN (or invalid for the subclass) or cannot be broadcast.
         """
@@ -149,8 +150,11 @@ class SegmentTree:
             node >>= 1
 
     def _check_values(self, value: ArrayLike, shape: tuple[int, ...]) -> Float64Array:
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf":
+        try:
+            arr = np.asarray(value)
+        except ValueError as error:  # ragged
+            raise ValueError(f"values must be a rectangular array of numbers: {error}") from None
+        if arr.dtype.kind not in "iuf":
             raise TypeError(f"values must be real numbers, got an array of dtype {arr.dtype}")
         try:
             values = np.broadcast_to(arr.astype(np.float64), shape)
@@ -158,14 +162,15 @@ class SegmentTree:
             raise ValueError(
                 f"values of shape {arr.shape} cannot be written to indices of shape {shape}"
             ) from None
-        if np.any(np.isnan(values)):
-            raise ValueError("values must not be NaN")
-        return values
+        return check_finite("values", values, allow_inf=True)
 
     def _check_index(self, index: int | np.integer[Any] | Sequence[int] | IntArray) -> IntArray:
         if isinstance(index, (bool, np.bool_)):
             raise TypeError("an index must be an integer, got a bool")
-        arr = np.asarray(index)
+        try:
+            arr = np.asarray(index)
+        except ValueError as error:  # ragged
+            raise ValueError(f"indices must be a rectangular array of ints: {error}") from None
         if arr.size == 0:
             return arr.astype(np.int64)
         if arr.dtype.kind not in "iu":
@@ -233,7 +238,10 @@ class SumTree(SegmentTree):
             TypeError: ``prefixsum`` is not real.
             ValueError: a prefix sum is NaN or outside ``[0, sum()]``.
         """
-        arr = np.asarray(prefixsum)
+        try:
+            arr = np.asarray(prefixsum)
+        except ValueError as error:  # ragged
+            raise ValueError(f"prefixsum must be a rectangular array: {error}") from None
         if arr.dtype.kind not in "iuf":
             raise TypeError(f"prefixsum must be real, got an array of dtype {arr.dtype}")
         target = arr.astype(np.float64).ravel()
@@ -252,9 +260,11 @@ class SumTree(SegmentTree):
         return int(index) if index.ndim == 0 else index
 
     def _check_values(self, value: ArrayLike, shape: tuple[int, ...]) -> Float64Array:
-        values = super()._check_values(value, shape)
-        if np.any(values < 0) or np.any(np.isinf(values)):
-            raise ValueError("SumTree values (priorities) must be finite and non-negative")
+        values = check_finite("values", super()._check_values(value, shape))
+        if np.any(values < 0):
+            raise ValueError(
+                f"SumTree values (priorities) must be non-negative, got {values.min()}"
+            )
         return values
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from lagom._checks import as_float_array, check_int, check_real
+from lagom._checks import as_float_array, check_finite, check_int, check_real
 from lagom._types import ArrayLike, Float64Array, FloatArray
 
 __all__ = ["smooth_filter"]
@@ -67,9 +67,11 @@ def smooth_filter(
 
     Raises:
         TypeError: an argument has the wrong type.
-        ValueError: ``x`` is 0-D, ``window_length`` is even, below 1 or above ``T``,
-            ``polyorder`` is not in ``[0, window_length)``, ``deriv < 0``, ``delta <= 0``,
-            ``axis`` is out of range, or ``mode`` is unknown.
+        ValueError: ``x`` is 0-D or holds a NaN or an infinity (which the filter would
+            spread over a whole window; the message names the first one's index),
+            ``window_length`` is even, below 1 or above ``T``, ``polyorder`` is not in
+            ``[0, window_length)``, ``deriv < 0``, ``delta`` is not positive and finite,
+            ``cval`` is not finite, ``axis`` is out of range, or ``mode`` is unknown.
 
     Example:
         >>> x = [2, 2, 5, 2, 1, 0, 1, 4, 9]
@@ -85,6 +87,7 @@ def smooth_filter(
     arr = as_float_array(x, "x")
     if arr.ndim == 0:
         raise ValueError("x must have at least one dimension (a curve), got a scalar")
+    check_finite("x", arr)
     axis = check_int("axis", axis, minimum=None)
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"axis must be in [{-arr.ndim}, {arr.ndim}), got {axis}")
@@ -100,12 +103,12 @@ def smooth_filter(
             f"polyorder must be less than window_length={window_length}, got {polyorder}"
         )
     deriv = check_int("deriv", deriv, minimum=0)
-    delta = check_real("delta", delta)
+    delta = check_real("delta", delta, finite=True)
     if not delta > 0:
         raise ValueError(f"delta must be positive, got {delta}")
-    if mode != "interp" and mode not in _PAD_MODES:
+    if not isinstance(mode, str) or (mode != "interp" and mode not in _PAD_MODES):
         raise ValueError(f"mode must be 'interp' or one of {sorted(_PAD_MODES)}, got {mode!r}")
-    cval = check_real("cval", cval)
+    cval = check_real("cval", cval, finite=True)
 
     signal = np.moveaxis(arr, axis, -1).astype(np.float64)
     half = window_length // 2

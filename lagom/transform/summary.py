@@ -7,7 +7,7 @@ from typing import Any, TypeAlias
 import attrs
 import numpy as np
 
-from lagom._checks import as_float_array, check_int
+from lagom._checks import as_float_array, check_finite, check_int
 from lagom._types import ArrayLike, FloatArray
 
 __all__ = ["Describe", "describe"]
@@ -16,11 +16,33 @@ __all__ = ["Describe", "describe"]
 _Statistic: TypeAlias = float | FloatArray
 
 
-def _to_statistic(value: Any) -> _Statistic:
-    arr = np.asarray(value)
+def _to_statistic(name: str, value: Any) -> _Statistic:
+    """A float, or a copied array for a reduced axis; anything but real numbers is refused."""
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    if arr.dtype.kind not in "iuf" or isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be a real number or an array of them, got "
+            f"{type(value).__name__} {value!r:.60}"
+        )
     if arr.ndim == 0:
         return float(arr)
     return np.array(arr, copy=True)
+
+
+def _to_mean(value: Any) -> _Statistic:
+    return _to_statistic("mean", value)
+
+
+def _to_std(value: Any) -> _Statistic:
+    return _to_statistic("std", value)
+
+
+def _to_min(value: Any) -> _Statistic:
+    return _to_statistic("min", value)
+
+
+def _to_max(value: Any) -> _Statistic:
+    return _to_statistic("max", value)
 
 
 def _check_count(instance: Describe, attribute: attrs.Attribute[int], value: int) -> None:
@@ -60,9 +82,10 @@ class Describe:
         repr_prefix: text printed before the first line of the repr, or ``None``.
 
     Raises:
-        TypeError: ``count`` or ``repr_indent`` is not an int, or ``repr_prefix`` is not a
-            string or ``None``.
-        ValueError: ``count`` or ``repr_indent`` is negative.
+        TypeError: ``count`` or ``repr_indent`` is not an int, a statistic is not a real
+            number (or an array of them), or ``repr_prefix`` is not a string or ``None``.
+        ValueError: ``count`` or ``repr_indent`` is negative, the statistics differ in
+            shape, one is NaN or infinite, ``std`` is negative or ``min > max``.
 
     Example:
         >>> Describe(count=3, mean=2.0, std=0.5, min=1.5, max=2.5)
@@ -74,12 +97,24 @@ class Describe:
     """
 
     count: int = attrs.field(validator=_check_count)
-    mean: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
-    std: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
-    min: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
-    max: _Statistic = attrs.field(converter=_to_statistic, eq=_stat_eq)
+    mean: _Statistic = attrs.field(converter=_to_mean, eq=_stat_eq)
+    std: _Statistic = attrs.field(converter=_to_std, eq=_stat_eq)
+    min: _Statistic = attrs.field(converter=_to_min, eq=_stat_eq)
+    max: _Statistic = attrs.field(converter=_to_max, eq=_stat_eq)
     repr_indent: int = attrs.field(default=0, validator=_check_indent)
     repr_prefix: str | None = attrs.field(default=None, validator=_check_prefix)
+
+    def __attrs_post_init__(self) -> None:
+        names = ("mean", "std", "min", "max")
+        for name in names:
+            check_finite(name, np.asarray(getattr(self, name)))
+        shapes = {name: np.shape(getattr(self, name)) for name in names}
+        if len(set(shapes.values())) > 1:
+            raise ValueError(f"mean, std, min and max must have one shape, got {shapes}")
+        if np.any(np.asarray(self.std) < 0):
+            raise ValueError(f"std must be non-negative, got {self.std}")
+        if np.any(np.asarray(self.min) > np.asarray(self.max)):
+            raise ValueError(f"min must not exceed max, got min {self.min} and max {self.max}")
 
     def __repr__(self) -> str:
         indent = "\t" * self.repr_indent
@@ -101,7 +136,8 @@ def describe(
     ``count`` is ``x.shape[axis]``; the statistics reduce that axis (``np.mean``,
     ``np.std`` with ``ddof=0``, ``np.min``, ``np.max``). As in the seed, ``None`` or an empty
     input has nothing to describe and gives ``None``, so loggers can summarize optional
-    quantities without a check. NaN values propagate into the statistics.
+    quantities without a check. A NaN or an infinity is refused rather than summarized
+    (the seed let it turn every statistic into NaN, which hid where it came from).
 
     Args:
         x: the data, e.g. ``[N]`` episode returns; bools and ints are summarized in float64,
@@ -116,7 +152,8 @@ def describe(
 
     Raises:
         TypeError: ``x`` holds non-real values or ``axis`` is not an int.
-        ValueError: ``x`` is a scalar or ``axis`` is out of range.
+        ValueError: ``x`` is a scalar, ``axis`` is out of range, or ``x`` holds a NaN or an
+            infinity (the message names the first one's index).
 
     Example:
         >>> describe([1, 2, 3, 4], repr_prefix="returns:\\n")
@@ -143,6 +180,7 @@ def describe(
     axis = check_int("axis", axis, minimum=None)
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"axis must be in [{-arr.ndim}, {arr.ndim}), got {axis}")
+    check_finite("x", arr)
     return Describe(
         count=arr.shape[axis],
         mean=arr.mean(axis),

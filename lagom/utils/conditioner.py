@@ -10,6 +10,8 @@ import math
 import numbers
 from fractions import Fraction
 
+from lagom._checks import check_int
+
 __all__ = ["IntervalConditioner", "NConditioner"]
 
 _MODES = ("accumulative", "incremental")
@@ -58,7 +60,7 @@ class IntervalConditioner:
 
     def __init__(self, interval: float, mode: str = "accumulative") -> None:
         self._interval = _check_real("interval", interval, positive=True)
-        if mode not in _MODES:
+        if not isinstance(mode, str) or mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
         self.interval = interval
         self.mode = mode
@@ -112,10 +114,7 @@ class NConditioner(IntervalConditioner):
     """
 
     def __init__(self, max_n: float, num_conditions: int, mode: str = "accumulative") -> None:
-        if isinstance(num_conditions, bool) or not isinstance(num_conditions, int):
-            raise TypeError(f"num_conditions must be an int, got {type(num_conditions).__name__}")
-        if num_conditions <= 0:
-            raise ValueError(f"num_conditions must be positive, got {num_conditions}")
+        num_conditions = check_int("num_conditions", num_conditions, minimum=1)
         exact_max = _check_real("max_n", max_n, positive=True)
         super().__init__(max_n / num_conditions, mode)
         self._interval = exact_max / num_conditions

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from time import perf_counter
 from typing import ParamSpec, TypeVar, overload
 
+from lagom._checks import check_bool
+
 __all__ = ["ask_yes_or_no", "color_str", "timed", "timeit"]
 
 _P = ParamSpec("_P")
@@ -43,6 +45,7 @@ def color_str(string: str, color: str, bold: bool = False) -> str:
         The stylized string.
 
     Raises:
+        TypeError: ``string`` is not a str or ``bold`` is not a bool.
         ValueError: ``color`` is not a known color name.
 
     Example:
@@ -51,9 +54,16 @@ def color_str(string: str, color: str, bold: bool = False) -> str:
         >>> color_str("lagom", "red")
         '\x1b[31mlagom\x1b[0m'
     """
-    if color not in _COLORS:
-        raise ValueError(f"color must be one of {sorted(_COLORS)}, got {color!r}")
+    if not isinstance(string, str):
+        raise TypeError(f"string must be a str, got {type(string).__name__} {string!r:.60}")
+    _check_style(color, bold)
     return _COLORS[color] + (_BOLD if bold else "") + string + _RESET
+
+
+def _check_style(color: object, bold: object) -> None:
+    if not isinstance(color, str) or color not in _COLORS:
+        raise ValueError(f"color must be one of {sorted(_COLORS)}, got {color!r}")
+    check_bool("bold", bold)
 
 
 def _report(start: float, color: str, bold: bool) -> None:
@@ -74,14 +84,17 @@ def timed(color: str = "green", bold: bool = False) -> Iterator[None]:
         color: color name (see :func:`color_str`). Default: ``"green"``.
         bold: if ``True``, the message is bolded. Default: ``False``.
 
+    Raises:
+        TypeError: ``bold`` is not a bool.
+        ValueError: ``color`` is not a known color name.
+
     Example:
         >>> with timed():
         ...     total = sum(range(10))  # doctest: +ELLIPSIS
         <BLANKLINE>
         ...Total time: 0:00:00 at ...
     """
-    if color not in _COLORS:
-        raise ValueError(f"color must be one of {sorted(_COLORS)}, got {color!r}")
+    _check_style(color, bold)
     start = perf_counter()
     try:
         yield
@@ -108,6 +121,10 @@ def timeit(
         color: color name (see :func:`color_str`). Default: ``"green"``.
         bold: if ``True``, the message is bolded. Default: ``False``.
 
+    Raises:
+        TypeError: ``bold`` is not a bool, or ``_func`` is neither ``None`` nor callable.
+        ValueError: ``color`` is not a known color name.
+
     Example:
         >>> @timeit(color="blue")
         ... def add(a, b):
@@ -117,8 +134,9 @@ def timeit(
         ...Total time: 0:00:00 at ...
         3
     """
-    if color not in _COLORS:
-        raise ValueError(f"color must be one of {sorted(_COLORS)}, got {color!r}")
+    _check_style(color, bold)
+    if _func is not None and not callable(_func):
+        raise TypeError(f"timeit decorates a function, got {type(_func).__name__}")
 
     def decorator(func: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(func)

@@ -26,6 +26,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from lagom._checks import check_path
+
 if sys.platform != "win32":
     import fcntl
 
@@ -73,6 +75,7 @@ def folder_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
     Raises:
         FolderLockedError: another process holds it (the message names its PID).
         TypeError: ``folder`` is not a path.
+        ValueError: ``folder`` exists and is not a folder.
 
     Example:
         >>> import tempfile
@@ -81,9 +84,9 @@ def folder_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
         ...         locked.name == Path(folder).name
         True
     """
-    if not isinstance(folder, (str, os.PathLike)):
-        raise TypeError(f"folder must be a str or path, got {type(folder).__name__}")
-    path = Path(folder)
+    path = Path(check_path("folder", folder))
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"folder {str(path)!r} exists and is not a folder")
     path.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
     if key in _held:

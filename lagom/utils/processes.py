@@ -16,6 +16,8 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from lagom._checks import check_int, check_real
+
 # From <linux/prctl.h>.
 _PR_SET_PDEATHSIG = 1
 
@@ -48,15 +50,18 @@ def die_with(pid: int, poll_seconds: float = 0.5) -> None:
     lives as long as any of its children does.
 
     Raises:
-        TypeError: ``pid`` is not an int.
+        TypeError: ``pid`` is not an int or ``poll_seconds`` not a real number.
+        ValueError: ``pid < 1``, or ``poll_seconds`` is not positive and finite.
 
     Example:
         >>> die_with(os.getpid())  # in a worker's initializer; here: watching ourselves
         >>> any(t.name == "lagom-master-watch" for t in threading.enumerate())
         True
     """
-    if isinstance(pid, bool) or not isinstance(pid, int):
-        raise TypeError(f"pid must be an int, got {type(pid).__name__}")
+    pid = check_int("pid", pid, minimum=1)
+    poll_seconds = check_real("poll_seconds", poll_seconds, finite=True)
+    if not poll_seconds > 0:
+        raise ValueError(f"poll_seconds must be positive, got {poll_seconds}")
     if pid == os.getppid() and sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -167,6 +172,11 @@ class ProcessMaster(ABC):
             start method can run it).
         num_worker: positive number of worker processes.
 
+    Raises:
+        TypeError: ``worker_class`` is not a :class:`ProcessWorker` subclass, or
+            ``num_worker`` is not an int.
+        ValueError: ``num_worker < 1``.
+
     Example:
         Two worker processes square three tasks (task 2 goes to worker 0 again). The
         classes are defined here, so this runs where processes start by ``fork`` (the
@@ -188,8 +198,7 @@ class ProcessMaster(ABC):
     def __init__(self, worker_class: type[ProcessWorker], num_worker: int) -> None:
         if not (isinstance(worker_class, type) and issubclass(worker_class, ProcessWorker)):
             raise TypeError(f"worker_class must be a ProcessWorker subclass, got {worker_class!r}")
-        if isinstance(num_worker, bool) or not isinstance(num_worker, int) or num_worker <= 0:
-            raise ValueError(f"num_worker must be a positive int, got {num_worker!r}")
+        num_worker = check_int("num_worker", num_worker, minimum=1)
         self.worker_class = worker_class
         self.num_worker = num_worker
         self.master_conns: list[Connection] = []

@@ -10,18 +10,9 @@ from typing import Any, overload
 
 import numpy as np
 
+from lagom._checks import check_seed, is_int
+
 __all__ = ["Seeder", "set_global_seeds"]
-
-#: numpy's legacy seeding accepts seeds in ``[0, 2**32)``.
-_MAX_SEED = 2**32 - 1
-
-
-def _check_seed(name: str, seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
-    if not 0 <= seed <= _MAX_SEED:
-        raise ValueError(f"{name} must be in [0, 2**32 - 1], got {seed}")
-    return int(seed)
 
 
 def set_global_seeds(seed: int) -> None:
@@ -32,10 +23,11 @@ def set_global_seeds(seed: int) -> None:
     for the top of an experiment script.
 
     Args:
-        seed: a seed in ``[0, 2**32 - 1]``.
+        seed: a seed: an int (Python or numpy) in ``[0, 2**32 - 1]``, lagom's one rule for
+            seeds.
 
     Raises:
-        TypeError: ``seed`` is not an int.
+        TypeError: ``seed`` is not an int, or is a bool.
         ValueError: ``seed`` is out of range.
 
     Example:
@@ -45,7 +37,7 @@ def set_global_seeds(seed: int) -> None:
         >>> a == (random.random(), np.random.rand())
         True
     """
-    seed = _check_seed("seed", seed)
+    seed = check_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - seeding the global RNG is this function's purpose
     if importlib.util.find_spec("torch") is not None:
@@ -63,10 +55,11 @@ class Seeder:
     The global ``np.random`` state is neither used nor changed.
 
     Args:
-        init_seed: initial seed in ``[0, 2**32 - 1]``. Default: ``0``.
+        init_seed: initial seed, an int (Python or numpy) in ``[0, 2**32 - 1]``. Default:
+            ``0``.
 
     Raises:
-        TypeError: ``init_seed`` is not an int.
+        TypeError: ``init_seed`` is not an int, or is a bool.
         ValueError: ``init_seed`` is out of range.
 
     Example:
@@ -78,7 +71,7 @@ class Seeder:
     """
 
     def __init__(self, init_seed: int = 0) -> None:
-        self.init_seed = _check_seed("init_seed", init_seed)
+        self.init_seed = check_seed("init_seed", init_seed)
         self.rng = np.random.RandomState(seed=self.init_seed)
         self.max = int(np.iinfo(np.int32).max)
 
@@ -97,10 +90,8 @@ class Seeder:
             TypeError: ``size`` is neither an int nor a list or tuple of ints.
             ValueError: a size is negative.
         """
-        shape = (size,) if isinstance(size, (int, np.integer)) else size
-        if not isinstance(shape, (list, tuple)) or any(
-            isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape
-        ):
+        shape = (size,) if is_int(size) else size
+        if not isinstance(shape, (list, tuple)) or not all(is_int(n) for n in shape):
             raise TypeError(f"size must be an int or a list/tuple of ints, got {size!r}")
         if any(n < 0 for n in shape):
             raise ValueError(f"size must not be negative, got {size!r}")

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
+from lagom._checks import check_path
+
 __all__ = [
     "CloudpickleWrapper",
     "atomic_write",
@@ -49,7 +51,7 @@ def atomic_write(
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        TypeError: ``data`` is neither bytes nor callable.
+        TypeError: ``path`` is not a str or path, or ``data`` is neither bytes nor callable.
 
     Example:
         >>> import tempfile
@@ -59,9 +61,9 @@ def atomic_write(
         ...     path.read_bytes(), sorted(p.name for p in Path(folder).iterdir())
         (b'new', ['a.txt'])
     """
+    path = Path(check_path("path", path))
     if not callable(data) and not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes or a write(file) callable, got {type(data).__name__}")
-    path = Path(path)
     write = data if callable(data) else (lambda file: file.write(data))
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 lets the umask decide the permissions, as open() would.
@@ -93,6 +95,9 @@ def pickle_dump(obj: object, f: str | os.PathLike[str], ext: str = ".pkl") -> Pa
     Returns:
         The path written.
 
+    Raises:
+        TypeError: ``f`` is not a str or path, or ``ext`` is not a str.
+
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
@@ -102,7 +107,7 @@ def pickle_dump(obj: object, f: str | os.PathLike[str], ext: str = ".pkl") -> Pa
     """
     import cloudpickle
 
-    path = Path(os.fspath(f) + ext)
+    path = _with_ext(f, ext)
     return atomic_write(
         path, lambda file: cloudpickle.dump(obj, file, protocol=pickle.HIGHEST_PROTOCOL)
     )
@@ -113,6 +118,9 @@ def pickle_load(f: str | os.PathLike[str]) -> Any:
 
     Only load files you trust: unpickling can run arbitrary code.
 
+    Raises:
+        TypeError: ``f`` is not a str or path.
+
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
@@ -120,8 +128,15 @@ def pickle_load(f: str | os.PathLike[str]) -> Any:
         ...     pickle_load(path)
         {'returns': [1.0, 2.5]}
     """
-    with open(f, "rb") as file:
+    with open(check_path("f", f), "rb") as file:
         return pickle.load(file)
+
+
+def _with_ext(f: object, ext: object) -> Path:
+    """The path ``f + ext`` of a dump."""
+    if not isinstance(ext, str):
+        raise TypeError(f"ext must be a str such as '.pkl', got {type(ext).__name__} {ext!r}")
+    return Path(os.fspath(check_path("f", f)) + ext)
 
 
 def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Path:
@@ -141,7 +156,8 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
         The path written.
 
     Raises:
-        TypeError: ``obj`` contains something other than plain data.
+        TypeError: ``obj`` contains something other than plain data, ``f`` is not a str or
+            path, or ``ext`` is not a str.
 
     Example:
         >>> import tempfile
@@ -159,6 +175,7 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
 
     from lagom.utils._yaml import plain_dumper
 
+    path = _with_ext(f, ext)
     try:
         # allow_unicode=True would be more readable but loses "\x85" (NEL) on a round trip.
         text = yaml.dump(obj, Dumper=plain_dumper(), sort_keys=False)
@@ -167,12 +184,14 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
             f"yaml_dump writes plain data only (dict, list, str, numbers, bool, None, numpy "
             f"arrays), got {error.args[-1]!r}"
         ) from error
-    path = Path(os.fspath(f) + ext)
     return atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def yaml_load(f: str | os.PathLike[str]) -> Any:
     """Read YAML data from the file ``f`` (the full path) with ``yaml.safe_load``.
+
+    Raises:
+        TypeError: ``f`` is not a str or path.
 
     Example:
         >>> import tempfile
@@ -184,7 +203,7 @@ def yaml_load(f: str | os.PathLike[str]) -> Any:
     """
     import yaml
 
-    with open(f, encoding="utf-8") as file:
+    with open(check_path("f", f), encoding="utf-8") as file:
         return yaml.safe_load(file)
 
 

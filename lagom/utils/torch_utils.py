@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from numpy.typing import DTypeLike
 
+from lagom._checks import check_finite
 from lagom._types import ArrayLike, NDArray
 
 __all__ = ["numpify", "tensorify"]
@@ -24,42 +25,105 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
     the memory of a float32 array, other dtypes are converted.
 
     Args:
-        x: a tensor, an array or anything ``numpy.asarray`` accepts.
+        x: a tensor, an array or anything ``numpy.asarray`` turns into an array of numbers.
         device: the target device, e.g. ``"cpu"`` or ``torch.device("cuda:0")``.
 
     Returns:
         A tensor on ``device``.
+
+    Raises:
+        TypeError: ``x`` is not a tensor and holds something other than numbers (``None``,
+            strings, objects), or ``device`` is not a str or ``torch.device``.
+        ValueError: ``x`` is ragged, or ``device`` names no device.
 
     Example:
         >>> tensorify(np.array([1, 2]), "cpu")
         tensor([1., 2.])
         >>> tensorify(torch.tensor([1, 2]), "cpu")
         tensor([1, 2])
+        >>> tensorify(None, "cpu")
+        Traceback (most recent call last):
+        ...
+        TypeError: x must be a tensor, an array or numbers, got NoneType None
     """
-    device = torch.device(device)
+    device = _check_device(device)
     if isinstance(x, torch.Tensor):
         return x if x.device == device else x.to(device)
-    return torch.from_numpy(np.asarray(x)).float().to(device)
+    return torch.from_numpy(_as_numbers(x)).float().to(device)
 
 
 def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
     """Return ``x`` as a numpy array of ``dtype``.
 
-    A tensor is detached and copied to the CPU first.
+    A tensor is detached and copied to the CPU first (a bfloat16 tensor, which numpy cannot
+    hold, through float32).
 
     Args:
-        x: a tensor, an array or anything ``numpy.asarray`` accepts.
-        dtype: the dtype of the result, e.g. ``np.float32``.
+        x: a tensor, an array or anything ``numpy.asarray`` turns into an array of numbers.
+        dtype: the dtype of the result, a numeric numpy dtype, e.g. ``np.float32``.
 
     Returns:
         An array of ``dtype``.
+
+    Raises:
+        TypeError: ``x`` holds something other than numbers (``None``, strings, objects),
+            or ``dtype`` is not a numeric numpy dtype.
+        ValueError: ``x`` is ragged, or a NaN or an infinity would be cast to an integer or
+            bool ``dtype`` (numpy would make up a number).
 
     Example:
         >>> numpify(torch.tensor([1.5, 2.5], requires_grad=True), np.float64)
         array([1.5, 2.5])
         >>> numpify([1, 2], np.float32)
         array([1., 2.], dtype=float32)
+        >>> numpify(None, np.float32)
+        Traceback (most recent call last):
+        ...
+        TypeError: x must be a tensor, an array or numbers, got NoneType None
     """
+    target = _check_dtype(dtype)
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy().astype(dtype)
-    return np.asarray(x).astype(dtype)
+        tensor = x.detach().cpu()
+        array = (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
+    else:
+        array = _as_numbers(x)
+    if target.kind in "biu" and array.dtype.kind in "fc":
+        check_finite("x", array)
+    return array.astype(target)
+
+
+def _as_numbers(x: object) -> NDArray[Any]:
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # ragged
+        raise ValueError(f"x must be a rectangular array of numbers: {error}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"x must be a tensor, an array or numbers, got {type(x).__name__} {x!r:.60}"
+        )
+    return array
+
+
+def _check_dtype(dtype: object) -> np.dtype[Any]:
+    expected = "dtype must be a numeric numpy dtype such as np.float32"
+    if dtype is None:  # np.dtype(None) would silently mean float64
+        raise TypeError(f"{expected}, got None")
+    try:
+        target: np.dtype[Any] = np.dtype(dtype)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise TypeError(f"{expected}, got {dtype!r}") from None
+    if target.kind not in "biufc":
+        raise TypeError(f"{expected}, got {target}")
+    return target
+
+
+def _check_device(device: object) -> torch.device:
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(
+            f"device must be a str such as 'cpu' or 'cuda:0', or a torch.device, got "
+            f"{type(device).__name__} {device!r}"
+        )
+    try:
+        return torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"device must name a device such as 'cpu' or 'cuda:0': {error}") from None

@@ -91,6 +91,9 @@ def test_invalid_arguments() -> None:
         make_vec_env(_cartpole, 2, 0, mode="parallel")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"init_seed must be in \[0, 2\*\*32 - 1\]"):
         make_vec_env(_cartpole, 2, -1)
+    with pytest.raises(TypeError, match="init_seed must be an int, got float"):
+        make_vec_env(_cartpole, 2, 1.0)  # type: ignore[arg-type]
+    assert len(make_vec_env(_cartpole, 2, np.uint32(2**32 - 1))) == 2
 
 
 # --- the native CartPole path -------------------------------------------------------------
@@ -177,8 +180,14 @@ def test_native_seeding_is_reproducible() -> None:
 
 
 def test_native_rejects_what_it_cannot_adapt() -> None:
-    with pytest.raises(gym.error.Error, match="vector entry point"):
+    with pytest.raises(ValueError, match=r"env_id 'Pendulum-v1' must be .*vector entry point"):
         make_native_vec_env("Pendulum-v1", 2, 0)
+    with pytest.raises(ValueError, match="env_id 'NoSuchEnv-v0' must be a registered environment"):
+        make_native_vec_env("NoSuchEnv-v0", 2, 0)
+    with pytest.raises(TypeError, match="env_id must be a str such as 'CartPole-v1', got NoneType"):
+        make_native_vec_env(None, 2, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="init_seed must be an int, got bool"):
+        make_native_vec_env("CartPole-v1", 2, True)
     next_step = SyncVectorEnv([CountingEnv])
     with pytest.raises(ValueError, match="no same-step adapter"):
         same_step(next_step)

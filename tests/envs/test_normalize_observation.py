@@ -140,6 +140,30 @@ def test_invalid_arguments() -> None:
         NormalizeObservation(CountingEnv(), clip=0.0)
     with pytest.raises(TypeError, match="clip must be a real number"):
         NormalizeObservation(CountingEnv(), clip="5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="constant_moments mean must be finite, got nan"):
+        NormalizeObservation(CountingEnv(), constant_moments=(float("nan"), 1.0))
+    with pytest.raises(ValueError, match="constant_moments var must be finite, got inf"):
+        NormalizeObservation(CountingEnv(), constant_moments=(0.0, np.array([np.inf])))
+    with pytest.raises(TypeError, match="constant_moments var must hold real numbers"):
+        NormalizeObservation(CountingEnv(), constant_moments=(0.0, None))  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match="constant_moments must be a \\(mean, var\\) pair, got float"
+    ):
+        NormalizeObservation(CountingEnv(), constant_moments=1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Box observation space .*got Tuple.*Flatten"):
+        VecNormalizeObservation(VecEnv([lambda: gym.make("Blackjack-v1")]))
+
+
+def test_a_nan_observation_is_refused_before_it_poisons_the_moments() -> None:
+    env = NormalizeObservation(CountingEnv())
+    env.reset()
+    assert env.obs_moments is not None
+    before = env.obs_moments.state
+    with pytest.raises(
+        ValueError, match=r"observations \(of the wrapped environment\) must be finite"
+    ):
+        env.observation(np.array([np.nan], dtype=np.float32))
+    assert env.obs_moments.state is before
     vec = VecEnv(counting_fns([{"episode_length": 2}]))
     with pytest.raises(TypeError, match="use VecNormalizeObservation"):
         NormalizeObservation(vec)  # type: ignore[arg-type]

@@ -15,7 +15,8 @@ from tests.envs.helpers import counting_fns, moments_reference
 from tests.strategies.envs import counting_env_kwargs, vec_counting_kwargs
 
 EPS = 1e-8
-gammas = st.floats(min_value=0.1, max_value=0.99)
+# The whole of [0, 1], the rule for every discount in lagom, its ends drawn often.
+gammas = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(min_value=0.0, max_value=1.0))
 clips = st.sampled_from([0.5, 10.0])
 
 
@@ -113,18 +114,49 @@ def test_vec_env_partial_reset_restarts_only_reset_rows() -> None:
     np.testing.assert_array_equal(env.returns, [1.0, 0.0])
 
 
+def test_gamma_0_and_1_work_like_the_reference() -> None:
+    # gamma = 0 scales by the spread of the rewards, gamma = 1 by that of the plain sum.
+    for gamma, expected_returns in ((0.0, [1.0, 2.0, 3.0]), (1.0, [1.0, 3.0, 6.0])):
+        env = NormalizeReward(CountingEnv(episode_length=4, rewards=[1, 2, 3, 4]), gamma=gamma)
+        env.reset()
+        rewards = [env.step(0)[1] for _ in range(3)]
+        assert env.all_returns == expected_returns[-1]
+        _, var = moments_reference(expected_returns)
+        assert rewards[-1] == pytest.approx(3.0 / np.sqrt(var + EPS))
+
+
 def test_invalid_arguments() -> None:
-    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\)"):
-        NormalizeReward(CountingEnv(), gamma=1.0)
-    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\)"):
-        VecNormalizeReward(VecEnv(counting_fns([{}])), gamma=0.0)
+    with pytest.raises(ValueError, match=r"gamma must be in \[0.0, 1.0\], got 1.5"):
+        NormalizeReward(CountingEnv(), gamma=1.5)
+    with pytest.raises(ValueError, match=r"gamma must be in \[0.0, 1.0\], got -0.1"):
+        VecNormalizeReward(VecEnv(counting_fns([{}])), gamma=-0.1)
+    with pytest.raises(ValueError, match="gamma must not be NaN"):
+        NormalizeReward(CountingEnv(), gamma=float("nan"))
     with pytest.raises(TypeError, match="gamma must be a real number"):
         NormalizeReward(CountingEnv(), gamma="0.9")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="gamma must be a real number, got bool"):
+        NormalizeReward(CountingEnv(), gamma=True)
     with pytest.raises(ValueError, match="clip must be positive"):
         NormalizeReward(CountingEnv(), clip=-1.0)
-    with pytest.raises(ValueError, match="constant_var must be non-negative"):
+    with pytest.raises(ValueError, match=r"constant_var must be >= 0.0, got -1.0"):
         NormalizeReward(CountingEnv(), constant_var=-1.0)
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="constant_var must"):
+            NormalizeReward(CountingEnv(), constant_var=bad)
+    with pytest.raises(TypeError, match="constant_var must be a real number, got bool"):
+        NormalizeReward(CountingEnv(), constant_var=True)
     with pytest.raises(TypeError, match="use VecNormalizeReward"):
         NormalizeReward(VecEnv(counting_fns([{}])))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="use NormalizeReward"):
         VecNormalizeReward(CountingEnv())
+
+
+def test_a_nan_reward_is_refused_before_it_poisons_the_return() -> None:
+    env = NormalizeReward(CountingEnv(rewards=[1.0, float("nan"), 1.0]))
+    env.reset()
+    env.step(0)
+    assert env.reward_moments is not None
+    before = (env.all_returns, env.reward_moments.state)
+    with pytest.raises(ValueError, match=r"rewards \(of the wrapped environment\) must be finite"):
+        env.step(0)
+    assert (env.all_returns, env.reward_moments.state) == before

@@ -145,8 +145,47 @@ def test_reset_seeds(mode: str) -> None:
         [8, None, 101, None],
         [9, None, 102, 3],
     )
-    with pytest.raises(ValueError, match="3 seeds"):
+    with pytest.raises(ValueError, match="got 2 seeds for 3 sub-environments"):
         env.reset(seed=[1, 2])
+    env.close()
+
+
+@pytest.mark.parametrize(
+    ("seeds", "error", "match"),
+    [
+        ([1, 2, 3], ValueError, "seeds must hold one seed per sub-environment: got 3 seeds for 2"),
+        ([1], ValueError, "got 1 seeds for 2 sub-environments"),
+        ([1, 2.5], TypeError, r"seeds\[1\] must be an int, got float 2.5"),
+        ([1, True], TypeError, r"seeds\[1\] must be an int, got bool"),
+        (-5, ValueError, r"seeds must be in \[0, 2\*\*32 - 1\], got -5"),
+        (2**32 - 1, ValueError, r"seeds sub-environment 1 with 4294967296, above 2\*\*32 - 1"),
+        (True, TypeError, "seeds must be an int, one seed per sub-environment or None, got bool"),
+        ("7", TypeError, "seeds must be an int, one seed per sub-environment or None, got str"),
+    ],
+)
+def test_construction_seeds_are_checked_at_once(seeds: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        VecEnv(counting_fns([A, B]), seeds=seeds)
+
+
+def test_reset_seeds_follow_the_one_seed_rule() -> None:
+    env = VecEnv(counting_fns([A, B]), seeds=np.array([3, 4], dtype=np.uint32))
+    env.reset()
+    for seed, error in ((2**40, ValueError), ("x", TypeError), ([0, -1], ValueError)):
+        with pytest.raises(error, match="seed"):
+            env.reset(seed=seed)
+    assert env.get_attr("reset_seeds") == ([3], [4])  # refused resets reset nothing
+    same = SyncVectorEnv(counting_fns([A, B]), autoreset_mode=AutoresetMode.SAME_STEP)
+    with pytest.raises(ValueError, match="got 3 seeds for 2 sub-environments"):
+        VecEnv.from_vector_env(same, seeds=[1, 2, 3])
+    env.close()
+
+
+def test_an_action_a_sub_environment_refuses_is_a_value_error() -> None:
+    env = VecEnv([lambda: gym.make("CartPole-v1")] * 2)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"sub-environment 0 refused the action .*Discrete\(2\)"):
+        env.step(np.array([5, 0]))
     env.close()
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagom.es import BaseES, ESResult
+from lagom.es import CEM, CMAES, BaseES, ESResult, OpenAIES
 from tests.strategies.es import es_configs, finite_values, make_es, values_with_ties
 
 
@@ -134,3 +134,53 @@ def test_result_equality_compares_array_values() -> None:
 def test_base_es_is_abstract() -> None:
     with pytest.raises(TypeError, match="abstract"):
         BaseES()  # type: ignore[abstract]
+
+
+@given(es_configs())
+def test_tell_must_answer_the_last_ask(config: tuple[str, int, int, int]) -> None:
+    kind, dimension, popsize, seed = config
+    es = make_es(kind, dimension, popsize, seed)
+    before = es.result
+    with pytest.raises(RuntimeError, match=r"call ask\(\) first \(nothing asked yet\)"):
+        es.tell(np.zeros((popsize, dimension)), np.zeros(popsize))
+    assert es.result == before
+    es.ask()
+    solutions = es.ask()  # asking again abandons the first candidates
+    values = [_sphere(x) for x in solutions]
+    es.tell(solutions, values)
+    told = es.result
+    assert told.iterations == 1
+    with pytest.raises(RuntimeError, match=r"tell must answer the last ask: .*\(already told\)"):
+        es.tell(solutions, values)
+    assert es.result == told
+    with pytest.raises(ValueError, match=f"expected popsize={popsize}"):
+        es.tell(es.ask()[:-1], values[:-1])
+    assert es.result == told
+
+
+def test_every_strategy_refuses_bad_starts_with_named_arguments() -> None:
+    for kind, cls in (("cem", CEM), ("openaies", OpenAIES), ("cmaes", CMAES)):
+        with pytest.raises(ValueError, match="x0 must be finite, got nan at index 0"):
+            cls(np.array([math.nan, 1.0]), 0.5)
+        with pytest.raises(ValueError, match="x0 must be finite, got inf at index 1"):
+            cls([0.0, math.inf], 0.5)
+        with pytest.raises(TypeError, match="x0 must be real numbers"):
+            cls(None, 0.5)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="x0 must be real numbers"):
+            cls(["a", "b"], 0.5)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="x0 must be a non-empty 1-D"):
+            cls([], 0.5)
+        for sigma0 in (0.0, -1.0, math.nan, math.inf):
+            with pytest.raises(ValueError, match="sigma0 must"):
+                cls([0.0, 1.0], sigma0)
+        with pytest.raises(TypeError, match="sigma0 must be"):
+            cls([0.0, 1.0], True)
+        with pytest.raises(TypeError, match="opts must be a dict of options or None, got int"):
+            cls([0.0, 1.0], 0.5, 0)  # type: ignore[arg-type]
+        for seed in (-1, 2**32):
+            with pytest.raises(ValueError, match=r"^seed must be in \[0, 2\*\*32 - 1\]"):
+                cls([0.0, 1.0], 0.5, {"seed": seed})
+        for seed in (True, 1.5, [], "abc"):
+            with pytest.raises(TypeError, match=r"^seed must be an int"):
+                cls([0.0, 1.0], 0.5, {"seed": seed})
+        assert cls([0.0, 1.0], 0.5, {"seed": np.uint32(5)}).seed == 5, kind

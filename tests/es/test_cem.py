@@ -55,6 +55,7 @@ def test_tell_refits_to_the_elite_like_a_plain_loop(
 
 def test_tell_example_by_hand() -> None:
     state = cem_init([0.0, 10.0], 1.0, {"popsize": 4, "elite_ratio": 0.5, "seed": 0})
+    _, state = cem_ask(state)
     state = cem_tell(state, [[1, 0], [3, 2], [5, 4], [7, 6]], [4.0, 1.0, 3.0, 2.0])
     # Elite: rows 1 and 3 (values 1 and 2).
     assert state.mean.tolist() == [5.0, 4.0]
@@ -137,6 +138,7 @@ def test_bad_options_are_rejected(
 
 def test_infinite_values_rank_last() -> None:
     state = cem_init([0.0], 1.0, {"popsize": 3, "elite_ratio": 0.34, "seed": 0})
+    _, state = cem_ask(state)
     state = cem_tell(state, [[1.0], [2.0], [3.0]], [math.inf, 5.0, math.inf])
     assert (state.mean.tolist(), state.fbest, state.evals_best) == ([2.0], 5.0, 2)
 
@@ -156,3 +158,24 @@ def test_sphere_10d_from_3_reaches_1e_minus_3_within_300_generations(seed: int) 
         if state.fbest < 1e-3:
             break
     assert state.fbest < 1e-3
+
+
+def test_tell_answers_the_state_cem_ask_returned_once() -> None:
+    state = cem_init(np.zeros(2), 1.0, {"popsize": 4, "seed": 0})
+    solutions, asked = cem_ask(state)
+    values = np.sum(solutions**2, axis=1)
+    # Telling the state from before the ask would let the next ask reuse its random stream.
+    with pytest.raises(RuntimeError, match="call cem_ask first \\(nothing asked yet\\)"):
+        cem_tell(state, solutions, values)
+    told = cem_tell(asked, solutions, values)
+    assert (asked.asked, told.asked) == (True, False)
+    with pytest.raises(RuntimeError, match=r"tell must answer the last ask.*already told"):
+        cem_tell(told, solutions, values)
+    assert cem_tell(asked, solutions, values) == told  # pure: the asked state stays valid
+
+
+def test_functions_refuse_what_is_not_a_state() -> None:
+    with pytest.raises(TypeError, match=r"state must be a CEMState .*got NoneType"):
+        cem_ask(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"state must be a CEMState .*got dict"):
+        cem_tell({}, [[0.0]], [0.0])  # type: ignore[arg-type]

@@ -204,3 +204,39 @@ def test_rastrigin_10d_with_large_population_gets_below_1() -> None:
         if es.result.fbest < 1.0:
             break
     assert es.result.fbest < 1.0
+
+
+@pytest.mark.parametrize(
+    ("sigma0", "error", "match"),
+    [
+        (0.0, ValueError, "sigma0 must be positive, got 0.0"),
+        (-0.5, ValueError, "sigma0 must be positive, got -0.5"),
+        (float("nan"), ValueError, "sigma0 must not be NaN"),
+        (float("inf"), ValueError, "sigma0 must be finite, got inf"),
+        (True, TypeError, "sigma0 must be a real number, got bool"),
+        ([0.5, 0.5, 0.5], ValueError, "sigma0 must be a scalar, got shape \\(3,\\).*CMA_stds"),
+    ],
+)
+def test_bad_sigma0_is_refused_before_pycma(sigma0: object, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        CMAES(np.zeros(3), sigma0, {"seed": 1})  # type: ignore[arg-type]
+
+
+def test_pycma_errors_on_options_become_lagom_errors() -> None:
+    with pytest.raises(ValueError, match="popsize must be at least 2, got 1"):
+        CMAES(np.zeros(3), 1.0, {"popsize": 1})
+    with pytest.raises(TypeError, match="popsize must be an int, got float nan"):
+        CMAES(np.zeros(3), 1.0, {"popsize": float("nan")})
+    with pytest.raises(ValueError, match=r"pycma refused the options .*bounds must be"):
+        CMAES(np.zeros(3), 1.0, {"bounds": [1, 2, 3], "seed": 1})
+    with pytest.raises(ValueError, match=r"pycma refused the options .*not a valid option"):
+        CMAES(np.zeros(3), 1.0, {"no_such_option": 1})
+    assert CMAES(np.zeros(3), 1.0, {"popsize": None, "seed": 1}).popsize == 7  # default
+
+
+def test_clock_seeds_are_pycmas_and_other_non_ints_are_refused() -> None:
+    for clock in (None, 0, float("nan"), "time"):
+        assert CMAES(np.zeros(2), 1.0, {"seed": clock}).seed != 0
+    for bad in ([], "abc", 1.5, True):
+        with pytest.raises(TypeError, match=r"^seed must be an int"):
+            CMAES(np.zeros(2), 1.0, {"seed": bad})

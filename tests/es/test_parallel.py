@@ -145,6 +145,20 @@ def test_bad_arguments_and_results_are_rejected() -> None:
         evaluate_population(lambda x: np.ones(2), _population())
     with pytest.raises(TypeError, match="one real number per solution"):
         evaluate_population(lambda x: "a", _population())
+    with pytest.raises(
+        TypeError, match="fn must be the objective, fn\\(x\\) -> float, got NoneType"
+    ):
+        evaluate_population(None, _population())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"solutions must be a population: .* got str"):
+        evaluate_population(float, "abc")
+    with pytest.raises(TypeError, match=r"solutions must be a population: .* got NoneType"):
+        PopulationEvaluator(float, max_workers=1)(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="max_workers must be an int, got float nan"):
+        PopulationEvaluator(float, max_workers=float("nan"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_restarts must be at least 0, got -1"):
+        PopulationEvaluator(float, max_restarts=-1)
+    with pytest.raises(TypeError, match="initializer must be callable, got int"):
+        PopulationEvaluator(float, initializer=3)  # type: ignore[arg-type]
 
 
 def test_the_own_pool_never_forks() -> None:

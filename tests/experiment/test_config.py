@@ -278,6 +278,8 @@ def test_config_pickles() -> None:
         ("abc", TypeError, "got str"),
         (b"ab", TypeError, "got bytes"),
         (5, TypeError, "got int"),
+        ([1, Grid([2, 3])], TypeError, "Grid values must be plain values, got a Grid at index 1"),
+        ([Sample(lambda: 1)], TypeError, "got a Sample at index 0"),
     ],
 )
 def test_grid_errors(values: Any, error: type[Exception], match: str) -> None:
@@ -315,8 +317,10 @@ def test_condition_errors() -> None:
         ({"items": {}, "num_sample": 1.5}, TypeError, "num_sample must be an int, got float"),
         ({"items": {}, "num_sample": True}, TypeError, "num_sample must be an int, got bool"),
         ({"items": {}, "keep_dict_order": 1}, TypeError, "keep_dict_order must be a bool"),
-        ({"items": {}, "seed": -1}, ValueError, "seed must be at least 0, got -1"),
+        ({"items": {}, "seed": -1}, ValueError, r"seed must be in \[0, 2\*\*32 - 1\], got -1"),
+        ({"items": {}, "seed": 2**32}, ValueError, r"seed must be in \[0, 2\*\*32 - 1\]"),
         ({"items": {}, "seed": "0"}, TypeError, "seed must be an int, got str"),
+        ({"items": {}, "seed": True}, TypeError, "seed must be an int, got bool"),
     ],
 )
 def test_config_errors(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
@@ -331,3 +335,23 @@ def test_failing_items_name_themselves() -> None:
     broken = {"x": Sample(lambda rng: 1 / 0)}
     with pytest.raises(ValueError, match="Sample item 'x' raised ZeroDivisionError"):
         Config(broken).make_configs()
+
+
+@pytest.mark.parametrize(
+    ("item", "match"),
+    [
+        (Sample(lambda: Grid([1, 2])), "Sample item 'a' returned a Grid; a Sample must return"),
+        (Sample(lambda rng: Sample(lambda: 1)), "Sample item 'a' returned a Sample"),
+        (Condition(lambda c: Grid([1])), "Condition item 'a' returned a Grid"),
+    ],
+)
+def test_items_that_return_search_items_are_refused(item: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Config({"a": item}, seed=0).make_configs()
+
+
+def test_numpy_seed_and_flag_are_accepted() -> None:
+    config = Config({"x": Sample(lambda rng: float(rng.random()))}, seed=np.uint32(3))
+    assert config.seed == 3
+    assert type(config.seed) is int
+    assert Config({}, keep_dict_order=np.True_).keep_dict_order is True

@@ -103,3 +103,16 @@ def test_rejects_non_numeric_data() -> None:
         geometric_cumsum(0.5, ["a", "b"])
     with pytest.raises(ValueError, match="rectangular"):
         geometric_cumsum(0.5, [[1.0], [1.0, 2.0]])
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [
+        ([1.0, float("nan"), 2.0], "x must be finite, got nan at index 1"),
+        ([[0.0, 1.0], [2.0, float("-inf")]], r"x must be finite, got -inf at index \[1, 1\]"),
+        (np.array([np.inf], dtype=np.float32), "x must be finite, got inf at index 0"),
+    ],
+)
+def test_non_finite_rewards_are_refused_with_their_index(x: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        geometric_cumsum(0.9, x)

@@ -118,7 +118,16 @@ def test_rejects_bad_num_point_and_types() -> None:
         interp_curves([[1, 2]], [[1, 2]], num_point=0)
     with pytest.raises(TypeError, match="num_point must be an int"):
         interp_curves([[1, 2]], [[1, 2]], num_point=2.5)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="sequences of curves"):
+    with pytest.raises(TypeError, match="x must be a sequence of curves"):
         interp_curves("ab", "cd")
     with pytest.raises(TypeError, match="real numbers"):
         interp_curves([["a", "b"]], [[1, 2]])
+
+
+def test_non_finite_y_values_are_refused_with_curve_and_index() -> None:
+    with pytest.raises(ValueError, match=r"y\[1\] must be finite, got nan at index 0"):
+        interp_curves([[1, 2], [1, 2]], [[1, 2], [float("nan"), 2]])
+    with pytest.raises(ValueError, match=r"x\[0\] must be finite, got inf at index 1"):
+        interp_curves([[1, float("inf")]], [[1, 2]])
+    with pytest.raises(TypeError, match=r"y must be a sequence of curves .* got NoneType"):
+        interp_curves([[1, 2]], None)  # type: ignore[arg-type]

@@ -73,3 +73,18 @@ def test_rejects_shape_changes() -> None:
         average(np.zeros(2))
     with pytest.raises(ValueError, match="shape of the average"):
         polyak_update(0.5, np.zeros(3), np.zeros((1, 3)))
+
+
+def test_non_finite_inputs_are_refused_and_the_average_kept() -> None:
+    with pytest.raises(ValueError, match="average must be finite, got nan at index 1"):
+        polyak_update(0.5, [0.0, float("nan")], [1.0, 1.0])
+    with pytest.raises(ValueError, match="x must be finite, got inf at index 0"):
+        polyak_update(0.5, [0.0, 0.0], [float("inf"), 1.0])
+    average = PolyakAverage(alpha=0.5)
+    with pytest.raises(ValueError, match="x must be finite, got nan"):
+        average(float("nan"))
+    assert average.get_current() is None
+    average([1.0, 2.0])
+    with pytest.raises(ValueError, match="x must be finite, got nan at index 0"):
+        average([float("nan"), 2.0])
+    np.testing.assert_array_equal(average.get_current(), [1.0, 2.0])

@@ -59,7 +59,15 @@ def test_small_inputs_dtype_and_purity() -> None:
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     assert rank_transform(x).dtype == np.float32
     np.testing.assert_array_equal(x, [0.5, -1.0, 2.0])
-    np.testing.assert_array_equal(rank_transform([1.0, np.nan, 0.0], centered=False), [1, 2, 0])
+    inf = np.inf
+    np.testing.assert_array_equal(rank_transform([1.0, inf, -inf], centered=False), [1, 2, 0])
+
+
+def test_nan_is_refused_with_its_index() -> None:
+    with pytest.raises(ValueError, match="x must not be NaN, got nan at index 1"):
+        rank_transform([1.0, np.nan, 0.0])
+    with pytest.raises(ValueError, match="x must not be NaN, got nan at index 2"):
+        rank_transform(np.array([1.0, np.inf, np.nan], dtype=np.float32), centered=False)
 
 
 def test_rejects_bad_input() -> None:

@@ -120,3 +120,39 @@ def test_rejects_bad_batches_and_states() -> None:
         RunningMeanVar(shape=[3])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="shape entry must be at least 0"):
         RunningMeanVar(shape=(-1,))
+
+
+@pytest.mark.parametrize(
+    ("batch", "match"),
+    [
+        ([1.0, float("nan")], "batch must be finite, got nan at index 1"),
+        ([float("inf")], "batch must be finite, got inf at index 0"),
+    ],
+)
+def test_a_non_finite_batch_is_refused_and_the_state_kept(batch: list[float], match: str) -> None:
+    f = RunningMeanVar(shape=())
+    f([1.0, 2.0, 3.0])
+    before = f.state
+    with pytest.raises(ValueError, match=match):
+        f(batch)
+    assert f.state is before
+    f([4.0])  # still usable, never NaN
+    assert np.isfinite(f.mean)
+    assert np.isfinite(f.var)
+    with pytest.raises(ValueError, match=r"got nan at index \[0, 1\]"):
+        update_moments(Moments.initial((2,)), [[0.0, float("nan")]])
+
+
+def test_moments_refuse_what_no_data_can_give() -> None:
+    with pytest.raises(TypeError, match="state must be Moments, got NoneType"):
+        update_moments(None, [1.0])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="mean must be finite, got nan"):
+        Moments(float("nan"), 1.0, 1.0)
+    with pytest.raises(ValueError, match="var must be finite, got inf at index 1"):
+        Moments([0.0, 0.0], [1.0, float("inf")], 1.0)
+    with pytest.raises(TypeError, match="mean must hold real numbers"):
+        Moments(None, 1.0, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="var must hold real numbers, got bools"):
+        Moments(0.0, True, 1.0)
+    with pytest.raises(ValueError, match="n must be finite, got inf"):
+        Moments.initial((), n=float("inf"))

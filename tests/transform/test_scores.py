@@ -164,3 +164,23 @@ def test_rejects_bad_input(kwargs: dict[str, Any], match: str) -> None:
 def test_rejects_non_numeric_input() -> None:
     with pytest.raises(TypeError, match="y_true must hold real numbers"):
         explained_variance(["a", "b"], [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"y_true": [1.0, math.nan, 3.0]}, ValueError, "y_true must be finite, got nan at index 1"),
+        ({"y_pred": [[1.0, 2.0, math.inf]]}, ValueError, r"y_pred must be finite.*\[0, 2\]"),
+        ({"sample_weight": [1.0, math.inf, 1.0]}, ValueError, "sample_weight must be finite"),
+        ({"force_finite": 1}, TypeError, "force_finite must be a bool"),
+    ],
+)
+def test_non_finite_inputs_are_refused(kwargs: dict[str, Any], error: type, match: str) -> None:
+    arguments: dict[str, Any] = {"y_true": [1.0, 2.0, 3.0], "y_pred": [1.0, 2.5, 3.0], **kwargs}
+    with pytest.raises(error, match=match):
+        explained_variance(**arguments)
+
+
+def test_non_finite_output_weights_are_refused() -> None:
+    with pytest.raises(ValueError, match="multioutput must be finite, got nan at index 0"):
+        explained_variance([[1, 2], [3, 4]], [[1, 2], [3, 5]], multioutput=[math.nan, 1.0])

@@ -157,8 +157,12 @@ def test_rejects_bad_indices_values_and_ranges(capacity: int) -> None:
         tree[0.0] = 1.0  # type: ignore[index]
     with pytest.raises(TypeError, match="bool"):
         tree[True] = 1.0
-    with pytest.raises(ValueError, match="NaN"):
-        tree[0] = float("nan")
+    with pytest.raises(ValueError, match="values must not be NaN, got nan at index 1"):
+        tree[np.array([0, 0])] = [1.0, float("nan")]
+    with pytest.raises(TypeError, match="values must be real numbers, got an array of dtype bool"):
+        tree[0] = True
+    with pytest.raises(ValueError, match="values must be a rectangular array"):
+        tree[np.array([0, 0])] = [[1.0], [1.0, 2.0]]
     with pytest.raises(ValueError, match="cannot be written"):
         tree[np.array([0])] = [1.0, 2.0]
     with pytest.raises(ValueError, match="start <= end"):
@@ -174,7 +178,7 @@ def test_sum_tree_specific_errors() -> None:
     tree[0] = 1.0
     with pytest.raises(ValueError, match="non-negative"):
         tree[1] = -1.0
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="values must be finite, got inf"):
         tree[1] = float("inf")
     with pytest.raises(ValueError, match=r"within \[0, sum\(\)=1.0\]"):
         tree.find_prefixsum_index(1.5)

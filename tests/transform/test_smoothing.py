@@ -152,3 +152,16 @@ def test_rejects_wrong_types() -> None:
         smooth_filter(np.ones(9), 5.0, 2)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="x must hold real numbers"):
         smooth_filter(["a"] * 9, 5, 2)
+
+
+def test_non_finite_curves_and_parameters_are_refused() -> None:
+    x = np.arange(12.0).reshape(2, 6)
+    x[1, 3] = np.nan
+    with pytest.raises(ValueError, match=r"x must be finite, got nan at index \[1, 3\]"):
+        smooth_filter(x, 3, 1)
+    with pytest.raises(ValueError, match="delta must be finite, got inf"):
+        smooth_filter(np.arange(6.0), 3, 1, deriv=1, delta=float("inf"))
+    with pytest.raises(ValueError, match="cval must be finite, got -inf"):
+        smooth_filter(np.arange(6.0), 3, 1, mode="constant", cval=float("-inf"))
+    with pytest.raises(ValueError, match="mode must be 'interp' or one of"):
+        smooth_filter(np.arange(6.0), 3, 1, mode=["wrap"])  # type: ignore[arg-type]

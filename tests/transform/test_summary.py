@@ -86,3 +86,30 @@ def test_rejects_bad_input() -> None:
         Describe(1, 0.0, 0.0, 0.0, 0.0, repr_prefix=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="count must be an int"):
         Describe(1.5, 0.0, 0.0, 0.0, 0.0)  # type: ignore[arg-type]
+
+
+def test_describe_refuses_non_finite_data_with_its_index() -> None:
+    with pytest.raises(ValueError, match="x must be finite, got nan at index 2"):
+        describe([1.0, 2.0, float("nan")])
+    with pytest.raises(ValueError, match=r"x must be finite, got inf at index \[0, 1\]"):
+        describe([[1.0, float("inf")], [0.0, 1.0]], axis=0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [
+        ({"mean": "a"}, TypeError, "mean must be a real number or an array of them, got str"),
+        ({"std": True}, TypeError, "std must be a real number"),
+        ({"min": float("nan")}, ValueError, "min must be finite, got nan"),
+        ({"max": [1.0, float("inf")]}, ValueError, "max must be finite, got inf at index 1"),
+        ({"std": -1.0}, ValueError, "std must be non-negative"),
+        ({"min": 3.0}, ValueError, "min must not exceed max"),
+        ({"mean": [1.0, 2.0]}, ValueError, "mean, std, min and max must have one shape"),
+    ],
+)
+def test_describe_record_refuses_impossible_statistics(
+    changes: dict[str, Any], error: type, match: str
+) -> None:
+    fields: dict[str, Any] = {"count": 2, "mean": 1.0, "std": 0.5, "min": 0.5, "max": 1.5}
+    with pytest.raises(error, match=match):
+        Describe(**{**fields, **changes})

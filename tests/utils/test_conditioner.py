@@ -112,7 +112,8 @@ def test_interval_conditioner_validation(
 @pytest.mark.parametrize(
     ("args", "error", "match"),
     [
-        ((10, 0), ValueError, "num_conditions must be positive, got 0"),
+        ((10, 0), ValueError, "num_conditions must be at least 1, got 0"),
+        ((10, True), TypeError, "num_conditions must be an int, got bool"),
         ((10, 2.0), TypeError, "num_conditions must be an int, got float"),
         ((0, 2), ValueError, "max_n must be a finite positive number, got 0"),
         ((10, 2, "x"), ValueError, "mode must be one of"),

@@ -126,3 +126,16 @@ def test_ask_yes_or_no_without_input_raises(monkeypatch: pytest.MonkeyPatch) -> 
     _answers(monkeypatch, "what")
     with pytest.raises(ValueError, match="no yes/no answer to 'Delete\\?': standard input ended"):
         ask_yes_or_no("Delete?")
+
+
+def test_styles_and_strings_are_checked() -> None:
+    with pytest.raises(TypeError, match="string must be a str, got NoneType"):
+        color_str(None, "red")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bold must be a bool, got str 'yes'"):
+        color_str("a", "red", bold="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bold must be a bool, got int 1"), timed(bold=1):  # type: ignore[arg-type]
+        pass
+    with pytest.raises(TypeError, match="bold must be a bool"):
+        timeit(bold=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="color must be one of"):
+        color_str("a", ["red"])  # type: ignore[arg-type]

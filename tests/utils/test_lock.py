@@ -102,5 +102,17 @@ def test_a_job_whose_run_folder_is_held_fails_alone(tmp_path: Path) -> None:
 
 
 def test_bad_folder_type() -> None:
-    with pytest.raises(TypeError, match="folder must be a str or path"), folder_lock(3):  # type: ignore[arg-type]
+    with (
+        pytest.raises(TypeError, match=r"folder must be a str or os.PathLike path, got int 3"),
+        folder_lock(3),
+    ):  # type: ignore[arg-type]
+        pass
+
+
+def test_a_file_is_not_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with (
+        pytest.raises(ValueError, match="exists and is not a folder"),
+        folder_lock(tmp_path / "file"),
+    ):
         pass

@@ -75,5 +75,5 @@ def test_a_failing_task_raises_and_still_closes_the_workers() -> None:
 def test_validation() -> None:
     with pytest.raises(TypeError, match="worker_class must be a ProcessWorker subclass"):
         Master(int, num_worker=2, tasks=[])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="num_worker must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="num_worker must be at least 1, got 0"):
         Master(SquareWorker, num_worker=0, tasks=[])

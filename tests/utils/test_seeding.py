@@ -114,3 +114,17 @@ def test_set_global_seeds_makes_global_draws_reproducible(restore_global_rngs: N
 def test_set_global_seeds_rejects_bad_seeds(seed: Any, error: type[Exception]) -> None:
     with pytest.raises(error, match="seed must be"):
         set_global_seeds(seed)
+
+
+def test_one_seed_rule_for_seeder_and_global_seeds() -> None:
+    assert Seeder(np.uint32(2**32 - 1)).init_seed == 2**32 - 1
+    for seed, error, match in (
+        (2**32, ValueError, r"must be in \[0, 2\*\*32 - 1\], got 4294967296"),
+        (-1, ValueError, r"must be in \[0, 2\*\*32 - 1\], got -1"),
+        (np.False_, TypeError, "must be an int, got bool"),
+        (1.0, TypeError, "must be an int, got float"),
+    ):
+        with pytest.raises(error, match="init_seed " + match):
+            Seeder(seed)  # type: ignore[arg-type]
+        with pytest.raises(error, match="seed " + match):
+            set_global_seeds(seed)  # type: ignore[arg-type]

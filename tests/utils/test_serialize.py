@@ -186,3 +186,17 @@ def test_cloudpickle_wrapper_forwards_attributes() -> None:
         wrapped()
     with pytest.raises(AttributeError):
         wrapped.no_such_attribute  # noqa: B018 - the lookup is the test
+
+
+def test_paths_must_be_paths(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"path must be a str or os.PathLike path, got NoneType"):
+        atomic_write(None, b"x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"f must be a str or os.PathLike path, got int 3"):
+        pickle_dump({}, 3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"ext must be a str such as '.pkl', got NoneType"):
+        yaml_dump({}, tmp_path / "a", ext=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"f must be a str or os.PathLike path, got NoneType"):
+        pickle_load(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"f must be a str or os.PathLike path, got list"):
+        yaml_load([])  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())

@@ -71,3 +71,37 @@ def test_set_global_seeds_seeds_torch(restore_torch_rng: None) -> None:
     assert torch.equal(torch.rand(3), first)
     torch.manual_seed(11)
     assert torch.equal(torch.rand(3), first)
+
+
+@pytest.mark.parametrize(
+    ("x", "dtype", "error", "match"),
+    [
+        (None, np.float32, TypeError, "x must be a tensor, an array or numbers, got NoneType"),
+        ("1.5", np.float32, TypeError, "x must be a tensor, an array or numbers, got str"),
+        ([[1.0], [1.0, 2.0]], np.float32, ValueError, "x must be a rectangular array"),
+        ([1.0], None, TypeError, "dtype must be a numeric numpy dtype .*got None"),
+        ([1.0], "not a dtype", TypeError, "dtype must be a numeric numpy dtype"),
+        ([1.0], object, TypeError, "dtype must be a numeric numpy dtype .*got object"),
+        ([1.0, np.nan], np.int64, ValueError, "x must be finite, got nan at index 1"),
+        (torch.tensor([np.inf]), np.int32, ValueError, "x must be finite, got inf at index 0"),
+    ],
+)
+def test_numpify_refuses_what_is_not_numbers(
+    x: object, dtype: object, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        numpify(x, dtype)  # type: ignore[arg-type]
+
+
+def test_numpify_keeps_nan_in_floats_and_reads_bfloat16() -> None:
+    assert np.isnan(numpify([np.nan], np.float32)).all()
+    assert numpify(torch.ones(2, dtype=torch.bfloat16), np.float32).tolist() == [1.0, 1.0]
+
+
+def test_tensorify_refuses_non_numbers_and_unknown_devices() -> None:
+    with pytest.raises(TypeError, match="x must be a tensor, an array or numbers, got NoneType"):
+        tensorify(None, "cpu")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="device must name a device such as 'cpu'"):
+        tensorify([1.0], "gpu0")
+    with pytest.raises(TypeError, match=r"device must be a str .*got NoneType"):
+        tensorify([1.0], None)  # type: ignore[arg-type]
