@@ -152,7 +152,7 @@ def check_real(
         >>> check_real("gamma", 1.5, low=0.0, high=1.0)
         Traceback (most recent call last):
         ...
-        ValueError: gamma must be in [0.0, 1.0], got 1.5
+        ValueError: gamma must be in [0, 1], got 1.5
         >>> check_real("cval", float("inf"), finite=True)
         Traceback (most recent call last):
         ...
@@ -163,18 +163,21 @@ def check_real(
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     result = float(value)
+    bounds = None if low is None or high is None else f"[{low:g}, {high:g}]"
     if np.isnan(result):
-        raise ValueError(f"{name} must not be NaN")
+        raise ValueError(
+            f"{name} must be in {bounds}, got nan" if bounds else f"{name} must not be NaN"
+        )
     if finite and np.isinf(result):
         raise ValueError(f"{name} must be finite, got {result}")
     below = low is not None and result < low
     above = high is not None and result > high
-    if (below or above) and low is not None and high is not None:
-        raise ValueError(f"{name} must be in [{low}, {high}], got {result}")
+    if (below or above) and bounds:
+        raise ValueError(f"{name} must be in {bounds}, got {value!r}")
     if below:
-        raise ValueError(f"{name} must be >= {low}, got {result}")
+        raise ValueError(f"{name} must be >= {low:g}, got {value!r}")
     if above:
-        raise ValueError(f"{name} must be <= {high}, got {result}")
+        raise ValueError(f"{name} must be <= {high:g}, got {value!r}")
     return result
 
 
@@ -289,7 +292,7 @@ def check_discount(name: str, value: object) -> float:
         >>> check_discount("gamma", 1.01)
         Traceback (most recent call last):
         ...
-        ValueError: gamma must be in [0.0, 1.0], got 1.01
+        ValueError: gamma must be in [0, 1], got 1.01
     """
     return check_real(name, value, low=0.0, high=1.0)
 

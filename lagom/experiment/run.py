@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from lagom._checks import check_int_list, is_int
+from lagom._checks import check_int_list, check_seed, is_int
 from lagom.experiment._executor import run_executor, run_pool, run_serial
 from lagom.experiment._jobs import dumps
 from lagom.experiment._journal import release
@@ -238,7 +238,7 @@ def run_experiment(
     if not callable(run):
         raise TypeError(f"run must be callable as run(config, seed, device, logdir), got {run!r}")
     configs = _check_configs(config.make_configs() if isinstance(config, Config) else config)
-    seeds = check_int_list("seeds", seeds, None)
+    seeds = [check_seed("seeds", seed) for seed in check_int_list("seeds", seeds, None)]
     workers = _check_workers(max_workers, chunksize, executor, torch_threads)
     devices = _devices(use_gpu, gpu_ids)
     if not isinstance(log_dir, (str, os.PathLike)):

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 import numpy as np
 
+from lagom._checks import check_discount
 from lagom._types import ArrayOrTensor, BoolArray, Float64Array, FloatArray, NDArray, TensorLike
 
 __all__ = [
@@ -98,14 +99,6 @@ def as_scalar(name: str, x: float | ArrayOrTensor) -> Float64Array:
     if not np.isfinite(scalar):
         raise ValueError(f"{name} must be finite, got {float(scalar)}")
     return scalar
-
-
-def check_discount(name: str, value: float) -> float:
-    """``value`` as a float in ``[0, 1]`` (a discount factor or a GAE ``lam``)."""
-    number = _as_real(name, value)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
-    return number
 
 
 def check_clip(name: str, value: float) -> float:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lagom._checks import check_int
+from lagom._checks import check_int, check_seed
 from lagom._types import ArrayLike, BoolArray, Float32Array
 
 __all__ = ["ReplayBatch", "ReplayBuffer"]
@@ -82,7 +82,7 @@ class ReplayBuffer:
         self.capacity = check_int("capacity", capacity, minimum=1)
         self.obs_dim = check_int("obs_dim", obs_dim, minimum=1)
         self.action_dim = check_int("action_dim", action_dim, minimum=1)
-        seed = check_int("seed", seed, minimum=0)
+        seed = check_seed("seed", seed)
         o, a = self.obs_dim, self.action_dim
         # Column layout of the table: [s | a | r | s' | terminated].
         self._cols = (0, o, o + a, o + a + 1, 2 * o + a + 1, 2 * o + a + 2)
