@@ -27,6 +27,8 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "cli": ("torch", "gymnasium"),
     "tutorial": ("torch", "gymnasium"),
     "tutorial_types": ("torch", "gymnasium", "mypy"),
+    "typing_program": ("torch", "gymnasium", "cma"),
+    "typing": ("torch", "gymnasium", "cma"),
     "envs": ("gymnasium",),
     "agent": ("gymnasium",),
     "runner": ("gymnasium",),

@@ -258,7 +258,7 @@ class Config:
         # A mappingproxy cannot be pickled; rebuild from a plain dict instead.
         return (Config, (dict(self.items), self.num_sample, self.keep_dict_order, self.seed))
 
-    def make_configs(self) -> list[dict[str, Any]]:
+    def make_configs(self) -> list[dict[str, object]]:
         """Generate every configuration: grid points x samples, conditions resolved.
 
         Returns:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from lagom._checks import as_float_array, check_finite, check_real
-from lagom._types import ArrayLike, FloatArray
+from lagom._types import ArrayLike, FloatArray, FloatT, NDArray
 
 __all__ = ["geometric_cumsum"]
 
 
+@overload
+def geometric_cumsum(alpha: float, x: NDArray[FloatT]) -> NDArray[FloatT]: ...
+@overload
+def geometric_cumsum(alpha: float, x: ArrayLike) -> FloatArray: ...
 def geometric_cumsum(alpha: float, x: ArrayLike) -> FloatArray:
     r"""Future sums of each row of ``x``, each later element discounted by a factor ``alpha``.
 

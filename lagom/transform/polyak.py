@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
 from lagom._checks import as_float_array, check_finite, check_real
-from lagom._types import ArrayLike, FloatArray
+from lagom._types import ArrayLike, FloatArray, FloatT, NDArray
 
 __all__ = ["PolyakAverage", "polyak_update"]
 
 
+@overload
+def polyak_update(alpha: float, average: NDArray[FloatT], x: ArrayLike) -> NDArray[FloatT]: ...
+@overload
+def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray: ...
 def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray:
     r"""One step of Polyak (exponential moving) averaging: :math:`\alpha\,\bar x + (1 - \alpha)\,x`.
 

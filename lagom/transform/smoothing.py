@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import overload
 
 import numpy as np
 
 from lagom._checks import as_float_array, check_finite, check_int, check_real
-from lagom._types import ArrayLike, Float64Array, FloatArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, NDArray
 
 __all__ = ["smooth_filter"]
 
@@ -15,6 +16,30 @@ __all__ = ["smooth_filter"]
 _PAD_MODES = {"mirror": "reflect", "nearest": "edge", "constant": "constant", "wrap": "wrap"}
 
 
+@overload
+def smooth_filter(
+    x: NDArray[FloatT],
+    window_length: int,
+    polyorder: int,
+    *,
+    deriv: int = ...,
+    delta: float = ...,
+    axis: int = ...,
+    mode: str = ...,
+    cval: float = ...,
+) -> NDArray[FloatT]: ...
+@overload
+def smooth_filter(
+    x: ArrayLike,
+    window_length: int,
+    polyorder: int,
+    *,
+    deriv: int = ...,
+    delta: float = ...,
+    axis: int = ...,
+    mode: str = ...,
+    cval: float = ...,
+) -> FloatArray: ...
 def smooth_filter(
     x: ArrayLike,
     window_length: int,

@@ -5,7 +5,7 @@ This module imports torch; ``lagom.utils`` imports it only when one of its names
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import torch
@@ -13,6 +13,8 @@ from numpy.typing import DTypeLike
 
 from lagom._checks import check_finite
 from lagom._types import ArrayLike, NDArray
+
+_Scalar = TypeVar("_Scalar", bound=np.generic)
 
 __all__ = ["numpify", "tensorify"]
 
@@ -52,6 +54,12 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
     return torch.from_numpy(_as_numbers(x)).float().to(device)
 
 
+@overload
+def numpify(x: torch.Tensor | ArrayLike, dtype: type[_Scalar]) -> NDArray[_Scalar]: ...
+@overload
+def numpify(x: torch.Tensor | ArrayLike, dtype: np.dtype[_Scalar]) -> NDArray[_Scalar]: ...
+@overload
+def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]: ...
 def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
     """Return ``x`` as a numpy array of ``dtype``.
 

@@ -1,0 +1,18 @@
+"""``tests/typing/user_program.py`` runs: every call whose type ``tox -e typing`` checks is
+a real call that works (the types are of results that exist)."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+PROGRAM = Path(__file__).parent / "typing" / "user_program.py"
+
+
+def test_the_typed_user_program_runs() -> None:
+    namespace = runpy.run_path(str(PROGRAM))
+    assert namespace["traces"].vs.dtype.name == "float32"
+    assert namespace["configs"] == [
+        {"ID": 0, "env.id": "CartPole-v1", "lr": 1e-3},
+        {"ID": 1, "env.id": "CartPole-v1", "lr": 3e-4},
+    ]
