@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import attrs
+from attrs import AttrsInstance
 
 from lagom._types import NDArray
 
@@ -71,7 +72,7 @@ class Algorithm:
     name: str = attrs.field(validator=attrs.validators.matches_re(r"[a-z][a-z0-9_\-]*"))
     summary: str = attrs.field(validator=attrs.validators.instance_of(str))
     run: RunFn = attrs.field(validator=_check_callable)
-    default_config: Callable[[str], Any] = attrs.field(validator=_check_callable)
+    default_config: Callable[[str], AttrsInstance] = attrs.field(validator=_check_callable)
     default_env: str = attrs.field(validator=attrs.validators.instance_of(str))
     action_spaces: tuple[str, ...] = attrs.field(
         converter=_to_tuple,

@@ -45,6 +45,7 @@ import attrs
 import gymnasium as gym
 import numpy as np
 import torch
+from attrs import AttrsInstance
 from attrs.validators import deep_iterable, ge, gt, instance_of, le, min_len, optional
 
 from lagom._types import NDArray
@@ -112,7 +113,7 @@ _FORMAT = 3  # 3: checkpoints hold data only (no pickled environment or strategy
 #: A deterministic policy: an observation batch ``[B, *shape]`` to an action batch (numpy).
 Policy = Callable[[NDArray[Any]], NDArray[Any]]
 
-C = TypeVar("C")
+C = TypeVar("C", bound=AttrsInstance)
 OC = TypeVar("OC", bound="OffPolicyConfig")
 
 
@@ -236,7 +237,7 @@ class RunInfo:
     config: dict[str, Any]
 
 
-def start_run(logdir: Path, algorithm: str, config: object, seed: int) -> Path:
+def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) -> Path:
     """Create ``logdir`` and write ``run.yml`` (algorithm, seed) and ``config.yml`` (``config``
     as dotted keys, :func:`~lagom.experiment.to_dotted`), both atomically.
 
@@ -1013,7 +1014,7 @@ class _Checkpointable(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-class OffPolicyConfig(Protocol):
+class OffPolicyConfig(AttrsInstance, Protocol):
     """What :meth:`ReplayCollector.start` reads of an off-policy configuration."""
 
     @property

@@ -37,6 +37,7 @@ import attrs
 import gymnasium as gym
 import numpy as np
 import torch
+from attrs import AttrsInstance
 from attrs.validators import deep_iterable, ge, gt, in_, instance_of, le, optional
 from gymnasium import spaces
 from torch import nn
@@ -255,7 +256,7 @@ def default_config(env_id: str = DEFAULT_ENV) -> PPOConfig:
     return PPOConfig(env=EnvConfig(id=env_id))
 
 
-class OnPolicyConfig(Protocol):
+class OnPolicyConfig(AttrsInstance, Protocol):
     """What :class:`Learner` reads of a configuration (PPO's and VPG's have it).
 
     >>> config: OnPolicyConfig = PPOConfig()
@@ -493,7 +494,7 @@ def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: 
     n, device = rollout.rewards.size, model.device
 
     def tensor(x: NDArray[Any], dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        return torch.as_tensor(np.ascontiguousarray(x), dtype=dtype, device=device)
+        return torch.tensor(x, dtype=dtype, device=device)  # a copy: rollout arrays are read-only
 
     observations = tensor(rollout.observations.reshape(n, -1))
     next_observations = tensor(rollout.next_observations.reshape(n, -1))

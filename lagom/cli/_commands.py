@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from attrs import AttrsInstance
+
     from lagom.baselines import Algorithm
 
 __all__ = ["UsageError", "cmd_eval", "cmd_list", "cmd_plot", "cmd_train", "train_config"]
@@ -56,7 +58,9 @@ def _check_device(device: str) -> None:
         raise UsageError(str(error)) from None
 
 
-def train_config(algo: Algorithm, env: str | None, sets: list[str], steps: int | None) -> object:
+def train_config(
+    algo: Algorithm, env: str | None, sets: list[str], steps: int | None
+) -> AttrsInstance:
     """The typed configuration ``lagom train`` runs: ``algo.default_config(env)`` with the
     ``--set KEY=VALUE`` items read by their fields' types and ``--steps`` as
     ``algo.steps_key``.

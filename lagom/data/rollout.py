@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 
 from lagom._types import ArrayLike, BoolArray, NDArray
+from lagom.data._freeze import freeze_array, freeze_info, seal, thaw
 from lagom.data._values import values_equal
 
 __all__ = ["Rollout"]
@@ -17,11 +18,18 @@ _array_eq = attrs.cmp_using(eq=values_equal)
 
 
 def _to_array(value: ArrayLike) -> NDArray[Any]:
-    return np.asarray(value)
+    return freeze_array(value)
 
 
 def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, Any], ...] | None:
-    return None if value is None else tuple(value)
+    if value is None:
+        return None
+    infos = []
+    for info in value:
+        if not isinstance(info, Mapping):
+            raise TypeError(f"each info must be a mapping, got {type(info).__name__}")
+        infos.append(freeze_info(info))
+    return tuple(infos)
 
 
 @attrs.frozen
@@ -33,8 +41,14 @@ class Rollout:
     observation ``s_{t+1}``: when ``terminated[t, n] or truncated[t, n]`` it is the final
     observation of the ended episode, never the reset observation that
     ``observations[t + 1, n]`` holds. So ``V(next_observations)`` gives the ``next_values``
-    of the batched metrics, including the bootstrap of a truncated step. Arrays are stored
-    as given (``numpy.asarray``, no copy); do not mutate them afterwards.
+    of the batched metrics, including the bootstrap of a truncated step.
+
+    A rollout is deeply immutable: its arrays are read-only (``rollout.rewards[0, 0] = 5``
+    raises ``ValueError``) and are not the caller's. An array argument is copied once and
+    made read-only, unless it already is read-only down to its memory (an array of another
+    lagom record, or a slice of one), which is kept without a copy; a list is converted into
+    a new array, which is only made read-only. Each info becomes a read-only mapping proxy
+    over a copy whose arrays are frozen the same way (see :class:`~lagom.data.TimeStep`).
 
     Args:
         observations: ``[T, N, *obs_shape]`` observations ``s_t``.
@@ -64,6 +78,9 @@ class Rollout:
         (3, 2)
         >>> rollout.dones
         array([[False, False], [ True, False], [False,  True]])
+        >>> rollout.rewards[0, 0] = 5.0
+        Traceback (most recent call last):
+        ValueError: assignment destination is read-only
     """
 
     observations: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
@@ -101,14 +118,8 @@ class Rollout:
             dtype = getattr(self, name).dtype
             if dtype != np.bool_:
                 raise TypeError(f"{name} must be a bool array, got dtype {dtype}")
-        if self.infos is not None:
-            if len(self.infos) != T:
-                raise ValueError(
-                    f"infos must hold one entry per step (T={T}), got {len(self.infos)}"
-                )
-            bad = [type(info).__name__ for info in self.infos if not isinstance(info, Mapping)]
-            if bad:
-                raise TypeError(f"each info must be a mapping, got {bad[0]}")
+        if self.infos is not None and len(self.infos) != T:
+            raise ValueError(f"infos must hold one entry per step (T={T}), got {len(self.infos)}")
 
     @property
     def T(self) -> int:
@@ -123,7 +134,12 @@ class Rollout:
     @property
     def dones(self) -> BoolArray:
         """``[T, N]`` flags ``terminated | truncated``: an episode ended at step ``t``."""
-        return self.terminated | self.truncated
+        return seal(self.terminated | self.truncated)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A mapping proxy cannot be pickled: pass plain dicts, which the constructor freezes.
+        arrays = (self.observations, self.actions, self.rewards, self.terminated, self.truncated)
+        return (Rollout, (*arrays, self.next_observations, thaw(self.infos)))
 
 
 def _fmt(shape: tuple[int, ...], trailing: bool) -> str:

@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 
 from lagom._types import BoolArray, Float64Array, NDArray
+from lagom.data._freeze import freeze, freeze_info, seal, thaw
 from lagom.data._values import stack_values, values_equal
 from lagom.data.timestep import TimeStep
 from lagom.data.transition import Transition
@@ -55,9 +56,12 @@ def _check_next(previous: TimeStep | None, index: int, timestep: object, action:
         raise ValueError(f"missing action: step {index} needs the action taken at step {index - 1}")
 
 
-def _check_last_info(last_info: object) -> None:
-    if last_info is not None and not isinstance(last_info, Mapping):
+def _to_last_info(last_info: object) -> Mapping[str, Any] | None:
+    if last_info is None:
+        return None
+    if not isinstance(last_info, Mapping):
         raise TypeError(f"last_info must be a mapping or None, got {type(last_info).__name__}")
+    return freeze_info(last_info, "last_info")
 
 
 @attrs.frozen(init=False, eq=False, repr=False)
@@ -72,6 +76,14 @@ class Trajectory:
 
     ``add`` returns a new trajectory sharing storage with the old one, so adding T steps one
     by one costs O(T) in total; :meth:`from_steps` builds one from whole lists.
+
+    A trajectory is deeply immutable. Its steps are :class:`TimeStep` records (immutable
+    themselves); actions and :attr:`last_info` are stored as read-only copies made once, when
+    they are added (a numpy array is copied and made read-only unless it already is down to
+    its memory; a mapping becomes a read-only mapping proxy; a list becomes a tuple; see
+    :class:`TimeStep`). The arrays it returns (``observations``, ``actions``, ``rewards``,
+    ``terminated``, ``truncated``, ``dones``) are new on every access, built by stacking, and
+    read-only as well: nothing is copied for that.
 
     Attributes:
         last_info: agent output on the final observation (``None`` until set with
@@ -89,6 +101,9 @@ class Trajectory:
         array([[0.], [1.], [2.]])
         >>> traj.actions, traj.rewards, traj.get_infos("V"), traj.last_info["V"]
         (array([0, 1]), array([1., 2.]), [0.0, 0.5], 0.7)
+        >>> traj.rewards[0] = 5.0
+        Traceback (most recent call last):
+        ValueError: assignment destination is read-only
     """
 
     _store: _Store
@@ -113,6 +128,9 @@ class Trajectory:
         last_info: Mapping[str, Any] | None = None,
     ) -> Trajectory:
         """Build a trajectory from all its steps at once, in O(T).
+
+        The steps are kept as they are (they are immutable); each action and ``last_info``
+        are stored as read-only copies (see the class docstring).
 
         Args:
             timesteps: the T+1 steps, FIRST first.
@@ -139,14 +157,18 @@ class Trajectory:
         for index, timestep in enumerate(timesteps):
             _check_next(previous, index, timestep, actions[index - 1] if index else None)
             previous = timestep
-        _check_last_info(last_info)
-        return cls._view(_Store(timesteps, actions), len(timesteps), last_info)
+        frozen_actions = [freeze(action) for action in actions]
+        return cls._view(
+            _Store(timesteps, frozen_actions), len(timesteps), _to_last_info(last_info)
+        )
 
     def add(self, timestep: TimeStep, action: Any) -> Trajectory:
         """Return a new trajectory with ``timestep`` appended, reached by ``action``.
 
         Amortised O(1): the result shares storage with this trajectory; its ``last_info`` is
-        ``None``, since the final observation changed.
+        ``None``, since the final observation changed. ``timestep`` is kept as it is;
+        ``action`` is stored as a read-only copy (a numpy array is copied once, unless it is
+        already read-only down to its memory; a Python or numpy scalar is kept).
 
         Args:
             timestep: the next step (FIRST only for an empty trajectory).
@@ -159,6 +181,7 @@ class Trajectory:
         """
         previous = self._store.timesteps[self._length - 1] if self._length else None
         _check_next(previous, self._length, timestep, action)
+        action = freeze(action)
         store = self._store
         with store.lock:
             shared = len(store.timesteps) == self._length
@@ -173,9 +196,14 @@ class Trajectory:
         return self._view(store, self._length + 1, None)
 
     def with_last_info(self, last_info: Mapping[str, Any] | None) -> Trajectory:
-        """Return this trajectory with :attr:`last_info` replaced (O(1), storage shared)."""
-        _check_last_info(last_info)
-        return self._view(self._store, self._length, last_info)
+        """Return this trajectory with :attr:`last_info` replaced (O(1), storage shared).
+
+        ``last_info`` is stored as a read-only copy, like a step's ``info``.
+
+        Raises:
+            TypeError: ``last_info`` is neither a mapping nor ``None``.
+        """
+        return self._view(self._store, self._length, _to_last_info(last_info))
 
     def __len__(self) -> int:
         return self._length
@@ -213,7 +241,10 @@ class Trajectory:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickle only this version's steps, never a longer sibling's share of the store.
-        return (Trajectory.from_steps, (self.timesteps, self._actions, self.last_info))
+        return (
+            Trajectory.from_steps,
+            (self.timesteps, [thaw(action) for action in self._actions], thaw(self.last_info)),
+        )
 
     @property
     def _actions(self) -> list[Any]:
@@ -236,32 +267,34 @@ class Trajectory:
     @property
     def observations(self) -> NDArray[Any]:
         """Observations ``[T+1, ...]``, stacked; an object array ``[T+1]`` if they differ."""
-        return stack_values([timestep.observation for timestep in self])
+        return seal(stack_values([timestep.observation for timestep in self]))
 
     @property
     def actions(self) -> NDArray[Any]:
         """Actions ``[T, ...]``: ``actions[t]`` was taken at step ``t`` (stacked like obs)."""
-        return stack_values(self._actions)
+        return seal(stack_values(self._actions))
 
     @property
     def rewards(self) -> Float64Array:
         """Rewards ``[T]``: ``rewards[t]`` was received for transition ``t`` (float64)."""
-        return np.array([timestep.reward for timestep in self._next_steps], dtype=np.float64)
+        return seal(np.array([timestep.reward for timestep in self._next_steps], dtype=np.float64))
 
     @property
     def terminated(self) -> BoolArray:
         """``[T]`` flags: transition ``t`` reached a terminal state."""
-        return np.array([timestep.terminated for timestep in self._next_steps], dtype=np.bool_)
+        return seal(
+            np.array([timestep.terminated for timestep in self._next_steps], dtype=np.bool_)
+        )
 
     @property
     def truncated(self) -> BoolArray:
         """``[T]`` flags: the episode was cut after transition ``t``."""
-        return np.array([timestep.truncated for timestep in self._next_steps], dtype=np.bool_)
+        return seal(np.array([timestep.truncated for timestep in self._next_steps], dtype=np.bool_))
 
     @property
     def dones(self) -> BoolArray:
         """``[T]`` flags: ``terminated | truncated``."""
-        return self.terminated | self.truncated
+        return seal(self.terminated | self.truncated)
 
     @property
     def infos(self) -> list[Mapping[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from lagom._checks import as_float_array, check_finite, check_positive
@@ -194,7 +195,7 @@ class VecNormalizeObservation(VecEnvWrapper):
 
     def __init__(
         self,
-        env: Any,
+        env: VectorEnv[Any, Any, Any],
         clip: float = 5.0,
         constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> None:
@@ -209,16 +210,19 @@ class VecNormalizeObservation(VecEnvWrapper):
         self.observation_space = batch_space(self._normalizer.space, self.num_envs)
 
     def reset(
-        self, *, seed: Any = None, options: dict[str, Any] | None = None
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
     ) -> tuple[FloatArray, dict[str, Any]]:
         """Reset the environment; update the moments with the reset rows and standardize."""
         mask = None if options is None else options.get("reset_mask")
-        observations, infos = self.env.reset(seed=seed, options=options)
+        observations, infos = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]  # lagom VecEnv takes a list
         observations = np.asarray(observations)
         self._normalizer.update(observations if mask is None else observations[mask])
         return self._normalizer(observations), infos
 
-    def step(self, actions: Any) -> tuple[FloatArray, Any, Any, Any, dict[str, Any]]:
+    def step(self, actions: ArrayLike) -> tuple[FloatArray, Any, Any, Any, dict[str, Any]]:
         """Step the environment; standardize the observations and the final observations."""
         observations, rewards, terminated, truncated, infos = self.env.step(actions)
         observations = np.asarray(observations)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import VectorEnv
 
 from lagom._checks import check_discount, check_finite, check_positive, check_real
-from lagom._types import BoolArray, Float64Array
+from lagom._types import ArrayLike, BoolArray, Float64Array
 from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 from lagom.transform import RunningMeanVar
 
@@ -156,7 +158,7 @@ class VecNormalizeReward(VecEnvWrapper):
 
     def __init__(
         self,
-        env: Any,
+        env: VectorEnv[Any, Any, Any],
         clip: float = 10.0,
         gamma: float = 0.99,
         constant_var: float | None = None,
@@ -175,14 +177,19 @@ class VecNormalizeReward(VecEnvWrapper):
         return returns
 
     def reset(
-        self, *, seed: Any = None, options: dict[str, Any] | None = None
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """Reset the environment and the running returns of the reset rows."""
         rows = slice(None) if options is None else options.get("reset_mask", slice(None))
         self._scaler.returns[rows] = 0.0
-        return self.env.reset(seed=seed, options=options)
+        return self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]  # lagom VecEnv takes a list
 
-    def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
+    def step(
+        self, actions: ArrayLike
+    ) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
         """Step the environment and return the scaled rewards ``[N]``."""
         observations, rewards, terminated, truncated, infos = self.env.step(actions)
         done = np.logical_or(terminated, truncated)

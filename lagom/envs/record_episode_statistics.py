@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import VectorEnv
 
 from lagom._checks import check_int
-from lagom._types import BoolArray, Float64Array
+from lagom._types import ArrayLike, BoolArray, Float64Array
 from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
 
 __all__ = ["RecordEpisodeStatistics", "VecRecordEpisodeStatistics"]
@@ -116,7 +118,7 @@ class VecRecordEpisodeStatistics(VecEnvWrapper):
         (array([2., 2.]), array([ True,  True]), [2, 2])
     """
 
-    def __init__(self, env: Any, deque_size: int = 100) -> None:
+    def __init__(self, env: VectorEnv[Any, Any, Any], deque_size: int = 100) -> None:
         env = _check_vec_env(env, "VecRecordEpisodeStatistics")
         deque_size = _check_deque_size(deque_size)
         super().__init__(env)
@@ -127,15 +129,20 @@ class VecRecordEpisodeStatistics(VecEnvWrapper):
         self.horizon_queue: deque[int] = deque(maxlen=deque_size)
 
     def reset(
-        self, *, seed: Any = None, options: dict[str, Any] | None = None
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """Reset the environment and the running returns and horizons of the reset rows."""
         rows = slice(None) if options is None else options.get("reset_mask", slice(None))
         self.episode_returns[rows] = 0.0
         self.episode_horizons[rows] = 0
-        return self.env.reset(seed=seed, options=options)
+        return self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]  # lagom VecEnv takes a list
 
-    def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
+    def step(
+        self, actions: ArrayLike
+    ) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
         """Step the environment; where episodes end add ``infos["episode"]``."""
         observations, rewards, terminated, truncated, infos = self.env.step(actions)
         self.episode_returns += rewards

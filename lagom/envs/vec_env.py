@@ -11,7 +11,7 @@ import numpy as np
 from gymnasium.error import ClosedEnvironmentError
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 
-from lagom._types import BoolArray, Float64Array, NDArray
+from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
 from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
 
 __all__ = ["VecEnv"]
@@ -218,7 +218,9 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         options = None if options is None else dict(options)
         return self._backend.reset(seed=checked, options=options)  # type: ignore[arg-type]
 
-    def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
+    def step(
+        self, actions: ArrayLike
+    ) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
         """Step every sub-environment with its action; autoreset the ones whose episode ended.
 
         Args:

@@ -33,6 +33,10 @@ def _frozen_optional_array(x: ArrayLike | None) -> Float64Array | None:
 _array_eq = attrs.cmp_using(eq=_arrays_equal)
 
 
+def _as_float(value: float) -> float:
+    return float(value)
+
+
 @attrs.frozen
 class ESResult:
     """What an evolution strategy has found so far (the fields of pycma's ``es.result``).
@@ -60,7 +64,7 @@ class ESResult:
     xbest: Float64Array | None = attrs.field(
         converter=_frozen_optional_array, eq=_array_eq, hash=False
     )
-    fbest: float = attrs.field(converter=float)
+    fbest: float = attrs.field(converter=_as_float)
     evals_best: int | None
     evaluations: int
     iterations: int

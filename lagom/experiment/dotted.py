@@ -48,10 +48,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
+from attrs import AttrsInstance
 
 __all__ = ["dotted_fields", "from_dotted", "parse_dotted", "to_dotted"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=AttrsInstance)
 
 _NONE_WORDS = frozenset({"none", "null", "~"})
 _TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
@@ -79,7 +80,7 @@ def _leaf_type(cls: type, field: attrs.Attribute[Any]) -> Any:
         return Any
 
 
-def dotted_fields(config: object) -> dict[str, Any]:
+def dotted_fields(config: AttrsInstance) -> dict[str, object]:
     """Every dotted key of ``config``'s class and its annotated type, in field order.
 
     Raises:
@@ -108,7 +109,7 @@ def dotted_fields(config: object) -> dict[str, Any]:
     return out
 
 
-def to_dotted(config: object) -> dict[str, Any]:
+def to_dotted(config: AttrsInstance) -> dict[str, object]:
     """The flat dict of dotted keys of ``config``: sections flattened, tuples as lists.
 
     Raises:
@@ -364,7 +365,7 @@ def _parse_text(key: str, text: str, tp: Any) -> Any:
     return stripped
 
 
-def parse_dotted(base: object, items: Iterable[str]) -> dict[str, Any]:
+def parse_dotted(base: AttrsInstance, items: Iterable[str]) -> dict[str, object]:
     """Read ``KEY=VALUE`` texts (``lagom train --set``) by the types of ``base``'s fields.
 
     ``"none"``/``"null"`` is ``None`` where a field allows it; booleans are

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import numpy as np
 
@@ -39,7 +37,7 @@ def _to_var(value: ArrayLike) -> Float64Array:
     return _frozen_float64("var", value)
 
 
-def _to_count(value: Any) -> float:
+def _to_count(value: float) -> float:
     return check_real("n", value, low=0.0, finite=True)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from lagom._checks import check_int, check_real
@@ -11,11 +9,11 @@ from lagom._checks import check_int, check_real
 __all__ = ["LinearSchedule"]
 
 
-def _to_initial(value: Any) -> float:
+def _to_initial(value: float) -> float:
     return check_real("initial", value, finite=True)
 
 
-def _to_final(value: Any) -> float:
+def _to_final(value: float) -> float:
     return check_real("final", value, finite=True)
 
 

@@ -29,19 +29,19 @@ def _to_statistic(name: str, value: Any) -> _Statistic:
     return np.array(arr, copy=True)
 
 
-def _to_mean(value: Any) -> _Statistic:
+def _to_mean(value: ArrayLike) -> _Statistic:
     return _to_statistic("mean", value)
 
 
-def _to_std(value: Any) -> _Statistic:
+def _to_std(value: ArrayLike) -> _Statistic:
     return _to_statistic("std", value)
 
 
-def _to_min(value: Any) -> _Statistic:
+def _to_min(value: ArrayLike) -> _Statistic:
     return _to_statistic("min", value)
 
 
-def _to_max(value: Any) -> _Statistic:
+def _to_max(value: ArrayLike) -> _Statistic:
     return _to_statistic("max", value)
 
 

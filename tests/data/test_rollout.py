@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import attrs
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from lagom.data import Rollout
+from tests.data.frozen_checks import assert_deeply_frozen, infos, mutate
 from tests.strategies.data import rollout_arrays
 
 
@@ -54,6 +58,9 @@ def test_lists_are_converted_and_infos_kept() -> None:
     assert rollout.observations.shape == (2, 1)
     assert rollout.rewards.dtype.kind == "i"
     assert rollout.infos == tuple(infos)
+    # Arrays converted from lists belong to the rollout alone: made read-only, not copied.
+    assert rollout.rewards.base.flags.owndata
+    assert not rollout.rewards.flags.writeable
 
 
 def test_actions_may_have_trailing_dimensions() -> None:
@@ -103,3 +110,67 @@ def test_shape_mismatch_raises_value_error(name: str, value: Any, match: str) ->
 def test_wrong_dtype_raises_type_error(name: str, value: Any, match: str) -> None:
     with pytest.raises(TypeError, match=match):
         Rollout(**{**_arrays(), name: value})
+
+
+_FIELDS = ("observations", "actions", "rewards", "terminated", "truncated", "next_observations")
+
+
+@given(rollout_arrays(), st.data())
+def test_rollout_resists_every_route_to_mutate_it(
+    arrays: dict[str, Any], data: st.DataObject
+) -> None:
+    T = arrays["rewards"].shape[0]
+    step_infos = data.draw(st.lists(infos(), min_size=T, max_size=T))
+    expected = Rollout(**copy.deepcopy(arrays), infos=copy.deepcopy(step_infos))
+    rollout = Rollout(**arrays, infos=step_infos)
+    for field in attrs.fields(Rollout):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(rollout, field.name, getattr(rollout, field.name))
+    for name in (*_FIELDS, "dones"):
+        assert_deeply_frozen(getattr(rollout, name))
+    assert isinstance(rollout.infos, tuple)
+    assert_deeply_frozen(rollout.infos)
+    for name in _FIELDS:
+        assert not np.shares_memory(getattr(rollout, name), arrays[name])
+    mutate(arrays)
+    mutate(step_infos)
+    assert rollout == expected
+
+
+def test_item_assignment_and_in_place_ops_raise() -> None:
+    rollout = Rollout(**_arrays(), infos=[{"x": np.zeros(2), "d": {"y": [1]}}] * 3)
+    with pytest.raises(ValueError, match="assignment destination is read-only"):
+        rollout.rewards[0, 0] = 5
+    with pytest.raises(ValueError, match="read-only"):
+        rollout.observations += 1
+    with pytest.raises(ValueError, match="read-only"):
+        np.copyto(rollout.terminated, True)
+    with pytest.raises(TypeError):
+        rollout.infos[0]["x"] = 1  # type: ignore[index]
+    with pytest.raises(ValueError, match="read-only"):
+        rollout.infos[0]["x"][0] = 1
+    with pytest.raises(TypeError):
+        rollout.infos[0]["d"]["y"] = 1
+
+
+def test_arrays_of_another_rollout_are_not_copied() -> None:
+    first = Rollout(**_arrays())
+    second = Rollout(
+        observations=first.observations,
+        actions=first.actions,
+        rewards=first.rewards[:, :],  # a read-only view of read-only memory
+        terminated=first.terminated,
+        truncated=first.truncated,
+        next_observations=first.next_observations,
+    )
+    assert second.observations is first.observations
+    assert second.rewards.base is first.rewards.base
+
+
+def test_pickle_and_copy_round_trip_stay_frozen() -> None:
+    rollout = Rollout(**_arrays(), infos=[{"x": np.zeros(2), "d": {"y": [1]}}, {}, {}])
+    for clone in (pickle.loads(pickle.dumps(rollout)), copy.deepcopy(rollout), copy.copy(rollout)):
+        assert clone == rollout
+        for name in _FIELDS:
+            assert_deeply_frozen(getattr(clone, name))
+        assert_deeply_frozen(clone.infos)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+from pathlib import Path
+from typing import Any
+
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given
 
 from lagom.data import StepType, TimeStep
+from tests.data.frozen_checks import assert_deeply_frozen, infos, mutate, payloads
 
 
 def test_step_type_values_follow_the_reference() -> None:
@@ -116,3 +123,87 @@ def test_equality_compares_array_observations_and_infos_by_value() -> None:
     assert a != TimeStep(StepType.MID, np.arange(3.0), 1.0, info={"V": np.zeros(2)})
     assert a != TimeStep(StepType.MID, np.arange(3.0), 2.0, info={"V": np.ones(2)})
     assert a != TimeStep(StepType.MID, np.arange(4.0), 1.0, info={"V": np.ones(2)})
+
+
+@given(payloads(), infos())
+def test_timestep_resists_every_route_to_mutate_it(observation: Any, info: dict[str, Any]) -> None:
+    expected = TimeStep(StepType.MID, copy.deepcopy(observation), 1.0, info=copy.deepcopy(info))
+    step = TimeStep(StepType.MID, observation, 1.0, info=info)
+    for field in attrs.fields(TimeStep):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(step, field.name, getattr(step, field.name))
+    assert_deeply_frozen(step.observation)
+    assert_deeply_frozen(step.info)
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        step.info["mutated"] = 1  # type: ignore[index]
+    mutate(observation)
+    mutate(info)  # adds the key "mutated", which generated infos never hold
+    assert step == expected
+    assert "mutated" not in step.info
+
+
+def test_array_observation_and_info_arrays_are_read_only_copies() -> None:
+    obs, values = np.zeros(3), np.ones(2)
+    step = TimeStep(StepType.MID, obs, 1.0, info={"V": values, "nested": {"a": [values]}})
+    assert not np.shares_memory(step.observation, obs)
+    assert not np.shares_memory(step["V"], values)
+    with pytest.raises(ValueError, match="assignment destination is read-only"):
+        step.observation[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        step["V"] += 1
+    with pytest.raises(TypeError):
+        step["nested"]["a"] = 1
+    assert step["nested"]["a"] == (step["nested"]["a"][0],)  # a list is stored as a tuple
+
+
+def test_rebuilding_a_step_from_a_step_copies_nothing() -> None:
+    step = TimeStep(StepType.MID, np.zeros(3), 1.0, info={"V": np.ones(2)})
+    again = TimeStep(StepType.LAST, step.observation, 2.0, True, False, {**step.info, "x": 1})
+    assert again.observation is step.observation
+    assert again["V"] is step["V"]
+    assert TimeStep(StepType.FIRST, 0).info is TimeStep(StepType.FIRST, 1, info={}).info
+
+
+@given(payloads(), infos())
+def test_pickle_and_copy_round_trip_stay_frozen(observation: Any, info: dict[str, Any]) -> None:
+    step = TimeStep(StepType.LAST, observation, 1.0, False, True, info)
+    for clone in (pickle.loads(pickle.dumps(step)), copy.deepcopy(step), copy.copy(step)):
+        assert clone == step
+        assert_deeply_frozen(clone.observation)
+        assert_deeply_frozen(clone.info)
+
+
+@pytest.mark.parametrize("info", [{}, {"TimeLimit.truncated": True}])
+def test_the_0_0_3_signature_with_done_and_info_is_explained(info: dict[str, Any]) -> None:
+    # lagom 0.0.3: TimeStep(step_type, observation, reward, done, info).
+    with pytest.raises(TypeError) as raised:
+        TimeStep(StepType.MID, np.zeros(2), 1.0, True, info)  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert "terminated and truncated" in message
+    assert "0.0.3" in message
+    assert "done" in message
+    assert "Migrating from lagom 0.0.3" in message
+    assert "docs/migration.rst" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        ((StepType.FIRST, 0, None, None, None), "terminated"),  # 0.0.3's reset step
+        ((StepType.FIRST, 0, None, False, None), "truncated"),
+        ((StepType.FIRST, 0, None, False, False, None), "info"),
+    ],
+)
+def test_the_0_0_3_first_step_with_nones_is_explained(args: tuple[Any, ...], name: str) -> None:
+    with pytest.raises(TypeError, match=rf"^{name} must be .*got None.*0\.0\.3.*migration\.rst"):
+        TimeStep(*args)
+
+
+def test_the_page_the_error_names_exists_and_covers_timestep() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "migration.rst"
+    title, underline, *_ = page.read_text(encoding="utf-8").splitlines()
+    assert title == "Migrating from lagom 0.0.3"
+    assert set(underline) == {"="}
+    assert "TimeStep(step_type, observation, reward, terminated, truncated, info)" in (
+        page.read_text(encoding="utf-8")
+    )

@@ -6,6 +6,7 @@ import copy
 import pickle
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import lagom.data.trajectory as trajectory_module
 from lagom.data import StepType, TimeStep, Trajectory, Transition
+from tests.data.frozen_checks import assert_deeply_frozen, infos, mutate, payloads
 from tests.strategies.data import Episode, episodes
 
 
@@ -202,7 +204,7 @@ def test_unstackable_observations_become_an_object_array() -> None:
     assert list(traj.observations) == dict_obs
     ragged = Trajectory.from_steps([_first([0, 1]), _last([0, 1, 2])], [0])
     assert ragged.observations.shape == (2,)
-    assert ragged.observations[1] == [0, 1, 2]
+    assert ragged.observations[1] == (0, 1, 2)  # a list observation is stored as a tuple
     assert traj.actions.shape == (1, 2)
 
 
@@ -263,3 +265,81 @@ def test_non_timestep_raises_type_error() -> None:
         Trajectory().add({"observation": 0}, None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="step 1 must be a TimeStep, got int"):
         Trajectory.from_steps([_first(), 5], [0])  # type: ignore[list-item]
+
+
+_ARRAYS = ("observations", "actions", "rewards", "terminated", "truncated", "dones")
+
+
+@given(episodes(), infos())
+def test_trajectory_resists_every_route_to_mutate_it(
+    episode: Episode, last_info: dict[str, Any]
+) -> None:
+    actions = [np.array([action]) for action in episode.actions]
+    originals = (actions, last_info)
+    expected = Trajectory.from_steps(
+        episode.timesteps(), copy.deepcopy(actions), copy.deepcopy(last_info)
+    )
+    built = _build_with(episode, actions).with_last_info(last_info)
+    for traj in (built, Trajectory.from_steps(episode.timesteps(), actions, last_info)):
+        for name in ("last_info", "_store", "_length"):
+            with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                setattr(traj, name, getattr(traj, name))
+        for name in _ARRAYS:
+            assert_deeply_frozen(getattr(traj, name))
+        assert_deeply_frozen(traj.last_info)
+        for step in traj:
+            assert_deeply_frozen(step.observation)
+            assert_deeply_frozen(step.info)
+        for transition in traj.transitions:
+            assert_deeply_frozen(transition.action)
+        # Lists handed out are new each time: changing one changes nothing stored.
+        traj.infos.clear()
+        traj.get_infos("V").clear()
+        traj.transitions.clear()
+    for original in originals:
+        mutate(original)
+    assert built == expected
+
+
+_actions = payloads().filter(lambda action: action is not None)
+
+
+@given(episodes(), st.lists(_actions, min_size=12, max_size=12))
+def test_any_action_payload_is_stored_frozen(episode: Episode, actions: list[Any]) -> None:
+    chosen = actions[: episode.T]
+    snapshot = copy.deepcopy(chosen)
+    traj = Trajectory.from_steps(episode.timesteps(), chosen)
+    for action in traj._actions:
+        assert_deeply_frozen(action)
+    mutate(chosen)
+    assert traj == Trajectory.from_steps(episode.timesteps(), snapshot)
+    clone = pickle.loads(pickle.dumps(traj))  # dict actions are stored as mapping proxies
+    assert clone == traj
+    for action in clone._actions:
+        assert_deeply_frozen(action)
+
+
+def _build_with(episode: Episode, actions: list[Any]) -> Trajectory:
+    traj = Trajectory()
+    for t, step in enumerate(episode.timesteps()):
+        traj = traj.add(step, actions[t - 1] if t else None)
+    return traj
+
+
+def test_read_only_arrays_and_no_copy_of_frozen_payloads() -> None:
+    action = np.array([1.0, 2.0])
+    steps = [_first(np.zeros(2)), _last(np.ones(2))]
+    traj = Trajectory.from_steps(steps, [action])
+    with pytest.raises(ValueError, match="assignment destination is read-only"):
+        traj.rewards[0] = 5.0
+    with pytest.raises(ValueError, match="read-only"):
+        traj.observations[0] += 1
+    action[0] = 9.0
+    assert traj.actions.tolist() == [[1.0, 2.0]]
+    # The stored (frozen) action and observations pass on to transitions without a copy.
+    transition = traj.transitions[0]
+    assert transition.action is traj._actions[0]
+    assert transition.observation is steps[0].observation
+    assert transition.next_observation is steps[1].observation
+    # Adding a stored action to another trajectory copies nothing either.
+    assert Trajectory.from_steps(steps, [transition.action])._actions[0] is transition.action

@@ -1,0 +1,113 @@
+"""Tests for ``lagom.data._freeze``: deep read-only copies of record payloads."""
+
+from __future__ import annotations
+
+import copy
+import types
+from collections import OrderedDict, namedtuple
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from lagom.data._freeze import EMPTY_INFO, freeze, freeze_array, freeze_info, is_frozen, thaw
+from lagom.data._values import values_equal
+from tests.data.frozen_checks import assert_deeply_frozen, mutate, payloads
+
+
+@given(payloads())
+def test_freeze_is_deep_and_detached_from_the_original(value: Any) -> None:
+    snapshot = copy.deepcopy(value)
+    frozen = freeze(value)
+    assert_deeply_frozen(frozen)
+    mutate(value)
+    assert values_equal(frozen, freeze(snapshot))
+
+
+@given(payloads())
+def test_freezing_again_copies_nothing(value: Any) -> None:
+    frozen = freeze(value)
+    again = freeze(frozen)
+    assert values_equal(again, frozen)
+    if isinstance(frozen, (np.ndarray, tuple)) and not _holds_mapping(frozen):
+        assert again is frozen  # read-only arrays and tuples of frozen items are kept
+
+
+def _holds_mapping(value: Any) -> bool:
+    if isinstance(value, types.MappingProxyType):
+        return True
+    if isinstance(value, tuple) or (isinstance(value, np.ndarray) and value.dtype == object):
+        return any(
+            _holds_mapping(item) for item in (value.flat if hasattr(value, "flat") else value)
+        )
+    return False
+
+
+@given(payloads())
+def test_thaw_undoes_the_proxies(value: Any) -> None:
+    frozen = freeze(value)
+    thawed = thaw(frozen)
+    assert not _holds_mapping(thawed)
+    assert values_equal(freeze(thawed), frozen)
+
+
+def test_containers_become_their_immutable_counterparts() -> None:
+    Point = namedtuple("Point", "x y")
+    frozen = freeze({"list": [1, [2]], "set": {3}, "point": Point([1], 2), "od": OrderedDict(a=1)})
+    assert frozen["list"] == (1, (2,))
+    assert frozen["set"] == frozenset({3})
+    assert type(frozen["point"]) is Point
+    assert frozen["point"] == Point((1,), 2)
+    assert type(frozen["od"]) is types.MappingProxyType
+    immutable = (1, "a", None)
+    assert freeze(immutable) is immutable
+
+
+def test_objects_lagom_cannot_freeze_are_kept() -> None:
+    class Tensor:  # stands for a torch tensor an agent stores in an info
+        pass
+
+    tensor = Tensor()
+    assert freeze(tensor) is tensor
+    assert freeze({"V": tensor})["V"] is tensor
+
+
+def test_freeze_array_copies_only_what_someone_else_could_write() -> None:
+    mine = np.arange(3.0)
+    frozen = freeze_array(mine)
+    assert not np.shares_memory(frozen, mine)
+    assert freeze_array(frozen) is frozen
+    assert freeze_array(frozen[1:]).base is frozen.base  # a read-only view: no copy
+    # An array its owner made read-only can be made writeable again by its owner: copied.
+    mine.setflags(write=False)
+    assert is_frozen(mine) is False
+    assert not np.shares_memory(freeze_array(mine), mine)
+    # A list is converted into a new array, which nobody else holds.
+    assert freeze_array([[1, 2]]).base.flags.owndata
+
+
+def test_freeze_array_of_a_subclass_or_buffer_is_a_plain_copy() -> None:
+    masked = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    assert type(freeze_array(masked)) is np.ndarray
+    buffer = bytearray(b"\x01\x02")
+    frozen = freeze_array(memoryview(buffer))
+    buffer[0] = 9
+    assert frozen.tolist() == [1, 2]
+
+
+def test_object_arrays_freeze_their_items() -> None:
+    items = np.empty(2, dtype=object)
+    items[0], items[1] = {"a": [1]}, np.zeros(2)
+    frozen = freeze_array(items)
+    assert_deeply_frozen(frozen)
+    items[1][0] = 5.0
+    assert frozen[1][0] == 0.0
+    assert frozen[0] == {"a": (1,)}
+
+
+def test_freeze_info_checks_the_type_and_shares_the_empty_info() -> None:
+    assert freeze_info({}) is EMPTY_INFO
+    assert freeze_info(OrderedDict()) is EMPTY_INFO
+    with pytest.raises(TypeError, match=r"last_info must be a mapping .*got int"):
+        freeze_info(3, "last_info")
