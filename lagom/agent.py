@@ -62,6 +62,8 @@ class Agent(Protocol):
         ({'raw_action': 0}, {'raw_action': 0})
     """
 
+    # Any: an agent acts on whatever its environment observes; Any (not object) so that an
+    # agent annotating its own observation type still satisfies the protocol.
     def choose_action(self, x: Any, /, *, last_info: bool = False) -> Mapping[str, Any]:
         """Return the action for ``x`` under ``"raw_action"``, plus other outputs."""
         ...
@@ -171,6 +173,7 @@ class BaseAgent(ABC):
             setattr(self, key, value)
 
     @abstractmethod
+    # Any: subclasses narrow the observation and keyword types to their own.
     def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
         """Returns the selected action given the data.
 
@@ -200,6 +203,7 @@ class BaseAgent(ABC):
         """
 
     @abstractmethod
+    # Any: subclasses choose what data they learn from (a Rollout, trajectories, ...).
     def learn(self, D: Any, **kwargs: Any) -> dict[str, Any]:
         """Defines learning mechanism to update the agent from a batched data.
 

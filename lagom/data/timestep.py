@@ -171,6 +171,7 @@ class TimeStep:
     """
 
     step_type: StepType = attrs.field(converter=_to_step_type)
+    # Any: whatever the environment observes (arrays, dicts, tuples...), frozen as given.
     observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
     reward: float | None = attrs.field(default=None, converter=_to_reward)
     terminated: bool = attrs.field(default=False, converter=_to_terminated)

@@ -162,6 +162,7 @@ class Trajectory:
             _Store(timesteps, frozen_actions), len(timesteps), _to_last_info(last_info)
         )
 
+    # Any: an action of whatever action space the environment has.
     def add(self, timestep: TimeStep, action: Any) -> Trajectory:
         """Return a new trajectory with ``timestep`` appended, reached by ``action``.
 

@@ -42,6 +42,7 @@ class Transition:
         ValueError: assignment destination is read-only
     """
 
+    # Any: the environment's observations and actions, of whatever space it has.
     observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
     action: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
     reward: float

@@ -155,7 +155,7 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
         self.obs_moments = self._normalizer.obs_moments
         self.observation_space = self._normalizer.space
 
-    def observation(self, observation: Any) -> FloatArray:
+    def observation(self, observation: ArrayLike) -> FloatArray:
         """Update the moments with ``observation`` and return it standardized."""
         x = np.asarray(observation)
         self._normalizer.update(x[None])

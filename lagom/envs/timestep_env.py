@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.core import ActType, ObsType
 
 from lagom.data import StepType, TimeStep
 from lagom.envs.vec_env_wrapper import _check_single_env
@@ -12,7 +13,7 @@ from lagom.envs.vec_env_wrapper import _check_single_env
 __all__ = ["TimeStepEnv"]
 
 
-class TimeStepEnv(gym.Wrapper[Any, Any, Any, Any]):
+class TimeStepEnv(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     """A single environment whose ``reset`` and ``step`` return a :class:`~lagom.data.TimeStep`.
 
     - ``reset(...)`` returns ``TimeStep(FIRST, observation, info=info)`` (no reward);
@@ -39,7 +40,7 @@ class TimeStepEnv(gym.Wrapper[Any, Any, Any, Any]):
         (True, 1.0, False, True, True)
     """
 
-    def __init__(self, env: gym.Env[Any, Any]) -> None:
+    def __init__(self, env: gym.Env[ObsType, ActType]) -> None:
         _check_single_env(env, "TimeStepEnv")
         super().__init__(env)
 
@@ -51,7 +52,7 @@ class TimeStepEnv(gym.Wrapper[Any, Any, Any, Any]):
         observation, info = self.env.reset(seed=seed, options=options)
         return TimeStep(StepType.FIRST, observation, info=info)
 
-    def step(self, action: Any) -> TimeStep:  # type: ignore[override]
+    def step(self, action: ActType) -> TimeStep:  # type: ignore[override]
         """Step the environment; return a LAST step at the episode's end, else a MID step."""
         observation, reward, terminated, truncated, info = self.env.step(action)
         step_type = StepType.LAST if terminated or truncated else StepType.MID

@@ -293,6 +293,7 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         """Read attribute ``name`` of every sub-environment."""
         return self.call(name)
 
+    # Any: attribute values of the user's environments, one each or one for all.
     def set_attr(self, name: str, values: Any) -> None:
         """Set attribute ``name`` of every sub-environment (one value each, or one for all)."""
         self._check_open("set_attr")

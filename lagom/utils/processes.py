@@ -147,6 +147,7 @@ class ProcessWorker(ABC):
             worker_conn.send(result)
 
     @abstractmethod
+    # Any: tasks and results are whatever the user's master and worker exchange.
     def work(self, task_id: int, task: Any) -> Any:
         """Work on the given task and return the result.
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lagom._checks import check_int
-from lagom._types import Float64Array, NDArray
+from lagom._types import ArrayLike, Float64Array, NDArray
 
 __all__ = ["GridImage"]
 
@@ -80,7 +80,7 @@ class GridImage:
         """The number of images added so far."""
         return sum(batch.shape[0] for batch in self._batches)
 
-    def add(self, x: Any) -> None:
+    def add(self, x: ArrayLike) -> None:
         """Add a new data for making grid images.
 
         Args:
