@@ -55,42 +55,41 @@ class _RewardScaler:
 class NormalizeReward(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     """Scale the rewards of a single environment by the spread of its discounted return.
 
-        The running discounted return ``G_t = r_t + gamma * G_{t-1}`` (``G = 0`` at the start of
-        each episode: after ``reset`` and after a step with ``terminated or truncated``) updates
-        a running variance ``sigma^2`` (:class:`~lagom.transform.RunningMeanVar`); each reward is
-        returned as ``clip(r_t / sqrt(sigma^2 + 1e-8), -clip, clip)``: divided, never centred.
-        With ``constant_var`` nothing is estimated and that variance is used.
+    The running discounted return ``G_t = r_t + gamma * G_{t-1}`` (``G = 0`` at the start of
+    each episode: after ``reset`` and after a step with ``terminated or truncated``) updates
+    a running variance ``sigma^2`` (:class:`~lagom.transform.RunningMeanVar`); each reward is
+    returned as ``clip(r_t / sqrt(sigma^2 + 1e-8), -clip, clip)``: divided, never centred.
+    With ``constant_var`` nothing is estimated and that variance is used.
 
-        ``gamma`` may be anything in ``[0, 1]``, the rule for every discount in lagom: 0 scales
-        by the spread of the rewards themselves, 1 by that of the undiscounted return so far,
-        which stays finite because ``G`` restarts with every episode (a time limit included).
+    ``gamma`` may be anything in ``[0, 1]``, the rule for every discount in lagom: 0 scales
+    by the spread of the rewards themselves, 1 by that of the undiscounted return so far,
+    which stays finite because ``G`` restarts with every episode (a time limit included).
 
-        For a vectorized environment use :class:`VecNormalizeReward`.
+    For a vectorized environment use :class:`VecNormalizeReward`.
 
-        Args:
-            env: a single ``gymnasium.Env``.
-            clip: bound of the scaled rewards (positive; ``inf`` does not clip).
-            gamma: discount factor of the running return, in ``[0, 1]``.
-            constant_var: ``None`` (running estimate) or a fixed finite variance ``>= 0``.
+    Args:
+        env: a single ``gymnasium.Env``.
+        clip: bound of the scaled rewards (positive; ``inf`` does not clip).
+        gamma: discount factor of the running return, in ``[0, 1]``.
+        constant_var: ``None`` (running estimate) or a fixed finite variance ``>= 0``.
 
-        Attributes:
-            reward_moments: the :class:`~lagom.transform.RunningMeanVar` of the returns
-                (``None`` with a constant variance).
-            all_returns: the running discounted return ``G``.
+    Attributes:
+        reward_moments: the :class:`~lagom.transform.RunningMeanVar` of the returns
+            (``None`` with a constant variance).
+        all_returns: the running discounted return ``G``.
 
-        Raises:
-            TypeError: ``env`` is vectorized or not an env, or ``clip``, ``gamma`` or
-                ``constant_var`` is not a real number.
-            ValueError: ``clip`` not positive, ``gamma`` outside ``[0, 1]``, ``constant_var``
-                negative or not finite.
+    Raises:
+        TypeError: ``env`` is vectorized or not an env, or ``clip``, ``gamma`` or
+            ``constant_var`` is not a real number.
+        ValueError: ``clip`` not positive, ``gamma`` outside ``[0, 1]``, ``constant_var``
+            negative or not finite.
 
-        Example:
-            >>> import gymnasium as gym
-    from gymnasium.core import ActType, ObsType
-            >>> env = NormalizeReward(gym.make("CartPole-v1"), constant_var=3.0)
-            >>> _ = env.reset(seed=0)
-            >>> round(env.step(0)[1], 6)  # 1 / sqrt(3 + 1e-8)
-            0.57735
+    Example:
+        >>> import gymnasium as gym
+        >>> env = NormalizeReward(gym.make("CartPole-v1"), constant_var=3.0)
+        >>> _ = env.reset(seed=0)
+        >>> round(env.step(0)[1], 6)  # 1 / sqrt(3 + 1e-8)
+        0.57735
     """
 
     def __init__(
@@ -130,33 +129,32 @@ class NormalizeReward(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
 class VecNormalizeReward(VecEnvWrapper):
     """Scale the rewards of a vectorized environment by the spread of the discounted return.
 
-        The vectorized :class:`NormalizeReward`: each sub-environment has its own running return
-        ``G[i]``, all of them update one running variance (a batch ``[N]`` per step), and
-        ``G[i]`` restarts at 0 after a step where row ``i`` is ``terminated`` *or* ``truncated``
-        (gymnasium's vector ``NormalizeReward`` restarts only on termination, which carries a
-        return across a time limit into the next episode). Needs same-step autoreset.
+    The vectorized :class:`NormalizeReward`: each sub-environment has its own running return
+    ``G[i]``, all of them update one running variance (a batch ``[N]`` per step), and
+    ``G[i]`` restarts at 0 after a step where row ``i`` is ``terminated`` *or* ``truncated``
+    (gymnasium's vector ``NormalizeReward`` restarts only on termination, which carries a
+    return across a time limit into the next episode). Needs same-step autoreset.
 
-        Args:
-            env: a vectorized environment with same-step autoreset.
-            clip: bound of the scaled rewards (positive; ``inf`` does not clip).
-            gamma: discount factor of the running return, in ``[0, 1]``.
-            constant_var: ``None`` (running estimate) or a fixed finite variance ``>= 0``.
+    Args:
+        env: a vectorized environment with same-step autoreset.
+        clip: bound of the scaled rewards (positive; ``inf`` does not clip).
+        gamma: discount factor of the running return, in ``[0, 1]``.
+        constant_var: ``None`` (running estimate) or a fixed finite variance ``>= 0``.
 
-        Raises:
-            TypeError: ``env`` is not vectorized, or an argument is not a real number.
-            ValueError: ``env`` does not autoreset in the same step, or an argument is out of
-                range (as for :class:`NormalizeReward`).
+    Raises:
+        TypeError: ``env`` is not vectorized, or an argument is not a real number.
+        ValueError: ``env`` does not autoreset in the same step, or an argument is out of
+            range (as for :class:`NormalizeReward`).
 
-        Example:
-            >>> import gymnasium as gym
-    from gymnasium.core import ActType, ObsType
-            >>> from lagom.envs import make_vec_env
-            >>> env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=1), 2, 0)
-            >>> env = VecNormalizeReward(env, gamma=0.5, constant_var=0.25)
-            >>> _ = env.reset()
-            >>> _, rewards, _, truncated, _ = env.step([0, 1])
-            >>> rewards, truncated, env.returns
-            (array([2., 2.]), array([ True,  True]), array([0., 0.]))
+    Example:
+        >>> import gymnasium as gym
+        >>> from lagom.envs import make_vec_env
+        >>> env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=1), 2, 0)
+        >>> env = VecNormalizeReward(env, gamma=0.5, constant_var=0.25)
+        >>> _ = env.reset()
+        >>> _, rewards, _, truncated, _ = env.step([0, 1])
+        >>> rewards, truncated, env.returns
+        (array([2., 2.]), array([ True,  True]), array([0., 0.]))
     """
 
     def __init__(

@@ -26,31 +26,30 @@ def _check_deque_size(deque_size: object) -> int:
 class RecordEpisodeStatistics(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     """Record the return and horizon of every episode of a single environment.
 
-        At the step that ends an episode (``terminated or truncated``) the step's ``info`` gets
-        ``info["episode"] = {"return": R, "horizon": T, "time": t}``: the undiscounted return
-        ``R = r_1 + ... + r_T`` of its ``T`` steps and the seconds since the wrapper was created.
-        ``R`` and ``T`` are also appended to :attr:`return_queue` and :attr:`horizon_queue`,
-        which keep the last ``deque_size`` episodes. ``reset`` restarts the counts.
+    At the step that ends an episode (``terminated or truncated``) the step's ``info`` gets
+    ``info["episode"] = {"return": R, "horizon": T, "time": t}``: the undiscounted return
+    ``R = r_1 + ... + r_T`` of its ``T`` steps and the seconds since the wrapper was created.
+    ``R`` and ``T`` are also appended to :attr:`return_queue` and :attr:`horizon_queue`,
+    which keep the last ``deque_size`` episodes. ``reset`` restarts the counts.
 
-        For a vectorized environment use :class:`VecRecordEpisodeStatistics`.
+    For a vectorized environment use :class:`VecRecordEpisodeStatistics`.
 
-        Args:
-            env: a single ``gymnasium.Env``.
-            deque_size: how many recent episodes the queues keep (at least 1).
+    Args:
+        env: a single ``gymnasium.Env``.
+        deque_size: how many recent episodes the queues keep (at least 1).
 
-        Raises:
-            TypeError: ``env`` is vectorized (or not an env), or ``deque_size`` is not an int.
-            ValueError: ``deque_size < 1``.
+    Raises:
+        TypeError: ``env`` is vectorized (or not an env), or ``deque_size`` is not an int.
+        ValueError: ``deque_size < 1``.
 
-        Example:
-            >>> import gymnasium as gym
-    from gymnasium.core import ActType, ObsType
-            >>> env = RecordEpisodeStatistics(gym.make("CartPole-v1", max_episode_steps=3))
-            >>> _ = env.reset(seed=0)
-            >>> for _ in range(3):
-            ...     *_, info = env.step(0)
-            >>> info["episode"]["return"], info["episode"]["horizon"], list(env.return_queue)
-            (3.0, 3, [3.0])
+    Example:
+        >>> import gymnasium as gym
+        >>> env = RecordEpisodeStatistics(gym.make("CartPole-v1", max_episode_steps=3))
+        >>> _ = env.reset(seed=0)
+        >>> for _ in range(3):
+        ...     *_, info = env.step(0)
+        >>> info["episode"]["return"], info["episode"]["horizon"], list(env.return_queue)
+        (3.0, 3, [3.0])
     """
 
     def __init__(self, env: gym.Env[ObsType, ActType], deque_size: int = 100) -> None:
@@ -93,32 +92,31 @@ class RecordEpisodeStatistics(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
 class VecRecordEpisodeStatistics(VecEnvWrapper):
     """Record the return and horizon of every episode of every sub-environment.
 
-        The vectorized :class:`RecordEpisodeStatistics`: in the step where episodes end,
-        ``infos["episode"]`` holds arrays ``"return"`` (float64 ``[N]``), ``"horizon"`` (int64
-        ``[N]``) and ``"time"`` (float64 ``[N]``), valid where the mask ``infos["_episode"]``
-        (``terminated | truncated``) is set and 0 elsewhere (gymnasium's layout). The finished
-        episodes are appended to the queues in sub-environment order. Needs same-step autoreset
-        (a :class:`~lagom.envs.VecEnv`), so every row of a step belongs to one episode.
+    The vectorized :class:`RecordEpisodeStatistics`: in the step where episodes end,
+    ``infos["episode"]`` holds arrays ``"return"`` (float64 ``[N]``), ``"horizon"`` (int64
+    ``[N]``) and ``"time"`` (float64 ``[N]``), valid where the mask ``infos["_episode"]``
+    (``terminated | truncated``) is set and 0 elsewhere (gymnasium's layout). The finished
+    episodes are appended to the queues in sub-environment order. Needs same-step autoreset
+    (a :class:`~lagom.envs.VecEnv`), so every row of a step belongs to one episode.
 
-        Args:
-            env: a vectorized environment with same-step autoreset.
-            deque_size: how many recent episodes the queues keep (at least 1).
+    Args:
+        env: a vectorized environment with same-step autoreset.
+        deque_size: how many recent episodes the queues keep (at least 1).
 
-        Raises:
-            TypeError: ``env`` is not vectorized, or ``deque_size`` is not an int.
-            ValueError: ``env`` does not autoreset in the same step, or ``deque_size < 1``.
+    Raises:
+        TypeError: ``env`` is not vectorized, or ``deque_size`` is not an int.
+        ValueError: ``env`` does not autoreset in the same step, or ``deque_size < 1``.
 
-        Example:
-            >>> import gymnasium as gym
-    from gymnasium.core import ActType, ObsType
-            >>> from lagom.envs import make_vec_env
-            >>> env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=2), 2, 0)
-            >>> env = VecRecordEpisodeStatistics(env)
-            >>> _ = env.reset()
-            >>> _ = env.step([0, 1])
-            >>> *_, infos = env.step([0, 1])
-            >>> infos["episode"]["return"], infos["_episode"], list(env.horizon_queue)
-            (array([2., 2.]), array([ True,  True]), [2, 2])
+    Example:
+        >>> import gymnasium as gym
+        >>> from lagom.envs import make_vec_env
+        >>> env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=2), 2, 0)
+        >>> env = VecRecordEpisodeStatistics(env)
+        >>> _ = env.reset()
+        >>> _ = env.step([0, 1])
+        >>> *_, infos = env.step([0, 1])
+        >>> infos["episode"]["return"], infos["_episode"], list(env.horizon_queue)
+        (array([2., 2.]), array([ True,  True]), [2, 2])
     """
 
     def __init__(self, env: VectorEnv[Any, Any, Any], deque_size: int = 100) -> None:
