@@ -35,6 +35,12 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "es": ("cma",),
     "vis": ("matplotlib",),
     "torch_utils": ("torch",),
+    # lagom.testing and its tests need the `testing` extra; its torch adapter needs torch.
+    "testing": ("hypothesis",),
+    "_torch_adapter": ("torch",),
+    "torch_adapter": ("torch",),
+    # The bad-input probe calls every public function, so it needs every optional package.
+    "bad_inputs": ("torch", "gymnasium", "cma", "matplotlib"),
 }
 
 

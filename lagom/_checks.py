@@ -29,6 +29,9 @@ Example:
     ...
     ValueError: seeds must be distinct, got [1] more than once in [0, 1, 1]
 
+The checks of devices and tensors (:func:`check_device`, :func:`check_features`...) import
+torch when called, so only the modules that use torch ever run them.
+
 The rules every package shares live here once: a seed is :func:`check_seed` (an int in
 ``[0, 2**32 - 1]``), a discount factor or GAE ``lam`` is :func:`check_discount` (in
 ``[0, 1]``), and float arrays that must hold numbers pass :func:`check_finite`.
@@ -36,27 +39,38 @@ The rules every package shares live here once: a seed is :func:`check_seed` (an 
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
-from collections.abc import Iterable, Mapping
-from typing import TypeGuard, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar
 
 import numpy as np
 
 from lagom._types import ArrayLike, FloatArray
 
+if TYPE_CHECKING:
+    import torch
+
 __all__ = [
     "MAX_SEED",
     "as_float_array",
     "check_bool",
+    "check_device",
     "check_discount",
+    "check_features",
     "check_finite",
+    "check_float_tensor",
+    "check_instance",
     "check_int",
     "check_int_list",
     "check_path",
     "check_positive",
     "check_real",
     "check_seed",
+    "check_str",
+    "check_tensor_list",
+    "field_check",
     "is_int",
 ]
 
@@ -181,12 +195,14 @@ def check_real(
     return result
 
 
-def check_positive(name: str, value: object) -> float:
+def check_positive(name: str, value: object, *, finite: bool = False) -> float:
     """Return ``value`` as a float, raising unless it is a positive real number.
+
+    With ``finite``, ``inf`` is refused too.
 
     Raises:
         TypeError: ``value`` is not a real number, or is a bool.
-        ValueError: ``value <= 0`` or NaN.
+        ValueError: ``value <= 0`` or NaN, or infinite with ``finite``.
 
     Example:
         >>> check_positive("clip", 10)
@@ -200,6 +216,8 @@ def check_positive(name: str, value: object) -> float:
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     if not float(value) > 0:  # NaN fails too
         raise ValueError(f"{name} must be positive, got {value}")
+    if finite and math.isinf(value):
+        raise ValueError(f"{name} must be finite, got {value}")
     return float(value)
 
 
@@ -373,3 +391,164 @@ def check_path(name: str, value: object) -> str | os.PathLike[str]:
             f"{name} must be a str or os.PathLike path, got {type(value).__name__} {value!r}"
         )
     return value
+
+
+def check_str(name: str, value: object, choices: Iterable[str] | None = None) -> str:
+    """Return ``value`` if it is a ``str`` (one of ``choices``, when given).
+
+    Raises:
+        TypeError: ``value`` is not a string.
+        ValueError: ``value`` is not one of ``choices``.
+
+    Example:
+        >>> check_str("mode", "sync", ("sync", "async"))
+        'sync'
+        >>> check_str("mode", "x", ("sync", "async"))
+        Traceback (most recent call last):
+        ...
+        ValueError: mode must be one of ['sync', 'async'], got 'x'
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r:.60}")
+    if choices is not None:
+        allowed = list(choices)
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_instance(name: str, value: object, kind: type | tuple[type, ...]) -> None:
+    """Raise ``TypeError`` unless ``value`` is an instance of ``kind``.
+
+    Example:
+        >>> check_instance("options", 3, dict)
+        Traceback (most recent call last):
+        ...
+        TypeError: options must be a dict, got int 3
+    """
+    if not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        expected = " or ".join(k.__name__ for k in kinds)
+        raise TypeError(f"{name} must be a {expected}, got {type(value).__name__} {value!r:.60}")
+
+
+class _Field(Protocol):
+    """What a validator needs of an attrs field: its name."""
+
+    @property
+    def name(self) -> str: ...
+
+
+def field_check(
+    check: Callable[..., object], /, *, optional: bool = False, **options: object
+) -> Callable[[object, _Field, Any], None]:
+    """An attrs validator running ``check(field_name, value, **options)`` (lagom's message).
+
+    attrs' own validators raise from inside attrs with messages of their own (``'>'
+    not supported between instances of 'str' and 'int'``); these raise lagom's.
+
+    Args:
+        check: one of this module's checks, called with the field's name and value.
+        optional: let ``None`` through.
+        **options: passed to ``check`` (``minimum=0``, ``low=0.0``, ``finite=True``...).
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Options:
+        ...     popsize: int = attrs.field(validator=field_check(check_int, minimum=2))
+        >>> Options(popsize=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: popsize must be at least 2, got 1
+    """
+
+    # Any: a validator sees whatever the caller passed, and attrs types the field by it.
+    def validate(instance: object, field: _Field, value: Any) -> None:
+        if not (optional and value is None):
+            check(field.name, value, **options)
+
+    return validate
+
+
+# ---- Checks of devices and tensors: torch is imported by the call, never by lagom's core.
+
+
+def check_device(name: str, device: object) -> torch.device:
+    """Return ``device`` as a ``torch.device``: a ``torch.device`` or a name such as ``"cpu"``.
+
+    Raises:
+        TypeError: ``device`` is neither a str nor a ``torch.device`` (``None`` included:
+            callers that allow it test for it first).
+        ValueError: ``device`` names no device torch knows.
+    """
+    import torch  # here, not at the top: lagom's core never needs it
+
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(
+            f"{name} must be a str such as 'cpu' or 'cuda:0', or a torch.device, got "
+            f"{type(device).__name__} {device!r:.60}"
+        )
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"{name} must name a device such as 'cpu' or 'cuda:0', got {device!r}"
+        ) from None
+
+
+def check_float_tensor(name: str, x: object, *, min_ndim: int = 1) -> torch.Tensor:
+    """Return ``x`` if it is a floating-point tensor of at least ``min_ndim`` dimensions.
+
+    Raises:
+        TypeError: ``x`` is not a tensor, or not of a floating-point dtype.
+        ValueError: ``x`` has fewer than ``min_ndim`` dimensions.
+    """
+    import torch
+
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got {x.dtype}")
+    if x.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape []")
+    return x
+
+
+def check_features(name: str, x: object, features: int) -> torch.Tensor:
+    """Return ``x`` if it is a floating-point tensor ``[*, features]``.
+
+    Cheap (a few attribute reads): called by forward passes.
+
+    Raises:
+        TypeError: ``x`` is not a floating-point tensor.
+        ValueError: the last dimension of ``x`` is not ``features`` (or ``x`` is 0-d).
+    """
+    tensor = check_float_tensor(name, x, min_ndim=0)
+    if tensor.ndim == 0 or tensor.shape[-1] != features:
+        raise ValueError(
+            f"{name} must have shape [*, {features}] ({features} features last), got "
+            f"{list(tensor.shape)}"
+        )
+    return tensor
+
+
+def check_tensor_list(name: str, tensors: object) -> list[torch.Tensor]:
+    """Return ``tensors`` as a list if it is a sequence (or iterable) of tensors.
+
+    Raises:
+        TypeError: ``tensors`` is a str, a mapping or not iterable, or holds a non-tensor.
+    """
+    import torch
+
+    if isinstance(tensors, (str, bytes, Mapping, torch.Tensor)) or not isinstance(
+        tensors, Iterable
+    ):
+        raise TypeError(f"{name} must be a list of tensors, got {type(tensors).__name__}")
+    items = list(tensors)
+    for i, item in enumerate(items):
+        if not isinstance(item, torch.Tensor):
+            raise TypeError(f"{name}[{i}] must be a torch.Tensor, got {type(item).__name__}")
+    return items

@@ -96,6 +96,12 @@ class EnvWithSpaces(Protocol):
         ...
 
 
+def _is_torch_device(device: object) -> bool:
+    # Recognized by its type's name, so that this module never imports torch.
+    kind = type(device)
+    return kind.__module__ == "torch" and kind.__name__ == "device"
+
+
 class BaseAgent(ABC):
     """Base class for all agents.
 
@@ -125,6 +131,8 @@ class BaseAgent(ABC):
             sets it).
 
     Raises:
+        TypeError: ``config`` is not a mapping, or ``device`` is neither a
+            ``torch.device``, a str nor ``None``.
         ValueError: a keyword would replace a method or attribute of the class, or is not an
             identifier.
 
@@ -157,6 +165,12 @@ class BaseAgent(ABC):
         # First, so that a torch Module mixed in after BaseAgent is initialized before any
         # attribute (possibly a network) is set.
         super().__init__()
+        if not isinstance(config, Mapping):
+            raise TypeError(f"config must be a mapping (e.g. a dict), got {type(config).__name__}")
+        if not (device is None or isinstance(device, str) or _is_torch_device(device)):
+            raise TypeError(
+                f"device must be a torch.device, its name or None, got {type(device).__name__}"
+            )
         self.config = config
         self.env = env
         self.device = device

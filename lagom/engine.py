@@ -26,6 +26,7 @@ class BaseEngine(ABC):
             ``runner``, ``logger``, ...).
 
     Raises:
+        TypeError: if ``config`` is not a mapping.
         ValueError: if a keyword would replace a method or attribute of the engine class
             (``train=...``) or is not a valid identifier.
 
@@ -54,6 +55,8 @@ class BaseEngine(ABC):
     runner: Any
 
     def __init__(self, config: Mapping[str, Any], **kwargs: Any) -> None:
+        if not isinstance(config, Mapping):
+            raise TypeError(f"config must be a mapping (e.g. a dict), got {type(config).__name__}")
         self.config = config
         for key, value in kwargs.items():
             if not key.isidentifier():

@@ -27,6 +27,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "runner": ("gymnasium",),
     "es": ("cma",),
     "vis": ("matplotlib",),
+    "testing": ("hypothesis",),
     "torch_utils": ("torch",),
 }
 _ALL_OPTIONAL = {dep for deps in OPTIONAL.values() for dep in deps}

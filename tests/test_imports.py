@@ -46,6 +46,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "runner": ("gymnasium",),
     "es": ("cma",),
     "vis": ("matplotlib",),
+    "testing": ("hypothesis",),
 }
 _ALL_OPTIONAL = {dep for deps in OPTIONAL.values() for dep in deps} | set(BLOCKED)
 

@@ -16,3 +16,11 @@ def test_the_typed_user_program_runs() -> None:
         {"ID": 0, "env.id": "CartPole-v1", "lr": 1e-3},
         {"ID": 1, "env.id": "CartPole-v1", "lr": 3e-4},
     ]
+
+
+TESTING_PROGRAM = Path(__file__).parent / "typing" / "testing_program.py"
+
+
+def test_the_typed_testing_kit_program_runs() -> None:
+    namespace = runpy.run_path(str(TESTING_PROGRAM))
+    assert namespace["caught"].property_name == "negative"

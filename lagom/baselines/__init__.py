@@ -1,7 +1,7 @@
 """Reference algorithms built from lagom parts, and their registry.
 
 Each algorithm is one module that reads top to bottom: its frozen config, its networks,
-collection, update and a plain loop (``ppo``, ``vpg``, ``sac``, ``td3`` with DDPG,
+collection, update and a plain loop (``ppo``, ``vpg``, ``sac``, ``td3`` with DDPG, ``dqn``,
 ``policy_search`` with CEM, CMA-ES and OpenAI-ES), all built on
 :mod:`lagom.baselines.common`. Each defines an :class:`Algorithm` record. Other packages add
 algorithms through the entry-point group ``lagom.algorithms`` (see ``docs/plugins.rst``);
@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -42,6 +43,7 @@ ALGORITHMS: dict[str, str] = {
     "sac": "lagom.baselines.sac:ALGORITHM",
     "td3": "lagom.baselines.td3:ALGORITHM",
     "ddpg": "lagom.baselines.td3:DDPG_ALGORITHM",
+    "dqn": "lagom.baselines.dqn:ALGORITHM",
     "cem": "lagom.baselines.policy_search:CEM_ALGORITHM",
     "cmaes": "lagom.baselines.policy_search:CMAES_ALGORITHM",
     "openaies": "lagom.baselines.policy_search:OPENAIES_ALGORITHM",
@@ -74,7 +76,8 @@ def get_algorithm(name: str) -> Algorithm:
 
     Raises:
         ValueError: ``name`` is not registered (the message lists the algorithms).
-        TypeError: a plug-in's entry point does not load to an :class:`Algorithm`.
+        TypeError: ``name`` is not a str, or a plug-in's entry point does not load to an
+            :class:`Algorithm`.
 
     Example:
         >>> get_algorithm("ppo").name
@@ -84,6 +87,8 @@ def get_algorithm(name: str) -> Algorithm:
         ...
         ValueError: unknown algorithm 'nope'; choose one of: cem, cmaes, ddpg, ...
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str (an algorithm's name), got {type(name).__name__}")
     if name in ALGORITHMS:
         module, _, attribute = ALGORITHMS[name].partition(":")
         algorithm = getattr(importlib.import_module(module), attribute)
@@ -116,7 +121,9 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
         actions = act(observations)             # [B, *obs_shape] -> [B] or [B, A]
 
     Raises:
-        ValueError: not a run folder, an unknown algorithm, or no (valid) ``policy.pt``.
+        TypeError: ``run_dir`` is not a path, or ``device`` not a device name.
+        ValueError: not a run folder, an unknown algorithm, or no (valid) ``policy.pt``, or
+            an unknown ``device``.
 
     Example:
         >>> load_policy("/nonexistent")
@@ -126,5 +133,7 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
     """
     from lagom.baselines.common import read_run_info
 
+    if not isinstance(run_dir, (str, os.PathLike)):
+        raise TypeError(f"run_dir must be a str or path, got {type(run_dir).__name__}")
     info = read_run_info(Path(run_dir))
     return get_algorithm(info.algorithm).make_policy(Path(run_dir), device)

@@ -6,6 +6,7 @@ see ``docs/plugins.rst``) register the same record.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -13,6 +14,7 @@ from typing import Any, TypeAlias
 import attrs
 from attrs import AttrsInstance
 
+from lagom._checks import check_str, field_check
 from lagom._types import NDArray
 
 __all__ = ["Algorithm", "PolicyFn", "RunFn"]
@@ -26,12 +28,32 @@ PolicyFn: TypeAlias = Callable[[NDArray[Any]], NDArray[Any]]
 
 
 def _to_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"action_spaces must be a tuple of 'discrete'/'continuous', got {values!r:.60}"
+        )
     return tuple(values)
 
 
 def _check_callable(instance: Algorithm, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not callable(value):
         raise TypeError(f"Algorithm.{attribute.name} must be callable, got {value!r}")
+
+
+def _check_name(instance: Algorithm, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not re.fullmatch(r"[a-z][a-z0-9_\-]*", check_str("name", value)):
+        raise ValueError(
+            f"name must be lowercase letters, digits, '_' and '-', starting with a letter, "
+            f"got {value!r}"
+        )
+
+
+def _check_spaces(instance: Algorithm, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for space in value:
+        check_str("action_spaces", space, ("discrete", "continuous"))
+
+
+_TEXT = field_check(check_str)
 
 
 @attrs.frozen
@@ -54,6 +76,13 @@ class Algorithm:
             policy (observation batch -> action batch, numpy in and out) of a run folder.
         steps_key: the dotted key that ``lagom train --steps N`` sets.
 
+    Raises:
+        TypeError: a text field is not a str, an entry point not callable, or
+            ``action_spaces`` not a tuple of str.
+        ValueError: ``name`` is not lowercase letters, digits, ``_`` and ``-`` starting with
+            a letter, or ``action_spaces`` holds something other than ``"discrete"`` or
+            ``"continuous"``.
+
     Example:
         >>> import attrs
         >>> @attrs.frozen
@@ -69,16 +98,11 @@ class Algorithm:
         NoopConfig(steps=1)
     """
 
-    name: str = attrs.field(validator=attrs.validators.matches_re(r"[a-z][a-z0-9_\-]*"))
-    summary: str = attrs.field(validator=attrs.validators.instance_of(str))
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_TEXT)
     run: RunFn = attrs.field(validator=_check_callable)
     default_config: Callable[[str], AttrsInstance] = attrs.field(validator=_check_callable)
-    default_env: str = attrs.field(validator=attrs.validators.instance_of(str))
-    action_spaces: tuple[str, ...] = attrs.field(
-        converter=_to_tuple,
-        validator=attrs.validators.deep_iterable(attrs.validators.in_(("discrete", "continuous"))),
-    )
+    default_env: str = attrs.field(validator=_TEXT)
+    action_spaces: tuple[str, ...] = attrs.field(converter=_to_tuple, validator=_check_spaces)
     make_policy: Callable[[Path, str], PolicyFn] = attrs.field(validator=_check_callable)
-    steps_key: str = attrs.field(
-        default="train.timesteps", validator=attrs.validators.instance_of(str)
-    )
+    steps_key: str = attrs.field(default="train.timesteps", validator=_TEXT)

@@ -46,9 +46,28 @@ import gymnasium as gym
 import numpy as np
 import torch
 from attrs import AttrsInstance
-from attrs.validators import deep_iterable, ge, gt, instance_of, le, min_len, optional
 
+from lagom._checks import (
+    check_device,
+    check_instance,
+    check_int,
+    check_path,
+    check_seed,
+    check_str,
+)
 from lagom._types import NDArray
+from lagom.baselines._fields import (
+    COUNT,
+    COUNT_OR_NONE,
+    POSITIVE,
+    RATIO,
+    SEED,
+    SIZE,
+    TEXT,
+    UNIT,
+    instance,
+    sizes,
+)
 from lagom.baselines.algorithm import Algorithm, RunFn
 from lagom.envs import RecordEpisodeStatistics, env_state, restore_env_state
 from lagom.experiment import from_dotted, to_dotted
@@ -74,6 +93,7 @@ __all__ = [
     "TensorBatch",
     "action_scaler",
     "box_policy",
+    "check_run",
     "check_spaces",
     "choose_device",
     "env_checkpoint",
@@ -117,6 +137,63 @@ C = TypeVar("C", bound=AttrsInstance)
 OC = TypeVar("OC", bound="OffPolicyConfig")
 
 
+def _folder(name: str, value: object) -> Path:
+    """``value`` as a :class:`~pathlib.Path`, if it is a str or a path."""
+    return Path(check_path(name, value))
+
+
+def _mapping(name: str, value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _check_callable(name: str, value: object) -> None:
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__} {value!r:.60}")
+
+
+def _make_env(env_id: str) -> gym.Env[Any, Any]:
+    """``gym.make(env_id)``, with an unknown id refused as a ValueError naming it."""
+    try:
+        return gym.make(check_str("env_id", env_id))
+    except gym.error.Error as error:
+        raise ValueError(f"env_id {env_id!r} cannot be made by gymnasium: {error}") from None
+
+
+def check_run(
+    config: object,
+    kind: type | tuple[type, ...],
+    seed: int,
+    device: str | torch.device,
+    logdir: str | os.PathLike[str],
+) -> tuple[torch.device, Path]:
+    """Check what every algorithm's ``train(config, seed, device, logdir)`` is given, before
+    anything is written: the configuration's class, the seed, the device and the folder.
+
+    Returns:
+        The device (see :func:`choose_device`) and ``logdir`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        TypeError: ``config`` is not a ``kind``, ``seed`` not an int, or ``logdir`` not a
+            path.
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]``, or ``device`` is unknown or
+            absent (see :func:`choose_device`).
+
+    Example:
+        >>> from lagom.baselines.sac import SACConfig
+        >>> check_run(SACConfig(), SACConfig, 0, "cpu", "logs/sac")
+        (device(type='cpu'), PosixPath('logs/sac'))
+        >>> check_run(SACConfig(), SACConfig, -1, "cpu", "logs/sac")
+        Traceback (most recent call last):
+        ...
+        ValueError: seed must be in [0, 2**32 - 1], got -1
+    """
+    check_instance("config", config, kind)
+    check_seed("seed", seed)
+    return choose_device(device), _folder("logdir", logdir)
+
+
 def resolve_config(
     default_config: Callable[[str], C], config: Mapping[str, Any] | C, default_env: str
 ) -> C:
@@ -125,6 +202,8 @@ def resolve_config(
     ``config`` applied by :func:`~lagom.experiment.from_dotted` (``"ID"`` is ignored).
 
     Raises:
+        TypeError: ``default_config`` is not callable, ``default_env`` is not a str, or
+            ``config`` is neither a mapping nor an attrs configuration.
         ValueError: an unknown key (with close matches), a value of the wrong type (naming
             key, value and expected type) or a value out of range.
 
@@ -138,7 +217,14 @@ def resolve_config(
         ...
         ValueError: unknown config key 'agent.gama'; did you mean 'agent.gamma'?
     """
+    _check_callable("default_config", default_config)
+    check_str("default_env", default_env)
     if not isinstance(config, Mapping):
+        if not attrs.has(type(config)) or isinstance(config, type):
+            raise TypeError(
+                "config must be a dict of dotted keys or a configuration (an attrs instance), "
+                f"got {type(config).__name__}"
+            )
         return config
     env_id = config.get("env.id", default_env)
     if not isinstance(env_id, str):
@@ -150,7 +236,8 @@ def choose_device(device: str | torch.device) -> torch.device:
     """``device`` as a ``torch.device``, checked to exist on this machine.
 
     Raises:
-        ValueError: an unknown device string, or a CUDA device on a machine without one.
+        ValueError: an unknown device (a string torch does not know, or anything but a str
+            or a ``torch.device``), or a CUDA device on a machine without one.
 
     Example:
         >>> choose_device("cpu")
@@ -189,6 +276,8 @@ def check_spaces(
     The environment is created once and closed.
 
     Raises:
+        TypeError: ``algorithm`` or ``env_id`` is not a str, or ``observation`` or ``action``
+            is not a tuple of space classes.
         ValueError: ``env_id`` cannot be created, or a space is of another kind (the message
             names the algorithm, the environment and the space).
 
@@ -200,6 +289,15 @@ def check_spaces(
         ...
         ValueError: sac needs a Box action space, but CartPole-v1 has Discrete(2)
     """
+    check_str("algorithm", algorithm)
+    check_str("env_id", env_id)
+    for name, kinds in (("observation", observation), ("action", action)):
+        if not (
+            isinstance(kinds, tuple)
+            and kinds
+            and all(isinstance(kind, type) and issubclass(kind, gym.Space) for kind in kinds)
+        ):
+            raise TypeError(f"{name} must be a tuple of gymnasium space classes, got {kinds!r}")
     try:
         env = gym.make(env_id)
     except gym.error.Error as error:
@@ -232,9 +330,9 @@ class RunInfo:
         'CartPole-v1'
     """
 
-    algorithm: str
-    seed: int
-    config: dict[str, Any]
+    algorithm: str = attrs.field(validator=TEXT)
+    seed: int = attrs.field(validator=SEED)
+    config: dict[str, Any] = attrs.field(validator=instance(dict))
 
 
 def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) -> Path:
@@ -244,6 +342,12 @@ def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) ->
     Returns:
         ``logdir``.
 
+    Raises:
+        TypeError: ``logdir`` is not a path, ``algorithm`` not a str, ``config`` not an attrs
+            configuration, or ``seed`` not an int.
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]``, or ``logdir`` holds a run of an
+            older lagom.
+
     Example:
         >>> import tempfile
         >>> from lagom.baselines.ppo import PPOConfig
@@ -252,7 +356,10 @@ def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) ->
         ...     sorted(path.name for path in logdir.iterdir())
         ['config.yml', 'run.yml']
     """
-    logdir = Path(logdir)
+    logdir = _folder("logdir", logdir)
+    check_str("algorithm", algorithm)
+    seed = check_seed("seed", seed)
+    to_dotted(config)  # refuses anything but an attrs configuration, before any file is written
     old = logdir / RUN_INFO_FILE
     if old.is_file() and (logdir / CHECKPOINT_FILE).exists():
         found = yaml_load(old)
@@ -273,6 +380,7 @@ def read_run_info(logdir: Path) -> RunInfo:
     """The :class:`RunInfo` of a run folder written by :func:`start_run`.
 
     Raises:
+        TypeError: ``logdir`` is not a str or path.
         ValueError: ``logdir`` is not a run folder, or an older lagom wrote it (its layout
             is refused: train it again).
 
@@ -282,7 +390,7 @@ def read_run_info(logdir: Path) -> RunInfo:
         ...
         ValueError: /nonexistent is not a run folder: it has no run.yml
     """
-    logdir = Path(logdir)
+    logdir = _folder("logdir", logdir)
     path = logdir / RUN_INFO_FILE
     if not path.is_file():
         raise ValueError(f"{logdir} is not a run folder: it has no {RUN_INFO_FILE}")
@@ -314,6 +422,7 @@ def load_run_config(logdir: Path, default_config: Callable[[str], C]) -> C:
         ...     load_run_config(Path(folder), default_config) == PPOConfig()
         True
     """
+    _check_callable("default_config", default_config)
     return resolve_config(default_config, read_run_info(logdir).config, "")
 
 
@@ -327,7 +436,8 @@ def progress_logger(logdir: Path, rows: int | None = None) -> Logger:
     uninterrupted run's, row for row. ``rows=None`` keeps every row.
 
     Raises:
-        ValueError: ``rows`` is negative.
+        TypeError: ``logdir`` is not a str or path.
+        ValueError: ``rows`` is not an int >= 0.
 
     Example:
         >>> import tempfile
@@ -342,7 +452,7 @@ def progress_logger(logdir: Path, rows: int | None = None) -> Logger:
         1,9.5
         2,10.0
     """
-    path = Path(logdir) / PROGRESS_FILE
+    path = _folder("logdir", logdir) / PROGRESS_FILE
     if rows is not None:
         if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
             raise ValueError(f"rows must be an int >= 0, got {rows!r}")
@@ -372,6 +482,9 @@ def _cut_rows(path: Path, rows: int) -> None:
 def write_row(logger: Logger, row: Mapping[str, Any]) -> None:
     """Log every ``key: value`` of ``row`` and write them as one progress row.
 
+    Raises:
+        TypeError: ``logger`` is not a :class:`~lagom.logger.Logger`, or ``row`` not a dict.
+
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
@@ -380,7 +493,8 @@ def write_row(logger: Logger, row: Mapping[str, Any]) -> None:
         ...     (Path(folder) / "progress.csv").read_text().splitlines()
         ['iteration,loss', '1,0.5']
     """
-    for key, value in row.items():
+    check_instance("logger", logger, Logger)
+    for key, value in _mapping("row", row).items():
         logger(key, value)
     logger.write_row()
 
@@ -407,6 +521,10 @@ def rng_state() -> dict[str, Any]:
 def restore_rng_state(state: Mapping[str, Any]) -> None:
     """Restore the generators from :func:`rng_state`'s output.
 
+    Raises:
+        TypeError: ``state`` is not a dict.
+        ValueError: ``state`` is not what :func:`rng_state` returns.
+
     Example:
         >>> state = rng_state()
         >>> first = float(torch.rand(1))
@@ -414,6 +532,7 @@ def restore_rng_state(state: Mapping[str, Any]) -> None:
         >>> float(torch.rand(1)) == first
         True
     """
+    _mapping("state", state)
     try:
         version, internal, gauss = state["python"]
         random.setstate((version, tuple(int(word) for word in internal), gauss))
@@ -437,7 +556,8 @@ def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
     ``torch.save``'s bytes; :func:`load_checkpoint` checks the digest.
 
     Raises:
-        TypeError: a value in ``state`` is not data (the message says where).
+        TypeError: ``logdir`` is not a str or path, ``state`` is not a dict, or a value in
+            ``state`` is not data (the message says where).
 
     Example:
         >>> import tempfile
@@ -453,12 +573,13 @@ def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"state must be a mapping, got {type(state).__name__}")
+    logdir = _folder("logdir", logdir)
     buffer = io.BytesIO()
     torch.save(_to_data(dict(state), "state"), buffer)
     payload = buffer.getvalue()
-    path = Path(logdir) / CHECKPOINT_FILE
+    path = logdir / CHECKPOINT_FILE
     if path.exists():
-        os.replace(path, Path(logdir) / PREVIOUS_CHECKPOINT_FILE)
+        os.replace(path, logdir / PREVIOUS_CHECKPOINT_FILE)
     return atomic_write(path, _CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
@@ -590,6 +711,7 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
     a ``RuntimeWarning`` naming the file and why.
 
     Raises:
+        TypeError: ``logdir`` is not a str or path.
         ValueError: every checkpoint present is corrupt (the message names them; remove
             them to start the run over).
 
@@ -597,7 +719,7 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
         >>> load_checkpoint(Path("/nonexistent")) is None
         True
     """
-    logdir = Path(logdir)
+    logdir = _folder("logdir", logdir)
     problems: list[str] = []
     for name in (CHECKPOINT_FILE, PREVIOUS_CHECKPOINT_FILE):
         path = logdir / name
@@ -640,6 +762,7 @@ def restore_env_checkpoint(env: object, entry: Mapping[str, Any]) -> bool:
     run then goes on from new episodes, so it no longer matches an uninterrupted one).
 
     Raises:
+        TypeError: ``entry`` is not what :func:`env_checkpoint` returns.
         ValueError: ``env`` is built differently from the saved one.
 
     Example:
@@ -651,6 +774,8 @@ def restore_env_checkpoint(env: object, entry: Mapping[str, Any]) -> bool:
         >>> bool((fresh.unwrapped.state == env.unwrapped.state).all())
         True
     """
+    if not isinstance(entry, Mapping) or "state" not in entry:
+        raise TypeError(f"entry must be what env_checkpoint returns, got {entry!r:.60}")
     if entry.get("state") is None:
         warnings.warn(
             f"the checkpoint holds no environment state ({entry.get('why')}); the resumed "
@@ -671,7 +796,8 @@ def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:
     from the CPU.
 
     Raises:
-        TypeError: a value is not a tensor or a dict of tensors.
+        TypeError: ``logdir`` is not a path, ``tensors`` is not a dict, or a value is not a
+            tensor or a dict of tensors.
 
     Example:
         >>> import tempfile
@@ -690,8 +816,9 @@ def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:
             f"policy tensor {name!r} must be a tensor or a dict of tensors, got {value!r}"
         )
 
-    data = {str(key): cpu(str(key), value) for key, value in tensors.items()}
-    return atomic_write(Path(logdir) / POLICY_FILE, lambda f: torch.save(data, f))
+    folder = _folder("logdir", logdir)
+    data = {str(key): cpu(str(key), value) for key, value in _mapping("tensors", tensors).items()}
+    return atomic_write(folder / POLICY_FILE, lambda f: torch.save(data, f))
 
 
 def load_policy_state(logdir: Path) -> dict[str, Any]:
@@ -699,6 +826,7 @@ def load_policy_state(logdir: Path) -> dict[str, Any]:
     ``torch.load(weights_only=True)``: a file from elsewhere cannot run code.
 
     Raises:
+        TypeError: ``logdir`` is not a str or path.
         ValueError: ``logdir`` has no ``policy.pt``, or it is not a tensors-only file (a
             pickle of anything else is refused, not run).
 
@@ -708,7 +836,7 @@ def load_policy_state(logdir: Path) -> dict[str, Any]:
         ...
         ValueError: /nonexistent holds no policy.pt to rebuild the policy from
     """
-    path = Path(logdir) / POLICY_FILE
+    path = _folder("logdir", logdir) / POLICY_FILE
     if not path.is_file():
         raise ValueError(f"{logdir} holds no {POLICY_FILE} to rebuild the policy from")
     try:
@@ -740,7 +868,9 @@ def evaluate_policy(
         ``episodes``.
 
     Raises:
-        ValueError: ``episodes < 1``.
+        TypeError: ``policy`` or ``make_env`` is not callable, or ``episodes`` or ``seed`` is
+            not an int.
+        ValueError: ``episodes < 1`` or ``seed < 0``.
 
     Example:
         >>> always_left = lambda obs: np.zeros(len(obs), dtype=np.int64)
@@ -748,8 +878,11 @@ def evaluate_policy(
         >>> metrics["episodes"], metrics["return_mean"] < 20
         (2.0, True)
     """
-    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
-        raise ValueError(f"episodes must be an int >= 1, got {episodes!r}")
+    _check_callable("policy", policy)
+    _check_callable("make_env", make_env)
+    episodes = check_int("episodes", episodes)
+    # Not check_seed: runs evaluate on seeds ``seed + 10000 + i``, which gymnasium takes.
+    seed = check_int("seed", seed, minimum=0)
     env = make_env()
     returns: list[float] = []
     horizons: list[int] = []
@@ -781,14 +914,18 @@ def evaluate_policy(
 def finish(logdir: Path, metrics: Mapping[str, float]) -> dict[str, float]:
     """Write the final evaluation to ``logdir/final_eval.yml`` and return it as floats.
 
+    Raises:
+        TypeError: ``logdir`` is not a str or path, or ``metrics`` not a dict of numbers.
+
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     finish(Path(folder), {"return_mean": 1})
         {'return_mean': 1.0}
     """
-    out = {key: float(value) for key, value in metrics.items()}
-    yaml_dump(out, Path(logdir) / Path(FINAL_EVAL_FILE).stem, ext=".yml")
+    folder = _folder("logdir", logdir)
+    out = {key: float(value) for key, value in _mapping("metrics", metrics).items()}
+    yaml_dump(out, folder / Path(FINAL_EVAL_FILE).stem, ext=".yml")
     return out
 
 
@@ -809,8 +946,6 @@ def finish(logdir: Path, metrics: Mapping[str, float]) -> dict[str, float]:
 #     return collector.evaluate(logdir, actor, device, config.eval.episodes, seed)
 # ----------------------------------------------------------------------------------------
 
-_POSITIVE = [instance_of(int), ge(1)]
-
 
 @attrs.frozen
 class OffPolicyEnvConfig:
@@ -822,7 +957,7 @@ class OffPolicyEnvConfig:
     """
 
     #: A gymnasium id with a ``Box`` observation and a ``Box`` action space.
-    id: str = attrs.field(default="Pendulum-v1", validator=instance_of(str))
+    id: str = attrs.field(default="Pendulum-v1", validator=TEXT)
 
 
 @attrs.frozen
@@ -837,14 +972,14 @@ class OffPolicyTrainConfig:
     """
 
     #: Environment steps in all.
-    timesteps: int = attrs.field(default=1_000_000, validator=_POSITIVE)
+    timesteps: int = attrs.field(default=1_000_000, validator=COUNT)
     #: Environment steps per iteration (one progress row each).
-    log_interval: int = attrs.field(default=1000, validator=_POSITIVE)
+    log_interval: int = attrs.field(default=1000, validator=COUNT)
     #: Iterations between checkpoints (one is also saved at the end).
-    checkpoint_every: int = attrs.field(default=10, validator=_POSITIVE)
+    checkpoint_every: int = attrs.field(default=10, validator=COUNT)
     #: Stop after the iteration that reaches this many steps, saving a checkpoint and skipping
     #: the final evaluation (``None``: never); a later call resumes.
-    stop_at: int | None = attrs.field(default=None, validator=optional(_POSITIVE))
+    stop_at: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
 
 
 @attrs.frozen
@@ -858,25 +993,23 @@ class OffPolicyAgentConfig:
     """
 
     #: Adam learning rate of every network.
-    lr: float = attrs.field(default=3e-4, validator=gt(0.0))
+    lr: float = attrs.field(default=3e-4, validator=POSITIVE)
     #: Discount factor :math:`\gamma`.
-    gamma: float = attrs.field(default=0.99, validator=[ge(0.0), le(1.0)])
+    gamma: float = attrs.field(default=0.99, validator=UNIT)
     #: Polyak weight :math:`\tau` of the online networks in the target networks' update.
-    tau: float = attrs.field(default=0.005, validator=[gt(0.0), le(1.0)])
+    tau: float = attrs.field(default=0.005, validator=RATIO)
     #: Transitions per gradient step.
-    batch_size: int = attrs.field(default=256, validator=_POSITIVE)
+    batch_size: int = attrs.field(default=256, validator=COUNT)
     #: Replay capacity (never more than ``train.timesteps`` rows are allocated).
-    buffer_size: int = attrs.field(default=1_000_000, validator=_POSITIVE)
+    buffer_size: int = attrs.field(default=1_000_000, validator=COUNT)
     #: Uniformly random actions for this many steps; gradient steps only after them.
-    learning_starts: int = attrs.field(default=100, validator=[instance_of(int), ge(0)])
+    learning_starts: int = attrs.field(default=100, validator=SIZE)
     #: Environment steps between updates.
-    train_freq: int = attrs.field(default=1, validator=_POSITIVE)
+    train_freq: int = attrs.field(default=1, validator=COUNT)
     #: Gradient steps per update.
-    gradient_steps: int = attrs.field(default=1, validator=_POSITIVE)
+    gradient_steps: int = attrs.field(default=1, validator=COUNT)
     #: Hidden layer sizes of the actor and of each critic.
-    hidden_sizes: tuple[int, ...] = attrs.field(
-        default=(256, 256), validator=[min_len(1), deep_iterable(_POSITIVE, instance_of(tuple))]
-    )
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(256, 256), validator=sizes(min_len=1))
 
 
 @attrs.frozen
@@ -889,7 +1022,7 @@ class OffPolicyEvalConfig:
     """
 
     #: Deterministic episodes of the final evaluation (seeds ``seed + 10000 + i``).
-    episodes: int = attrs.field(default=20, validator=_POSITIVE)
+    episodes: int = attrs.field(default=20, validator=COUNT)
 
 
 def zoo_config(algorithm: str, zoo: Mapping[str, C], defaults: C, env_id: str) -> C:
@@ -898,6 +1031,8 @@ def zoo_config(algorithm: str, zoo: Mapping[str, C], defaults: C, env_id: str) -
     observations and actions in ``env_id``.
 
     Raises:
+        TypeError: ``algorithm`` or ``env_id`` is not a str, ``zoo`` not a dict or
+            ``defaults`` not an attrs configuration.
         ValueError: ``env_id`` cannot be created or has other spaces.
 
     Example:
@@ -905,8 +1040,12 @@ def zoo_config(algorithm: str, zoo: Mapping[str, C], defaults: C, env_id: str) -
         >>> zoo_config("sac", {}, SACConfig(), "MountainCarContinuous-v0").env.id
         'MountainCarContinuous-v0'
     """
-    if env_id in zoo:
+    check_str("algorithm", algorithm)
+    check_str("env_id", env_id)
+    if env_id in _mapping("zoo", zoo):
         return zoo[env_id]
+    if not attrs.has(type(defaults)) or isinstance(defaults, type):
+        raise TypeError(f"defaults must be an attrs configuration, got {type(defaults).__name__}")
     check_spaces(algorithm, env_id, action=(gym.spaces.Box,))
     # mypy's attrs plugin cannot see that the type variable ``C`` stands for an attrs class.
     return attrs.evolve(defaults, env=OffPolicyEnvConfig(id=env_id))  # type: ignore[misc]
@@ -916,11 +1055,16 @@ def action_scaler(space: gym.spaces.Box) -> Callable[[NDArray[Any]], NDArray[Any
     r"""The map :math:`a \mapsto \text{low} + (a + 1)(\text{high} - \text{low})/2` from
     ``[-1, 1]`` (where tanh policies act) onto the bounds of ``space``.
 
+    Raises:
+        TypeError: ``space`` is not a bounded gymnasium ``Box``.
+
     Example:
         >>> to_env = action_scaler(gym.spaces.Box(-2.0, 2.0, (1,)))
         >>> to_env(np.array([-1.0, 0.0, 1.0]))
         array([-2.,  0.,  2.])
     """
+    if not isinstance(space, gym.spaces.Box) or not space.is_bounded():
+        raise TypeError(f"space must be a bounded gymnasium Box, got {space!r:.60}")
     low, half = space.low, (space.high - space.low) / 2.0
     return lambda a: low + (a + 1.0) * half
 
@@ -932,12 +1076,19 @@ def box_policy(
     to actions in ``[-1, 1]``): numpy observations ``[B, ...]`` in, actions ``[B, A]`` within
     the bounds of ``space`` out (:func:`action_scaler`).
 
+    Raises:
+        TypeError: ``actor`` is not callable, ``space`` not a bounded Box, or ``device`` not
+            a device.
+        ValueError: ``device`` names no device.
+
     Example:
         >>> policy = box_policy(torch.tanh, gym.spaces.Box(0.0, 4.0, (3,)), torch.device("cpu"))
         >>> policy(np.zeros((2, 3)))
         array([[2., 2., 2.],
                [2., 2., 2.]], dtype=float32)
     """
+    _check_callable("actor", actor)
+    device = check_device("device", device)
     to_env = action_scaler(space)
 
     @torch.inference_mode()
@@ -974,6 +1125,11 @@ def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:
     """A :class:`~lagom.runner.ReplayBatch` as a :class:`TensorBatch` on ``device`` (on CPU
     the tensors share the batch's memory: no copy).
 
+    Raises:
+        TypeError: ``batch`` is not a :class:`~lagom.runner.ReplayBatch`, or ``device`` not
+            a device.
+        ValueError: ``device`` names no device.
+
     Example:
         >>> buffer = ReplayBuffer(4, obs_dim=3, action_dim=1, seed=0)
         >>> buffer.add([[0, 0, 0]], [[0.5]], [1.0], [[0, 0, 1]], [False], [True])
@@ -981,6 +1137,8 @@ def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:
         >>> batch.obs.shape, batch.rewards.tolist(), batch.terminated.tolist()
         (torch.Size([2, 3]), [1.0, 1.0], [0.0, 0.0])
     """
+    check_instance("batch", batch, ReplayBatch)
+    device = check_device("device", device)
     return TensorBatch(*(torch.from_numpy(x).to(device, non_blocking=True) for x in batch))
 
 
@@ -992,6 +1150,8 @@ def load_trained(
     (``policy.pt``, read weights-only: ``{"actor": state_dict}``).
 
     Raises:
+        TypeError: ``run_dir`` is not a path, ``default_config`` not callable or
+            ``algorithm`` not a str.
         ValueError: not a run folder, no ``policy.pt`` in it, or an environment without Box
             observations and actions.
 
@@ -1002,6 +1162,8 @@ def load_trained(
         ...
         ValueError: /nonexistent is not a run folder: it has no run.yml
     """
+    check_str("algorithm", algorithm)
+    run_dir = _folder("run_dir", run_dir)
     config = load_run_config(run_dir, default_config)
     state = load_policy_state(run_dir)
     obs_space, space = check_spaces(algorithm, config.env.id, action=(gym.spaces.Box,))
@@ -1080,12 +1242,18 @@ class ReplayCollector:
         """A fresh collector: the environment (reset), a buffer of ``capacity`` rows and the
         exploration generator, seeded from ``Seeder(seed)(3)``.
 
+        Raises:
+            TypeError: ``env_id`` is not a str, or ``capacity`` or ``seed`` not an int.
+            ValueError: ``env_id`` is not a gymnasium environment, ``capacity < 1`` or
+                ``seed`` out of range.
+
         Example:
             >>> ReplayCollector.create("Pendulum-v1", 10, seed=1).obs.shape
             (3,)
         """
+        check_str("env_id", env_id)
         env_seed, explore_seed, replay_seed = Seeder(seed)(3)
-        env: gym.Env[Any, Any] = RecordEpisodeStatistics(gym.make(env_id))
+        env: gym.Env[Any, Any] = RecordEpisodeStatistics(_make_env(env_id))
         obs_dim = gym.spaces.flatdim(env.observation_space)
         action_dim = gym.spaces.flatdim(env.action_space)
         buffer = ReplayBuffer(capacity, obs_dim, action_dim, replay_seed)
@@ -1100,6 +1268,11 @@ class ReplayCollector:
         (:func:`start_run`), seed every generator, then :meth:`create` the collector with a
         buffer of ``min(agent.buffer_size, train.timesteps)`` rows.
 
+        Raises:
+            TypeError: ``config`` is not an off-policy configuration, or ``seed``,
+                ``device`` or ``logdir`` has the wrong type.
+            ValueError: ``seed`` is out of range or ``device`` unknown.
+
         Example:
             >>> import tempfile
             >>> from lagom.baselines.sac import SACConfig
@@ -1109,7 +1282,18 @@ class ReplayCollector:
             >>> device, collector.buffer.capacity
             (device(type='cpu'), 1000000)
         """
-        dev = choose_device(device)
+        sections: tuple[tuple[str, type], ...] = (
+            ("env", OffPolicyEnvConfig),
+            ("train", OffPolicyTrainConfig),
+            ("agent", OffPolicyAgentConfig),
+        )
+        if not all(isinstance(getattr(config, key, None), kind) for key, kind in sections):
+            raise TypeError(
+                "config must be an off-policy configuration (SACConfig, TD3Config), got "
+                f"{type(config).__name__}"
+            )
+        check_seed("seed", seed)
+        dev, logdir = choose_device(device), _folder("logdir", logdir)
         start_run(logdir, name, config, seed)
         set_global_seeds(seed)
         capacity = min(config.agent.buffer_size, config.train.timesteps)

@@ -38,7 +38,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast
@@ -47,10 +47,33 @@ import attrs
 import gymnasium as gym
 import numpy as np
 import torch
-from attrs.validators import deep_iterable, ge, gt, in_, instance_of, le, optional
 
+from lagom._checks import (
+    as_float_array,
+    check_finite,
+    check_instance,
+    check_int,
+    check_path,
+    check_seed,
+    check_str,
+)
 from lagom._types import ArrayLike, Float64Array, IntArray
 from lagom.baselines import common
+from lagom.baselines._fields import (
+    COUNT,
+    COUNT_OR_NONE,
+    FLAG,
+    NONNEG,
+    POSITIVE,
+    RATIO,
+    SIZE,
+    TEXT,
+    UNIT,
+    at_least,
+    instance,
+    one_of,
+    sizes,
+)
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.common import Policy
 from lagom.es import CEM, CMAES, BaseES, OpenAIES, PopulationEvaluator
@@ -101,7 +124,7 @@ class EnvConfig:
     """
 
     #: Gymnasium id: a flat ``Box`` observation space, ``Discrete`` or bounded ``Box`` actions.
-    id: str = attrs.field(default=DEFAULT_ENV, validator=instance_of(str))
+    id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
 
 
 @attrs.frozen
@@ -116,9 +139,7 @@ class PolicyConfig:
     """
 
     #: Widths of the tanh hidden layers; empty: a linear policy.
-    hidden_sizes: tuple[int, ...] = attrs.field(
-        default=(), validator=deep_iterable(ge(1), instance_of(tuple))
-    )
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(), validator=sizes())
 
 
 @attrs.frozen
@@ -131,17 +152,17 @@ class TrainConfig:
     """
 
     #: Generations to run.
-    generations: int = attrs.field(default=50, validator=ge(1))
+    generations: int = attrs.field(default=50, validator=COUNT)
     #: Episodes per candidate; its fitness is minus their mean return.
-    episodes_per_eval: int = attrs.field(default=1, validator=ge(1))
+    episodes_per_eval: int = attrs.field(default=1, validator=COUNT)
     #: Evaluation worker processes (``0`` or ``1``: serial, in this process).
-    workers: int = attrs.field(default=0, validator=ge(0))
+    workers: int = attrs.field(default=0, validator=SIZE)
     #: Episode time limit (``None``: the environment's own).
-    max_episode_steps: int | None = attrs.field(default=None, validator=optional(ge(1)))
+    max_episode_steps: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
     #: Generations between checkpoints (one is also written at the end).
-    checkpoint_every: int = attrs.field(default=10, validator=ge(1))
+    checkpoint_every: int = attrs.field(default=10, validator=COUNT)
     #: Stop once this many generations are done, after a checkpoint, returning ``{}``.
-    stop_at: int | None = attrs.field(default=None, validator=optional(ge(1)))
+    stop_at: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
 
 
 @attrs.frozen
@@ -154,9 +175,11 @@ class EvalConfig:
     """
 
     #: Episodes played (reset seeds ``seed + 10000 + i``).
-    episodes: int = attrs.field(default=20, validator=ge(1))
+    episodes: int = attrs.field(default=20, validator=COUNT)
     #: The trained policy: the search distribution's ``"mean"`` or the ``"best"`` candidate.
-    solution: Literal["mean", "best"] = attrs.field(default="mean", validator=in_(("mean", "best")))
+    solution: Literal["mean", "best"] = attrs.field(
+        default="mean", validator=one_of("mean", "best")
+    )
 
 
 @attrs.frozen
@@ -171,22 +194,27 @@ class PolicySearchConfig:
     #: The algorithm's registered name (each strategy's config sets it).
     algorithm: ClassVar[str] = "policy_search"
     #: The environment.
-    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance_of(EnvConfig))
+    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance(EnvConfig))
     #: The searched policy.
-    policy: PolicyConfig = attrs.field(factory=PolicyConfig, validator=instance_of(PolicyConfig))
+    policy: PolicyConfig = attrs.field(factory=PolicyConfig, validator=instance(PolicyConfig))
     #: The generation loop.
-    train: TrainConfig = attrs.field(factory=TrainConfig, validator=instance_of(TrainConfig))
+    train: TrainConfig = attrs.field(factory=TrainConfig, validator=instance(TrainConfig))
     #: The final evaluation.
-    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance_of(EvalConfig))
+    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
 
 
 def _schedule(
     instance: object, attribute: attrs.Attribute[Any], value: tuple[float, float, int, int] | None
 ) -> None:
-    if value is not None and min(value[:2]) < 0:
-        raise ValueError(f"'{attribute.name}' must have non-negative variances: {value}")
-    if value is not None:
-        LinearSchedule(*value)  # refuses N < 1 and start < 0
+    if value is None:
+        return
+    if not isinstance(value, tuple) or len(value) != 4:
+        raise TypeError(
+            f"{attribute.name} must be a tuple (initial, final, N, start) or None, got {value!r}"
+        )
+    schedule = LinearSchedule(*value)  # refuses non-real values, N < 1 and start < 0
+    if min(schedule.initial, schedule.final) < 0:
+        raise ValueError(f"{attribute.name} must have non-negative variances, got {value}")
 
 
 # The strategies' fields are the ES options of the same names (see `make_es`).
@@ -202,11 +230,11 @@ class CEMStrategy:
     """
 
     #: Candidates per generation ``P``.
-    popsize: int = attrs.field(default=32, validator=ge(1))
+    popsize: int = attrs.field(default=32, validator=COUNT)
     #: Initial standard deviation of every coordinate.
-    sigma0: float = attrs.field(default=1.0, validator=gt(0.0))
+    sigma0: float = attrs.field(default=1.0, validator=POSITIVE)
     #: Fraction of the population the distribution is refitted to.
-    elite_ratio: float = attrs.field(default=0.2, validator=[gt(0.0), le(1.0)])
+    elite_ratio: float = attrs.field(default=0.2, validator=RATIO)
     #: Extra variance ``LinearSchedule(initial, final, N, start)`` added to the refitted one
     #: (``None``: none); it keeps an elite picked on noisy episodes from collapsing too early.
     noise_scheduler_args: tuple[float, float, int, int] | None = attrs.field(
@@ -226,7 +254,7 @@ class CEMConfig(PolicySearchConfig):
 
     algorithm: ClassVar[str] = "cem"
     #: The cross-entropy method.
-    es: CEMStrategy = attrs.field(factory=CEMStrategy, validator=instance_of(CEMStrategy))
+    es: CEMStrategy = attrs.field(factory=CEMStrategy, validator=instance(CEMStrategy))
 
 
 @attrs.frozen
@@ -239,9 +267,9 @@ class CMAESStrategy:
     """
 
     #: Candidates per generation (``None``: pycma's ``4 + floor(3 ln N)``).
-    popsize: int | None = attrs.field(default=None, validator=optional(ge(2)))
+    popsize: int | None = attrs.field(default=None, validator=at_least(2, optional=True))
     #: Initial step size ``sigma``.
-    sigma0: float = attrs.field(default=0.5, validator=gt(0.0))
+    sigma0: float = attrs.field(default=0.5, validator=POSITIVE)
 
 
 @attrs.frozen
@@ -256,7 +284,7 @@ class CMAESConfig(PolicySearchConfig):
 
     algorithm: ClassVar[str] = "cmaes"
     #: CMA-ES.
-    es: CMAESStrategy = attrs.field(factory=CMAESStrategy, validator=instance_of(CMAESStrategy))
+    es: CMAESStrategy = attrs.field(factory=CMAESStrategy, validator=instance(CMAESStrategy))
 
 
 @attrs.frozen
@@ -271,25 +299,25 @@ class OpenAIESStrategy:
     """
 
     #: Candidates per generation (even with antithetic sampling).
-    popsize: int = attrs.field(default=32, validator=ge(2))
+    popsize: int = attrs.field(default=32, validator=at_least(2))
     #: Initial noise scale ``sigma``.
-    sigma0: float = attrs.field(default=0.1, validator=gt(0.0))
+    sigma0: float = attrs.field(default=0.1, validator=POSITIVE)
     #: Adam's step size.
-    lr: float = attrs.field(default=0.05, validator=ge(0.0))
+    lr: float = attrs.field(default=0.05, validator=NONNEG)
     #: Step size of generation ``t``: ``max(lr * lr_decay**t, min_lr)``.
-    lr_decay: float = attrs.field(default=1.0, validator=[ge(0.0), le(1.0)])
+    lr_decay: float = attrs.field(default=1.0, validator=UNIT)
     #: Lower bound of the decayed step size.
-    min_lr: float = attrs.field(default=0.0, validator=ge(0.0))
+    min_lr: float = attrs.field(default=0.0, validator=NONNEG)
     #: Noise scale of generation ``t``: ``max(sigma0 * sigma_decay**t, min_sigma)``.
-    sigma_decay: float = attrs.field(default=1.0, validator=[gt(0.0), le(1.0)])
+    sigma_decay: float = attrs.field(default=1.0, validator=RATIO)
     #: Lower bound of the decayed noise scale.
-    min_sigma: float = attrs.field(default=0.0, validator=ge(0.0))
+    min_sigma: float = attrs.field(default=0.0, validator=NONNEG)
     #: Mirrored sampling: ``z_{i + P/2} = -z_i``.
-    antithetic: bool = attrs.field(default=True, validator=instance_of(bool))
+    antithetic: bool = attrs.field(default=True, validator=FLAG)
     #: Centered ranks of the fitnesses instead of the raw values.
-    rank_transform: bool = attrs.field(default=True, validator=instance_of(bool))
+    rank_transform: bool = attrs.field(default=True, validator=FLAG)
     #: L2 coefficient added to the gradient estimate.
-    weight_decay: float = attrs.field(default=0.0, validator=ge(0.0))
+    weight_decay: float = attrs.field(default=0.0, validator=NONNEG)
 
     def __attrs_post_init__(self) -> None:
         if self.antithetic and self.popsize % 2:
@@ -309,7 +337,7 @@ class OpenAIESConfig(PolicySearchConfig):
     algorithm: ClassVar[str] = "openaies"
     #: OpenAI-ES.
     es: OpenAIESStrategy = attrs.field(
-        factory=OpenAIESStrategy, validator=instance_of(OpenAIESStrategy)
+        factory=OpenAIESStrategy, validator=instance(OpenAIESStrategy)
     )
 
 
@@ -328,11 +356,20 @@ PENDULUM = PolicySearchConfig(
 ZOO: dict[str, PolicySearchConfig] = {zoo.env.id: zoo for zoo in (CARTPOLE, PENDULUM)}
 
 
+def _check_strategy(strategy: object) -> None:
+    if strategy not in (CEMConfig, CMAESConfig, OpenAIESConfig):
+        raise TypeError(
+            f"strategy must be CEMConfig, CMAESConfig or OpenAIESConfig, got {strategy!r:.60}"
+        )
+
+
 def default_config(strategy: type[S], env_id: str = DEFAULT_ENV) -> S:
     """``strategy``'s configuration for ``env_id``: its :data:`ZOO` sections, or the defaults
     with ``env.id`` set once a :class:`FlatPolicy` is known to act in it.
 
     Raises:
+        TypeError: ``strategy`` is not one of the configuration classes (:class:`CEMConfig`,
+            :class:`CMAESConfig`, :class:`OpenAIESConfig`), or ``env_id`` is not a str.
         ValueError: ``env_id`` is not registered, or a flat policy cannot act in it.
 
     Example:
@@ -343,7 +380,8 @@ def default_config(strategy: type[S], env_id: str = DEFAULT_ENV) -> S:
         ...
         ValueError: cem needs a Box observation space, but Blackjack-v1 has Tuple(...
     """
-    zoo = ZOO.get(env_id)
+    _check_strategy(strategy)
+    zoo = ZOO.get(check_str("env_id", env_id))
     if zoo is None:
         spaces = common.check_spaces(strategy.algorithm, env_id)
         try:
@@ -352,6 +390,15 @@ def default_config(strategy: type[S], env_id: str = DEFAULT_ENV) -> S:
             raise ValueError(f"{strategy.algorithm} cannot act in {env_id}: {error}") from None
         zoo = PolicySearchConfig(env=EnvConfig(env_id))
     return strategy(env=zoo.env, policy=zoo.policy, train=zoo.train, eval=zoo.eval)
+
+
+def _hidden_sizes(hidden_sizes: object) -> list[int]:
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+        raise TypeError(f"hidden_sizes must be a list of ints, got {type(hidden_sizes).__name__}")
+    sizes = [check_int("hidden_sizes", h, minimum=None) for h in hidden_sizes]
+    if sizes and min(sizes) < 1:
+        raise ValueError(f"hidden sizes must be positive, got {sizes}")
+    return sizes
 
 
 class FlatPolicy:
@@ -363,6 +410,7 @@ class FlatPolicy:
     ``W_k`` (``[out, in]``, row-major) then ``b_k``. Observations: a ``Box`` ``[O]``.
 
     Raises:
+        TypeError: ``hidden_sizes`` is not a list of ints.
         ValueError: a space the policy cannot act in, or a hidden size below 1.
 
     Example:
@@ -384,7 +432,10 @@ class FlatPolicy:
         hidden_sizes: Sequence[int] = (),
     ) -> None:
         if not isinstance(observation_space, gym.spaces.Box) or len(observation_space.shape) != 1:
-            raise ValueError(f"policy search needs flat Box observations, got {observation_space}")
+            raise ValueError(
+                "observation_space must be a flat Box (policy search needs flat Box "
+                f"observations), got {observation_space!r:.60}"
+            )
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         if isinstance(action_space, gym.spaces.Discrete):
             outputs = int(action_space.n)
@@ -398,11 +449,10 @@ class FlatPolicy:
             outputs = action_space.shape[0]
         else:
             raise ValueError(
-                f"policy search needs Discrete or bounded flat Box actions, got {action_space}"
+                "action_space must be a Discrete or a bounded flat Box (policy search needs "
+                f"Discrete or bounded flat Box actions), got {action_space!r:.60}"
             )
-        sizes = [observation_space.shape[0], *(int(h) for h in hidden_sizes), outputs]
-        if min(sizes) < 1:
-            raise ValueError(f"hidden sizes must be positive, got {list(hidden_sizes)}")
+        sizes = [observation_space.shape[0], *_hidden_sizes(hidden_sizes), outputs]
         #: ``(out, in)`` of each layer.
         self.layer_sizes = list(zip(sizes[1:], sizes[:-1], strict=True))
         #: Length ``N`` of the flat parameter vector.
@@ -411,7 +461,8 @@ class FlatPolicy:
     def bind(self, params: ArrayLike) -> Policy:
         """The policy with parameters ``params`` ``[N]``: observations ``[O]`` or ``[B, O]``
         to actions ``[]`` or ``[B]`` (discrete, int64), ``[A]`` or ``[B, A]`` (continuous)."""
-        flat = np.asarray(params, dtype=np.float64)
+        flat = as_float_array(params, "params").astype(np.float64)
+        check_finite("params", flat)
         if flat.shape != (self.num_params,):
             raise ValueError(f"params must have shape ({self.num_params},), got {flat.shape}")
         layers, start = [], 0
@@ -442,7 +493,16 @@ def episode_seeds(seed: int, generation: int, popsize: int, episodes: int) -> In
         >>> s = episode_seeds(0, 3, 2, 4)
         >>> s.shape, bool(np.all(s[1, :2] == episode_seeds(0, 3, 5, 2)[1]))
         ((2, 4), True)
+
+    Raises:
+        TypeError: an argument is not an int.
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]``, ``generation`` negative, or
+            ``popsize`` or ``episodes`` below 1.
     """
+    seed = check_seed("seed", seed)
+    generation = check_int("generation", generation, minimum=0)
+    popsize = check_int("popsize", popsize)
+    episodes = check_int("episodes", episodes)
     rows = [
         np.random.SeedSequence(seed, spawn_key=(generation, i)).generate_state(episodes)
         for i in range(popsize)
@@ -450,11 +510,21 @@ def episode_seeds(seed: int, generation: int, popsize: int, episodes: int) -> In
     return np.asarray(rows, dtype=np.int64).reshape(popsize, episodes)
 
 
+def _rows(name: str, values: object) -> list[Any]:
+    """The rows of ``values``: a list's items or an array's first axis."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list or an array, got {type(values).__name__}")
+    return list(values)
+
+
 class _Episodes:
     """One environment and the policy's shape: plays candidates, in a worker or in-process."""
 
     def __init__(self, env_id: str, max_steps: int | None, hidden_sizes: Sequence[int]) -> None:
-        self.env = gym.make(env_id, max_episode_steps=max_steps)
+        try:
+            self.env = gym.make(env_id, max_episode_steps=max_steps)
+        except gym.error.Error as error:
+            raise ValueError(f"env_id {env_id!r} cannot be made by gymnasium: {error}") from None
         self.policy = FlatPolicy(self.env.observation_space, self.env.action_space, hidden_sizes)
         self.last: tuple[bytes, float, int] | None = None  # the last candidate played
 
@@ -507,7 +577,11 @@ class PopulationRollouts:
     def __init__(
         self, env_id: str, max_steps: int | None, hidden_sizes: Sequence[int], workers: int
     ) -> None:
-        args = (env_id, max_steps, tuple(int(h) for h in hidden_sizes))
+        check_str("env_id", env_id)
+        if max_steps is not None:
+            check_int("max_steps", max_steps)
+        workers = check_int("workers", workers, minimum=0)
+        args = (env_id, max_steps, tuple(_hidden_sizes(hidden_sizes)))
         self._play = (
             _Episodes(*args)
             if workers <= 1
@@ -519,7 +593,11 @@ class PopulationRollouts:
     ) -> tuple[Float64Array, IntArray]:
         """Mean returns ``[P]`` and env steps ``[P]`` of candidates ``[P, N]`` played on the
         reset seeds ``[P, E]``."""
-        if len(solutions) != len(seeds):
+        candidates = [as_float_array(x, "solutions") for x in _rows("solutions", solutions)]
+        seeds = np.asarray(seeds)
+        if seeds.ndim != 2 or seeds.dtype.kind not in "iu":
+            raise TypeError(f"seeds must be an int array [P, E], got {seeds.dtype} {seeds.shape}")
+        if len(candidates) != len(seeds):
             raise ValueError(
                 f"need a row of seeds per candidate, got {len(seeds)} for {len(solutions)}"
             )
@@ -567,6 +645,8 @@ def make_es(config: AnyConfig, x0: Float64Array, seed: int) -> BaseES:
         >>> make_es(CEMConfig(), np.zeros(10), seed=3).state.options.elite_size
         6
     """
+    check_instance("config", config, (CEMConfig, CMAESConfig, OpenAIESConfig))
+    check_seed("seed", seed)
     opts = {key: value for key, value in attrs.asdict(config.es).items() if value is not None}
     sigma0 = opts.pop("sigma0")
     return _ES[type(config.es)](x0, sigma0, {**opts, "seed": seed})
@@ -581,6 +661,8 @@ def replay_es(es: BaseES, told: Sequence[ArrayLike]) -> None:
     is code. Replaying costs each generation's ``ask``/``tell`` again (no rollouts).
 
     Raises:
+        TypeError: ``es`` is not an evolution strategy, or ``told`` is not a list of arrays
+            of numbers.
         ValueError: a generation's fitnesses do not match the population ``es`` asks.
 
     Example:
@@ -595,9 +677,10 @@ def replay_es(es: BaseES, told: Sequence[ArrayLike]) -> None:
         >>> bool((again.result.xfavorite == es.result.xfavorite).all())
         True
     """
-    for generation, fitnesses in enumerate(told):
+    check_instance("es", es, BaseES)
+    for generation, fitnesses in enumerate(_rows("told", told)):
         solutions = es.ask()
-        values = np.asarray(fitnesses, dtype=np.float64)
+        values = as_float_array(fitnesses, "told").astype(np.float64)
         if values.shape != (len(solutions),):
             raise ValueError(
                 f"generation {generation} of the ES history has fitnesses of shape "
@@ -627,6 +710,11 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     """Run the policy search of ``config`` (``device`` unused); returns the final evaluation,
     or ``{}`` when ``train.stop_at`` stopped it. Resumes from ``logdir/checkpoint.pt``.
 
+    Raises:
+        TypeError: ``config`` is not this algorithm's configuration, ``seed`` not an int or
+            ``logdir`` not a path (:func:`~lagom.baselines.common.check_run`).
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]`` or ``device`` unknown.
+
     Example:
         >>> import tempfile
         >>> config = CEMConfig(train=TrainConfig(generations=2, max_episode_steps=20))
@@ -638,7 +726,10 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         >>> metrics["episodes"], metrics["return_max"] <= 20
         (20.0, True)
     """
-    logdir, cfg = Path(logdir), config.train
+    _, logdir = common.check_run(
+        config, (CEMConfig, CMAESConfig, OpenAIESConfig), seed, device, logdir
+    )
+    cfg = config.train
     common.start_run(logdir, config.algorithm, config, seed)
     set_global_seeds(seed)
     policy = _flat_policy(config)
@@ -700,6 +791,9 @@ def run(
     is this with its strategy bound (``CEM_ALGORITHM.run(config, seed, device, logdir)``).
 
     Raises:
+        TypeError: ``config`` is neither a dict of dotted keys nor the configuration, or ``seed`` or
+            ``logdir`` has the wrong type.
+        TypeError: ``strategy`` is not CEMConfig, CMAESConfig or OpenAIESConfig.
         ValueError: an unknown key (with close matches), a wrong type or a value out of range.
 
     Example:
@@ -711,8 +805,9 @@ def run(
         >>> metrics["episodes"], act(np.zeros((2, 4))).shape
         (1.0, (2,))
     """
+    _check_strategy(strategy)
     config = common.resolve_config(partial(default_config, strategy), config, DEFAULT_ENV)
-    return train(config, seed, device, Path(logdir))
+    return train(config, seed, device, logdir)
 
 
 def make_policy(run_dir: Path, device: str) -> Policy:
@@ -720,6 +815,7 @@ def make_policy(run_dir: Path, device: str) -> Policy:
     observations ``[B, O]`` in, actions out; ``device`` unused).
 
     Raises:
+        TypeError: ``run_dir`` is not a str or path.
         ValueError: ``run_dir`` is not a policy-search run folder or holds no ``policy.pt``.
 
     Example:
@@ -728,7 +824,8 @@ def make_policy(run_dir: Path, device: str) -> Policy:
         ...
         ValueError: /nonexistent is not a run folder: it has no run.yml
     """
-    run_dir = Path(run_dir)
+    common.choose_device(device)  # unused, but checked as every algorithm's is
+    run_dir = Path(check_path("run_dir", run_dir))
     name = common.read_run_info(run_dir).algorithm
     strategies = {cls.algorithm: cls for cls in (CEMConfig, CMAESConfig, OpenAIESConfig)}
     if name not in strategies:

@@ -38,13 +38,34 @@ import gymnasium as gym
 import numpy as np
 import torch
 from attrs import AttrsInstance
-from attrs.validators import deep_iterable, ge, gt, in_, instance_of, le, optional
 from gymnasium import spaces
 from torch import nn
 from torch.nn import functional
 
+from lagom._checks import (
+    check_device,
+    check_discount,
+    check_instance,
+    check_path,
+    check_real,
+    check_seed,
+    check_str,
+)
 from lagom._types import NDArray
 from lagom.baselines import common
+from lagom.baselines._fields import (
+    FLAG,
+    NONNEG,
+    POSITIVE,
+    POSITIVE_OR_NONE,
+    REAL,
+    TEXT,
+    UNIT,
+    above,
+    instance,
+    one_of,
+    sizes,
+)
 from lagom.baselines.algorithm import Algorithm
 from lagom.envs import (
     VecNormalizeObservation,
@@ -72,8 +93,8 @@ DEFAULT_ENV = "CartPole-v1"
 Schedule = Literal["constant", "linear"]
 #: An activation of the hidden layers.
 Activation = Literal["tanh", "relu"]
-_SCHEDULE, _ACTIVATION = in_(("constant", "linear")), in_(("tanh", "relu"))
-_COUNT, _UNIT, _FLAG = [instance_of(int), gt(0)], [ge(0.0), le(1.0)], instance_of(bool)
+_SCHEDULE, _ACTIVATION = one_of("constant", "linear"), one_of("tanh", "relu")
+_COUNT, _COUNT_OR_NONE = above(0), above(0, optional=True)
 
 
 @attrs.frozen
@@ -85,19 +106,19 @@ class EnvConfig:
     """
 
     #: Gymnasium id of the environment.
-    id: str = attrs.field(default=DEFAULT_ENV, validator=instance_of(str))
+    id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
     #: Number of environments stepped together.
     num_envs: int = attrs.field(default=1, validator=_COUNT)
     #: Use gymnasium's numpy-vectorized implementation where there is one (CartPole).
-    native: bool = attrs.field(default=True, validator=_FLAG)
+    native: bool = attrs.field(default=True, validator=FLAG)
     #: Standardize observations with running moments (``VecNormalizeObservation``).
-    normalize_obs: bool = attrs.field(default=False, validator=_FLAG)
+    normalize_obs: bool = attrs.field(default=False, validator=FLAG)
     #: Scale rewards by the running std of the discounted return (``VecNormalizeReward``).
-    normalize_reward: bool = attrs.field(default=False, validator=_FLAG)
+    normalize_reward: bool = attrs.field(default=False, validator=FLAG)
     #: Bound of the standardized observations.
-    clip_obs: float = attrs.field(default=10.0, validator=gt(0.0))
+    clip_obs: float = attrs.field(default=10.0, validator=POSITIVE)
     #: Bound of the scaled rewards.
-    clip_reward: float = attrs.field(default=10.0, validator=gt(0.0))
+    clip_reward: float = attrs.field(default=10.0, validator=POSITIVE)
 
 
 @attrs.frozen
@@ -109,29 +130,29 @@ class AgentConfig:
     """
 
     #: Hidden layer sizes of the actor and of the critic MLP.
-    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=deep_iterable(gt(0)))
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=sizes())
     #: Activation of the hidden layers.
     activation: Activation = attrs.field(default="tanh", validator=_ACTIVATION)
     #: Orthogonal initialization (gain √2 hidden, 1 value head, 0.01 policy head).
-    ortho_init: bool = attrs.field(default=True, validator=_FLAG)
+    ortho_init: bool = attrs.field(default=True, validator=FLAG)
     #: Initial ``log σ`` of a Gaussian policy (Box actions).
-    log_std_init: float = attrs.field(default=0.0, validator=instance_of((int, float)))
+    log_std_init: float = attrs.field(default=0.0, validator=REAL)
     #: Adam learning rate (the schedule's initial value).
-    lr: float = attrs.field(default=3e-4, validator=gt(0.0))
+    lr: float = attrs.field(default=3e-4, validator=POSITIVE)
     #: Schedule of the learning rate.
     lr_schedule: Schedule = attrs.field(default="constant", validator=_SCHEDULE)
     #: Weight of the entropy bonus.
-    ent_coef: float = attrs.field(default=0.0, validator=ge(0.0))
+    ent_coef: float = attrs.field(default=0.0, validator=NONNEG)
     #: Weight of the value loss.
-    vf_coef: float = attrs.field(default=0.5, validator=ge(0.0))
+    vf_coef: float = attrs.field(default=0.5, validator=NONNEG)
     #: Bound of the gradient norm.
-    max_grad_norm: float = attrs.field(default=0.5, validator=gt(0.0))
+    max_grad_norm: float = attrs.field(default=0.5, validator=POSITIVE)
     #: Discount ``γ``.
-    gamma: float = attrs.field(default=0.99, validator=_UNIT)
+    gamma: float = attrs.field(default=0.99, validator=UNIT)
     #: GAE ``λ``.
-    gae_lambda: float = attrs.field(default=0.95, validator=_UNIT)
+    gae_lambda: float = attrs.field(default=0.95, validator=UNIT)
     #: Standardize the advantages of each (mini)batch.
-    normalize_advantage: bool = attrs.field(default=True, validator=_FLAG)
+    normalize_advantage: bool = attrs.field(default=True, validator=FLAG)
 
 
 @attrs.frozen
@@ -143,11 +164,11 @@ class PPOAgentConfig(AgentConfig):
     """
 
     #: Clip range ``ε`` of the probability ratio (the schedule's initial value).
-    clip_range: float = attrs.field(default=0.2, validator=gt(0.0))
+    clip_range: float = attrs.field(default=0.2, validator=POSITIVE)
     #: Schedule of ``ε``.
     clip_range_schedule: Schedule = attrs.field(default="constant", validator=_SCHEDULE)
     #: Clip range of the value around ``V_old`` (``None``: no clipping).
-    clip_range_vf: float | None = attrs.field(default=None, validator=optional(gt(0.0)))
+    clip_range_vf: float | None = attrs.field(default=None, validator=POSITIVE_OR_NONE)
 
 
 @attrs.frozen
@@ -165,7 +186,7 @@ class TrainConfig:
     #: Save a checkpoint every this many iterations (and at the end).
     checkpoint_every: int = attrs.field(default=50, validator=_COUNT)
     #: Stop (after a checkpoint, returning ``{}``) once this many steps are done.
-    stop_at: int | None = attrs.field(default=None, validator=optional(_COUNT))
+    stop_at: int | None = attrs.field(default=None, validator=_COUNT_OR_NONE)
 
 
 @attrs.frozen
@@ -203,17 +224,13 @@ class PPOConfig:
     """
 
     #: The training environments.
-    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance_of(EnvConfig))
+    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance(EnvConfig))
     #: The actor-critic and its loss.
-    agent: PPOAgentConfig = attrs.field(
-        factory=PPOAgentConfig, validator=instance_of(PPOAgentConfig)
-    )
+    agent: PPOAgentConfig = attrs.field(factory=PPOAgentConfig, validator=instance(PPOAgentConfig))
     #: The loop.
-    train: PPOTrainConfig = attrs.field(
-        factory=PPOTrainConfig, validator=instance_of(PPOTrainConfig)
-    )
+    train: PPOTrainConfig = attrs.field(factory=PPOTrainConfig, validator=instance(PPOTrainConfig))
     #: The final evaluation.
-    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance_of(EvalConfig))
+    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
 
 
 #: rl-baselines3-zoo's tuned values (``hyperparams/ppo.yml``; unnamed ones are the defaults),
@@ -245,6 +262,7 @@ def default_config(env_id: str = DEFAULT_ENV) -> PPOConfig:
     """:data:`ZOO`'s configuration of ``env_id``, else the defaults for it.
 
     Raises:
+        TypeError: ``env_id`` is not a str.
         ValueError: ``env_id`` cannot be made or has unsupported spaces.
 
     >>> default_config("CartPole-v1").env.num_envs, default_config("Acrobot-v1").train.n_steps
@@ -291,8 +309,10 @@ class ActorCritic(Module):
     to the bounds for ``env.step``). ``agent`` gives the layers and initialization.
 
     Raises:
-        TypeError: an observation space other than Box, or an action space other than
-            Discrete or Box.
+        TypeError: an observation space other than Box, an action space other than
+            Discrete or Box, an ``agent`` that is not an :class:`AgentConfig`, or a
+            ``device`` that is not a device.
+        ValueError: ``device`` names no device.
 
     Example:
         >>> ac = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Discrete(2), AgentConfig(), "cpu")
@@ -313,8 +333,12 @@ class ActorCritic(Module):
     ) -> None:
         super().__init__()
         if not isinstance(observation_space, spaces.Box):
-            raise TypeError(f"ActorCritic needs a Box observation space, got {observation_space}")
-        self.device, hidden = torch.device(device), agent.hidden_sizes
+            raise TypeError(
+                f"observation_space must be a Box (ActorCritic needs a Box observation space), "
+                f"got {observation_space!r:.60}"
+            )
+        check_instance("agent", agent, AgentConfig)
+        self.device, hidden = check_device("device", device), agent.hidden_sizes
         obs_dim = int(np.prod(observation_space.shape))
         self.activation = torch.tanh if agent.activation == "tanh" else torch.relu
         self.actor = make_fc(obs_dim, hidden, device=self.device)
@@ -331,7 +355,10 @@ class ActorCritic(Module):
             self.head = DiagGaussianHead(features, action_dim, self.device, std0)
             self.policy_out = self.head.mean_head
         else:
-            raise TypeError(f"ActorCritic needs a Discrete or Box action space, got {action_space}")
+            raise TypeError(
+                "action_space must be a Discrete or a Box (ActorCritic needs a Discrete or Box "
+                f"action space), got {action_space!r:.60}"
+            )
         self.value_head = nn.Linear(features, 1, device=self.device)
         if agent.ortho_init:
             for layer in [*self.actor, *self.critic]:
@@ -448,9 +475,17 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
     (gymnasium's numpy-vectorized CartPole when ``env.native``), episode statistics on the raw
     rewards, then the standardizations ``env`` asks for (the reward's with discount ``gamma``).
 
+    Raises:
+        TypeError: ``env`` is not an :class:`EnvConfig`, or ``gamma`` or ``seed`` has the
+            wrong type.
+        ValueError: ``gamma`` is outside ``[0, 1]`` or ``seed`` outside ``[0, 2**32 - 1]``.
+
     >>> make_train_env(EnvConfig(normalize_obs=True), gamma=0.99, seed=0).obs_moments()[2]
     10.0
     """
+    check_instance("env", env, EnvConfig)
+    gamma = check_discount("gamma", gamma)
+    seed = check_seed("seed", seed)
     if env.native and env.id == "CartPole-v1":
         vec: Any = make_native_vec_env(env.id, env.num_envs, init_seed=seed)
     else:
@@ -485,11 +520,18 @@ def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: 
     evaluate the critic on all observations and true next observations in one batch and
     compute the GAE advantages (see the module docstring).
 
+    Raises:
+        TypeError: ``model`` is not an :class:`ActorCritic`, ``train_env`` not a
+            :class:`TrainEnv`, or a number has the wrong type.
+        ValueError: ``T < 1``, or ``gamma`` or ``lam`` outside ``[0, 1]``.
+
     >>> model = _make_model("CartPole-v1", AgentConfig(), "cpu")
     >>> batch = collect(model, make_train_env(EnvConfig(num_envs=3), 0.99, 0), 5, 0.99, 0.95)
     >>> batch.observations.shape, bool(torch.equal(batch.returns, batch.advantages + batch.values))
     (torch.Size([15, 4]), True)
     """
+    check_instance("model", model, ActorCritic)
+    check_instance("train_env", train_env, TrainEnv)
     rollout, outputs = train_env.runner(model, train_env.env, T=T)
     n, device = rollout.rewards.size, model.device
 
@@ -519,6 +561,13 @@ def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: 
     return Batch(observations, actions, log_probs, values[:n], advantages, advantages + values[:n])
 
 
+def _check_update(model: object, optimizer: object, batch: object) -> None:
+    """Raise unless the three share the types :func:`update` (and VPG's) works on."""
+    check_instance("model", model, ActorCritic)
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
+    check_instance("batch", batch, Batch)
+
+
 def update(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
@@ -533,6 +582,11 @@ def update(
         the means over all minibatches of ``policy_loss``, ``value_loss``, ``entropy_loss``,
         ``approx_kl`` (``mean(r - 1 - log r)``) and ``clip_fraction`` (``|r - 1| > ε``).
 
+    Raises:
+        TypeError: an argument is not of its documented type.
+        ValueError: ``clip_range`` is negative, NaN or infinite (0, which a linear schedule
+            reaches at the end, keeps the ratio at 1).
+
     >>> model = _make_model("CartPole-v1", AgentConfig(), "cpu")
     >>> batch = collect(model, make_train_env(EnvConfig(num_envs=8), 0.99, 0), 32, 0.99, 0.95)
     >>> optimizer = torch.optim.Adam(model.parameters())
@@ -540,6 +594,10 @@ def update(
     >>> sorted(stats)
     ['approx_kl', 'clip_fraction', 'entropy_loss', 'policy_loss', 'value_loss']
     """
+    _check_update(model, optimizer, batch)
+    check_instance("config", config, PPOConfig)
+    # Not positive: a linear clip_range_schedule reaches 0 at the last update.
+    clip_range = check_real("clip_range", clip_range, low=0.0, finite=True)
     agent, n, batch_size = config.agent, len(batch.advantages), config.train.batch_size
     params, stats = list(model.parameters()), []
     for _ in range(config.train.n_epochs):
@@ -606,6 +664,21 @@ def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy
     return policy
 
 
+def _check_on_policy(config: object) -> None:
+    """Raise unless ``config`` has the sections of an :class:`OnPolicyConfig`."""
+    sections: tuple[tuple[str, type], ...] = (
+        ("env", EnvConfig),
+        ("agent", AgentConfig),
+        ("train", TrainConfig),
+        ("eval", EvalConfig),
+    )
+    if not all(isinstance(getattr(config, key, None), kind) for key, kind in sections):
+        raise TypeError(
+            "config must be an on-policy configuration (PPOConfig, VPGConfig), got "
+            f"{type(config).__name__}"
+        )
+
+
 class Learner:
     """The state of one PPO or VPG run and the bookkeeping of its loop.
 
@@ -613,6 +686,11 @@ class Learner:
     environments (:func:`make_train_env`), the :class:`ActorCritic` and its Adam optimizer
     (eps 1e-5, fused), then resumes from ``logdir/checkpoint.pt`` when there is one.
     :meth:`collect` sets the learning rate (``agent.lr_schedule``) of the steps that follow.
+
+    Raises:
+        TypeError: ``name`` is not a str, ``config`` not an on-policy configuration, or
+            ``seed``, ``device`` or ``logdir`` of the wrong type (:func:`common.check_run`).
+        ValueError: ``seed`` is out of range or ``device`` unknown.
 
     Example:
         >>> import tempfile
@@ -629,8 +707,10 @@ class Learner:
     def __init__(
         self, name: str, config: OnPolicyConfig, seed: int, device: str, logdir: Path
     ) -> None:
-        self.config, self.seed, self.logdir = config, seed, Path(logdir)
-        torch_device = common.choose_device(device)
+        check_str("name", name)
+        _check_on_policy(config)
+        torch_device, logdir = common.check_run(config, object, seed, device, logdir)
+        self.config, self.seed, self.logdir = config, seed, logdir
         common.start_run(self.logdir, name, config, seed)
         set_global_seeds(seed)
         self.train_env = make_train_env(config.env, config.agent.gamma, seed)
@@ -713,6 +793,11 @@ def train(config: PPOConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     """Train PPO into ``logdir``: the final evaluation, or ``{}`` when ``train.stop_at``
     stopped the run (see the module docstring for the files).
 
+    Raises:
+        TypeError: ``config`` is not this algorithm's configuration, ``seed`` not an int or
+            ``logdir`` not a path (:func:`~lagom.baselines.common.check_run`).
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]`` or ``device`` unknown.
+
     >>> import tempfile
     >>> config = PPOConfig(train=PPOTrainConfig(timesteps=64, n_steps=32), eval=EvalConfig(2))
     >>> with tempfile.TemporaryDirectory() as logdir:
@@ -721,6 +806,7 @@ def train(config: PPOConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     >>> len(rows), metrics["episodes"]
     (3, 2.0)
     """
+    check_instance("config", config, PPOConfig)
     learner = Learner("ppo", config, seed, device, logdir)
     agent, total = config.agent, config.train.timesteps
     clip = _schedule(agent.clip_range, agent.clip_range_schedule, total)
@@ -740,6 +826,8 @@ def run(
     :func:`default_config` of its ``env.id`` (as ``run_experiment`` and ``lagom train`` call).
 
     Raises:
+        TypeError: ``config`` is neither a dict of dotted keys nor the configuration, or ``seed`` or
+            ``logdir`` has the wrong type.
         ValueError: an unknown key (with close matches), a wrong type or a bad value.
 
     >>> run({"agent.lrr": 1e-3}, 0, "cpu", Path("unused"))
@@ -755,6 +843,7 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
     with ``config`` saved in ``run_dir``.
 
     Raises:
+        TypeError: ``run_dir`` is not a path, or ``config`` not an on-policy configuration.
         ValueError: ``run_dir`` holds no ``policy.pt`` (read weights-only: no code runs).
 
     >>> load_policy(Path("/nonexistent"), "cpu", PPOConfig())
@@ -762,6 +851,8 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
     ...
     ValueError: /nonexistent holds no policy.pt to rebuild the policy from
     """
+    _check_on_policy(config)
+    check_path("run_dir", run_dir)
     state = common.load_policy_state(run_dir)
     model = _make_model(config.env.id, config.agent, common.choose_device(device))
     model.load_state_dict(state["model"])
@@ -774,6 +865,10 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
 def make_policy(run_dir: Path, device: str) -> common.Policy:
     """The trained deterministic policy of the PPO run folder ``run_dir``.
 
+    Raises:
+        TypeError: ``run_dir`` is not a str or path.
+        ValueError: ``run_dir`` is not a PPO run folder, or ``device`` is unknown.
+
     >>> import tempfile
     >>> config = PPOConfig(train=PPOTrainConfig(timesteps=16, n_steps=16), eval=EvalConfig(1))
     >>> with tempfile.TemporaryDirectory() as logdir:
@@ -782,6 +877,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     >>> actions.shape, set(actions.tolist()) <= {0, 1}
     ((3,), True)
     """
+    check_path("run_dir", run_dir)
     return load_policy(run_dir, device, common.load_run_config(run_dir, default_config))
 
 

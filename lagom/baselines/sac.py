@@ -44,12 +44,13 @@ from typing import Any, cast
 import attrs
 import numpy as np
 import torch
-from attrs.validators import gt, instance_of, optional
 from torch import nn
 from torch.nn import functional
 
+from lagom._checks import check_device, check_instance, check_int
 from lagom._types import Float32Array
 from lagom.baselines import common
+from lagom.baselines._fields import POSITIVE, REAL_OR_NONE, instance
 from lagom.networks import Module, QEnsemble, make_fc, polyak_update_
 
 __all__ = [
@@ -83,9 +84,9 @@ class SACAgentConfig(common.OffPolicyAgentConfig):
     """
 
     #: Initial temperature :math:`\alpha`.
-    init_alpha: float = attrs.field(default=1.0, validator=gt(0.0))
+    init_alpha: float = attrs.field(default=1.0, validator=POSITIVE)
     #: Target entropy :math:`\bar H` of the temperature's loss (``None``: :math:`-\dim A`).
-    target_entropy: float | None = attrs.field(default=None, validator=optional(instance_of(float)))
+    target_entropy: float | None = attrs.field(default=None, validator=REAL_OR_NONE)
 
 
 @attrs.frozen
@@ -98,13 +99,19 @@ class SACConfig:
     """
 
     #: The environment (Box observations and actions).
-    env: common.OffPolicyEnvConfig = attrs.field(factory=common.OffPolicyEnvConfig)
+    env: common.OffPolicyEnvConfig = attrs.field(
+        factory=common.OffPolicyEnvConfig, validator=instance(common.OffPolicyEnvConfig)
+    )
     #: Length, logging and checkpoints.
-    train: common.OffPolicyTrainConfig = attrs.field(factory=common.OffPolicyTrainConfig)
+    train: common.OffPolicyTrainConfig = attrs.field(
+        factory=common.OffPolicyTrainConfig, validator=instance(common.OffPolicyTrainConfig)
+    )
     #: The learner.
-    agent: SACAgentConfig = attrs.field(factory=SACAgentConfig)
+    agent: SACAgentConfig = attrs.field(factory=SACAgentConfig, validator=instance(SACAgentConfig))
     #: The final evaluation.
-    eval: common.OffPolicyEvalConfig = attrs.field(factory=common.OffPolicyEvalConfig)
+    eval: common.OffPolicyEvalConfig = attrs.field(
+        factory=common.OffPolicyEvalConfig, validator=instance(common.OffPolicyEvalConfig)
+    )
 
 
 #: rl-baselines3-zoo's Pendulum-v1 settings (``hyperparams/sac.yml``).
@@ -120,6 +127,7 @@ def default_config(env_id: str = DEFAULT_ENV) -> SACConfig:
     """SAC's configuration for ``env_id``: the zoo's settings, or the defaults.
 
     Raises:
+        TypeError: ``env_id`` is not a str.
         ValueError: ``env_id`` is unknown or its actions are not a Box.
 
     Example:
@@ -158,6 +166,11 @@ class SquashedGaussianActor(Module):
         >>> actions, log_probs = actor.sample(torch.randn(4, 3))
         >>> actions.shape, log_probs.shape, bool(actions.abs().max() < 1)
         (torch.Size([4, 2]), torch.Size([4]), True)
+
+    Raises:
+        TypeError: a size is not an int, ``hidden_sizes`` is not a list, or ``device`` is
+            not a device.
+        ValueError: a size is not positive, or ``device`` names no device.
     """
 
     def __init__(
@@ -168,6 +181,9 @@ class SquashedGaussianActor(Module):
         device: torch.device | None = None,
     ) -> None:
         super().__init__()
+        check_int("obs_dim", obs_dim)
+        action_dim = check_int("action_dim", action_dim)
+        device = None if device is None else check_device("device", device)
         self.layers = make_fc(obs_dim, hidden_sizes, device=device)
         last = hidden_sizes[-1] if len(hidden_sizes) else obs_dim
         self.head = nn.Linear(last, 2 * action_dim, device=device)
@@ -218,6 +234,11 @@ class SACAgent:
         ...     common.TensorBatch(obs, actions, torch.ones(4), obs + 1, torch.zeros(4)))
         >>> sorted(losses), float(agent.alpha) < 1.0
         (['actor_loss', 'alpha_loss', 'critic_loss'], True)
+
+    Raises:
+        TypeError: a size is not an int, ``config`` is not a :class:`SACAgentConfig`, or
+            ``device`` is not a device.
+        ValueError: a size is not positive, or ``device`` names no device.
     """
 
     #: The networks and optimizers a checkpoint holds (with the temperature).
@@ -226,6 +247,10 @@ class SACAgent:
     def __init__(
         self, obs_dim: int, action_dim: int, config: SACAgentConfig, device: torch.device
     ) -> None:
+        check_int("obs_dim", obs_dim)
+        check_int("action_dim", action_dim)
+        check_instance("config", config, SACAgentConfig)
+        device = check_device("device", device)
         self.device, self.gamma, self.tau = device, config.gamma, config.tau
         entropy = config.target_entropy
         self.target_entropy = -float(action_dim) if entropy is None else entropy
@@ -322,6 +347,11 @@ def train(config: SACConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         The final evaluation (``return_mean``, ...), or ``{}`` when ``train.stop_at`` stopped
         the run early (call again to continue).
 
+    Raises:
+        TypeError: ``config`` is not this algorithm's configuration, ``seed`` not an int or
+            ``logdir`` not a path (:func:`~lagom.baselines.common.check_run`).
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]`` or ``device`` unknown.
+
     Example:
         >>> import tempfile
         >>> config = SACConfig(
@@ -334,6 +364,7 @@ def train(config: SACConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         >>> metrics["episodes"], metrics["horizon_mean"]  # Pendulum's episodes: 200 steps
         (2.0, 200.0)
     """
+    common.check_run(config, SACConfig, seed, device, logdir)
     collector, dev = common.ReplayCollector.start(logdir, "sac", config, seed, device)
     agent = SACAgent(collector.buffer.obs_dim, collector.buffer.action_dim, config.agent, dev)
     collector.resume(logdir, agent)
@@ -359,6 +390,8 @@ def run(
     ``env.id`` (default ``Pendulum-v1``): the entry of ``lagom train`` and ``run_experiment``.
 
     Raises:
+        TypeError: ``config`` is neither a dict of dotted keys nor the configuration, or ``seed`` or
+            ``logdir`` has the wrong type.
         ValueError: an unknown key (with close matches), a value of the wrong type or out of
             range, or an environment without Box observations and actions.
 
@@ -370,9 +403,7 @@ def run(
         ...     sorted(path.name for path in Path(logdir).iterdir())
         ['checkpoint.pt', 'config.yml', 'final_eval.yml', 'policy.pt', 'progress.csv', 'run.yml']
     """
-    return train(
-        common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, Path(logdir)
-    )
+    return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
 def make_policy(run_dir: Path, device: str) -> common.Policy:
@@ -380,6 +411,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
 
     Raises:
+        TypeError: ``run_dir`` is not a str or path.
         ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
 
     Example:

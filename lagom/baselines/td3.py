@@ -43,10 +43,11 @@ from typing import Any
 import attrs
 import numpy as np
 import torch
-from attrs.validators import deep_iterable, ge, gt, instance_of, min_len
 
+from lagom._checks import check_device, check_instance, check_int, check_str
 from lagom._types import Float32Array
 from lagom.baselines import common
+from lagom.baselines._fields import COUNT, NONNEG, POSITIVE, instance, sizes
 from lagom.networks import Module, QEnsemble, make_fc, polyak_update_
 
 __all__ = [
@@ -80,22 +81,20 @@ class TD3AgentConfig(common.OffPolicyAgentConfig):
     """
 
     #: Adam learning rate of actor and critics.
-    lr: float = attrs.field(default=1e-3, validator=gt(0.0))
+    lr: float = attrs.field(default=1e-3, validator=POSITIVE)
     #: Hidden layer sizes of the actor and of each critic.
-    hidden_sizes: tuple[int, ...] = attrs.field(
-        default=(400, 300), validator=[min_len(1), deep_iterable(ge(1), instance_of(tuple))]
-    )
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(400, 300), validator=sizes(min_len=1))
     #: Standard deviation :math:`\sigma` of the Gaussian exploration noise on actions in
     #: ``[-1, 1]`` (then clipped to ``[-1, 1]``).
-    action_noise: float = attrs.field(default=0.1, validator=ge(0.0))
+    action_noise: float = attrs.field(default=0.1, validator=NONNEG)
     #: Critics whose minimum forms the target (DDPG: 1).
-    n_critics: int = attrs.field(default=2, validator=[instance_of(int), ge(1)])
+    n_critics: int = attrs.field(default=2, validator=COUNT)
     #: Critic updates per actor and target update (DDPG: 1).
-    policy_delay: int = attrs.field(default=2, validator=[instance_of(int), ge(1)])
+    policy_delay: int = attrs.field(default=2, validator=COUNT)
     #: Standard deviation :math:`\sigma_t` of the target policy smoothing noise (DDPG: 0).
-    target_policy_noise: float = attrs.field(default=0.2, validator=ge(0.0))
+    target_policy_noise: float = attrs.field(default=0.2, validator=NONNEG)
     #: Its clip :math:`c` (DDPG: 0).
-    target_noise_clip: float = attrs.field(default=0.5, validator=ge(0.0))
+    target_noise_clip: float = attrs.field(default=0.5, validator=NONNEG)
 
 
 @attrs.frozen
@@ -109,13 +108,19 @@ class TD3Config:
     """
 
     #: The environment (Box observations and actions).
-    env: common.OffPolicyEnvConfig = attrs.field(factory=common.OffPolicyEnvConfig)
+    env: common.OffPolicyEnvConfig = attrs.field(
+        factory=common.OffPolicyEnvConfig, validator=instance(common.OffPolicyEnvConfig)
+    )
     #: Length, logging and checkpoints.
-    train: common.OffPolicyTrainConfig = attrs.field(factory=common.OffPolicyTrainConfig)
+    train: common.OffPolicyTrainConfig = attrs.field(
+        factory=common.OffPolicyTrainConfig, validator=instance(common.OffPolicyTrainConfig)
+    )
     #: The learner.
-    agent: TD3AgentConfig = attrs.field(factory=TD3AgentConfig)
+    agent: TD3AgentConfig = attrs.field(factory=TD3AgentConfig, validator=instance(TD3AgentConfig))
     #: The final evaluation.
-    eval: common.OffPolicyEvalConfig = attrs.field(factory=common.OffPolicyEvalConfig)
+    eval: common.OffPolicyEvalConfig = attrs.field(
+        factory=common.OffPolicyEvalConfig, validator=instance(common.OffPolicyEvalConfig)
+    )
 
 
 #: rl-baselines3-zoo's Pendulum-v1 settings (``hyperparams/td3.yml``, ``ddpg.yml``).
@@ -132,6 +137,10 @@ def default_config(env_id: str = DEFAULT_ENV) -> TD3Config:
     """TD3's configuration of ``env_id``: tuned where the zoo has it, else TD3's defaults
     (checked to fit: a Box action space is needed, else a ``ValueError``).
 
+    Raises:
+        TypeError: ``env_id`` is not a str.
+        ValueError: ``env_id`` cannot be created or has no Box action space.
+
     Example:
         >>> default_config("MountainCarContinuous-v0").agent.gamma
         0.99
@@ -146,6 +155,10 @@ def default_config(env_id: str = DEFAULT_ENV) -> TD3Config:
 def ddpg_default_config(env_id: str = DEFAULT_ENV) -> TD3Config:
     """DDPG's configuration of ``env_id``: TD3's with one critic, no smoothing, no delay.
 
+    Raises:
+        TypeError: ``env_id`` is not a str.
+        ValueError: ``env_id`` cannot be created or has no Box action space.
+
     Example:
         >>> ddpg = ddpg_default_config().agent
         >>> ddpg.n_critics, ddpg.policy_delay, ddpg.target_policy_noise, ddpg.target_noise_clip
@@ -158,6 +171,12 @@ def ddpg_default_config(env_id: str = DEFAULT_ENV) -> TD3Config:
     return attrs.evolve(config, agent=agent)
 
 
+def _sizes(hidden_sizes: object) -> list[int]:
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+        raise TypeError(f"hidden_sizes must be a list of ints, got {type(hidden_sizes).__name__}")
+    return [check_int(f"hidden_sizes[{i}]", size) for i, size in enumerate(hidden_sizes)]
+
+
 class DeterministicActor(Module):
     r"""The policy :math:`\mu(s) = \tanh(f(s)) \in [-1, 1]^{A}`: an MLP with ReLU, tanh output.
 
@@ -166,6 +185,11 @@ class DeterministicActor(Module):
         >>> actions = actor(100 * torch.randn(4, 3))
         >>> actions.shape, bool(actions.abs().max() <= 1)
         (torch.Size([4, 2]), True)
+
+    Raises:
+        TypeError: a size is not an int, ``hidden_sizes`` is not a list, or ``device`` is
+            not a device.
+        ValueError: a size is not positive, or ``device`` names no device.
     """
 
     def __init__(
@@ -176,7 +200,9 @@ class DeterministicActor(Module):
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
-        self.layers = make_fc(obs_dim, [*hidden_sizes, action_dim], device=device)
+        check_int("obs_dim", obs_dim)
+        action_dim = check_int("action_dim", action_dim)
+        self.layers = make_fc(obs_dim, [*_sizes(hidden_sizes), action_dim], device=device)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         """Actions ``[B, A]`` in ``[-1, 1]`` for observations ``[B, obs_dim]``."""
@@ -197,6 +223,11 @@ class TD3Agent:
         ['critic_loss']
         >>> sorted(agent.update(batch))
         ['actor_loss', 'critic_loss']
+
+    Raises:
+        TypeError: a size is not an int, ``config`` is not a :class:`TD3AgentConfig`, or
+            ``device`` is not a device.
+        ValueError: a size is not positive, or ``device`` names no device.
     """
 
     #: The networks and optimizers a checkpoint holds.
@@ -206,6 +237,10 @@ class TD3Agent:
     def __init__(
         self, obs_dim: int, action_dim: int, config: TD3AgentConfig, device: torch.device
     ) -> None:
+        check_int("obs_dim", obs_dim)
+        check_int("action_dim", action_dim)
+        check_instance("config", config, TD3AgentConfig)
+        device = check_device("device", device)
         self.device, self.config = device, config
         self.actor = DeterministicActor(obs_dim, action_dim, config.hidden_sizes, device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
@@ -303,6 +338,11 @@ def train(
         The final metrics of :func:`~lagom.baselines.common.evaluate_policy`; ``{}`` if
         ``train.stop_at`` ended the run first (a later call resumes it).
 
+    Raises:
+        TypeError: ``config`` is not a :class:`TD3Config`, ``seed`` not an int, ``logdir``
+            not a path (:func:`~lagom.baselines.common.check_run`) or ``name`` not a str.
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]`` or ``device`` unknown.
+
     Example:
         >>> import tempfile
         >>> agent = TD3AgentConfig(learning_starts=60, hidden_sizes=(16,))
@@ -313,6 +353,8 @@ def train(
         >>> final["episodes"], final["horizon_mean"]  # Pendulum's time limit: 200 steps
         (3.0, 200.0)
     """
+    check_str("name", name)
+    common.check_run(config, TD3Config, seed, device, logdir)
     collector, dev = common.ReplayCollector.start(logdir, name, config, seed, device)
     agent = TD3Agent(collector.buffer.obs_dim, collector.buffer.action_dim, config.agent, dev)
     collector.resume(logdir, agent)
@@ -342,6 +384,8 @@ def run(
     ``run_experiment``.
 
     Raises:
+        TypeError: ``config`` is neither a dict of dotted keys nor the configuration, or ``seed`` or
+            ``logdir`` has the wrong type.
         ValueError: an unknown key (with close matches), a value of the wrong type or out of
             range, or an environment without Box observations and actions.
 
@@ -351,9 +395,7 @@ def run(
         ...
         ValueError: config key 'agent.policy_delay': 'policy_delay' must be >= 1: 0
     """
-    return train(
-        common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, Path(logdir)
-    )
+    return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
 def ddpg_run(
@@ -362,6 +404,11 @@ def ddpg_run(
     """:func:`run` for DDPG: dotted keys over :func:`ddpg_default_config`, ``ddpg`` in
     ``run.yml``.
 
+    Raises:
+        TypeError: ``config`` is neither a dict of dotted keys nor the configuration, or ``seed`` or
+            ``logdir`` has the wrong type.
+        ValueError: an unknown key (with close matches), a wrong type or a bad value.
+
     Example:
         >>> ddpg_run({"agent.n_critic": 2}, 0, "cpu", Path("unused"))
         Traceback (most recent call last):
@@ -369,7 +416,7 @@ def ddpg_run(
         ValueError: unknown config key 'agent.n_critic'; did you mean 'agent.n_critics'?
     """
     resolved = common.resolve_config(ddpg_default_config, config, DEFAULT_ENV)
-    return train(resolved, seed, device, Path(logdir), name="ddpg")
+    return train(resolved, seed, device, logdir, name="ddpg")
 
 
 def make_policy(run_dir: Path, device: str) -> common.Policy:
@@ -377,6 +424,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
 
     Raises:
+        TypeError: ``run_dir`` is not a str or path.
         ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
 
     Example:

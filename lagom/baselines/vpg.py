@@ -22,11 +22,12 @@ from typing import Any
 
 import attrs
 import torch
-from attrs.validators import instance_of
 from torch import nn
 from torch.nn import functional
 
+from lagom._checks import check_instance, check_path
 from lagom.baselines import common, ppo
+from lagom.baselines._fields import instance
 from lagom.baselines.ppo import (
     ActorCritic,
     AgentConfig,
@@ -64,17 +65,15 @@ class VPGConfig:
     """
 
     #: The training environments.
-    env: EnvConfig = attrs.field(default=EnvConfig(num_envs=16), validator=instance_of(EnvConfig))
+    env: EnvConfig = attrs.field(default=EnvConfig(num_envs=16), validator=instance(EnvConfig))
     #: The actor-critic and its loss.
-    agent: AgentConfig = attrs.field(
-        default=AgentConfig(lr=1e-3), validator=instance_of(AgentConfig)
-    )
+    agent: AgentConfig = attrs.field(default=AgentConfig(lr=1e-3), validator=instance(AgentConfig))
     #: The loop.
     train: TrainConfig = attrs.field(
-        default=TrainConfig(timesteps=300_000, n_steps=16), validator=instance_of(TrainConfig)
+        default=TrainConfig(timesteps=300_000, n_steps=16), validator=instance(TrainConfig)
     )
     #: The final evaluation.
-    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance_of(EvalConfig))
+    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
 
 
 #: Tuned configurations by environment id: CartPole-v1's, and PPO's zoo values on Pendulum-v1.
@@ -92,6 +91,7 @@ def default_config(env_id: str = DEFAULT_ENV) -> VPGConfig:
     """:data:`TUNED`'s configuration of ``env_id``, else :class:`VPGConfig` for it.
 
     Raises:
+        TypeError: ``env_id`` is not a str.
         ValueError: ``env_id`` cannot be made or has unsupported spaces.
 
     >>> default_config("Pendulum-v1").train.n_steps, default_config("Acrobot-v1").env.id
@@ -112,6 +112,9 @@ def update(
         ``policy_loss``, ``value_loss``, ``entropy_loss`` and the gradient norm before
         clipping, ``grad_norm``.
 
+    Raises:
+        TypeError: an argument is not of its documented type.
+
     >>> from gymnasium import spaces
     >>> model = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Discrete(2), AgentConfig(), "cpu")
     >>> obs, actions, zeros = torch.randn(8, 3), torch.randint(0, 2, (8,)), torch.zeros(8)
@@ -119,6 +122,10 @@ def update(
     >>> sorted(update(model, torch.optim.Adam(model.parameters()), batch, AgentConfig()))
     ['entropy_loss', 'grad_norm', 'policy_loss', 'value_loss']
     """
+    check_instance("model", model, ActorCritic)
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
+    check_instance("batch", batch, Batch)
+    check_instance("agent", agent, AgentConfig)
     log_probs, entropy = model.log_prob_entropy(batch.observations, batch.actions)
     adv = batch.advantages
     if agent.normalize_advantage and len(adv) > 1:
@@ -140,6 +147,11 @@ def train(config: VPGConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     """Train VPG into ``logdir``: the final evaluation, or ``{}`` when ``train.stop_at``
     stopped the run.
 
+    Raises:
+        TypeError: ``config`` is not this algorithm's configuration, ``seed`` not an int or
+            ``logdir`` not a path (:func:`~lagom.baselines.common.check_run`).
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]`` or ``device`` unknown.
+
     >>> import tempfile
     >>> config = VPGConfig(EnvConfig(num_envs=2), train=TrainConfig(32, n_steps=8, stop_at=16))
     >>> with tempfile.TemporaryDirectory() as logdir:
@@ -148,6 +160,7 @@ def train(config: VPGConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     >>> stopped, names
     ({}, ['checkpoint.pt', 'config.yml', 'policy.pt', 'progress.csv', 'run.yml'])
     """
+    check_instance("config", config, VPGConfig)
     learner = Learner("vpg", config, seed, device, logdir)
     while learner.timesteps < config.train.timesteps:
         batch = learner.collect()
@@ -165,6 +178,8 @@ def run(
     :func:`default_config` of its ``env.id`` (``run_experiment`` and ``lagom train`` call it so).
 
     Raises:
+        TypeError: ``config`` is neither a dict of dotted keys nor the configuration, or ``seed`` or
+            ``logdir`` has the wrong type.
         ValueError: an unknown key (with close matches), a wrong type or a bad value.
 
     >>> run({"train.n_epochs": 3}, 0, "cpu", Path("unused"))  # doctest: +ELLIPSIS
@@ -185,7 +200,12 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     ...     policy = make_policy(Path(logdir), "cpu")
     >>> policy(np.zeros((3, 4))).shape  # CartPole-v1: 3 observations, 3 actions
     (3,)
+
+    Raises:
+        TypeError: ``run_dir`` is not a str or path, or ``device`` not a device name.
+        ValueError: ``run_dir`` is not a VPG run folder, or ``device`` is unknown.
     """
+    check_path("run_dir", run_dir)
     return load_policy(run_dir, device, common.load_run_config(run_dir, default_config))
 
 

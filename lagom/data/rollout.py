@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -24,6 +24,8 @@ def _to_array(value: ArrayLike) -> NDArray[Any]:
 def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, Any], ...] | None:
     if value is None:
         return None
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise TypeError(f"infos must be a sequence of mappings or None, got {type(value).__name__}")
     infos = []
     for info in value:
         if not isinstance(info, Mapping):
@@ -62,7 +64,8 @@ class Rollout:
     Raises:
         ValueError: a shape does not match ``[T, N, ...]`` of ``observations``, or the
             number of infos is not T.
-        TypeError: ``rewards`` is not real-valued, or a flag array is not bool.
+        TypeError: ``rewards`` is not real-valued, a flag array is not bool, or ``infos``
+            is not a sequence of mappings.
 
     Example:
         >>> T, N = 3, 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from enum import IntEnum
@@ -32,6 +33,11 @@ class StepType(IntEnum):
     MID = 1
     LAST = 2
 
+    @classmethod
+    def _missing_(cls, value: object) -> StepType:
+        # Called by ``StepType(value)`` for a value that is not 0, 1 or 2: say what is.
+        raise ValueError(f"StepType must be one of FIRST=0, MID=1, LAST=2, got {value!r}")
+
 
 #: Where a 0.0.3-style call is explained (named in the error it raises).
 _MIGRATION = "see 'Migrating from lagom 0.0.3' (docs/migration.rst)"
@@ -55,14 +61,22 @@ _RewardLike: TypeAlias = "float | np.floating[Any] | np.integer[Any] | NDArray[A
 
 
 def _to_reward(value: _RewardLike) -> float | None:
-    if value is None or type(value) is float:
+    if value is None:
         return value
+    if type(value) is float:
+        return _finite_reward(value)
     raw: object = value
     if isinstance(raw, np.ndarray) and raw.ndim == 0:
         raw = raw.item()
     if isinstance(raw, (bool, np.bool_)) or not isinstance(raw, numbers.Real):
         raise TypeError(f"reward must be a real number or None, got {type(raw).__name__}")
-    return float(raw)
+    return _finite_reward(float(raw))
+
+
+def _finite_reward(reward: float) -> float:
+    if not math.isfinite(reward):
+        raise ValueError(f"reward must be finite, got {reward}")
+    return reward
 
 
 def _to_flag(name: str, value: bool | np.bool_) -> bool:
@@ -137,7 +151,8 @@ class TimeStep:
     Args:
         step_type: FIRST, MID or LAST (an int 0, 1, 2 is converted).
         observation: the observation (any object; usually an array).
-        reward: reward of the transition into this step; ``None`` for FIRST.
+        reward: reward of the transition into this step, a finite real number; ``None``
+            for FIRST.
         terminated: the transition reached a terminal state of the MDP.
         truncated: the episode was cut here without reaching a terminal state.
         info: environment info, plus whatever the agent stored (e.g. ``V``, ``action_logprob``).
@@ -145,7 +160,8 @@ class TimeStep:
     Raises:
         TypeError: a field has the wrong type, e.g. a dict for ``truncated`` as in lagom
             0.0.3's ``TimeStep(step_type, observation, reward, done, info)``.
-        ValueError: the step type, reward and flags are inconsistent (see above).
+        ValueError: the step type, reward and flags are inconsistent (see above), the step
+            type is not 0, 1 or 2, or the reward is NaN or infinite.
 
     Example:
         >>> first = TimeStep(StepType.FIRST, np.zeros(2))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast, overload
 
 import attrs
 import numpy as np
 
+from lagom._checks import is_int
 from lagom._types import BoolArray, Float64Array, NDArray
 from lagom.data._freeze import freeze, freeze_info, seal, thaw
 from lagom.data._values import stack_values, values_equal
@@ -54,6 +55,12 @@ def _check_next(previous: TimeStep | None, index: int, timestep: object, action:
         raise ValueError(f"a FIRST step can only start a trajectory, got one at step {index}")
     if action is None:
         raise ValueError(f"missing action: step {index} needs the action taken at step {index - 1}")
+
+
+def _as_list(name: str, values: object) -> list[Any]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a sequence, got {type(values).__name__}")
+    return list(values)
 
 
 def _to_last_info(last_info: object) -> Mapping[str, Any] | None:
@@ -138,7 +145,8 @@ class Trajectory:
             last_info: agent output on the final observation, or ``None``.
 
         Raises:
-            TypeError: a step is not a :class:`TimeStep`, or ``last_info`` is not a mapping.
+            TypeError: ``timesteps`` or ``actions`` is not a sequence, a step is not a
+                :class:`TimeStep`, or ``last_info`` is not a mapping.
             ValueError: the counts do not match or the sequence is invalid (see ``add``).
 
         Example:
@@ -147,7 +155,7 @@ class Trajectory:
             >>> Trajectory.from_steps(steps, ["left"])
             Trajectory(T=1, finished=True, reach_terminal=True, reach_time_limit=False)
         """
-        timesteps, actions = list(timesteps), list(actions)
+        timesteps, actions = _as_list("timesteps", timesteps), _as_list("actions", actions)
         if len(actions) != max(0, len(timesteps) - 1):
             raise ValueError(
                 f"{len(timesteps)} timesteps need {max(0, len(timesteps) - 1)} actions, "
@@ -214,9 +222,18 @@ class Trajectory:
     @overload
     def __getitem__(self, index: slice) -> tuple[TimeStep, ...]: ...
     def __getitem__(self, index: int | slice) -> TimeStep | tuple[TimeStep, ...]:
+        """Step ``index`` (negative counts from the end), or a tuple of steps for a slice.
+
+        Raises:
+            TypeError: ``index`` is neither an int nor a slice.
+            IndexError: ``index`` is out of range (the sequence protocol's error).
+        """
         if isinstance(index, slice):
             return self.timesteps[index]
-        position = index + self._length if index < 0 else index
+        if not is_int(index):
+            raise TypeError(f"index must be an int or a slice, got {type(index).__name__}")
+        step = int(index)
+        position = step + self._length if step < 0 else step
         if not 0 <= position < self._length:
             raise IndexError(f"step {index} out of range for a trajectory of length {len(self)}")
         return self._store.timesteps[position]
@@ -303,7 +320,13 @@ class Trajectory:
         return [timestep.info for timestep in self._next_steps]
 
     def get_infos(self, key: str) -> list[Any]:
-        """``info[key]`` of steps 1..T in order, skipping the steps whose info lacks ``key``."""
+        """``info[key]`` of steps 1..T in order, skipping the steps whose info lacks ``key``.
+
+        Raises:
+            TypeError: ``key`` is not a string.
+        """
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a str, got {type(key).__name__} {key!r}")
         return [timestep.info[key] for timestep in self._next_steps if key in timestep.info]
 
     @property

@@ -8,10 +8,26 @@ import attrs
 
 from lagom.data._freeze import freeze, thaw
 from lagom.data._values import values_equal
+from lagom.data.timestep import _to_flag, _to_reward
 
 __all__ = ["Transition"]
 
 _value_eq = attrs.cmp_using(eq=values_equal)
+
+
+def _to_required_reward(value: float) -> float:
+    reward = _to_reward(value)
+    if reward is None:
+        raise TypeError("reward must be a real number, got None")
+    return reward
+
+
+def _to_terminated(value: bool) -> bool:
+    return _to_flag("terminated", value)
+
+
+def _to_truncated(value: bool) -> bool:
+    return _to_flag("truncated", value)
 
 
 @attrs.frozen
@@ -32,6 +48,11 @@ class Transition:
         terminated: ``s_{t+1}`` is a terminal state (no bootstrap from it).
         truncated: the episode was cut at ``s_{t+1}`` (bootstrap from its value).
 
+    Raises:
+        TypeError: ``reward`` is not a real number (a bool included), or a flag is not a
+            bool (Python or numpy).
+        ValueError: ``reward`` is NaN or infinite.
+
     Example:
         >>> tr = Transition(0, "left", 1.0, 1, terminated=False, truncated=True)
         >>> tr.done, tr == Transition(0, "left", 1.0, 1, False, True)
@@ -45,10 +66,10 @@ class Transition:
     # Any: the environment's observations and actions, of whatever space it has.
     observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
     action: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
-    reward: float
+    reward: float = attrs.field(converter=_to_required_reward)
     next_observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
-    terminated: bool
-    truncated: bool
+    terminated: bool = attrs.field(converter=_to_terminated)
+    truncated: bool = attrs.field(converter=_to_truncated)
 
     @property
     def done(self) -> bool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -13,7 +13,13 @@ from gymnasium.vector.utils import batch_space
 
 from lagom._checks import as_float_array, check_finite, check_positive
 from lagom._types import ArrayLike, Float64Array, FloatArray
-from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
+from lagom.envs.vec_env_wrapper import (
+    VecEnvWrapper,
+    _check_single_env,
+    _check_vec_env,
+    _reset,
+    _step,
+)
 from lagom.transform import RunningMeanVar
 
 __all__ = ["NormalizeObservation", "VecNormalizeObservation"]
@@ -84,6 +90,16 @@ class _Normalizer:
         dtype = space.dtype if np.issubdtype(space.dtype, np.floating) else np.dtype(np.float32)
         self.space = spaces.Box(-self.clip, self.clip, shape=space.shape, dtype=dtype)
 
+    def check(self, name: str, x: ArrayLike, batch: tuple[int, ...]) -> FloatArray:
+        """``x`` as an array of real numbers of shape ``[*batch, *space.shape]``."""
+        array = np.asarray(x)
+        expected = (*batch, *self.space.shape)
+        if array.shape != expected or array.dtype.kind not in "biuf":
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+            raise ValueError(f"{name} must have shape {expected}, got {array.shape}")
+        return array
+
     def update(self, batch: FloatArray) -> None:
         if self.obs_moments is not None and len(batch) > 0:
             # A NaN observation would poison the moments for good: say where it came from.
@@ -115,7 +131,7 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
 
     Args:
         env: a single ``gymnasium.Env`` with a ``Box`` observation space.
-        clip: bound of the standardized observations (positive).
+        clip: bound of the standardized observations (positive; ``inf`` does not clip).
         constant_moments: ``None`` (running estimates) or ``(mean, var)``, each a scalar or
             an array of the observation shape.
 
@@ -155,9 +171,37 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
         self.obs_moments = self._normalizer.obs_moments
         self.observation_space = self._normalizer.space
 
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[FloatArray, dict[str, Any]]:
+        """Reset the environment; return its standardized first observation.
+
+        Raises:
+            TypeError: ``seed`` is not an int or ``None``, or ``options`` is not a dict.
+            ValueError: ``seed`` is outside ``[0, 2**32 - 1]``.
+        """
+        observation, info = _reset(self.env, seed, options)
+        return self.observation(observation), info
+
+    def step(self, action: Any) -> tuple[FloatArray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Step the environment; return the standardized observation.
+
+        Raises:
+            ValueError: the environment refused ``action`` (gymnasium's environments assert
+                that an action lies in their action space).
+        """
+        observation, reward, terminated, truncated, info = _step(self.env, action)
+        return self.observation(observation), reward, terminated, truncated, info
+
     def observation(self, observation: ArrayLike) -> FloatArray:
-        """Update the moments with ``observation`` and return it standardized."""
-        x = np.asarray(observation)
+        """Update the moments with ``observation`` and return it standardized.
+
+        Raises:
+            TypeError: ``observation`` does not hold real numbers.
+            ValueError: ``observation`` does not have the observation space's shape, or
+                holds a NaN or an infinity.
+        """
+        x = self._normalizer.check("observation", observation, ())
         self._normalizer.update(x[None])
         return self._normalizer(x)
 
@@ -175,7 +219,7 @@ class VecNormalizeObservation(VecEnvWrapper):
 
     Args:
         env: a vectorized environment with same-step autoreset and a ``Box`` observation space.
-        clip: bound of the standardized observations (positive).
+        clip: bound of the standardized observations (positive; ``inf`` does not clip).
         constant_moments: ``None`` (running estimates) or ``(mean, var)``.
 
     Raises:
@@ -215,7 +259,14 @@ class VecNormalizeObservation(VecEnvWrapper):
         seed: int | Sequence[int | None] | None = None,
         options: dict[str, Any] | None = None,
     ) -> tuple[FloatArray, dict[str, Any]]:
-        """Reset the environment; update the moments with the reset rows and standardize."""
+        """Reset the environment; update the moments with the reset rows and standardize.
+
+        Raises:
+            TypeError: ``options`` is not a dict or ``None`` (the seeds are checked by the
+                wrapped environment).
+        """
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
         mask = None if options is None else options.get("reset_mask")
         observations, infos = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]  # lagom VecEnv takes a list
         observations = np.asarray(observations)

@@ -12,7 +12,13 @@ from gymnasium.vector import VectorEnv
 
 from lagom._checks import check_discount, check_finite, check_positive, check_real
 from lagom._types import ArrayLike, BoolArray, Float64Array
-from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
+from lagom.envs.vec_env_wrapper import (
+    VecEnvWrapper,
+    _check_single_env,
+    _check_vec_env,
+    _reset,
+    _step,
+)
 from lagom.transform import RunningMeanVar
 
 __all__ = ["NormalizeReward", "VecNormalizeReward"]
@@ -114,13 +120,23 @@ class NormalizeReward(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
-        """Reset the environment and the running return."""
+        """Reset the environment and the running return.
+
+        Raises:
+            TypeError: ``seed`` is not an int or ``None``, or ``options`` is not a dict.
+            ValueError: ``seed`` is outside ``[0, 2**32 - 1]``.
+        """
         self._scaler.returns[:] = 0.0
-        return self.env.reset(seed=seed, options=options)
+        return _reset(self.env, seed, options)
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
-        """Step the environment and return the scaled reward."""
-        observation, reward, terminated, truncated, info = self.env.step(action)
+        """Step the environment and return the scaled reward.
+
+        Raises:
+            ValueError: the environment refused ``action`` (gymnasium's environments assert
+                that an action lies in their action space).
+        """
+        observation, reward, terminated, truncated, info = _step(self.env, action)
         done = np.array([terminated or truncated])
         scaled = self._scaler(np.array([float(reward)]), done)
         return observation, float(scaled[0]), terminated, truncated, info

@@ -14,7 +14,13 @@ from gymnasium.vector import VectorEnv
 
 from lagom._checks import check_int
 from lagom._types import ArrayLike, BoolArray, Float64Array
-from lagom.envs.vec_env_wrapper import VecEnvWrapper, _check_single_env, _check_vec_env
+from lagom.envs.vec_env_wrapper import (
+    VecEnvWrapper,
+    _check_single_env,
+    _check_vec_env,
+    _reset,
+    _step,
+)
 
 __all__ = ["RecordEpisodeStatistics", "VecRecordEpisodeStatistics"]
 
@@ -65,14 +71,24 @@ class RecordEpisodeStatistics(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
-        """Reset the environment and the running return and horizon."""
+        """Reset the environment and the running return and horizon.
+
+        Raises:
+            TypeError: ``seed`` is not an int or ``None``, or ``options`` is not a dict.
+            ValueError: ``seed`` is outside ``[0, 2**32 - 1]``.
+        """
         self.episode_return = 0.0
         self.episode_horizon = 0
-        return self.env.reset(seed=seed, options=options)
+        return _reset(self.env, seed, options)
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
-        """Step the environment; at an episode's end add ``info["episode"]``."""
-        observation, reward, terminated, truncated, info = self.env.step(action)
+        """Step the environment; at an episode's end add ``info["episode"]``.
+
+        Raises:
+            ValueError: the environment refused ``action`` (gymnasium's environments assert
+                that an action lies in their action space).
+        """
+        observation, reward, terminated, truncated, info = _step(self.env, action)
         self.episode_return += float(reward)
         self.episode_horizon += 1
         if terminated or truncated:

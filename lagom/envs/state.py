@@ -136,6 +136,10 @@ class _Saver:
         return out
 
 
+#: What the root of a state may be: an environment is an object (or a container of them).
+_ROOTS = ("object", "list", "tuple", "dict")
+
+
 def env_state(env: object) -> tuple[Any, ...]:
     """The state of ``env`` (and of every object reachable from it) as plain data.
 
@@ -145,8 +149,9 @@ def env_state(env: object) -> tuple[Any, ...]:
     :func:`restore_env_state` with an environment built the same way.
 
     Raises:
-        TypeError: something reachable from ``env`` is not plain data (the message says
-            where and what), e.g. a C extension's simulator or a subprocess.
+        TypeError: ``env`` is a plain value (``None``, a number, a string, an array) rather
+            than an object, or something reachable from it is not plain data (the message
+            says where and what), e.g. a C extension's simulator or a subprocess.
 
     Example:
         >>> import gymnasium as gym
@@ -159,7 +164,13 @@ def env_state(env: object) -> tuple[Any, ...]:
         >>> all((fresh.step(0)[0] == o).all() for o in obs)
         True
     """
-    return _Saver().node(env, "env")
+    state = _Saver().node(env, "env")
+    if state[0] not in _ROOTS:
+        raise TypeError(
+            f"env must be an environment (an object whose attributes hold its state), got "
+            f"{type(env).__name__} {env!r:.60}"
+        )
+    return state
 
 
 class _Loader:
@@ -301,7 +312,7 @@ def restore_env_state(env: object, state: tuple[Any, ...]) -> None:
     """
     if not isinstance(state, tuple) or not state or not isinstance(state[0], str):
         raise ValueError(f"state must be what env_state returns, got {type(state).__name__}")
-    if state[0] not in ("object", "list", "tuple", "dict"):
+    if state[0] not in _ROOTS:
         raise ValueError(
             f"state must be the state of an object or a container, got a {state[0]!r} node"
         )

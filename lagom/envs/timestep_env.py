@@ -8,7 +8,7 @@ import gymnasium as gym
 from gymnasium.core import ActType, ObsType
 
 from lagom.data import StepType, TimeStep
-from lagom.envs.vec_env_wrapper import _check_single_env
+from lagom.envs.vec_env_wrapper import _check_single_env, _reset, _step
 
 __all__ = ["TimeStepEnv"]
 
@@ -48,12 +48,22 @@ class TimeStepEnv(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     def reset(  # type: ignore[override]
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> TimeStep:
-        """Reset the environment; return its first observation as a FIRST step."""
-        observation, info = self.env.reset(seed=seed, options=options)
+        """Reset the environment; return its first observation as a FIRST step.
+
+        Raises:
+            TypeError: ``seed`` is not an int or ``None``, or ``options`` is not a dict.
+            ValueError: ``seed`` is outside ``[0, 2**32 - 1]``.
+        """
+        observation, info = _reset(self.env, seed, options)
         return TimeStep(StepType.FIRST, observation, info=info)
 
     def step(self, action: ActType) -> TimeStep:  # type: ignore[override]
-        """Step the environment; return a LAST step at the episode's end, else a MID step."""
-        observation, reward, terminated, truncated, info = self.env.step(action)
+        """Step the environment; return a LAST step at the episode's end, else a MID step.
+
+        Raises:
+            ValueError: the environment refused ``action`` (gymnasium's environments assert
+                that an action lies in their action space).
+        """
+        observation, reward, terminated, truncated, info = _step(self.env, action)
         step_type = StepType.LAST if terminated or truncated else StepType.MID
         return TimeStep(step_type, observation, float(reward), terminated, truncated, info)

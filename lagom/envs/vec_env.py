@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import gymnasium as gym
@@ -11,6 +11,7 @@ import numpy as np
 from gymnasium.error import ClosedEnvironmentError
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 
+from lagom._checks import check_str
 from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
 from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
 
@@ -203,7 +204,8 @@ class VecEnv(VectorEnv[Any, Any, Any]):
             the batched initial observations ``[N, ...]`` and the batched infos.
 
         Raises:
-            TypeError: ``seed`` is not an int, a list of ints or ``None``.
+            TypeError: ``seed`` is not an int, a list of ints or ``None``, or ``options`` is
+                not a dict or ``None``.
             ValueError: a seed is outside ``[0, 2**32 - 1]``, or not one per sub-environment.
         """
         self._check_open("reset")
@@ -214,6 +216,8 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         self._pending_seeds = None
         if self.mode != "vector":
             checked = reset_seeds(checked, self.num_envs)
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
         # A copy: gymnasium's async backend pops "reset_mask" from the dict it is given.
         options = None if options is None else dict(options)
         return self._backend.reset(seed=checked, options=options)  # type: ignore[arg-type]
@@ -285,18 +289,39 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         return self.viewer
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
-        """Call method ``name`` (or read attribute ``name``) of every sub-environment."""
+        """Call method ``name`` (or read attribute ``name``) of every sub-environment.
+
+        Raises:
+            TypeError: ``name`` is not a str.
+            AttributeError: the sub-environments have no attribute ``name`` (as ``getattr``).
+        """
         self._check_open("call")
-        return tuple(self._backend.call(name, *args, **kwargs))  # type: ignore[attr-defined]
+        check_str("name", name)
+        try:
+            return tuple(self._backend.call(name, *args, **kwargs))  # type: ignore[attr-defined]
+        except AttributeError as error:
+            raise AttributeError(
+                f"name {name!r}: the sub-environments have no such attribute ({error})"
+            ) from error
 
     def get_attr(self, name: str) -> tuple[Any, ...]:
-        """Read attribute ``name`` of every sub-environment."""
+        """Read attribute ``name`` of every sub-environment.
+
+        Raises:
+            TypeError: ``name`` is not a str.
+            AttributeError: the sub-environments have no attribute ``name`` (as ``getattr``).
+        """
         return self.call(name)
 
     # Any: attribute values of the user's environments, one each or one for all.
     def set_attr(self, name: str, values: Any) -> None:
-        """Set attribute ``name`` of every sub-environment (one value each, or one for all)."""
+        """Set attribute ``name`` of every sub-environment (one value each, or one for all).
+
+        Raises:
+            TypeError: ``name`` is not a str.
+        """
         self._check_open("set_attr")
+        check_str("name", name)
         self._backend.set_attr(name, values)  # type: ignore[attr-defined]
 
     def close(self, **kwargs: Any) -> None:

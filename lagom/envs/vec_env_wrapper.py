@@ -1,17 +1,20 @@
 """The base class of lagom's wrappers for vectorized environments: :class:`VecEnvWrapper`.
 
 Also the checks of what a wrapper wraps, shared by lagom's single and vectorized wrapper
-pairs (private to :mod:`lagom.envs`): ``_check_single_env`` and ``_check_vec_env``.
+pairs (private to :mod:`lagom.envs`): ``_check_single_env`` and ``_check_vec_env``, and the
+checked ``reset`` and ``step`` of a single environment, ``_reset`` and ``_step``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
+from lagom._checks import check_seed
 from lagom._types import NDArray
 
 __all__ = ["VecEnvWrapper"]
@@ -99,3 +102,23 @@ def _check_vec_env(env: object, wrapper: str) -> VectorEnv[Any, Any, Any]:
             f"AutoresetMode.SAME_STEP, as in lagom's VecEnv), got {mode!r}"
         )
     return env
+
+
+def _reset(env: gym.Env[Any, Any], seed: object, options: object) -> tuple[Any, dict[str, Any]]:
+    """``env.reset(seed=seed, options=options)`` after lagom's checks of both."""
+    if seed is not None:
+        check_seed("seed", seed)
+    if options is not None and not isinstance(options, Mapping):
+        raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
+    return env.reset(seed=seed, options=options)  # type: ignore[arg-type]
+
+
+def _step(env: gym.Env[Any, Any], action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
+    """``env.step(action)``, with an environment's assertion on a bad action as ValueError."""
+    try:
+        return env.step(action)
+    except AssertionError as error:  # gymnasium's environments assert their actions
+        raise ValueError(
+            f"action {action!r:.60} was refused by the environment: expected an element of "
+            f"{env.action_space} ({error})"
+        ) from error

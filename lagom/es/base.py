@@ -8,6 +8,15 @@ from collections.abc import Sequence
 import attrs
 import numpy as np
 
+from lagom._checks import (
+    as_float_array,
+    check_bool,
+    check_finite,
+    check_int,
+    check_real,
+    check_seed,
+    field_check,
+)
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["BaseES", "ESResult"]
@@ -26,15 +35,69 @@ def _frozen_array(x: ArrayLike) -> Float64Array:
     return y
 
 
-def _frozen_optional_array(x: ArrayLike | None) -> Float64Array | None:
-    return None if x is None else _frozen_array(x)
+def _vector(name: str, x: ArrayLike) -> Float64Array:
+    """A record's ``[N]`` field ``name`` as a finite, read-only float64 copy."""
+    if x is None:
+        raise TypeError(f"{name} must be a 1-D array of real numbers, got None")
+    y = as_float_array(x, name)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array [N], got shape {y.shape}")
+    return _frozen_array(check_finite(name, y))
+
+
+# One named converter per field: the attrs plugin of mypy takes no closures as converters.
+def _to_xbest(x: ArrayLike | None) -> Float64Array | None:
+    return None if x is None else _vector("xbest", x)
+
+
+def _to_xfavorite(x: ArrayLike) -> Float64Array:
+    return _vector("xfavorite", x)
+
+
+def _to_mean(x: ArrayLike) -> Float64Array:
+    return _vector("mean", x)
+
+
+def _to_stds(x: ArrayLike) -> Float64Array:
+    return _vector("stds", x)
+
+
+def _to_sigma0(x: ArrayLike) -> Float64Array:
+    return _vector("sigma0", x)
+
+
+def _to_sigma(x: ArrayLike) -> Float64Array:
+    return _vector("sigma", x)
+
+
+def _to_adam_m(x: ArrayLike) -> Float64Array:
+    return _vector("adam_m", x)
+
+
+def _to_adam_v(x: ArrayLike) -> Float64Array:
+    return _vector("adam_v", x)
 
 
 _array_eq = attrs.cmp_using(eq=_arrays_equal)
 
 
-def _as_float(value: float) -> float:
-    return float(value)
+def _as_fbest(value: float) -> float:
+    # inf: nothing told yet; -inf: an objective may reach it. NaN is never a best value.
+    return check_real("fbest", value)
+
+
+#: Validators of the counters every ES record keeps.
+_COUNT = field_check(check_int, minimum=0)
+_EVALS_BEST = field_check(check_int, minimum=1, optional=True)
+_FLAG = field_check(check_bool)
+_SEED = field_check(check_seed)
+
+
+def _check_same_shape(record: object, names: Sequence[str]) -> None:
+    """Raise unless the ``[N]`` arrays ``names`` of ``record`` have one shape."""
+    shapes = {name: getattr(record, name).shape for name in names}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"{', '.join(names)} must have one shape [N], got {shapes}")
 
 
 @attrs.frozen
@@ -42,6 +105,12 @@ class ESResult:
     """What an evolution strategy has found so far (the fields of pycma's ``es.result``).
 
     Arrays are read-only copies, so a result never changes after it was taken.
+
+    Raises:
+        TypeError: an array is not real numbers, a count is not an int, or ``fbest`` is
+            not a real number.
+        ValueError: an array is not 1-D or holds NaN or inf, a count is negative
+            (``evals_best`` below 1), or ``fbest`` is NaN.
 
     Attributes:
         xbest: ``[N]`` the best solution ever told, or ``None`` before the first ``tell``.
@@ -61,15 +130,13 @@ class ESResult:
         (True, inf, False)
     """
 
-    xbest: Float64Array | None = attrs.field(
-        converter=_frozen_optional_array, eq=_array_eq, hash=False
-    )
-    fbest: float = attrs.field(converter=_as_float)
-    evals_best: int | None
-    evaluations: int
-    iterations: int
-    xfavorite: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    stds: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
+    xbest: Float64Array | None = attrs.field(converter=_to_xbest, eq=_array_eq, hash=False)
+    fbest: float = attrs.field(converter=_as_fbest)
+    evals_best: int | None = attrs.field(validator=_EVALS_BEST)
+    evaluations: int = attrs.field(validator=_COUNT)
+    iterations: int = attrs.field(validator=_COUNT)
+    xfavorite: Float64Array = attrs.field(converter=_to_xfavorite, eq=_array_eq, hash=False)
+    stds: Float64Array = attrs.field(converter=_to_stds, eq=_array_eq, hash=False)
 
 
 class BaseES(ABC):

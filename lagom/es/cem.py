@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lagom._checks import check_int, check_real
+from lagom._checks import check_instance, check_int, check_real, field_check
 from lagom._types import ArrayLike, Float64Array
 from lagom.es._functional import _FunctionalES
 from lagom.es._shared import (
@@ -24,10 +24,26 @@ from lagom.es._shared import (
     _resolve_seed,
     _update_best,
 )
-from lagom.es.base import _array_eq, _frozen_array, _frozen_optional_array
+from lagom.es.base import (
+    _COUNT,
+    _EVALS_BEST,
+    _FLAG,
+    _SEED,
+    _array_eq,
+    _as_fbest,
+    _check_same_shape,
+    _to_mean,
+    _to_stds,
+    _to_xbest,
+)
 from lagom.transform import LinearSchedule
 
 __all__ = ["CEM", "CEMOptions", "CEMState", "cem_ask", "cem_init", "cem_tell"]
+
+
+def _check_elite_ratio(options: object, field: object, value: float) -> None:
+    if check_real("elite_ratio", value, low=0.0, high=1.0) == 0.0:
+        raise ValueError("elite_ratio must be in (0, 1], got 0")
 
 
 @attrs.frozen
@@ -49,10 +65,12 @@ class CEMOptions:
         1
     """
 
-    popsize: int
-    elite_ratio: float
-    noise_schedule: LinearSchedule | None
-    seed: int
+    popsize: int = attrs.field(validator=field_check(check_int, minimum=1))
+    elite_ratio: float = attrs.field(validator=_check_elite_ratio)
+    noise_schedule: LinearSchedule | None = attrs.field(
+        validator=field_check(check_instance, kind=LinearSchedule, optional=True)
+    )
+    seed: int = attrs.field(validator=_SEED)
 
     @property
     def elite_size(self) -> int:
@@ -91,18 +109,21 @@ class CEMState:
         (1, 1, 4, True)
     """
 
-    options: CEMOptions
-    mean: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    stds: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    iterations: int = 0
-    num_asks: int = 0
-    asked: bool = False
-    evaluations: int = 0
+    options: CEMOptions = attrs.field(validator=field_check(check_instance, kind=CEMOptions))
+    mean: Float64Array = attrs.field(converter=_to_mean, eq=_array_eq, hash=False)
+    stds: Float64Array = attrs.field(converter=_to_stds, eq=_array_eq, hash=False)
+    iterations: int = attrs.field(default=0, validator=_COUNT)
+    num_asks: int = attrs.field(default=0, validator=_COUNT)
+    asked: bool = attrs.field(default=False, validator=_FLAG)
+    evaluations: int = attrs.field(default=0, validator=_COUNT)
     xbest: Float64Array | None = attrs.field(
-        default=None, converter=_frozen_optional_array, eq=_array_eq, hash=False
+        default=None, converter=_to_xbest, eq=_array_eq, hash=False
     )
-    fbest: float = float("inf")
-    evals_best: int | None = None
+    fbest: float = attrs.field(default=float("inf"), converter=_as_fbest)
+    evals_best: int | None = attrs.field(default=None, validator=_EVALS_BEST)
+
+    def __attrs_post_init__(self) -> None:
+        _check_same_shape(self, ("mean", "stds"))
 
 
 _CEM_KEYS = ("popsize", "elite_ratio", "noise_scheduler_args", "seed")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 
-from lagom._checks import check_bool, check_int, check_real
+from lagom._checks import check_bool, check_instance, check_int, check_real, field_check
 from lagom._types import ArrayLike, Float64Array
 from lagom.es._adam import _adam_direction
 from lagom.es._functional import _FunctionalES
@@ -26,7 +26,21 @@ from lagom.es._shared import (
     _resolve_seed,
     _update_best,
 )
-from lagom.es.base import _array_eq, _frozen_array, _frozen_optional_array
+from lagom.es.base import (
+    _COUNT,
+    _EVALS_BEST,
+    _FLAG,
+    _SEED,
+    _array_eq,
+    _as_fbest,
+    _check_same_shape,
+    _to_adam_m,
+    _to_adam_v,
+    _to_mean,
+    _to_sigma,
+    _to_sigma0,
+    _to_xbest,
+)
 from lagom.transform import LinearSchedule, rank_transform
 
 __all__ = [
@@ -39,6 +53,22 @@ __all__ = [
 ]
 
 
+# Real-valued options: name -> (default, low, high); all finite.
+_REALS = {
+    "lr": (0.01, 0.0, math.inf),
+    "lr_decay": (1.0, 0.0, 1.0),
+    "min_lr": (0.0, 0.0, math.inf),
+    "sigma_decay": (1.0, 0.0, 1.0),
+    "min_sigma": (0.0, 0.0, math.inf),
+    "weight_decay": (0.0, 0.0, math.inf),
+}
+
+
+def _real(name: str) -> Callable[[object, Any, Any], None]:
+    _, low, high = _REALS[name]
+    return field_check(check_real, low=low, high=high, finite=True)
+
+
 @attrs.frozen
 class OpenAIESOptions:
     """Hyper-parameters of :class:`OpenAIES` (validated; see :func:`openaies_init`).
@@ -49,17 +79,19 @@ class OpenAIESOptions:
         (6, 0.05, True, True)
     """
 
-    popsize: int
-    lr: float
-    lr_decay: float
-    min_lr: float
-    sigma_schedule: LinearSchedule | None
-    sigma_decay: float
-    min_sigma: float
-    antithetic: bool
-    rank_transform: bool
-    weight_decay: float
-    seed: int
+    popsize: int = attrs.field(validator=field_check(check_int, minimum=2))
+    lr: float = attrs.field(validator=_real("lr"))
+    lr_decay: float = attrs.field(validator=_real("lr_decay"))
+    min_lr: float = attrs.field(validator=_real("min_lr"))
+    sigma_schedule: LinearSchedule | None = attrs.field(
+        validator=field_check(check_instance, kind=LinearSchedule, optional=True)
+    )
+    sigma_decay: float = attrs.field(validator=_real("sigma_decay"))
+    min_sigma: float = attrs.field(validator=_real("min_sigma"))
+    antithetic: bool = attrs.field(validator=_FLAG)
+    rank_transform: bool = attrs.field(validator=_FLAG)
+    weight_decay: float = attrs.field(validator=_real("weight_decay"))
+    seed: int = attrs.field(validator=_SEED)
 
 
 @attrs.frozen
@@ -87,32 +119,28 @@ class OpenAIESState:
         (1, 1, 4, True)
     """
 
-    options: OpenAIESOptions
-    sigma0: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    mean: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    sigma: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    adam_m: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    adam_v: Float64Array = attrs.field(converter=_frozen_array, eq=_array_eq, hash=False)
-    iterations: int = 0
-    num_asks: int = 0
-    asked: bool = False
-    evaluations: int = 0
-    xbest: Float64Array | None = attrs.field(
-        default=None, converter=_frozen_optional_array, eq=_array_eq, hash=False
+    options: OpenAIESOptions = attrs.field(
+        validator=field_check(check_instance, kind=OpenAIESOptions)
     )
-    fbest: float = float("inf")
-    evals_best: int | None = None
+    sigma0: Float64Array = attrs.field(converter=_to_sigma0, eq=_array_eq, hash=False)
+    mean: Float64Array = attrs.field(converter=_to_mean, eq=_array_eq, hash=False)
+    sigma: Float64Array = attrs.field(converter=_to_sigma, eq=_array_eq, hash=False)
+    adam_m: Float64Array = attrs.field(converter=_to_adam_m, eq=_array_eq, hash=False)
+    adam_v: Float64Array = attrs.field(converter=_to_adam_v, eq=_array_eq, hash=False)
+    iterations: int = attrs.field(default=0, validator=_COUNT)
+    num_asks: int = attrs.field(default=0, validator=_COUNT)
+    asked: bool = attrs.field(default=False, validator=_FLAG)
+    evaluations: int = attrs.field(default=0, validator=_COUNT)
+    xbest: Float64Array | None = attrs.field(
+        default=None, converter=_to_xbest, eq=_array_eq, hash=False
+    )
+    fbest: float = attrs.field(default=float("inf"), converter=_as_fbest)
+    evals_best: int | None = attrs.field(default=None, validator=_EVALS_BEST)
+
+    def __attrs_post_init__(self) -> None:
+        _check_same_shape(self, ("sigma0", "mean", "sigma", "adam_m", "adam_v"))
 
 
-# Real-valued options: name -> (default, low, high).
-_REALS = {
-    "lr": (0.01, 0.0, math.inf),
-    "lr_decay": (1.0, 0.0, 1.0),
-    "min_lr": (0.0, 0.0, math.inf),
-    "sigma_decay": (1.0, 0.0, 1.0),
-    "min_sigma": (0.0, 0.0, math.inf),
-    "weight_decay": (0.0, 0.0, math.inf),
-}
 _KEYS = (*_REALS, "popsize", "sigma_scheduler_args", "antithetic", "rank_transform", "seed")
 
 
@@ -180,7 +208,10 @@ def openaies_init(
             raise ValueError("give either sigma_scheduler_args or sigma_decay/min_sigma, not both")
         schedule = _check_schedule("sigma_scheduler_args", schedule, True)
     sigma0_vector = _check_sigma0(sigma0, mean.size)
-    reals = {k: check_real(k, opts.get(k, d), low=lo, high=hi) for k, (d, lo, hi) in _REALS.items()}
+    reals = {
+        k: check_real(k, opts.get(k, d), low=lo, high=hi, finite=True)
+        for k, (d, lo, hi) in _REALS.items()
+    }
     options = OpenAIESOptions(
         popsize=popsize,
         sigma_schedule=schedule,

@@ -110,6 +110,14 @@ def _check_fn(fn: object) -> None:
         raise TypeError(f"fn must be the objective, fn(x) -> float, got {type(fn).__name__}")
 
 
+def _check_executor(executor: object) -> None:
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError(
+            "executor must be a concurrent.futures.Executor (with a submit method) or None, "
+            f"got {type(executor).__name__}"
+        )
+
+
 def _as_population(solutions: object) -> list[Any]:
     """The solutions of a population, in order: rows of an array or items of a list."""
     if (
@@ -157,8 +165,9 @@ def evaluate_population(
         ``[P]`` float64 values, ``values[i] = fn(solutions[i])``.
 
     Raises:
-        TypeError: ``fn`` is not callable, ``solutions`` is not a list or an array, or ``fn``
-            returned something other than one real number.
+        TypeError: ``fn`` is not callable, ``solutions`` is not a list or an array,
+            ``executor`` is not an executor, or ``fn`` returned something other than one
+            real number.
         ValueError: ``chunksize < 1``.
         BrokenProcessPool: a worker of ``executor`` died (the executor is unusable).
 
@@ -172,6 +181,7 @@ def evaluate_population(
         [1.0, 5.0, 9.0]
     """
     _check_fn(fn)
+    _check_executor(executor)
     chunksize = _check_chunksize(chunksize)
     population = _as_population(solutions)
     if executor is None:
@@ -211,8 +221,9 @@ class PopulationEvaluator:
         max_restarts: pool recreations allowed per call after a worker died.
 
     Raises:
-        TypeError: ``fn`` or ``initializer`` is not callable, or ``max_workers``,
-            ``chunksize`` or ``max_restarts`` is not an int.
+        TypeError: ``fn`` or ``initializer`` is not callable, ``max_workers``,
+            ``chunksize`` or ``max_restarts`` is not an int, ``initargs`` is not a tuple,
+            or ``executor`` or ``mp_context`` is of the wrong type.
         ValueError: ``executor`` together with ``max_workers``, ``initializer`` or
             ``mp_context``, a non-positive ``max_workers``/``chunksize`` or a negative
             ``max_restarts``.
@@ -244,8 +255,16 @@ class PopulationEvaluator:
                 "process pool, not both (an initializer cannot run in a given executor)"
             )
         _check_fn(fn)
+        _check_executor(executor)
         if initializer is not None and not callable(initializer):
             raise TypeError(f"initializer must be callable, got {type(initializer).__name__}")
+        if not isinstance(initargs, (tuple, list)):
+            raise TypeError(f"initargs must be a tuple, got {type(initargs).__name__}")
+        if mp_context is not None and not isinstance(mp_context, BaseContext):
+            raise TypeError(
+                "mp_context must be a multiprocessing context (multiprocessing.get_context()) "
+                f"or None, got {type(mp_context).__name__}"
+            )
         if max_workers is not None:
             max_workers = check_int("max_workers", max_workers, minimum=1)
         max_restarts = check_int("max_restarts", max_restarts, minimum=0)

@@ -59,12 +59,23 @@ _TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 _FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
 
-def _fields(config: object) -> tuple[attrs.Attribute[Any], ...]:
+def _fields(config: object, name: str = "config") -> tuple[attrs.Attribute[Any], ...]:
     """The fields of ``config``'s class, or a ``TypeError`` when it is not an attrs instance."""
     cls = type(config)
-    if not attrs.has(cls):
-        raise TypeError(f"expected an attrs configuration instance, got {cls.__name__}")
+    if not attrs.has(cls) or isinstance(config, type):
+        raise TypeError(f"{name} must be an attrs configuration instance, got {cls.__name__}")
     return tuple(attrs.fields(cls))
+
+
+def _strings(name: str, values: object) -> list[str]:
+    """``values`` as a list of str: a list, a tuple or another iterable, never one str."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list of str, got {type(values).__name__}")
+    items = list(values)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"{name} must hold str, got {type(item).__name__} {item!r:.60}")
+    return items
 
 
 def _leaf_type(cls: type, field: attrs.Attribute[Any]) -> Any:
@@ -244,7 +255,8 @@ def from_dotted(base: T, values: Mapping[str, Any], *, ignore: Iterable[str] = (
         A new configuration of ``base``'s class; ``base`` is unchanged.
 
     Raises:
-        TypeError: ``base`` is not an ``attrs`` instance.
+        TypeError: ``base`` is not an ``attrs`` instance, ``values`` is not a mapping or
+            ``ignore`` is not a list of str.
         ValueError: a key is unknown (the message names the close matches), a value has the
             wrong type (the message names key, value and expected type), or a validator
             refuses a value.
@@ -268,8 +280,10 @@ def from_dotted(base: T, values: Mapping[str, Any], *, ignore: Iterable[str] = (
         ...
         ValueError: config key 'train.steps': 'steps' must be > 0: 0
     """
-    _fields(base)
-    skip = set(ignore)
+    _fields(base, "base")
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a dict of dotted keys, got {type(values).__name__}")
+    skip = set(_strings("ignore", ignore))
     known = dotted_fields(base)
     checked: dict[str, Any] = {}
     for key, value in values.items():
@@ -374,7 +388,7 @@ def parse_dotted(base: AttrsInstance, items: Iterable[str]) -> dict[str, object]
     expected. The result goes to :func:`from_dotted`.
 
     Raises:
-        TypeError: ``base`` is not an ``attrs`` instance.
+        TypeError: ``base`` is not an ``attrs`` instance, or ``items`` is not a list of str.
         ValueError: an item is not ``KEY=VALUE``, a key is unknown (with close matches), or a
             value cannot be read as its field's type.
 
@@ -392,9 +406,10 @@ def parse_dotted(base: AttrsInstance, items: Iterable[str]) -> dict[str, object]
         ...
         ValueError: --set expects KEY=VALUE, got 'lr'
     """
+    _fields(base, "base")
     known = dotted_fields(base)
     out: dict[str, Any] = {}
-    for item in items:
+    for item in _strings("items", items):
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key:

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from lagom._checks import check_int_list, check_seed, is_int
+from lagom._checks import check_bool, check_int_list, check_seed, is_int
 from lagom.experiment._executor import run_executor, run_pool, run_serial
 from lagom.experiment._jobs import dumps
 from lagom.experiment._journal import release
@@ -84,9 +84,12 @@ def _visible_gpu_count() -> int:
 
 
 def _devices(use_gpu: bool, gpu_ids: Sequence[int] | None) -> list[str]:
+    use_gpu = check_bool("use_gpu", use_gpu)
+    if gpu_ids is not None:
+        gpu_ids = check_int_list("gpu_ids", gpu_ids, 0)
     if not use_gpu:
         if gpu_ids is not None:
-            raise ValueError(f"gpu_ids={list(gpu_ids)} is given but use_gpu is False")
+            raise ValueError(f"gpu_ids={gpu_ids} is given but use_gpu is False")
         return ["cpu"]
     if gpu_ids is None:
         count = _visible_gpu_count()
@@ -241,6 +244,8 @@ def run_experiment(
     seeds = [check_seed("seeds", seed) for seed in check_int_list("seeds", seeds, None)]
     workers = _check_workers(max_workers, chunksize, executor, torch_threads)
     devices = _devices(use_gpu, gpu_ids)
+    overwrite = check_bool("overwrite", overwrite)
+    progress = check_bool("progress", progress)
     if not isinstance(log_dir, (str, os.PathLike)):
         raise TypeError(f"log_dir must be a str or path, got {type(log_dir).__name__}")
     root = Path(log_dir)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lagom._checks import check_bool, check_path
 from lagom.logger._csv import CsvRows, read_csv_columns, to_cell
 from lagom.logger._dump import dump_lines
 from lagom.utils import pickle_dump, pickle_load
@@ -55,6 +56,10 @@ class Logger:
         fsync: if ``True``, ``os.fsync`` the CSV file after every row so that rows also
             survive a machine crash (slower). Default: ``False``.
 
+    Raises:
+        TypeError: ``csv_path`` is neither ``None`` nor a str or path, or ``fsync`` is not a
+            bool.
+
     Example:
         >>> logger = Logger()
         >>> logger('iteration', 1)
@@ -99,6 +104,9 @@ class Logger:
         #: key -> the values logged under it, in order (any object; see the class docstring).
         self.logs: OrderedDict[str, list[object]] = OrderedDict()
         self._pending: dict[str, str] = {}
+        fsync = check_bool("fsync", fsync)
+        if csv_path is not None:
+            check_path("csv_path", csv_path)
         self._csv = None if csv_path is None else CsvRows(csv_path, fsync=fsync)
 
     @property
@@ -214,8 +222,11 @@ class Logger:
 
         Returns:
             Path: the file written.
+
+        Raises:
+            TypeError: if ``f`` is not a str or path.
         """
-        ext = "" if os.fspath(f).endswith(".pkl") else ".pkl"
+        ext = "" if os.fspath(check_path("f", f)).endswith(".pkl") else ".pkl"
         return pickle_dump(obj=self.logs, f=f, ext=ext)
 
     @classmethod
@@ -241,9 +252,10 @@ class Logger:
 
         Raises:
             ValueError: if the file does not hold a log.
-            TypeError: if a pickle holds something other than ``{str: list}``.
+            TypeError: if ``f`` is not a str or path, or a pickle holds something other
+                than ``{str: list}``.
         """
-        path = Path(f)
+        path = Path(check_path("f", f))
         logs: Mapping[Any, Any]
         if path.suffix.lower() == ".csv":
             logs = read_csv_columns(path)

@@ -111,7 +111,7 @@ def check_clip(name: str, value: float) -> float:
 
 def _as_real(name: str, value: object) -> float:
     # `object`: a caller's annotation promises a float, but this is where it is checked.
-    if not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
 

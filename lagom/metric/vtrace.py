@@ -161,7 +161,7 @@ def batched_vtrace(
             message names the argument and the first index), a flag is not 0/1, or an
             input is not array-like (a ragged list).
         TypeError: an input is ``None`` or does not hold real numbers, or a scalar
-            argument is not a real number.
+            argument is not a real number (a bool is not one).
 
     Example:
         On-policy, the targets are the bootstrapped returns:
@@ -300,7 +300,8 @@ def vtrace(
             single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, a clip is not
             positive, or a float input holds NaN or ±inf (the message names the argument
             and the first index).
-        TypeError: an input is ``None`` or does not hold real numbers.
+        TypeError: an input is ``None`` or does not hold real numbers, or a scalar argument
+            is not a real number (a bool is not one).
 
     Example:
         >>> from lagom.metric import vtrace

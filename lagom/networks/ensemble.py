@@ -13,8 +13,8 @@ from typing import cast
 import torch
 from torch import nn
 
-from lagom._checks import check_int
-from lagom.networks.layers import make_fc
+from lagom._checks import check_features, check_int
+from lagom.networks.layers import _check_sizes, make_fc
 from lagom.networks.module import Module
 
 __all__ = ["QEnsemble"]
@@ -33,6 +33,11 @@ class QEnsemble(Module):
         hidden_sizes: hidden layer sizes of every member.
         n: number of members (2 for twin critics, 1 for DDPG).
         device: device of the parameters.
+
+    Raises:
+        TypeError: a size is not an int, ``hidden_sizes`` is not a list, or ``device`` is
+            not a device.
+        ValueError: a size is not positive, or ``device`` names no device.
 
     Example:
         >>> import torch
@@ -54,7 +59,10 @@ class QEnsemble(Module):
     ) -> None:
         super().__init__()
         self.n = check_int("n", n, minimum=1)
-        in_dim = check_int("obs_dim", obs_dim) + check_int("action_dim", action_dim)
+        self.obs_dim = check_int("obs_dim", obs_dim)
+        self.action_dim = check_int("action_dim", action_dim)
+        in_dim = self.obs_dim + self.action_dim
+        hidden_sizes = _check_sizes("hidden_sizes", hidden_sizes)
         stacks = [
             [cast(nn.Linear, layer) for layer in make_fc(in_dim, [*hidden_sizes, 1], device=device)]
             for _ in range(self.n)
@@ -68,6 +76,12 @@ class QEnsemble(Module):
             for i in range(len(stacks[0]))
         )
 
+    def _check_members(self, members: object) -> int:
+        m = check_int("members", members, minimum=1)
+        if m > self.n:
+            raise ValueError(f"members must be at most n={self.n}, got {m}")
+        return m
+
     def forward(
         self, observations: torch.Tensor, actions: torch.Tensor, members: int | None = None
     ) -> torch.Tensor:
@@ -77,8 +91,20 @@ class QEnsemble(Module):
             observations: ``[B, obs_dim]``.
             actions: ``[B, action_dim]``.
             members: evaluate only members ``0 .. members-1`` (TD3's actor uses ``1``).
+
+        Raises:
+            TypeError: an input is not a floating-point tensor, or ``members`` is not an int.
+            ValueError: an input is not ``[B, obs_dim]`` or ``[B, action_dim]``, or
+                ``members`` is not in ``[1, n]``.
         """
-        m = self.n if members is None else members
+        m = self.n if members is None else self._check_members(members)
+        check_features("observations", observations, self.obs_dim)
+        check_features("actions", actions, self.action_dim)
+        if observations.shape[:-1] != actions.shape[:-1]:
+            raise ValueError(
+                f"observations and actions must have one batch shape, got "
+                f"{list(observations.shape)} and {list(actions.shape)}"
+            )
         x = torch.cat([observations, actions], dim=-1)
         x = x.expand(m, *x.shape)
         # All members use the parameters whole: a slice would cost its backward a zeroed

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 from torch.nn import functional
 
-from lagom._checks import check_int
+from lagom._checks import check_device, check_features, check_int
 from lagom.networks.init import ortho_init
 from lagom.networks.module import Module
 
@@ -29,7 +30,9 @@ class CategoricalHead(Module):
         **kwargs: further attributes to set on the module.
 
     Raises:
-        ValueError: if ``feature_dim`` or ``num_action`` is not positive.
+        TypeError: if a size is not an int or ``device`` is not a device.
+        ValueError: if ``feature_dim`` or ``num_action`` is not positive, or ``device``
+            names no device.
 
     Example:
         >>> import torch
@@ -45,7 +48,7 @@ class CategoricalHead(Module):
         super().__init__(**kwargs)
         self.feature_dim = check_int("feature_dim", feature_dim)
         self.num_action = check_int("num_action", num_action)
-        self.device = torch.device(device)
+        self.device = check_device("device", device)
         self.action_head = nn.Linear(feature_dim, num_action, device=self.device)
         ortho_init(self.action_head, weight_scale=0.01, constant_bias=0.0)
 
@@ -57,8 +60,22 @@ class CategoricalHead(Module):
 
         Returns:
             ``Categorical`` with ``probs`` of shape ``[*, A]``.
+
+        Raises:
+            TypeError: ``x`` is not a floating-point tensor.
+            ValueError: ``x`` is not ``[*, F]``.
         """
+        check_features("x", x, self.feature_dim)
         return Categorical(probs=functional.softmax(self.action_head(x), dim=-1))
+
+
+def _check_std0(std0: object) -> float:
+    if isinstance(std0, bool) or not isinstance(std0, numbers.Real):
+        raise TypeError(f"std0 must be a positive finite number, got {type(std0).__name__}")
+    value = float(std0)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"std0 must be a positive finite number, got {std0!r}")
+    return value
 
 
 class DiagGaussianHead(Module):
@@ -78,7 +95,10 @@ class DiagGaussianHead(Module):
         **kwargs: further attributes to set on the module.
 
     Raises:
-        ValueError: if a dimension is not positive or ``std0 <= 0``.
+        TypeError: if a dimension is not an int, ``std0`` is not a real number, or
+            ``device`` is not a device.
+        ValueError: if a dimension is not positive, ``std0`` is not positive and finite,
+            or ``device`` names no device.
 
     Example:
         >>> import torch
@@ -103,10 +123,8 @@ class DiagGaussianHead(Module):
         super().__init__(**kwargs)
         self.feature_dim = check_int("feature_dim", feature_dim)
         self.action_dim = check_int("action_dim", action_dim)
-        if not (isinstance(std0, (int, float)) and math.isfinite(std0) and std0 > 0):
-            raise ValueError(f"std0 must be a positive finite number, got {std0!r}")
-        self.std0 = float(std0)
-        self.device = torch.device(device)
+        self.std0 = _check_std0(std0)
+        self.device = check_device("device", device)
         self.mean_head = nn.Linear(feature_dim, action_dim, device=self.device)
         ortho_init(self.mean_head, weight_scale=0.01, constant_bias=0.0)
         self.logstd_head = nn.Parameter(
@@ -122,7 +140,11 @@ class DiagGaussianHead(Module):
         Returns:
             ``Independent(Normal(loc, scale), 1)`` with ``loc`` and ``scale`` of shape
             ``[*, A]``.
+
+        Raises:
+            TypeError: ``x`` is not a floating-point tensor.
+            ValueError: ``x`` is not ``[*, F]``.
         """
-        mean = self.mean_head(x)
+        mean = self.mean_head(check_features("x", x, self.feature_dim))
         std = self.logstd_head.expand_as(mean).exp()
         return Independent(Normal(loc=mean, scale=std), 1)

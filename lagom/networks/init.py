@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from lagom._checks import check_real
+
 __all__ = ["ortho_init"]
 
 _NONLINEARITIES = (
@@ -51,9 +53,11 @@ def ortho_init(
         constant_bias: value of every bias. Default: ``0.0``.
 
     Raises:
-        TypeError: if ``module`` is not an ``nn.Module``.
-        ValueError: if ``nonlinearity`` is unknown, or the module has no weight matrix of its
-            own (a container such as ``nn.Sequential``).
+        TypeError: if ``module`` is not an ``nn.Module``, or ``weight_scale`` or
+            ``constant_bias`` is not a real number.
+        ValueError: if ``nonlinearity`` is unknown, ``weight_scale`` or ``constant_bias`` is
+            NaN or infinite, or the module has no weight matrix of its own (a container such
+            as ``nn.Sequential``).
 
     Example:
         >>> import torch
@@ -69,6 +73,8 @@ def ortho_init(
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    weight_scale = check_real("weight_scale", weight_scale, finite=True)
+    constant_bias = check_real("constant_bias", constant_bias, finite=True)
     if nonlinearity is not None:
         if nonlinearity not in _NONLINEARITIES:
             raise ValueError(
@@ -76,7 +82,7 @@ def ortho_init(
             )
         gain = nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
     else:
-        gain = float(weight_scale)
+        gain = weight_scale
     params = list(module.named_parameters(recurse=False))
     weights = [p for name, p in params if name.startswith("weight") and p.ndim >= 2]
     if not weights:

@@ -13,7 +13,7 @@ from typing import TypeAlias
 import torch
 from torch import nn
 
-from lagom._checks import check_int
+from lagom._checks import check_device, check_int
 
 __all__ = ["make_cnn", "make_fc", "make_transposed_cnn"]
 
@@ -31,10 +31,26 @@ def _check_size2d(name: str, value: object, minimum: int) -> tuple[int, int]:
 
 
 def _check_lengths(**lists: Sequence[object]) -> int:
+    for name, values in lists.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise TypeError(
+                f"{name} must be a list, one entry per layer, got {type(values).__name__}"
+            )
     lengths = {name: len(values) for name, values in lists.items()}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"the lists must have one entry per layer (equal lengths), got {lengths}")
     return next(iter(lengths.values()))
+
+
+def _check_sizes(name: str, values: object) -> list[int]:
+    """``values``, a list of positive ints (possibly empty: no layer)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a list of ints, got {type(values).__name__}")
+    return [check_int(f"{name}[{i}]", h, 1) for i, h in enumerate(values)]
+
+
+def _check_device(device: object) -> torch.device | None:
+    return None if device is None else check_device("device", device)
 
 
 def make_fc(
@@ -53,7 +69,9 @@ def make_fc(
         ``nn.ModuleList`` of ``len(hidden_sizes)`` ``nn.Linear`` layers.
 
     Raises:
-        ValueError: if a size is not positive.
+        TypeError: if a size is not an int, ``hidden_sizes`` is not a list, or ``device``
+            is not a device.
+        ValueError: if a size is not positive, or ``device`` names no device.
 
     Example:
         >>> from lagom.networks import make_fc
@@ -64,8 +82,8 @@ def make_fc(
           (2): Linear(in_features=5, out_features=6, bias=True)
         )
     """
-    sizes = [check_int("input_dim", input_dim, 1)]
-    sizes += [check_int(f"hidden_sizes[{i}]", h, 1) for i, h in enumerate(hidden_sizes)]
+    sizes = [check_int("input_dim", input_dim, 1), *_check_sizes("hidden_sizes", hidden_sizes)]
+    device = _check_device(device)
     return nn.ModuleList(
         nn.Linear(n_in, n_out, device=device) for n_in, n_out in itertools.pairwise(sizes)
     )
@@ -98,7 +116,10 @@ def make_cnn(
         ``nn.ModuleList`` of ``len(channels)`` ``nn.Conv2d`` layers.
 
     Raises:
-        ValueError: if the lists differ in length or a size is out of range.
+        TypeError: if a list is not a list, a size is not an int (or a pair of ints), or
+            ``device`` is not a device.
+        ValueError: if the lists differ in length, a size is out of range, or ``device``
+            names no device.
 
     Example:
         >>> from lagom.networks import make_cnn
@@ -110,8 +131,8 @@ def make_cnn(
         )
     """
     _check_lengths(channels=channels, kernels=kernels, strides=strides, paddings=paddings)
-    chans = [check_int("input_channel", input_channel, 1)]
-    chans += [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
+    chans = [check_int("input_channel", input_channel, 1), *_check_sizes("channels", channels)]
+    device = _check_device(device)
     return nn.ModuleList(
         nn.Conv2d(
             chans[i],
@@ -155,7 +176,10 @@ def make_transposed_cnn(
         ``nn.ModuleList`` of ``len(channels)`` ``nn.ConvTranspose2d`` layers.
 
     Raises:
-        ValueError: if the lists differ in length or a size is out of range.
+        TypeError: if a list is not a list, a size is not an int (or a pair of ints), or
+            ``device`` is not a device.
+        ValueError: if the lists differ in length, a size is out of range, or ``device``
+            names no device.
 
     Example:
         >>> from lagom.networks import make_transposed_cnn
@@ -173,8 +197,8 @@ def make_transposed_cnn(
         paddings=paddings,
         output_paddings=output_paddings,
     )
-    chans = [check_int("input_channel", input_channel, 1)]
-    chans += [check_int(f"channels[{i}]", c, 1) for i, c in enumerate(channels)]
+    chans = [check_int("input_channel", input_channel, 1), *_check_sizes("channels", channels)]
+    device = _check_device(device)
     layers = []
     for i in range(n):
         stride = _check_size2d(f"strides[{i}]", strides[i], 1)

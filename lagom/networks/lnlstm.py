@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from lagom._checks import check_int
+from lagom._checks import check_float_tensor, check_int
 from lagom.networks.lnlstm_cell import LayerNormLSTMCell, LSTMState
 
 __all__ = ["LSTMLayer", "StackedLSTM", "make_lnlstm"]
@@ -31,6 +31,7 @@ def _is_compiling() -> bool:
 
 
 def _check_input(x: torch.Tensor, input_size: int) -> None:
+    check_float_tensor("input", x, min_ndim=0)
     if x.ndim != 3 or x.shape[-1] != input_size:
         raise ValueError(
             f"input must have shape [T, B, I] with I={input_size}, got {tuple(x.shape)}"
@@ -38,6 +39,8 @@ def _check_input(x: torch.Tensor, input_size: int) -> None:
 
 
 def _check_lengths(lengths: torch.Tensor, T: int, B: int) -> None:
+    if not isinstance(lengths, torch.Tensor):
+        raise TypeError(f"lengths must be an integer tensor or None, got {type(lengths).__name__}")
     if lengths.shape != (B,) or lengths.is_floating_point() or lengths.is_complex():
         raise ValueError(
             f"lengths must be an integer tensor of shape [B]=[{B}], got "
@@ -49,7 +52,9 @@ def _check_lengths(lengths: torch.Tensor, T: int, B: int) -> None:
 
 
 def _check_state(state: LSTMState, B: int, H: int) -> None:
-    h, c = state
+    if not (isinstance(state, (tuple, list)) and len(state) == 2):
+        raise TypeError(f"state must be a pair of tensors (h, c), got {type(state).__name__}")
+    h, c = (check_float_tensor(f"state {name}", x) for name, x in zip("hc", state, strict=True))
     if h.shape != (B, H) or c.shape != (B, H):
         raise ValueError(
             f"state (h, c) must have shapes [B, H]=[{B}, {H}], got "
@@ -87,6 +92,9 @@ class LSTMLayer(nn.Module):
         cell: the cell class (e.g. `LayerNormLSTMCell`), called as ``cell(*cell_args)``.
         *cell_args: arguments of the cell.
 
+    Raises:
+        TypeError: ``cell`` is not callable (the cell checks its own arguments).
+
     Example:
         >>> import torch
         >>> from lagom.networks import LayerNormLSTMCell, LSTMLayer
@@ -100,6 +108,10 @@ class LSTMLayer(nn.Module):
 
     def __init__(self, cell: Callable[..., LayerNormLSTMCell], *cell_args: object) -> None:
         super().__init__()
+        if not callable(cell):
+            raise TypeError(
+                f"cell must be a cell class such as LayerNormLSTMCell, got {cell!r:.60}"
+            )
         self.cell = cell(*cell_args)
 
     @overload
@@ -135,6 +147,9 @@ class LSTMLayer(nn.Module):
             ``PackedSequence``), ``(h, c)`` is each sequence's state after its last step.
 
         Raises:
+            TypeError: ``input`` is neither a floating-point tensor nor a
+                ``PackedSequence``, ``state`` is not a pair of tensors, or ``lengths`` is
+                not a tensor.
             ValueError: on a shape mismatch, bad ``lengths``, or ``lengths`` given with a
                 ``PackedSequence``.
         """
@@ -185,6 +200,8 @@ class StackedLSTM(nn.Module):
         other_layer_args: arguments of the other layers.
 
     Raises:
+        TypeError: if ``num_layers`` is not an int, ``layer`` is not callable, or the
+            argument lists are not lists.
         ValueError: if ``num_layers`` is not positive.
 
     Example:
@@ -205,6 +222,14 @@ class StackedLSTM(nn.Module):
     ) -> None:
         super().__init__()
         check_int("num_layers", num_layers)
+        if not callable(layer):
+            raise TypeError(f"layer must be a layer class such as LSTMLayer, got {layer!r:.60}")
+        for name, args in (
+            ("first_layer_args", first_layer_args),
+            ("other_layer_args", other_layer_args),
+        ):
+            if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
+                raise TypeError(f"{name} must be a list of arguments, got {type(args).__name__}")
         self.layers = nn.ModuleList(
             [layer(*first_layer_args)] + [layer(*other_layer_args) for _ in range(num_layers - 1)]
         )
@@ -245,6 +270,9 @@ class StackedLSTM(nn.Module):
             when a tensor) and each layer's state after each sequence's last step.
 
         Raises:
+            TypeError: ``input`` is neither a floating-point tensor nor a
+                ``PackedSequence``, a state is not a pair of tensors, or ``lengths`` is not
+                a tensor.
             ValueError: on a shape mismatch, a wrong number of states, bad ``lengths``, or
                 ``lengths`` given with a ``PackedSequence``.
         """

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom._checks import check_int
+from lagom._checks import check_device, check_float_tensor, check_int
 
 __all__ = ["LSTMState", "LayerNormLSTMCell"]
 
@@ -49,7 +49,8 @@ class LayerNormLSTMCell(nn.Module):
         device: device to create the parameters on; default the torch default device.
 
     Raises:
-        ValueError: if a size is not positive.
+        TypeError: if a size is not an int or ``device`` is not a device.
+        ValueError: if a size is not positive, or ``device`` names no device.
 
     Example:
         >>> import torch
@@ -66,6 +67,7 @@ class LayerNormLSTMCell(nn.Module):
         super().__init__()
         self.input_size = check_int("input_size", input_size)
         self.hidden_size = H = check_int("hidden_size", hidden_size)
+        device = None if device is None else check_device("device", device)
         bound = 1.0 / math.sqrt(H)
         self.weight_ih = nn.Parameter(
             torch.empty(4 * H, input_size, device=device).uniform_(-bound, bound)
@@ -118,8 +120,10 @@ class LayerNormLSTMCell(nn.Module):
             ``(h', (h', c'))``.
 
         Raises:
+            TypeError: if ``x`` is not a floating-point tensor.
             ValueError: if ``x`` is not ``[B, I]``.
         """
+        check_float_tensor("x", x, min_ndim=0)
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(
                 f"x must have shape [B, I] with I={self.input_size}, got {tuple(x.shape)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 import attrs
@@ -51,8 +52,10 @@ def linear_lr_scheduler(
         A ``torch.optim.lr_scheduler.LambdaLR``.
 
     Raises:
-        ValueError: if ``N`` is not positive, ``min_lr`` is negative, or ``min_lr`` exceeds
-            a param group's initial learning rate.
+        TypeError: if ``optimizer`` is not an optimizer, or ``min_lr`` is not a real number.
+        ValueError: if ``N`` is not a positive int, ``min_lr`` is negative or NaN, or
+            ``min_lr`` exceeds a param group's initial learning rate (an infinite one
+            does).
 
     Example:
         >>> import torch
@@ -67,8 +70,15 @@ def linear_lr_scheduler(
         >>> lrs
         [1.0, 0.75, 0.5, 0.25, 0.1, 0.1]
     """
+    if not isinstance(optimizer, optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     if isinstance(N, bool) or not isinstance(N, int) or N <= 0:
         raise ValueError(f"N must be a positive int, got {N!r}")
+    given: object = min_lr  # checked as whatever the caller passed
+    if isinstance(given, bool) or not isinstance(given, numbers.Real):
+        raise TypeError(f"min_lr must be a real number, got {type(given).__name__} {given!r}")
     if not min_lr >= 0:
         raise ValueError(f"min_lr must be non-negative, got {min_lr!r}")
     decays: list[Callable[[int], float]] = []

@@ -8,7 +8,13 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom._checks import check_int
+from lagom._checks import (
+    check_device,
+    check_features,
+    check_float_tensor,
+    check_int,
+    check_positive,
+)
 from lagom.networks.init import ortho_init
 from lagom.networks.module import Module
 
@@ -20,6 +26,9 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 def _check_mixture(
     logit_pi: torch.Tensor, mean: torch.Tensor, std: torch.Tensor
 ) -> tuple[int, int, int]:
+    check_float_tensor("logit_pi", logit_pi)
+    check_float_tensor("mean", mean)
+    check_float_tensor("std", std)
     if logit_pi.ndim != 3 or mean.shape != logit_pi.shape or std.shape != logit_pi.shape:
         raise ValueError(
             "logit_pi, mean and std must all have shape [N, K, D], got "
@@ -49,7 +58,8 @@ class MDNHead(Module):
         **kwargs: further attributes to set on the module.
 
     Raises:
-        ValueError: if a size is not positive.
+        TypeError: if a size is not an int or ``device`` is not a device.
+        ValueError: if a size is not positive, or ``device`` names no device.
 
     Example:
         >>> import torch
@@ -76,7 +86,7 @@ class MDNHead(Module):
         self.in_features = check_int("in_features", in_features)
         self.out_features = check_int("out_features", out_features)
         self.num_density = check_int("num_density", num_density)
-        self.device = torch.device(device)
+        self.device = check_device("device", device)
         size = out_features * num_density
         self.pi_head = nn.Linear(in_features, size, device=self.device)
         self.mean_head = nn.Linear(in_features, size, device=self.device)
@@ -92,7 +102,12 @@ class MDNHead(Module):
 
         Returns:
             ``(logit_pi, mean, std)``, each of shape ``[N, K, D]``.
+
+        Raises:
+            TypeError: ``x`` is not a floating-point tensor.
+            ValueError: ``x`` is not ``[N, F]``.
         """
+        check_features("x", x, self.in_features)
         shape = (*x.shape[:-1], self.num_density, self.out_features)
         logit_pi = self.pi_head(x).reshape(shape)
         mean = self.mean_head(x).reshape(shape)
@@ -126,9 +141,11 @@ class MDNHead(Module):
             The loss, a scalar tensor.
 
         Raises:
+            TypeError: if an input is not a floating-point tensor.
             ValueError: if the shapes do not match.
         """
         N, _, D = _check_mixture(logit_pi, mean, std)
+        check_float_tensor("target", target)
         if target.shape != (N, D):
             raise ValueError(f"target must have shape [N, D] = {[N, D]}, got {list(target.shape)}")
         log_pi = functional.log_softmax(logit_pi, dim=1)
@@ -166,11 +183,12 @@ class MDNHead(Module):
             Samples of shape ``[N, D]``.
 
         Raises:
-            ValueError: if the shapes do not match or ``tau <= 0``.
+            TypeError: if a tensor is not a floating-point tensor or ``tau`` is not a real
+                number.
+            ValueError: if the shapes do not match, or ``tau`` is not positive and finite.
         """
         N, K, D = _check_mixture(logit_pi, mean, std)
-        if not tau > 0:
-            raise ValueError(f"tau must be positive, got {tau!r}")
+        tau = check_positive("tau", tau, finite=True)
         pi = functional.softmax(logit_pi.detach() / tau, dim=1)
         # multinomial draws one index per row of a [rows, K] matrix: one row per (n, d)
         rows = pi.permute(0, 2, 1).reshape(N * D, K)

@@ -14,6 +14,7 @@ import os
 import torch
 from torch import nn
 
+from lagom._checks import check_device, check_path
 from lagom.utils.serialize import atomic_write
 
 __all__ = ["Module"]
@@ -125,7 +126,11 @@ class Module(nn.Module):
 
         Args:
             f: file path.
+
+        Raises:
+            TypeError: ``f`` is not a str or path.
         """
+        check_path("f", f)
         atomic_write(f, lambda handle: torch.save(self.state_dict(), handle), fsync=False)
 
     def load(
@@ -143,10 +148,14 @@ class Module(nn.Module):
                 the device of this module's first parameter or buffer (CPU if it has none).
 
         Raises:
+            TypeError: ``f`` is not a path, or ``map_location`` is not a device.
+            ValueError: ``map_location`` names no device.
             RuntimeError: from ``load_state_dict`` when keys or shapes do not match.
         """
-        if map_location is None:
-            map_location = self._device()
+        check_path("f", f)
+        map_location = (
+            self._device() if map_location is None else check_device("map_location", map_location)
+        )
         state = torch.load(os.fspath(f), map_location=map_location, weights_only=True)
         self.load_state_dict(state)
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import torch
 
+from lagom._checks import check_discount, check_tensor_list
+
 __all__ = ["polyak_update_"]
 
 
@@ -31,6 +33,8 @@ def polyak_update_(
         tau: the weight :math:`\tau \in [0, 1]` of the sources.
 
     Raises:
+        TypeError: ``tau`` is not a real number, or ``targets`` or ``sources`` is not a list
+            of tensors.
         ValueError: ``tau`` is outside ``[0, 1]``, the two lists differ in length, or a
             target and its source differ in shape.
 
@@ -44,8 +48,9 @@ def polyak_update_(
         Parameter containing:
         tensor([0.2500], requires_grad=True)
     """
-    if not 0.0 <= tau <= 1.0:
-        raise ValueError(f"tau must be in [0, 1], got {tau!r}")
+    tau = check_discount("tau", tau)
+    targets = check_tensor_list("targets", targets)
+    sources = check_tensor_list("sources", sources)
     if len(targets) != len(sources):
         raise ValueError(
             f"targets and sources must pair up, got {len(targets)} and {len(sources)} tensors"

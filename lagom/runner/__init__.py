@@ -9,7 +9,9 @@
   :class:`~lagom.data.Rollout` (with the true next observations) plus the agent's outputs,
   in a :class:`VecRunnerResult`.
 - :class:`ReplayBuffer`: the last ``capacity`` single-step transitions (with the true next
-  observations) of an off-policy learner, sampled as :class:`ReplayBatch` minibatches.
+  observations) of an off-policy learner, sampled as :class:`ReplayBatch` minibatches, or
+  read as n-step transitions (:class:`NStepBatch`);
+  :class:`PrioritizedReplayBuffer` samples them by priority (proportional prioritized replay).
 
 Every trajectory carries ``last_info``, the agent's output on its final observation (the
 source of ``last_V``).
@@ -29,13 +31,15 @@ from __future__ import annotations
 
 from lagom.runner.base import BaseRunner
 from lagom.runner.episode_runner import EpisodeRunner
-from lagom.runner.replay import ReplayBatch, ReplayBuffer
+from lagom.runner.replay import NStepBatch, PrioritizedReplayBuffer, ReplayBatch, ReplayBuffer
 from lagom.runner.step_runner import StepRunner
 from lagom.runner.vec_step_runner import VecRunnerResult, VecStepRunner
 
 __all__ = [
     "BaseRunner",
     "EpisodeRunner",
+    "NStepBatch",
+    "PrioritizedReplayBuffer",
     "ReplayBatch",
     "ReplayBuffer",
     "StepRunner",

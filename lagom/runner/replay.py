@@ -1,13 +1,22 @@
-"""A preallocated replay buffer of single-step transitions (numpy only).
+r"""Preallocated replay buffers of single-step transitions (numpy only): uniform and
+prioritized.
 
 Every transition is one row of a single float32 table ``[capacity, D]`` holding, side by side,
 the observation ``s_t``, the action ``a_t``, the reward ``r_{t+1}``, the *true* next
 observation ``s_{t+1}`` (for the step that ended an episode, its final observation, never the
 reset one) and the ``terminated`` flag of that step. A minibatch is therefore one fancy index
-of one array, and its five fields are views of that minibatch (no further copy): a torch user
+of one array, and its fields are views of that minibatch (no further copy): a torch user
 turns each into a tensor with ``torch.from_numpy`` for free. ``truncated`` is kept in its own
-boolean array: a TD target never reads it, because a time-limit end is bootstrapped like any
-other step (:func:`lagom.metric.batched_td0_target`).
+boolean array: a one-step TD target never reads it, because a time-limit end is bootstrapped
+like any other step (:func:`lagom.metric.batched_td0_target`). Discrete actions
+(``discrete=True``) are int64 indices, kept in an array of their own rather than in the
+float32 table.
+
+:meth:`ReplayBuffer.n_step` reads the rows that follow a transition as the next steps of its
+episode, for the n-step returns of value-based learners (computed by
+:func:`lagom.metric.batched_returns`). :class:`PrioritizedReplayBuffer` is a
+:class:`ReplayBuffer` (the same storage) that draws its rows in proportion to their
+priorities and gives their importance weights (Schaul et al., 2016).
 
 Sampling uses the buffer's own ``numpy.random.Generator``, so the minibatches are reproducible
 and are saved with the buffer (:meth:`ReplayBuffer.state_dict`).
@@ -15,14 +24,29 @@ and are saved with the buffer (:meth:`ReplayBuffer.state_dict`).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from lagom._checks import check_int, check_seed
-from lagom._types import ArrayLike, BoolArray, Float32Array
+from lagom._checks import (
+    check_bool,
+    check_discount,
+    check_finite,
+    check_int,
+    check_real,
+    check_seed,
+)
+from lagom._types import ArrayLike, BoolArray, Float32Array, Float64Array, NDArray
+from lagom.metric import batched_returns
+from lagom.transform import MinTree, SumTree
 
-__all__ = ["ReplayBatch", "ReplayBuffer"]
+__all__ = ["NStepBatch", "PrioritizedReplayBuffer", "ReplayBatch", "ReplayBuffer"]
+
+_STATE_KEYS = ("table", "truncated", "pos", "size", "rng")
+#: The arguments of ``add`` stored in the table, in column order.
+_COLUMNS = ("observations", "actions", "rewards", "next_observations")
 
 
 class ReplayBatch(NamedTuple):
@@ -30,7 +54,8 @@ class ReplayBatch(NamedTuple):
 
     Attributes:
         observations: ``[B, obs_dim]``, :math:`s_t`.
-        actions: ``[B, action_dim]``, :math:`a_t`.
+        actions: ``[B, action_dim]`` float32, :math:`a_t`; a discrete buffer's ``[B]`` int64
+            indices.
         rewards: ``[B]``, :math:`r_{t+1}`.
         next_observations: ``[B, obs_dim]``, the true :math:`s_{t+1}`.
         terminated: ``[B]``, 1.0 where :math:`s_{t+1}` is terminal (no bootstrap), else 0.0.
@@ -43,26 +68,63 @@ class ReplayBatch(NamedTuple):
     """
 
     observations: Float32Array
-    actions: Float32Array
+    actions: Float32Array | NDArray[np.int64]
     rewards: Float32Array
     next_observations: Float32Array
     terminated: Float32Array
+
+
+class NStepBatch(NamedTuple):
+    r"""A minibatch of ``B`` n-step transitions, from :meth:`ReplayBuffer.n_step`.
+
+    The window of a transition at time ``t`` runs over its steps ``t, ..., t + k``: ``n``
+    steps, or fewer where its episode ended (terminated or truncated) or the stored data
+    does. Its n-step target is, for a state value :math:`V`,
+
+    .. math::
+        G_t = \sum_{j=0}^{k} \gamma^j r_{t+j+1}
+            + \gamma^{k+1} (1 - \text{terminated}_{t+k})\, V(s_{t+k+1})
+            = \text{returns} + \text{discounts} \cdot V(\text{next\_observations}).
+
+    Attributes:
+        observations: ``[B, obs_dim]``, :math:`s_t`.
+        actions: ``[B, action_dim]`` float32 or ``[B]`` int64 (discrete), :math:`a_t`.
+        returns: ``[B]``, the discounted rewards of the window.
+        next_observations: ``[B, obs_dim]``, the true :math:`s_{t+k+1}` after the window.
+        discounts: ``[B]``, :math:`\gamma^{k+1}`, or 0 where the window ends in a
+            termination.
+
+    Example:
+        >>> obs, ones = np.zeros((2, 3), np.float32), np.ones(2, np.float32)
+        >>> batch = NStepBatch(obs, np.zeros(2, np.int64), ones, obs, 0.9 * ones)
+        >>> batch.returns + batch.discounts * 10.0  # targets with V = 10 after the window
+        array([10., 10.], dtype=float32)
+    """
+
+    observations: Float32Array
+    actions: Float32Array | NDArray[np.int64]
+    returns: Float32Array
+    next_observations: Float32Array
+    discounts: Float32Array
 
 
 class ReplayBuffer:
     """A ring buffer of the last ``capacity`` transitions, sampled uniformly with replacement.
 
     The shell's stateful face of off-policy data: written in place (a copy per step would cost
-    ``O(capacity)``), read as :class:`ReplayBatch` minibatches.
+    ``O(capacity)``), read as :class:`ReplayBatch` minibatches, or as :class:`NStepBatch`
+    minibatches of n-step transitions.
 
     Args:
         capacity: the most transitions kept; the oldest is overwritten first.
         obs_dim: size of a (flattened) observation.
-        action_dim: size of an action.
+        action_dim: size of an action; for discrete actions their number ``n`` (as
+            ``gymnasium.spaces.flatdim`` counts a ``Discrete(n)``).
         seed: seed of the sampling generator ``numpy.random.default_rng(seed)``.
+        discrete: actions are indices in ``[0, action_dim)``, stored as int64.
 
     Raises:
-        TypeError: a size or the seed is not an int.
+        TypeError: a size or the seed is not an int, or ``discrete`` is not a bool.
         ValueError: a size is below 1 or the seed is negative.
 
     Example:
@@ -76,18 +138,29 @@ class ReplayBuffer:
         ((4, 1), (4,), dtype('float32'))
         >>> bool(np.all((batch.next_observations[:, 0] == 3) == (batch.terminated == 1)))
         True
+        >>> cartpole = ReplayBuffer(8, obs_dim=4, action_dim=2, seed=0, discrete=True)
+        >>> cartpole.add(np.zeros((1, 4)), [1], [1.0], np.ones((1, 4)), [False], [False])
+        >>> cartpole.sample(3).actions
+        array([1, 1, 1])
     """
 
-    def __init__(self, capacity: int, obs_dim: int, action_dim: int, seed: int) -> None:
+    def __init__(
+        self, capacity: int, obs_dim: int, action_dim: int, seed: int, *, discrete: bool = False
+    ) -> None:
         self.capacity = check_int("capacity", capacity, minimum=1)
         self.obs_dim = check_int("obs_dim", obs_dim, minimum=1)
         self.action_dim = check_int("action_dim", action_dim, minimum=1)
         seed = check_seed("seed", seed)
-        o, a = self.obs_dim, self.action_dim
-        # Column layout of the table: [s | a | r | s' | terminated].
+        self.discrete = check_bool("discrete", discrete)
+        # Column layout of the table: [s | a | r | s' | terminated]; no a for discrete actions.
+        o, a = self.obs_dim, 0 if self.discrete else self.action_dim
         self._cols = (0, o, o + a, o + a + 1, 2 * o + a + 1, 2 * o + a + 2)
         self.table: Float32Array = np.zeros((self.capacity, self._cols[-1]), dtype=np.float32)
         self.truncated: BoolArray = np.zeros(self.capacity, dtype=np.bool_)
+        #: The discrete actions (``[capacity]`` int64; empty for continuous actions).
+        self.action_indices: NDArray[np.int64] = np.zeros(
+            self.capacity if self.discrete else 0, dtype=np.int64
+        )
         self.rng = np.random.default_rng(seed)
         self.pos = 0
         self.size = 0
@@ -118,14 +191,19 @@ class ReplayBuffer:
 
         Args:
             observations: ``[N, obs_dim]``, :math:`s_t`.
-            actions: ``[N, action_dim]``, :math:`a_t`.
+            actions: ``[N, action_dim]``, :math:`a_t`; discrete: ``[N]`` (or ``[N, 1]``)
+                integer indices in ``[0, action_dim)``.
             rewards: ``[N]``, :math:`r_{t+1}`.
             next_observations: ``[N, obs_dim]``, the true :math:`s_{t+1}`.
             terminated: ``[N]``, whether :math:`s_{t+1}` is terminal.
             truncated: ``[N]``, whether the episode was cut by a time limit at :math:`t + 1`.
 
         Raises:
-            ValueError: the shapes do not agree with each other or with the buffer.
+            TypeError: an argument does not hold real numbers (``None``, strings, complex
+                numbers...), or discrete actions are not integers.
+            ValueError: the shapes do not agree with each other or with the buffer, a value
+                is NaN or infinite, a flag is not a bool or 0/1, or a discrete action is out
+                of range.
 
         Example:
             >>> buffer = ReplayBuffer(4, 1, 1, seed=0)
@@ -133,7 +211,7 @@ class ReplayBuffer:
             >>> len(buffer), buffer.truncated[:2].tolist()
             (2, [False, False])
         """
-        obs = np.asarray(observations, dtype=np.float32)
+        obs = _real_rows("observations", observations)
         n = obs.shape[0] if obs.ndim == 2 else -1
         if n < 1 or n > self.capacity or obs.shape[1] != self.obs_dim:
             raise ValueError(
@@ -142,25 +220,59 @@ class ReplayBuffer:
             )
         index = (self.pos + np.arange(n)) % self.capacity if n > 1 else self.pos
         c = self._cols
-        try:
-            row = np.empty((n, c[-1]), dtype=np.float32)
-            row[:, c[0] : c[1]] = obs
-            row[:, c[1] : c[2]] = np.reshape(actions, (n, self.action_dim))
-            row[:, c[2]] = np.reshape(rewards, (n,))
-            row[:, c[3] : c[4]] = np.reshape(next_observations, (n, self.obs_dim))
-            row[:, c[4]] = np.reshape(terminated, (n,))
-            trunc = np.reshape(truncated, (n,))
-        except ValueError as error:
-            raise ValueError(f"transitions of {n} rows do not fit the buffer: {error}") from error
+        row = np.empty((n, c[-1]), dtype=np.float32)
+        row[:, c[0] : c[1]] = obs
+        if self.discrete:
+            action_indices = _action_indices(actions, n, self.action_dim)
+        else:
+            row[:, c[1] : c[2]] = _reshaped("actions", actions, (n, self.action_dim))
+        row[:, c[2]] = _reshaped("rewards", rewards, (n,))
+        row[:, c[3] : c[4]] = _reshaped("next_observations", next_observations, (n, self.obs_dim))
+        row[:, c[4]] = _flags("terminated", terminated, n)
+        trunc = _flags("truncated", truncated, n)
+        if not np.isfinite(row.sum()):
+            self._raise_not_finite(row)
         self.table[index] = row
         self.truncated[index] = trunc
+        if self.discrete:
+            self.action_indices[index] = action_indices.reshape(np.shape(index))
+        self._stored(index)
         self.pos = (self.pos + n) % self.capacity
         self.size = min(self.size + n, self.capacity)
 
-    def sample(self, batch_size: int) -> ReplayBatch:
-        """``batch_size`` transitions drawn uniformly with replacement.
+    def _stored(self, index: int | NDArray[Any]) -> None:
+        """What a subclass keeps of the rows ``index`` that :meth:`add` has just written."""
 
-        One fancy index gathers the rows; the fields of the result are views of them.
+    def _raise_not_finite(self, row: Float32Array) -> None:
+        """Name the argument of ``add`` that put a NaN or an infinity into ``row``."""
+        c = self._cols
+        for name, low, high in zip(_COLUMNS, c[:-1], c[1:], strict=False):
+            check_finite(name, row[:, low:high])
+
+    def sample_indices(self, batch_size: int) -> NDArray[np.int64]:
+        """``batch_size`` storage rows drawn uniformly with replacement from the stored ones.
+
+        Raises:
+            TypeError: ``batch_size`` is not an int.
+            ValueError: the buffer is empty or ``batch_size < 1``.
+
+        Example:
+            >>> buffer = ReplayBuffer(4, 1, 1, seed=0)
+            >>> buffer.add([[0], [1]], [[0], [0]], [0, 0], [[1], [2]], [0, 0], [0, 0])
+            >>> set(buffer.sample_indices(20).tolist())
+            {0, 1}
+        """
+        return self.rng.integers(0, self.size, size=self._batch_size(batch_size))
+
+    def _batch_size(self, batch_size: int) -> int:
+        """``batch_size``, checked to be an int >= 1 for a buffer that holds transitions."""
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        if self.size == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        return batch_size
+
+    def sample(self, batch_size: int) -> ReplayBatch:
+        """``batch_size`` transitions at :meth:`sample_indices` (:meth:`gather`).
 
         Raises:
             TypeError: ``batch_size`` is not an int.
@@ -172,18 +284,111 @@ class ReplayBuffer:
             >>> buffer.sample(3).observations[:, 0].tolist()
             [7.0, 7.0, 7.0]
         """
-        batch_size = check_int("batch_size", batch_size, minimum=1)
-        if self.size == 0:
-            raise ValueError("cannot sample from an empty replay buffer")
-        batch = self.table[self.rng.integers(0, self.size, size=batch_size)]
+        return self._gather(self.sample_indices(batch_size))
+
+    def gather(self, indices: ArrayLike) -> ReplayBatch:
+        """The transitions stored at rows ``indices`` ``[B]``.
+
+        One fancy index gathers the rows; the fields of the result are views of them.
+
+        Raises:
+            TypeError: ``indices`` are not integers.
+            ValueError: ``indices`` is not 1-D or names a row not stored.
+
+        Example:
+            >>> buffer = ReplayBuffer(4, 1, 1, seed=0)
+            >>> buffer.add([[5], [6]], [[0], [0]], [0, 0], [[6], [7]], [0, 1], [0, 0])
+            >>> buffer.gather([1, 0, 1]).terminated.tolist()
+            [1.0, 0.0, 1.0]
+        """
+        return self._gather(self._stored_rows(indices))
+
+    def _gather(self, rows: NDArray[np.int64]) -> ReplayBatch:
+        batch = self.table[rows]
         c = self._cols
+        actions = self.action_indices[rows] if self.discrete else batch[:, c[1] : c[2]]
         return ReplayBatch(
-            batch[:, c[0] : c[1]],
-            batch[:, c[1] : c[2]],
-            batch[:, c[2]],
-            batch[:, c[3] : c[4]],
-            batch[:, c[4]],
+            batch[:, c[0] : c[1]], actions, batch[:, c[2]], batch[:, c[3] : c[4]], batch[:, c[4]]
         )
+
+    def n_step(self, indices: ArrayLike, n_steps: int, gamma: float) -> NStepBatch:
+        r"""The n-step transitions that start at rows ``indices`` ``[B]`` (see
+        :class:`NStepBatch`).
+
+        The rows after a transition are read as the next steps of its episode, so the buffer
+        must have been filled one environment step at a time (``N = 1`` in :meth:`add`). The
+        window of the transition at row ``i`` holds rows ``i, i + 1, ...`` (modulo
+        ``capacity``): ``n_steps`` of them, fewer where a step terminated or was truncated (its
+        last step then) or where the newest transition (row ``pos - 1``) comes first: the
+        window is cut there, bootstrapped from that step's true next observation.
+        ``returns`` and ``discounts`` are the returns of
+        :func:`lagom.metric.batched_returns` over the windows (time-major ``[n_steps, B]``),
+        with the next values 0 and 1: the return is linear in the next values, so
+        ``returns + discounts * V`` is its return with the next value ``V``. For
+        ``n_steps = 1`` that is the transition itself, ``returns`` its reward and
+        ``discounts`` :math:`\gamma (1 - \text{terminated})`, written out without the call.
+
+        Raises:
+            TypeError: ``indices`` are not integers, or ``n_steps`` or ``gamma`` is not a
+                number.
+            ValueError: ``indices`` is not 1-D or names a row not stored, ``n_steps < 1``, or
+                ``gamma`` is outside ``[0, 1]``.
+
+        Example:
+            Three steps of one episode that terminates, and the start of the next one:
+
+            >>> buffer = ReplayBuffer(8, 1, 2, seed=0, discrete=True)
+            >>> for t, end in enumerate([False, False, True, False]):
+            ...     buffer.add([[t]], [0], [1.0], [[t + 1]], [end], [False])
+            >>> batch = buffer.n_step([0, 1, 2, 3], n_steps=2, gamma=0.5)
+            >>> batch.returns.tolist(), batch.discounts.tolist()
+            ([1.5, 1.5, 1.0, 1.0], [0.25, 0.0, 0.0, 0.5])
+            >>> batch.next_observations[:, 0].tolist()  # the newest step cuts the last window
+            [2.0, 3.0, 3.0, 4.0]
+        """
+        rows = self._stored_rows(indices)
+        n_steps = check_int("n_steps", n_steps, minimum=1)
+        gamma = check_discount("gamma", gamma)
+        first = self._gather(rows)
+        if n_steps == 1:  # batched_returns of one step, written out: r + gamma (1 - d) V
+            discounts = gamma * (1.0 - first.terminated)
+            return NStepBatch(*first[:4], discounts)
+        B, c = len(rows), self._cols
+        window = (rows + np.arange(n_steps)[:, None]) % self.capacity  # [n_steps, B]
+        steps = self.table[window]
+        terminated = steps[..., c[4]] == 1.0
+        # A window reaching the newest transition is cut after it: its successor is unknown.
+        newest = (self.pos - 1 - rows) % self.capacity
+        truncated = self.truncated[window] | (np.arange(n_steps)[:, None] == newest)
+        ends = terminated | truncated
+        last = np.where(ends.any(axis=0), ends.argmax(axis=0), n_steps - 1)
+        # Returns with next values 0 (the rewards' part) and 1 (the bootstrap's discount).
+        rewards = np.stack([steps[..., c[2]], np.zeros((n_steps, B), np.float32)], axis=1)
+        next_values = np.broadcast_to(np.array([[0.0], [1.0]], np.float32), (n_steps, 2, B))
+        returns, discounts = batched_returns(
+            gamma,
+            rewards,
+            next_values,
+            terminated=np.broadcast_to(terminated[:, None], (n_steps, 2, B)),
+            truncated=np.broadcast_to(truncated[:, None], (n_steps, 2, B)),
+        )[0]
+        after = steps[last, np.arange(B), c[3] : c[4]]
+        return NStepBatch(first.observations, first.actions, returns, after, discounts)
+
+    def _stored_rows(self, indices: ArrayLike) -> NDArray[np.int64]:
+        """``indices`` as int64 rows ``[B]``, checked to be stored."""
+        array = np.asarray(indices)
+        if array.dtype.kind not in "iu":
+            raise TypeError(f"indices must be integers, got dtype {array.dtype}")
+        if array.ndim != 1:
+            raise ValueError(f"indices must be 1-D, got shape {array.shape}")
+        if array.size and (array.min() < 0 or array.max() >= self.size):
+            raise ValueError(
+                f"indices must name stored rows in [0, {self.size}), got min {array.min()} "
+                f"max {array.max()}"
+            )
+        rows: NDArray[np.int64] = array.astype(np.int64, copy=False)
+        return rows
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue identically: the filled rows, position and generator.
@@ -191,19 +396,25 @@ class ReplayBuffer:
         Example:
             >>> sorted(ReplayBuffer(3, 1, 1, seed=0).state_dict())
             ['pos', 'rng', 'size', 'table', 'truncated']
+            >>> sorted(ReplayBuffer(3, 1, 2, seed=0, discrete=True).state_dict())[0]
+            'actions'
         """
-        return {
+        state = {
             "table": self.table[: self.size].copy(),
             "truncated": self.truncated[: self.size].copy(),
             "pos": self.pos,
             "size": self.size,
             "rng": self.rng.bit_generator.state,
         }
+        if self.discrete:
+            state["actions"] = self.action_indices[: self.size].copy()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (into a buffer of the same dimensions).
 
         Raises:
+            TypeError: ``state`` is not a dict of :meth:`state_dict`'s keys.
             ValueError: the saved rows do not fit this buffer.
 
         Example:
@@ -215,15 +426,269 @@ class ReplayBuffer:
             >>> len(copy), all(np.array_equal(x, y) for x, y in zip(a, b))
             (1, True)
         """
-        table = np.asarray(state["table"], dtype=np.float32)
-        size = int(state["size"])
+        keys = (*_STATE_KEYS, "actions") if self.discrete else _STATE_KEYS
+        missing = [key for key in keys if not isinstance(state, Mapping) or key not in state]
+        if missing:
+            got = f"a {type(state).__name__}" if not isinstance(state, Mapping) else f"no {missing}"
+            raise TypeError(f"state must be a dict with the keys {list(keys)}, got {got}")
+        table = _real_rows("state['table']", state["table"]).astype(np.float32)
+        size = check_int("state['size']", state["size"], minimum=0)
         if table.shape != (size, self.table.shape[1]) or size > self.capacity:
             raise ValueError(
                 f"saved replay rows of shape {table.shape} do not fit a buffer of "
                 f"{self.capacity} rows of width {self.table.shape[1]}"
             )
+        if self.discrete:
+            self.action_indices[:size] = _action_indices(state["actions"], size, self.action_dim)
         self.table[:size] = table
         self.truncated[:size] = state["truncated"]
-        self.pos = int(state["pos"])
+        self.pos = check_int("state['pos']", state["pos"], minimum=0)
         self.size = size
         self.rng.bit_generator.state = state["rng"]
+
+
+class PrioritizedReplayBuffer(ReplayBuffer):
+    r"""A :class:`ReplayBuffer` sampled in proportion to priorities (Schaul et al., 2016,
+    proportional variant).
+
+    A transition whose TD error was last :math:`\delta_i` has the priority
+    :math:`p_i = (|\delta_i| + \epsilon)^\alpha`; a new one gets the largest priority given
+    so far (1 at first), so that it is replayed at least once soon. With :math:`N` stored
+    transitions,
+
+    .. math::
+        P(i) = \frac{p_i}{\sum_k p_k}, \qquad
+        w_i = \frac{(N P(i))^{-\beta}}{\max_j (N P(j))^{-\beta}}
+            = \Big(\frac{\min_j p_j}{p_i}\Big)^{\beta},
+
+    the maximum over every stored transition. The priorities live in a
+    :class:`~lagom.transform.SumTree` (drawing and :math:`\sum_k p_k` in
+    :math:`O(\log N)`) and a :class:`~lagom.transform.MinTree` (:math:`\min_j p_j`).
+    :meth:`sample_indices` draws a minibatch of ``B`` stratified over ``B`` equal parts of
+    :math:`[0, \sum_k p_k)`, as in the paper: each row is drawn with probability
+    :math:`P(i)` (a part's draw is uniform within it), with less variance than ``B``
+    independent draws. ``alpha = 0`` gives uniform sampling with weights 1.
+
+    Args:
+        capacity, obs_dim, action_dim, seed, discrete: as for :class:`ReplayBuffer`.
+        alpha: :math:`\alpha \ge 0`, how much the priorities count.
+        eps: :math:`\epsilon > 0`, the priority floor: no transition is never replayed.
+
+    Raises:
+        TypeError: an argument is not of its type.
+        ValueError: an argument is out of range.
+
+    Example:
+        >>> buffer = PrioritizedReplayBuffer(4, 1, 2, seed=0, alpha=1.0, discrete=True)
+        >>> buffer.add([[0], [1]], [0, 1], [0, 0], [[1], [2]], [0, 0], [0, 0])
+        >>> buffer.update_priorities([0, 1], [3.0, 1.0])  # p = |delta| + eps (alpha 1)
+        >>> np.round(buffer.priorities, 3).tolist()
+        [3.0, 1.0]
+        >>> np.round(buffer.weights([0, 1], beta=1.0), 3).tolist()  # (min p / p_i)^beta
+        [0.333, 1.0]
+        >>> rows = buffer.sample_indices(4000)
+        >>> round(float(np.mean(rows == 0)), 2)  # P(0) = 3 / 4
+        0.75
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        obs_dim: int,
+        action_dim: int,
+        seed: int,
+        *,
+        alpha: float = 0.6,
+        eps: float = 1e-6,
+        discrete: bool = False,
+    ) -> None:
+        super().__init__(capacity, obs_dim, action_dim, seed, discrete=discrete)
+        self.alpha = check_real("alpha", alpha, low=0.0, finite=True)
+        self.eps = check_real("eps", eps, low=0.0, finite=True)
+        if self.eps == 0.0:
+            raise ValueError("eps must be > 0, got 0.0: a transition of priority 0 is never drawn")
+        leaves = 1 << (self.capacity - 1).bit_length()  # the trees want a power of two
+        self._sums, self._mins = SumTree(leaves), MinTree(leaves)
+        #: The largest priority given so far: that of every new transition.
+        self.max_priority = 1.0
+
+    @property
+    def priorities(self) -> Float64Array:
+        r"""The priorities :math:`p_i` of the stored rows ``[size]`` (a new array).
+
+        Example:
+            >>> buffer = PrioritizedReplayBuffer(2, 1, 1, seed=0, alpha=1.0)
+            >>> buffer.add([[0]], [[0]], [0], [[1]], [0], [0])
+            >>> buffer.priorities  # a new transition: the largest priority so far, 1 at first
+            array([1.])
+            >>> buffer.update_priorities([0], [4.0])
+            >>> buffer.add([[1], [2]], [[0], [0]], [0, 0], [[2], [3]], [0, 0], [0, 0])
+            >>> buffer.priorities.round(3).tolist()  # row 0 overwritten by the third
+            [4.0, 4.0]
+        """
+        return self._sums[np.arange(self.size)]
+
+    def _stored(self, index: int | NDArray[Any]) -> None:
+        """New rows get the largest priority so far (one row, an environment step, takes the
+        trees' cheaper single-leaf write)."""
+        self._sums[index] = self.max_priority
+        self._mins[index] = self.max_priority
+
+    def sample_indices(self, batch_size: int) -> NDArray[np.int64]:
+        r"""``batch_size`` storage rows, each drawn with probability :math:`P(i)`: row
+        ``j`` of the result is the row whose priority interval holds
+        :math:`u_j = (j + U_j) \sum_k p_k / B`, :math:`U_j \sim U[0, 1)` (stratified).
+
+        Raises:
+            TypeError, ValueError: as :meth:`ReplayBuffer.sample_indices`.
+
+        Example:
+            >>> buffer = PrioritizedReplayBuffer(4, 1, 1, seed=0)
+            >>> buffer.add([[0], [1]], [[0], [0]], [0, 0], [[1], [2]], [0, 0], [0, 0])
+            >>> buffer.sample_indices(4).tolist()  # equal priorities: half and half, in order
+            [0, 0, 1, 1]
+        """
+        batch_size = self._batch_size(batch_size)
+        total = self._sums.sum()
+        u = (np.arange(batch_size) + self.rng.random(batch_size)) * (total / batch_size)
+        return self._sums.find_prefixsum_index(np.minimum(u, total)).astype(np.int64, copy=False)
+
+    def weights(self, indices: ArrayLike, beta: float) -> Float32Array:
+        r"""The importance weights :math:`w_i = (\min_j p_j / p_i)^\beta` ``[B]`` (float32)
+        of the stored rows ``indices``: 1 for the least likely row, less for the others.
+
+        Raises:
+            TypeError: ``indices`` are not integers, or ``beta`` is not a real number.
+            ValueError: ``indices`` names a row not stored, or ``beta`` is outside
+                ``[0, 1]``.
+
+        Example:
+            >>> buffer = PrioritizedReplayBuffer(4, 1, 1, seed=0, alpha=0.5)
+            >>> buffer.add([[0], [1]], [[0], [0]], [0, 0], [[1], [2]], [0, 0], [0, 0])
+            >>> buffer.update_priorities([0, 1], [16.0, 4.0])
+            >>> buffer.weights([0, 1], beta=1.0).round(3)  # p = (|delta| + eps)^0.5
+            array([0.5, 1. ], dtype=float32)
+        """
+        rows = self._stored_rows(indices)
+        beta = check_real("beta", beta, low=0.0, high=1.0)
+        weights: Float32Array = ((self._mins.min() / self._sums[rows]) ** beta).astype(np.float32)
+        return weights
+
+    def update_priorities(self, indices: ArrayLike, td_errors: ArrayLike) -> None:
+        r"""Set :math:`p_i = (|\delta_i| + \epsilon)^\alpha` for the stored rows ``indices``
+        ``[B]`` from their TD errors ``td_errors`` ``[B]``; a row given twice keeps its last
+        value.
+
+        Raises:
+            TypeError: ``indices`` are not integers or ``td_errors`` are not numbers.
+            ValueError: the shapes differ, a row is not stored, or an error is NaN or
+                infinite.
+
+        Example:
+            >>> buffer = PrioritizedReplayBuffer(4, 1, 1, seed=0, alpha=1.0, eps=0.5)
+            >>> buffer.add([[0]], [[0]], [0], [[1]], [0], [0])
+            >>> buffer.update_priorities([0], [-2.0])
+            >>> buffer.priorities.tolist(), buffer.max_priority
+            ([2.5], 2.5)
+        """
+        rows = self._stored_rows(indices)
+        errors = check_finite("td_errors", _real_rows("td_errors", td_errors).astype(np.float64))
+        if errors.shape != rows.shape:
+            raise ValueError(
+                f"td_errors must have the shape of indices {rows.shape}, got {errors.shape}"
+            )
+        priorities = (np.abs(errors) + self.eps) ** self.alpha
+        self._sums[rows] = priorities
+        self._mins[rows] = priorities
+        if priorities.size:
+            self.max_priority = max(self.max_priority, float(priorities.max()))
+
+    def state_dict(self) -> dict[str, Any]:
+        """:meth:`ReplayBuffer.state_dict` with the priorities (an array) and
+        :attr:`max_priority`.
+
+        Example:
+            >>> sorted(PrioritizedReplayBuffer(3, 1, 1, seed=0).state_dict())[:3]
+            ['max_priority', 'pos', 'priorities']
+        """
+        return {
+            **super().state_dict(),
+            "priorities": self.priorities,
+            "max_priority": self.max_priority,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned; the trees are rebuilt from the
+        priorities, node for node as they were.
+
+        Raises:
+            TypeError: ``state`` is not a dict of :meth:`state_dict`'s keys.
+            ValueError: the saved rows or priorities do not fit this buffer.
+
+        Example:
+            >>> buffer = PrioritizedReplayBuffer(3, 1, 1, seed=0, alpha=1.0)
+            >>> buffer.add([[1], [2]], [[0], [0]], [0, 0], [[2], [3]], [0, 0], [0, 0])
+            >>> buffer.update_priorities([1], [5.0])
+            >>> copy = PrioritizedReplayBuffer(3, 1, 1, seed=9, alpha=1.0)
+            >>> copy.load_state_dict(buffer.state_dict())
+            >>> copy.sample_indices(6).tolist() == buffer.sample_indices(6).tolist()
+            True
+        """
+        if not isinstance(state, Mapping) or "priorities" not in state:
+            raise TypeError("state must be a dict of PrioritizedReplayBuffer.state_dict()'s keys")
+        super().load_state_dict(state)
+        priorities = _real_rows("state['priorities']", state["priorities"])
+        if priorities.shape != (self.size,):
+            raise ValueError(
+                f"saved priorities of shape {priorities.shape} do not fit {self.size} rows"
+            )
+        stale = np.arange(self.size, len(self._sums))
+        self._sums[stale], self._mins[stale] = 0.0, np.inf
+        self._sums[np.arange(self.size)] = priorities
+        self._mins[np.arange(self.size)] = priorities
+        self.max_priority = check_real("state['max_priority']", state["max_priority"], low=0.0)
+
+
+def _real_rows(name: str, x: ArrayLike) -> NDArray[Any]:
+    """``x`` as an array of real numbers (bools, ints or floats), without a copy."""
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # ragged
+        raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers, got {type(x).__name__} (dtype {array.dtype})"
+        )
+    return array
+
+
+def _reshaped(name: str, x: ArrayLike, shape: tuple[int, ...]) -> NDArray[Any]:
+    array = _real_rows(name, x)
+    if array.size != math.prod(shape):
+        raise ValueError(
+            f"transitions of {shape[0]} rows do not fit the buffer: {name} must have shape "
+            f"{list(shape)}, got {array.shape}"
+        )
+    return array.reshape(shape)
+
+
+def _flags(name: str, x: ArrayLike, n: int) -> BoolArray:
+    array = _reshaped(name, x, (n,))
+    if array.dtype.kind == "b":
+        return array
+    if np.any((array != 0) & (array != 1)):
+        raise ValueError(f"{name} must hold bools or 0/1, got {array.tolist()}")
+    flags: BoolArray = array.astype(np.bool_, copy=False)
+    return flags
+
+
+def _action_indices(x: ArrayLike, n: int, action_dim: int) -> NDArray[Any]:
+    """Discrete actions ``[n]``: integers in ``[0, action_dim)``."""
+    array = _reshaped("actions", x, (n,))
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"discrete actions must be integer indices, got dtype {array.dtype}")
+    if n and (array.min() < 0 or array.max() >= action_dim):
+        raise ValueError(
+            f"discrete actions must be in [0, {action_dim}), got {array.min()} .. {array.max()}"
+        )
+    return array

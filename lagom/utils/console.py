@@ -162,6 +162,7 @@ def ask_yes_or_no(msg: str) -> bool:
         ``True`` for yes, ``False`` for no.
 
     Raises:
+        TypeError: ``msg`` is not a str.
         ValueError: standard input ended (EOF) before an answer, e.g. when not interactive.
 
     Example:
@@ -176,6 +177,8 @@ def ask_yes_or_no(msg: str) -> bool:
         Please answer 'yes' or 'no':
         False
     """
+    if not isinstance(msg, str):
+        raise TypeError(f"msg must be a str, got {type(msg).__name__} {msg!r:.60}")
     print(msg)
     while True:
         try:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
-from lagom._checks import check_path
+from lagom._checks import check_bool, check_path
 
 __all__ = [
     "CloudpickleWrapper",
@@ -51,7 +51,8 @@ def atomic_write(
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        TypeError: ``path`` is not a str or path, or ``data`` is neither bytes nor callable.
+        TypeError: ``path`` is not a str or path, ``data`` is neither bytes nor callable,
+            or ``fsync`` is not a bool.
 
     Example:
         >>> import tempfile
@@ -62,6 +63,7 @@ def atomic_write(
         (b'new', ['a.txt'])
     """
     path = Path(check_path("path", path))
+    fsync = check_bool("fsync", fsync)
     if not callable(data) and not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes or a write(file) callable, got {type(data).__name__}")
     write = data if callable(data) else (lambda file: file.write(data))

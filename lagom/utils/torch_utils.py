@@ -34,8 +34,9 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
         A tensor on ``device``.
 
     Raises:
-        TypeError: ``x`` is not a tensor and holds something other than numbers (``None``,
-            strings, objects), or ``device`` is not a str or ``torch.device``.
+        TypeError: ``x`` is not a tensor and holds something other than real numbers
+            (``None``, strings, objects, complex numbers), or ``device`` is not a str or
+            ``torch.device``.
         ValueError: ``x`` is ragged, or ``device`` names no device.
 
     Example:
@@ -51,7 +52,7 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
     device = _check_device(device)
     if isinstance(x, torch.Tensor):
         return x if x.device == device else x.to(device)
-    return torch.from_numpy(_as_numbers(x)).float().to(device)
+    return torch.from_numpy(_as_real_numbers(_as_numbers(x), "float32")).float().to(device)
 
 
 @overload
@@ -75,7 +76,8 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
 
     Raises:
         TypeError: ``x`` holds something other than numbers (``None``, strings, objects),
-            or ``dtype`` is not a numeric numpy dtype.
+            or complex numbers for a real ``dtype``, or ``dtype`` is not a numeric numpy
+            dtype.
         ValueError: ``x`` is ragged, or a NaN or an infinity would be cast to an integer or
             bool ``dtype`` (numpy would make up a number).
 
@@ -95,9 +97,21 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
         array = (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
     else:
         array = _as_numbers(x)
-    if target.kind in "biu" and array.dtype.kind in "fc":
+    if target.kind != "c":
+        array = _as_real_numbers(array, target)
+    if target.kind in "biu" and array.dtype.kind == "f":
         check_finite("x", array)
     return array.astype(target)
+
+
+def _as_real_numbers(array: NDArray[Any], target: object) -> NDArray[Any]:
+    """``array`` unless it holds complex numbers, whose imaginary part a cast would drop."""
+    if array.dtype.kind == "c":
+        raise TypeError(
+            f"x holds complex numbers ({array.dtype}), which {target} cannot hold: "
+            "take the real part or the magnitude first"
+        )
+    return array
 
 
 def _as_numbers(x: object) -> NDArray[Any]:

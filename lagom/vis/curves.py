@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lagom._checks import check_int
+from lagom._checks import check_int, check_path, check_real, check_str
 from lagom._types import Float64Array
 from lagom.transform import interp_curves
 from lagom.vis.read_xy import ConfigCurves
@@ -69,7 +69,9 @@ def plot_curves(
         ``(figure, axes)``.
 
     Raises:
-        TypeError: ``data`` holds something other than :class:`ConfigCurves`.
+        TypeError: ``data`` is not a list of :class:`ConfigCurves`, ``ax`` not an ``Axes``,
+            ``labels`` not a list of str, ``title``, ``xlabel`` or ``ylabel`` not a str,
+            ``out`` not a path, or ``alpha`` not a real number.
         ValueError: ``data`` is empty, ``labels`` has the wrong length, ``band`` is unknown,
             ``num_point < 1``, ``alpha`` is outside ``[0, 1]``, or an x is not strictly
             increasing.
@@ -88,12 +90,18 @@ def plot_curves(
         [[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]]
     """
     curves = _check_data(data)
-    if band not in ("std", "minmax"):
+    if not isinstance(band, str) or band not in ("std", "minmax"):
         raise ValueError(f"band must be 'std' or 'minmax', got {band!r}")
     num_point = check_int("num_point", num_point, minimum=1)
-    if not 0.0 <= float(alpha) <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    names = _default_labels(curves) if labels is None else [str(label) for label in labels]
+    alpha = check_real("alpha", alpha, low=0.0, high=1.0)
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        if text is not None:
+            check_str(name, text)
+    if out is not None:
+        check_path("out", out)
+    names = _default_labels(curves) if labels is None else _check_labels(labels)
     if len(names) != len(curves):
         raise ValueError(
             f"expected one label per configuration ({len(curves)}), got {len(names)} labels"
@@ -120,14 +128,25 @@ def plot_curves(
     return figure, ax
 
 
-def _check_data(data: Sequence[ConfigCurves]) -> list[ConfigCurves]:
+def _check_labels(labels: object) -> list[str]:
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"labels must be a list of str or None, got {type(labels).__name__}")
+    for label in labels:
+        check_str("labels", label)
+    return list(labels)
+
+
+def _check_data(data: object) -> list[ConfigCurves]:
+    if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
+        raise TypeError(f"data must be a list of ConfigCurves, got {type(data).__name__}")
     items = list(data)
     if not items:
-        raise ValueError("plot_curves needs at least one configuration, got none")
+        raise ValueError("data must hold at least one configuration, got none")
     for i, item in enumerate(items):
         if not isinstance(item, ConfigCurves):
             raise TypeError(
-                f"expected ConfigCurves (e.g. from read_xy), got {type(item).__name__} at {i}"
+                f"data must hold ConfigCurves: expected ConfigCurves (e.g. from read_xy), got "
+                f"{type(item).__name__} at {i}"
             )
     return items
 

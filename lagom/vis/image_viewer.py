@@ -72,9 +72,9 @@ class ImageViewer:
         """
         if not isinstance(x, np.ndarray) or x.dtype != np.uint8:
             got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
-            raise TypeError(f"expected a uint8 ndarray (an RGB image), got {got}")
+            raise TypeError(f"x must be a uint8 ndarray (an RGB image), got {got}")
         if x.ndim != 3 or x.shape[-1] != 3 or x.shape[0] < 1 or x.shape[1] < 1:
-            raise ValueError(f"expected an RGB image of shape [H, W, 3], got shape {x.shape}")
+            raise ValueError(f"x must be an RGB image of shape [H, W, 3], got shape {x.shape}")
         if self.closed:
             raise RuntimeError("this ImageViewer is closed; make a new one")
         height, width, _ = x.shape

@@ -11,7 +11,14 @@ from typing import Any, TypeAlias
 import attrs
 import numpy as np
 
-from lagom._checks import check_int
+from lagom._checks import (
+    as_float_array,
+    check_bool,
+    check_int,
+    check_path,
+    check_str,
+    field_check,
+)
 from lagom._types import ArrayLike, Float64Array
 from lagom.logger import Logger
 from lagom.transform import smooth_filter
@@ -27,8 +34,11 @@ def _as_curves(
     curves: Sequence[tuple[ArrayLike, ArrayLike]],
 ) -> tuple[tuple[Float64Array, Float64Array], ...]:
     out = []
-    for i, (x, y) in enumerate(curves):
-        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    for i, pair in enumerate(_items("curves", curves)):
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise TypeError(f"curves[{i}] must be a pair (x, y), got {type(pair).__name__}")
+        xs = as_float_array(pair[0], f"curves[{i}] x").astype(np.float64)
+        ys = as_float_array(pair[1], f"curves[{i}] y").astype(np.float64)
         if xs.ndim != 1 or xs.shape != ys.shape:
             raise ValueError(
                 f"curve {i} needs 1-D x and y of the same length, got shapes {xs.shape} and "
@@ -39,7 +49,18 @@ def _as_curves(
 
 
 def _as_seeds(seeds: Iterable[int]) -> tuple[int, ...]:
-    return tuple(check_int("seed", seed, minimum=0) for seed in seeds)
+    return tuple(check_int("seed", seed, minimum=0) for seed in _items("seeds", seeds))
+
+
+def _items(name: str, values: object) -> list[Any]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list, got {type(values).__name__}")
+    return list(values)
+
+
+def _check_config(instance: object, field: object, config: object) -> None:
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a mapping (e.g. a dict), got {type(config).__name__}")
 
 
 @attrs.frozen
@@ -54,8 +75,10 @@ class ConfigCurves:
             (the seeds' lengths may differ).
 
     Raises:
-        ValueError: no curve, ``seeds`` and ``curves`` of different lengths, or a curve whose
-            x and y are not 1-D of one length.
+        TypeError: ``ID`` or a seed is not an int, ``config`` is not a mapping, ``seeds`` or
+            ``curves`` is not a list, a curve is not a pair, or x or y are not real numbers.
+        ValueError: no curve, ``ID`` or a seed negative, ``seeds`` and ``curves`` of
+            different lengths, or a curve whose x and y are not 1-D of one length.
 
     Example:
         >>> c = ConfigCurves(ID=0, config={'lr': 0.1}, seeds=(1, 2),
@@ -64,8 +87,8 @@ class ConfigCurves:
         (array([0., 1., 2.]), array([0. , 0.5]))
     """
 
-    ID: int
-    config: Mapping[str, Any]
+    ID: int = attrs.field(validator=field_check(check_int, minimum=0))
+    config: Mapping[str, Any] = attrs.field(validator=_check_config)
     seeds: tuple[int, ...] = attrs.field(converter=_as_seeds)
     curves: tuple[tuple[Float64Array, Float64Array], ...] = attrs.field(
         converter=_as_curves, eq=False
@@ -130,10 +153,12 @@ def read_xy(
         configuration and the seeds' curves by increasing seed.
 
     Raises:
+        TypeError: ``log_folder`` is not a path, ``file_name`` not a str, a getter neither a
+            str nor callable, ``smooth_out`` not a bool or ``smooth_kws`` not a dict.
         ValueError: ``log_folder`` is not a folder or holds no ``<ID>/<seed>`` runs, a
             ``config.yml`` or log file is missing or unreadable (the path is named), a key is
             not in a log, x and y differ in length or are not 1-D, a curve has no point left,
-            or smoothing fails on it.
+            ``point_step < 1``, or smoothing fails on it.
 
     Example:
         >>> import tempfile
@@ -160,10 +185,17 @@ def read_xy(
         (array([100., 300.]), array([2., 4.]))
         >>> tmp.cleanup()
     """
-    root = Path(log_folder)
+    root = Path(check_path("log_folder", log_folder))
     if not root.is_dir():
         raise ValueError(f"log_folder must be an existing folder, got {str(root)!r}")
     point_step = check_int("point_step", point_step, minimum=1)
+    check_str("file_name", file_name)
+    for name, get in (("get_x", get_x), ("get_y", get_y)):
+        if not (isinstance(get, str) or callable(get)):
+            raise TypeError(f"{name} must be a str or a callable, got {type(get).__name__}")
+    smooth_out = check_bool("smooth_out", smooth_out)
+    if smooth_kws is not None and not isinstance(smooth_kws, Mapping):
+        raise TypeError(f"smooth_kws must be a dict or None, got {type(smooth_kws).__name__}")
     id_folders = _numbered_folders(root)
     if not id_folders:
         raise ValueError(
@@ -234,7 +266,9 @@ def _values(
     """The 1-D float values a getter picks, and a mask of the missing (``None``) ones."""
     if isinstance(get, str):
         if get not in logs:
-            raise ValueError(f"key {get!r} is not in {str(path)!r}; its keys are {list(logs)}")
+            raise ValueError(
+                f"get_{name} key {get!r} is not in {str(path)!r}; its keys are {list(logs)}"
+            )
         raw: Any = logs[get]
     elif callable(get):
         raw = get(logs)

@@ -7,7 +7,7 @@ from typing import Literal
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from lagom._checks import check_int
+from lagom._checks import check_bool, check_int
 
 __all__ = ["set_ticker"]
 
@@ -44,7 +44,8 @@ def set_ticker(
         ``ax``, for chaining.
 
     Raises:
-        TypeError: ``ax`` is not a matplotlib ``Axes`` or ``num`` is not an int.
+        TypeError: ``ax`` is not a matplotlib ``Axes``, ``num`` is not an int, or
+            ``KM_format`` or ``integer`` is not a bool.
         ValueError: ``axis`` is not ``'x'`` or ``'y'``, or ``num < 1``.
 
     Example:
@@ -59,8 +60,10 @@ def set_ticker(
     """
     if not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
-    if axis not in ("x", "y"):
+    if not isinstance(axis, str) or axis not in ("x", "y"):
         raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    KM_format = check_bool("KM_format", KM_format)
+    integer = check_bool("integer", integer)
     target = ax.xaxis if axis == "x" else ax.yaxis
     if num is not None or integer:
         nbins: int | Literal["auto"] = "auto" if num is None else check_int("num", num, minimum=1)

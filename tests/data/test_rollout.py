@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.data import Rollout
+from lagom.testing.strategies import rollout_arrays
 from tests.data.frozen_checks import assert_deeply_frozen, infos, mutate
-from tests.strategies.data import rollout_arrays
 
 
 def _arrays(T: int = 3, N: int = 2, obs: tuple[int, ...] = (4,)) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import lagom.data.trajectory as trajectory_module
 from lagom.data import StepType, TimeStep, Trajectory, Transition
+from lagom.testing.strategies import Episode, episodes
 from tests.data.frozen_checks import assert_deeply_frozen, infos, mutate, payloads
-from tests.strategies.data import Episode, episodes
 
 
 def _first(obs: Any = 0) -> TimeStep:

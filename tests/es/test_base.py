@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.es import CEM, CMAES, BaseES, ESResult, OpenAIES
-from tests.strategies.es import es_configs, finite_values, make_es, values_with_ties
+from lagom.testing.strategies import es_objectives, objective_values
+from tests.es.helpers import es_configs, make_es
 
 
 def _sphere(x: np.ndarray) -> float:
@@ -76,7 +77,7 @@ def test_result_reports_the_best_solution_ever_told(
 ) -> None:
     kind, dimension, popsize, seed = config
     es = make_es(kind, dimension, popsize, seed)
-    values = st.one_of(finite_values, values_with_ties)
+    values = objective_values()
     told: list[tuple[np.ndarray, float]] = []
     generations = data.draw(st.integers(1, 4), label="generations")
     for _ in range(generations):
@@ -95,6 +96,22 @@ def test_result_reports_the_best_solution_ever_told(
     assert np.array_equal(r.xbest, best_x)
     assert (r.fbest, r.evals_best) == (best_f, best_count)
     assert (r.evaluations, r.iterations) == (len(told), generations)
+
+
+@given(es_configs(), st.data())
+def test_the_best_solution_evaluates_to_the_best_value(
+    config: tuple[str, int, int, int], data: st.DataObject
+) -> None:
+    kind, dimension, popsize, seed = config
+    f = data.draw(es_objectives(min_dimension=dimension, max_dimension=dimension), label="f")
+    es = make_es(kind, dimension, popsize, seed)
+    for _ in range(3):
+        solutions = es.ask()
+        es.tell(solutions, [f(x) for x in solutions])
+    r = es.result
+    assert r.xbest is not None
+    assert r.fbest == f(r.xbest)
+    assert r.fbest >= f.fopt
 
 
 def test_result_before_any_tell_is_empty() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.es import OpenAIES, cem_init, openaies_ask, openaies_init, openaies_tell
-from tests.strategies.es import dimensions, finite_values, seeds, values_with_ties
+from lagom.testing.strategies import objective_values
 
 
 class _ReferenceOpenAIES:
@@ -58,9 +58,9 @@ class _ReferenceOpenAIES:
 
 
 @given(
-    dimensions,
+    st.integers(1, 6),
     st.integers(1, 5),
-    seeds,
+    st.integers(1, 2**32 - 1),
     st.fixed_dictionaries(
         {},
         optional={
@@ -84,7 +84,7 @@ def test_tells_match_a_plain_loop(
     x0 = data.draw(st.lists(st.floats(-3, 3), min_size=dimension, max_size=dimension))
     state = openaies_init(x0, 0.7, opts)
     reference = _ReferenceOpenAIES(x0, 0.7, opts)
-    values_strategy = st.one_of(finite_values, values_with_ties)
+    values_strategy = objective_values()
     for _ in range(3):
         solutions, state = openaies_ask(state)
         values = data.draw(st.lists(values_strategy, min_size=popsize, max_size=popsize))

@@ -15,7 +15,24 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lagom.experiment import Condition, Config, Grid, Sample
-from tests.strategies.config import CONDITION, FIXED, GRID, SAMPLE, items, kinds_of
+from lagom.testing import strategies
+
+FIXED, GRID, SAMPLE, CONDITION = "fixed", "grid", "sample", "condition"
+
+
+def kinds_of(config_items: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Item names grouped by kind, each group in ``config_items`` order."""
+    groups: dict[str, list[str]] = {FIXED: [], GRID: [], SAMPLE: [], CONDITION: []}
+    for key, value in config_items.items():
+        if isinstance(value, Grid):
+            groups[GRID].append(key)
+        elif isinstance(value, Sample):
+            groups[SAMPLE].append(key)
+        elif isinstance(value, Condition):
+            groups[CONDITION].append(key)
+        else:
+            groups[FIXED].append(key)
+    return groups
 
 
 def _grid_points(value_lists: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -130,7 +147,7 @@ def test_grid_cycles_within_each_sample() -> None:
 _seeds = st.integers(0, 2**32 - 1)
 
 
-@given(items(), st.integers(1, 3), st.booleans(), _seeds)
+@given(strategies.config_items(), st.integers(1, 3), st.booleans(), _seeds)
 def test_matches_reference_loop(
     config_items: dict[str, Any], num_sample: int, keep_dict_order: bool, seed: int
 ) -> None:
@@ -160,7 +177,7 @@ def test_grid_order_is_itertools_product(value_lists: list[list[int]], num_sampl
     assert product == _grid_points(value_lists)
 
 
-@given(items(), st.integers(1, 3), _seeds, _seeds)
+@given(strategies.config_items(), st.integers(1, 3), _seeds, _seeds)
 def test_seed_reproduces_and_distinguishes(
     config_items: dict[str, Any], num_sample: int, seed: int, other: int
 ) -> None:

@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
+
+from lagom.testing.strategies import ValueBatch, value_batches
 
 Column = Sequence[float]
 Flags = Sequence[bool]
@@ -235,3 +238,29 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, *terms: np.ndarray) -
         if magnitude.size:
             scale = max(scale, float(magnitude.sum(axis=0).max()))
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
+
+
+#: The ``B`` of the ``[T, *B]`` batches the metric tests draw: one episode, one and
+#: several columns, and a 2-D batch.
+BATCH_SHAPES = [(), (1,), (3,), (2, 3)]
+
+
+def rollouts(
+    min_T: int = 1,
+    max_T: int = 30,
+    dtype: Any = None,
+    batch_shapes: list[tuple[int, ...]] | None = None,
+) -> st.SearchStrategy[ValueBatch]:
+    """The public ``value_batches`` with the metric tests' shapes: ``[T, *B]``, T up to 30."""
+    return value_batches(
+        min_T=min_T, max_T=max_T, dtype=dtype, batch_shapes=batch_shapes or BATCH_SHAPES
+    )
+
+
+def split_episodes(done: np.ndarray[Any, Any]) -> list[slice]:
+    """The ``[start, stop)`` time ranges of the episodes (or pieces) in one 1-D column."""
+    stops = [t + 1 for t in np.flatnonzero(done)]
+    if not stops or stops[-1] != len(done):
+        stops.append(len(done))
+    starts = [0, *stops[:-1]]
+    return [slice(start, stop) for start, stop in zip(starts, stops, strict=True)]

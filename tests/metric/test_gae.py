@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.metric import batched_gae, batched_returns, batched_td0_error, gae
-from tests.metric.oracle import assert_close, gae_loop, lambda_return_loop, per_column
-from tests.strategies.metric import Rollout, discounts, rollouts, split_episodes
+from lagom.testing.strategies import ValueBatch, discounts
+from tests.metric.oracle import (
+    assert_close,
+    gae_loop,
+    lambda_return_loop,
+    per_column,
+    rollouts,
+    split_episodes,
+)
 
 # The seed's examples (lagom 0.0.3, test/test_metric.py).
 
@@ -89,51 +97,55 @@ def test_gae_reference_examples(
     np.testing.assert_allclose(gae(gamma, lam, rewards, Vs, last_V, reach_terminal), expected)
 
 
-def _gae(gamma: float, lam: float, rollout: Rollout) -> np.ndarray:
+def _gae(gamma: float, lam: float, rollout: ValueBatch) -> np.ndarray:
     return batched_gae(
         gamma, lam, rollout.rewards, rollout.values, rollout.next_values, **rollout.flags
     )
 
 
-def _terms(rollout: Rollout) -> tuple[np.ndarray, ...]:
+def _terms(rollout: ValueBatch) -> tuple[np.ndarray, ...]:
     return rollout.rewards, rollout.values, rollout.next_values
 
 
-@given(rollouts(), discounts, discounts)
-def test_batched_gae_matches_the_reference_loop(rollout: Rollout, gamma: float, lam: float) -> None:
+@given(rollouts(), discounts(), discounts())
+def test_batched_gae_matches_the_reference_loop(
+    rollout: ValueBatch, gamma: float, lam: float
+) -> None:
     out = _gae(gamma, lam, rollout)
     assert out.dtype == rollout.rewards.dtype
     expected = per_column(lambda *cols: gae_loop(gamma, lam, *cols), *rollout)
     assert_close(out, expected, *_terms(rollout))
 
 
-@given(rollouts(), discounts)
-def test_lam_zero_gae_is_the_td0_error(rollout: Rollout, gamma: float) -> None:
+@given(rollouts(), discounts())
+def test_lam_zero_gae_is_the_td0_error(rollout: ValueBatch, gamma: float) -> None:
     td0 = batched_td0_error(
         gamma, rollout.rewards, rollout.values, rollout.next_values, terminated=rollout.terminated
     )
     assert_close(_gae(gamma, 0.0, rollout), td0.astype(np.float64), *_terms(rollout))
 
 
-@given(rollouts(), discounts)
+@given(rollouts(), discounts())
 def test_lam_one_gae_is_the_bootstrapped_return_minus_values(
-    rollout: Rollout, gamma: float
+    rollout: ValueBatch, gamma: float
 ) -> None:
     returns = batched_returns(gamma, rollout.rewards, rollout.next_values, **rollout.flags)
     expected = returns.astype(np.float64) - rollout.values
     assert_close(_gae(gamma, 1.0, rollout), expected, *_terms(rollout))
 
 
-@given(rollouts(), discounts, discounts)
-def test_gae_plus_values_is_the_lambda_return(rollout: Rollout, gamma: float, lam: float) -> None:
+@given(rollouts(), discounts(), discounts())
+def test_gae_plus_values_is_the_lambda_return(
+    rollout: ValueBatch, gamma: float, lam: float
+) -> None:
     expected = per_column(lambda *cols: lambda_return_loop(gamma, lam, *cols), *rollout)
     out = _gae(gamma, lam, rollout).astype(np.float64) + rollout.values
     assert_close(out, expected, *_terms(rollout))
 
 
-@given(rollouts(batch_shapes=[(1,), (3,)]), discounts, discounts)
+@given(rollouts(batch_shapes=[(1,), (3,)]), discounts(), discounts())
 def test_batched_gae_equals_the_episodes_concatenated(
-    rollout: Rollout, gamma: float, lam: float
+    rollout: ValueBatch, gamma: float, lam: float
 ) -> None:
     out = _gae(gamma, lam, rollout)
     r, v, nv = _terms(rollout)
@@ -146,16 +158,20 @@ def test_batched_gae_equals_the_episodes_concatenated(
         np.testing.assert_allclose(out[:, n], np.concatenate(pieces), rtol=1e-6, atol=1e-6)
 
 
-@given(rollouts(min_T=2, dtype=np.float64, batch_shapes=[(1,)]), discounts, discounts, st.data())
+@given(
+    rollouts(min_T=2, dtype=np.float64, batch_shapes=[(1,)]), discounts(), discounts(), st.data()
+)
 def test_a_truncation_bootstrapped_with_the_true_continuation_changes_nothing(
-    rollout: Rollout, gamma: float, lam: float, data: st.DataObject
+    rollout: ValueBatch, gamma: float, lam: float, data: st.DataObject
 ) -> None:
     # Cutting after step `cut` and bootstrapping from V(s_{cut+1}) + λ A_{cut+1} (what the
     # rest of the episode contributes to A_cut) must give the same advantages.
     T = len(rollout.rewards)
-    no_ends = rollout._replace(terminated=np.zeros((T, 1), bool), truncated=np.zeros((T, 1), bool))
-    no_ends = no_ends._replace(
-        next_values=np.concatenate([rollout.values[1:], rollout.next_values[-1:]])
+    no_ends = attrs.evolve(
+        rollout, terminated=np.zeros((T, 1), bool), truncated=np.zeros((T, 1), bool)
+    )
+    no_ends = attrs.evolve(
+        no_ends, next_values=np.concatenate([rollout.values[1:], rollout.next_values[-1:]])
     )
     whole = _gae(gamma, lam, no_ends)
     cut = data.draw(st.integers(0, T - 2), label="cut")
@@ -163,12 +179,12 @@ def test_a_truncation_bootstrapped_with_the_true_continuation_changes_nothing(
     truncated[cut] = True
     next_values = no_ends.next_values.copy()
     next_values[cut] = rollout.values[cut + 1] + lam * whole[cut + 1]
-    split = _gae(gamma, lam, no_ends._replace(truncated=truncated, next_values=next_values))
+    split = _gae(gamma, lam, attrs.evolve(no_ends, truncated=truncated, next_values=next_values))
     assert_close(split, whole, *_terms(rollout), whole)
 
 
 @given(rollouts())
-def test_gamma_zero_gae_is_reward_minus_value(rollout: Rollout) -> None:
+def test_gamma_zero_gae_is_reward_minus_value(rollout: ValueBatch) -> None:
     expected = rollout.rewards.astype(np.float64) - rollout.values
     assert_close(_gae(0.0, 0.7, rollout), expected, *_terms(rollout))
 

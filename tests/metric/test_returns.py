@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.metric import batched_returns, bootstrapped_returns, returns
-from tests.metric.oracle import assert_close, per_column, returns_loop
-from tests.strategies.metric import Rollout, discounts, rollouts, split_episodes, value_arrays
+from lagom.testing.strategies import ValueBatch, discounts, value_arrays
+from tests.metric.oracle import assert_close, per_column, returns_loop, rollouts, split_episodes
 
 # The seed's examples (lagom 0.0.3, test/test_metric.py).
 
@@ -78,8 +78,8 @@ def test_batched_returns_worked_example() -> None:
 # Properties, with the plain loop as the oracle.
 
 
-@given(rollouts(), discounts)
-def test_batched_returns_match_the_reference_loop(rollout: Rollout, gamma: float) -> None:
+@given(rollouts(), discounts())
+def test_batched_returns_match_the_reference_loop(rollout: ValueBatch, gamma: float) -> None:
     out = batched_returns(gamma, rollout.rewards, rollout.next_values, **rollout.flags)
     assert out.dtype == rollout.rewards.dtype
     expected = per_column(
@@ -93,15 +93,17 @@ def test_batched_returns_match_the_reference_loop(rollout: Rollout, gamma: float
 
 
 @given(rollouts())
-def test_gamma_zero_returns_are_the_rewards(rollout: Rollout) -> None:
+def test_gamma_zero_returns_are_the_rewards(rollout: ValueBatch) -> None:
     out = batched_returns(0.0, rollout.rewards, rollout.next_values, **rollout.flags)
     np.testing.assert_array_equal(out, rollout.rewards)
     column = rollout.rewards.reshape(len(rollout.rewards), -1)[:, 0]
     np.testing.assert_array_equal(returns(0.0, column), column)
 
 
-@given(rollouts(dtype=np.float64), discounts, st.floats(-3, 3), st.data())
-def test_returns_are_linear(rollout: Rollout, gamma: float, c: float, data: st.DataObject) -> None:
+@given(rollouts(dtype=np.float64), discounts(), st.floats(-3, 3), st.data())
+def test_returns_are_linear(
+    rollout: ValueBatch, gamma: float, c: float, data: st.DataObject
+) -> None:
     r1, v1 = rollout.rewards, rollout.next_values
     r2 = data.draw(value_arrays(r1.shape), label="rewards 2")
     v2 = data.draw(value_arrays(r1.shape), label="next_values 2")
@@ -115,8 +117,8 @@ def test_returns_are_linear(rollout: Rollout, gamma: float, c: float, data: st.D
     assert_close(episode, c * returns(gamma, first) + returns(gamma, second), 4 * r1, 4 * r2)
 
 
-@given(rollouts(batch_shapes=[(1,), (3,)]), discounts)
-def test_batched_returns_equal_the_episodes_concatenated(rollout: Rollout, gamma: float) -> None:
+@given(rollouts(batch_shapes=[(1,), (3,)]), discounts())
+def test_batched_returns_equal_the_episodes_concatenated(rollout: ValueBatch, gamma: float) -> None:
     out = batched_returns(gamma, rollout.rewards, rollout.next_values, **rollout.flags)
     for n in range(rollout.rewards.shape[1]):
         pieces = []
@@ -133,9 +135,9 @@ def test_batched_returns_equal_the_episodes_concatenated(rollout: Rollout, gamma
         np.testing.assert_allclose(out[:, n], np.concatenate(pieces), rtol=1e-6, atol=1e-6)
 
 
-@given(rollouts(min_T=2, dtype=np.float64, batch_shapes=[(1,)]), discounts, st.data())
+@given(rollouts(min_T=2, dtype=np.float64, batch_shapes=[(1,)]), discounts(), st.data())
 def test_a_truncation_bootstrapped_with_the_true_return_changes_nothing(
-    rollout: Rollout, gamma: float, data: st.DataObject
+    rollout: ValueBatch, gamma: float, data: st.DataObject
 ) -> None:
     T = len(rollout.rewards)
     no_ends = {"terminated": np.zeros((T, 1), bool), "truncated": np.zeros((T, 1), bool)}

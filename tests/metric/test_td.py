@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 
 from lagom.metric import batched_td0_error, batched_td0_target, td0_error, td0_target
-from tests.metric.oracle import assert_close, per_column, td0_error_loop
-from tests.strategies.metric import Rollout, discounts, rollouts, split_episodes
+from lagom.testing.strategies import ValueBatch, discounts
+from tests.metric.oracle import assert_close, per_column, rollouts, split_episodes, td0_error_loop
 
 # The seed's examples (lagom 0.0.3, test/test_metric.py): Vs = [1, ..., T].
 
@@ -29,8 +29,8 @@ def test_td0_reference_examples(gamma: float, last_V: float, reach_terminal: boo
     np.testing.assert_allclose(td0_error(gamma, rewards, Vs, last_V, reach_terminal), errors)
 
 
-@given(rollouts(), discounts)
-def test_batched_td0_matches_the_reference_loop(rollout: Rollout, gamma: float) -> None:
+@given(rollouts(), discounts())
+def test_batched_td0_matches_the_reference_loop(rollout: ValueBatch, gamma: float) -> None:
     r, v, nv = rollout.rewards, rollout.values, rollout.next_values
     errors = batched_td0_error(gamma, r, v, nv, terminated=rollout.terminated)
     targets = batched_td0_target(gamma, r, nv, terminated=rollout.terminated)
@@ -40,8 +40,8 @@ def test_batched_td0_matches_the_reference_loop(rollout: Rollout, gamma: float) 
     assert_close(targets, expected + v, r, v, nv)
 
 
-@given(rollouts(), discounts)
-def test_truncation_does_not_change_td0(rollout: Rollout, gamma: float) -> None:
+@given(rollouts(), discounts())
+def test_truncation_does_not_change_td0(rollout: ValueBatch, gamma: float) -> None:
     # A truncated step keeps its bootstrap, so only termination matters; passing `done`
     # as `terminated` instead drops the bootstrap at truncations too.
     r, nv = rollout.rewards, rollout.next_values
@@ -52,8 +52,8 @@ def test_truncation_does_not_change_td0(rollout: Rollout, gamma: float) -> None:
     np.testing.assert_array_equal(as_terminal[rollout.done], r[rollout.done])
 
 
-@given(rollouts(batch_shapes=[(2,)]), discounts)
-def test_batched_td0_equals_the_episodes_concatenated(rollout: Rollout, gamma: float) -> None:
+@given(rollouts(batch_shapes=[(2,)]), discounts())
+def test_batched_td0_equals_the_episodes_concatenated(rollout: ValueBatch, gamma: float) -> None:
     r, v, nv = rollout.rewards, rollout.values, rollout.next_values
     out = batched_td0_error(gamma, r, v, nv, terminated=rollout.terminated)
     for n in range(r.shape[1]):

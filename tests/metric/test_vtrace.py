@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lagom.metric import VTrace, batched_gae, batched_returns, batched_vtrace, vtrace
-from tests.metric.oracle import assert_close, per_column, vtrace_column, vtrace_paper
-from tests.strategies.metric import Rollout, discounts, rollouts, split_episodes, value_arrays
+from lagom.testing.strategies import ValueBatch, discounts, value_arrays
+from tests.metric.oracle import (
+    assert_close,
+    per_column,
+    rollouts,
+    split_episodes,
+    vtrace_column,
+    vtrace_paper,
+)
 
 clips = st.one_of(st.sampled_from([1.0, np.inf]), st.floats(0.1, 3.0))
 
@@ -24,7 +31,7 @@ def clip_sets(draw: st.DrawFn) -> dict[str, float]:
         "clip_rho": draw(clips, label="clip_rho"),
         "clip_pg_rho": draw(clips, label="clip_pg_rho"),
         "clip_c": draw(clips, label="clip_c"),
-        "lam": draw(discounts, label="lam"),
+        "lam": draw(discounts(), label="lam"),
     }
 
 
@@ -97,7 +104,7 @@ def episodes(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@given(episodes(), discounts, clip_sets())
+@given(episodes(), discounts(), clip_sets())
 def test_vtrace_is_eq_1_of_the_paper(
     episode: dict[str, Any], gamma: float, clip_set: dict[str, float]
 ) -> None:
@@ -120,7 +127,7 @@ def test_vtrace_is_eq_1_of_the_paper(
 
 
 @st.composite
-def off_policy(draw: st.DrawFn, **kwargs: object) -> tuple[Rollout, np.ndarray, np.ndarray]:
+def off_policy(draw: st.DrawFn, **kwargs: object) -> tuple[ValueBatch, np.ndarray, np.ndarray]:
     rollout = draw(rollouts(**kwargs))
     shape, dtype = rollout.rewards.shape, rollout.rewards.dtype
     behavior = draw(value_arrays(shape, dtype)) / 5
@@ -128,9 +135,9 @@ def off_policy(draw: st.DrawFn, **kwargs: object) -> tuple[Rollout, np.ndarray, 
     return rollout, behavior, target
 
 
-@given(off_policy(), discounts, clip_sets())
+@given(off_policy(), discounts(), clip_sets())
 def test_batched_vtrace_is_eq_1_on_every_episode(
-    data: tuple[Rollout, np.ndarray, np.ndarray], gamma: float, clip_set: dict[str, float]
+    data: tuple[ValueBatch, np.ndarray, np.ndarray], gamma: float, clip_set: dict[str, float]
 ) -> None:
     # Episode ends (terminated or truncated) and the rollout's end cut the sums; after a
     # truncation and at the rollout's end V(x_T) is next_values, after a termination zero.
@@ -157,9 +164,9 @@ def test_batched_vtrace_is_eq_1_on_every_episode(
     assert_close(pg, expected_pg, scale, 60 * np.abs(rollout.next_values))
 
 
-@given(rollouts(), discounts, discounts, st.floats(1.0, 5.0), st.floats(1.0, 5.0), st.data())
+@given(rollouts(), discounts(), discounts(), st.floats(1.0, 5.0), st.floats(1.0, 5.0), st.data())
 def test_on_policy_vtrace_is_the_lambda_return(
-    rollout: Rollout,
+    rollout: ValueBatch,
     gamma: float,
     lam: float,
     clip_rho: float,
@@ -187,9 +194,9 @@ def test_on_policy_vtrace_is_the_lambda_return(
     assert_close(vs.astype(np.float64) - rollout.values, advantages.astype(np.float64), *terms)
 
 
-@given(rollouts(), discounts, st.floats(1.0, 5.0), st.floats(1.0, 5.0), st.data())
+@given(rollouts(), discounts(), st.floats(1.0, 5.0), st.floats(1.0, 5.0), st.data())
 def test_on_policy_vtrace_is_the_bootstrapped_return(
-    rollout: Rollout, gamma: float, clip_rho: float, clip_pg_rho: float, data: st.DataObject
+    rollout: ValueBatch, gamma: float, clip_rho: float, clip_pg_rho: float, data: st.DataObject
 ) -> None:
     logprobs = data.draw(value_arrays(rollout.rewards.shape, rollout.rewards.dtype), label="logp")
     vs, pg = batched_vtrace(
@@ -214,9 +221,9 @@ def test_on_policy_vtrace_is_the_bootstrapped_return(
     assert_close(pg, advantages.astype(np.float64), *terms)
 
 
-@given(off_policy(batch_shapes=[(1,), (3,)]), discounts, clip_sets())
+@given(off_policy(batch_shapes=[(1,), (3,)]), discounts(), clip_sets())
 def test_batched_vtrace_equals_the_episodes_concatenated(
-    data: tuple[Rollout, np.ndarray, np.ndarray], gamma: float, clip_set: dict[str, float]
+    data: tuple[ValueBatch, np.ndarray, np.ndarray], gamma: float, clip_set: dict[str, float]
 ) -> None:
     rollout, behavior, target = data
     r, v, nv = rollout.rewards, rollout.values, rollout.next_values

@@ -11,7 +11,6 @@ from hypothesis.extra import numpy as hnp
 __all__ = [
     "batch_chunks",
     "curve_batches",
-    "discount_factors",
     "finite_floats",
     "float_arrays",
     "polynomial_signals",
@@ -23,9 +22,6 @@ __all__ = [
 #: Moderate magnitudes: large enough to exercise rounding, small enough that sums of a few
 #: hundred terms stay far from overflow.
 finite_floats = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
-
-#: Discount factors, with the edge values 0 and 1 drawn often.
-discount_factors = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))
 
 powers_of_two = st.sampled_from([1, 2, 4, 8, 16, 32])
 

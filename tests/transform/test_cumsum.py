@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from lagom.testing.strategies import discounts
 from lagom.transform import geometric_cumsum
-from tests.strategies.transform import discount_factors, sequence_batches
+from tests.strategies.transform import sequence_batches
 
 
 def _double_loop(alpha: float, x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -51,7 +52,7 @@ def test_long_sequence_matches_the_recurrence() -> None:
     np.testing.assert_allclose(geometric_cumsum(0.99, x), expected, rtol=1e-10, atol=1e-10)
 
 
-@given(discount_factors, sequence_batches())
+@given(discounts(), sequence_batches())
 def test_equals_double_loop(alpha: float, x: np.ndarray[Any, Any]) -> None:
     out = geometric_cumsum(alpha, x)
     expected = _double_loop(alpha, x)
@@ -64,7 +65,7 @@ def test_equals_double_loop(alpha: float, x: np.ndarray[Any, Any]) -> None:
     assert np.all(np.abs(out - expected) <= eps * scale + underflow)
 
 
-@given(discount_factors, sequence_batches())
+@given(discounts(), sequence_batches())
 def test_does_not_modify_input(alpha: float, x: np.ndarray[Any, Any]) -> None:
     before = x.copy()
     geometric_cumsum(alpha, x)

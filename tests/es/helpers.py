@@ -1,4 +1,4 @@
-"""Hypothesis strategies for ``lagom.es``: strategies of every kind and told populations."""
+"""Builders for the ES tests: a strategy of every kind, with a seed and an even popsize."""
 
 from __future__ import annotations
 
@@ -9,28 +9,9 @@ from hypothesis import strategies as st
 
 from lagom.es import CEM, CMAES, BaseES, OpenAIES
 
-__all__ = [
-    "KINDS",
-    "dimensions",
-    "es_configs",
-    "finite_values",
-    "make_es",
-    "seeds",
-    "values_with_ties",
-]
+__all__ = ["KINDS", "es_configs", "make_es"]
 
 KINDS = ("cmaes", "cem", "openaies")
-
-dimensions = st.integers(min_value=1, max_value=6)
-seeds = st.integers(min_value=1, max_value=2**32 - 1)
-
-#: Objective values: finite, with a wide range of magnitudes.
-finite_values = st.floats(
-    min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, width=64
-)
-
-#: Objective values drawn from a few levels, so that ties (and equal minima) are common.
-values_with_ties = st.sampled_from([-2.0, -1.0, 0.0, 0.5, 3.0])
 
 
 def make_es(kind: str, dimension: int, popsize: int, seed: int, x0: float = 0.5) -> BaseES:
@@ -50,6 +31,6 @@ def make_es(kind: str, dimension: int, popsize: int, seed: int, x0: float = 0.5)
 def es_configs(draw: st.DrawFn) -> tuple[str, int, int, int]:
     """``(kind, dimension, popsize, seed)`` with an even popsize of at least 4."""
     kind = draw(st.sampled_from(KINDS))
-    dimension = draw(dimensions)
+    dimension = draw(st.integers(min_value=1, max_value=6))
     popsize = 2 * draw(st.integers(min_value=2, max_value=6))
-    return kind, dimension, popsize, draw(seeds)
+    return kind, dimension, popsize, draw(st.integers(min_value=1, max_value=2**32 - 1))

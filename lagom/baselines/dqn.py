@@ -1,0 +1,709 @@
+r"""Deep Q-Network (DQN) for discrete actions: Double DQN, dueling heads, n-step returns and
+prioritized replay.
+
+One environment is stepped into a replay buffer (:class:`Learner`): uniformly random actions
+for ``agent.learning_starts`` steps, then :math:`\epsilon`-greedy actions of the online
+network :math:`Q`, :math:`\epsilon` moved linearly from ``agent.exploration_initial_eps`` to
+``agent.exploration_final_eps`` over the first ``agent.exploration_fraction`` of the run
+(:class:`lagom.transform.LinearSchedule`). Every ``agent.target_update_interval`` steps the
+target network moves, :math:`\bar\theta \leftarrow (1 - \tau)\,\bar\theta + \tau\,\theta`
+(:func:`lagom.networks.polyak_update_`; :math:`\tau = 1` copies). Every ``agent.train_freq``
+steps after ``agent.learning_starts`` come ``agent.gradient_steps`` gradient steps, each on
+a minibatch of n-step transitions (:meth:`lagom.runner.ReplayBuffer.n_step`, whose returns
+are those of :func:`lagom.metric.batched_returns`):
+
+1. target: with the window :math:`t, \dots, t + k` of at most ``agent.n_steps`` steps (fewer
+   where the episode ended) and :math:`s' = s_{t+k+1}` the true observation after it,
+
+   .. math::
+       y = \sum_{j=0}^{k} \gamma^j r_{t+j+1}
+           + \gamma^{k+1} (1 - d)\, \bar Q\big(s', \arg\max_a Q(s', a)\big)
+
+   (Double DQN; with ``agent.double`` off, :math:`\max_a \bar Q(s', a)`): a truncated
+   episode is bootstrapped from its final observation, a terminated one (:math:`d = 1`) is
+   not;
+2. loss: :math:`L = \operatorname{mean}_i\, w_i\, \ell(Q(s_i, a_i) - y_i)` with the Huber loss
+   :math:`\ell` and :math:`w_i = 1`, or the importance weights of prioritized replay; the
+   gradient's norm clipped to ``agent.max_grad_norm``; one Adam step;
+3. prioritized replay (``replay.prioritized``, a :class:`lagom.runner.PrioritizedReplayBuffer`):
+   transition :math:`i` is drawn with probability :math:`P(i) = p_i / \sum_k p_k` and
+   weighted by :math:`w_i = (N P(i))^{-\beta} / \max_j (N P(j))^{-\beta}`, :math:`\beta` moved
+   linearly from ``replay.beta`` to 1 over the run; after the step the minibatch's
+   priorities become :math:`p_i = (|\delta_i| + \epsilon)^\alpha`,
+   :math:`\delta_i = y_i - Q(s_i, a_i)`.
+
+With ``agent.dueling``, :math:`Q(s, a) = V(s) + A(s, a) - \operatorname{mean}_{a'} A(s, a')`
+(:class:`QNetwork`).
+
+A run writes ``run.yml``, ``config.yml``, ``progress.csv`` (``iteration``, ``timesteps``,
+``time``, ``train_return``, ``updates``, ``epsilon``, ``loss``, ``q_mean``), ``checkpoint.pt``
+(resumed from bit-exactly on CPU: replay, priorities and every generator included),
+``policy.pt`` (the online network, whose greedy policy is evaluated) and ``final_eval.yml``.
+
+Example:
+    >>> ALGORITHM.name, ALGORITHM.default_env, ALGORITHM.action_spaces
+    ('dqn', 'CartPole-v1', ('discrete',))
+    >>> CARTPOLE.train.timesteps, CARTPOLE.agent.target_update_interval
+    (50000, 10)
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple, cast
+
+import attrs
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional
+
+from lagom._checks import check_bool, check_instance, check_int
+from lagom._types import NDArray
+from lagom.baselines import common
+from lagom.baselines._fields import (
+    COUNT,
+    FLAG,
+    NONNEG,
+    POSITIVE,
+    RATIO,
+    TEXT,
+    UNIT,
+    instance,
+    sizes,
+)
+from lagom.baselines.algorithm import Algorithm
+from lagom.envs import RecordEpisodeStatistics
+from lagom.networks import Module, make_fc, polyak_update_
+from lagom.runner import NStepBatch, PrioritizedReplayBuffer, ReplayBuffer
+from lagom.transform import LinearSchedule
+from lagom.utils import Seeder, set_global_seeds
+
+__all__ = [
+    "ALGORITHM",
+    "CARTPOLE",
+    "ZOO",
+    "DQNAgent",
+    "DQNAgentConfig",
+    "DQNConfig",
+    "DQNEnvConfig",
+    "Learner",
+    "NStepTensors",
+    "QNetwork",
+    "ReplayConfig",
+    "default_config",
+    "greedy_policy",
+    "make_policy",
+    "run",
+    "train",
+]
+
+DEFAULT_ENV = "CartPole-v1"
+
+
+@attrs.frozen
+class DQNEnvConfig:
+    """DQN's ``env`` section.
+
+    Example:
+        >>> DQNEnvConfig().id
+        'CartPole-v1'
+    """
+
+    #: A gymnasium id with a ``Box`` observation and a ``Discrete`` action space.
+    id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
+
+
+@attrs.frozen
+class DQNAgentConfig(common.OffPolicyAgentConfig):
+    r"""DQN's ``agent`` section: the off-policy fields with Stable-Baselines3's DQN defaults,
+    then exploration, target updates and the variants (Double DQN, dueling, n steps).
+
+    Example:
+        >>> agent = DQNAgentConfig()
+        >>> agent.lr, agent.batch_size, agent.target_update_interval, agent.double
+        (0.0001, 32, 10000, True)
+    """
+
+    #: Adam learning rate of the Q-network.
+    lr: float = attrs.field(default=1e-4, validator=POSITIVE)
+    #: Weight :math:`\tau` of the online network in a target update (1: a copy).
+    tau: float = attrs.field(default=1.0, validator=RATIO)
+    #: Transitions per gradient step.
+    batch_size: int = attrs.field(default=32, validator=COUNT)
+    #: Environment steps between updates.
+    train_freq: int = attrs.field(default=4, validator=COUNT)
+    #: Hidden layer sizes of the Q-network.
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=sizes(min_len=1))
+    #: Environment steps between target updates.
+    target_update_interval: int = attrs.field(default=10_000, validator=COUNT)
+    #: Fraction of ``train.timesteps`` over which :math:`\epsilon` moves to its final value.
+    exploration_fraction: float = attrs.field(default=0.1, validator=RATIO)
+    #: :math:`\epsilon` of the :math:`\epsilon`-greedy actions at the start.
+    exploration_initial_eps: float = attrs.field(default=1.0, validator=UNIT)
+    #: :math:`\epsilon` after the exploration fraction.
+    exploration_final_eps: float = attrs.field(default=0.05, validator=UNIT)
+    #: The gradient's norm is clipped to this.
+    max_grad_norm: float = attrs.field(default=10.0, validator=POSITIVE)
+    #: Steps of the n-step returns (1: one-step TD targets).
+    n_steps: int = attrs.field(default=1, validator=COUNT)
+    #: Double DQN: the online network picks the next action, the target network values it
+    #: (off: the target network's maximum).
+    double: bool = attrs.field(default=True, validator=FLAG)
+    #: Dueling heads: :math:`Q = V + A - \operatorname{mean} A`.
+    dueling: bool = attrs.field(default=False, validator=FLAG)
+
+
+@attrs.frozen
+class ReplayConfig:
+    r"""DQN's ``replay`` section: uniform or prioritized replay (Schaul et al., 2016,
+    proportional), the buffer's size being ``agent.buffer_size``.
+
+    Example:
+        >>> ReplayConfig(prioritized=True).alpha, ReplayConfig().beta
+        (0.6, 0.4)
+    """
+
+    #: Draw transitions in proportion to their priorities rather than uniformly.
+    prioritized: bool = attrs.field(default=False, validator=FLAG)
+    #: Exponent :math:`\alpha` of the priorities :math:`(|\delta| + \epsilon)^\alpha`.
+    alpha: float = attrs.field(default=0.6, validator=NONNEG)
+    #: Exponent :math:`\beta` of the importance weights at the start; 1 at the end.
+    beta: float = attrs.field(default=0.4, validator=UNIT)
+    #: :math:`\epsilon` of the priorities: no transition's priority is 0.
+    eps: float = attrs.field(default=1e-6, validator=POSITIVE)
+
+
+@attrs.frozen
+class DQNConfig:
+    """DQN's configuration; ``DQNConfig()`` holds Stable-Baselines3's DQN defaults (as Double
+    DQN).
+
+    Example:
+        >>> DQNConfig().agent.exploration_final_eps, CARTPOLE.agent.hidden_sizes
+        (0.05, (256, 256))
+    """
+
+    #: The environment (Box observations, Discrete actions).
+    env: DQNEnvConfig = attrs.field(factory=DQNEnvConfig, validator=instance(DQNEnvConfig))
+    #: Length, logging and checkpoints.
+    train: common.OffPolicyTrainConfig = attrs.field(
+        factory=common.OffPolicyTrainConfig, validator=instance(common.OffPolicyTrainConfig)
+    )
+    #: The learner.
+    agent: DQNAgentConfig = attrs.field(factory=DQNAgentConfig, validator=instance(DQNAgentConfig))
+    #: The replay buffer's sampling.
+    replay: ReplayConfig = attrs.field(factory=ReplayConfig, validator=instance(ReplayConfig))
+    #: The final evaluation.
+    eval: common.OffPolicyEvalConfig = attrs.field(
+        factory=common.OffPolicyEvalConfig, validator=instance(common.OffPolicyEvalConfig)
+    )
+
+
+#: rl-baselines3-zoo's CartPole-v1 settings (``hyperparams/dqn.yml``).
+CARTPOLE = DQNConfig(
+    train=common.OffPolicyTrainConfig(timesteps=50_000),
+    agent=DQNAgentConfig(
+        lr=2.3e-3,
+        batch_size=64,
+        buffer_size=100_000,
+        learning_starts=1000,
+        gamma=0.99,
+        target_update_interval=10,
+        train_freq=256,
+        gradient_steps=128,
+        exploration_fraction=0.16,
+        exploration_final_eps=0.04,
+        hidden_sizes=(256, 256),
+    ),
+)
+
+#: The zoo: environment id -> its tuned configuration.
+ZOO: dict[str, DQNConfig] = {"CartPole-v1": CARTPOLE}
+
+
+def default_config(env_id: str = DEFAULT_ENV) -> DQNConfig:
+    """DQN's configuration of ``env_id``: tuned where the zoo has it, else DQN's defaults,
+    once the environment is found to have Box observations and Discrete actions.
+
+    Raises:
+        TypeError: ``env_id`` is not a str.
+        ValueError: ``env_id`` cannot be created or has other spaces.
+
+    Example:
+        >>> default_config("Acrobot-v1").agent.lr
+        0.0001
+        >>> default_config("Pendulum-v1")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: dqn needs a Discrete action space, but Pendulum-v1 has Box(-2.0, 2.0, ...)
+    """
+    if isinstance(env_id, str) and env_id in ZOO:
+        return ZOO[env_id]
+    common.check_spaces("dqn", env_id, action=(gym.spaces.Discrete,))
+    return DQNConfig(env=DQNEnvConfig(id=env_id))
+
+
+class QNetwork(Module):
+    r"""The action values :math:`Q(s, \cdot) \in \mathbb{R}^n` of ``n`` discrete actions: an MLP
+    with ReLU, then a linear head.
+
+    Dueling (Wang et al., 2016): the head gives :math:`V(s)` and :math:`A(s, \cdot)` side by
+    side and :math:`Q(s, a) = V(s) + A(s, a) - \frac{1}{n} \sum_{a'} A(s, a')`.
+
+    Raises:
+        TypeError: a size is not an int or ``dueling`` not a bool.
+        ValueError: a size is not positive.
+
+    Example:
+        >>> q = QNetwork(4, 2, [8], dueling=True)
+        >>> q(torch.zeros(3, 4)).shape
+        torch.Size([3, 2])
+    """
+
+    def __init__(
+        self,
+        obs_dim: int,
+        n_actions: int,
+        hidden_sizes: Sequence[int],
+        dueling: bool = False,
+        device: torch.device | None = None,
+    ) -> None:
+        super().__init__()
+        obs_dim = check_int("obs_dim", obs_dim)
+        n_actions = check_int("n_actions", n_actions)
+        self.dueling = check_bool("dueling", dueling)
+        self.layers = make_fc(obs_dim, list(hidden_sizes), device=device)
+        last = hidden_sizes[-1] if len(hidden_sizes) else obs_dim
+        self.head = nn.Linear(last, n_actions + self.dueling, device=device)
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        """Action values ``[B, n]`` of observations ``[B, obs_dim]``."""
+        x = observations
+        for layer in self.layers:
+            x = torch.relu(layer(x))
+        out: torch.Tensor = self.head(x)
+        if not self.dueling:
+            return out
+        value, advantages = out[:, :1], out[:, 1:]
+        return value + advantages - advantages.mean(dim=1, keepdim=True)
+
+
+def greedy_policy(q_net: QNetwork, device: torch.device, start: int = 0) -> common.Policy:
+    r"""The greedy policy :math:`\arg\max_a Q(s, a)` of ``q_net``: numpy observations
+    ``[B, ...]`` in, int64 actions ``[B]`` out (offset by ``start``, the first action of the
+    ``Discrete`` space).
+
+    Example:
+        >>> actions = greedy_policy(QNetwork(3, 4, [8]), torch.device("cpu"))(np.zeros((5, 3)))
+        >>> actions.shape, actions.dtype, bool(np.all((0 <= actions) & (actions < 4)))
+        ((5,), dtype('int64'), True)
+    """
+
+    @torch.inference_mode()
+    def policy(observations: NDArray[Any]) -> NDArray[Any]:
+        obs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=device)
+        actions: NDArray[Any] = q_net(obs.reshape(len(obs), -1)).argmax(dim=1).cpu().numpy()
+        return actions + start
+
+    return policy
+
+
+class NStepTensors(NamedTuple):
+    """A :class:`~lagom.runner.NStepBatch` of ``B`` transitions as tensors on the learner's
+    device (:meth:`of`; on CPU they share the batch's memory).
+
+    Attributes:
+        obs: ``[B, obs_dim]``, :math:`s_t`.
+        actions: ``[B]`` int64, :math:`a_t`.
+        returns: ``[B]``, the discounted rewards of each window.
+        next_obs: ``[B, obs_dim]``, the true observation after each window.
+        discounts: ``[B]``, the discount of its value (0 after a termination).
+
+    Example:
+        >>> rows = np.zeros((2, 3), np.float32)
+        >>> batch = NStepBatch(rows, np.array([0, 1]), np.ones(2, np.float32), rows, rows[:, 0])
+        >>> NStepTensors.of(batch, torch.device("cpu")).actions
+        tensor([0, 1])
+    """
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    returns: torch.Tensor
+    next_obs: torch.Tensor
+    discounts: torch.Tensor
+
+    @classmethod
+    def of(cls, batch: NStepBatch, device: torch.device) -> NStepTensors:
+        """``batch`` on ``device``."""
+        return cls(*(torch.from_numpy(x).to(device, non_blocking=True) for x in batch))
+
+
+class DQNAgent:
+    """DQN's networks, optimizer (fused Adam) and update rule (the module's steps 1-2).
+
+    Raises:
+        TypeError: a size is not an int, or ``config`` is not a :class:`DQNAgentConfig`.
+        ValueError: a size is not positive, or ``device`` names no device.
+
+    Example:
+        >>> agent = DQNAgent(4, 2, DQNAgentConfig(hidden_sizes=(16,)), torch.device("cpu"))
+        >>> obs = torch.zeros(3, 4)
+        >>> batch = NStepTensors(obs, torch.tensor([0, 1, 1]), torch.ones(3), obs, torch.zeros(3))
+        >>> losses, td_errors = agent.update(batch)
+        >>> sorted(losses), td_errors.shape, agent.act(np.zeros(4, np.float32)) in (0, 1)
+        (['loss', 'q_mean'], torch.Size([3]), True)
+    """
+
+    def __init__(
+        self, obs_dim: int, n_actions: int, config: DQNAgentConfig, device: torch.device
+    ) -> None:
+        check_instance("config", config, DQNAgentConfig)
+        self.device, self.config = common.choose_device(device), config
+        self.q_net = QNetwork(obs_dim, n_actions, config.hidden_sizes, config.dueling, self.device)
+        self.q_net_target = copy.deepcopy(self.q_net).requires_grad_(False)
+        self.optimizer = torch.optim.Adam(self.q_net.parameters(), config.lr, fused=True)
+        self._online = list(self.q_net.parameters())
+        self._targets = list(self.q_net_target.parameters())
+        # Acting reuses one input tensor: one copy per step, no new tensor.
+        self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
+        self._obs_np: NDArray[np.float32] = self._obs.numpy()
+
+    @torch.inference_mode()
+    def act(self, observation: NDArray[Any]) -> int:
+        r"""The greedy action :math:`\arg\max_a Q(s, a)` (an index) of one observation."""
+        self._obs_np[0] = np.ravel(observation)
+        return int(self.q_net(self._obs.to(self.device)).argmax(dim=1)[0])
+
+    @torch.no_grad()
+    def td_target(
+        self, returns: torch.Tensor, next_obs: torch.Tensor, discounts: torch.Tensor
+    ) -> torch.Tensor:
+        r"""The n-step target ``[B]``: ``returns + discounts`` :math:`\cdot\,\bar Q(s', a')`,
+        :math:`a' = \arg\max_a Q(s', a)` (Double DQN) or :math:`\arg\max_a \bar Q(s', a)`."""
+        next_q: torch.Tensor = self.q_net_target(next_obs)
+        if self.config.double:
+            next_actions = self.q_net(next_obs).argmax(dim=1, keepdim=True)
+            next_values = next_q.gather(1, next_actions)[:, 0]
+        else:
+            next_values = next_q.amax(dim=1)
+        return returns + discounts * next_values
+
+    def update(
+        self, batch: NStepTensors, weights: torch.Tensor | None = None
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One gradient step on a minibatch, its Huber losses weighted by ``weights`` ``[B]``
+        (prioritized replay's importance weights) when given.
+
+        Returns:
+            The step's ``loss`` and ``q_mean`` (the mean of :math:`Q(s_i, a_i)`) as detached
+            0-d tensors, and the TD errors :math:`y_i - Q(s_i, a_i)` ``[B]`` (detached).
+        """
+        obs, actions, returns, next_obs, discounts = batch
+        target = self.td_target(returns, next_obs, discounts)
+        q = self.q_net(obs).gather(1, actions[:, None])[:, 0]
+        if weights is None:
+            loss = functional.smooth_l1_loss(q, target)
+        else:
+            loss = (weights * functional.smooth_l1_loss(q, target, reduction="none")).mean()
+        self.optimizer.zero_grad()
+        torch.autograd.backward(loss)
+        nn.utils.clip_grad_norm_(self._online, self.config.max_grad_norm)
+        self.optimizer.step()
+        q = q.detach()
+        return {"loss": loss.detach(), "q_mean": q.mean()}, target - q
+
+    def update_target(self) -> None:
+        r""":math:`\bar\theta \leftarrow (1 - \tau)\,\bar\theta + \tau\,\theta`."""
+        polyak_update_(self._targets, self._online, self.config.tau)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint holds: ``q_net``, ``q_net_target`` and ``optimizer`` states."""
+        return {
+            "q_net": self.q_net.state_dict(),
+            "q_net_target": self.q_net_target.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Load the states of :meth:`state_dict` into the networks and the optimizer."""
+        self.q_net.load_state_dict(state["q_net"])
+        self.q_net_target.load_state_dict(state["q_net_target"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class Learner:
+    r"""The state of one DQN run and the bookkeeping of its loop.
+
+    Creating it checks the environment's spaces (Box observations, Discrete actions), writes
+    ``run.yml`` and ``config.yml``, seeds every generator (environment, exploration and replay
+    from ``Seeder(seed)(3)``), builds the environment (with
+    :class:`~lagom.envs.RecordEpisodeStatistics`), a replay buffer of
+    ``min(agent.buffer_size, train.timesteps)`` rows (prioritized with
+    ``replay.prioritized``) and the :class:`DQNAgent`, then resumes from
+    ``logdir/checkpoint.pt`` when there is one.
+
+    Attributes:
+        env: the environment, wrapped in :class:`~lagom.envs.RecordEpisodeStatistics`.
+        buffer: the replay buffer (a :class:`~lagom.runner.PrioritizedReplayBuffer` with
+            ``replay.prioritized``), holding int64 action indices.
+        agent: the :class:`DQNAgent`.
+        explore: the generator of exploration (random actions, the draws against
+            :math:`\epsilon`).
+        obs: the observation to act on.
+        timesteps: environment steps taken; ``iteration``: progress rows written;
+            ``updates``: gradient steps taken.
+
+    Raises:
+        ValueError: the environment cannot be created or has other spaces.
+
+    Example:
+        >>> import tempfile
+        >>> config = DQNConfig(
+        ...     train=common.OffPolicyTrainConfig(timesteps=8),
+        ...     agent=DQNAgentConfig(hidden_sizes=(8,)),
+        ...     eval=common.OffPolicyEvalConfig(episodes=2),
+        ... )
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     learner = Learner(config, seed=0, device="cpu", logdir=Path(logdir))
+        ...     for _ in range(8):
+        ...         learner.step(epsilon=1.0)
+        ...     stopped = learner.end_iteration({})
+        ...     metrics = learner.finish()
+        >>> learner.timesteps, len(learner.buffer), stopped, metrics["episodes"]
+        (8, 8, False, 2.0)
+    """
+
+    def __init__(self, config: DQNConfig, seed: int, device: str, logdir: Path) -> None:
+        obs_space, found = common.check_spaces("dqn", config.env.id, action=(gym.spaces.Discrete,))
+        space = cast(gym.spaces.Discrete, found)
+        self.config, self.seed, self.logdir = config, seed, Path(logdir)
+        self.n_actions, self.first_action = int(space.n), int(space.start)
+        dev = common.choose_device(device)
+        common.start_run(self.logdir, "dqn", config, seed)
+        set_global_seeds(seed)
+        env_seed, explore_seed, replay_seed = Seeder(seed)(3)
+        self.env: gym.Env[Any, Any] = RecordEpisodeStatistics(gym.make(config.env.id))
+        obs_dim, replay = gym.spaces.flatdim(obs_space), config.replay
+        shape = (min(config.agent.buffer_size, config.train.timesteps), obs_dim, self.n_actions)
+        self.buffer = (
+            PrioritizedReplayBuffer(
+                *shape, replay_seed, alpha=replay.alpha, eps=replay.eps, discrete=True
+            )
+            if replay.prioritized
+            else ReplayBuffer(*shape, replay_seed, discrete=True)
+        )
+        self.agent = DQNAgent(obs_dim, self.n_actions, config.agent, dev)
+        self.explore = np.random.default_rng(explore_seed)
+        self.obs: NDArray[Any] = self.env.reset(seed=env_seed)[0]
+        self.timesteps, self.iteration, self.updates, elapsed = 0, 0, 0, 0.0
+        state = common.load_checkpoint(self.logdir)
+        if state is not None:
+            self.agent.load_state_dict(state["agent"])
+            self.buffer.load_state_dict(state["replay"])
+            common.restore_env_checkpoint(self.env, state["env"])
+            self.obs, elapsed = state["obs"], state["time"]
+            self.timesteps, self.iteration, self.updates = state["counters"]
+            self.explore.bit_generator.state = state["explore_rng"]
+            common.restore_rng_state(state["rng"])
+        self.logger = common.progress_logger(self.logdir, rows=self.iteration)
+        self.t0 = time.perf_counter() - elapsed
+
+    def step(self, epsilon: float) -> None:
+        r"""One environment step: a uniformly random action during ``agent.learning_starts``
+        steps and with probability ``epsilon`` (both drawn by :attr:`explore`), else the
+        greedy one; the transition is stored with its true next observation, and the
+        environment reset at an episode's end."""
+        exploring = self.timesteps < self.config.agent.learning_starts
+        if exploring or self.explore.random() < epsilon:
+            action = int(self.explore.integers(self.n_actions))
+        else:
+            action = self.agent.act(self.obs)
+        next_obs, reward, terminated, truncated, _ = self.env.step(action + self.first_action)
+        observations = np.reshape(self.obs, (1, -1)), np.reshape(next_obs, (1, -1))
+        self.buffer.add(
+            observations[0], [action], [float(reward)], observations[1], [terminated], [truncated]
+        )
+        self.obs = self.env.reset()[0] if terminated or truncated else next_obs
+        self.timesteps += 1
+
+    def learn(self, beta: float) -> dict[str, torch.Tensor]:
+        """One gradient step on ``agent.batch_size`` n-step transitions of the buffer; with
+        prioritized replay weighted by their importance weights at ``beta``, and their
+        priorities updated after it.
+
+        Returns:
+            :meth:`DQNAgent.update`'s losses.
+        """
+        agent = self.config.agent
+        self.updates += 1
+        indices = self.buffer.sample_indices(agent.batch_size)
+        batch = self.buffer.n_step(indices, agent.n_steps, agent.gamma)
+        tensors = NStepTensors.of(batch, self.agent.device)
+        if not isinstance(self.buffer, PrioritizedReplayBuffer):
+            return self.agent.update(tensors)[0]
+        weights = torch.from_numpy(self.buffer.weights(indices, beta)).to(self.agent.device)
+        losses, td_errors = self.agent.update(tensors, weights)
+        self.buffer.update_priorities(indices, td_errors.cpu().numpy())
+        return losses
+
+    def end_iteration(self, columns: Mapping[str, torch.Tensor | float | None]) -> bool:
+        """Write the progress row (counters, time, the mean return of the last 100 training
+        episodes, then ``columns`` as floats, ``None`` left empty) and checkpoint when due;
+        ``True`` when ``train.stop_at`` ends the run here (after a checkpoint)."""
+        self.iteration += 1
+        returns = self.env.get_wrapper_attr("return_queue")
+        row = {
+            "iteration": self.iteration,
+            "timesteps": self.timesteps,
+            "time": time.perf_counter() - self.t0,
+            "train_return": float(np.mean(returns)) if returns else math.nan,
+            "updates": self.updates,
+        }
+        common.write_row(
+            self.logger, row | {k: None if v is None else float(v) for k, v in columns.items()}
+        )
+        train = self.config.train
+        stop = train.stop_at is not None and train.stop_at <= self.timesteps < train.timesteps
+        if stop or self.iteration % train.checkpoint_every == 0:
+            self.save()
+        if stop:
+            self.env.close()
+        return stop
+
+    def save(self) -> None:
+        """Write ``checkpoint.pt`` (all it takes to continue bit for bit) and ``policy.pt``."""
+        state = {
+            "agent": self.agent.state_dict(),
+            "replay": self.buffer.state_dict(),
+            "env": common.env_checkpoint(self.env),
+            "obs": self.obs,
+            "counters": [self.timesteps, self.iteration, self.updates],
+            "time": time.perf_counter() - self.t0,
+            "explore_rng": self.explore.bit_generator.state,
+            "rng": common.rng_state(),
+        }
+        common.save_checkpoint(self.logdir, state)
+        common.save_policy(self.logdir, {"q_net": self.agent.q_net.state_dict()})
+
+    def finish(self) -> dict[str, float]:
+        """Save, close the environment, evaluate the greedy policy (``eval.episodes``
+        episodes, seeds ``seed + 10000 + i``) and write ``final_eval.yml``."""
+        self.save()
+        self.env.close()
+        policy = greedy_policy(self.agent.q_net, self.agent.device, self.first_action)
+        env_id, episodes = self.config.env.id, self.config.eval.episodes
+        metrics = common.evaluate_policy(
+            policy, lambda: gym.make(env_id), episodes, self.seed + 10_000
+        )
+        return common.finish(self.logdir, metrics)
+
+
+def train(config: DQNConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:
+    """Train DQN into ``logdir`` (the files of the module's list), continuing the run found
+    there, if any.
+
+    Returns:
+        The metrics written to ``final_eval.yml``; an empty dict where ``train.stop_at``
+        stopped the run before its end (a second call picks it up).
+
+    Raises:
+        TypeError: ``config`` is not a :class:`DQNConfig`, or another argument is not of its
+            type.
+        ValueError: the environment has other spaces than Box observations and Discrete
+            actions, or ``seed`` or ``device`` is invalid.
+
+    Example:
+        >>> import tempfile
+        >>> config = DQNConfig(
+        ...     train=common.OffPolicyTrainConfig(timesteps=120, log_interval=60),
+        ...     agent=DQNAgentConfig(learning_starts=60, hidden_sizes=(16,)),
+        ...     eval=common.OffPolicyEvalConfig(episodes=2),
+        ... )
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     metrics = train(config, 0, "cpu", Path(logdir))
+        ...     rows = (Path(logdir) / "progress.csv").read_text().splitlines()
+        >>> len(rows), rows[0], metrics["episodes"]
+        (3, 'iteration,timesteps,time,train_return,updates,epsilon,loss,q_mean', 2.0)
+    """
+    common.check_run(config, DQNConfig, seed, device, logdir)
+    learner = Learner(config, seed, device, Path(logdir))
+    agent, total = config.agent, config.train.timesteps
+    explore_steps = max(1, round(agent.exploration_fraction * total))
+    epsilon = LinearSchedule(
+        agent.exploration_initial_eps, agent.exploration_final_eps, explore_steps
+    )
+    beta = LinearSchedule(config.replay.beta, 1.0, N=total)
+    losses: Mapping[str, torch.Tensor | None] = {"loss": None, "q_mean": None}
+    while learner.timesteps < total:
+        for _ in range(min(config.train.log_interval, total - learner.timesteps)):
+            learner.step(epsilon(learner.timesteps))
+            t = learner.timesteps
+            if t % agent.target_update_interval == 0:
+                learner.agent.update_target()
+            if t > agent.learning_starts and t % agent.train_freq == 0:
+                for _ in range(agent.gradient_steps):
+                    losses = learner.learn(beta(t))
+        if learner.end_iteration({"epsilon": epsilon(learner.timesteps), **losses}):
+            return {}
+    return learner.finish()
+
+
+def run(
+    config: Mapping[str, Any] | DQNConfig, seed: int, device: str, logdir: Path
+) -> dict[str, float]:
+    """The entry of ``lagom train dqn`` and ``run_experiment``: :func:`train` on ``config``,
+    a :class:`DQNConfig`, or dotted keys (``{"agent.n_steps": 3}``) applied to the
+    :func:`default_config` of their ``env.id`` (``CartPole-v1`` when they name none).
+
+    Raises:
+        ValueError: a key DQN does not have (the close ones are named), a value of another
+            type or outside its range, or an environment whose actions are not Discrete.
+
+    Example:
+        >>> run({"agent.n_step": 3}, 0, "cpu", Path("unused"))
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown config key 'agent.n_step'; did you mean 'agent.n_steps'?
+    """
+    return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
+
+
+def make_policy(run_dir: Path, device: str) -> common.Policy:
+    r"""The trained greedy policy :math:`\arg\max_a Q(s, a)` of a DQN run: observations
+    ``[B, ...]`` to int64 actions ``[B]`` (numpy in and out), rebuilt from ``run.yml``,
+    ``config.yml`` and the weights-only ``policy.pt``.
+
+    Raises:
+        ValueError: ``run_dir`` has no ``run.yml`` (it is no run folder) or no ``policy.pt``.
+
+    Example:
+        >>> import tempfile
+        >>> short = {"train.timesteps": 50, "agent.hidden_sizes": [4], "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = run(short, 1, "cpu", Path(folder))
+        ...     actions = make_policy(Path(folder), "cpu")(np.zeros((3, 4)))  # CartPole's
+        >>> actions.shape, actions.dtype
+        ((3,), dtype('int64'))
+    """
+    config = common.load_run_config(run_dir, default_config)
+    saved = common.load_policy_state(run_dir)
+    obs_space, found = common.check_spaces("dqn", config.env.id, action=(gym.spaces.Discrete,))
+    space = cast(gym.spaces.Discrete, found)
+    dev = common.choose_device(device)
+    agent = config.agent
+    q_net = QNetwork(
+        gym.spaces.flatdim(obs_space), int(space.n), agent.hidden_sizes, agent.dueling, dev
+    )
+    q_net.load_state_dict(saved["q_net"])
+    return greedy_policy(q_net.eval(), dev, int(space.start))
+
+
+_SUMMARY = "Deep Q-Network: Double DQN, dueling, n-step returns, prioritized replay (discrete)"
+#: DQN's record for ``lagom train/eval/list`` (the fields in :class:`Algorithm`'s order).
+ALGORITHM = Algorithm("dqn", _SUMMARY, run, default_config, DEFAULT_ENV, ("discrete",), make_policy)
