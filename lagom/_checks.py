@@ -178,11 +178,11 @@ def check_real(
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     result = float(value)
     bounds = None if low is None or high is None else f"[{low:g}, {high:g}]"
-    if np.isnan(result):
+    if math.isnan(result):
         raise ValueError(
             f"{name} must be in {bounds}, got nan" if bounds else f"{name} must not be NaN"
         )
-    if finite and np.isinf(result):
+    if finite and math.isinf(result):
         raise ValueError(f"{name} must be finite, got {result}")
     below = low is not None and result < low
     above = high is not None and result > high
@@ -543,11 +543,14 @@ def check_tensor_list(name: str, tensors: object) -> list[torch.Tensor]:
     """
     import torch
 
-    if isinstance(tensors, (str, bytes, Mapping, torch.Tensor)) or not isinstance(
+    if isinstance(tensors, (list, tuple)):  # the common case, without the ABC checks below
+        items = list(tensors)
+    elif isinstance(tensors, (str, bytes, Mapping, torch.Tensor)) or not isinstance(
         tensors, Iterable
     ):
         raise TypeError(f"{name} must be a list of tensors, got {type(tensors).__name__}")
-    items = list(tensors)
+    else:
+        items = list(tensors)
     for i, item in enumerate(items):
         if not isinstance(item, torch.Tensor):
             raise TypeError(f"{name}[{i}] must be a torch.Tensor, got {type(item).__name__}")
