@@ -39,13 +39,14 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
 import attrs
 import gymnasium as gym
 import numpy as np
 import torch
 from attrs import AttrsInstance
+from gymnasium.vector import VectorEnv
 
 from lagom._checks import (
     check_device,
@@ -135,6 +136,8 @@ Policy = Callable[[NDArray[Any]], NDArray[Any]]
 
 C = TypeVar("C", bound=AttrsInstance)
 OC = TypeVar("OC", bound="OffPolicyConfig")
+#: What :func:`env_checkpoint` takes: an environment, or a tuple of the objects that step it.
+EnvLike: TypeAlias = "gym.Env[Any, Any] | VectorEnv[Any, Any, Any] | tuple[object, ...]"
 
 
 def _folder(name: str, value: object) -> Path:
@@ -162,7 +165,7 @@ def _make_env(env_id: str) -> gym.Env[Any, Any]:
 
 
 def check_run(
-    config: object,
+    config: AttrsInstance,
     kind: type | tuple[type, ...],
     seed: int,
     device: str | torch.device,
@@ -740,7 +743,7 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
     return None
 
 
-def env_checkpoint(env: object) -> dict[str, Any]:
+def env_checkpoint(env: EnvLike) -> dict[str, Any]:
     """The checkpoint entry for ``env`` (an environment, or a tuple of the objects that
     step it): ``{"state": lagom.envs.env_state(env)}``, or ``{"state": None, "why": ...}``
     where its state is not plain data (a C simulator, a subprocess), which
@@ -756,7 +759,7 @@ def env_checkpoint(env: object) -> dict[str, Any]:
         return {"state": None, "why": str(error)}
 
 
-def restore_env_checkpoint(env: object, entry: Mapping[str, Any]) -> bool:
+def restore_env_checkpoint(env: EnvLike, entry: Mapping[str, Any]) -> bool:
     """Restore what :func:`env_checkpoint` saved into ``env``, built afresh the same way;
     ``False``, with a ``RuntimeWarning``, where the checkpoint could not hold the state (the
     run then goes on from new episodes, so it no longer matches an uninterrupted one).

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping, Set
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -36,6 +36,11 @@ EMPTY_INFO: Mapping[str, Any] = types.MappingProxyType({})
 
 # Immutable leaves, checked by exact type first because they are by far the most common.
 _ATOMS = frozenset({int, float, bool, str, bytes, complex, type(None)})
+
+
+#: An observation or action of any gymnasium space: arrays and numbers, tuples of them
+#: (``Tuple`` spaces) and dicts of them (``Dict`` spaces).
+SpaceValue: TypeAlias = "ArrayLike | Mapping[str, SpaceValue] | tuple[SpaceValue, ...]"
 
 
 def seal(array: NDArray[Any]) -> NDArray[Any]:
@@ -116,6 +121,12 @@ def _rebuild(value: tuple[Any, ...], items: list[Any]) -> tuple[Any, ...]:
         return value
     kind = type(value)
     return kind._make(items) if hasattr(kind, "_make") else tuple(items)
+
+
+def freeze_value(value: SpaceValue) -> Any:
+    """An observation or action (of any gymnasium space: arrays, numbers, tuples, dicts)
+    frozen by :func:`freeze`; typed for the records' constructors."""
+    return freeze(value)
 
 
 def freeze(value: Any) -> Any:

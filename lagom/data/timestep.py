@@ -12,7 +12,7 @@ import attrs
 import numpy as np
 
 from lagom._types import NDArray
-from lagom.data._freeze import EMPTY_INFO, freeze, freeze_info, thaw
+from lagom.data._freeze import EMPTY_INFO, freeze_info, freeze_value, thaw
 from lagom.data._values import values_equal
 
 __all__ = ["StepType", "TimeStep"]
@@ -188,7 +188,7 @@ class TimeStep:
 
     step_type: StepType = attrs.field(converter=_to_step_type)
     # Any: whatever the environment observes (arrays, dicts, tuples...), frozen as given.
-    observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
+    observation: Any = attrs.field(converter=freeze_value, eq=_value_eq, hash=False)
     reward: float | None = attrs.field(default=None, converter=_to_reward)
     terminated: bool = attrs.field(default=False, converter=_to_terminated)
     truncated: bool = attrs.field(default=False, converter=_to_truncated)

@@ -12,7 +12,7 @@ import numpy as np
 
 from lagom._checks import is_int
 from lagom._types import BoolArray, Float64Array, NDArray
-from lagom.data._freeze import freeze, freeze_info, seal, thaw
+from lagom.data._freeze import SpaceValue, freeze, freeze_info, seal, thaw
 from lagom.data._values import stack_values, values_equal
 from lagom.data.timestep import TimeStep
 from lagom.data.transition import Transition
@@ -171,7 +171,7 @@ class Trajectory:
         )
 
     # Any: an action of whatever action space the environment has.
-    def add(self, timestep: TimeStep, action: Any) -> Trajectory:
+    def add(self, timestep: TimeStep, action: SpaceValue | None) -> Trajectory:
         """Return a new trajectory with ``timestep`` appended, reached by ``action``.
 
         Amortised O(1): the result shares storage with this trajectory; its ``last_info`` is

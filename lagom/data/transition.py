@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from lagom.data._freeze import freeze, thaw
+from lagom.data._freeze import freeze_value, thaw
 from lagom.data._values import values_equal
 from lagom.data.timestep import _to_flag, _to_reward
 
@@ -64,10 +64,10 @@ class Transition:
     """
 
     # Any: the environment's observations and actions, of whatever space it has.
-    observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
-    action: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
+    observation: Any = attrs.field(converter=freeze_value, eq=_value_eq, hash=False)
+    action: Any = attrs.field(converter=freeze_value, eq=_value_eq, hash=False)
     reward: float = attrs.field(converter=_to_required_reward)
-    next_observation: Any = attrs.field(converter=freeze, eq=_value_eq, hash=False)
+    next_observation: Any = attrs.field(converter=freeze_value, eq=_value_eq, hash=False)
     terminated: bool = attrs.field(converter=_to_terminated)
     truncated: bool = attrs.field(converter=_to_truncated)
 

@@ -8,6 +8,7 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.core import ActType
 from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -116,7 +117,7 @@ class _Normalizer:
         return out
 
 
-class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
+class NormalizeObservation(gym.ObservationWrapper[FloatArray, ActType, Any]):
     """Standardize the observations of a single environment with running moments.
 
     Every observation ``x`` (of ``reset`` and ``step``) first updates the running mean ``mu``
@@ -158,7 +159,7 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
 
     def __init__(
         self,
-        env: gym.Env[Any, Any],
+        env: gym.Env[Any, ActType],
         clip: float = 5.0,
         constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> None:
@@ -169,7 +170,7 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
         self.clip = self._normalizer.clip
         self.constant_moments = constant_moments
         self.obs_moments = self._normalizer.obs_moments
-        self.observation_space = self._normalizer.space
+        self.observation_space = self._normalizer.space  # type: ignore[assignment]  # a float Box
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -183,7 +184,7 @@ class NormalizeObservation(gym.ObservationWrapper[Any, Any, Any]):
         observation, info = _reset(self.env, seed, options)
         return self.observation(observation), info
 
-    def step(self, action: Any) -> tuple[FloatArray, SupportsFloat, bool, bool, dict[str, Any]]:
+    def step(self, action: ActType) -> tuple[FloatArray, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the environment; return the standardized observation.
 
         Raises:

@@ -140,6 +140,7 @@ class _Saver:
 _ROOTS = ("object", "list", "tuple", "dict")
 
 
+# object: any object graph reachable from an environment; what is not data is named.
 def env_state(env: object) -> tuple[Any, ...]:
     """The state of ``env`` (and of every object reachable from it) as plain data.
 
@@ -284,6 +285,7 @@ def _check_class(target: object, name: str, path: str) -> None:
         )
 
 
+# object: the freshly built environment (or any root object env_state was given).
 def restore_env_state(env: object, state: tuple[Any, ...]) -> None:
     """Write ``state`` (from :func:`env_state`) into ``env``, a freshly built environment of
     the same construction (same wrappers and sub-environments), in place.

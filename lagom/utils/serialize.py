@@ -83,6 +83,7 @@ def atomic_write(
     return path
 
 
+# object: anything cloudpickle can write.
 def pickle_dump(obj: object, f: str | os.PathLike[str], ext: str = ".pkl") -> Path:
     """Serialize ``obj`` with cloudpickle (highest protocol) into the file ``f + ext``.
 
@@ -141,6 +142,7 @@ def _with_ext(f: object, ext: object) -> Path:
     return Path(os.fspath(check_path("f", f)) + ext)
 
 
+# object: plain data of any shape; checked when written (see the docstring).
 def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Path:
     """Serialize plain data as YAML into the file ``f + ext``, keys in insertion order.
 
