@@ -14,6 +14,7 @@ from lagom.testing import (
     check_advantage_estimator,
     check_vtrace,
     from_dones,
+    property_names,
     torch_tensors,
 )
 
@@ -87,8 +88,9 @@ def test_a_float32_torch_running_sum_is_caught() -> None:
             advantages[t] = last
         return advantages
 
+    others = [name for name in property_names("gae") if name != "float32 over a long horizon"]
     with pytest.raises(PropertyFailure) as info:
-        check_advantage_estimator(float32_gae, adapter=torch_tensors, seed=0)
+        check_advantage_estimator(float32_gae, adapter=torch_tensors, seed=0, skip=others)
     assert info.value.property_name == "float32 over a long horizon"
 
 
