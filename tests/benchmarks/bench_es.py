@@ -13,6 +13,9 @@ Run from the repository root (one BLAS thread keeps timings on a shared machine 
    500 steps each; CEM samples around a policy that balances, so episodes are long),
    evaluated serially and by a :class:`PopulationEvaluator` with ``W`` workers whose
    initializer builds the environment once per worker (report the speed-up).
+4. With ``--dask``: the same population evaluated through a local Dask cluster's executor
+   (``client.get_executor(pure=False)``), 1 worker against 2 workers (one thread each), both
+   clusters up at once and their rounds interleaved; median and range of the round times.
 
 Each timing is a median over ``R`` repeats after warm-up; compare ratios measured in one
 run, never absolute times across machines.
@@ -188,11 +191,74 @@ def bench_cartpole(repeats: int, workers: int, popsize: int = 32) -> None:
     )
 
 
+def _lazy_negative_return(params: np.ndarray) -> float:
+    """The objective for an executor (no initializer runs there): builds the env once."""
+    if _env is None:
+        _make_env("CartPole-v1")
+    return _negative_return(params)
+
+
+def bench_dask(repeats: int, popsize: int = 32) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    # By reference (not __main__), so the cluster's workers import the objective.
+    from tests.benchmarks import bench_es as this
+
+    balancing = np.zeros(10)
+    balancing[4:8] = [0.0, 0.0, 1.0, 1.0]
+    population = CEM(balancing, 0.1, {"popsize": popsize, "seed": 0}).ask()
+    serial_values = np.array([this._lazy_negative_return(x) for x in population])
+    clusters = {
+        n: LocalCluster(
+            n_workers=n,
+            processes=True,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        for n in (1, 2)
+    }
+    clients = {n: Client(cluster) for n, cluster in clusters.items()}
+    times: dict[int, list[float]] = {1: [], 2: []}
+    try:
+        evaluators = {
+            n: PopulationEvaluator(
+                this._lazy_negative_return,
+                executor=client.get_executor(pure=False),
+                chunksize=popsize // (2 * n),
+            )
+            for n, client in clients.items()
+        }
+        for n, evaluate in evaluators.items():  # warm-up: workers build their envs
+            if not np.array_equal(evaluate(population), serial_values):
+                raise RuntimeError(f"Dask evaluation with {n} worker(s) differs from serial")
+        for _ in range(repeats):
+            for n, evaluate in evaluators.items():
+                times[n].append(_time(lambda evaluate=evaluate: evaluate(population)))
+    finally:
+        for client in clients.values():
+            client.close()
+        for cluster in clusters.values():
+            cluster.close()
+    for n, ts in times.items():
+        print(
+            f"Dask LocalCluster, {n} worker(s), {popsize} CartPole policies: median "
+            f"{statistics.median(ts) * 1e3:.1f} ms (range {min(ts) * 1e3:.1f}-"
+            f"{max(ts) * 1e3:.1f}) over {repeats} interleaved rounds"
+        )
+    speed_up = statistics.median(times[1]) / statistics.median(times[2])
+    print(f"  2 workers vs 1: {speed_up:.2f}x ({os.cpu_count()} CPUs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dask", action="store_true", help="only the Dask 1-vs-2 workers part")
     args = parser.parse_args()
+    if args.dask:
+        bench_dask(args.repeats)
+        return
     bench_cmaes(args.repeats)
     bench_cem_openaies(max(3, args.repeats // 4))
     bench_cartpole(args.repeats, args.workers)
