@@ -129,8 +129,23 @@ PENDULUM = TD3Config(
     agent=TD3AgentConfig(gamma=0.98, buffer_size=200_000, learning_starts=10_000),
 )
 
-#: The zoo: environment id -> its tuned configuration.
-ZOO: dict[str, TD3Config] = {"Pendulum-v1": PENDULUM}
+
+def _mujoco(env_id: str) -> TD3Config:
+    """rl-baselines3-zoo's MuJoCo settings (``td3.yml``, ``mujoco-defaults``): TD3's defaults
+    (lr 1e-3, [400, 300], Gaussian noise 0.1, batch 256) with 10,000 random steps first and
+    a million steps in all; the zoo's v4 values, used here on the v5 environments."""
+    return TD3Config(
+        env=common.OffPolicyEnvConfig(id=env_id),
+        train=common.OffPolicyTrainConfig(timesteps=1_000_000),
+        agent=TD3AgentConfig(learning_starts=10_000),
+    )
+
+
+#: The zoo: environment id -> its tuned configuration (MuJoCo needs ``lagom[mujoco]``).
+ZOO: dict[str, TD3Config] = {
+    "Pendulum-v1": PENDULUM,
+    **{env_id: _mujoco(env_id) for env_id in ("HalfCheetah-v5", "Hopper-v5", "Walker2d-v5")},
+}
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> TD3Config:
