@@ -14,7 +14,15 @@ steps at which the mean return of the last 100 training episodes reached the thr
 Run from the repository root::
 
     python tests/benchmarks/learning_offpolicy.py [--seeds 0 1 2] [--quick]
-        [--algorithms sac td3 ddpg] [--libraries lagom sb3]
+        [--algorithms sac td3 ddpg] [--libraries lagom sb3] [--threads N]
+    python tests/benchmarks/learning_offpolicy.py --env HalfCheetah-v5 --algorithms sac \
+        [--steps 100000] [--threads 1]
+
+``--env HalfCheetah-v5`` runs the zoo's MuJoCo settings instead (SB3's defaults with 10,000
+random steps first, for SAC, TD3 and DDPG alike; 100k steps unless ``--steps``); its
+``steps_to_threshold`` column is left empty. ``cpu_s`` is the process CPU time (all
+threads) of model construction, training and the final evaluation on both sides;
+``--threads`` sets torch's intra-op threads for both libraries.
 
 By default each seed runs lagom then SB3 in this process, alternating. ``--libraries`` runs
 one library per process, for a many-core machine where the two run side by side at once;
@@ -34,6 +42,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import torch
 
 from lagom.baselines import get_algorithm
 from lagom.baselines.common import evaluate_policy
@@ -47,21 +56,30 @@ LOG_INTERVAL = 1000
 def _lagom_row(name: str, config: dict[str, Any], seed: int, task: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         logdir = Path(tmp)
+        cpu0 = time.process_time()
         metrics = get_algorithm(name).run(config, seed, "cpu", logdir)
         with open(logdir / "progress.csv", newline="") as f:
             rows = list(csv.DictReader(f))
     wall = float(rows[-1]["time"])
+    cpu = time.process_time() - cpu0  # training and the final evaluation, as for SB3
     steps = int(rows[-1]["timesteps"])
     reached = [
         int(r["timesteps"])
         for r in rows
         if r["train_return"] not in ("", "nan") and float(r["train_return"]) >= THRESHOLD
     ]
-    return _row(task, "lagom", seed, metrics["return_mean"], wall, steps, reached)
+    return _row(task, "lagom", seed, metrics["return_mean"], wall, cpu, steps, reached)
 
 
 def _row(
-    task: str, library: str, seed: int, final: float, wall: float, steps: int, reached: list[int]
+    task: str,
+    library: str,
+    seed: int,
+    final: float,
+    wall: float,
+    cpu: float,
+    steps: int,
+    reached: list[int],
 ) -> dict[str, object]:
     return {
         "task": task,
@@ -69,8 +87,11 @@ def _row(
         "seed": seed,
         "final_return": float(final),
         "wall_s": wall,
+        "cpu_s": cpu,
         "steps_per_s": steps / wall,
-        "steps_to_threshold": reached[0] if reached else None,
+        "steps_to_threshold": (reached[0] if reached else None)
+        if ENV_ID == "Pendulum-v1"
+        else None,
         "threshold": THRESHOLD,
     }
 
@@ -92,7 +113,7 @@ def _sb3_row(
             return True
 
     model = getattr(sb3, name)("MlpPolicy", env, device="cpu", seed=seed, verbose=0, **kwargs)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     model.learn(steps, callback=_Threshold())
     wall = time.perf_counter() - t0
 
@@ -100,11 +121,39 @@ def _sb3_row(
         return model.predict(obs, deterministic=True)[0]
 
     metrics = evaluate_policy(policy, lambda: gym.make(ENV_ID), episodes, seed + 10_000)
-    return _row(task, "sb3", seed, metrics["return_mean"], wall, steps, reached)
+    cpu = time.process_time() - cpu0  # training and the final evaluation, as for lagom
+    return _row(task, "sb3", seed, metrics["return_mean"], wall, cpu, steps, reached)
 
 
-def _tasks(quick: bool) -> list[tuple[str, str, dict[str, Any], dict[str, Any], int]]:
+def _mujoco_tasks(steps: int) -> list[tuple[str, str, dict[str, Any], dict[str, Any], int]]:
+    """The zoo's MuJoCo settings: SB3's defaults with 10,000 random steps first (TD3/DDPG:
+    lr 1e-3, [400, 300], noise 0.1, batch 256)."""
+    starts = min(10_000, steps // 2)
+    sac: dict[str, Any] = {"learning_starts": starts}
+    deterministic: dict[str, Any] = {
+        "learning_rate": 1e-3,
+        "learning_starts": starts,
+        "batch_size": 256,
+        "policy_kwargs": {"net_arch": [400, 300]},
+    }
+    lagom = {
+        "env.id": ENV_ID,
+        "train.timesteps": steps,
+        "train.log_interval": LOG_INTERVAL,
+        "agent.learning_starts": starts,
+    }
+    return [
+        (f"{name.upper()} {ENV_ID} {steps / 1000:g}k", name, lagom, kwargs, steps)
+        for name, kwargs in (("sac", sac), ("td3", deterministic), ("ddpg", deterministic))
+    ]
+
+
+def _tasks(
+    quick: bool, steps_given: int | None = None
+) -> list[tuple[str, str, dict[str, Any], dict[str, Any], int]]:
     """(task, algorithm, lagom config, SB3 keyword arguments, steps) for each task."""
+    if ENV_ID != "Pendulum-v1":
+        return _mujoco_tasks(steps_given or (1500 if quick else 100_000))
     steps = 1500 if quick else 20_000
     starts = 500 if quick else 10_000
     sac: dict[str, Any] = {"learning_rate": 1e-3}
@@ -135,27 +184,32 @@ def benchmark(
     quick: bool = False,
     algorithms: tuple[str, ...] = ALGORITHMS,
     libraries: tuple[str, ...] = ("lagom", "sb3"),
+    total_steps: int | None = None,
 ) -> list[dict[str, object]]:
     """Train lagom and SB3 on every task and seed; one row per (task, library, seed)."""
     from stable_baselines3.common.noise import NormalActionNoise
 
     episodes = 2 if quick else 20
     rows: list[dict[str, object]] = []
-    for task, name, config, kwargs, steps in _tasks(quick):
+    for task, name, config, kwargs, steps in _tasks(quick, total_steps):
         if name not in algorithms:
             continue
         for seed in seeds:
             sb3_kwargs = dict(kwargs)
             if name != "sac":
-                sb3_kwargs["action_noise"] = NormalActionNoise(np.zeros(1), 0.1 * np.ones(1))
+                size = gym.make(ENV_ID).action_space.shape[0]  # type: ignore[index]
+                sb3_kwargs["action_noise"] = NormalActionNoise(np.zeros(size), 0.1 * np.ones(size))
             if "lagom" in libraries:
                 rows.append(_lagom_row(name, {**config, "eval.episodes": episodes}, seed, task))
+                print(rows[-1], flush=True)  # as it comes: long runs may be cut short
             if "sb3" in libraries:
                 rows.append(_sb3_row(name.upper(), sb3_kwargs, steps, seed, task, episodes))
+                print(rows[-1], flush=True)
     return rows
 
 
 def main() -> None:
+    global ENV_ID
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true")
@@ -164,14 +218,23 @@ def main() -> None:
     parser.add_argument(
         "--libraries", nargs="+", choices=("lagom", "sb3"), default=["lagom", "sb3"]
     )
+    parser.add_argument("--env", choices=("Pendulum-v1", "HalfCheetah-v5"), default=ENV_ID)
+    parser.add_argument("--steps", type=int, help="steps per run (MuJoCo only)")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
-    rows = benchmark(args.seeds, args.quick, tuple(args.algorithms), tuple(args.libraries))
+    ENV_ID = args.env
+    torch.set_num_threads(args.threads)
+    print(f"torch threads: {torch.get_num_threads()}, env: {ENV_ID}")
+    rows = benchmark(
+        args.seeds, args.quick, tuple(args.algorithms), tuple(args.libraries), args.steps
+    )
     keys = [
         "task",
         "library",
         "seed",
         "final_return",
         "wall_s",
+        "cpu_s",
         "steps_per_s",
         "steps_to_threshold",
     ]
