@@ -104,6 +104,8 @@ __all__ = [
     "load_policy_state",
     "load_run_config",
     "load_trained",
+    "make_env",
+    "obs_tensor",
     "offpolicy_algorithm",
     "progress_logger",
     "read_run_info",
@@ -157,11 +159,81 @@ def _check_callable(name: str, value: object) -> None:
 
 
 def _make_env(env_id: str) -> gym.Env[Any, Any]:
-    """``gym.make(env_id)``, with an unknown id refused as a ValueError naming it."""
+    """:func:`make_env`, with an unknown id refused as a ValueError naming it."""
     try:
-        return gym.make(check_str("env_id", env_id))
+        return make_env(check_str("env_id", env_id))
     except gym.error.Error as error:
         raise ValueError(f"env_id {env_id!r} cannot be made by gymnasium: {error}") from None
+
+
+def make_env(env_id: str, *, clip_reward: bool = True) -> gym.Env[Any, Any]:
+    """``gym.make(env_id)``, with the registrations and preprocessing that image
+    environments need, all by gymnasium's own wrappers:
+
+    - ``"MinAtar/..."`` (e.g. ``"MinAtar/Breakout-v1"``, observations ``[10, 10, C]`` bool):
+      registered by ``minatar.gym.register_envs``, made as they are;
+    - ``"ALE/..."`` (Atari, ``ale_py``): made with ``frameskip=1``, then
+      ``AtariPreprocessing`` (30 no-op starts, 4 frames skipped with max-pooling, 84x84
+      grayscale uint8), ``FrameStackObservation`` of 4 frames (``[4, 84, 84]`` uint8) and,
+      with ``clip_reward``, ``ClipReward`` to ``[-1, 1]`` (the sign of Atari's integer
+      rewards);
+    - any other id: ``gym.make(env_id)``.
+
+    Raises:
+        TypeError: ``env_id`` is not a str.
+        gymnasium.error.Error: gymnasium does not know ``env_id``.
+
+    Example:
+        >>> env = make_env("MinAtar/Breakout-v1")
+        >>> env.observation_space.shape, env.observation_space.dtype
+        ((10, 10, 4), dtype('bool'))
+        >>> make_env("CartPole-v1").spec.id
+        'CartPole-v1'
+    """
+    check_str("env_id", env_id)
+    if env_id.startswith("MinAtar/"):
+        from minatar.gym import register_envs  # type: ignore[import-untyped]
+
+        if env_id not in gym.registry:
+            register_envs()
+        return gym.make(env_id)
+    if env_id.startswith("ALE/"):
+        import ale_py
+        from gymnasium.wrappers import (
+            AtariPreprocessing,
+            ClipReward,
+            FrameStackObservation,
+        )
+
+        gym.register_envs(ale_py)
+        env: gym.Env[Any, Any] = gym.make(env_id, frameskip=1)
+        env = FrameStackObservation(AtariPreprocessing(env, noop_max=30, frame_skip=4), 4)
+        return ClipReward(env, -1.0, 1.0) if clip_reward else env
+    return gym.make(env_id)
+
+
+def obs_tensor(
+    observations: NDArray[Any] | Mapping[str, NDArray[Any]], device: torch.device
+) -> torch.Tensor | dict[str, torch.Tensor]:
+    """A batch of observations (an array, or a dict of arrays of a ``Dict`` space) as
+    tensors of the same dtype on ``device`` (sharing memory on CPU where numpy allows).
+
+    Example:
+        >>> obs_tensor(np.zeros((2, 3), np.uint8), torch.device("cpu")).dtype
+        torch.uint8
+        >>> sorted(obs_tensor({"b": np.zeros(2), "a": np.ones(2)}, torch.device("cpu")))
+        ['a', 'b']
+    """
+    if isinstance(observations, Mapping):
+        return {key: _tensor(observations[key], device) for key in sorted(observations)}
+    return _tensor(observations, device)
+
+
+def _tensor(x: NDArray[Any], device: torch.device) -> torch.Tensor:
+    array = np.asarray(x)
+    if not array.flags.writeable:  # torch warns on read-only memory: a copy
+        array = array.copy()
+    return torch.as_tensor(array, device=device)
 
 
 def check_run(
@@ -302,7 +374,7 @@ def check_spaces(
         ):
             raise TypeError(f"{name} must be a tuple of gymnasium space classes, got {kinds!r}")
     try:
-        env = gym.make(env_id)
+        env = make_env(env_id)
     except gym.error.Error as error:
         raise ValueError(f"{algorithm} cannot create environment {env_id!r}: {error}") from None
     try:
@@ -791,12 +863,12 @@ def restore_env_checkpoint(env: EnvLike, entry: Mapping[str, Any]) -> bool:
     return True
 
 
-def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:
-    """Write what the trained policy needs, and nothing else, to ``logdir/policy.pt``,
-    atomically: tensors (``state_dict()`` of the acting network, observation statistics as
-    tensors) in plain dicts, so that :func:`load_policy_state` reads it with
-    ``torch.load(weights_only=True)``, which runs no code from the file. Tensors are saved
-    from the CPU.
+def save_policy(logdir: Path, tensors: Mapping[str, Any], name: str = POLICY_FILE) -> Path:
+    """Write what the trained policy needs, and nothing else, to ``logdir/policy.pt`` (or
+    ``logdir/name``: ``best_policy.pt`` holds the best evaluated one), atomically: tensors
+    (``state_dict()`` of the acting network, observation statistics as tensors) in plain
+    dicts, so that :func:`load_policy_state` reads it with ``torch.load(weights_only=True)``,
+    which runs no code from the file. Tensors are saved from the CPU.
 
     Raises:
         TypeError: ``logdir`` is not a path, ``tensors`` is not a dict, or a value is not a
@@ -820,13 +892,25 @@ def save_policy(logdir: Path, tensors: Mapping[str, Any]) -> Path:
         )
 
     folder = _folder("logdir", logdir)
+    name = _check_policy_file(name)
     data = {str(key): cpu(str(key), value) for key, value in _mapping("tensors", tensors).items()}
-    return atomic_write(folder / POLICY_FILE, lambda f: torch.save(data, f))
+    return atomic_write(folder / name, lambda f: torch.save(data, f))
 
 
-def load_policy_state(logdir: Path) -> dict[str, Any]:
-    """The tensors :func:`save_policy` wrote in ``logdir``, read with
-    ``torch.load(weights_only=True)``: a file from elsewhere cannot run code.
+def _check_policy_file(name: object) -> str:
+    """``name`` when it is a policy file's name (a plain ``*.pt`` file name, no folders)."""
+    text = check_str("name", name)
+    if Path(text).name != text or not text.endswith(".pt") or text == ".pt":
+        raise ValueError(
+            f"name must be a file name ending in .pt (policy.pt, best_policy.pt), got {text!r}"
+        )
+    return text
+
+
+def load_policy_state(logdir: Path, name: str = POLICY_FILE) -> dict[str, Any]:
+    """The tensors :func:`save_policy` wrote in ``logdir`` (``policy.pt``, or ``name`` such
+    as ``best_policy.pt``), read with ``torch.load(weights_only=True)``: a file from
+    elsewhere cannot run code.
 
     Raises:
         TypeError: ``logdir`` is not a str or path.
@@ -839,9 +923,9 @@ def load_policy_state(logdir: Path) -> dict[str, Any]:
         ...
         ValueError: /nonexistent holds no policy.pt to rebuild the policy from
     """
-    path = _folder("logdir", logdir) / POLICY_FILE
+    path = _folder("logdir", logdir) / _check_policy_file(name)
     if not path.is_file():
-        raise ValueError(f"{logdir} holds no {POLICY_FILE} to rebuild the policy from")
+        raise ValueError(f"{logdir} holds no {name} to rebuild the policy from")
     try:
         with warnings.catch_warnings():  # torch's notes on a foreign pickle: ours says it all
             warnings.simplefilter("ignore", UserWarning)
@@ -894,7 +978,12 @@ def evaluate_policy(
             obs, _ = env.reset(seed=seed + i)
             total, steps, done = 0.0, 0, False
             while not done:
-                action = np.asarray(policy(np.asarray(obs)[None]))[0]
+                batch = (
+                    {key: np.asarray(x)[None] for key, x in obs.items()}
+                    if isinstance(obs, Mapping)
+                    else np.asarray(obs)[None]
+                )
+                action = np.asarray(policy(batch))[0]  # type: ignore[arg-type]
                 obs, reward, terminated, truncated, _ = env.step(action)
                 total += float(reward)
                 steps += 1

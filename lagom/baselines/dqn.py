@@ -32,6 +32,13 @@ are those of :func:`lagom.metric.batched_returns`):
    priorities become :math:`p_i = (|\delta_i| + \epsilon)^\alpha`,
    :math:`\delta_i = y_i - Q(s_i, a_i)`.
 
+Observations: a flat Box goes through the MLP of ``agent.hidden_sizes`` as it is; images
+(MinAtar's ``[10, 10, 4]`` bool, Atari's ``[4, 84, 84]`` uint8 frames of
+:func:`lagom.baselines.common.make_env`) and ``Dict`` observations first through the
+encoder of ``agent.encoder`` (:func:`lagom.networks.make_encoder`: a CNN for images, one
+encoder per key for a Dict), and are kept in the replay buffer in their own dtype (uint8
+frames stay one byte a pixel).
+
 With ``agent.dueling``, :math:`Q(s, a) = V(s) + A(s, a) - \operatorname{mean}_{a'} A(s, a')`
 (:class:`QNetwork`).
 
@@ -75,11 +82,12 @@ from lagom.baselines._fields import (
     TEXT,
     UNIT,
     instance,
+    one_of,
     sizes,
 )
 from lagom.baselines.algorithm import Algorithm
 from lagom.envs import RecordEpisodeStatistics
-from lagom.networks import Module, make_fc, polyak_update_
+from lagom.networks import EncoderKind, Module, make_encoder, make_fc, polyak_update_
 from lagom.runner import NStepBatch, PrioritizedReplayBuffer, ReplayBuffer
 from lagom.transform import LinearSchedule
 from lagom.utils import Seeder, set_global_seeds
@@ -87,6 +95,7 @@ from lagom.utils import Seeder, set_global_seeds
 __all__ = [
     "ALGORITHM",
     "CARTPOLE",
+    "MINATAR_BREAKOUT",
     "ZOO",
     "DQNAgent",
     "DQNAgentConfig",
@@ -115,7 +124,9 @@ class DQNEnvConfig:
         'CartPole-v1'
     """
 
-    #: A gymnasium id with a ``Box`` observation and a ``Discrete`` action space.
+    #: A gymnasium id with a ``Box`` (or ``Dict``) observation and a ``Discrete`` action
+    #: space; ``"ALE/..."`` and ``"MinAtar/..."`` ids are made by
+    #: :func:`~lagom.baselines.common.make_env`.
     id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
 
 
@@ -157,6 +168,9 @@ class DQNAgentConfig(common.OffPolicyAgentConfig):
     double: bool = attrs.field(default=True, validator=FLAG)
     #: Dueling heads: :math:`Q = V + A - \operatorname{mean} A`.
     dueling: bool = attrs.field(default=False, validator=FLAG)
+    #: The observation encoder before the MLP (:func:`lagom.networks.make_encoder`):
+    #: ``"auto"`` from the space (a CNN for images), ``"mlp"`` (flattened) or ``"cnn"``.
+    encoder: EncoderKind = attrs.field(default="auto", validator=one_of("auto", "mlp", "cnn"))
 
 
 @attrs.frozen
@@ -223,8 +237,29 @@ CARTPOLE = DQNConfig(
     ),
 )
 
+#: MinAtar Breakout (``MinAtar/Breakout-v1``): MinAtar's DQN network (a 16-channel 3x3
+#: convolution, then 128 units; Young & Tian, 2019) with its replay size, target period,
+#: exploration to 0.1 and learning rate, trained every 4 steps as on Atari.
+MINATAR_BREAKOUT = DQNConfig(
+    env=DQNEnvConfig(id="MinAtar/Breakout-v1"),
+    train=common.OffPolicyTrainConfig(timesteps=1_000_000, log_interval=10_000),
+    agent=DQNAgentConfig(
+        lr=2.5e-4,
+        batch_size=32,
+        buffer_size=100_000,
+        learning_starts=5_000,
+        gamma=0.99,
+        target_update_interval=1_000,
+        train_freq=4,
+        gradient_steps=1,
+        exploration_fraction=0.1,
+        exploration_final_eps=0.1,
+        hidden_sizes=(128,),
+    ),
+)
+
 #: The zoo: environment id -> its tuned configuration.
-ZOO: dict[str, DQNConfig] = {"CartPole-v1": CARTPOLE}
+ZOO: dict[str, DQNConfig] = {"CartPole-v1": CARTPOLE, "MinAtar/Breakout-v1": MINATAR_BREAKOUT}
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> DQNConfig:
@@ -245,13 +280,20 @@ def default_config(env_id: str = DEFAULT_ENV) -> DQNConfig:
     """
     if isinstance(env_id, str) and env_id in ZOO:
         return ZOO[env_id]
-    common.check_spaces("dqn", env_id, action=(gym.spaces.Discrete,))
+    common.check_spaces("dqn", env_id, observation=_OBSERVATIONS, action=(gym.spaces.Discrete,))
     return DQNConfig(env=DQNEnvConfig(id=env_id))
+
+
+_OBSERVATIONS: tuple[type[gym.Space[Any]], ...] = (gym.spaces.Dict, gym.spaces.Box)
 
 
 class QNetwork(Module):
     r"""The action values :math:`Q(s, \cdot) \in \mathbb{R}^n` of ``n`` discrete actions: an MLP
     with ReLU, then a linear head.
+
+    With an ``encoder`` (a module with ``out_features``, e.g. a CNN of
+    :func:`lagom.networks.make_encoder`), observations go through it first and the MLP takes
+    its features (``obs_dim`` is then ignored).
 
     Dueling (Wang et al., 2016): the head gives :math:`V(s)` and :math:`A(s, \cdot)` side by
     side and :math:`Q(s, a) = V(s) + A(s, a) - \frac{1}{n} \sum_{a'} A(s, a')`.
@@ -273,18 +315,28 @@ class QNetwork(Module):
         hidden_sizes: Sequence[int],
         dueling: bool = False,
         device: torch.device | None = None,
+        encoder: nn.Module | None = None,
     ) -> None:
         super().__init__()
         obs_dim = check_int("obs_dim", obs_dim)
+        self.encoder = encoder
+        if encoder is not None:
+            obs_dim = check_int("encoder.out_features", getattr(encoder, "out_features", None))
         n_actions = check_int("n_actions", n_actions)
         self.dueling = check_bool("dueling", dueling)
         self.layers = make_fc(obs_dim, list(hidden_sizes), device=device)
         last = hidden_sizes[-1] if len(hidden_sizes) else obs_dim
         self.head = nn.Linear(last, n_actions + self.dueling, device=device)
 
-    def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        """Action values ``[B, n]`` of observations ``[B, obs_dim]``."""
-        x = observations
+    def forward(self, observations: torch.Tensor | Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Action values ``[B, n]`` of observations ``[B, obs_dim]`` (with an encoder: the
+        batches it takes, e.g. uint8 images ``[B, H, W, C]``)."""
+        if self.encoder is not None:
+            x = self.encoder(observations)
+        elif isinstance(observations, torch.Tensor):
+            x = observations
+        else:
+            raise TypeError("a QNetwork without an encoder takes a tensor, got a dict")
         for layer in self.layers:
             x = torch.relu(layer(x))
         out: torch.Tensor = self.head(x)
@@ -307,8 +359,12 @@ def greedy_policy(q_net: QNetwork, device: torch.device, start: int = 0) -> comm
 
     @torch.inference_mode()
     def policy(observations: NDArray[Any]) -> NDArray[Any]:
-        obs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=device)
-        actions: NDArray[Any] = q_net(obs.reshape(len(obs), -1)).argmax(dim=1).cpu().numpy()
+        if q_net.encoder is not None:
+            q = q_net(common.obs_tensor(observations, device))
+        else:
+            obs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=device)
+            q = q_net(obs.reshape(len(obs), -1))
+        actions: NDArray[Any] = q.argmax(dim=1).cpu().numpy()
         return actions + start
 
     return policy
@@ -319,10 +375,11 @@ class NStepTensors(NamedTuple):
     device (:meth:`of`; on CPU they share the batch's memory).
 
     Attributes:
-        obs: ``[B, obs_dim]``, :math:`s_t`.
+        obs: ``[B, obs_dim]``, :math:`s_t` (observations kept in their own dtype and shape:
+            those, a dict of them for a Dict space).
         actions: ``[B]`` int64, :math:`a_t`.
         returns: ``[B]``, the discounted rewards of each window.
-        next_obs: ``[B, obs_dim]``, the true observation after each window.
+        next_obs: ``[B, obs_dim]``, the true observation after each window (as ``obs``).
         discounts: ``[B]``, the discount of its value (0 after a termination).
 
     Example:
@@ -332,16 +389,29 @@ class NStepTensors(NamedTuple):
         tensor([0, 1])
     """
 
-    obs: torch.Tensor
+    obs: torch.Tensor | dict[str, torch.Tensor]
     actions: torch.Tensor
     returns: torch.Tensor
-    next_obs: torch.Tensor
+    next_obs: torch.Tensor | dict[str, torch.Tensor]
     discounts: torch.Tensor
 
     @classmethod
     def of(cls, batch: NStepBatch, device: torch.device) -> NStepTensors:
         """``batch`` on ``device``."""
-        return cls(*(torch.from_numpy(x).to(device, non_blocking=True) for x in batch))
+
+        def put(x: NDArray[Any]) -> torch.Tensor:
+            return torch.from_numpy(x).to(device, non_blocking=True)
+
+        obs, actions, returns, next_obs, discounts = batch
+        return cls(
+            {k: put(v) for k, v in obs.items()} if isinstance(obs, dict) else put(obs),
+            put(actions),
+            put(returns),
+            {k: put(v) for k, v in next_obs.items()}
+            if isinstance(next_obs, dict)
+            else put(next_obs),
+            put(discounts),
+        )
 
 
 class DQNAgent:
@@ -361,11 +431,16 @@ class DQNAgent:
     """
 
     def __init__(
-        self, obs_dim: int, n_actions: int, config: DQNAgentConfig, device: torch.device
+        self,
+        obs_dim: int,
+        n_actions: int,
+        config: DQNAgentConfig,
+        device: torch.device,
+        observation_space: gym.spaces.Space[Any] | None = None,
     ) -> None:
         check_instance("config", config, DQNAgentConfig)
         self.device, self.config = common.choose_device(device), config
-        self.q_net = QNetwork(obs_dim, n_actions, config.hidden_sizes, config.dueling, self.device)
+        self.q_net = _q_network(obs_dim, n_actions, config, self.device, observation_space)
         self.q_net_target = copy.deepcopy(self.q_net).requires_grad_(False)
         self.optimizer = torch.optim.Adam(self.q_net.parameters(), config.lr, fused=True)
         self._online = list(self.q_net.parameters())
@@ -377,12 +452,17 @@ class DQNAgent:
     @torch.inference_mode()
     def act(self, observation: NDArray[Any]) -> int:
         r"""The greedy action :math:`\arg\max_a Q(s, a)` (an index) of one observation."""
+        if self.q_net.encoder is not None:
+            return int(self.q_net(_one(observation, self.device)).argmax(dim=1)[0])
         self._obs_np[0] = np.ravel(observation)
         return int(self.q_net(self._obs.to(self.device)).argmax(dim=1)[0])
 
     @torch.no_grad()
     def td_target(
-        self, returns: torch.Tensor, next_obs: torch.Tensor, discounts: torch.Tensor
+        self,
+        returns: torch.Tensor,
+        next_obs: torch.Tensor | dict[str, torch.Tensor],
+        discounts: torch.Tensor,
     ) -> torch.Tensor:
         r"""The n-step target ``[B]``: ``returns + discounts`` :math:`\cdot\,\bar Q(s', a')`,
         :math:`a' = \arg\max_a Q(s', a)` (Double DQN) or :math:`\arg\max_a \bar Q(s', a)`."""
@@ -437,6 +517,34 @@ class DQNAgent:
         self.optimizer.load_state_dict(state["optimizer"])
 
 
+def _needs_encoder(space: gym.spaces.Space[Any] | None, kind: EncoderKind) -> bool:
+    """Whether observations of ``space`` go through an encoder and are stored in their own
+    dtype (images, Dicts, or any Box with ``"cnn"``); a flat Box does not."""
+    if space is None:
+        return False
+    return isinstance(space, gym.spaces.Dict) or kind == "cnn" or len(space.shape or ()) > 1
+
+
+def _q_network(
+    obs_dim: int,
+    n_actions: int,
+    config: DQNAgentConfig,
+    device: torch.device,
+    space: gym.spaces.Space[Any] | None,
+) -> QNetwork:
+    encoder = None
+    if space is not None and _needs_encoder(space, config.encoder):
+        encoder = make_encoder(space, config.encoder, device=device)
+    return QNetwork(obs_dim, n_actions, config.hidden_sizes, config.dueling, device, encoder)
+
+
+def _one(observation: Any, device: torch.device) -> torch.Tensor | dict[str, torch.Tensor]:
+    """One observation as a batch of one on ``device``, in its own dtype."""
+    if isinstance(observation, Mapping):
+        return common.obs_tensor({k: np.asarray(v)[None] for k, v in observation.items()}, device)
+    return common.obs_tensor(np.asarray(observation)[None], device)
+
+
 class Learner:
     r"""The state of one DQN run and the bookkeeping of its loop.
 
@@ -480,7 +588,9 @@ class Learner:
     """
 
     def __init__(self, config: DQNConfig, seed: int, device: str, logdir: Path) -> None:
-        obs_space, found = common.check_spaces("dqn", config.env.id, action=(gym.spaces.Discrete,))
+        obs_space, found = common.check_spaces(
+            "dqn", config.env.id, observation=_OBSERVATIONS, action=(gym.spaces.Discrete,)
+        )
         space = cast(gym.spaces.Discrete, found)
         self.config, self.seed, self.logdir = config, seed, Path(logdir)
         self.n_actions, self.first_action = int(space.n), int(space.start)
@@ -488,17 +598,25 @@ class Learner:
         common.start_run(self.logdir, "dqn", config, seed)
         set_global_seeds(seed)
         env_seed, explore_seed, replay_seed = Seeder(seed)(3)
-        self.env: gym.Env[Any, Any] = RecordEpisodeStatistics(gym.make(config.env.id))
+        self.env: gym.Env[Any, Any] = RecordEpisodeStatistics(common.make_env(config.env.id))
         obs_dim, replay = gym.spaces.flatdim(obs_space), config.replay
         shape = (min(config.agent.buffer_size, config.train.timesteps), obs_dim, self.n_actions)
+        #: Observations go through an encoder and are stored in their own dtype and shape.
+        self.encoded = _needs_encoder(obs_space, config.agent.encoder)
+        stored = cast(gym.spaces.Box | gym.spaces.Dict, obs_space) if self.encoded else None
         self.buffer = (
             PrioritizedReplayBuffer(
-                *shape, replay_seed, alpha=replay.alpha, eps=replay.eps, discrete=True
+                *shape,
+                replay_seed,
+                alpha=replay.alpha,
+                eps=replay.eps,
+                discrete=True,
+                observation_space=stored,
             )
             if replay.prioritized
-            else ReplayBuffer(*shape, replay_seed, discrete=True)
+            else ReplayBuffer(*shape, replay_seed, discrete=True, observation_space=stored)
         )
-        self.agent = DQNAgent(obs_dim, self.n_actions, config.agent, dev)
+        self.agent = DQNAgent(obs_dim, self.n_actions, config.agent, dev, obs_space)
         self.explore = np.random.default_rng(explore_seed)
         self.obs: NDArray[Any] = self.env.reset(seed=env_seed)[0]
         self.timesteps, self.iteration, self.updates, elapsed = 0, 0, 0, 0.0
@@ -525,7 +643,11 @@ class Learner:
         else:
             action = self.agent.act(self.obs)
         next_obs, reward, terminated, truncated, _ = self.env.step(action + self.first_action)
-        observations = np.reshape(self.obs, (1, -1)), np.reshape(next_obs, (1, -1))
+        observations = (
+            (_batch_of_one(self.obs), _batch_of_one(next_obs))
+            if self.encoded
+            else (np.reshape(self.obs, (1, -1)), np.reshape(next_obs, (1, -1)))
+        )
         self.buffer.add(
             observations[0], [action], [float(reward)], observations[1], [terminated], [truncated]
         )
@@ -599,9 +721,15 @@ class Learner:
         policy = greedy_policy(self.agent.q_net, self.agent.device, self.first_action)
         env_id, episodes = self.config.env.id, self.config.eval.episodes
         metrics = common.evaluate_policy(
-            policy, lambda: gym.make(env_id), episodes, self.seed + 10_000
+            policy, lambda: common.make_env(env_id, clip_reward=False), episodes, self.seed + 10_000
         )
         return common.finish(self.logdir, metrics)
+
+
+def _batch_of_one(observation: Any) -> Any:
+    if isinstance(observation, Mapping):
+        return {key: np.asarray(x)[None] for key, x in observation.items()}
+    return np.asarray(observation)[None]
 
 
 def train(config: DQNConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:
@@ -693,13 +821,12 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     """
     config = common.load_run_config(run_dir, default_config)
     saved = common.load_policy_state(run_dir)
-    obs_space, found = common.check_spaces("dqn", config.env.id, action=(gym.spaces.Discrete,))
+    obs_space, found = common.check_spaces(
+        "dqn", config.env.id, observation=_OBSERVATIONS, action=(gym.spaces.Discrete,)
+    )
     space = cast(gym.spaces.Discrete, found)
     dev = common.choose_device(device)
-    agent = config.agent
-    q_net = QNetwork(
-        gym.spaces.flatdim(obs_space), int(space.n), agent.hidden_sizes, agent.dueling, dev
-    )
+    q_net = _q_network(gym.spaces.flatdim(obs_space), int(space.n), config.agent, dev, obs_space)
     q_net.load_state_dict(saved["q_net"])
     return greedy_policy(q_net.eval(), dev, int(space.start))
 

@@ -21,7 +21,12 @@ iteration's collection; ``"constant"`` keeps the initial value.
 A run folder holds ``run.yml``, ``config.yml``, ``progress.csv`` (a row per iteration),
 ``checkpoint.pt`` (every ``train.checkpoint_every`` iterations and at the end: networks,
 optimizer, the environment stack's state as data and every random generator, so a resumed run on CPU
-matches an uninterrupted one) and ``final_eval.yml``. :mod:`lagom.baselines.vpg` reuses the
+matches an uninterrupted one) and ``final_eval.yml``.
+
+Image observations (MinAtar, Atari through :func:`lagom.baselines.common.make_env`) and
+``Dict`` observations go through one encoder shared by actor and critic
+(``agent.encoder``, :func:`lagom.networks.make_encoder`) and stay in their own dtype (uint8
+frames) in the rollout and the batch. :mod:`lagom.baselines.vpg` reuses the
 config sections, :class:`ActorCritic`, :func:`collect` and :class:`Learner`.
 """
 
@@ -75,7 +80,16 @@ from lagom.envs import (
     make_vec_env,
 )
 from lagom.metric import batched_gae
-from lagom.networks import CategoricalHead, DiagGaussianHead, Module, make_fc, ortho_init
+from lagom.networks import (
+    CategoricalHead,
+    DiagGaussianHead,
+    EncoderKind,
+    Module,
+    TensorMap,
+    make_encoder,
+    make_fc,
+    ortho_init,
+)
 from lagom.runner import VecStepRunner
 from lagom.transform import LinearSchedule, explained_variance
 from lagom.utils import set_global_seeds
@@ -153,6 +167,10 @@ class AgentConfig:
     gae_lambda: float = attrs.field(default=0.95, validator=UNIT)
     #: Standardize the advantages of each (mini)batch.
     normalize_advantage: bool = attrs.field(default=True, validator=FLAG)
+    #: The observation encoder shared by actor and critic (:func:`~lagom.networks.make_encoder`):
+    #: ``"auto"`` from the space (a CNN for images, one encoder per key of a Dict), ``"mlp"``
+    #: or ``"cnn"``; a flat Box goes straight into the MLPs.
+    encoder: EncoderKind = attrs.field(default="auto", validator=one_of("auto", "mlp", "cnn"))
 
 
 @attrs.frozen
@@ -255,6 +273,13 @@ ZOO: dict[str, PPOConfig] = {
                        vf_coef=0.19816, max_grad_norm=0.3, clip_range=0.4),
         PPOTrainConfig(timesteps=100_000, n_steps=32, n_epochs=5),
     ),
+    # MinAtar's 16-channel 3x3 convolution shared by actor and critic, 128-unit heads.
+    "MinAtar/Breakout-v1": PPOConfig(
+        EnvConfig(id="MinAtar/Breakout-v1", num_envs=8),
+        PPOAgentConfig(hidden_sizes=(128,), activation="relu", lr=2.5e-4, lr_schedule="linear",
+                       ent_coef=0.01, clip_range=0.1),
+        PPOTrainConfig(timesteps=1_000_000, n_steps=128, batch_size=256, n_epochs=4),
+    ),
 }  # fmt: skip
 
 
@@ -270,8 +295,16 @@ def default_config(env_id: str = DEFAULT_ENV) -> PPOConfig:
     """
     if env_id in ZOO:
         return ZOO[env_id]
-    common.check_spaces("ppo", env_id)
+    common.check_spaces("ppo", env_id, observation=_OBSERVATIONS)
     return PPOConfig(env=EnvConfig(id=env_id))
+
+
+_OBSERVATIONS: tuple[type[gym.Space[Any]], ...] = (spaces.Dict, spaces.Box)
+
+
+def _needs_encoder(space: spaces.Space[Any], kind: EncoderKind) -> bool:
+    """Whether observations of ``space`` go through an encoder (images, Dicts, ``"cnn"``)."""
+    return isinstance(space, spaces.Dict) or kind == "cnn" or len(space.shape or ()) > 1
 
 
 class OnPolicyConfig(AttrsInstance, Protocol):
@@ -332,14 +365,19 @@ class ActorCritic(Module):
         device: torch.device | str,
     ) -> None:
         super().__init__()
-        if not isinstance(observation_space, spaces.Box):
+        if not isinstance(observation_space, (spaces.Box, spaces.Dict)):
             raise TypeError(
-                f"observation_space must be a Box (ActorCritic needs a Box observation space), "
-                f"got {observation_space!r:.60}"
+                "observation_space must be a Box or a Dict (ActorCritic needs a Dict or Box "
+                f"observation space), got {observation_space!r:.60}"
             )
         check_instance("agent", agent, AgentConfig)
         self.device, hidden = check_device("device", device), agent.hidden_sizes
-        obs_dim = int(np.prod(observation_space.shape))
+        self.encoder: nn.Module | None = None
+        if _needs_encoder(observation_space, agent.encoder):
+            self.encoder = make_encoder(observation_space, agent.encoder, device=self.device)
+            obs_dim = int(self.encoder.out_features)
+        else:
+            obs_dim = spaces.flatdim(observation_space)
         self.activation = torch.tanh if agent.activation == "tanh" else torch.relu
         self.actor = make_fc(obs_dim, hidden, device=self.device)
         self.critic = make_fc(obs_dim, hidden, device=self.device)
@@ -361,40 +399,50 @@ class ActorCritic(Module):
             )
         self.value_head = nn.Linear(features, 1, device=self.device)
         if agent.ortho_init:
+            encoder_layers = [] if self.encoder is None else self.encoder.modules()
+            for layer in encoder_layers:
+                if isinstance(layer, (nn.Linear, nn.Conv2d)):
+                    ortho_init(layer, weight_scale=math.sqrt(2.0))
             for layer in [*self.actor, *self.critic]:
                 ortho_init(layer, weight_scale=math.sqrt(2.0))
             ortho_init(self.value_head, weight_scale=1.0)
 
-    def _mlp(self, layers: nn.ModuleList, obs: torch.Tensor) -> torch.Tensor:
-        x = obs.reshape(len(obs), -1)
+    def _mlp(self, layers: nn.ModuleList, obs: torch.Tensor | TensorMap) -> torch.Tensor:
+        x: torch.Tensor
+        if self.encoder is not None:
+            x = self.encoder(obs)
+        elif isinstance(obs, torch.Tensor):
+            x = obs.reshape(len(obs), -1)
+        else:
+            raise TypeError("an ActorCritic of a Box observation space takes a tensor, got a dict")
         for layer in layers:
             x = self.activation(layer(x))
         return x
 
-    def policy_params(self, obs: torch.Tensor) -> torch.Tensor:
+    def policy_params(self, obs: torch.Tensor | TensorMap) -> torch.Tensor:
         """The logits (discrete) or the means ``μ(s)`` (Box), ``[B, A]``."""
         out: torch.Tensor = self.policy_out(self._mlp(self.actor, obs))
         return out
 
-    def value(self, obs: torch.Tensor) -> torch.Tensor:
+    def value(self, obs: torch.Tensor | TensorMap) -> torch.Tensor:
         """``V(s)`` ``[B]`` of observations ``[B, *shape]``."""
         out: torch.Tensor = self.value_head(self._mlp(self.critic, obs))
         return out.squeeze(-1)
 
-    def sample(self, obs: torch.Tensor) -> torch.Tensor:
+    def sample(self, obs: torch.Tensor | TensorMap) -> torch.Tensor:
         """``a ~ π(·|s)``: ``[B]`` integers (Gumbel-max on the logits) or ``[B, A]`` floats."""
         params = self.policy_params(obs)
         if self.discrete:
             return (params - torch.log(-torch.log(torch.rand_like(params)))).argmax(-1)
         return params + self._log_std().exp() * torch.randn_like(params)
 
-    def mode(self, obs: torch.Tensor) -> torch.Tensor:
+    def mode(self, obs: torch.Tensor | TensorMap) -> torch.Tensor:
         """The most likely actions: the argmax of the logits or ``μ(s)``."""
         params = self.policy_params(obs)
         return params.argmax(-1) if self.discrete else params
 
     def log_prob_entropy(
-        self, obs: torch.Tensor, actions: torch.Tensor
+        self, obs: torch.Tensor | TensorMap, actions: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``log π(a|s)`` and the entropy of ``π(·|s)``, both ``[B]``.
 
@@ -423,7 +471,11 @@ class ActorCritic(Module):
         """For a runner: ``"action"``, sampled from ``π(·|x)`` (its mode when
         ``deterministic``), and ``"raw_action"``, the same clipped to a Box's bounds; numpy."""
         with torch.inference_mode():
-            obs = torch.as_tensor(x, dtype=torch.float32, device=self.device)
+            obs: torch.Tensor | TensorMap
+            if self.encoder is None:
+                obs = torch.as_tensor(x, dtype=torch.float32, device=self.device)
+            else:
+                obs = _as_obs(common.obs_tensor(x, self.device))
             action = (self.mode(obs) if deterministic else self.sample(obs)).cpu()
         out = action.numpy()
         if self.box is None:
@@ -432,8 +484,12 @@ class ActorCritic(Module):
         return {"raw_action": raw, "action": out}
 
 
+def _as_obs(x: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor | TensorMap:
+    return TensorMap(x) if isinstance(x, dict) else x
+
+
 def _make_model(env_id: str, agent: AgentConfig, device: torch.device | str) -> ActorCritic:
-    env = gym.make(env_id)
+    env = common.make_env(env_id)
     observation_space, action_space = env.observation_space, env.action_space
     env.close()
     return ActorCritic(observation_space, action_space, agent, device)
@@ -489,7 +545,7 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
     if env.native and env.id == "CartPole-v1":
         vec: Any = make_native_vec_env(env.id, env.num_envs, init_seed=seed)
     else:
-        vec = make_vec_env(lambda: gym.make(env.id), env.num_envs, init_seed=seed)
+        vec = make_vec_env(lambda: common.make_env(env.id), env.num_envs, init_seed=seed)
     stats = vec = VecRecordEpisodeStatistics(vec)
     normalizer = VecNormalizeObservation(vec, env.clip_obs) if env.normalize_obs else None
     vec = vec if normalizer is None else normalizer
@@ -499,7 +555,9 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
 
 
 class Batch(NamedTuple):
-    """``B = T·N`` transitions, time-major, on the model's device: ``observations`` ``[B, D]``,
+    """``B = T·N`` transitions, time-major, on the model's device: ``observations`` ``[B, D]``
+    (through an encoder: ``[B, *shape]`` in the space's dtype, a :class:`TensorMap` for a
+    Dict),
     the sampled (unclipped) ``actions`` ``[B]`` or ``[B, A]``, ``log_probs`` ``log π_old(a|s)``,
     ``values`` ``V_old(s)``, GAE ``advantages`` ``A`` and ``returns`` ``A + V_old(s)``, ``[B]``.
 
@@ -507,7 +565,7 @@ class Batch(NamedTuple):
     torch.Size([4])
     """
 
-    observations: torch.Tensor
+    observations: torch.Tensor | TensorMap
     actions: torch.Tensor
     log_probs: torch.Tensor
     values: torch.Tensor
@@ -538,13 +596,23 @@ def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: 
     def tensor(x: NDArray[Any], dtype: torch.dtype = torch.float32) -> torch.Tensor:
         return torch.tensor(x, dtype=dtype, device=device)  # a copy: rollout arrays are read-only
 
-    observations = tensor(rollout.observations.reshape(n, -1))
-    next_observations = tensor(rollout.next_observations.reshape(n, -1))
+    observations: torch.Tensor | TensorMap
+    next_observations: torch.Tensor | TensorMap
+    if model.encoder is None:
+        observations = tensor(rollout.observations.reshape(n, -1))
+        next_observations = tensor(rollout.next_observations.reshape(n, -1))
+        both: torch.Tensor | TensorMap = torch.cat([observations, next_observations])
+    else:  # kept in their own dtype (uint8 frames), [n, *shape]
+        observations, next_observations = (
+            _rows(rollout.observations, n, device),
+            _rows(rollout.next_observations, n, device),
+        )
+        both = _cat(observations, next_observations)
     action = outputs["action"]
     action_dtype = torch.int64 if model.discrete else torch.float32
     actions = tensor(action.reshape(n, *action.shape[2:]), action_dtype)
     with torch.no_grad():
-        values = model.value(torch.cat([observations, next_observations]))
+        values = model.value(both)
         log_probs, _ = model.log_prob_entropy(observations, actions)
     v = values.cpu().numpy().reshape(2, *rollout.rewards.shape)
     rewards, terminated, truncated = rollout.rewards, rollout.terminated, rollout.truncated
@@ -559,6 +627,21 @@ def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: 
     )
     advantages = tensor(adv.reshape(n))
     return Batch(observations, actions, log_probs, values[:n], advantages, advantages + values[:n])
+
+
+def _rows(x: Any, n: int, device: torch.device) -> torch.Tensor | TensorMap:
+    """Rollout observations ``[T, N, ...]`` (or a dict of them) as ``[n, ...]`` tensors."""
+    if isinstance(x, Mapping):
+        return TensorMap({k: _rows(v, n, device) for k, v in x.items()})  # type: ignore[misc]
+    return torch.tensor(x.reshape(n, *x.shape[2:]), device=device)
+
+
+def _cat(a: torch.Tensor | TensorMap, b: torch.Tensor | TensorMap) -> torch.Tensor | TensorMap:
+    if isinstance(a, TensorMap) and isinstance(b, TensorMap):
+        return TensorMap({key: torch.cat([a[key], b[key]]) for key in a})
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return torch.cat([a, b])
+    raise TypeError("observations and next observations must be of one kind")
 
 
 def _check_update(model: object, optimizer: object, batch: object) -> None:
@@ -604,9 +687,9 @@ def update(
         shuffled = batch
         if batch_size < n:  # One gather per epoch; the minibatches are slices of it.
             perm = torch.randperm(n, device=model.device)
-            shuffled = Batch(*(x[perm] for x in batch))
+            shuffled = Batch(*(x[perm] for x in batch))  # type: ignore[arg-type]
         for start in range(0, n, batch_size):
-            mb = Batch(*(x[start : start + batch_size] for x in shuffled))
+            mb = Batch(*(x[start : start + batch_size] for x in shuffled))  # type: ignore[arg-type]
             log_probs, entropy = model.log_prob_entropy(mb.observations, mb.actions)
             values, adv = model.value(mb.observations), mb.advantages
             if agent.normalize_advantage and len(adv) > 1:
@@ -655,6 +738,8 @@ def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy
     """The deterministic policy: observations standardized as in training, then the mode."""
 
     def policy(obs: NDArray[Any]) -> NDArray[Any]:
+        if model.encoder is not None:  # images and dicts: as the environment gives them
+            return model.choose_action(obs, deterministic=True)["raw_action"]
         x = np.asarray(obs, dtype=np.float64)
         if obs_moments is not None:
             mean, var, clip = obs_moments
@@ -785,7 +870,8 @@ class Learner:
         self.train_env.env.close()
         policy, env_id = _policy(self.model, self.train_env.obs_moments()), self.config.env.id
         episodes, seed = self.config.eval.episodes, self.seed + 10_000
-        metrics = common.evaluate_policy(policy, lambda: gym.make(env_id), episodes, seed)
+        make = lambda: common.make_env(env_id, clip_reward=False)  # noqa: E731
+        metrics = common.evaluate_policy(policy, make, episodes, seed)
         return common.finish(self.logdir, metrics)
 
 

@@ -1,4 +1,5 @@
-"""Neural-network building blocks: `Module`, initialization, layer builders, heads, LSTMs,
+"""Neural-network building blocks: `Module`, initialization, layer builders, observation
+encoders (`make_encoder`: MLP, CNN, Dict), heads, LSTMs,
 fused critic ensembles (`QEnsemble`) and in-place Polyak averaging (`polyak_update_`).
 
 Everything here is a plain ``torch.nn.Module`` (no TorchScript) that runs on any device and
@@ -18,6 +19,15 @@ Example:
 
 from __future__ import annotations
 
+from lagom.networks.encoders import (
+    CNNEncoder,
+    DictEncoder,
+    EncoderKind,
+    MLPEncoder,
+    TensorMap,
+    is_image_space,
+    make_encoder,
+)
 from lagom.networks.ensemble import QEnsemble
 from lagom.networks.heads import CategoricalHead, DiagGaussianHead
 from lagom.networks.init import ortho_init
@@ -30,17 +40,24 @@ from lagom.networks.module import Module
 from lagom.networks.polyak import polyak_update_
 
 __all__ = [
+    "CNNEncoder",
     "CategoricalHead",
     "DiagGaussianHead",
+    "DictEncoder",
+    "EncoderKind",
     "LSTMLayer",
     "LSTMState",
     "LayerNormLSTMCell",
     "MDNHead",
+    "MLPEncoder",
     "Module",
     "QEnsemble",
     "StackedLSTM",
+    "TensorMap",
+    "is_image_space",
     "linear_lr_scheduler",
     "make_cnn",
+    "make_encoder",
     "make_fc",
     "make_lnlstm",
     "make_transposed_cnn",

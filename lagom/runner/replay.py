@@ -12,6 +12,12 @@ like any other step (:func:`lagom.metric.batched_td0_target`). Discrete actions
 (``discrete=True``) are int64 indices, kept in an array of their own rather than in the
 float32 table.
 
+Observations that are not flat float32 vectors (``observation_space=``: images, kept in their
+own dtype, e.g. uint8 frames at one byte a pixel, or a ``Dict`` space, one array per key)
+are kept out of the table, in arrays ``[capacity, *shape]`` of their own dtype for ``s_t``
+and for ``s_{t+1}``; a minibatch then holds them as arrays of that dtype (a dict of them for
+a ``Dict``, keys sorted).
+
 :meth:`ReplayBuffer.n_step` reads the rows that follow a transition as the next steps of its
 episode, for the n-step returns of value-based learners (computed by
 :func:`lagom.metric.batched_returns`). :class:`PrioritizedReplayBuffer` is a
@@ -26,9 +32,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
+from gymnasium import spaces
 
 from lagom._checks import (
     check_bool,
@@ -42,7 +49,16 @@ from lagom._types import ArrayLike, BoolArray, Float32Array, Float64Array, NDArr
 from lagom.metric import batched_returns
 from lagom.transform import MinTree, SumTree
 
-__all__ = ["NStepBatch", "PrioritizedReplayBuffer", "ReplayBatch", "ReplayBuffer"]
+__all__ = [
+    "NStepBatch",
+    "PrioritizedReplayBuffer",
+    "ReplayBatch",
+    "ReplayBuffer",
+]
+
+#: Observations of a minibatch: ``[B, obs_dim]`` float32, ``[B, *shape]`` of the
+#: observation space's dtype, or one such array per key of a ``Dict`` space.
+ObservationBatch: TypeAlias = "NDArray[Any] | dict[str, NDArray[Any]]"
 
 _STATE_KEYS = ("table", "truncated", "pos", "size", "rng")
 #: The arguments of ``add`` stored in the table, in column order.
@@ -67,10 +83,10 @@ class ReplayBatch(NamedTuple):
         ((2, 3), (2,))
     """
 
-    observations: Float32Array
+    observations: ObservationBatch
     actions: Float32Array | NDArray[np.int64]
     rewards: Float32Array
-    next_observations: Float32Array
+    next_observations: ObservationBatch
     terminated: Float32Array
 
 
@@ -101,10 +117,10 @@ class NStepBatch(NamedTuple):
         array([10., 10.], dtype=float32)
     """
 
-    observations: Float32Array
+    observations: ObservationBatch
     actions: Float32Array | NDArray[np.int64]
     returns: Float32Array
-    next_observations: Float32Array
+    next_observations: ObservationBatch
     discounts: Float32Array
 
 
@@ -122,10 +138,15 @@ class ReplayBuffer:
             ``gymnasium.spaces.flatdim`` counts a ``Discrete(n)``).
         seed: seed of the sampling generator ``numpy.random.default_rng(seed)``.
         discrete: actions are indices in ``[0, action_dim)``, stored as int64.
+        observation_space: a ``Box`` or a ``Dict`` of Boxes whose observations are kept in
+            their own shape and dtype, outside the float32 table (``obs_dim`` must then be
+            its ``gymnasium.spaces.flatdim``); ``None``: flat float32 rows of ``obs_dim``.
 
     Raises:
-        TypeError: a size or the seed is not an int, or ``discrete`` is not a bool.
-        ValueError: a size is below 1 or the seed is negative.
+        TypeError: a size or the seed is not an int, ``discrete`` is not a bool, or
+            ``observation_space`` is not a Box or a Dict of Boxes.
+        ValueError: a size is below 1, the seed is negative, or ``obs_dim`` is not the
+            flat size of ``observation_space``.
 
     Example:
         >>> buffer = ReplayBuffer(capacity=2, obs_dim=1, action_dim=1, seed=0)
@@ -142,18 +163,42 @@ class ReplayBuffer:
         >>> cartpole.add(np.zeros((1, 4)), [1], [1.0], np.ones((1, 4)), [False], [False])
         >>> cartpole.sample(3).actions
         array([1, 1, 1])
+        >>> from gymnasium import spaces
+        >>> frames = spaces.Box(0, 255, (2, 3), np.uint8)
+        >>> images = ReplayBuffer(8, 6, 2, seed=0, discrete=True, observation_space=frames)
+        >>> frame = np.full((1, 2, 3), 7, np.uint8)
+        >>> images.add(frame, [0], [1.0], frame + 1, [False], [False])
+        >>> images.sample(2).observations.dtype, images.sample(2).next_observations.shape
+        (dtype('uint8'), (2, 2, 3))
     """
 
     def __init__(
-        self, capacity: int, obs_dim: int, action_dim: int, seed: int, *, discrete: bool = False
+        self,
+        capacity: int,
+        obs_dim: int,
+        action_dim: int,
+        seed: int,
+        *,
+        discrete: bool = False,
+        observation_space: spaces.Box | spaces.Dict | None = None,
     ) -> None:
         self.capacity = check_int("capacity", capacity, minimum=1)
         self.obs_dim = check_int("obs_dim", obs_dim, minimum=1)
         self.action_dim = check_int("action_dim", action_dim, minimum=1)
         seed = check_seed("seed", seed)
         self.discrete = check_bool("discrete", discrete)
-        # Column layout of the table: [s | a | r | s' | terminated]; no a for discrete actions.
-        o, a = self.obs_dim, 0 if self.discrete else self.action_dim
+        #: Shape and dtype of each observation array kept outside the table ("" for a Box).
+        self.obs_specs = _obs_specs(observation_space, self.obs_dim)
+        self._obs: dict[str, NDArray[Any]] = {}
+        self._next_obs: dict[str, NDArray[Any]] = {}
+        for key, (shape, dtype) in self.obs_specs.items():
+            self._obs[key] = np.zeros((self.capacity, *shape), dtype=dtype)
+            self._next_obs[key] = np.zeros((self.capacity, *shape), dtype=dtype)
+        self._dict_obs = isinstance(observation_space, spaces.Dict)
+        # Column layout of the table: [s | a | r | s' | terminated]; no a for discrete actions
+        # and no s, s' for observations kept in their own arrays.
+        o = 0 if self.obs_specs else self.obs_dim
+        a = 0 if self.discrete else self.action_dim
         self._cols = (0, o, o + a, o + a + 1, 2 * o + a + 1, 2 * o + a + 2)
         self.table: Float32Array = np.zeros((self.capacity, self._cols[-1]), dtype=np.float32)
         self.truncated: BoolArray = np.zeros(self.capacity, dtype=np.bool_)
@@ -169,14 +214,23 @@ class ReplayBuffer:
         return self.size
 
     @property
-    def observations(self) -> Float32Array:
-        """The stored observations ``[size, obs_dim]`` (a view, in storage order).
+    def observations(self) -> ObservationBatch:
+        """The stored observations ``[size, obs_dim]`` (a view, in storage order); with an
+        ``observation_space``, ``[size, *shape]`` arrays of its dtype (a dict for a Dict).
 
         Example:
             >>> ReplayBuffer(3, 2, 1, seed=0).observations.shape
             (0, 2)
         """
+        if self.obs_specs:
+            return self._pack({key: x[: self.size] for key, x in self._obs.items()})
         return self.table[: self.size, self._cols[0] : self._cols[1]]
+
+    def _pack(self, arrays: dict[str, NDArray[Any]]) -> ObservationBatch:
+        return arrays if self._dict_obs else arrays[""]
+
+    def _obs_rows(self, which: dict[str, NDArray[Any]], rows: NDArray[Any]) -> ObservationBatch:
+        return self._pack({key: x[rows] for key, x in which.items()})
 
     def add(
         self,
@@ -211,9 +265,16 @@ class ReplayBuffer:
             >>> len(buffer), buffer.truncated[:2].tolist()
             (2, [False, False])
         """
-        obs = _real_rows("observations", observations)
-        n = obs.shape[0] if obs.ndim == 2 else -1
-        if n < 1 or n > self.capacity or obs.shape[1] != self.obs_dim:
+        if self.obs_specs:
+            obs_arrays, n = self._obs_arrays("observations", observations, None)
+            next_arrays, _ = self._obs_arrays("next_observations", next_observations, n)
+            obs = np.zeros((n, 0), np.float32)
+            next_observations = obs
+        else:
+            obs = _real_rows("observations", observations)
+            n = obs.shape[0] if obs.ndim == 2 else -1
+        width = 0 if self.obs_specs else self.obs_dim
+        if n < 1 or n > self.capacity or obs.shape[1] != width:
             raise ValueError(
                 f"observations must have shape [N, {self.obs_dim}] with 1 <= N <= "
                 f"{self.capacity}, got {obs.shape}"
@@ -227,18 +288,55 @@ class ReplayBuffer:
         else:
             row[:, c[1] : c[2]] = _reshaped("actions", actions, (n, self.action_dim))
         row[:, c[2]] = _reshaped("rewards", rewards, (n,))
-        row[:, c[3] : c[4]] = _reshaped("next_observations", next_observations, (n, self.obs_dim))
+        row[:, c[3] : c[4]] = _reshaped("next_observations", next_observations, (n, width))
         row[:, c[4]] = _flags("terminated", terminated, n)
         trunc = _flags("truncated", truncated, n)
         if not np.isfinite(row.sum()):
             self._raise_not_finite(row)
         self.table[index] = row
+        if self.obs_specs:
+            for key in self.obs_specs:
+                self._obs[key][index] = obs_arrays[key][0] if n == 1 else obs_arrays[key]
+                self._next_obs[key][index] = next_arrays[key][0] if n == 1 else next_arrays[key]
         self.truncated[index] = trunc
         if self.discrete:
             self.action_indices[index] = action_indices.reshape(np.shape(index))
         self._stored(index)
         self.pos = (self.pos + n) % self.capacity
         self.size = min(self.size + n, self.capacity)
+
+    def _obs_arrays(
+        self, name: str, value: Any, n: int | None
+    ) -> tuple[dict[str, NDArray[Any]], int]:
+        """The observation arrays ``[n, *shape]`` of ``value`` (a dict for a Dict space),
+        checked against :attr:`obs_specs` and cast to their dtypes; and ``n``."""
+        if self._dict_obs:
+            if not isinstance(value, Mapping) or set(value) != set(self.obs_specs):
+                got = sorted(value) if isinstance(value, Mapping) else type(value).__name__
+                raise ValueError(
+                    f"{name} must be a dict with the keys {sorted(self.obs_specs)}, got {got}"
+                )
+            items = {key: value[key] for key in self.obs_specs}
+        else:
+            items = {"": value}
+        out: dict[str, NDArray[Any]] = {}
+        rows = -1
+        for key, x in items.items():
+            label = f"{name}[{key!r}]" if key else name
+            array = _real_rows(label, x)
+            shape, dtype = self.obs_specs[key]
+            rows = array.shape[0] if array.ndim == len(shape) + 1 else -1
+            if array.shape[1:] != shape or not 1 <= rows <= self.capacity or n not in (None, rows):
+                want = f"[{'N' if n is None else n}, {', '.join(map(str, shape))}]"
+                raise ValueError(
+                    f"{label} must have shape {want} with 1 <= N <= {self.capacity}, got "
+                    f"{array.shape}"
+                )
+            if array.dtype.kind == "f":
+                check_finite(label, array)
+            n = rows
+            out[key] = array.astype(dtype, copy=False)
+        return out, rows
 
     def _stored(self, index: int | NDArray[Any]) -> None:
         """What a subclass keeps of the rows ``index`` that :meth:`add` has just written."""
@@ -307,6 +405,10 @@ class ReplayBuffer:
         batch = self.table[rows]
         c = self._cols
         actions = self.action_indices[rows] if self.discrete else batch[:, c[1] : c[2]]
+        if self.obs_specs:
+            obs = self._obs_rows(self._obs, rows)
+            next_obs = self._obs_rows(self._next_obs, rows)
+            return ReplayBatch(obs, actions, batch[:, c[2]], next_obs, batch[:, c[4]])
         return ReplayBatch(
             batch[:, c[0] : c[1]], actions, batch[:, c[2]], batch[:, c[3] : c[4]], batch[:, c[4]]
         )
@@ -372,7 +474,11 @@ class ReplayBuffer:
             terminated=np.broadcast_to(terminated[:, None], (n_steps, 2, B)),
             truncated=np.broadcast_to(truncated[:, None], (n_steps, 2, B)),
         )[0]
-        after = steps[last, np.arange(B), c[3] : c[4]]
+        after: ObservationBatch
+        if self.obs_specs:
+            after = self._obs_rows(self._next_obs, window[last, np.arange(B)])
+        else:
+            after = steps[last, np.arange(B), c[3] : c[4]]
         return NStepBatch(first.observations, first.actions, returns, after, discounts)
 
     def _stored_rows(self, indices: ArrayLike) -> NDArray[np.int64]:
@@ -408,6 +514,11 @@ class ReplayBuffer:
         }
         if self.discrete:
             state["actions"] = self.action_indices[: self.size].copy()
+        if self.obs_specs:
+            state["observations"] = {k: x[: self.size].copy() for k, x in self._obs.items()}
+            state["next_observations"] = {
+                k: x[: self.size].copy() for k, x in self._next_obs.items()
+            }
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -427,6 +538,8 @@ class ReplayBuffer:
             (1, True)
         """
         keys = (*_STATE_KEYS, "actions") if self.discrete else _STATE_KEYS
+        if self.obs_specs:
+            keys = (*keys, "observations", "next_observations")
         missing = [key for key in keys if not isinstance(state, Mapping) or key not in state]
         if missing:
             got = f"a {type(state).__name__}" if not isinstance(state, Mapping) else f"no {missing}"
@@ -440,6 +553,18 @@ class ReplayBuffer:
             )
         if self.discrete:
             self.action_indices[:size] = _action_indices(state["actions"], size, self.action_dim)
+        for name, target in (("observations", self._obs), ("next_observations", self._next_obs)):
+            saved = state.get(name) if self.obs_specs else {}
+            if not isinstance(saved, Mapping) or set(saved) != set(target):
+                raise ValueError(f"saved {name} do not fit this buffer's observation arrays")
+            for key, x in target.items():
+                array = np.asarray(saved[key])
+                if array.shape != (size, *x.shape[1:]):
+                    raise ValueError(
+                        f"saved {name} of shape {array.shape} do not fit [{size}, "
+                        f"{', '.join(map(str, x.shape[1:]))}]"
+                    )
+                x[:size] = array
         self.table[:size] = table
         self.truncated[:size] = state["truncated"]
         self.pos = check_int("state['pos']", state["pos"], minimum=0)
@@ -470,7 +595,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     independent draws. ``alpha = 0`` gives uniform sampling with weights 1.
 
     Args:
-        capacity, obs_dim, action_dim, seed, discrete: as for :class:`ReplayBuffer`.
+        capacity, obs_dim, action_dim, seed, discrete, observation_space: as for
+            :class:`ReplayBuffer`.
         alpha: :math:`\alpha \ge 0`, how much the priorities count.
         eps: :math:`\epsilon > 0`, the priority floor: no transition is never replayed.
 
@@ -501,8 +627,16 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         alpha: float = 0.6,
         eps: float = 1e-6,
         discrete: bool = False,
+        observation_space: spaces.Box | spaces.Dict | None = None,
     ) -> None:
-        super().__init__(capacity, obs_dim, action_dim, seed, discrete=discrete)
+        super().__init__(
+            capacity,
+            obs_dim,
+            action_dim,
+            seed,
+            discrete=discrete,
+            observation_space=observation_space,
+        )
         self.alpha = check_real("alpha", alpha, low=0.0, finite=True)
         self.eps = check_real("eps", eps, low=0.0, finite=True)
         if self.eps == 0.0:
@@ -647,6 +781,31 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._sums[np.arange(self.size)] = priorities
         self._mins[np.arange(self.size)] = priorities
         self.max_priority = check_real("state['max_priority']", state["max_priority"], low=0.0)
+
+
+def _obs_specs(space: object, obs_dim: int) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:
+    """``{key: (shape, dtype)}`` of the observation arrays of ``space`` ("" for a Box); empty
+    for ``None`` (flat float32 rows in the table)."""
+    if space is None:
+        return {}
+    if isinstance(space, spaces.Dict):
+        items = dict(space.spaces.items())
+    elif isinstance(space, spaces.Box):
+        items = {"": space}
+    else:
+        raise TypeError(
+            f"observation_space must be a gymnasium Box, a Dict of Boxes or None, got {space!r:.60}"
+        )
+    specs = {}
+    for key in sorted(items):
+        sub = items[key]
+        if not isinstance(sub, spaces.Box):
+            raise TypeError(f"observation_space must be a Dict of Boxes, but {key!r} holds {sub}")
+        specs[key] = (tuple(int(n) for n in sub.shape), np.dtype(sub.dtype))
+    flat = int(spaces.flatdim(space))
+    if flat != obs_dim:
+        raise ValueError(f"obs_dim must be {flat}, the flat size of {space}, got {obs_dim}")
+    return specs
 
 
 def _real_rows(name: str, x: ArrayLike) -> NDArray[Any]:

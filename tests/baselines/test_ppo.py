@@ -55,7 +55,8 @@ KEYS = {
     *("agent.ortho_init", "agent.log_std_init", "agent.lr", "agent.lr_schedule"),
     *("agent.clip_range", "agent.clip_range_schedule", "agent.clip_range_vf", "agent.ent_coef"),
     *("agent.vf_coef", "agent.max_grad_norm", "agent.gamma", "agent.gae_lambda"),
-    *("agent.normalize_advantage", "train.timesteps", "train.n_steps", "train.batch_size"),
+    *("agent.normalize_advantage", "agent.encoder", "train.timesteps", "train.n_steps"),
+    "train.batch_size",
     *("train.n_epochs", "train.checkpoint_every", "train.stop_at", "eval.episodes"),
 }
 
