@@ -1,68 +1,124 @@
-"""The ``lagom`` command: train, plot and evaluate the reference algorithms.
+"""The ``lagom`` command: train, show, plot and evaluate the reference algorithms.
 
 ::
 
-    lagom train ALGO [--env ID] [--steps N] [--seeds S ...] [--workers N] [--log-dir DIR]
-                     [--device cpu|cuda] [--set key=value ...]
+    lagom --version
+    lagom train ALGO [--env ID] [--config FILE] [--set KEY=VALUE ...] [--steps N]
+                     [--seeds S ...] [--workers N] [--log-dir DIR] [--device cpu|cuda[:N]]
+                     [--overwrite] [--quiet]
+    lagom show ALGO [--env ID]
     lagom plot LOG_DIR [--x KEY] [--y KEY] [--out FILE]
-    lagom eval RUN_DIR [--episodes N]
+    lagom eval RUN_DIR [--episodes N] [--stochastic] [--render human|rgb_array]
     lagom list
 
-A user error (unknown algorithm or environment, a bad ``--set``, a folder that is not a log)
-prints one line, ``lagom: error: ...``, and exits with status 2; a sweep in which some runs
-failed exits with status 1 after the summary.
+``lagom show ppo > f.yml`` writes PPO's default configuration (the zoo entry of the
+environment when there is one) in ``config.yml``'s dotted layout; ``lagom train ppo --config
+f.yml`` trains it. A ``--config`` file may be partial, dotted or nested. Precedence, lowest
+first: the defaults for the environment, the ``--config`` file, the ``--set`` items in order,
+then ``--steps`` and ``--env``.
+
+Exit status:
+
+- ``0``: done;
+- ``1``: a sweep in which some runs failed (after the summary), a log folder in use by
+  another ``lagom``, or an operating-system error (a full disk, a closed output pipe);
+- ``2``: a user error (an unknown algorithm, environment or config key, a bad flag value,
+  a missing or invalid ``--config`` file, a folder that is not a log): one line,
+  ``lagom: error: ...``, on stderr. The flags, the ``--set`` syntax and the ``--config``
+  file are checked before torch or gymnasium is imported;
+- ``130``: interrupted (Ctrl-C or SIGTERM); the same command resumes.
 
 Example:
     >>> parser = build_parser()
     >>> args = parser.parse_args(["train", "ppo", "--steps", "2000", "--set", "agent.lr=3e-4"])
-    >>> args.command, args.algo, args.steps, args.set
-    ('train', 'ppo', 2000, ['agent.lr=3e-4'])
+    >>> args.command, args.algo, args.steps, args.set, args.quiet
+    ('train', 'ppo', 2000, ['agent.lr=3e-4'], False)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from lagom.cli._commands import UsageError, cmd_eval, cmd_list, cmd_plot, cmd_train
+from lagom.cli._commands import UsageError, cmd_eval, cmd_list, cmd_plot, cmd_show, cmd_train
+from lagom.cli._early import device_name, positive_int, seed_int
 
 __all__ = ["UsageError", "build_parser", "main"]
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("lagom")
+    except metadata.PackageNotFoundError:
+        import lagom
+
+        return str(getattr(lagom, "__version__", "unknown"))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with one-line errors: ``lagom: error: --steps must be ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        # "argument --steps: must be ..." reads "--steps must be ..."
+        message = re.sub(r"^argument ([^:]+): ", r"\1 ", message)
+        self.exit(2, f"lagom: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``lagom`` argument parser with its four subcommands.
+    """The ``lagom`` argument parser with its subcommands; its errors are one line.
 
     Example:
         >>> build_parser().parse_args(["list"]).command
         'list'
+        >>> build_parser().parse_args(["eval", "logs/run", "--stochastic"]).stochastic
+        True
     """
-    parser = argparse.ArgumentParser(
-        prog="lagom", description="Train, plot and evaluate lagom's reference algorithms."
+    parser = _Parser(
+        prog="lagom", description="Train, show, plot and evaluate lagom's reference algorithms."
     )
+    parser.add_argument("--version", action="version", version=f"lagom {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = sub.add_parser("train", help="train an algorithm (one run per seed)")
     train.add_argument("algo", help="algorithm name, see `lagom list`")
     train.add_argument("--env", help="gymnasium environment ID (default: the algorithm's)")
-    train.add_argument("--steps", type=int, help="environment steps (generations for ES)")
-    train.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds (default: 0)")
-    train.add_argument("--workers", type=int, default=1, help="parallel runs (default: 1)")
+    train.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML configuration, full or partial, dotted or nested (see `lagom show`)",
+    )
+    train.add_argument("--steps", type=positive_int, help="environment steps (generations for ES)")
+    train.add_argument("--seeds", type=seed_int, nargs="+", default=[0], help="seeds (default: 0)")
+    train.add_argument("--workers", type=positive_int, default=1, help="parallel runs (default: 1)")
     train.add_argument("--log-dir", help="output folder (default: logs/ALGO-ENV)")
-    train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    train.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N")
     train.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "override a configuration key (dotted, e.g. agent.lr=3e-4); the value is read "
-            "by the key's type (repeatable)"
+            "override a configuration key (dotted, e.g. agent.lr=3e-4) over --config; the "
+            "value is read by the key's type (repeatable)"
         ),
     )
     train.add_argument(
         "--overwrite", action="store_true", help="start afresh instead of resuming LOG_DIR"
     )
+    train.add_argument(
+        "--quiet", action="store_true", help="no header line and no progress display"
+    )
+
+    show = sub.add_parser("show", help="print an algorithm's default configuration as YAML")
+    show.add_argument("algo", help="algorithm name, see `lagom list`")
+    show.add_argument("--env", help="gymnasium environment ID (default: the algorithm's)")
 
     plot = sub.add_parser("plot", help="plot learning curves of a sweep to a PNG")
     plot.add_argument("log_dir", help="a folder written by `lagom train`")
@@ -72,24 +128,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="evaluate the trained policy of one run")
     evaluate.add_argument("run_dir", help="a run folder: LOG_DIR/<ID>/<seed>")
-    evaluate.add_argument("--episodes", type=int, default=20)
-    evaluate.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    evaluate.add_argument("--episodes", type=positive_int, default=20)
+    evaluate.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N")
+    evaluate.add_argument(
+        "--stochastic",
+        action="store_true",
+        help="sample the actions (a ~ pi(.|s)) instead of the deterministic policy",
+    )
+    evaluate.add_argument(
+        "--render",
+        choices=["human", "rgb_array"],
+        help="show the episodes (human) or render and count their frames (rgb_array)",
+    )
 
     sub.add_parser("list", help="list the reference algorithms")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``lagom`` command and return its exit status.
+    """Run the ``lagom`` command and return its exit status (0, 1, 2 or 130: see above).
 
     Example:
         >>> main(["train", "nope"])  # prints "lagom: error: unknown algorithm 'nope'; ..."
         2
     """
-    args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "plot": cmd_plot, "eval": cmd_eval, "list": cmd_list}
     try:
-        return commands[args.command](args)
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # a bad flag (printed in one line), --help or --version
+        return done.code if isinstance(done.code, int) else 2
+    commands = {
+        "train": cmd_train,
+        "show": cmd_show,
+        "plot": cmd_plot,
+        "eval": cmd_eval,
+        "list": cmd_list,
+    }
+    try:
+        status = commands[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return status
+    except BrokenPipeError:
+        # The reader stopped early (``lagom show ppo | head``): say nothing more.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except UsageError as error:
         # One line for the user; a stack trace would bury what to fix.
         print(f"lagom: error: {error}", file=sys.stderr)

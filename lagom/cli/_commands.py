@@ -1,4 +1,5 @@
-"""The four subcommands of ``lagom``. Heavy imports (torch, gymnasium) happen inside them."""
+"""The subcommands of ``lagom``. Heavy imports (torch, gymnasium) happen inside them, after
+the checks of :mod:`lagom.cli._early`."""
 
 from __future__ import annotations
 
@@ -9,26 +10,28 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from attrs import AttrsInstance
+from lagom.cli._config import check_env, show_config, train_config
+from lagom.cli._early import (
+    BUILTIN_DEFAULTS,
+    UsageError,
+    check_train_args,
+    early_env,
+    early_steps,
+    known_algorithm,
+)
 
+if TYPE_CHECKING:
     from lagom.baselines import Algorithm
 
-__all__ = ["UsageError", "cmd_eval", "cmd_list", "cmd_plot", "cmd_train", "train_config"]
-
-
-class UsageError(Exception):
-    """A mistake in the command line or its inputs; reported as one line, exit status 2.
-
-    Example:
-        >>> try:
-        ...     _algorithm("nope")
-        ... except UsageError as error:
-        ...     print(f"lagom: error: {error}")  # doctest: +ELLIPSIS
-        lagom: error: unknown algorithm 'nope'; choose one of: cem, ...
-        >>> issubclass(UsageError, Exception)
-        True
-    """
+__all__ = [
+    "UsageError",
+    "cmd_eval",
+    "cmd_list",
+    "cmd_plot",
+    "cmd_show",
+    "cmd_train",
+    "train_config",
+]
 
 
 def _algorithm(name: str) -> Algorithm:
@@ -40,15 +43,6 @@ def _algorithm(name: str) -> Algorithm:
         raise UsageError(str(error)) from None
 
 
-def _check_env(env_id: str) -> None:
-    import gymnasium as gym
-
-    try:
-        gym.spec(env_id)
-    except gym.error.Error as error:
-        raise UsageError(f"unknown environment {env_id!r}: {error}") from None
-
-
 def _check_device(device: str) -> None:
     from lagom.baselines.common import choose_device
 
@@ -58,71 +52,61 @@ def _check_device(device: str) -> None:
         raise UsageError(str(error)) from None
 
 
-def train_config(
-    algo: Algorithm, env: str | None, sets: list[str], steps: int | None
-) -> AttrsInstance:
-    """The typed configuration ``lagom train`` runs: ``algo.default_config(env)`` with the
-    ``--set KEY=VALUE`` items read by their fields' types and ``--steps`` as
-    ``algo.steps_key``.
-
-    Raises:
-        UsageError: an unknown environment or key, a value of the wrong type or range.
-
-    Example:
-        >>> from lagom.baselines import get_algorithm
-        >>> cfg = train_config(get_algorithm("ppo"), None, ["agent.gamma=0.9"], 5000)
-        >>> cfg.agent.gamma, cfg.train.timesteps
-        (0.9, 5000)
-        >>> train_config(get_algorithm("ppo"), None, ["agent.gama=0.9"], None)
-        Traceback (most recent call last):
-        ...
-        lagom.cli._commands.UsageError: unknown config key 'agent.gama'; did you mean 'agent.gamma'?
-    """
-    from lagom.experiment import from_dotted, parse_dotted
-
-    env_id = env or algo.default_env
-    _check_env(env_id)
-    try:
-        base = algo.default_config(env_id)
-        overrides = parse_dotted(base, sets)
-        if steps is not None:
-            if steps < 1:
-                raise UsageError(f"--steps must be a positive integer, got {steps}")
-            overrides[algo.steps_key] = steps
-        return from_dotted(base, overrides)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+def _header(algo: str, env: str | None, steps: str | None, seeds: list[int], log_dir: str) -> str:
+    where = f" on {env}" if env else ""
+    length = f"{steps} steps" if steps is not None else "default steps"
+    if BUILTIN_DEFAULTS.get(algo, ("", ""))[1] == "train.generations" and steps is not None:
+        length = f"{steps} generations"
+    return f"lagom: train {algo}{where}, {length}, seeds {seeds}, logs in {log_dir}"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """``lagom train``: one run per seed through ``run_experiment``, then a summary and a PNG."""
+    """``lagom train``: one run per seed through ``run_experiment``, then a summary and a PNG.
+
+    The checks of :func:`~lagom.cli._early.check_train_args` and the header come before
+    torch is imported; :func:`~lagom.cli._config.train_config` then needs the algorithm's
+    module. ``args.quiet`` turns off the header and the progress display.
+    """
+    file_values = check_train_args(args)
+    quiet = bool(args.quiet)
+    env_id = early_env(args, file_values)
+    if env_id is None:  # a plug-in (or a new built-in): its default env needs its module
+        env_id = _algorithm(args.algo).default_env
+    log_dir = Path(args.log_dir or Path("logs") / f"{args.algo}-{env_id}")
+    if not quiet:
+        header = _header(
+            args.algo, env_id, early_steps(args, file_values), args.seeds, str(log_dir)
+        )
+        print(header, flush=True)
+    algo = _algorithm(args.algo)
+    config = train_config(algo, args.env, args.set, args.steps, file_values)
+    _check_device(args.device)
+    return _run_jobs(algo, config, args, log_dir, quiet=quiet)
+
+
+def _run_jobs(
+    algo: Algorithm, config: Any, args: argparse.Namespace, log_dir: Path, *, quiet: bool
+) -> int:
+    """Run the sweep of ``config`` over ``args.seeds``; the summary, the learning curve, and
+    the exit status (1 when a run failed)."""
     from lagom.experiment import Config, SweepError, run_experiment, to_dotted
     from lagom.utils import FolderLockedError
 
-    algo = _algorithm(args.algo)
-    cfg = to_dotted(train_config(algo, args.env, args.set, args.steps))
-    _check_device(args.device)
-    if args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    if len(set(args.seeds)) != len(args.seeds):
-        raise UsageError(f"--seeds must be distinct, got {args.seeds}")
-    env_id = cfg.get("env.id", args.env or algo.default_env)
-    log_dir = Path(args.log_dir or Path("logs") / f"{algo.name}-{env_id}")
-    if log_dir.exists() and not log_dir.is_dir():
-        raise UsageError(f"--log-dir {log_dir} is a file, not a folder")
-    print(f"lagom: training {algo.name} on {env_id}, seeds {args.seeds}, logs in {log_dir}")
     failed = 0
     # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         results = run_experiment(
             algo.run,
-            Config(cfg),
+            Config(to_dotted(config)),
             args.seeds,
             log_dir,
             max_workers=args.workers,
-            use_gpu=args.device == "cuda",
+            use_gpu=args.device.startswith("cuda"),
+            # cuda:N pins every run to GPU N; plain cuda spreads them over all GPUs.
+            gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,
             overwrite=args.overwrite,
+            progress=not quiet,
         )
     except SweepError as error:
         results = list(error.results)
@@ -140,6 +124,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``lagom show``: the default configuration of an algorithm for an environment, as a
+    ``--config`` YAML file on stdout."""
+    known_algorithm(args.algo)
+    print(show_config(_algorithm(args.algo), args.env), end="")
+    return 0
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -208,25 +200,46 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """``lagom eval``: deterministic episodes with the trained policy of one run."""
+    """``lagom eval``: episodes with the trained policy of one run (deterministic, or
+    sampled with ``--stochastic``), rendered with ``--render``."""
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "run.yml").is_file():
+        raise UsageError(f"{run_dir} is not a run folder: it has no run.yml")
     import gymnasium as gym
 
     from lagom.baselines.common import evaluate_policy, read_run_info
+    from lagom.cli._eval import FrameCounter, frame_counter, stochastic_policy
 
-    run_dir = Path(args.run_dir)
-    if args.episodes < 1:
-        raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
     _check_device(args.device)
     try:
         info = read_run_info(run_dir)
         algo = _algorithm(info.algorithm)
-        policy = algo.make_policy(run_dir, args.device)
+        seed = 2**20 + info.seed
+        if args.stochastic:
+            policy = stochastic_policy(algo.name, run_dir, args.device, seed)
+        else:
+            policy = algo.make_policy(run_dir, args.device)
     except ValueError as error:
         raise UsageError(str(error)) from None
     env_id = str(info.config.get("env.id", algo.default_env))
-    metrics = evaluate_policy(policy, lambda: gym.make(env_id), args.episodes, 2**20 + info.seed)
+    check_env(env_id)
+    counter = FrameCounter()
+
+    def make_env() -> gym.Env[Any, Any]:
+        if args.render is None:
+            return gym.make(env_id)
+        env = gym.make(env_id, render_mode=args.render)
+        return frame_counter(env, counter) if args.render == "rgb_array" else env
+
+    try:
+        metrics = evaluate_policy(policy, make_env, args.episodes, seed)
+    except gym.error.DependencyNotInstalled as error:
+        raise UsageError(f"--render {args.render}: {error}") from None
     for key, value in metrics.items():
         print(f"{key:>14}: {value:.2f}")
+    if args.render == "rgb_array":
+        shape = "x".join(map(str, counter.shape)) if counter.shape else "none"
+        print(f"{'frames':>14}: {counter.frames} (shape {shape})")
     return 0
 
 

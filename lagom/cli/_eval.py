@@ -1,0 +1,128 @@
+"""What ``lagom eval`` adds to :func:`lagom.baselines.common.evaluate_policy`: sampled
+(``--stochastic``) policies and rendering (``--render human|rgb_array``).
+
+An :class:`~lagom.baselines.Algorithm` record offers only the deterministic policy of a run,
+so the sampling policies of the built-in stochastic algorithms are rebuilt here from their
+modules' public parts (PPO and VPG: :class:`~lagom.baselines.ppo.ActorCritic`; SAC:
+:class:`~lagom.baselines.sac.SquashedGaussianActor`). TD3, DDPG, DQN and the evolution
+strategies train deterministic policies: ``--stochastic`` is refused for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lagom.cli._early import UsageError
+
+if TYPE_CHECKING:
+    import gymnasium as gym
+
+    from lagom._types import NDArray
+    from lagom.baselines import PolicyFn
+
+__all__ = ["STOCHASTIC", "FrameCounter", "frame_counter", "stochastic_policy"]
+
+#: The algorithms whose trained policy samples its actions.
+STOCHASTIC = ("ppo", "sac", "vpg")
+
+
+def _on_policy(name: str, run_dir: Path, device: str) -> PolicyFn:
+    import gymnasium as gym
+    import torch
+
+    from lagom.baselines import common, ppo, vpg
+
+    default_config = ppo.default_config if name == "ppo" else vpg.default_config
+    config: Any = common.load_run_config(run_dir, default_config)
+    state = common.load_policy_state(run_dir)
+    env = gym.make(config.env.id)
+    spaces = (env.observation_space, env.action_space)
+    env.close()
+    model = ppo.ActorCritic(*spaces, config.agent, common.choose_device(device))
+    model.load_state_dict(state["model"])
+    model.eval()
+    moments = state.get("obs_moments")
+    mean = var = None
+    clip = 0.0
+    if moments is not None:
+        mean, var = moments["mean"].numpy(), moments["var"].numpy()
+        clip = float(moments["clip"])
+
+    def policy(obs: NDArray[Any]) -> NDArray[Any]:
+        # As ppo's deterministic policy (standardized as in training), sampled, not the mode.
+        x = np.asarray(obs, dtype=np.float64)
+        if mean is not None and var is not None:
+            x = np.clip((x - mean) / np.sqrt(var + 1e-8), -clip, clip)
+        with torch.inference_mode():
+            return model.choose_action(x.astype(np.float32))["raw_action"]
+
+    return policy
+
+
+def _sac(run_dir: Path, device: str) -> PolicyFn:
+    from lagom.baselines import common, sac
+
+    config, space, obs_dim, saved = common.load_trained(run_dir, sac.default_config, "sac")
+    dev = common.choose_device(device)
+    actor = sac.SquashedGaussianActor(obs_dim, space.shape[0], config.agent.hidden_sizes, dev)
+    actor.load_state_dict(saved["actor"])
+    return common.box_policy(actor.eval().sample_actions, space, dev)
+
+
+def stochastic_policy(name: str, run_dir: Path, device: str, seed: int) -> PolicyFn:
+    """The trained policy of a run of algorithm ``name`` that samples its actions
+    (``a ~ π(·|s)``), torch's generator seeded with ``seed`` first.
+
+    Raises:
+        UsageError: ``name`` trains a deterministic policy (see :data:`STOCHASTIC`).
+        ValueError: not a run folder of ``name``, or no ``policy.pt`` in it.
+    """
+    if name not in STOCHASTIC:
+        raise UsageError(
+            f"--stochastic: {name} trains a deterministic policy; it applies to "
+            f"{', '.join(STOCHASTIC)}"
+        )
+    import torch
+
+    policy = _sac(run_dir, device) if name == "sac" else _on_policy(name, run_dir, device)
+    torch.manual_seed(seed)
+    return policy
+
+
+class FrameCounter:
+    """Counts the frames that an ``rgb_array`` environment renders after each reset and step
+    (the frames themselves are not kept)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.shape: tuple[int, ...] | None = None
+
+    def grab(self, env: gym.Env[Any, Any]) -> None:
+        """Render one frame of ``env`` and count it."""
+        frame = env.render()
+        if frame is not None:
+            self.frames += 1
+            self.shape = tuple(np.asarray(frame).shape)
+
+
+def frame_counter(env: gym.Env[Any, Any], counter: FrameCounter) -> gym.Env[Any, Any]:
+    """``env`` wrapped so that ``counter`` grabs a frame after every reset and step."""
+    import gymnasium as gym
+
+    class _Frames(gym.Wrapper[Any, Any, Any, Any]):
+        def reset(
+            self, *, seed: int | None = None, options: dict[str, Any] | None = None
+        ) -> tuple[Any, dict[str, Any]]:
+            out = self.env.reset(seed=seed, options=options)
+            counter.grab(self.env)
+            return out
+
+        def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
+            out = self.env.step(action)
+            counter.grab(self.env)
+            return out
+
+    return _Frames(env)
