@@ -19,6 +19,7 @@ from lagom.cli._early import (
     early_steps,
     known_algorithm,
 )
+from lagom.cli._monitor import RunMonitor
 
 if TYPE_CHECKING:
     from lagom.baselines import Algorithm
@@ -93,6 +94,7 @@ def _run_jobs(
     from lagom.utils import FolderLockedError
 
     failed = 0
+    monitor = _monitor(config, args.seeds, log_dir, quiet=quiet)
     # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
@@ -106,7 +108,8 @@ def _run_jobs(
             # cuda:N pins every run to GPU N; plain cuda spreads them over all GPUs.
             gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,
             overwrite=args.overwrite,
-            progress=not quiet,
+            # The monitor shows steps; the sweep's own bar (jobs done) only without one.
+            progress=not quiet and monitor is None,
         )
     except SweepError as error:
         results = list(error.results)
@@ -121,9 +124,24 @@ def _run_jobs(
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if monitor is not None:
+            monitor.stop()
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0
+
+
+def _monitor(config: Any, seeds: list[int], log_dir: Path, *, quiet: bool) -> RunMonitor | None:
+    """A started :class:`RunMonitor` of the runs (``None`` when quiet or when the
+    configuration names no length: a plug-in's may not)."""
+    train = getattr(config, "train", None)
+    if quiet or train is None:
+        return None
+    for field, key in (("timesteps", "timesteps"), ("generations", "iteration")):
+        total = getattr(train, field, None)
+        if isinstance(total, int) and total > 0:
+            return RunMonitor(log_dir, seeds, total, step_key=key).start()
+    return None
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -1,0 +1,147 @@
+"""The live progress of ``lagom train``: a thread that reads the runs' ``progress.csv`` files.
+
+Runs may go on in this process or in worker processes; either way each writes one CSV row
+per iteration, so the command's main process shows their progress by reading the last row
+of each file about once a second (:class:`RunMonitor`), with no message from the workers.
+One :class:`~lagom.logger.Progress` display covers all seeds: the steps of all runs
+together out of their total, the mean of their latest training returns, steps per second
+and the time left; a live bar on a terminal, a plain line every 10% otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from lagom.logger import Progress
+
+__all__ = ["RunMonitor", "last_row"]
+
+
+def last_row(path: Path) -> dict[str, str] | None:
+    """The last complete row of a CSV file as ``column -> cell``, read from its end (the
+    header and at most the last 64 KiB); ``None`` when there is no complete row yet.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "progress.csv"
+        >>> _ = path.write_text("timesteps,train_return\\n100,9.5\\n200,12.0\\n3")
+        >>> last_row(path)
+        {'timesteps': '200', 'train_return': '12.0'}
+    """
+    try:
+        with open(path, "rb") as f:
+            header = f.readline()
+            size = f.seek(0, os.SEEK_END)
+            start = max(len(header), size - 65536)
+            f.seek(start)
+            lines = f.read().split(b"\n")[:-1]  # after the last newline: an unfinished row
+    except OSError:
+        return None
+    if not lines or not header.endswith(b"\n") or (start > len(header) and len(lines) < 2):
+        return None
+    columns = next(csv.reader(io.StringIO(header.decode("utf-8"))), [])
+    cells = next(csv.reader(io.StringIO(lines[-1].decode("utf-8"))), [])
+    if len(cells) != len(columns):
+        return None
+    return dict(zip(columns, cells, strict=True))
+
+
+def _number(cell: str | None) -> float | None:
+    try:
+        return float(cell) if cell not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class RunMonitor:
+    """Show the progress of the runs of one ``lagom train`` command until :meth:`stop`.
+
+    Args:
+        log_dir: the sweep's folder; run ``seed`` writes ``log_dir/*/seed/progress.csv``.
+        seeds: the seeds being trained.
+        total: the steps of one run (in ``step_key`` units).
+        step_key: the column counting progress (``timesteps``; ``iteration`` for the
+            evolution strategies, whose total is in generations).
+        quiet: show nothing.
+        stream: where to write; default ``sys.stderr``.
+        interval: seconds between reads.
+
+    Example:
+        >>> import io, tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> run = folder / "0" / "1"
+        >>> run.mkdir(parents=True)
+        >>> _ = (run / "progress.csv").write_text("timesteps,train_return\\n50,9.0\\n")
+        >>> out = io.StringIO()
+        >>> monitor = RunMonitor(folder, [1], total=100, stream=out, interval=0.01)
+        >>> monitor.poll()
+        >>> out.getvalue().split(" | ")[:2]
+        ['[ 50%] 50/100 steps', 'return 9.00']
+    """
+
+    def __init__(
+        self,
+        log_dir: Path,
+        seeds: Sequence[int],
+        total: int,
+        *,
+        step_key: str = "timesteps",
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        interval: float = 1.0,
+    ) -> None:
+        self.log_dir, self.seeds, self.step_key = Path(log_dir), list(seeds), step_key
+        self.interval = interval
+        self.progress = Progress(max(1, total * len(self.seeds)), stream=stream, quiet=quiet)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="lagom-progress", daemon=True)
+        self._shown = -1
+
+    def poll(self) -> None:
+        """Read every run's last row once and show the sum of their steps."""
+        steps, returns = 0, []
+        for seed in self.seeds:
+            for path in self.log_dir.glob(f"*/{seed}/progress.csv"):
+                row = last_row(path)
+                if row is None:
+                    continue
+                step = _number(row.get(self.step_key))
+                steps += int(step) if step is not None else 0
+                ret = _number(row.get("train_return"))
+                if ret is not None and ret == ret:  # NaN before the first episode ends
+                    returns.append(ret)
+        if steps == self._shown:
+            return
+        self._shown = steps
+        # A run may end a little past its length (whole iterations): show at most 100%.
+        shown = min(steps, self.progress.total_steps)
+        summary: dict[str, int | float] = {self.step_key: shown}
+        if returns:
+            summary["train_return"] = sum(returns) / len(returns)
+        self.progress.write(summary, shown)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.poll()
+            except Exception:  # a display problem must never stop training
+                return
+
+    def start(self) -> RunMonitor:
+        """Start reading in a background (daemon) thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread, show the final state and close the display."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.poll()
+        self.progress.close()
