@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
-__all__ = ["CellValue", "CsvRows", "read_csv_columns", "to_cell"]
+__all__ = ["CellValue", "CsvRows", "parse_row", "read_csv_columns", "read_csv_rows", "to_cell"]
 
 CellValue: TypeAlias = "str | int | float | bool | None"
 
@@ -103,6 +103,21 @@ def read_csv_columns(path: str | os.PathLike[str]) -> dict[str, list[CellValue]]
         for name, cell in zip(header, padded, strict=True):
             columns[name].append(_parse_cell(cell))
     return columns
+
+
+def parse_row(cells: Mapping[str, str]) -> dict[str, CellValue]:
+    """Read the cells of one row back, leaving out the empty ones (a value not logged)."""
+    return {key: _parse_cell(cell) for key, cell in cells.items() if cell != ""}
+
+
+def read_csv_rows(path: str | os.PathLike[str]) -> list[dict[str, CellValue]]:
+    """Read a CSV log into one ``{column: parsed cell}`` per row, without the empty cells."""
+    columns = read_csv_columns(path)
+    count = max((len(values) for values in columns.values()), default=0)
+    return [
+        {key: values[i] for key, values in columns.items() if values[i] is not None}
+        for i in range(count)
+    ]
 
 
 class CsvRows:

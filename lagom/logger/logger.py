@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from lagom._checks import check_bool, check_path
-from lagom.logger._csv import CsvRows, read_csv_columns, to_cell
+from lagom._checks import check_bool, check_path, check_str
+from lagom.logger._csv import CsvRows, parse_row, read_csv_columns, to_cell
 from lagom.logger._dump import dump_lines
+from lagom.logger.sinks import Sink, check_sinks, rebuild_sinks, row_step
 from lagom.utils import pickle_dump, pickle_load
 
 __all__ = ["Logger"]
@@ -51,14 +52,29 @@ class Logger:
     * An existing file is continued (a resumed run appends to its log), after cutting off an
       incomplete last line left by a crash mid-write.
 
+    **Sinks.** Each :meth:`write_row` then hands the row to every sink of ``sinks``
+    (:class:`~lagom.logger.Sink`: :class:`~lagom.logger.JsonlSink`,
+    :class:`~lagom.logger.TensorBoardSink`, :class:`~lagom.logger.Progress`, or your own),
+    after the CSV file, which stays the source of truth. The row a sink gets is the CSV
+    row read back (empty cells left out), and its step is ``row[step_key]`` (see
+    :func:`~lagom.logger.row_step`). With both ``csv_path`` and ``sinks``, the sinks that
+    can be rebuilt are rewritten from the CSV file's rows when the logger is made
+    (``rebuild=True``): a run resumed after its CSV was cut back has no duplicate step in
+    any sink. Sinks follow the same scalar rule as the CSV file.
+
     Args:
         csv_path: file to append one row per :meth:`write_row` to; ``None`` for no CSV.
         fsync: if ``True``, ``os.fsync`` the CSV file after every row so that rows also
             survive a machine crash (slower). Default: ``False``.
+        sinks: where each row also goes, in this order. Default: none.
+        step_key: the column holding each row's step for the sinks. Default:
+            ``"timesteps"``.
+        rebuild: rebuild the sinks from the CSV file when the logger is made.
 
     Raises:
-        TypeError: ``csv_path`` is neither ``None`` nor a str or path, or ``fsync`` is not a
-            bool.
+        TypeError: ``csv_path`` is neither ``None`` nor a str or path, ``fsync`` or
+            ``rebuild`` is not a bool, ``sinks`` is not a list of sinks, or ``step_key``
+            is not a str.
 
     Example:
         >>> logger = Logger()
@@ -100,14 +116,33 @@ class Logger:
         Train Loss: [0.12, 0.09]
     """
 
-    def __init__(self, csv_path: str | os.PathLike[str] | None = None, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        csv_path: str | os.PathLike[str] | None = None,
+        fsync: bool = False,
+        *,
+        sinks: Sequence[Sink] = (),
+        step_key: str = "timesteps",
+        rebuild: bool = True,
+    ) -> None:
         #: key -> the values logged under it, in order (any object; see the class docstring).
         self.logs: OrderedDict[str, list[object]] = OrderedDict()
         self._pending: dict[str, str] = {}
         fsync = check_bool("fsync", fsync)
+        rebuild = check_bool("rebuild", rebuild)
         if csv_path is not None:
             check_path("csv_path", csv_path)
+        #: The sinks each row goes to after the CSV file.
+        self.sinks: list[Sink] = check_sinks(sinks)
+        self.step_key = check_str("step_key", step_key)
+        self._rows = 0  # rows written so far, resumed ones included: the default step
+        # The CSV file is opened first: it cuts off a line left incomplete by a crash.
         self._csv = None if csv_path is None else CsvRows(csv_path, fsync=fsync)
+        if csv_path is not None and self.sinks:
+            if rebuild:
+                self._rows = rebuild_sinks(csv_path, self.sinks, self.step_key)
+            elif Path(csv_path).exists() and Path(csv_path).stat().st_size > 0:
+                self._rows = max(map(len, read_csv_columns(csv_path).values()), default=0)
 
     @property
     def csv_path(self) -> Path | None:
@@ -135,18 +170,19 @@ class Logger:
             raise TypeError(f"key must be a str, got {type(key).__name__} {key!r}")
         if not key:
             raise ValueError("key must be a non-empty str, got ''")
-        if self._csv is not None:
+        if self._csv is not None or self.sinks:
             self._pending[key] = to_cell(key, value)
         self.logs.setdefault(key, []).append(value)
 
     def write_row(self) -> None:
-        """Append the latest value of each key logged since the previous row to the CSV file.
+        """Append the latest value of each key logged since the previous row to the CSV file,
+        then hand that row to every sink.
 
         The row is flushed before returning. Nothing is written when nothing was logged since
         the previous row.
 
         Raises:
-            ValueError: if the logger was created without ``csv_path``.
+            ValueError: if the logger was created with neither ``csv_path`` nor ``sinks``.
 
         Example:
             >>> import pathlib, tempfile
@@ -161,11 +197,29 @@ class Logger:
             2,0.25
             >>> tmp.cleanup()
         """
-        if self._csv is None:
-            raise ValueError("write_row needs a CSV file: create the Logger with csv_path=...")
-        if self._pending:
-            self._csv.append(self._pending)
-            self._pending = {}
+        if self._csv is None and not self.sinks:
+            raise ValueError(
+                "write_row needs a CSV file: create the Logger with csv_path=... (or sinks=[...])"
+            )
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        if self._csv is not None:
+            self._csv.append(pending)
+        row = parse_row(pending)
+        step = row_step(row, self._rows, self.step_key)
+        self._rows += 1
+        for sink in self.sinks:
+            sink.write(row, step)
+
+    def close(self) -> None:
+        """Close every sink (the CSV file needs no closing: each row is written and closed).
+
+        Example:
+            >>> Logger().close()
+        """
+        for sink in self.sinks:
+            sink.close()
 
     def dump(
         self,

@@ -19,7 +19,21 @@ from __future__ import annotations
 from lagom.vis.curves import plot_curves
 from lagom.vis.grid_image import GridImage
 from lagom.vis.image_viewer import ImageViewer
+from lagom.vis.labels import AXIS_LABELS, axis_label, config_labels
 from lagom.vis.read_xy import ConfigCurves, read_xy
+from lagom.vis.stats import bootstrap_ci, interquartile_mean
 from lagom.vis.ticker import set_ticker
 
-__all__ = ["ConfigCurves", "GridImage", "ImageViewer", "plot_curves", "read_xy", "set_ticker"]
+__all__ = [
+    "AXIS_LABELS",
+    "ConfigCurves",
+    "GridImage",
+    "ImageViewer",
+    "axis_label",
+    "bootstrap_ci",
+    "config_labels",
+    "interquartile_mean",
+    "plot_curves",
+    "read_xy",
+    "set_ticker",
+]

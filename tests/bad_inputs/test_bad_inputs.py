@@ -20,6 +20,7 @@ import pytest
 from tests.bad_inputs import (
     cases_baselines,
     cases_core,
+    cases_logging,
     cases_networks,
     cases_shell,
     cases_utils,
@@ -34,6 +35,8 @@ CASES: list[Callable[[Probe], None]] = [
     cases_core.probe_transform,
     cases_utils.probe_utils,
     cases_utils.probe_logger,
+    cases_logging.probe_logging,
+    cases_logging.probe_plot_stats,
     cases_utils.probe_es,
     cases_shell.probe_envs,
     cases_shell.probe_agent_runner,

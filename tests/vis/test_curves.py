@@ -135,7 +135,9 @@ def test_bad_arguments() -> None:
         plot_curves([{"x": [1]}])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"one label per configuration \(2\), got 1"):
         plot_curves(data, labels=["a"])
-    with pytest.raises(ValueError, match="band must be 'std' or 'minmax', got 'iqr'"):
+    with pytest.raises(
+        ValueError, match=r"band must be one of \['std', 'minmax', 'ci95'\], got 'iqr'"
+    ):
         plot_curves(data, band="iqr")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="num_point must be at least 1"):
         plot_curves(data, num_point=0)
@@ -165,3 +167,128 @@ assert "matplotlib.pyplot" not in sys.modules, "pyplot imported by plot_curves"
     )
     assert proc.returncode == 0, proc.stderr
     assert out.is_file()
+
+
+# ------------------------------------------------------------ labels, bands, files (issue 16)
+
+
+def _legend_title(ax: Any) -> str:
+    legend = ax.get_legend()
+    assert legend is not None
+    return str(legend.get_title().get_text())
+
+
+def test_axis_labels_from_the_name_map() -> None:
+    _, ax = plot_curves(_same_x_data(), x="timesteps", y="eval_return")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Environment steps", "Episode return")
+    _, ax = plot_curves(
+        _same_x_data(), x="timesteps", y="kl_coef", names={"timesteps": "Frames"}, xlabel=None
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Frames", "Kl coef")
+    _, ax = plot_curves(_same_x_data(), x="timesteps", xlabel="Steps (x4 frames)")
+    assert ax.get_xlabel() == "Steps (x4 frames)"  # an explicit label wins
+
+
+def test_legend_says_what_differs_and_what_the_band_is() -> None:
+    x, y = [0.0, 1.0], [0.0, 1.0]
+    data = [
+        ConfigCurves(
+            ID=i,
+            config={"ID": i, "lr": lr, "gamma": gamma, "env": "A"},
+            seeds=tuple(range(3)),
+            curves=[(x, y)] * 3,
+        )
+        for i, (lr, gamma) in enumerate([(3e-4, 0.98), (1e-3, 0.99)])
+    ]
+    titles = {}
+    for band in ("std", "minmax", "ci95"):
+        for estimator in ("mean", "iqm"):
+            _, ax = plot_curves(data, band=band, estimator=estimator)
+            legend = ax.get_legend()
+            assert legend is not None
+            texts = [t.get_text() for t in legend.get_texts()]
+            assert texts == ["lr=3e-4, gamma=0.98", "lr=0.001, gamma=0.99"]
+            titles[band, estimator] = _legend_title(ax)
+    assert titles == {
+        ("std", "mean"): "mean ± std over 3 seeds",
+        ("std", "iqm"): "IQM ± std over 3 seeds",
+        ("minmax", "mean"): "mean, min-max over 3 seeds",
+        ("minmax", "iqm"): "IQM, min-max over 3 seeds",
+        ("ci95", "mean"): "mean, 95% bootstrap CI over 3 seeds",
+        ("ci95", "iqm"): "IQM, 95% bootstrap CI over 3 seeds",
+    }
+    _, ax = plot_curves(_same_x_data(), smooth=2)  # 3 and 2 seeds
+    assert _legend_title(ax) == "mean ± std over 2-3 seeds\nmoving average of 2 points"
+
+
+def test_iqm_line_and_ci95_band_match_numpy() -> None:
+    from scipy import stats  # type: ignore[import-untyped,unused-ignore]
+
+    ys = np.random.default_rng(0).normal(size=(6, 5))
+    x = np.arange(5.0)
+    data = [ConfigCurves(ID=0, config={}, seeds=range(6), curves=[(x, row) for row in ys])]
+    _, ax = plot_curves(data, num_point=5, band="ci95", estimator="iqm", n_boot=500, seed=4)
+    np.testing.assert_allclose(_floats(ax.get_lines()[0].get_ydata()), stats.trim_mean(ys, 0.25))
+    idx = np.random.default_rng(4).integers(0, 6, size=(500, 6))
+    boot = np.array([[stats.trim_mean(ys[i, j], 0.25) for j in range(5)] for i in idx])
+    low, high = np.percentile(boot, [2.5, 97.5], axis=0)
+    band = next(c for c in ax.collections if isinstance(c, PolyCollection))
+    assert _band_limits(band) == pytest.approx((low.min(), high.max()))
+
+
+def test_smoothing_is_a_trailing_moving_average() -> None:
+    y = np.array([0.0, 3.0, 6.0, 0.0, 3.0])
+    data = [ConfigCurves(ID=0, config={}, seeds=(0,), curves=[(np.arange(5.0), y)])]
+    _, ax = plot_curves(data, num_point=5, smooth=3)
+    expected = [y[max(0, j - 2) : j + 1].mean() for j in range(5)]
+    np.testing.assert_allclose(_floats(ax.get_lines()[0].get_ydata()), expected)
+
+
+def test_grid_and_compact_step_ticks(tmp_path: Path) -> None:
+    x = np.array([0.0, 5e5, 1e6])
+    data = [ConfigCurves(ID=0, config={}, seeds=(0,), curves=[(x, [0.0, 1.0, 2.0])])]
+    _, ax = plot_curves(data, out=tmp_path / "a.png")  # saving draws the tick labels
+    assert all(line.get_visible() for line in ax.xaxis.get_gridlines())
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "200K" in labels
+    assert all(len(label) <= 5 for label in labels)  # never "1000000"
+    _, ax = plot_curves(data, grid=False)
+    assert not any(line.get_visible() for line in ax.xaxis.get_gridlines())
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_file_mode_follows_the_umask(tmp_path: Path, umask: int) -> None:
+    import os
+    import stat
+
+    previous = os.umask(umask)
+    try:
+        out = tmp_path / "fig.png"
+        plot_curves(_same_x_data(), out=out)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_pdf_and_svg_by_suffix(tmp_path: Path) -> None:
+    plot_curves(_same_x_data(), out=tmp_path / "fig.pdf")
+    plot_curves(_same_x_data(), out=tmp_path / "fig.SVG")
+    assert (tmp_path / "fig.pdf").read_bytes().startswith(b"%PDF-")
+    assert b"<svg" in (tmp_path / "fig.SVG").read_bytes()[:2000]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.SVG", "fig.pdf"]
+    with pytest.raises(ValueError, match=r"out must end in an image file type such as \.png"):
+        plot_curves(_same_x_data(), out=tmp_path / "fig")
+    with pytest.raises(ValueError, match="image file type"):
+        plot_curves(_same_x_data(), out=tmp_path / "fig.txt")
+
+
+def test_bad_new_arguments() -> None:
+    data = _same_x_data()
+    with pytest.raises(ValueError, match=r"estimator must be one of \['mean', 'iqm'\]"):
+        plot_curves(data, estimator="median")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="smooth must be at least 1"):
+        plot_curves(data, smooth=0)
+    with pytest.raises(TypeError, match="names must map str to str"):
+        plot_curves(data, x="timesteps", names={"timesteps": 3})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="x must be a str"):
+        plot_curves(data, x=3)  # type: ignore[arg-type]

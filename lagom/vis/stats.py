@@ -1,0 +1,134 @@
+"""Aggregate the seeds of a learning curve: :func:`interquartile_mean` and
+:func:`bootstrap_ci`, the statistics that :func:`~lagom.vis.plot_curves` draws.
+
+Both follow Agarwal et al., "Deep Reinforcement Learning at the Edge of the Statistical
+Precipice" (NeurIPS 2021): the interquartile mean is robust to a few outlier seeds, and the
+bootstrap interval states how uncertain the estimate over few seeds is.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lagom._checks import as_float_array, check_int, check_real, check_seed, check_str
+from lagom._types import Float64Array
+
+__all__ = ["bootstrap_ci", "interquartile_mean"]
+
+Estimator = Literal["mean", "iqm"]
+
+# More resamples than this change no plotted digit and would only exhaust memory.
+_MAX_BOOT = 1_000_000
+
+
+def _seeds_first(ys: ArrayLike, name: str) -> Float64Array:
+    values = np.asarray(as_float_array(ys, name), dtype=np.float64)
+    if values.ndim not in (1, 2) or values.shape[0] == 0:
+        raise ValueError(
+            f"{name} must be [S] or [S, P] with at least one seed, got shape {values.shape}"
+        )
+    return values
+
+
+def interquartile_mean(ys: ArrayLike) -> Float64Array:
+    r"""The interquartile mean (IQM) over seeds: the mean of the middle half of the values.
+
+    Per column of ``ys`` ``[S, P]`` (S seeds, P points), the values are sorted and
+    :math:`k = \lfloor S/4 \rfloor` are dropped at each end; the IQM is the mean of the
+    remaining :math:`S - 2k` (``scipy.stats.trim_mean(ys, 0.25)``, as in rliable). With
+    fewer than 4 seeds nothing is dropped: it is the mean.
+
+    Args:
+        ys: ``[S]`` or ``[S, P]`` real values, seeds first; NaN is not allowed, an
+            infinity sorts as any value (so it is trimmed away when among the largest or
+            smallest quarter).
+
+    Returns:
+        ``[P]`` float64 (a 0-d array for ``[S]`` input).
+
+    Raises:
+        TypeError: ``ys`` is not real numbers.
+        ValueError: ``ys`` has no seed, is not 1-D or 2-D, or holds NaN.
+
+    Example:
+        >>> interquartile_mean([1.0, 2.0, 3.0, 100.0])
+        array(2.5)
+        >>> interquartile_mean([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+        array([2., 3.])
+    """
+    values = _seeds_first(ys, "ys")
+    if np.isnan(values).any():
+        raise ValueError("ys must not hold NaN: the interquartile mean sorts the values")
+    k = values.shape[0] // 4
+    kept = np.sort(values, axis=0)[k : values.shape[0] - k]
+    return np.asarray(kept.mean(axis=0), dtype=np.float64)
+
+
+def _estimate(samples: Float64Array, estimator: str) -> Float64Array:
+    """The estimator over axis 1 of ``[B, S, P]`` resamples."""
+    if estimator == "mean":
+        mean: Float64Array = samples.mean(axis=1)
+        return mean
+    k = samples.shape[1] // 4
+    trimmed: Float64Array = np.sort(samples, axis=1)[:, k : samples.shape[1] - k].mean(axis=1)
+    return trimmed
+
+
+def bootstrap_ci(
+    ys: ArrayLike,
+    estimator: Estimator = "mean",
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> tuple[Float64Array, Float64Array]:
+    r"""A percentile bootstrap confidence interval of the mean (or IQM) over seeds.
+
+    From ``ys`` ``[S, P]``, ``n_boot`` resamples of the S seeds with replacement are drawn,
+    the same seeds for every point: ``idx = np.random.default_rng(seed).integers(0, S,
+    size=(n_boot, S))``, resample :math:`b` being the rows ``ys[idx[b]]``. The estimator
+    (``"mean"`` or ``"iqm"``, :func:`interquartile_mean`) of each resample gives
+    :math:`\hat\theta_{b,j}`, and the interval is its :math:`\alpha/2` and
+    :math:`1 - \alpha/2` percentiles over :math:`b` (``np.percentile``, linear), with
+    :math:`\alpha = 1 - \text{confidence}`. Seeded, so the same inputs give the same band.
+    With one seed the interval is that seed's values.
+
+    Args:
+        ys: ``[S]`` or ``[S, P]`` real values, seeds first.
+        estimator: ``"mean"`` or ``"iqm"``.
+        confidence: the coverage, in ``(0, 1)``.
+        n_boot: the number of resamples, in ``[1, 10**6]``.
+        seed: the seed of the resampling.
+
+    Returns:
+        ``(low, high)``, each ``[P]`` float64.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ValueError: ``ys`` has no seed or a bad shape, ``estimator`` is unknown,
+            ``confidence`` is outside ``(0, 1)`` or ``n_boot`` outside ``[1, 10**6]``.
+
+    Example:
+        >>> low, high = bootstrap_ci([[0.0], [1.0], [2.0], [3.0]], n_boot=1000)
+        >>> bool(low[0] < 1.5 < high[0]), bool(0.0 <= low[0] and high[0] <= 3.0)
+        (True, True)
+    """
+    values = _seeds_first(ys, "ys")
+    check_str("estimator", estimator, ("mean", "iqm"))
+    confidence = check_real("confidence", confidence, low=0.0, high=1.0)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    n_boot = check_int("n_boot", n_boot, minimum=1)
+    if n_boot > _MAX_BOOT:
+        raise ValueError(f"n_boot must be at most {_MAX_BOOT:,}, got {n_boot}")
+    seed = check_seed("seed", seed)
+    if values.ndim == 1:
+        values = values[:, None]
+    idx = np.random.default_rng(seed).integers(0, values.shape[0], size=(n_boot, values.shape[0]))
+    estimates = _estimate(values[idx], estimator)
+    alpha = 1.0 - confidence
+    low, high = np.percentile(estimates, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)

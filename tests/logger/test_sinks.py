@@ -1,0 +1,207 @@
+"""Tests of the logger's sinks: ``JsonlSink``, ``TensorBoardSink``, ``rebuild_sinks``."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import (  # type: ignore[import-untyped,unused-ignore]
+    EventAccumulator,
+)
+
+from lagom.baselines.common import progress_logger, write_row
+from lagom.logger import (
+    CellValue,
+    JsonlSink,
+    Logger,
+    RebuildableSink,
+    Sink,
+    TensorBoardSink,
+    rebuild_sinks,
+)
+
+
+class _Recorder:
+    """A user sink: records what it gets."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[dict[str, CellValue], int]] = []
+        self.closed = False
+
+    def write(self, row: Mapping[str, CellValue], step: int) -> None:
+        self.rows.append((dict(row), step))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _scalars(logdir: Path, tag: str) -> list[tuple[int, float]]:
+    events = EventAccumulator(str(logdir))
+    events.Reload()
+    return [(e.step, e.value) for e in events.Scalars(tag)]
+
+
+def _rows(n: int, start: int = 1) -> list[dict[str, object]]:
+    return [
+        {"iteration": i, "timesteps": 100 * i, "train_return": i / 4, "env": "Fake-v0"}
+        for i in range(start, start + n)
+    ]
+
+
+def test_user_sink_gets_csv_rows_after_the_csv(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    seen_csv: list[str] = []
+
+    class Checker(_Recorder):
+        def write(self, row: Mapping[str, CellValue], step: int) -> None:
+            seen_csv.append(path.read_text().splitlines()[-1])  # the CSV is written first
+            super().write(row, step)
+
+    sink = Checker()
+    assert isinstance(sink, Sink)
+    assert not isinstance(sink, RebuildableSink)
+    logger = Logger(csv_path=path, sinks=[sink])
+    logger("timesteps", np.int64(128))
+    logger("train_return", np.float32(0.5))
+    logger("note", None)  # an empty cell: left out of the row
+    logger.write_row()
+    logger("iteration", 2)  # no step column: the row's position is its step
+    logger.write_row()
+    logger.close()
+    assert sink.rows == [({"timesteps": 128, "train_return": 0.5}, 128), ({"iteration": 2}, 1)]
+    assert seen_csv == ["128,0.5,", ",,,2"]
+    assert sink.closed
+
+
+def test_sinks_without_csv() -> None:
+    sink = _Recorder()
+    logger = Logger(sinks=[sink], step_key="iteration")
+    logger("iteration", 7)
+    logger.write_row()
+    assert sink.rows == [({"iteration": 7}, 7)]
+
+
+def test_jsonl_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "logs" / "progress.jsonl"
+    logger = Logger(csv_path=tmp_path / "progress.csv", sinks=[JsonlSink(path)])
+    rows: list[dict[str, object]] = [
+        {"timesteps": 1, "loss": 0.1, "done": True, "env": 'a,b "q"'},
+        {"timesteps": 2, "loss": math.nan, "gain": -math.inf},
+        {"timesteps": 3, "loss": 1e-300},
+    ]
+    for row in rows:
+        write_row(logger, row)
+    got = [json.loads(line) for line in path.read_text().splitlines()]
+    assert got == [
+        {"timesteps": 1, "loss": 0.1, "done": True, "env": 'a,b "q"'},
+        {"timesteps": 2, "loss": None, "gain": None},  # NaN and infinities are null
+        {"timesteps": 3, "loss": 1e-300},
+    ]
+    for line in path.read_text().splitlines():
+        json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+
+
+def test_jsonl_cuts_an_incomplete_line(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"a": 1}\n{"a": ')
+    sink = JsonlSink(path)
+    sink.write({"a": 2}, 0)
+    assert path.read_text() == '{"a": 1}\n{"a": 2}\n'
+
+
+def test_tensorboard_curves_and_steps(tmp_path: Path) -> None:
+    logdir = tmp_path / "tb"
+    logger = Logger(csv_path=tmp_path / "progress.csv", sinks=[TensorBoardSink(logdir)])
+    for row in _rows(3):
+        write_row(logger, row)
+    logger.close()
+    assert _scalars(logdir, "train_return") == [(100, 0.25), (200, 0.5), (300, 0.75)]
+    assert _scalars(logdir, "iteration") == [(100, 1.0), (200, 2.0), (300, 3.0)]
+    events = EventAccumulator(str(logdir))
+    events.Reload()
+    assert "env" not in events.Tags()["scalars"]  # strings have no curve
+
+
+def test_kill_and_resume_leaves_no_duplicates(tmp_path: Path) -> None:
+    """A run checkpointed after iteration 2, killed after iteration 4, resumed from 2."""
+
+    def sinks() -> list[Sink]:
+        return [JsonlSink(tmp_path / "progress.jsonl"), TensorBoardSink(tmp_path / "tb")]
+
+    logger = progress_logger(tmp_path, rows=0)
+    logger = Logger(csv_path=logger.csv_path, sinks=sinks())
+    for row in _rows(4):
+        write_row(logger, row)
+    # killed: no close(); the resumed process cuts the CSV back to 2 rows, then rebuilds
+    cut = progress_logger(tmp_path, rows=2)
+    resumed = Logger(csv_path=cut.csv_path, sinks=sinks())
+    for row in _rows(3, start=3):
+        write_row(resumed, {**row, "train_return": -row["train_return"]})  # type: ignore[operator]
+    resumed.close()
+
+    expected_returns = [0.25, 0.5, -0.75, -1.0, -1.25]
+    jsonl = [json.loads(line) for line in (tmp_path / "progress.jsonl").read_text().splitlines()]
+    assert [row["timesteps"] for row in jsonl] == [100, 200, 300, 400, 500]
+    assert [row["train_return"] for row in jsonl] == expected_returns
+    scalars = _scalars(tmp_path / "tb", "train_return")
+    assert scalars == list(zip([100, 200, 300, 400, 500], expected_returns, strict=True))
+    files = sorted(p.name for p in (tmp_path / "tb").iterdir())
+    assert len(files) == 1
+    assert files[0].startswith("events.out.tfevents.")
+
+
+def test_rebuild_sinks_explicitly(tmp_path: Path) -> None:
+    csv_path = tmp_path / "progress.csv"
+    csv_path.write_text("iteration,train_return\n1,0.5\n2,\n3,1.5\n")
+    jsonl = JsonlSink(tmp_path / "a.jsonl")
+    jsonl.write({"iteration": 9}, 9)  # stale content, replaced
+    recorder = _Recorder()
+    assert rebuild_sinks(csv_path, [jsonl, recorder], step_key="iteration") == 3
+    assert (tmp_path / "a.jsonl").read_text().splitlines() == [
+        '{"iteration": 1, "train_return": 0.5}',
+        '{"iteration": 2}',
+        '{"iteration": 3, "train_return": 1.5}',
+    ]
+    assert recorder.rows == []  # not rebuildable: left alone
+    assert rebuild_sinks(tmp_path / "missing.csv", [jsonl]) == 0
+    assert (tmp_path / "a.jsonl").read_text() == ""
+
+
+def test_rebuild_false_keeps_sinks_and_counts_rows(tmp_path: Path) -> None:
+    csv_path = tmp_path / "progress.csv"
+    csv_path.write_text("loss\n0.5\n0.25\n")
+    sink = JsonlSink(tmp_path / "a.jsonl")
+    sink.write({"old": 1}, 0)
+    recorder = _Recorder()
+    logger = Logger(csv_path=csv_path, sinks=[sink, recorder], rebuild=False)
+    write_row(logger, {"loss": 0.125})
+    assert recorder.rows == [({"loss": 0.125}, 2)]  # the third row of the file
+    assert (tmp_path / "a.jsonl").read_text() == '{"old": 1}\n{"loss": 0.125}\n'
+
+
+def test_bad_sinks(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="sinks must be a list"):
+        Logger(sinks="jsonl")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"write\(row, step\) and close\(\).*object at 0"):
+        Logger(sinks=[object()])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="step_key must be a str"):
+        Logger(sinks=[], step_key=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="path"):
+        JsonlSink(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="logdir"):
+        TensorBoardSink(None)  # type: ignore[arg-type]
+
+
+def test_missing_tensorboard_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.proto", None)
+    sink = TensorBoardSink(tmp_path)  # imports nothing yet
+    with pytest.raises(ImportError, match='pip install "lagom\\[tensorboard\\]"'):
+        sink.write({"a": 1.0}, 0)

@@ -1,0 +1,70 @@
+"""Tests for ``lagom.vis.stats``: the IQM and the bootstrap interval against direct numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats  # type: ignore[import-untyped,unused-ignore]
+
+from lagom.vis import bootstrap_ci, interquartile_mean
+
+
+@pytest.mark.parametrize("seeds", [1, 2, 3, 4, 5, 7, 8, 10, 13])
+def test_iqm_is_the_25_percent_trimmed_mean(seeds: int) -> None:
+    ys = np.random.default_rng(seeds).normal(size=(seeds, 6))
+    expected = stats.trim_mean(ys, 0.25, axis=0)  # rliable's IQM
+    np.testing.assert_allclose(interquartile_mean(ys), expected, rtol=1e-12)
+
+
+def test_iqm_drops_a_quarter_at_each_end() -> None:
+    # 8 seeds: the 2 lowest and the 2 highest go, whatever their size.
+    ys = np.array([-1e9, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 1e9])
+    assert interquartile_mean(ys) == pytest.approx((2.0 + 3.0 + 4.0 + 5.0) / 4)
+
+
+def test_bootstrap_matches_a_direct_loop() -> None:
+    ys = np.random.default_rng(1).normal(size=(5, 4))
+    for estimator in ("mean", "iqm"):
+        low, high = bootstrap_ci(ys, estimator, n_boot=300, seed=7)
+        # The documented draws, then one point and one resample at a time.
+        idx = np.random.default_rng(7).integers(0, 5, size=(300, 5))
+        for j in range(4):
+            estimates = []
+            for b in range(300):
+                sample = ys[idx[b], j]
+                if estimator == "mean":
+                    estimates.append(sample.mean())
+                else:
+                    estimates.append(stats.trim_mean(sample, 0.25))
+            assert low[j] == pytest.approx(np.percentile(estimates, 2.5))
+            assert high[j] == pytest.approx(np.percentile(estimates, 97.5))
+
+
+def test_bootstrap_is_seeded_and_covers_like_the_normal_interval() -> None:
+    ys = np.random.default_rng(2).normal(loc=3.0, scale=2.0, size=(400, 1))
+    low, high = bootstrap_ci(ys, n_boot=4000, seed=3)
+    again = bootstrap_ci(ys, n_boot=4000, seed=3)
+    assert (low.tolist(), high.tolist()) == (again[0].tolist(), again[1].tolist())
+    half = 1.96 * ys.std() / np.sqrt(400)  # the normal approximation of the mean's CI
+    assert low[0] == pytest.approx(ys.mean() - half, abs=0.1 * half)
+    assert high[0] == pytest.approx(ys.mean() + half, abs=0.1 * half)
+
+
+def test_one_seed_gives_its_values() -> None:
+    low, high = bootstrap_ci([[1.0, 2.0]])
+    assert low.tolist() == high.tolist() == [1.0, 2.0]
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="at least one seed"):
+        interquartile_mean(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        interquartile_mean([1.0, np.nan])
+    with pytest.raises(TypeError, match="real numbers"):
+        bootstrap_ci(["a", "b"])
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        bootstrap_ci([1.0], "median")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"confidence must be in \(0, 1\)"):
+        bootstrap_ci([1.0], confidence=1.0)
+    with pytest.raises(ValueError, match="n_boot"):
+        bootstrap_ci([1.0], n_boot=0)
