@@ -7,7 +7,8 @@
                      [--seeds S ...] [--workers N] [--log-dir DIR] [--device cpu|cuda[:N]]
                      [--overwrite] [--quiet]
     lagom show ALGO [--env ID]
-    lagom plot LOG_DIR [--x KEY] [--y KEY] [--out FILE]
+    lagom plot LOG_DIR [--x KEY] [--y KEY] [--out FILE] [--band std|minmax|ci95]
+                       [--estimator mean|iqm] [--smooth N]
     lagom eval RUN_DIR [--episodes N] [--stochastic] [--render human|rgb_array]
     lagom list
 
@@ -124,7 +125,24 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("log_dir", help="a folder written by `lagom train`")
     plot.add_argument("--x", default="timesteps", help="x column (default: timesteps)")
     plot.add_argument("--y", default="train_return", help="y column (default: train_return)")
-    plot.add_argument("--out", help="PNG file (default: LOG_DIR/learning_curve.png)")
+    plot.add_argument(
+        "--out", help="PNG, PDF or SVG file, by its suffix (default: LOG_DIR/learning_curve.png)"
+    )
+    plot.add_argument(
+        "--band",
+        choices=["std", "minmax", "ci95"],
+        default="std",
+        help="band around the line: ± std, min-max, or a bootstrap 95%% interval (default: std)",
+    )
+    plot.add_argument(
+        "--estimator",
+        choices=["mean", "iqm"],
+        default="mean",
+        help="the line: mean or interquartile mean over seeds (default: mean)",
+    )
+    plot.add_argument(
+        "--smooth", type=positive_int, default=1, help="moving average over N points (default: 1)"
+    )
 
     evaluate = sub.add_parser("eval", help="evaluate the trained policy of one run")
     evaluate.add_argument("run_dir", help="a run folder: LOG_DIR/<ID>/<seed>")

@@ -109,7 +109,7 @@ def _run_jobs(
             gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,
             overwrite=args.overwrite,
             # The monitor shows steps; the sweep's own bar (jobs done) only without one.
-            progress=not quiet and monitor is None,
+            progress=False if quiet else "summary" if monitor is not None else True,
         )
     except SweepError as error:
         results = list(error.results)
@@ -195,11 +195,13 @@ def _plot_quietly(log_dir: Path, x: str, y: str, out: Path) -> None:
         print(f"lagom: learning curve in {path}")
 
 
-def _plot(log_dir: Path, x: str, y: str, out: Path) -> Path:
+def _plot(log_dir: Path, x: str, y: str, out: Path, **options: Any) -> Path:
+    """Plot ``y`` over ``x`` of every configuration of the sweep in ``log_dir`` to ``out``
+    (axis labels from :data:`lagom.vis.AXIS_LABELS`; ``options`` go to ``plot_curves``)."""
     from lagom.vis import plot_curves, read_xy
 
     data = read_xy(log_dir, "progress.csv", x, y)
-    plot_curves(data, out=out, xlabel=x, ylabel=y, title=log_dir.name)
+    plot_curves(data, out=out, x=x, y=y, title=log_dir.name, **options)
     return out
 
 
@@ -210,7 +212,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UsageError(f"{log_dir} is not a folder")
     out = Path(args.out) if args.out else log_dir / "learning_curve.png"
     try:
-        path = _plot(log_dir, args.x, args.y, out)
+        options = {"band": args.band, "estimator": args.estimator, "smooth": args.smooth}
+        path = _plot(log_dir, args.x, args.y, out, **options)
     except (ValueError, KeyError) as error:
         raise UsageError(str(error)) from None
     print(path)

@@ -103,21 +103,29 @@ class RunMonitor:
         self._thread = threading.Thread(target=self._loop, name="lagom-progress", daemon=True)
         self._shown = -1
 
-    def poll(self) -> None:
-        """Read every run's last row once and show the sum of their steps."""
-        steps, returns = 0, []
+    def _read(self) -> tuple[int, list[float]] | None:
+        """The steps of all runs together and their latest training returns (``None``
+        before any run has written a row)."""
+        steps, returns, found = 0, [], False
         for seed in self.seeds:
             for path in self.log_dir.glob(f"*/{seed}/progress.csv"):
                 row = last_row(path)
                 if row is None:
                     continue
+                found = True
                 step = _number(row.get(self.step_key))
                 steps += int(step) if step is not None else 0
                 ret = _number(row.get("train_return"))
                 if ret is not None and ret == ret:  # NaN before the first episode ends
                     returns.append(ret)
-        if steps == self._shown:
+        return (steps, returns) if found else None
+
+    def poll(self) -> None:
+        """Read every run's last row once and show the sum of their steps."""
+        read = self._read()
+        if read is None or read[0] == self._shown:
             return
+        steps, returns = read
         self._shown = steps
         # A run may end a little past its length (whole iterations): show at most 100%.
         shown = min(steps, self.progress.total_steps)
@@ -134,7 +142,11 @@ class RunMonitor:
                 return
 
     def start(self) -> RunMonitor:
-        """Start reading in a background (daemon) thread."""
+        """Start reading in a background (daemon) thread; steps already written (a resumed
+        sweep) count as done before the start, not in the rate."""
+        before = self._read()
+        if before is not None:
+            self.progress.rebuild([], [before[0]])
         self._thread.start()
         return self
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from lagom._checks import check_bool, check_int_list, check_seed, is_int
 from lagom.experiment._executor import run_executor, run_pool, run_serial
@@ -164,7 +164,7 @@ def run_experiment(
     executor: Executor | None = None,
     overwrite: bool = False,
     torch_threads: int | None = 1,
-    progress: bool = True,
+    progress: bool | Literal["summary"] = True,
 ) -> list[R]:
     """Run ``run(config, seed, device, logdir)`` for every configuration and seed.
 
@@ -215,8 +215,9 @@ def run_experiment(
         overwrite: if ``True``, rerun every job from an empty folder.
         torch_threads: intra-op threads of torch in each job (``torch.set_num_threads``,
             and ``OMP_NUM_THREADS`` in lagom's worker processes); ``None`` leaves them.
-        progress: show a progress bar on stderr (when it is a terminal) and print a
-            summary at the end.
+        progress: show a progress bar of the jobs on stderr (when it is a terminal) and
+            print a summary at the end; ``"summary"``: only the summary (for a caller that
+            shows progress of its own, as ``lagom train`` does).
 
     Returns:
         The results of ``run``, in job order.
@@ -245,7 +246,8 @@ def run_experiment(
     workers = _check_workers(max_workers, chunksize, executor, torch_threads)
     devices = _devices(use_gpu, gpu_ids)
     overwrite = check_bool("overwrite", overwrite)
-    progress = check_bool("progress", progress)
+    if progress != "summary":
+        progress = check_bool("progress", progress)
     if not isinstance(log_dir, (str, os.PathLike)):
         raise TypeError(f"log_dir must be a str or path, got {type(log_dir).__name__}")
     root = Path(log_dir)
@@ -289,7 +291,7 @@ def _sweep(
     chunksize: int,
     overwrite: bool,
     torch_threads: int | None,
-    progress: bool,
+    progress: bool | Literal["summary"],
 ) -> list[R]:
     """The sweep itself, run while this process holds the lock of ``root``."""
     jobs = plan_jobs(configs, seeds, root, devices)
@@ -299,7 +301,7 @@ def _sweep(
     skipped = resume(root, jobs, overwrite)
     todo = [job for job in jobs if job.position not in skipped]
 
-    stream = sys.stderr if progress and sys.stderr.isatty() else None
+    stream = sys.stderr if progress is True and sys.stderr.isatty() else None
     tracker = Tracker(jobs, skipped, stream, os.fspath(root))
     if executor is not None:
         run_executor(executor, pickled_run, todo, chunksize, torch_threads, tracker)

@@ -18,6 +18,12 @@ too). Shapes must match exactly; ``gamma`` and ``lam`` must lie in ``[0, 1]``; e
 is required (``None`` is a ``TypeError``) and every float input must be finite: a NaN or
 ±inf is a ``ValueError`` naming the argument and the first index where it occurs.
 
+The recursions run backwards over time in vectorized numpy (a blocked scan for long,
+narrow batches), or, where numba is installed (``pip install lagom[fast]``), in one
+compiled pass, chosen on the first call (numba is never imported with this package; its
+first compilation takes a second or two and is cached). Both give the same results to
+rounding; set the environment variable ``LAGOM_METRIC_NUMPY=1`` to force numpy.
+
 Example:
     >>> from lagom.metric import gae
     >>> gae(1.0, 0.5, [1, 2, 3], [0.1, 1.1, 2.1], last_V=10, reach_terminal=True)

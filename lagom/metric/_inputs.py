@@ -164,8 +164,18 @@ class Batch(NamedTuple):
         """``y`` (``[T, M]``) in the inputs' shape and float dtype."""
         return y.reshape(self.shape).astype(self.dtype, copy=False)
 
+    def check_finite(self) -> None:
+        """Raise if a float input holds NaN or ±inf, naming it and the first such index."""
+        for name, array in self.floats.items():
+            check_finite(name, array.reshape((self.shape[0], *self.shape[1:])))
 
-def as_batch(floats: dict[str, ArrayOrTensor], flags: dict[str, ArrayOrTensor]) -> Batch:
+
+def as_batch(
+    floats: dict[str, ArrayOrTensor],
+    flags: dict[str, ArrayOrTensor],
+    *,
+    defer_finite: bool = False,
+) -> Batch:
     """Convert and check the inputs of a batched metric.
 
     The engine computes in the output dtype, but never in less than float32: float32
@@ -176,6 +186,8 @@ def as_batch(floats: dict[str, ArrayOrTensor], flags: dict[str, ArrayOrTensor]) 
         floats: name -> ``[T, *B]`` finite numbers; the first entry is the rewards; the
             output dtype is the widest float dtype among them.
         flags: name -> ``[T, *B]`` booleans (or 0/1).
+        defer_finite: leave the NaN/±inf check to the caller (``Batch.check_finite``): a
+            compiled kernel finds out in the pass it makes anyway.
 
     Returns:
         The inputs as float and bool ``[T, M]`` arrays, ``M = prod(B)``.
@@ -183,8 +195,9 @@ def as_batch(floats: dict[str, ArrayOrTensor], flags: dict[str, ArrayOrTensor]) 
     numbers_ = {name: as_array(name, x) for name, x in floats.items()}
     bools = {name: as_flags(name, x) for name, x in flags.items()}
     check_same_shape({**numbers_, **bools})
-    for name, array in numbers_.items():
-        check_finite(name, array)
+    if not defer_finite:
+        for name, array in numbers_.items():
+            check_finite(name, array)
     shape = next(iter(numbers_.values())).shape
     flat = (shape[0], math.prod(shape[1:]))
     dtype = result_dtype(*numbers_.values())

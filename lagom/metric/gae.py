@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import overload
 
 from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
+from lagom.metric._compiled import compiled_gae
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import as_batch, check_discount
 from lagom.metric._scan import reverse_scan, step_factors
@@ -113,7 +114,12 @@ def batched_gae(
     batch = as_batch(
         {"rewards": rewards, "values": values, "next_values": next_values},
         {"terminated": terminated, "truncated": truncated},
+        defer_finite=True,
     )
+    compiled = compiled_gae(gamma, lam, batch.floats, batch.flags)
+    if compiled is not None and compiled[1]:
+        return batch.restore(compiled[0])
+    batch.check_finite()
     delta = _td0_error(gamma, batch)
     a = step_factors(batch.flags["terminated"] | batch.flags["truncated"], gamma * lam, delta.dtype)
     return batch.restore(reverse_scan(delta, a))

@@ -18,6 +18,7 @@ from typing import overload
 import numpy as np
 
 from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
+from lagom.metric._compiled import compiled_returns
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import as_batch, check_discount
 from lagom.metric._scan import reverse_scan, step_factors
@@ -102,7 +103,12 @@ def batched_returns(
     batch = as_batch(
         {"rewards": rewards, "next_values": next_values},
         {"terminated": terminated, "truncated": truncated},
+        defer_finite=True,
     )
+    compiled = compiled_returns(gamma, batch.floats, batch.flags)
+    if compiled is not None and compiled[1]:
+        return batch.restore(compiled[0])
+    batch.check_finite()
     terminated_, truncated_ = batch.flags["terminated"], batch.flags["truncated"]
     bootstrap = truncated_ & ~terminated_
     if len(bootstrap):

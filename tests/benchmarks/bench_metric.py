@@ -17,6 +17,18 @@ episode ends (half terminated, half truncated) against
 The machine is shared and noisy, so every contender is timed in interleaved rounds and the
 best round counts; compare the ratios of one run, never absolute times across runs.
 
+``--paths`` times ``batched_gae`` on the numpy path, on the compiled (numba) path and the
+copy floor (two ``np.copyto`` of one ``[T, N]`` float32 array) in interleaved rounds, and
+reports each as the median and range over rounds; ``--grid`` does the same over
+``T in {128, 512, 2048}`` and ``N = 1 .. 4096`` and checks that the numpy path's cost per
+element never rises more than 1.5x when ``N`` doubles; ``--scan-grid`` times the two numpy
+scans (plain and blocked) over that grid, the measurement behind
+``lagom.metric._scan._MAX_BLOCKED_B``. All of them run numpy and the kernels on one thread
+and, by default, count the CPU time of that thread (``--clock wall`` for wall time): on a
+shared machine with more runnable processes than cores, wall time mostly measures the
+scheduler. ``--first-call`` reports the import and the first-call cost (numba's import
+and compilation, or loading its cache) in fresh processes.
+
 ``--against OTHER`` instead compares this checkout's ``batched_gae`` at ``[2048, 16]``
 float32 with the one of another checkout (``git worktree add /tmp/lagom-base HEAD``): in
 interleaved rounds, each a fresh one-thread process per checkout (the order alternating),
@@ -29,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -230,6 +243,212 @@ def gae_timings(T: int, N: int, repeats: int = 15) -> list[float]:
     return timings
 
 
+GRID_T = (128, 512, 2048)
+GRID_N = tuple(2**p for p in range(13))
+PATH_SIZES = [(2048, 1), (2048, 16), (128, 64), (2048, 128), (1000, 1000)]
+# (T, N) -> the most compiled GAE may cost, in copy floors (issue 17).
+PATH_TARGETS = {(2048, 16): 10.0, (1000, 1000): 3.0}
+MAX_RISE = 1.5
+
+
+# --clock: wall time, or the CPU time of this (the only computing) thread, which leaves out
+# the time the scheduler gives to other tenants of a shared, oversubscribed machine.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+_clock = CLOCKS["cpu"]
+
+
+def interleaved(calls: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each contender, one number per round, contenders interleaved.
+
+    Each round times a batch of calls lasting about 5 ms per contender, so a burst of load
+    from the other tenants of a shared machine hits one round, not one contender.
+    """
+    numbers = {}
+    for name, call in calls.items():
+        call()
+        start = time.perf_counter()
+        call()
+        numbers[name] = max(1, int(0.005 / max(time.perf_counter() - start, 1e-7)))
+    timings: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            start = _clock()
+            for _ in range(numbers[name]):
+                call()
+            timings[name].append((_clock() - start) / numbers[name])
+    return timings
+
+
+def path_calls(T: int, N: int) -> dict[str, Callable[[], object]]:
+    """``batched_gae`` at ``[T, N]`` on the numpy and the compiled path, and the copy floor."""
+    from lagom.metric import _compiled, batched_gae
+
+    d = make_rollout(T, N)
+    call = partial(
+        batched_gae,
+        GAMMA,
+        LAM,
+        d["rewards"],
+        d["values"],
+        d["next_values"],
+        terminated=d["terminated"],
+        truncated=d["truncated"],
+    )
+
+    def numpy_path() -> object:
+        with _compiled.numpy_path():
+            return call()
+
+    out = np.empty_like(d["rewards"])
+
+    def floor() -> None:
+        np.copyto(out, d["rewards"])
+        np.copyto(out, d["values"])
+
+    calls: dict[str, Callable[[], object]] = {"numpy": numpy_path, "floor": floor}
+    if _compiled.available():
+        np.testing.assert_allclose(call(), numpy_path(), rtol=1e-4, atol=1e-4)
+        calls["compiled"] = call
+    return calls
+
+
+def _summary(seconds: list[float], per: float = 1.0, scale: float = 1e3) -> str:
+    values = [s * scale / per for s in seconds]
+    return f"{statistics.median(values):.3f} [{min(values):.3f}..{max(values):.3f}]"
+
+
+def _threads() -> str:
+    from lagom.metric import _compiled
+
+    limits = {name: os.environ.get(name, "unset") for name in ONE_THREAD}
+    kernel = "numba kernel on one thread" if _compiled.available() else "numba absent"
+    clock = "CPU time of the thread" if _clock is CLOCKS["cpu"] else "wall time"
+    return f"{kernel}, numpy on one thread; {clock}; " + ", ".join(
+        f"{k}={v}" for k, v in limits.items()
+    )
+
+
+def paths(rounds: int) -> None:
+    """Numpy path, compiled path and copy floor of ``batched_gae`` at ``PATH_SIZES``."""
+    print(f"batched_gae float32, {rounds} interleaved rounds; threads: {_threads()}")
+    print("ms per call: median [min..max over rounds]; x floor: ratio of the medians")
+    header = (
+        f"{'[T, N]':>13}{'numpy ms':>26}{'compiled ms':>26}{'floor ms':>24}"
+        f"{'numpy/floor':>13}{'compiled/floor':>16}"
+    )
+    print(header)
+    print("-" * len(header))
+    misses = []
+    for T, N in PATH_SIZES:
+        t = interleaved(path_calls(T, N), rounds)
+        floor = statistics.median(t["floor"])
+        compiled = t.get("compiled")
+        ratio = statistics.median(compiled) / floor if compiled else float("nan")
+        target = PATH_TARGETS.get((T, N))
+        if target is not None and not ratio <= target:
+            misses.append(f"[{T}, {N}]: {ratio:.1f}x > {target}x")
+        print(
+            f"{[T, N]!s:>13}{_summary(t['numpy']):>26}"
+            f"{_summary(compiled) if compiled else 'n/a':>26}{_summary(t['floor']):>24}"
+            f"{statistics.median(t['numpy']) / floor:12.1f}x{ratio:15.1f}x"
+        )
+    wanted = ", ".join(f"{list(size)} <= {x:g}x" for size, x in PATH_TARGETS.items())
+    print(f"targets (compiled/floor): {wanted}")
+    print("all targets met" if not misses else "MISSED: " + "; ".join(misses))
+
+
+def grid(rounds: int) -> None:
+    """Cost per element over ``GRID_T x GRID_N``; flags a rise over ``MAX_RISE`` on doubling."""
+    print(f"batched_gae float32, ns per element, {rounds} interleaved rounds; {_threads()}")
+    header = f"{'T':>6}{'N':>6}{'numpy':>28}{'compiled':>26}{'floor':>22}{'numpy rise':>12}"
+    print(header)
+    print("-" * len(header))
+    rises = []
+    for T in GRID_T:
+        previous = None
+        for N in GRID_N:
+            t = interleaved(path_calls(T, N), rounds)
+            per = statistics.median(t["numpy"]) / (T * N)
+            rise = per / previous if previous is not None else float("nan")
+            previous = per
+            if rise > MAX_RISE:
+                rises.append(f"T={T} N={N}: {rise:.2f}x")
+            compiled = t.get("compiled")
+            print(
+                f"{T:6}{N:6} {_summary(t['numpy'], T * N, 1e9):>27} "
+                f"{_summary(compiled, T * N, 1e9) if compiled else 'n/a':>25} "
+                f"{_summary(t['floor'], T * N, 1e9):>21}{rise:11.2f}x",
+                flush=True,
+            )
+    print(f"numpy path: cost per element rises at most {MAX_RISE}x when N doubles: ", end="")
+    print("yes" if not rises else "NO: " + "; ".join(rises))
+
+
+def scan_grid(rounds: int) -> None:
+    """The two numpy scans over the grid: where the plain loop overtakes the blocked one."""
+    from lagom.metric._scan import _blocked_scan, _plain_scan
+
+    print(f"numpy scans float32, ns per element, {rounds} interleaved rounds; {_threads()}")
+    print(f"{'T':>6}{'N':>6}{'plain':>28}{'blocked':>28}{'plain/blocked':>15}")
+    for T in GRID_T:
+        for N in GRID_N:
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal((T, N)).astype(np.float32)
+            a = np.where(rng.random((T, N)) < END_PROBABILITY, 0.0, GAMMA * LAM)
+            a = a.astype(np.float32)
+            K = math.isqrt(T - 1) + 1
+            t = interleaved(
+                {"plain": partial(_plain_scan, x, a), "blocked": partial(_blocked_scan, x, a, K)},
+                rounds,
+            )
+            ratio = statistics.median(t["plain"]) / statistics.median(t["blocked"])
+            print(
+                f"{T:6}{N:6} {_summary(t['plain'], T * N, 1e9):>27} "
+                f"{_summary(t['blocked'], T * N, 1e9):>27}{ratio:14.2f}x",
+                flush=True,
+            )
+
+
+_FIRST_CALL = """
+import time
+start = time.perf_counter()
+import numpy as np
+from lagom.metric import batched_gae, batched_returns
+imported = time.perf_counter()
+for dtype in (np.float32, np.float64):
+    x = np.ones((64, 4), dtype=dtype)
+    flags = np.zeros((64, 4), dtype=bool)
+    batched_gae(0.99, 0.95, x, x, x, terminated=flags, truncated=flags)
+first = time.perf_counter()
+batched_gae(0.99, 0.95, x, x, x, terminated=flags, truncated=flags)
+print(imported - start, first - imported, time.perf_counter() - first)
+"""
+
+
+def first_call() -> None:
+    """Import time and first-call cost (numba import, compile or cache load), cold and warm."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        # NUMBA_CACHE_DIR comes first among numba's cache locators: an empty one is a cold
+        # start, the second run loads what the first one wrote.
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        print("first batched_gae calls (float32 and float64) in a fresh process, seconds")
+        for label in ("cold cache (compiles)", "warm cache (loads)"):
+            done = subprocess.run(
+                [sys.executable, "-c", _FIRST_CALL],
+                env={**env, "PYTHONPATH": str(ROOT)},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            imported, first, again = (float(x) for x in done.stdout.split())
+            print(
+                f"{label:24} import lagom.metric {imported:.3f}, first calls {first:.3f}, "
+                f"next call {again * 1e3:.3f} ms"
+            )
+
+
 def compare(other: Path, rounds: int) -> None:
     """``batched_gae`` of this checkout against the one of ``other``, interleaved rounds."""
     trees = {"before": other.resolve(), "after": ROOT}
@@ -257,7 +476,12 @@ def compare(other: Path, rounds: int) -> None:
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--against", type=Path, help="another checkout to compare GAE with")
-    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds (--against)")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds")
+    parser.add_argument("--paths", action="store_true", help="numpy vs compiled vs copy floor")
+    parser.add_argument("--grid", action="store_true", help="--paths over T x N: any cliff?")
+    parser.add_argument("--scan-grid", action="store_true", help="plain vs blocked numpy scan")
+    parser.add_argument("--first-call", action="store_true", help="numba import + compile")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="--paths/--grid")
     parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -275,5 +499,13 @@ if __name__ == "__main__":
         print(json.dumps(gae_timings(*COMPARE_SIZE)))
     elif args.against is not None:
         compare(args.against, args.rounds)
+    elif args.first_call:
+        first_call()
+    elif args.paths or args.grid or args.scan_grid:
+        _clock = CLOCKS[args.clock]
+        # numpy's elementwise calls and the kernels run on one thread whatever these say.
+        for wanted, run in ((args.paths, paths), (args.grid, grid), (args.scan_grid, scan_grid)):
+            if wanted:
+                run(args.rounds)
     else:
         main()

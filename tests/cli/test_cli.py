@@ -65,6 +65,26 @@ def test_plot_writes_a_png(trained: Path, tmp_path: Path) -> None:
     assert (height, width) == (480, 640)
 
 
+def test_plot_options_reach_the_figure(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lagom.vis
+
+    out = tmp_path / "curve.pdf"
+    argv = ["plot", str(trained), "--out", str(out), "--band", "ci95", "--estimator", "iqm"]
+    assert main([*argv, "--smooth", "3"]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    figures = []
+    plot_curves = lagom.vis.plot_curves
+    keep = lambda *a, **k: figures.append(plot_curves(*a, **k))  # noqa: E731
+    monkeypatch.setattr(lagom.vis, "plot_curves", keep)
+    assert main(["plot", str(trained), "--out", str(tmp_path / "c.svg"), "--band", "minmax"]) == 0
+    axes = figures[0][1]
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("Environment steps", "Episode return")
+    assert "min" in axes.get_legend().get_title().get_text()
+    assert main(["plot", str(trained), "--band", "sem"]) == 2
+
+
 def test_eval_reports_the_return_of_a_run(
     trained: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,7 +54,10 @@ def test_every_block_size_gives_the_same_result(inputs: tuple[Any, Any], K: int)
     assert_close(y, _plain_scan(x, a), x)
 
 
-@pytest.mark.parametrize(("T", "B"), [(1, 1), (63, 2), (64, 2), (65, 3), (2048, 1), (300, 128)])
+@pytest.mark.parametrize(
+    ("T", "B"),
+    [(1, 1), (63, 2), (64, 2), (65, 3), (2048, 1), (300, 128), (64, 255), (64, 256), (512, 256)],
+)
 @pytest.mark.parametrize("pattern", sorted(_FACTORS))
 def test_both_paths_at_their_thresholds(T: int, B: int, pattern: str) -> None:
     rng = np.random.default_rng(T * B)
