@@ -27,6 +27,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "cli": ("torch", "gymnasium"),
     "tutorial": ("torch", "gymnasium"),
     "tutorial_types": ("torch", "gymnasium", "mypy"),
+    "docs_code": ("torch", "gymnasium", "mypy"),
     "typing_program": ("torch", "gymnasium", "cma"),
     "typing": ("torch", "gymnasium", "cma"),
     "envs": ("gymnasium",),

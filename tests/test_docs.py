@@ -1,4 +1,5 @@
-"""The API reference is complete: every public module of lagom has an ``automodule`` page.
+"""The API reference is complete: every public module of lagom has an ``automodule`` on a page
+under ``docs/`` (the API reference is ``docs/api/``, one page per package).
 
 A public module is a package or module under ``lagom/`` whose name, and the names of the
 packages above it, do not start with ``_``; subpackages of ``lagom.baselines`` count (each
@@ -37,13 +38,14 @@ def _public_modules() -> set[str]:
 
 
 def _documented_modules() -> set[str]:
-    text = "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.rst"))
+    pages = sorted((ROOT / "docs").rglob("*.rst"))
+    text = "\n".join(p.read_text() for p in pages if "_build" not in p.parts)
     return set(DOCUMENTED_DIRECTIVE.findall(text))
 
 
 def test_every_public_module_has_an_api_page() -> None:
     missing = sorted(_public_modules() - _documented_modules())
-    assert not missing, f"add an `.. automodule::` for these to docs/api.rst: {missing}"
+    assert not missing, f"add an `.. automodule::` for these to a page of docs/api/: {missing}"
 
 
 def test_api_pages_name_only_existing_modules() -> None:
@@ -56,3 +58,21 @@ def test_the_scan_sees_the_packages_it_must_see() -> None:
     assert {"lagom.metric", "lagom.agent", "lagom.engine"} <= found
     assert "lagom.metric.gae" not in found
     assert not any(name.rsplit(".", 1)[-1].startswith("_") for name in found)
+
+
+def test_the_api_reference_is_one_page_per_package() -> None:
+    api = ROOT / "docs" / "api"
+    assert not (ROOT / "docs" / "api.rst").exists(), "the one-page reference came back"
+    for name in sorted(_public_modules()):
+        # Its own page (lagom.metric -> metric.rst, lagom.baselines.ppo -> baselines.ppo.rst)
+        # or its package's (lagom.testing.strategies -> testing.rst).
+        own = api / (name.removeprefix("lagom.") + ".rst")
+        page = (
+            own if own.is_file() else api / (name.rsplit(".", 1)[0].removeprefix("lagom.") + ".rst")
+        )
+        assert page.is_file(), f"{name} has no page {own.relative_to(ROOT)}"
+        assert f".. automodule:: {name}\n" in page.read_text(), (name, page)
+    index = (api / "index.rst").read_text()
+    for page in sorted(api.glob("*.rst")):
+        listed = page.stem in index or page.stem.startswith("baselines.")
+        assert page.stem == "index" or listed, f"docs/api/index.rst does not list {page.name}"

@@ -8,7 +8,10 @@ algorithms through the entry-point group ``lagom.algorithms`` (see ``docs/plugin
 ``lagom list`` and ``lagom train NAME`` find them there.
 
 The registry imports a module only when its algorithm is asked for, so listing the names
-needs neither torch nor gymnasium.
+needs neither torch nor gymnasium. Each built-in algorithm's configuration classes live in
+:mod:`lagom.baselines.configs`, which imports neither: :func:`config_class` and
+:func:`base_config` reach them by name, and :func:`check_overrides` checks ``lagom train``'s
+``--set`` and ``--config`` keys and values before the algorithm's module is imported.
 
 Example:
     >>> from lagom.baselines import list_algorithms
@@ -20,17 +23,26 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
+from attrs import AttrsInstance
+
+from lagom._checks import check_str
 from lagom.baselines.algorithm import Algorithm, PolicyFn, RunFn
 
 __all__ = [
     "ALGORITHMS",
+    "BASE_CONFIGS",
+    "CONFIGS",
     "ENTRY_POINT_GROUP",
     "Algorithm",
     "PolicyFn",
     "RunFn",
+    "base_config",
+    "check_overrides",
+    "config_class",
     "get_algorithm",
     "list_algorithms",
     "load_policy",
@@ -39,6 +51,7 @@ __all__ = [
 #: Built-in algorithm name -> ``"module:ATTRIBUTE"`` of its :class:`Algorithm` record.
 ALGORITHMS: dict[str, str] = {
     "ppo": "lagom.baselines.ppo:ALGORITHM",
+    "ppo_lstm": "lagom.baselines.ppo_lstm:ALGORITHM",
     "vpg": "lagom.baselines.vpg:ALGORITHM",
     "sac": "lagom.baselines.sac:ALGORITHM",
     "td3": "lagom.baselines.td3:ALGORITHM",
@@ -47,6 +60,39 @@ ALGORITHMS: dict[str, str] = {
     "cem": "lagom.baselines.policy_search:CEM_ALGORITHM",
     "cmaes": "lagom.baselines.policy_search:CMAES_ALGORITHM",
     "openaies": "lagom.baselines.policy_search:OPENAIES_ALGORITHM",
+}
+
+_CONFIGS = "lagom.baselines.configs"
+
+#: Built-in algorithm name -> ``"module:CLASS"`` of its configuration class, in a module of
+#: :mod:`lagom.baselines.configs` (importable without torch or gymnasium).
+CONFIGS: dict[str, str] = {
+    "ppo": f"{_CONFIGS}.ppo:PPOConfig",
+    "ppo_lstm": f"{_CONFIGS}.ppo_lstm:PPOLSTMConfig",
+    "vpg": f"{_CONFIGS}.vpg:VPGConfig",
+    "sac": f"{_CONFIGS}.sac:SACConfig",
+    "td3": f"{_CONFIGS}.td3:TD3Config",
+    "ddpg": f"{_CONFIGS}.td3:TD3Config",
+    "dqn": f"{_CONFIGS}.dqn:DQNConfig",
+    "cem": f"{_CONFIGS}.policy_search:CEMConfig",
+    "cmaes": f"{_CONFIGS}.policy_search:CMAESConfig",
+    "openaies": f"{_CONFIGS}.policy_search:OpenAIESConfig",
+}
+
+#: Built-in algorithm name -> ``"module:FUNCTION"``: ``FUNCTION(env_id)`` is the configuration
+#: the algorithm's ``default_config(env_id)`` returns, built without creating the environment
+#: (its default environment when called with no argument).
+BASE_CONFIGS: dict[str, str] = {
+    "ppo": f"{_CONFIGS}.ppo:base_config",
+    "ppo_lstm": f"{_CONFIGS}.ppo_lstm:base_config",
+    "vpg": f"{_CONFIGS}.vpg:base_config",
+    "sac": f"{_CONFIGS}.sac:base_config",
+    "td3": f"{_CONFIGS}.td3:base_config",
+    "ddpg": f"{_CONFIGS}.td3:ddpg_base_config",
+    "dqn": f"{_CONFIGS}.dqn:base_config",
+    "cem": f"{_CONFIGS}.policy_search:cem_base_config",
+    "cmaes": f"{_CONFIGS}.policy_search:cmaes_base_config",
+    "openaies": f"{_CONFIGS}.policy_search:openaies_base_config",
 }
 
 #: The entry-point group in which other packages register their algorithms.
@@ -108,6 +154,146 @@ def get_algorithm(name: str) -> Algorithm:
             f"{where} registers {name!r} but its Algorithm is named {algorithm.name!r}"
         )
     return algorithm
+
+
+def _load(where: str) -> object:
+    module, _, attribute = where.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str (an algorithm's name), got {type(name).__name__}")
+    return name
+
+
+def config_class(name: str) -> type[AttrsInstance] | None:
+    """The configuration class of the built-in algorithm ``name``, imported from
+    :mod:`lagom.baselines.configs` without torch or gymnasium; ``None`` for any other name
+    (a plug-in's configuration is known only once its module is imported).
+
+    Raises:
+        TypeError: ``name`` is not a str.
+
+    Example:
+        >>> config_class("ppo")
+        <class 'lagom.baselines.configs.ppo.PPOConfig'>
+        >>> config_class("ddpg").__name__, config_class("my_plugin") is None
+        ('TD3Config', True)
+    """
+    if _check_name(name) not in CONFIGS:
+        return None
+    cls = _load(CONFIGS[name])
+    if not isinstance(cls, type):
+        raise TypeError(f"{CONFIGS[name]!r} must be a configuration class, got {cls!r:.60}")
+    return cls
+
+
+def base_config(name: str, env_id: str | None = None) -> AttrsInstance:
+    """The configuration the built-in algorithm ``name``'s ``default_config(env_id)`` returns
+    (its zoo's tuned values, else its defaults with ``env.id`` set), built without torch,
+    gymnasium or the environment: ``env_id`` is not checked to exist or to suit ``name``.
+
+    Args:
+        name: a built-in algorithm (a key of :data:`BASE_CONFIGS`).
+        env_id: the environment; ``None``: the algorithm's default one.
+
+    Raises:
+        TypeError: ``name`` or ``env_id`` is not a str.
+        ValueError: ``name`` is not a built-in algorithm.
+
+    Example:
+        >>> base_config("ppo", "Pendulum-v1").env.num_envs, base_config("sac").env.id
+        (4, 'Pendulum-v1')
+        >>> base_config("ddpg").agent.n_critics
+        1
+    """
+    if _check_name(name) not in BASE_CONFIGS:
+        raise ValueError(
+            f"{name!r} is not a built-in algorithm; choose one of: {', '.join(sorted(CONFIGS))}"
+        )
+    build = _load(BASE_CONFIGS[name])
+    if not callable(build):
+        raise TypeError(f"{BASE_CONFIGS[name]!r} must be callable, got {build!r:.60}")
+    config: AttrsInstance = build() if env_id is None else build(env_id)
+    return config
+
+
+def _last_set(items: list[str], key: str) -> str | None:
+    found = None
+    for item in items:
+        name, _, text = item.partition("=")
+        if name.strip() == key:
+            found = text.strip()
+    return found
+
+
+def check_overrides(
+    name: str,
+    overrides: Mapping[str, object],
+    *,
+    sets: Iterable[str] = (),
+    env_id: str | None = None,
+) -> None:
+    """Check ``lagom train``'s configuration keys and values for the built-in algorithm
+    ``name`` without importing torch or gymnasium; nothing for a plug-in (whose check comes
+    once its module is imported).
+
+    The base is :func:`base_config` of the environment: ``env_id``, else the last
+    ``env.id=...`` of ``sets``, else ``overrides["env.id"]``, else the algorithm's default.
+    On it, ``overrides`` (typed values, as a ``--config`` file gives them) and then ``sets``
+    (``KEY=VALUE`` texts, as ``--set`` gives them, read by
+    :func:`~lagom.experiment.parse_dotted`) are applied by
+    :func:`~lagom.experiment.from_dotted`, so each error is the one ``lagom train`` raises
+    after the import. Whether the environment exists is not checked.
+
+    Args:
+        name: the algorithm's name.
+        overrides: dotted keys (``"agent.gamma"``) and their values; ``"ID"`` is ignored.
+        sets: ``KEY=VALUE`` texts, applied after ``overrides``.
+        env_id: the environment of the base (``--env``); ``None``: as above.
+
+    Raises:
+        TypeError: ``name`` is not a str, ``overrides`` not a mapping, ``sets`` not a list
+            of str or ``env_id`` neither a str nor ``None``.
+        ValueError: an unknown key (naming the close matches), a value of the wrong type
+            (naming key, value and expected type), a value a field's validator refuses, an
+            item of ``sets`` that is not ``KEY=VALUE``, or an ``env.id`` that is not a str.
+
+    Example:
+        >>> check_overrides("ppo", {"agent.gamma": 0.9}, sets=["train.timesteps=1e4"])
+        >>> check_overrides("ppo", {"agent.gama": 0.9})
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown config key 'agent.gama'; did you mean 'agent.gamma'?
+        >>> check_overrides("sac", {}, sets=["agent.batch_size=big"])
+        Traceback (most recent call last):
+        ...
+        ValueError: config key 'agent.batch_size' expects int, got 'big'
+        >>> check_overrides("my_plugin", {"anything": 1})  # a plug-in: checked after import
+    """
+    from lagom.experiment.dotted import from_dotted, parse_dotted
+
+    _check_name(name)
+    if not isinstance(overrides, Mapping):
+        raise TypeError(f"overrides must be a dict of dotted keys, got {type(overrides).__name__}")
+    if isinstance(sets, (str, bytes)) or not isinstance(sets, Iterable):
+        raise TypeError(f"sets must be a list of str, got {type(sets).__name__}")
+    items = list(sets)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"sets must hold str, got {type(item).__name__} {item!r:.60}")
+    if env_id is not None:
+        check_str("env_id", env_id)
+    if name not in BASE_CONFIGS:
+        return
+    env: object = env_id if env_id is not None else _last_set(items, "env.id")
+    if env is None:
+        env = overrides.get("env.id")
+    if env is not None and not isinstance(env, str):
+        raise ValueError(f"config key 'env.id' expects str, got {type(env).__name__} {env!r}")
+    base = base_config(name, env)
+    from_dotted(base, {**overrides, **parse_dotted(base, items)})
 
 
 def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:

@@ -50,6 +50,7 @@ __all__ = [
     "REAL",
     "REAL_OR_NONE",
     "SEED",
+    "SINKS",
     "SIZE",
     "TEXT",
     "UNIT",
@@ -143,3 +144,22 @@ def _check_sizes(name: str, value: object, *, min_len: int) -> None:
 def sizes(*, min_len: int = 0) -> Validator:
     """A tuple of ints >= 1 (layer sizes), at least ``min_len`` of them."""
     return field_check(_check_sizes, min_len=min_len)
+
+
+#: The log sinks a run may write besides ``progress.csv`` (``train.log``).
+SINK_NAMES = ("jsonl", "tensorboard")
+
+
+def _check_sinks(name: str, value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{name} must be a tuple of sink names, got {value!r:.60}")
+    unknown = [v for v in value if v not in SINK_NAMES]
+    if unknown:
+        choices = ", ".join(SINK_NAMES)
+        raise ValueError(f"unknown log sink {unknown[0]!r}; choose from: {choices}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{name} names a sink twice: {value!r}")
+
+
+#: A tuple of log sink names (:data:`SINK_NAMES`), each at most once.
+SINKS = field_check(_check_sinks)

@@ -37,7 +37,7 @@ import os
 import random
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
@@ -57,37 +57,37 @@ from lagom._checks import (
     check_str,
 )
 from lagom._types import NDArray
-from lagom.baselines._fields import (
-    COUNT,
-    COUNT_OR_NONE,
-    POSITIVE,
-    RATIO,
-    SEED,
-    SIZE,
-    TEXT,
-    UNIT,
-    instance,
-    sizes,
-)
+from lagom.baselines._fields import SEED, TEXT, instance
 from lagom.baselines.algorithm import Algorithm, RunFn
+from lagom.baselines.configs.offpolicy import (
+    OffPolicyAgentConfig,
+    OffPolicyEnvConfig,
+    OffPolicyEvalConfig,
+    OffPolicyTrainConfig,
+)
 from lagom.envs import RecordEpisodeStatistics, env_state, restore_env_state
 from lagom.experiment import from_dotted, to_dotted
-from lagom.logger import Logger
+from lagom.logger import JsonlSink, Logger, Sink, TensorBoardSink
+from lagom.networks import Module, TensorMap, make_encoder
 from lagom.runner import ReplayBatch, ReplayBuffer
 from lagom.utils import Seeder, atomic_write, set_global_seeds, yaml_dump, yaml_load
 
 __all__ = [
+    "BEST_POLICY_FILE",
     "CHECKPOINT_FILE",
     "CONFIG_FILE",
     "FINAL_EVAL_FILE",
+    "LOG_SINKS",
     "POLICY_FILE",
     "PREVIOUS_CHECKPOINT_FILE",
     "PROGRESS_FILE",
     "RUN_INFO_FILE",
+    "EncodedCritic",
     "OffPolicyAgentConfig",
     "OffPolicyEnvConfig",
     "OffPolicyEvalConfig",
     "OffPolicyTrainConfig",
+    "PeriodicEvaluation",
     "Policy",
     "ReplayCollector",
     "RunInfo",
@@ -105,7 +105,9 @@ __all__ = [
     "load_run_config",
     "load_trained",
     "make_env",
+    "make_sinks",
     "obs_tensor",
+    "observation_encoder",
     "offpolicy_algorithm",
     "progress_logger",
     "read_run_info",
@@ -218,19 +220,35 @@ def obs_tensor(
     """A batch of observations (an array, or a dict of arrays of a ``Dict`` space) as
     tensors of the same dtype on ``device`` (sharing memory on CPU where numpy allows).
 
+    Raises:
+        TypeError: an array (or a dict's) is not of bools or real numbers, a dict key is
+            not a str, or ``device`` is not a device.
+        ValueError: ``device`` names no device.
+
     Example:
         >>> obs_tensor(np.zeros((2, 3), np.uint8), torch.device("cpu")).dtype
         torch.uint8
         >>> sorted(obs_tensor({"b": np.zeros(2), "a": np.ones(2)}, torch.device("cpu")))
         ['a', 'b']
     """
+    device = check_device("device", device)
     if isinstance(observations, Mapping):
-        return {key: _tensor(observations[key], device) for key in sorted(observations)}
-    return _tensor(observations, device)
+        for key in observations:
+            if not isinstance(key, str):
+                raise TypeError(f"observations must have str keys (a Dict space's), got {key!r}")
+        return {
+            key: _tensor(observations[key], device, f"observations[{key!r}]")
+            for key in sorted(observations)
+        }
+    return _tensor(observations, device, "observations")
 
 
-def _tensor(x: NDArray[Any], device: torch.device) -> torch.Tensor:
+def _tensor(x: NDArray[Any], device: torch.device, name: str) -> torch.Tensor:
     array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be an array of bools or real numbers, got dtype {array.dtype}"
+        )
     if not array.flags.writeable:  # torch warns on read-only memory: a copy
         array = array.copy()
     return torch.as_tensor(array, device=device)
@@ -501,9 +519,50 @@ def load_run_config(logdir: Path, default_config: Callable[[str], C]) -> C:
     return resolve_config(default_config, read_run_info(logdir).config, "")
 
 
-def progress_logger(logdir: Path, rows: int | None = None) -> Logger:
+#: The log sinks a run may add to its CSV (``train.log``): name -> what it writes.
+LOG_SINKS = {
+    "jsonl": "progress.jsonl, one JSON object per row",
+    "tensorboard": "tb/events.out.tfevents.*, every numeric column at step timesteps",
+}
+
+
+def make_sinks(logdir: Path, names: Sequence[str]) -> list[Sink]:
+    """The sinks named in ``names`` (see :data:`LOG_SINKS`) writing into ``logdir``.
+
+    Raises:
+        TypeError: ``names`` is not a sequence of str.
+        ValueError: a name is not in :data:`LOG_SINKS`.
+        ImportError: ``tensorboard`` without the ``tensorboard`` extra installed.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     [type(sink).__name__ for sink in make_sinks(Path(folder), ["jsonl"])]
+        ['JsonlSink']
+        >>> make_sinks(Path("."), ["wandb"])
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown log sink 'wandb'; choose from: jsonl, tensorboard
+    """
+    folder = _folder("logdir", logdir)
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(f"names must be a sequence of sink names, got {names!r}")
+    sinks: list[Sink] = []
+    for name in names:
+        check_str("sink name", name)
+        if name == "jsonl":
+            sinks.append(JsonlSink(folder / "progress.jsonl"))
+        elif name == "tensorboard":
+            sinks.append(TensorBoardSink(folder / "tb"))
+        else:
+            raise ValueError(f"unknown log sink {name!r}; choose from: {', '.join(LOG_SINKS)}")
+    return sinks
+
+
+def progress_logger(logdir: Path, rows: int | None = None, sinks: Sequence[str] = ()) -> Logger:
     """A :class:`~lagom.logger.Logger` writing one row per iteration to ``logdir/progress.csv``,
-    after cutting the file back to its first ``rows`` rows.
+    after cutting the file back to its first ``rows`` rows, and to the ``sinks`` named (see
+    :data:`LOG_SINKS`; each is rebuilt from the cut CSV first, so no sink repeats a step).
 
     A run resumed from a checkpoint taken after iteration ``k`` passes ``rows=k`` (and a
     fresh start ``rows=0``): the rows written after that checkpoint by the interrupted
@@ -532,7 +591,7 @@ def progress_logger(logdir: Path, rows: int | None = None) -> Logger:
         if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
             raise ValueError(f"rows must be an int >= 0, got {rows!r}")
         _cut_rows(path, rows)
-    return Logger(csv_path=path)
+    return Logger(csv_path=path, sinks=make_sinks(path.parent, sinks))
 
 
 def _cut_rows(path: Path, rows: int) -> None:
@@ -947,6 +1006,7 @@ def evaluate_policy(
     """Run ``episodes`` episodes of a deterministic ``policy`` (an observation batch of size
     1 in, an action batch out) on a fresh environment from ``make_env``.
 
+    A policy with a ``reset()`` method (a recurrent one) is reset at each episode's start.
     Episode ``i`` resets with seed ``seed + i``, so evaluations are reproducible and share no
     random stream with training.
 
@@ -974,8 +1034,11 @@ def evaluate_policy(
     returns: list[float] = []
     horizons: list[int] = []
     try:
+        reset = getattr(policy, "reset", None)  # a recurrent policy's memory: per episode
         for i in range(episodes):
             obs, _ = env.reset(seed=seed + i)
+            if callable(reset):
+                reset()
             total, steps, done = 0.0, 0, False
             while not done:
                 batch = (
@@ -1001,6 +1064,128 @@ def evaluate_policy(
         "horizon_mean": float(np.mean(horizons)),
         "episodes": float(episodes),
     }
+
+
+#: The best policy's tensors, beside the last one's ``policy.pt``.
+BEST_POLICY_FILE = "best_policy.pt"
+
+#: Evaluation ``k``'s episode ``i`` resets with seed ``seed + EVAL_SEED_OFFSET + i``.
+EVAL_SEED_OFFSET = 20_000
+
+
+def _every(value: object) -> int:
+    return check_int("eval.every", value, minimum=0)
+
+
+def _episodes(value: object) -> int:
+    return check_int("eval.every_episodes", value, minimum=1)
+
+
+def _seed(value: object) -> int:
+    return check_int("seed", value, minimum=0)
+
+
+@attrs.define
+class PeriodicEvaluation:
+    """When to evaluate during training, and the best result so far.
+
+    Args:
+        every: environment steps between evaluations (0: never during training).
+        episodes: deterministic episodes per evaluation.
+        seed: the run's seed; episode ``i`` resets with ``seed + 20000 + i``.
+        make_env: builds the evaluation environment (a fresh one per evaluation).
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np, torch
+        >>> evaluation = PeriodicEvaluation(every=100, episodes=2, seed=0,
+        ...                                 make_env=lambda: gym.make("CartPole-v1"))
+        >>> evaluation.due(99), evaluation.due(100)
+        (False, True)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     columns = evaluation(Path(folder), 100, lambda obs: np.ones(len(obs), int),
+        ...                          lambda: {"w": torch.ones(1)})
+        ...     saved = (Path(folder) / BEST_POLICY_FILE).exists()
+        >>> columns["eval_return"], evaluation.best_step, saved, evaluation.due(150)
+        (9.0, 100, True, False)
+    """
+
+    every: int = attrs.field(converter=_every)
+    episodes: int = attrs.field(converter=_episodes)
+    seed: int = attrs.field(converter=_seed)
+    make_env: Callable[[], gym.Env[Any, Any]]
+    #: Step count of the next evaluation.
+    next_at: int = attrs.field(init=False)
+    #: The best mean return so far (``-inf`` before the first evaluation).
+    best_return: float = -math.inf
+    #: The step count of the best evaluation (``None`` before the first).
+    best_step: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self.next_at = self.every
+
+    @classmethod
+    def of(cls, config: Any, seed: int) -> PeriodicEvaluation:
+        """The evaluation a configuration asks for: ``eval.every``, ``eval.every_episodes``,
+        on ``env.id`` as :func:`make_env` builds it, without reward clipping.
+
+        Example:
+            >>> from lagom.baselines.ppo import PPOConfig
+            >>> PeriodicEvaluation.of(PPOConfig(), seed=0).every
+            0
+        """
+        every, episodes, env_id = config.eval.every, config.eval.every_episodes, config.env.id
+        return cls(every, episodes, seed, lambda: make_env(env_id, clip_reward=False))
+
+    def due(self, timesteps: int) -> bool:
+        """Whether an evaluation is due after ``timesteps`` environment steps."""
+        return self.every > 0 and timesteps >= self.next_at
+
+    def __call__(
+        self,
+        logdir: Path,
+        timesteps: int,
+        policy: Policy,
+        tensors: Callable[[], Mapping[str, Any]],
+    ) -> dict[str, float]:
+        """Evaluate when due and return the progress columns (``{}`` when not due):
+        ``eval_return`` (mean), ``eval_return_std``, ``eval_best_return``; write
+        ``best_policy.pt`` from ``tensors()`` when this evaluation is the best so far."""
+        if not self.due(timesteps):
+            return {}
+        while self.next_at <= timesteps:
+            self.next_at += self.every
+        seed = self.seed + EVAL_SEED_OFFSET
+        metrics = evaluate_policy(policy, self.make_env, self.episodes, seed)
+        mean = metrics["return_mean"]
+        if mean > self.best_return:
+            self.best_return, self.best_step = mean, timesteps
+            save_policy(logdir, tensors(), name=BEST_POLICY_FILE)
+        return {
+            "eval_return": mean,
+            "eval_return_std": metrics["return_std"],
+            "eval_best_return": self.best_return,
+        }
+
+    def state(self) -> dict[str, Any]:
+        """The counters a checkpoint keeps."""
+        return {"next_at": self.next_at, "best_return": self.best_return, "best": self.best_step}
+
+    def restore(self, state: Mapping[str, Any] | None) -> None:
+        """Take back what :meth:`state` returned (``None``: a checkpoint from before
+        evaluation during training existed; nothing to restore)."""
+        if state is None:
+            return
+        self.next_at = int(state["next_at"])
+        self.best_return = float(state["best_return"])
+        self.best_step = None if state["best"] is None else int(state["best"])
+
+    def summary(self) -> dict[str, float]:
+        """``best_eval_return`` and ``best_eval_step`` for the final summary (``{}`` when no
+        evaluation ran during training)."""
+        if self.best_step is None:
+            return {}
+        return {"best_eval_return": self.best_return, "best_eval_step": float(self.best_step)}
 
 
 def finish(logdir: Path, metrics: Mapping[str, float]) -> dict[str, float]:
@@ -1039,82 +1224,8 @@ def finish(logdir: Path, metrics: Mapping[str, float]) -> dict[str, float]:
 # ----------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class OffPolicyEnvConfig:
-    """The ``env`` section of an off-policy configuration.
-
-    Example:
-        >>> OffPolicyEnvConfig().id
-        'Pendulum-v1'
-    """
-
-    #: A gymnasium id with a ``Box`` observation and a ``Box`` action space.
-    id: str = attrs.field(default="Pendulum-v1", validator=TEXT)
-
-
-@attrs.frozen
-class OffPolicyTrainConfig:
-    """The ``train`` section of an off-policy configuration: how long, how often to log.
-
-    Example:
-        >>> OffPolicyTrainConfig(timesteps=0)
-        Traceback (most recent call last):
-        ...
-        ValueError: 'timesteps' must be >= 1: 0
-    """
-
-    #: Environment steps in all.
-    timesteps: int = attrs.field(default=1_000_000, validator=COUNT)
-    #: Environment steps per iteration (one progress row each).
-    log_interval: int = attrs.field(default=1000, validator=COUNT)
-    #: Iterations between checkpoints (one is also saved at the end).
-    checkpoint_every: int = attrs.field(default=10, validator=COUNT)
-    #: Stop after the iteration that reaches this many steps, saving a checkpoint and skipping
-    #: the final evaluation (``None``: never); a later call resumes.
-    stop_at: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
-
-
-@attrs.frozen
-class OffPolicyAgentConfig:
-    """The ``agent`` fields every off-policy learner has (Stable-Baselines3's SAC defaults);
-    SAC's and TD3's ``agent`` sections are subclasses adding their own.
-
-    Example:
-        >>> OffPolicyAgentConfig().batch_size, OffPolicyAgentConfig(hidden_sizes=(64,)).tau
-        (256, 0.005)
-    """
-
-    #: Adam learning rate of every network.
-    lr: float = attrs.field(default=3e-4, validator=POSITIVE)
-    #: Discount factor :math:`\gamma`.
-    gamma: float = attrs.field(default=0.99, validator=UNIT)
-    #: Polyak weight :math:`\tau` of the online networks in the target networks' update.
-    tau: float = attrs.field(default=0.005, validator=RATIO)
-    #: Transitions per gradient step.
-    batch_size: int = attrs.field(default=256, validator=COUNT)
-    #: Replay capacity (never more than ``train.timesteps`` rows are allocated).
-    buffer_size: int = attrs.field(default=1_000_000, validator=COUNT)
-    #: Uniformly random actions for this many steps; gradient steps only after them.
-    learning_starts: int = attrs.field(default=100, validator=SIZE)
-    #: Environment steps between updates.
-    train_freq: int = attrs.field(default=1, validator=COUNT)
-    #: Gradient steps per update.
-    gradient_steps: int = attrs.field(default=1, validator=COUNT)
-    #: Hidden layer sizes of the actor and of each critic.
-    hidden_sizes: tuple[int, ...] = attrs.field(default=(256, 256), validator=sizes(min_len=1))
-
-
-@attrs.frozen
-class OffPolicyEvalConfig:
-    """The ``eval`` section of an off-policy configuration.
-
-    Example:
-        >>> OffPolicyEvalConfig().episodes
-        20
-    """
-
-    #: Deterministic episodes of the final evaluation (seeds ``seed + 10000 + i``).
-    episodes: int = attrs.field(default=20, validator=COUNT)
+# The off-policy sections (OffPolicyEnvConfig, OffPolicyTrainConfig, OffPolicyAgentConfig,
+# OffPolicyEvalConfig) are in lagom.baselines.configs.offpolicy, importable without torch.
 
 
 def zoo_config(algorithm: str, zoo: Mapping[str, C], defaults: C, env_id: str) -> C:
@@ -1138,9 +1249,89 @@ def zoo_config(algorithm: str, zoo: Mapping[str, C], defaults: C, env_id: str) -
         return zoo[env_id]
     if not attrs.has(type(defaults)) or isinstance(defaults, type):
         raise TypeError(f"defaults must be an attrs configuration, got {type(defaults).__name__}")
-    check_spaces(algorithm, env_id, action=(gym.spaces.Box,))
+    check_spaces(algorithm, env_id, observation=OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,))
     # mypy's attrs plugin cannot see that the type variable ``C`` stands for an attrs class.
     return attrs.evolve(defaults, env=OffPolicyEnvConfig(id=env_id))  # type: ignore[misc]
+
+
+#: The observation spaces SAC, TD3 and DDPG take: flat Boxes, and ``Dict`` spaces of Boxes
+#: (through an encoder, :func:`lagom.networks.make_encoder`, and :class:`EncodedCritic`).
+OFF_POLICY_OBSERVATIONS: tuple[type[gym.Space[Any]], ...] = (gym.spaces.Box, gym.spaces.Dict)
+
+
+def observation_encoder(
+    space: gym.spaces.Space[Any], device: torch.device | str | None = None
+) -> torch.nn.Module | None:
+    """The encoder an off-policy actor or critic puts before its MLP: for a ``Dict`` space,
+    :func:`lagom.networks.make_encoder` of it (one encoder per key, features concatenated;
+    ``out_features`` is the MLP's input size); ``None`` for a Box (flat observations go
+    straight in).
+
+    Raises:
+        TypeError: ``space`` is not a gymnasium space, or a Dict holds a space other than a
+            Box.
+
+    Example:
+        >>> box = gym.spaces.Box(-1, 1, (2,))
+        >>> observation_encoder(gym.spaces.Dict({"goal": box, "position": box})).out_features
+        4
+        >>> observation_encoder(box) is None
+        True
+    """
+    if not isinstance(space, gym.spaces.Space):
+        raise TypeError(f"space must be a gymnasium space, got {type(space).__name__}")
+    if isinstance(space, gym.spaces.Dict):
+        return make_encoder(space, device=device)
+    return None
+
+
+class EncodedCritic(Module):
+    r"""Critics of encoded observations: :math:`Q_i(\phi(s), a)`, where :math:`\phi` is an
+    observation ``encoder`` (:func:`lagom.networks.make_encoder`: for a ``Dict`` space one
+    encoder per key, their features concatenated) and ``critic`` takes its
+    ``out_features`` and concatenates them with the action (a
+    :class:`~lagom.networks.QEnsemble`). ``members`` is passed on when given.
+
+    Raises:
+        TypeError: ``encoder`` is not a module with an int ``out_features``, or ``critic``
+            is not a module.
+
+    Example:
+        >>> from lagom.networks import QEnsemble, make_encoder
+        >>> box = gym.spaces.Box(-1, 1, (2,))
+        >>> encoder = make_encoder(gym.spaces.Dict({"goal": box, "position": box}))
+        >>> critic = EncodedCritic(encoder, QEnsemble(encoder.out_features, 1, [8], n=2))
+        >>> obs = TensorMap({"goal": torch.zeros(5, 2), "position": torch.ones(5, 2)})
+        >>> critic(obs, torch.zeros(5, 1)).shape, critic(obs, torch.zeros(5, 1), members=1).shape
+        (torch.Size([5, 2]), torch.Size([5, 1]))
+    """
+
+    def __init__(self, encoder: torch.nn.Module, critic: torch.nn.Module) -> None:
+        super().__init__()
+        if not isinstance(encoder, torch.nn.Module) or not isinstance(
+            getattr(encoder, "out_features", None), int
+        ):
+            raise TypeError(
+                "encoder must be a module with an int out_features (lagom.networks."
+                f"make_encoder), got {type(encoder).__name__}"
+            )
+        check_instance("critic", critic, torch.nn.Module)
+        self.encoder, self.critic = encoder, critic
+
+    def forward(
+        self,
+        observations: torch.Tensor | TensorMap,
+        actions: torch.Tensor,
+        members: int | None = None,
+    ) -> torch.Tensor:
+        """Q-values ``[B, m]`` of the critic on the encoded observations and the actions."""
+        features = self.encoder(observations)
+        q: torch.Tensor
+        if members is None:
+            q = self.critic(features, actions)
+        else:
+            q = self.critic(features, actions, members=members)
+        return q
 
 
 def action_scaler(space: gym.spaces.Box) -> Callable[[NDArray[Any]], NDArray[Any]]:
@@ -1162,11 +1353,15 @@ def action_scaler(space: gym.spaces.Box) -> Callable[[NDArray[Any]], NDArray[Any
 
 
 def box_policy(
-    actor: Callable[[torch.Tensor], torch.Tensor], space: gym.spaces.Box, device: torch.device
+    actor: Callable[[torch.Tensor | TensorMap], torch.Tensor],
+    space: gym.spaces.Box,
+    device: torch.device,
 ) -> Policy:
     """The deterministic evaluation policy of a tanh ``actor`` (flat observations ``[B, D]``
     to actions in ``[-1, 1]``): numpy observations ``[B, ...]`` in, actions ``[B, A]`` within
-    the bounds of ``space`` out (:func:`action_scaler`).
+    the bounds of ``space`` out (:func:`action_scaler`). Observations of a ``Dict`` space
+    (a dict of ``[B, ...]`` arrays) reach ``actor`` as a :class:`~lagom.networks.TensorMap`
+    in their own dtypes, for its encoder.
 
     Raises:
         TypeError: ``actor`` is not callable, ``space`` not a bounded Box, or ``device`` not
@@ -1178,13 +1373,20 @@ def box_policy(
         >>> policy(np.zeros((2, 3)))
         array([[2., 2., 2.],
                [2., 2., 2.]], dtype=float32)
+        >>> first = box_policy(lambda obs: torch.tanh(obs["a"]), gym.spaces.Box(-1.0, 1.0, (2,)),
+        ...                    torch.device("cpu"))
+        >>> first({"a": np.zeros((1, 2)), "b": np.ones((1, 5))})
+        array([[0., 0.]])
     """
     _check_callable("actor", actor)
     device = check_device("device", device)
     to_env = action_scaler(space)
 
     @torch.inference_mode()
-    def policy(observations: NDArray[Any]) -> NDArray[Any]:
+    def policy(observations: NDArray[Any] | Mapping[str, NDArray[Any]]) -> NDArray[Any]:
+        if isinstance(observations, Mapping):
+            batch = TensorMap(cast(dict[str, torch.Tensor], obs_tensor(observations, device)))
+            return to_env(actor(batch).cpu().numpy())
         obs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=device)
         return to_env(actor(obs.reshape(obs.shape[0], -1)).cpu().numpy())
 
@@ -1192,7 +1394,9 @@ def box_policy(
 
 
 class TensorBatch(NamedTuple):
-    """A minibatch of ``B`` transitions as float32 tensors on the learner's device.
+    """A minibatch of ``B`` transitions as float32 tensors on the learner's device
+    (observations of a ``Dict`` space: a :class:`~lagom.networks.TensorMap` of ``[B, ...]``
+    tensors in their own dtypes).
 
     Attributes:
         obs: ``[B, obs_dim]``, :math:`s`.
@@ -1206,10 +1410,10 @@ class TensorBatch(NamedTuple):
         torch.Size([2, 1])
     """
 
-    obs: torch.Tensor
+    obs: torch.Tensor | TensorMap
     actions: torch.Tensor
     rewards: torch.Tensor
-    next_obs: torch.Tensor
+    next_obs: torch.Tensor | TensorMap
     terminated: torch.Tensor
 
 
@@ -1228,24 +1432,48 @@ def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:
         >>> batch = replay_tensors(buffer.sample(2), torch.device("cpu"))
         >>> batch.obs.shape, batch.rewards.tolist(), batch.terminated.tolist()
         (torch.Size([2, 3]), [1.0, 1.0], [0.0, 0.0])
+        >>> goal = gym.spaces.Dict({"goal": gym.spaces.Box(-1, 1, (2,)),
+        ...                         "frame": gym.spaces.Box(0, 255, (3, 3), np.uint8)})
+        >>> frames = ReplayBuffer(4, 11, 1, seed=0, observation_space=goal)
+        >>> obs = {"goal": np.zeros((1, 2)), "frame": np.ones((1, 3, 3), np.uint8)}
+        >>> frames.add(obs, [[0.5]], [1.0], obs, [False], [False])
+        >>> replay_tensors(frames.sample(2), torch.device("cpu")).obs
+        TensorMap({'frame': (2, 3, 3), 'goal': (2, 2)})
     """
     check_instance("batch", batch, ReplayBatch)
     device = check_device("device", device)
-    return TensorBatch(*(torch.from_numpy(x).to(device, non_blocking=True) for x in batch))
+    obs, actions, rewards, next_obs, terminated = batch
+
+    def tensor(x: NDArray[Any]) -> torch.Tensor:
+        return torch.from_numpy(x).to(device, non_blocking=True)
+
+    def observations(x: NDArray[Any] | dict[str, NDArray[Any]]) -> torch.Tensor | TensorMap:
+        if isinstance(x, dict):
+            return TensorMap({key: tensor(value) for key, value in x.items()})
+        return tensor(x)
+
+    return TensorBatch(
+        observations(obs),
+        tensor(actions),
+        tensor(rewards),
+        observations(next_obs),
+        tensor(terminated),
+    )
 
 
 def load_trained(
     run_dir: Path, default_config: Callable[[str], OC], algorithm: str
 ) -> tuple[OC, gym.spaces.Box, int, dict[str, Any]]:
     """What rebuilding the policy of an off-policy run folder needs: its typed configuration,
-    the action space and observation size of its environment, and the saved policy tensors
-    (``policy.pt``, read weights-only: ``{"actor": state_dict}``).
+    the action space and observation size (``gymnasium.spaces.flatdim``, a ``Dict``'s too)
+    of its environment, and the saved policy tensors (``policy.pt``, read weights-only:
+    ``{"actor": state_dict}``).
 
     Raises:
         TypeError: ``run_dir`` is not a path, ``default_config`` not callable or
             ``algorithm`` not a str.
         ValueError: not a run folder, no ``policy.pt`` in it, or an environment without Box
-            observations and actions.
+            or Dict observations and Box actions.
 
     Example:
         >>> from lagom.baselines.sac import default_config
@@ -1258,7 +1486,9 @@ def load_trained(
     run_dir = _folder("run_dir", run_dir)
     config = load_run_config(run_dir, default_config)
     state = load_policy_state(run_dir)
-    obs_space, space = check_spaces(algorithm, config.env.id, action=(gym.spaces.Box,))
+    obs_space, space = check_spaces(
+        algorithm, config.env.id, observation=OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,)
+    )
     return config, cast(gym.spaces.Box, space), gym.spaces.flatdim(obs_space), state
 
 
@@ -1280,6 +1510,9 @@ class OffPolicyConfig(AttrsInstance, Protocol):
     @property
     def train(self) -> OffPolicyTrainConfig: ...
 
+    @property
+    def eval(self) -> OffPolicyEvalConfig: ...
+
 
 @attrs.define(eq=False)
 class ReplayCollector:
@@ -1300,7 +1533,8 @@ class ReplayCollector:
         env: the environment, wrapped in :class:`~lagom.envs.RecordEpisodeStatistics`.
         buffer: the replay buffer.
         explore: the generator of exploration (random actions, action noise).
-        obs: the observation to act on.
+        obs: the observation to act on (a dict of arrays for a ``Dict`` space, which the
+            buffer keeps per key in its own dtype: ``ReplayBuffer(observation_space=)``).
         timesteps: environment steps taken; ``iteration``: progress rows written;
             ``updates``: gradient steps taken; ``clock``: ``time.perf_counter()`` at the
             run's (virtual) start.
@@ -1317,11 +1551,13 @@ class ReplayCollector:
     env: gym.Env[Any, Any]
     buffer: ReplayBuffer
     explore: np.random.Generator
-    obs: NDArray[Any]
+    obs: NDArray[Any] | dict[str, NDArray[Any]]
     timesteps: int = 0
     iteration: int = 0
     updates: int = 0
     clock: float = attrs.field(factory=time.perf_counter)
+    #: Evaluation during training (``eval.every``; set by :meth:`start`).
+    evaluation: PeriodicEvaluation | None = None
     _to_env: Callable[[NDArray[Any]], NDArray[Any]] = attrs.field(init=False)
 
     @_to_env.default
@@ -1346,9 +1582,11 @@ class ReplayCollector:
         check_str("env_id", env_id)
         env_seed, explore_seed, replay_seed = Seeder(seed)(3)
         env: gym.Env[Any, Any] = RecordEpisodeStatistics(_make_env(env_id))
-        obs_dim = gym.spaces.flatdim(env.observation_space)
+        obs_space = env.observation_space
+        obs_dim = gym.spaces.flatdim(obs_space)
         action_dim = gym.spaces.flatdim(env.action_space)
-        buffer = ReplayBuffer(capacity, obs_dim, action_dim, replay_seed)
+        kept = obs_space if isinstance(obs_space, gym.spaces.Dict) else None
+        buffer = ReplayBuffer(capacity, obs_dim, action_dim, replay_seed, observation_space=kept)
         obs, _ = env.reset(seed=env_seed)
         return cls(env_id, env, buffer, np.random.default_rng(explore_seed), obs)
 
@@ -1389,7 +1627,24 @@ class ReplayCollector:
         start_run(logdir, name, config, seed)
         set_global_seeds(seed)
         capacity = min(config.agent.buffer_size, config.train.timesteps)
-        return cls.create(config.env.id, capacity, seed), dev
+        collector = cls.create(config.env.id, capacity, seed)
+        collector.evaluation = PeriodicEvaluation.of(config, seed)
+        return collector, dev
+
+    def periodic(
+        self,
+        logdir: Path,
+        actor: Callable[[torch.Tensor | TensorMap], torch.Tensor],
+        device: torch.device,
+        tensors: Callable[[], Mapping[str, Any]],
+    ) -> dict[str, float]:
+        """The evaluation-during-training columns of this iteration's row (``{}`` when none
+        is due, see :class:`PeriodicEvaluation`): the deterministic ``actor``'s episodes;
+        ``tensors()`` (what ``policy.pt`` holds) go to ``best_policy.pt`` on a new best."""
+        if self.evaluation is None or not self.evaluation.due(self.timesteps):
+            return {}
+        policy = box_policy(actor, self.space, device)
+        return self.evaluation(logdir, self.timesteps, policy, tensors)
 
     @property
     def space(self) -> gym.spaces.Box:
@@ -1403,7 +1658,7 @@ class ReplayCollector:
     def step(self, action: NDArray[Any]) -> None:
         """Take one environment step with ``action`` (in ``[-1, 1]^A``) and store it."""
         next_obs, reward, terminated, truncated, _ = self.env.step(self._to_env(action))
-        row = (self.obs[None], action[None], (float(reward),), next_obs[None])
+        row = (_one_row(self.obs), action[None], (float(reward),), _one_row(next_obs))
         self.buffer.add(*row, (terminated,), (truncated,))
         self.obs = self.env.reset()[0] if terminated or truncated else next_obs
         self.timesteps += 1
@@ -1458,6 +1713,7 @@ class ReplayCollector:
                     "time": time.perf_counter() - self.clock,
                     "explore_rng": self.explore.bit_generator.state,
                     "rng": rng_state(),
+                    "evaluation": None if self.evaluation is None else self.evaluation.state(),
                 },
             )
             save_policy(logdir, {"actor": agent_state["actor"]})
@@ -1480,11 +1736,13 @@ class ReplayCollector:
         self.clock = time.perf_counter() - state["time"]
         self.explore.bit_generator.state = state["explore_rng"]
         restore_rng_state(state["rng"])
+        if self.evaluation is not None:
+            self.evaluation.restore(state.get("evaluation"))
 
     def evaluate(
         self,
         logdir: Path,
-        actor: Callable[[torch.Tensor], torch.Tensor],
+        actor: Callable[[torch.Tensor | TensorMap], torch.Tensor],
         device: torch.device,
         episodes: int,
         seed: int,
@@ -1494,7 +1752,15 @@ class ReplayCollector:
         self.env.close()
         policy = box_policy(actor, self.space, device)
         metrics = evaluate_policy(policy, lambda: gym.make(self.env_id), episodes, seed + 10_000)
-        return finish(logdir, metrics)
+        best = {} if self.evaluation is None else self.evaluation.summary()
+        return finish(logdir, metrics | best)
+
+
+def _one_row(obs: Any) -> Any:
+    """One observation as a batch of one (per key for a ``Dict`` space's dict)."""
+    if isinstance(obs, Mapping):
+        return {key: np.asarray(x)[None] for key, x in obs.items()}
+    return obs[None]
 
 
 def offpolicy_algorithm(

@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 import attrs
 import gymnasium as gym
@@ -59,25 +59,26 @@ from lagom._checks import (
 )
 from lagom._types import ArrayLike, Float64Array, IntArray
 from lagom.baselines import common
-from lagom.baselines._fields import (
-    COUNT,
-    COUNT_OR_NONE,
-    FLAG,
-    NONNEG,
-    POSITIVE,
-    RATIO,
-    SIZE,
-    TEXT,
-    UNIT,
-    at_least,
-    instance,
-    one_of,
-    sizes,
-)
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.common import Policy
+from lagom.baselines.configs.policy_search import (
+    CARTPOLE,
+    DEFAULT_ENV,
+    PENDULUM,
+    ZOO,
+    CEMConfig,
+    CEMStrategy,
+    CMAESConfig,
+    CMAESStrategy,
+    EnvConfig,
+    EvalConfig,
+    OpenAIESConfig,
+    OpenAIESStrategy,
+    PolicyConfig,
+    PolicySearchConfig,
+    TrainConfig,
+)
 from lagom.es import CEM, CMAES, BaseES, OpenAIES, PopulationEvaluator
-from lagom.transform import LinearSchedule
 from lagom.utils import set_global_seeds
 
 __all__ = [
@@ -110,250 +111,15 @@ __all__ = [
     "train",
 ]
 
-#: The environment ``lagom train cem`` (``cmaes``, ``openaies``) uses when none is given.
-DEFAULT_ENV = "CartPole-v1"
-
-
-@attrs.frozen
-class EnvConfig:
-    """The environment.
-
-    Example:
-        >>> EnvConfig("Pendulum-v1")
-        EnvConfig(id='Pendulum-v1')
-    """
-
-    #: Gymnasium id: a flat ``Box`` observation space, ``Discrete`` or bounded ``Box`` actions.
-    id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
-
-
-@attrs.frozen
-class PolicyConfig:
-    """The searched policy, a :class:`FlatPolicy`.
-
-    Example:
-        >>> PolicyConfig(hidden_sizes=(0,))
-        Traceback (most recent call last):
-        ...
-        ValueError: 'hidden_sizes' must be >= 1: 0
-    """
-
-    #: Widths of the tanh hidden layers; empty: a linear policy.
-    hidden_sizes: tuple[int, ...] = attrs.field(default=(), validator=sizes())
-
-
-@attrs.frozen
-class TrainConfig:
-    """The generation loop.
-
-    Example:
-        >>> TrainConfig(generations=20, workers=4).checkpoint_every
-        10
-    """
-
-    #: Generations to run.
-    generations: int = attrs.field(default=50, validator=COUNT)
-    #: Episodes per candidate; its fitness is minus their mean return.
-    episodes_per_eval: int = attrs.field(default=1, validator=COUNT)
-    #: Evaluation worker processes (``0`` or ``1``: serial, in this process).
-    workers: int = attrs.field(default=0, validator=SIZE)
-    #: Episode time limit (``None``: the environment's own).
-    max_episode_steps: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
-    #: Generations between checkpoints (one is also written at the end).
-    checkpoint_every: int = attrs.field(default=10, validator=COUNT)
-    #: Stop once this many generations are done, after a checkpoint, returning ``{}``.
-    stop_at: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
-
-
-@attrs.frozen
-class EvalConfig:
-    """The final deterministic evaluation.
-
-    Example:
-        >>> EvalConfig(solution="best").episodes
-        20
-    """
-
-    #: Episodes played (reset seeds ``seed + 10000 + i``).
-    episodes: int = attrs.field(default=20, validator=COUNT)
-    #: The trained policy: the search distribution's ``"mean"`` or the ``"best"`` candidate.
-    solution: Literal["mean", "best"] = attrs.field(
-        default="mean", validator=one_of("mean", "best")
-    )
-
-
-@attrs.frozen
-class PolicySearchConfig:
-    """The sections every strategy shares; each strategy's config adds its ``es`` section.
-
-    Example:
-        >>> PolicySearchConfig().train.generations
-        50
-    """
-
-    #: The algorithm's registered name (each strategy's config sets it).
-    algorithm: ClassVar[str] = "policy_search"
-    #: The environment.
-    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance(EnvConfig))
-    #: The searched policy.
-    policy: PolicyConfig = attrs.field(factory=PolicyConfig, validator=instance(PolicyConfig))
-    #: The generation loop.
-    train: TrainConfig = attrs.field(factory=TrainConfig, validator=instance(TrainConfig))
-    #: The final evaluation.
-    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
-
-
-def _schedule(
-    instance: object, attribute: attrs.Attribute[Any], value: tuple[float, float, int, int] | None
-) -> None:
-    if value is None:
-        return
-    if not isinstance(value, tuple) or len(value) != 4:
-        raise TypeError(
-            f"{attribute.name} must be a tuple (initial, final, N, start) or None, got {value!r}"
-        )
-    schedule = LinearSchedule(*value)  # refuses non-real values, N < 1 and start < 0
-    if min(schedule.initial, schedule.final) < 0:
-        raise ValueError(f"{attribute.name} must have non-negative variances, got {value}")
-
-
-# The strategies' fields are the ES options of the same names (see `make_es`).
-@attrs.frozen
-class CEMStrategy:
-    """The cross-entropy method's settings (:func:`~lagom.es.cem_init` explains them).
-
-    Example:
-        >>> CEMStrategy(elite_ratio=1.5)
-        Traceback (most recent call last):
-        ...
-        ValueError: 'elite_ratio' must be <= 1.0: 1.5
-    """
-
-    #: Candidates per generation ``P``.
-    popsize: int = attrs.field(default=32, validator=COUNT)
-    #: Initial standard deviation of every coordinate.
-    sigma0: float = attrs.field(default=1.0, validator=POSITIVE)
-    #: Fraction of the population the distribution is refitted to.
-    elite_ratio: float = attrs.field(default=0.2, validator=RATIO)
-    #: Extra variance ``LinearSchedule(initial, final, N, start)`` added to the refitted one
-    #: (``None``: none); it keeps an elite picked on noisy episodes from collapsing too early.
-    noise_scheduler_args: tuple[float, float, int, int] | None = attrs.field(
-        default=(0.1, 0.0, 30, 0), validator=_schedule
-    )
-
-
-@attrs.frozen
-class CEMConfig(PolicySearchConfig):
-    """CEM policy search: the shared sections and a :class:`CEMStrategy`.
-
-    Example:
-        >>> config = CEMConfig(es=CEMStrategy(popsize=16))
-        >>> config.algorithm, config.es.popsize, config.es.elite_ratio, config.train.generations
-        ('cem', 16, 0.2, 50)
-    """
-
-    algorithm: ClassVar[str] = "cem"
-    #: The cross-entropy method.
-    es: CEMStrategy = attrs.field(factory=CEMStrategy, validator=instance(CEMStrategy))
-
-
-@attrs.frozen
-class CMAESStrategy:
-    """CMA-ES's settings, passed to pycma (:class:`~lagom.es.CMAES`).
-
-    Example:
-        >>> CMAESStrategy().popsize is None
-        True
-    """
-
-    #: Candidates per generation (``None``: pycma's ``4 + floor(3 ln N)``).
-    popsize: int | None = attrs.field(default=None, validator=at_least(2, optional=True))
-    #: Initial step size ``sigma``.
-    sigma0: float = attrs.field(default=0.5, validator=POSITIVE)
-
-
-@attrs.frozen
-class CMAESConfig(PolicySearchConfig):
-    """CMA-ES policy search: the shared sections and a :class:`CMAESStrategy`.
-
-    Example:
-        >>> from lagom.experiment import from_dotted
-        >>> from_dotted(CMAESConfig(), {"es.popsize": 12}).es
-        CMAESStrategy(popsize=12, sigma0=0.5)
-    """
-
-    algorithm: ClassVar[str] = "cmaes"
-    #: CMA-ES.
-    es: CMAESStrategy = attrs.field(factory=CMAESStrategy, validator=instance(CMAESStrategy))
-
-
-@attrs.frozen
-class OpenAIESStrategy:
-    """OpenAI-ES's settings (:func:`~lagom.es.openaies_init` explains them).
-
-    Example:
-        >>> OpenAIESStrategy(popsize=7)
-        Traceback (most recent call last):
-        ...
-        ValueError: popsize must be even with antithetic sampling, got 7
-    """
-
-    #: Candidates per generation (even with antithetic sampling).
-    popsize: int = attrs.field(default=32, validator=at_least(2))
-    #: Initial noise scale ``sigma``.
-    sigma0: float = attrs.field(default=0.1, validator=POSITIVE)
-    #: Adam's step size.
-    lr: float = attrs.field(default=0.05, validator=NONNEG)
-    #: Step size of generation ``t``: ``max(lr * lr_decay**t, min_lr)``.
-    lr_decay: float = attrs.field(default=1.0, validator=UNIT)
-    #: Lower bound of the decayed step size.
-    min_lr: float = attrs.field(default=0.0, validator=NONNEG)
-    #: Noise scale of generation ``t``: ``max(sigma0 * sigma_decay**t, min_sigma)``.
-    sigma_decay: float = attrs.field(default=1.0, validator=RATIO)
-    #: Lower bound of the decayed noise scale.
-    min_sigma: float = attrs.field(default=0.0, validator=NONNEG)
-    #: Mirrored sampling: ``z_{i + P/2} = -z_i``.
-    antithetic: bool = attrs.field(default=True, validator=FLAG)
-    #: Centered ranks of the fitnesses instead of the raw values.
-    rank_transform: bool = attrs.field(default=True, validator=FLAG)
-    #: L2 coefficient added to the gradient estimate.
-    weight_decay: float = attrs.field(default=0.0, validator=NONNEG)
-
-    def __attrs_post_init__(self) -> None:
-        if self.antithetic and self.popsize % 2:
-            raise ValueError(f"popsize must be even with antithetic sampling, got {self.popsize}")
-
-
-@attrs.frozen
-class OpenAIESConfig(PolicySearchConfig):
-    """OpenAI-ES policy search: the shared sections and an :class:`OpenAIESStrategy`.
-
-    Example:
-        >>> from lagom.experiment import to_dotted
-        >>> [key for key in to_dotted(OpenAIESConfig()) if key.startswith("es.")][:4]
-        ['es.popsize', 'es.sigma0', 'es.lr', 'es.lr_decay']
-    """
-
-    algorithm: ClassVar[str] = "openaies"
-    #: OpenAI-ES.
-    es: OpenAIESStrategy = attrs.field(
-        factory=OpenAIESStrategy, validator=instance(OpenAIESStrategy)
-    )
-
+# The configuration is in lagom.baselines.configs.policy_search (importable without
+# torch): DEFAULT_ENV, the shared sections (EnvConfig, PolicyConfig, TrainConfig,
+# EvalConfig, PolicySearchConfig), each strategy's section and configuration (CEM*,
+# CMAES*, OpenAIES*) and the ZOO (CARTPOLE, PENDULUM).
 
 #: Any strategy's configuration: what :func:`train` runs.
 AnyConfig: TypeAlias = CEMConfig | CMAESConfig | OpenAIESConfig
 C = TypeVar("C", CEMConfig, CMAESConfig, OpenAIESConfig)
 S = TypeVar("S", bound=PolicySearchConfig)
-
-#: CartPole-v1: the defaults.
-CARTPOLE = PolicySearchConfig()
-#: Pendulum-v1: longer runs and three episodes per candidate (returns vary with the start).
-PENDULUM = PolicySearchConfig(
-    env=EnvConfig("Pendulum-v1"), train=TrainConfig(generations=100, episodes_per_eval=3)
-)
-#: Environment id -> tuned shared sections, the same for every strategy.
-ZOO: dict[str, PolicySearchConfig] = {zoo.env.id: zoo for zoo in (CARTPOLE, PENDULUM)}
 
 
 def _check_strategy(strategy: object) -> None:
@@ -737,27 +503,34 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     es = make_es(config, np.zeros(policy.num_params), seed % (2**32 - 1) + 1)
     told: list[Float64Array] = []  # the fitnesses told per generation: the ES's whole history
     generation, timesteps, elapsed = 0, 0, 0.0
+    hidden, steps_limit = config.policy.hidden_sizes, cfg.max_episode_steps
+    make_env = partial(gym.make, config.env.id, max_episode_steps=steps_limit)
+    # Evaluation during training: every eval.every generations, the search distribution's mean.
+    evaluation = common.PeriodicEvaluation(
+        config.eval.every, config.eval.every_episodes, seed, make_env
+    )
     state = common.load_checkpoint(logdir)
     if state is not None:
         told = list(state["told"])
         replay_es(es, told)
         generation, timesteps, elapsed = len(told), state["timesteps"], state["time"]
         common.restore_rng_state(state["rng"])
-    logger = common.progress_logger(logdir, rows=generation)  # rows after the checkpoint go
+        evaluation.restore(state.get("evaluation"))
+    # Rows after the checkpoint go.
+    logger = common.progress_logger(logdir, generation, cfg.log)
     t0 = time.perf_counter() - elapsed
 
     def checkpoint() -> dict[str, Any]:
         result, now = es.result, time.perf_counter() - t0
         ckpt = {"generation": generation, "told": np.array(told).reshape(len(told), -1)}
         ckpt |= {"timesteps": timesteps}
-        ckpt |= {"time": now, "rng": common.rng_state()}
+        ckpt |= {"time": now, "rng": common.rng_state(), "evaluation": evaluation.state()}
         ckpt |= {"xmean": np.array(result.xfavorite), "xbest": _copy(result.xbest)}
         common.save_checkpoint(logdir, ckpt)
         best = {} if result.xbest is None else {"xbest": torch.from_numpy(ckpt["xbest"])}
         common.save_policy(logdir, {"xmean": torch.from_numpy(ckpt["xmean"]), **best})
         return ckpt
 
-    hidden, steps_limit = config.policy.hidden_sizes, cfg.max_episode_steps
     with PopulationRollouts(config.env.id, steps_limit, hidden, cfg.workers) as rollouts:
         while generation < cfg.generations:
             solutions = es.ask()
@@ -770,17 +543,19 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
             row: dict[str, float] = {"iteration": generation, "timesteps": timesteps}
             row |= {"time": time.perf_counter() - t0, "train_return": float(returns.mean())}
             row |= {"best_return": float(returns.max()), "fbest": float(result.fbest)}
-            common.write_row(logger, row | {"sigma": float(np.mean(result.stds))})
+            row |= {"sigma": float(np.mean(result.stds))}
+            mean = np.array(result.xfavorite)
+            tensors: Callable[[], dict[str, Any]] = partial(dict, xmean=torch.from_numpy(mean))
+            row |= evaluation(logdir, generation, policy.bind(mean), tensors)
+            common.write_row(logger, row)
             stop = cfg.stop_at is not None and generation >= cfg.stop_at
             if generation < cfg.generations and (stop or generation % cfg.checkpoint_every == 0):
                 checkpoint()
                 if stop:
                     return {}
     act = policy.bind(_solution(checkpoint(), config.eval.solution))
-    make_env = partial(gym.make, config.env.id, max_episode_steps=steps_limit)
-    return common.finish(
-        logdir, common.evaluate_policy(act, make_env, config.eval.episodes, seed + 10_000)
-    )
+    metrics = common.evaluate_policy(act, make_env, config.eval.episodes, seed + 10_000)
+    return common.finish(logdir, metrics | evaluation.summary())
 
 
 def run(

@@ -36,9 +36,8 @@ import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-import attrs
 import gymnasium as gym
 import numpy as np
 import torch
@@ -58,20 +57,19 @@ from lagom._checks import (
 )
 from lagom._types import NDArray
 from lagom.baselines import common
-from lagom.baselines._fields import (
-    FLAG,
-    NONNEG,
-    POSITIVE,
-    POSITIVE_OR_NONE,
-    REAL,
-    TEXT,
-    UNIT,
-    above,
-    instance,
-    one_of,
-    sizes,
-)
 from lagom.baselines.algorithm import Algorithm
+from lagom.baselines.configs.ppo import (
+    DEFAULT_ENV,
+    ZOO,
+    AgentConfig,
+    EnvConfig,
+    EvalConfig,
+    PPOAgentConfig,
+    PPOConfig,
+    PPOTrainConfig,
+    Schedule,
+    TrainConfig,
+)
 from lagom.envs import (
     VecNormalizeObservation,
     VecNormalizeReward,
@@ -101,186 +99,9 @@ __all__ = [
     "make_train_env", "run", "train", "update",
 ]  # fmt: skip
 
-#: The environment ``lagom train ppo`` uses when none is given.
-DEFAULT_ENV = "CartPole-v1"
-#: A value held (``"constant"``) or moved linearly to 0 over ``train.timesteps``.
-Schedule = Literal["constant", "linear"]
-#: An activation of the hidden layers.
-Activation = Literal["tanh", "relu"]
-_SCHEDULE, _ACTIVATION = one_of("constant", "linear"), one_of("tanh", "relu")
-_COUNT, _COUNT_OR_NONE = above(0), above(0, optional=True)
-
-
-@attrs.frozen
-class EnvConfig:
-    """The training environments (``env.*``).
-
-    >>> EnvConfig(id="Pendulum-v1", normalize_obs=True).clip_obs
-    10.0
-    """
-
-    #: Gymnasium id of the environment.
-    id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
-    #: Number of environments stepped together.
-    num_envs: int = attrs.field(default=1, validator=_COUNT)
-    #: Use gymnasium's numpy-vectorized implementation where there is one (CartPole).
-    native: bool = attrs.field(default=True, validator=FLAG)
-    #: Standardize observations with running moments (``VecNormalizeObservation``).
-    normalize_obs: bool = attrs.field(default=False, validator=FLAG)
-    #: Scale rewards by the running std of the discounted return (``VecNormalizeReward``).
-    normalize_reward: bool = attrs.field(default=False, validator=FLAG)
-    #: Bound of the standardized observations.
-    clip_obs: float = attrs.field(default=10.0, validator=POSITIVE)
-    #: Bound of the scaled rewards.
-    clip_reward: float = attrs.field(default=10.0, validator=POSITIVE)
-
-
-@attrs.frozen
-class AgentConfig:
-    """The actor-critic and its loss (``agent.*``), with Stable-Baselines3's defaults.
-
-    >>> AgentConfig().hidden_sizes, AgentConfig().lr
-    ((64, 64), 0.0003)
-    """
-
-    #: Hidden layer sizes of the actor and of the critic MLP.
-    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=sizes())
-    #: Activation of the hidden layers.
-    activation: Activation = attrs.field(default="tanh", validator=_ACTIVATION)
-    #: Orthogonal initialization (gain √2 hidden, 1 value head, 0.01 policy head).
-    ortho_init: bool = attrs.field(default=True, validator=FLAG)
-    #: Initial ``log σ`` of a Gaussian policy (Box actions).
-    log_std_init: float = attrs.field(default=0.0, validator=REAL)
-    #: Adam learning rate (the schedule's initial value).
-    lr: float = attrs.field(default=3e-4, validator=POSITIVE)
-    #: Schedule of the learning rate.
-    lr_schedule: Schedule = attrs.field(default="constant", validator=_SCHEDULE)
-    #: Weight of the entropy bonus.
-    ent_coef: float = attrs.field(default=0.0, validator=NONNEG)
-    #: Weight of the value loss.
-    vf_coef: float = attrs.field(default=0.5, validator=NONNEG)
-    #: Bound of the gradient norm.
-    max_grad_norm: float = attrs.field(default=0.5, validator=POSITIVE)
-    #: Discount ``γ``.
-    gamma: float = attrs.field(default=0.99, validator=UNIT)
-    #: GAE ``λ``.
-    gae_lambda: float = attrs.field(default=0.95, validator=UNIT)
-    #: Standardize the advantages of each (mini)batch.
-    normalize_advantage: bool = attrs.field(default=True, validator=FLAG)
-    #: The observation encoder shared by actor and critic (:func:`~lagom.networks.make_encoder`):
-    #: ``"auto"`` from the space (a CNN for images, one encoder per key of a Dict), ``"mlp"``
-    #: or ``"cnn"``; a flat Box goes straight into the MLPs.
-    encoder: EncoderKind = attrs.field(default="auto", validator=one_of("auto", "mlp", "cnn"))
-
-
-@attrs.frozen
-class PPOAgentConfig(AgentConfig):
-    """:class:`AgentConfig` and PPO's clipping.
-
-    >>> PPOAgentConfig().clip_range, PPOAgentConfig().clip_range_vf is None
-    (0.2, True)
-    """
-
-    #: Clip range ``ε`` of the probability ratio (the schedule's initial value).
-    clip_range: float = attrs.field(default=0.2, validator=POSITIVE)
-    #: Schedule of ``ε``.
-    clip_range_schedule: Schedule = attrs.field(default="constant", validator=_SCHEDULE)
-    #: Clip range of the value around ``V_old`` (``None``: no clipping).
-    clip_range_vf: float | None = attrs.field(default=None, validator=POSITIVE_OR_NONE)
-
-
-@attrs.frozen
-class TrainConfig:
-    """The loop (``train.*``).
-
-    >>> TrainConfig().n_steps, TrainConfig().stop_at is None
-    (2048, True)
-    """
-
-    #: Environment steps to train for.
-    timesteps: int = attrs.field(default=1_000_000, validator=_COUNT)
-    #: Steps per environment per iteration (``T``).
-    n_steps: int = attrs.field(default=2048, validator=_COUNT)
-    #: Save a checkpoint every this many iterations (and at the end).
-    checkpoint_every: int = attrs.field(default=50, validator=_COUNT)
-    #: Stop (after a checkpoint, returning ``{}``) once this many steps are done.
-    stop_at: int | None = attrs.field(default=None, validator=_COUNT_OR_NONE)
-
-
-@attrs.frozen
-class PPOTrainConfig(TrainConfig):
-    """:class:`TrainConfig` and PPO's minibatch epochs.
-
-    >>> PPOTrainConfig(n_steps=32).batch_size
-    64
-    """
-
-    #: Rows per minibatch (the whole batch when it is smaller).
-    batch_size: int = attrs.field(default=64, validator=_COUNT)
-    #: Passes over each batch.
-    n_epochs: int = attrs.field(default=10, validator=_COUNT)
-
-
-@attrs.frozen
-class EvalConfig:
-    """The final evaluation (``eval.*``).
-
-    >>> EvalConfig().episodes
-    20
-    """
-
-    #: Deterministic episodes (seeds ``seed + 10000 + i``).
-    episodes: int = attrs.field(default=20, validator=_COUNT)
-
-
-@attrs.frozen
-class PPOConfig:
-    """PPO's configuration, with Stable-Baselines3's defaults (:data:`ZOO`: tuned ones).
-
-    >>> PPOConfig().agent.gamma, PPOConfig(train=PPOTrainConfig(n_epochs=3)).train.n_epochs
-    (0.99, 3)
-    """
-
-    #: The training environments.
-    env: EnvConfig = attrs.field(factory=EnvConfig, validator=instance(EnvConfig))
-    #: The actor-critic and its loss.
-    agent: PPOAgentConfig = attrs.field(factory=PPOAgentConfig, validator=instance(PPOAgentConfig))
-    #: The loop.
-    train: PPOTrainConfig = attrs.field(factory=PPOTrainConfig, validator=instance(PPOTrainConfig))
-    #: The final evaluation.
-    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
-
-
-#: rl-baselines3-zoo's tuned values (``hyperparams/ppo.yml``; unnamed ones are the defaults),
-#: by environment id. Pendulum-v1 has a state-independent Gaussian (no gSDE);
-#: InvertedPendulum-v5 takes the InvertedPendulum-v3 values over 100k steps.
-ZOO: dict[str, PPOConfig] = {
-    "CartPole-v1": PPOConfig(
-        EnvConfig(id="CartPole-v1", num_envs=8),
-        PPOAgentConfig(
-            gamma=0.98, gae_lambda=0.8, lr=1e-3, lr_schedule="linear", clip_range_schedule="linear"
-        ),
-        PPOTrainConfig(timesteps=100_000, n_steps=32, batch_size=256, n_epochs=20),
-    ),
-    "Pendulum-v1": PPOConfig(
-        EnvConfig(id="Pendulum-v1", num_envs=4),
-        PPOAgentConfig(gamma=0.9, lr=1e-3),
-        PPOTrainConfig(timesteps=100_000, n_steps=1024),
-    ),
-    "InvertedPendulum-v5": PPOConfig(
-        EnvConfig(id="InvertedPendulum-v5", normalize_obs=True, normalize_reward=True),
-        PPOAgentConfig(gamma=0.999, gae_lambda=0.9, lr=0.000222425, ent_coef=1.37976e-07,
-                       vf_coef=0.19816, max_grad_norm=0.3, clip_range=0.4),
-        PPOTrainConfig(timesteps=100_000, n_steps=32, n_epochs=5),
-    ),
-    # MinAtar's 16-channel 3x3 convolution shared by actor and critic, 128-unit heads.
-    "MinAtar/Breakout-v1": PPOConfig(
-        EnvConfig(id="MinAtar/Breakout-v1", num_envs=8),
-        PPOAgentConfig(hidden_sizes=(128,), activation="relu", lr=2.5e-4, lr_schedule="linear",
-                       ent_coef=0.01, clip_range=0.1),
-        PPOTrainConfig(timesteps=1_000_000, n_steps=128, batch_size=256, n_epochs=4),
-    ),
-}  # fmt: skip
+# The configuration, read top to bottom like this file, is in lagom.baselines.configs.ppo
+# (importable without torch): DEFAULT_ENV, EnvConfig, AgentConfig/PPOAgentConfig,
+# TrainConfig/PPOTrainConfig, EvalConfig, PPOConfig and the tuned ZOO.
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> PPOConfig:
@@ -599,8 +420,8 @@ def collect(model: ActorCritic, train_env: TrainEnv, T: int, gamma: float, lam: 
     observations: torch.Tensor | TensorMap
     next_observations: torch.Tensor | TensorMap
     if model.encoder is None:
-        observations = tensor(rollout.observations.reshape(n, -1))
-        next_observations = tensor(rollout.next_observations.reshape(n, -1))
+        observations = tensor(np.asarray(rollout.observations).reshape(n, -1))
+        next_observations = tensor(np.asarray(rollout.next_observations).reshape(n, -1))
         both: torch.Tensor | TensorMap = torch.cat([observations, next_observations])
     else:  # kept in their own dtype (uint8 frames), [n, *shape]
         observations, next_observations = (
@@ -804,6 +625,7 @@ class Learner:
         self.optimizer = torch.optim.Adam(params, lr=lr, eps=1e-5, fused=True)
         self.lr = _schedule(lr, config.agent.lr_schedule, config.train.timesteps)
         self.iteration, self.timesteps, elapsed = 0, 0, 0.0
+        self.evaluation = common.PeriodicEvaluation.of(config, seed)
         state = common.load_checkpoint(self.logdir)
         if state is not None:
             self.model.load_state_dict(state["model"])
@@ -812,7 +634,8 @@ class Learner:
             self.iteration, self.timesteps = state["iteration"], state["timesteps"]
             elapsed = state["time"]
             common.restore_rng_state(state["rng"])
-        self.logger = common.progress_logger(self.logdir, rows=self.iteration)
+            self.evaluation.restore(state.get("evaluation"))
+        self.logger = common.progress_logger(self.logdir, self.iteration, config.train.log)
         self.t0 = time.perf_counter() - elapsed
 
     def collect(self) -> Batch:
@@ -839,6 +662,13 @@ class Learner:
             "explained_variance": ev,
             "lr": self.lr(self.timesteps),
         }
+        moments = self.train_env.obs_moments()
+        row |= self.evaluation(
+            self.logdir,
+            self.timesteps,
+            _policy(self.model, moments),
+            lambda: _policy_tensors(self.model, moments),
+        )
         common.write_row(self.logger, row | stats)
         train = self.config.train
         stop = train.stop_at is not None and train.stop_at <= self.timesteps < train.timesteps
@@ -859,6 +689,7 @@ class Learner:
             "timesteps": self.timesteps,
             "time": time.perf_counter() - self.t0,
             "rng": common.rng_state(),
+            "evaluation": self.evaluation.state(),
         }
         common.save_checkpoint(self.logdir, state)
         common.save_policy(self.logdir, _policy_tensors(self.model, self.train_env.obs_moments()))
@@ -872,7 +703,7 @@ class Learner:
         episodes, seed = self.config.eval.episodes, self.seed + 10_000
         make = lambda: common.make_env(env_id, clip_reward=False)  # noqa: E731
         metrics = common.evaluate_policy(policy, make, episodes, seed)
-        return common.finish(self.logdir, metrics)
+        return common.finish(self.logdir, metrics | self.evaluation.summary())
 
 
 def train(config: PPOConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:

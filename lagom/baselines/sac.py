@@ -23,6 +23,12 @@ on a minibatch :math:`(s, a, r, s', d)` (``d`` = ``terminated``) with the temper
 A truncated step is bootstrapped (:math:`d = 0`) from its true final observation :math:`s'`.
 The critics are one :class:`~lagom.networks.QEnsemble` (both in one batched product).
 
+``Dict`` observations (e.g. goal-conditioned ``observation`` and ``desired_goal``) are kept
+per key in the replay buffer; the actor and the critics each get an encoder of their own
+(:func:`lagom.networks.make_encoder`: one per key, features concatenated, as
+Stable-Baselines3's ``MultiInputPolicy``), and the critics concatenate its features with
+the action (:class:`~lagom.baselines.common.EncodedCritic`).
+
 A run writes ``run.yml``, ``config.yml``, ``progress.csv`` (``iteration``, ``timesteps``,
 ``time``, ``train_return``, ``updates``, ``alpha`` and the three losses per
 ``train.log_interval`` steps), ``checkpoint.pt`` (resumed from bit-exactly on CPU) and
@@ -41,17 +47,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import attrs
+import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional
 
 from lagom._checks import check_device, check_instance, check_int
-from lagom._types import Float32Array
+from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
-from lagom.baselines._fields import POSITIVE, REAL_OR_NONE, instance
-from lagom.networks import Module, QEnsemble, make_fc, polyak_update_
+from lagom.baselines.configs.sac import (
+    DEFAULT_ENV,
+    PENDULUM,
+    ZOO,
+    SACAgentConfig,
+    SACConfig,
+)
+from lagom.networks import Module, QEnsemble, TensorMap, make_fc, polyak_update_
 
 __all__ = [
     "ALGORITHM",
@@ -62,65 +74,17 @@ __all__ = [
     "SACConfig",
     "SquashedGaussianActor",
     "default_config",
+    "load_actor",
     "make_policy",
     "run",
     "train",
 ]
 
-DEFAULT_ENV = "Pendulum-v1"
 SUMMARY = "Soft Actor-Critic: twin critics, automatic entropy tuning (continuous actions)"
 
 
-@attrs.frozen
-class SACAgentConfig(common.OffPolicyAgentConfig):
-    """SAC's ``agent`` section: the off-policy fields (Stable-Baselines3's defaults) and the
-    temperature's settings.
-
-    Example:
-        >>> SACAgentConfig(init_alpha=0.0)
-        Traceback (most recent call last):
-        ...
-        ValueError: 'init_alpha' must be > 0.0: 0.0
-    """
-
-    #: Initial temperature :math:`\alpha`.
-    init_alpha: float = attrs.field(default=1.0, validator=POSITIVE)
-    #: Target entropy :math:`\bar H` of the temperature's loss (``None``: :math:`-\dim A`).
-    target_entropy: float | None = attrs.field(default=None, validator=REAL_OR_NONE)
-
-
-@attrs.frozen
-class SACConfig:
-    """SAC's configuration; ``SACConfig()`` holds Stable-Baselines3's defaults.
-
-    Example:
-        >>> SACConfig().agent.hidden_sizes, PENDULUM.agent.lr, PENDULUM.train.timesteps
-        ((256, 256), 0.001, 20000)
-    """
-
-    #: The environment (Box observations and actions).
-    env: common.OffPolicyEnvConfig = attrs.field(
-        factory=common.OffPolicyEnvConfig, validator=instance(common.OffPolicyEnvConfig)
-    )
-    #: Length, logging and checkpoints.
-    train: common.OffPolicyTrainConfig = attrs.field(
-        factory=common.OffPolicyTrainConfig, validator=instance(common.OffPolicyTrainConfig)
-    )
-    #: The learner.
-    agent: SACAgentConfig = attrs.field(factory=SACAgentConfig, validator=instance(SACAgentConfig))
-    #: The final evaluation.
-    eval: common.OffPolicyEvalConfig = attrs.field(
-        factory=common.OffPolicyEvalConfig, validator=instance(common.OffPolicyEvalConfig)
-    )
-
-
-#: rl-baselines3-zoo's Pendulum-v1 settings (``hyperparams/sac.yml``).
-PENDULUM = SACConfig(
-    train=common.OffPolicyTrainConfig(timesteps=20_000), agent=SACAgentConfig(lr=1e-3)
-)
-
-#: The zoo: environment id -> its tuned configuration.
-ZOO: dict[str, SACConfig] = {"Pendulum-v1": PENDULUM}
+# The configuration is in lagom.baselines.configs.sac (importable without torch):
+# SACAgentConfig, SACConfig and the zoo's PENDULUM.
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> SACConfig:
@@ -161,16 +125,28 @@ class SquashedGaussianActor(Module):
 
     the right-hand form being exact and finite for every :math:`u` (no ``1e-6`` fudge).
 
+    With an ``encoder`` (:func:`lagom.networks.make_encoder`, ``out_features == obs_dim``)
+    the MLP takes its features of the observations (a :class:`~lagom.networks.TensorMap`
+    for a ``Dict`` space).
+
     Example:
         >>> actor = SquashedGaussianActor(3, 2, [8])
         >>> actions, log_probs = actor.sample(torch.randn(4, 3))
         >>> actions.shape, log_probs.shape, bool(actions.abs().max() < 1)
         (torch.Size([4, 2]), torch.Size([4]), True)
+        >>> box = gym.spaces.Box(-1, 1, (2,))
+        >>> space = gym.spaces.Dict({"desired_goal": box, "observation": box})
+        >>> encoder = common.observation_encoder(space)
+        >>> goal_actor = SquashedGaussianActor(4, 2, [8], encoder=encoder)
+        >>> obs = TensorMap({"desired_goal": torch.zeros(3, 2), "observation": torch.ones(3, 2)})
+        >>> goal_actor.deterministic(obs).shape
+        torch.Size([3, 2])
 
     Raises:
-        TypeError: a size is not an int, ``hidden_sizes`` is not a list, or ``device`` is
-            not a device.
-        ValueError: a size is not positive, or ``device`` names no device.
+        TypeError: a size is not an int, ``hidden_sizes`` is not a list, ``device`` is
+            not a device, or ``encoder`` not a module with an int ``out_features``.
+        ValueError: a size is not positive, ``device`` names no device, or ``obs_dim`` is
+            not the encoder's ``out_features``.
     """
 
     def __init__(
@@ -179,26 +155,29 @@ class SquashedGaussianActor(Module):
         action_dim: int,
         hidden_sizes: Sequence[int],
         device: torch.device | None = None,
+        *,
+        encoder: nn.Module | None = None,
     ) -> None:
         super().__init__()
         check_int("obs_dim", obs_dim)
         action_dim = check_int("action_dim", action_dim)
         device = None if device is None else check_device("device", device)
+        self.encoder = None if encoder is None else _checked_encoder(encoder, obs_dim)
         self.layers = make_fc(obs_dim, hidden_sizes, device=device)
         last = hidden_sizes[-1] if len(hidden_sizes) else obs_dim
         self.head = nn.Linear(last, 2 * action_dim, device=device)
         self._log_prob_offset = action_dim * (0.5 * math.log(2.0 * math.pi) + 2.0 * math.log(2.0))
 
-    def forward(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, observations: torch.Tensor | TensorMap) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and clamped log standard deviation of :math:`u`, each ``[B, A]``."""
-        x = observations
+        x = _features(self.encoder, observations)
         for layer in self.layers:
             linear = cast(nn.Linear, layer)  # called through F.linear: no module-call overhead
             x = torch.relu(functional.linear(x, linear.weight, linear.bias))
         mean, log_std = functional.linear(x, self.head.weight, self.head.bias).chunk(2, dim=-1)
         return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
 
-    def sample(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def sample(self, observations: torch.Tensor | TensorMap) -> tuple[torch.Tensor, torch.Tensor]:
         r"""Reparameterized actions ``[B, A]`` in ``(-1, 1)`` and their log-probabilities ``[B]``.
 
         With :math:`\epsilon \sim \mathcal{N}(0, I)` (torch's generator of the parameters'
@@ -214,18 +193,77 @@ class SquashedGaussianActor(Module):
         constant = 0.5 * noise.square().sum(-1) + self._log_prob_offset
         return torch.tanh(u), log_prob - constant
 
-    def sample_actions(self, observations: torch.Tensor) -> torch.Tensor:
+    def sample_actions(self, observations: torch.Tensor | TensorMap) -> torch.Tensor:
         """The actions of :meth:`sample` (the same noise draw) without their log-probabilities."""
         mean, log_std = self(observations)
         return torch.tanh(torch.addcmul(mean, log_std.exp(), torch.randn_like(mean)))
 
-    def deterministic(self, observations: torch.Tensor) -> torch.Tensor:
+    def deterministic(self, observations: torch.Tensor | TensorMap) -> torch.Tensor:
         r"""The mode's image :math:`\tanh(\mu(s))`, ``[B, A]``: the evaluation policy."""
         return torch.tanh(self(observations)[0])
 
 
+def _checked_encoder(encoder: object, obs_dim: int) -> nn.Module:
+    """``encoder`` when it is a module whose ``out_features`` is ``obs_dim``."""
+    out = getattr(encoder, "out_features", None)
+    if not isinstance(encoder, nn.Module) or not isinstance(out, int):
+        raise TypeError(
+            "encoder must be a module with an int out_features (lagom.networks.make_encoder), "
+            f"got {type(encoder).__name__}"
+        )
+    if out != obs_dim:
+        raise ValueError(f"obs_dim must be the encoder's out_features {out}, got {obs_dim}")
+    return encoder
+
+
+def _features(encoder: nn.Module | None, observations: torch.Tensor | TensorMap) -> torch.Tensor:
+    """The encoder's features of ``observations``, or the observations themselves."""
+    if encoder is not None:
+        features: torch.Tensor = encoder(observations)
+        return features
+    if not isinstance(observations, torch.Tensor):
+        raise TypeError("an actor without an encoder takes a tensor of observations, got a dict")
+    return observations
+
+
+def _check_observation_space(space: object, obs_dim: int) -> None:
+    """Raise unless ``space`` is ``None`` or a gymnasium space of flat size ``obs_dim``."""
+    if space is None:
+        return
+    if not isinstance(space, gym.spaces.Space):
+        raise TypeError(f"observation_space must be a gymnasium space, got {type(space).__name__}")
+    if gym.spaces.flatdim(space) != obs_dim:
+        raise ValueError(
+            f"obs_dim must be the flat size {gym.spaces.flatdim(space)} of observation_space, "
+            f"got {obs_dim}"
+        )
+
+
+def _networks(
+    observation_space: gym.spaces.Space[Any] | None,
+    obs_dim: int,
+    action_dim: int,
+    hidden_sizes: Sequence[int],
+    device: torch.device,
+) -> tuple[SquashedGaussianActor, nn.Module]:
+    """The actor and the critics: on flat observations, or on a ``Dict`` space's through an
+    encoder each (:func:`~lagom.networks.make_encoder`)."""
+    space = observation_space
+    actor_encoder = None if space is None else common.observation_encoder(space, device)
+    critic_encoder = None if space is None else common.observation_encoder(space, device)
+    actor = SquashedGaussianActor(obs_dim, action_dim, hidden_sizes, device, encoder=actor_encoder)
+    critic = QEnsemble(obs_dim, action_dim, hidden_sizes, n=2, device=device)
+    if critic_encoder is None:
+        return actor, critic
+    return actor, common.EncodedCritic(critic_encoder, critic)
+
+
 class SACAgent:
     """SAC's networks, optimizers (fused Adam) and update rule (the module's steps 1-4).
+
+    With a ``Dict`` ``observation_space``, the actor and the critics take its observations
+    (dicts of arrays, :class:`~lagom.networks.TensorMap` batches) through encoders of their
+    own; ``obs_dim`` must then be its ``gymnasium.spaces.flatdim``.
 
     Example:
         >>> agent = SACAgent(3, 1, SACAgentConfig(hidden_sizes=(16,)), torch.device("cpu"))
@@ -234,28 +272,43 @@ class SACAgent:
         ...     common.TensorBatch(obs, actions, torch.ones(4), obs + 1, torch.zeros(4)))
         >>> sorted(losses), float(agent.alpha) < 1.0
         (['actor_loss', 'alpha_loss', 'critic_loss'], True)
+        >>> box = gym.spaces.Box(-1, 1, (2,))
+        >>> space = gym.spaces.Dict({"desired_goal": box, "observation": box})
+        >>> goal_agent = SACAgent(4, 2, SACAgentConfig(hidden_sizes=(16,)), torch.device("cpu"),
+        ...                       observation_space=space)
+        >>> goal_agent.act({"desired_goal": np.zeros(2), "observation": np.ones(2)}).shape
+        (2,)
 
     Raises:
-        TypeError: a size is not an int, ``config`` is not a :class:`SACAgentConfig`, or
-            ``device`` is not a device.
-        ValueError: a size is not positive, or ``device`` names no device.
+        TypeError: a size is not an int, ``config`` is not a :class:`SACAgentConfig`,
+            ``device`` is not a device, or ``observation_space`` not a gymnasium space.
+        ValueError: a size is not positive, ``device`` names no device, or ``obs_dim`` is
+            not the flat size of ``observation_space``.
     """
 
     #: The networks and optimizers a checkpoint holds (with the temperature).
     PARTS = ("actor", "critic", "critic_target", "actor_optimizer", "critic_optimizer")
 
     def __init__(
-        self, obs_dim: int, action_dim: int, config: SACAgentConfig, device: torch.device
+        self,
+        obs_dim: int,
+        action_dim: int,
+        config: SACAgentConfig,
+        device: torch.device,
+        *,
+        observation_space: gym.spaces.Space[Any] | None = None,
     ) -> None:
         check_int("obs_dim", obs_dim)
         check_int("action_dim", action_dim)
         check_instance("config", config, SACAgentConfig)
         device = check_device("device", device)
+        _check_observation_space(observation_space, obs_dim)
         self.device, self.gamma, self.tau = device, config.gamma, config.tau
         entropy = config.target_entropy
         self.target_entropy = -float(action_dim) if entropy is None else entropy
-        self.actor = SquashedGaussianActor(obs_dim, action_dim, config.hidden_sizes, device)
-        self.critic = QEnsemble(obs_dim, action_dim, config.hidden_sizes, n=2, device=device)
+        self.actor, self.critic = _networks(
+            observation_space, obs_dim, action_dim, config.hidden_sizes, device
+        )
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.log_alpha = torch.tensor(
             [np.log(config.init_alpha)], dtype=torch.float32, device=device, requires_grad=True
@@ -276,15 +329,22 @@ class SACAgent:
         return self.log_alpha.detach().exp()
 
     @torch.inference_mode()
-    def act(self, observation: Float32Array) -> Float32Array:
-        """An action ``[A]`` in ``[-1, 1]`` sampled from the policy at one observation."""
-        self._obs_np[0] = observation
-        out: Float32Array = self.actor.sample_actions(self._obs.to(self.device))[0].cpu().numpy()
+    def act(self, observation: Float32Array | Mapping[str, NDArray[Any]]) -> Float32Array:
+        """An action ``[A]`` in ``[-1, 1]`` sampled from the policy at one observation (a
+        dict of arrays for a ``Dict`` space)."""
+        obs: torch.Tensor | TensorMap
+        if isinstance(observation, Mapping):
+            batch = {key: np.asarray(x)[None] for key, x in observation.items()}
+            obs = TensorMap(cast(dict[str, torch.Tensor], common.obs_tensor(batch, self.device)))
+        else:
+            self._obs_np[0] = observation
+            obs = self._obs.to(self.device)
+        out: Float32Array = self.actor.sample_actions(obs)[0].cpu().numpy()
         return out
 
     @torch.no_grad()
     def td_target(
-        self, rewards: torch.Tensor, next_obs: torch.Tensor, terminated: torch.Tensor
+        self, rewards: torch.Tensor, next_obs: torch.Tensor | TensorMap, terminated: torch.Tensor
     ) -> torch.Tensor:
         r"""The critics' target ``[B]``: :func:`lagom.metric.batched_td0_target` of the soft
         value :math:`\min_i \bar Q_i(s', a') - \alpha \log\pi(a'|s')`, :math:`a' \sim \pi(\cdot|s')`
@@ -331,6 +391,10 @@ class SACAgent:
         state = {name: getattr(self, name).state_dict() for name in self.PARTS}
         return {**state, "log_alpha": self.log_alpha.detach().clone()}
 
+    def policy_tensors(self) -> dict[str, Any]:
+        """What ``policy.pt`` (and ``best_policy.pt``) hold: the actor's weights."""
+        return {"actor": self.actor.state_dict()}
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         for name in self.PARTS:
@@ -366,9 +430,10 @@ def train(config: SACConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     """
     common.check_run(config, SACConfig, seed, device, logdir)
     collector, dev = common.ReplayCollector.start(logdir, "sac", config, seed, device)
-    agent = SACAgent(collector.buffer.obs_dim, collector.buffer.action_dim, config.agent, dev)
+    sizes = collector.buffer.obs_dim, collector.buffer.action_dim
+    agent = SACAgent(*sizes, config.agent, dev, observation_space=collector.env.observation_space)
     collector.resume(logdir, agent)
-    logger = common.progress_logger(logdir, rows=collector.iteration)
+    logger = common.progress_logger(logdir, rows=collector.iteration, sinks=config.train.log)
     losses: Mapping[str, torch.Tensor | None] = dict.fromkeys(LOSSES)
     while collector.timesteps < config.train.timesteps:
         for _ in range(collector.iteration_steps(config.train)):
@@ -377,7 +442,9 @@ def train(config: SACConfig, seed: int, device: str, logdir: Path) -> dict[str, 
             for _ in range(collector.updates_due(config.agent)):
                 batch = collector.buffer.sample(config.agent.batch_size)
                 losses = agent.update(common.replay_tensors(batch, dev))
-        common.write_row(logger, collector.row({"alpha": agent.alpha, **losses}))
+        row = collector.row({"alpha": agent.alpha, **losses})
+        row |= collector.periodic(logdir, agent.actor.deterministic, dev, agent.policy_tensors)
+        common.write_row(logger, row)
         if collector.checkpoint(logdir, config.train, agent):
             return {}
     return collector.evaluate(logdir, agent.actor.deterministic, dev, config.eval.episodes, seed)
@@ -408,7 +475,8 @@ def run(
 
 def make_policy(run_dir: Path, device: str) -> common.Policy:
     """The trained deterministic policy :math:`\\tanh(\\mu(s))` of a SAC run: observations
-    ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
+    ``[B, ...]`` (a dict of them for a ``Dict`` space) to actions ``[B, A]`` within the
+    action bounds (numpy in and out).
 
     Raises:
         TypeError: ``run_dir`` is not a str or path.
@@ -423,11 +491,40 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
         >>> act(np.zeros((5, 3))).shape  # Pendulum-v1: 3 observations, 1 action in [-2, 2]
         (5, 1)
     """
+    actor, space, dev = load_actor(run_dir, device)
+    return common.box_policy(actor.deterministic, space, dev)
+
+
+def load_actor(
+    run_dir: Path, device: str
+) -> tuple[SquashedGaussianActor, gym.spaces.Box, torch.device]:
+    """The trained actor of a SAC run folder (in eval mode, on ``device``), its action
+    space and the device: what :func:`make_policy` and ``lagom eval --stochastic`` (which
+    samples with :meth:`SquashedGaussianActor.sample_actions`) act with.
+
+    Raises:
+        TypeError: ``run_dir`` is not a str or path.
+        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
+
+    Example:
+        >>> import tempfile
+        >>> small = {"train.timesteps": 130, "agent.hidden_sizes": [8], "eval.episodes": 1}
+        >>> with tempfile.TemporaryDirectory() as logdir:
+        ...     _ = run(small, 1, "cpu", Path(logdir))
+        ...     actor, space, device = load_actor(Path(logdir), "cpu")
+        >>> type(actor).__name__, space.shape, actor.training
+        ('SquashedGaussianActor', (1,), False)
+    """
     config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "sac")
     dev = common.choose_device(device)
-    actor = SquashedGaussianActor(obs_dim, space.shape[0], config.agent.hidden_sizes, dev)
+    obs_space, _ = common.check_spaces(
+        "sac", config.env.id, observation=common.OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,)
+    )
+    encoder = common.observation_encoder(obs_space, dev)
+    hidden = config.agent.hidden_sizes
+    actor = SquashedGaussianActor(obs_dim, space.shape[0], hidden, dev, encoder=encoder)
     actor.load_state_dict(saved["actor"])
-    return common.box_policy(actor.eval().deterministic, space, dev)
+    return actor.eval(), space, dev
 
 
 #: SAC's record for ``lagom train/eval/list``.

@@ -22,6 +22,11 @@ A truncated step is bootstrapped (:math:`d = 0`) from its true final observation
 DDPG (:data:`DDPG_ALGORITHM`, :func:`ddpg_default_config`) is Stable-Baselines3's: this code
 with one critic, no smoothing and no delay.
 
+``Dict`` observations (e.g. goal-conditioned ones) work as in :mod:`lagom.baselines.sac`:
+kept per key in the replay buffer, an encoder of their own for the actor and the critics
+(:func:`~lagom.baselines.common.observation_encoder`), the critics' features concatenated
+with the action (:class:`~lagom.baselines.common.EncodedCritic`).
+
 A run writes ``run.yml``, ``config.yml``, ``progress.csv`` (``iteration``, ``timesteps``,
 ``time``, ``train_return``, ``updates``, ``critic_loss``, ``actor_loss``), ``checkpoint.pt``
 (resumed from bit-exactly on CPU) and ``final_eval.yml``.
@@ -38,17 +43,25 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
+import gymnasium as gym
 import numpy as np
 import torch
+from torch import nn
 
 from lagom._checks import check_device, check_instance, check_int, check_str
-from lagom._types import Float32Array
+from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
-from lagom.baselines._fields import COUNT, NONNEG, POSITIVE, instance, sizes
-from lagom.networks import Module, QEnsemble, make_fc, polyak_update_
+from lagom.baselines.configs.td3 import (
+    DEFAULT_ENV,
+    PENDULUM,
+    ZOO,
+    TD3AgentConfig,
+    TD3Config,
+)
+from lagom.networks import Module, QEnsemble, TensorMap, make_fc, polyak_update_
 
 __all__ = [
     "ALGORITHM",
@@ -67,85 +80,8 @@ __all__ = [
     "train",
 ]
 
-DEFAULT_ENV = "Pendulum-v1"
-
-
-@attrs.frozen
-class TD3AgentConfig(common.OffPolicyAgentConfig):
-    """TD3's ``agent`` section: the off-policy fields with Stable-Baselines3's TD3 defaults,
-    exploration and the twin-critic, smoothing and delay settings.
-
-    Example:
-        >>> TD3AgentConfig().lr, TD3AgentConfig().hidden_sizes, TD3AgentConfig().policy_delay
-        (0.001, (400, 300), 2)
-    """
-
-    #: Adam learning rate of actor and critics.
-    lr: float = attrs.field(default=1e-3, validator=POSITIVE)
-    #: Hidden layer sizes of the actor and of each critic.
-    hidden_sizes: tuple[int, ...] = attrs.field(default=(400, 300), validator=sizes(min_len=1))
-    #: Standard deviation :math:`\sigma` of the Gaussian exploration noise on actions in
-    #: ``[-1, 1]`` (then clipped to ``[-1, 1]``).
-    action_noise: float = attrs.field(default=0.1, validator=NONNEG)
-    #: Critics whose minimum forms the target (DDPG: 1).
-    n_critics: int = attrs.field(default=2, validator=COUNT)
-    #: Critic updates per actor and target update (DDPG: 1).
-    policy_delay: int = attrs.field(default=2, validator=COUNT)
-    #: Standard deviation :math:`\sigma_t` of the target policy smoothing noise (DDPG: 0).
-    target_policy_noise: float = attrs.field(default=0.2, validator=NONNEG)
-    #: Its clip :math:`c` (DDPG: 0).
-    target_noise_clip: float = attrs.field(default=0.5, validator=NONNEG)
-
-
-@attrs.frozen
-class TD3Config:
-    """TD3's (and DDPG's) configuration; ``TD3Config()`` holds Stable-Baselines3's TD3
-    defaults.
-
-    Example:
-        >>> PENDULUM.agent.gamma, PENDULUM.agent.learning_starts, PENDULUM.train.timesteps
-        (0.98, 10000, 20000)
-    """
-
-    #: The environment (Box observations and actions).
-    env: common.OffPolicyEnvConfig = attrs.field(
-        factory=common.OffPolicyEnvConfig, validator=instance(common.OffPolicyEnvConfig)
-    )
-    #: Length, logging and checkpoints.
-    train: common.OffPolicyTrainConfig = attrs.field(
-        factory=common.OffPolicyTrainConfig, validator=instance(common.OffPolicyTrainConfig)
-    )
-    #: The learner.
-    agent: TD3AgentConfig = attrs.field(factory=TD3AgentConfig, validator=instance(TD3AgentConfig))
-    #: The final evaluation.
-    eval: common.OffPolicyEvalConfig = attrs.field(
-        factory=common.OffPolicyEvalConfig, validator=instance(common.OffPolicyEvalConfig)
-    )
-
-
-#: rl-baselines3-zoo's Pendulum-v1 settings (``hyperparams/td3.yml``, ``ddpg.yml``).
-PENDULUM = TD3Config(
-    train=common.OffPolicyTrainConfig(timesteps=20_000),
-    agent=TD3AgentConfig(gamma=0.98, buffer_size=200_000, learning_starts=10_000),
-)
-
-
-def _mujoco(env_id: str) -> TD3Config:
-    """rl-baselines3-zoo's MuJoCo settings (``td3.yml``, ``mujoco-defaults``): TD3's defaults
-    (lr 1e-3, [400, 300], Gaussian noise 0.1, batch 256) with 10,000 random steps first and
-    a million steps in all; the zoo's v4 values, used here on the v5 environments."""
-    return TD3Config(
-        env=common.OffPolicyEnvConfig(id=env_id),
-        train=common.OffPolicyTrainConfig(timesteps=1_000_000),
-        agent=TD3AgentConfig(learning_starts=10_000),
-    )
-
-
-#: The zoo: environment id -> its tuned configuration (MuJoCo needs ``lagom[mujoco]``).
-ZOO: dict[str, TD3Config] = {
-    "Pendulum-v1": PENDULUM,
-    **{env_id: _mujoco(env_id) for env_id in ("HalfCheetah-v5", "Hopper-v5", "Walker2d-v5")},
-}
+# The configuration is in lagom.baselines.configs.td3 (importable without torch):
+# TD3AgentConfig, TD3Config and the zoo (PENDULUM, MuJoCo settings).
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> TD3Config:
@@ -195,16 +131,26 @@ def _sizes(hidden_sizes: object) -> list[int]:
 class DeterministicActor(Module):
     r"""The policy :math:`\mu(s) = \tanh(f(s)) \in [-1, 1]^{A}`: an MLP with ReLU, tanh output.
 
+    With an ``encoder`` (``out_features == obs_dim``, e.g.
+    :func:`~lagom.baselines.common.observation_encoder` of a ``Dict`` space) the MLP takes
+    its features of the observations (a :class:`~lagom.networks.TensorMap` for a ``Dict``).
+
     Example:
         >>> actor = DeterministicActor(3, 2, [8])
         >>> actions = actor(100 * torch.randn(4, 3))
         >>> actions.shape, bool(actions.abs().max() <= 1)
         (torch.Size([4, 2]), True)
+        >>> box = gym.spaces.Box(-1, 1, (2,))
+        >>> encoder = common.observation_encoder(gym.spaces.Dict({"goal": box, "position": box}))
+        >>> goal_actor = DeterministicActor(4, 2, [8], encoder=encoder)
+        >>> goal_actor(TensorMap({"goal": torch.zeros(3, 2), "position": torch.ones(3, 2)})).shape
+        torch.Size([3, 2])
 
     Raises:
-        TypeError: a size is not an int, ``hidden_sizes`` is not a list, or ``device`` is
-            not a device.
-        ValueError: a size is not positive, or ``device`` names no device.
+        TypeError: a size is not an int, ``hidden_sizes`` is not a list, ``device`` is
+            not a device, or ``encoder`` not a module with an int ``out_features``.
+        ValueError: a size is not positive, ``device`` names no device, or ``obs_dim`` is
+            not the encoder's ``out_features``.
     """
 
     def __init__(
@@ -213,15 +159,32 @@ class DeterministicActor(Module):
         action_dim: int,
         hidden_sizes: Sequence[int],
         device: torch.device | str | None = None,
+        *,
+        encoder: nn.Module | None = None,
     ) -> None:
         super().__init__()
         check_int("obs_dim", obs_dim)
         action_dim = check_int("action_dim", action_dim)
+        if encoder is not None:
+            out = getattr(encoder, "out_features", None)
+            if not isinstance(encoder, nn.Module) or not isinstance(out, int):
+                raise TypeError(
+                    "encoder must be a module with an int out_features, got "
+                    f"{type(encoder).__name__}"
+                )
+            if out != obs_dim:
+                raise ValueError(f"obs_dim must be the encoder's out_features {out}, got {obs_dim}")
+        self.encoder = encoder
         self.layers = make_fc(obs_dim, [*_sizes(hidden_sizes), action_dim], device=device)
 
-    def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        """Actions ``[B, A]`` in ``[-1, 1]`` for observations ``[B, obs_dim]``."""
-        x = observations
+    def forward(self, observations: torch.Tensor | TensorMap) -> torch.Tensor:
+        """Actions ``[B, A]`` in ``[-1, 1]`` for observations ``[B, obs_dim]`` (or what the
+        encoder takes)."""
+        x = observations if self.encoder is None else self.encoder(observations)
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                "an actor without an encoder takes a tensor of observations, got a dict"
+            )
         for layer in self.layers[:-1]:
             x = torch.relu(layer(x))
         return torch.tanh(self.layers[-1](x))
@@ -239,10 +202,14 @@ class TD3Agent:
         >>> sorted(agent.update(batch))
         ['actor_loss', 'critic_loss']
 
+    With a ``Dict`` ``observation_space`` the actor and the critics take its observations
+    through encoders of their own (``obs_dim`` must be its ``gymnasium.spaces.flatdim``).
+
     Raises:
-        TypeError: a size is not an int, ``config`` is not a :class:`TD3AgentConfig`, or
-            ``device`` is not a device.
-        ValueError: a size is not positive, or ``device`` names no device.
+        TypeError: a size is not an int, ``config`` is not a :class:`TD3AgentConfig`,
+            ``device`` is not a device, or ``observation_space`` not a gymnasium space.
+        ValueError: a size is not positive, ``device`` names no device, or ``obs_dim`` is
+            not the flat size of ``observation_space``.
     """
 
     #: The networks and optimizers a checkpoint holds.
@@ -250,16 +217,38 @@ class TD3Agent:
     PARTS += ("actor_optimizer", "critic_optimizer")
 
     def __init__(
-        self, obs_dim: int, action_dim: int, config: TD3AgentConfig, device: torch.device
+        self,
+        obs_dim: int,
+        action_dim: int,
+        config: TD3AgentConfig,
+        device: torch.device,
+        *,
+        observation_space: gym.spaces.Space[Any] | None = None,
     ) -> None:
         check_int("obs_dim", obs_dim)
         check_int("action_dim", action_dim)
         check_instance("config", config, TD3AgentConfig)
         device = check_device("device", device)
+        space = observation_space
+        if space is not None and not isinstance(space, gym.spaces.Space):
+            raise TypeError(
+                f"observation_space must be a gymnasium space, got {type(space).__name__}"
+            )
+        if space is not None and gym.spaces.flatdim(space) != obs_dim:
+            raise ValueError(
+                f"obs_dim must be the flat size {gym.spaces.flatdim(space)} of "
+                f"observation_space, got {obs_dim}"
+            )
         self.device, self.config = device, config
-        self.actor = DeterministicActor(obs_dim, action_dim, config.hidden_sizes, device)
+        encoder = None if space is None else common.observation_encoder(space, device)
+        hidden = config.hidden_sizes
+        self.actor = DeterministicActor(obs_dim, action_dim, hidden, device, encoder=encoder)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
-        self.critic = QEnsemble(obs_dim, action_dim, config.hidden_sizes, config.n_critics, device)
+        critic = QEnsemble(obs_dim, action_dim, hidden, config.n_critics, device)
+        critic_encoder = None if space is None else common.observation_encoder(space, device)
+        self.critic: nn.Module = (
+            critic if critic_encoder is None else common.EncodedCritic(critic_encoder, critic)
+        )
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), config.lr, fused=True)
         self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), config.lr, fused=True)
@@ -272,13 +261,22 @@ class TD3Agent:
         self._obs_np: Float32Array = self._obs.numpy()
 
     @torch.inference_mode()
-    def act(self, observation: Float32Array) -> Float32Array:
-        r"""The deterministic action :math:`\mu(s)` ``[A]`` in ``[-1, 1]`` of one observation."""
-        self._obs_np[0] = observation
-        out: Float32Array = self.actor(self._obs.to(self.device))[0].cpu().numpy()
+    def act(self, observation: Float32Array | Mapping[str, NDArray[Any]]) -> Float32Array:
+        r"""The deterministic action :math:`\mu(s)` ``[A]`` in ``[-1, 1]`` of one observation
+        (a dict of arrays for a ``Dict`` space)."""
+        obs: torch.Tensor | TensorMap
+        if isinstance(observation, Mapping):
+            batch = {key: np.asarray(x)[None] for key, x in observation.items()}
+            obs = TensorMap(cast(dict[str, torch.Tensor], common.obs_tensor(batch, self.device)))
+        else:
+            self._obs_np[0] = observation
+            obs = self._obs.to(self.device)
+        out: Float32Array = self.actor(obs)[0].cpu().numpy()
         return out
 
-    def explore(self, observation: Float32Array, rng: np.random.Generator) -> Float32Array:
+    def explore(
+        self, observation: Float32Array | Mapping[str, NDArray[Any]], rng: np.random.Generator
+    ) -> Float32Array:
         r""":math:`\operatorname{clip}(\mu(s) + \mathcal{N}(0, \sigma^2), -1, 1)`, the noise
         drawn from ``rng`` (none when :math:`\sigma` = ``action_noise`` is 0)."""
         action, noise = self.act(observation), self.config.action_noise
@@ -289,7 +287,7 @@ class TD3Agent:
 
     @torch.no_grad()
     def td_target(
-        self, rewards: torch.Tensor, next_obs: torch.Tensor, terminated: torch.Tensor
+        self, rewards: torch.Tensor, next_obs: torch.Tensor | TensorMap, terminated: torch.Tensor
     ) -> torch.Tensor:
         """The critics' target ``[B]``: :func:`lagom.metric.batched_td0_target` of the clipped
         double-Q value at the smoothed target action, written in torch."""
@@ -335,6 +333,10 @@ class TD3Agent:
         state = {name: getattr(self, name).state_dict() for name in self.PARTS}
         return {**state, "n_updates": self.n_updates}
 
+    def policy_tensors(self) -> dict[str, Any]:
+        """What ``policy.pt`` (and ``best_policy.pt``) hold: the actor's weights."""
+        return {"actor": self.actor.state_dict()}
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         for name in self.PARTS:
@@ -371,9 +373,10 @@ def train(
     check_str("name", name)
     common.check_run(config, TD3Config, seed, device, logdir)
     collector, dev = common.ReplayCollector.start(logdir, name, config, seed, device)
-    agent = TD3Agent(collector.buffer.obs_dim, collector.buffer.action_dim, config.agent, dev)
+    sizes = collector.buffer.obs_dim, collector.buffer.action_dim
+    agent = TD3Agent(*sizes, config.agent, dev, observation_space=collector.env.observation_space)
     collector.resume(logdir, agent)
-    logger = common.progress_logger(logdir, rows=collector.iteration)
+    logger = common.progress_logger(logdir, rows=collector.iteration, sinks=config.train.log)
     losses: dict[str, torch.Tensor | None] = {"critic_loss": None, "actor_loss": None}
     while collector.timesteps < config.train.timesteps:
         for _ in range(collector.iteration_steps(config.train)):
@@ -385,7 +388,9 @@ def train(
                 # Merged: a delayed step computes no actor loss.
                 batch = collector.buffer.sample(config.agent.batch_size)
                 losses |= agent.update(common.replay_tensors(batch, dev))
-        common.write_row(logger, collector.row(losses))
+        row = collector.row(losses)
+        row |= collector.periodic(logdir, agent.actor, dev, agent.policy_tensors)
+        common.write_row(logger, row)
         if collector.checkpoint(logdir, config.train, agent):
             return {}
     return collector.evaluate(logdir, agent.actor, dev, config.eval.episodes, seed)
@@ -436,7 +441,8 @@ def ddpg_run(
 
 def make_policy(run_dir: Path, device: str) -> common.Policy:
     r"""The trained deterministic policy :math:`\mu(s)` of a TD3 or DDPG run: observations
-    ``[B, ...]`` to actions ``[B, A]`` within the action bounds (numpy in and out).
+    ``[B, ...]`` (a dict of them for a ``Dict`` space) to actions ``[B, A]`` within the
+    action bounds (numpy in and out).
 
     Raises:
         TypeError: ``run_dir`` is not a str or path.
@@ -453,7 +459,12 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     """
     config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "td3")
     dev = common.choose_device(device)
-    actor = DeterministicActor(obs_dim, space.shape[0], config.agent.hidden_sizes, dev)
+    obs_space, _ = common.check_spaces(
+        "td3", config.env.id, observation=common.OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,)
+    )
+    encoder = common.observation_encoder(obs_space, dev)
+    hidden = config.agent.hidden_sizes
+    actor = DeterministicActor(obs_dim, space.shape[0], hidden, dev, encoder=encoder)
     actor.load_state_dict(saved["actor"])
     return common.box_policy(actor.eval(), space, dev)
 

@@ -27,17 +27,8 @@ from torch.nn import functional
 
 from lagom._checks import check_instance, check_path
 from lagom.baselines import common, ppo
-from lagom.baselines._fields import instance
-from lagom.baselines.ppo import (
-    ActorCritic,
-    AgentConfig,
-    Batch,
-    EnvConfig,
-    EvalConfig,
-    Learner,
-    TrainConfig,
-    load_policy,
-)
+from lagom.baselines.configs.vpg import DEFAULT_ENV, TUNED, VPGConfig
+from lagom.baselines.ppo import ActorCritic, AgentConfig, Batch, Learner, load_policy
 
 __all__ = [
     "ALGORITHM",
@@ -51,40 +42,8 @@ __all__ = [
     "update",
 ]
 
-#: The environment ``lagom train vpg`` uses when none is given.
-DEFAULT_ENV = "CartPole-v1"
-
-
-@attrs.frozen
-class VPGConfig:
-    """VPG's configuration: PPO's sections without the clipping and the minibatch epochs.
-
-    >>> config = VPGConfig()
-    >>> config.env.num_envs * config.train.n_steps, config.agent.lr, hasattr(config, "n_epochs")
-    (256, 0.001, False)
-    """
-
-    #: The training environments.
-    env: EnvConfig = attrs.field(default=EnvConfig(num_envs=16), validator=instance(EnvConfig))
-    #: The actor-critic and its loss.
-    agent: AgentConfig = attrs.field(default=AgentConfig(lr=1e-3), validator=instance(AgentConfig))
-    #: The loop.
-    train: TrainConfig = attrs.field(
-        default=TrainConfig(timesteps=300_000, n_steps=16), validator=instance(TrainConfig)
-    )
-    #: The final evaluation.
-    eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
-
-
-#: Tuned configurations by environment id: CartPole-v1's, and PPO's zoo values on Pendulum-v1.
-TUNED: dict[str, VPGConfig] = {
-    "CartPole-v1": VPGConfig(agent=AgentConfig(lr=1e-3, gamma=0.99, gae_lambda=0.95)),
-    "Pendulum-v1": VPGConfig(
-        env=EnvConfig(id="Pendulum-v1", num_envs=4),
-        agent=AgentConfig(lr=1e-3, gamma=0.9, gae_lambda=0.95),
-        train=TrainConfig(timesteps=200_000, n_steps=256),
-    ),
-}
+# The configuration is in lagom.baselines.configs.vpg (importable without torch):
+# DEFAULT_ENV, VPGConfig (PPO's sections with VPG's defaults) and the TUNED values.
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> VPGConfig:
@@ -153,6 +112,7 @@ def train(config: VPGConfig, seed: int, device: str, logdir: Path) -> dict[str, 
         ValueError: ``seed`` is outside ``[0, 2**32 - 1]`` or ``device`` unknown.
 
     >>> import tempfile
+    >>> from lagom.baselines.configs.ppo import EnvConfig, TrainConfig
     >>> config = VPGConfig(EnvConfig(num_envs=2), train=TrainConfig(32, n_steps=8, stop_at=16))
     >>> with tempfile.TemporaryDirectory() as logdir:
     ...     stopped = train(config, seed=0, device="cpu", logdir=Path(logdir))

@@ -47,7 +47,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from lagom.cli._commands import UsageError, cmd_eval, cmd_list, cmd_plot, cmd_show, cmd_train
-from lagom.cli._early import device_name, positive_int, seed_int
+from lagom.cli._early import device_name, positive_int, seed_int, sink_names
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--quiet", action="store_true", help="no header line and no progress display"
+    )
+    train.add_argument(
+        "--log",
+        type=sink_names,
+        metavar="SINK[,SINK]",
+        help="also log to jsonl (progress.jsonl) and/or tensorboard (tb/): train.log",
     )
 
     show = sub.add_parser("show", help="print an algorithm's default configuration as YAML")

@@ -184,6 +184,12 @@ def _print_summary(seeds: list[int], results: list[Any]) -> None:
         mean = sum(means) / len(means)
         spread = math.sqrt(sum((m - mean) ** 2 for m in means) / len(means))
         print(f"{'all':>6}  {mean:>12.2f}  {spread:>10.2f}")
+    for seed, result in zip(seeds, results, strict=False):
+        if result and "best_eval_step" in result:  # eval.every: the best evaluation's step
+            print(
+                f"seed {seed}: best evaluation {result['best_eval_return']:.2f} at step "
+                f"{int(result['best_eval_step']):,} (best_policy.pt)"
+            )
 
 
 def _plot_quietly(log_dir: Path, x: str, y: str, out: Path) -> None:

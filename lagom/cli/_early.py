@@ -216,6 +216,20 @@ def early_steps(args: argparse.Namespace, file_values: Mapping[str, object]) -> 
     return None if value is None else str(value)
 
 
+def sink_names(text: str) -> list[str]:
+    """``--log``'s comma-separated sink names (checked against the configuration's
+    ``train.log`` field with the other keys).
+
+    Example:
+        >>> sink_names("tensorboard,jsonl")
+        ['tensorboard', 'jsonl']
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected names separated by commas, got {text!r}")
+    return names
+
+
 def check_train_args(args: argparse.Namespace) -> dict[str, object]:
     """Check ``lagom train``'s arguments that need no algorithm module; return the
     ``--config`` file's dotted keys (``{}`` without one).
@@ -235,4 +249,14 @@ def check_train_args(args: argparse.Namespace) -> dict[str, object]:
         for parent in log_dir.parents:
             if parent.exists() and not parent.is_dir():
                 raise UsageError(f"--log-dir {log_dir}: {parent} is a file, not a folder")
-    return read_config_file(args.config) if args.config is not None else {}
+    values = read_config_file(args.config) if args.config is not None else {}
+    if getattr(args, "log", None):
+        args.set = [*args.set, f"train.log=[{','.join(args.log)}]"]
+    # Every key and value against the algorithm's typed configuration, still without torch.
+    from lagom.baselines import check_overrides
+
+    try:
+        check_overrides(args.algo, values, sets=args.set, env_id=args.env)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return values

@@ -65,11 +65,8 @@ def _on_policy(name: str, run_dir: Path, device: str) -> PolicyFn:
 def _sac(run_dir: Path, device: str) -> PolicyFn:
     from lagom.baselines import common, sac
 
-    config, space, obs_dim, saved = common.load_trained(run_dir, sac.default_config, "sac")
-    dev = common.choose_device(device)
-    actor = sac.SquashedGaussianActor(obs_dim, space.shape[0], config.agent.hidden_sizes, dev)
-    actor.load_state_dict(saved["actor"])
-    return common.box_policy(actor.eval().sample_actions, space, dev)
+    actor, space, dev = sac.load_actor(run_dir, device)
+    return common.box_policy(actor.sample_actions, space, dev)
 
 
 def stochastic_policy(name: str, run_dir: Path, device: str, seed: int) -> PolicyFn:

@@ -9,7 +9,9 @@
   (e.g. CartPole), faster, same semantics.
 - Wrappers for a single ``gymnasium.Env`` and their vectorized twins (``Vec`` prefix):
   :class:`RecordEpisodeStatistics`, :class:`NormalizeObservation`,
-  :class:`NormalizeReward`; :class:`TimeStepEnv` returns :class:`~lagom.data.TimeStep`.
+  :class:`NormalizeReward`; :class:`TimeStepEnv` returns :class:`~lagom.data.TimeStep`;
+  :class:`MaskObservation` and :class:`MaskVelocity` hide entries of the observation
+  (``lagom/MaskedCartPole-v1``: CartPole without velocities).
 - :func:`env_state` / :func:`restore_env_state`: an environment's state (simulator, random
   generators, wrappers' counters) as plain data and back, for checkpoints that run no code.
 
@@ -25,6 +27,7 @@ Example:
 from __future__ import annotations
 
 from lagom.envs.make_vec_env import make_native_vec_env, make_vec_env
+from lagom.envs.mask_velocity import MASKED_CARTPOLE_ID, MaskObservation, MaskVelocity
 from lagom.envs.normalize_observation import NormalizeObservation, VecNormalizeObservation
 from lagom.envs.normalize_reward import NormalizeReward, VecNormalizeReward
 from lagom.envs.record_episode_statistics import (
@@ -37,6 +40,9 @@ from lagom.envs.vec_env import VecEnv
 from lagom.envs.vec_env_wrapper import VecEnvWrapper
 
 __all__ = [
+    "MASKED_CARTPOLE_ID",
+    "MaskObservation",
+    "MaskVelocity",
     "NormalizeObservation",
     "NormalizeReward",
     "RecordEpisodeStatistics",

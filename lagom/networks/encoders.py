@@ -271,6 +271,14 @@ def _out_features(module: nn.Module) -> int:
     return out
 
 
+def _check_sizes(hidden_sizes: object) -> None:
+    """Raise unless ``hidden_sizes`` is a list of ints ``>= 1`` (empty: no layer)."""
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+        raise TypeError(f"hidden_sizes must be a list of ints, got {type(hidden_sizes).__name__}")
+    for i, size in enumerate(hidden_sizes):
+        check_int(f"hidden_sizes[{i}]", size)
+
+
 def make_encoder(
     space: spaces.Space[Any],
     kind: EncoderKind = "auto",
@@ -289,9 +297,10 @@ def make_encoder(
     ``Dict``: as ``"auto"``, with at least one image key).
 
     Raises:
-        TypeError: ``space`` is not a Box or a Dict of Boxes (the message names the space).
-        ValueError: ``kind`` is not one of ``"auto"``, ``"mlp"``, ``"cnn"``, or ``"cnn"`` is
-            asked of a space without images.
+        TypeError: ``space`` is not a Box or a Dict of Boxes (the message names the space),
+            or ``hidden_sizes`` is not a list of ints.
+        ValueError: a hidden size is below 1, ``kind`` is not one of ``"auto"``, ``"mlp"``,
+            ``"cnn"``, or ``"cnn"`` is asked of a space without images.
 
     Example:
         >>> make_encoder(spaces.Box(-1, 1, (3,)), hidden_sizes=[16]).out_features
@@ -308,6 +317,7 @@ def make_encoder(
         TypeError: make_encoder encodes a Box or a Dict of Boxes, got Discrete(3)
     """
     check_str("kind", kind, _KINDS)
+    _check_sizes(hidden_sizes)
     if isinstance(space, spaces.Dict):
         encoders: dict[str, nn.Module] = {}
         for key, sub in space.spaces.items():

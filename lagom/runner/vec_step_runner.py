@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
@@ -15,6 +15,9 @@ from lagom.runner._shared import check_agent, check_count, split_output
 from lagom.runner.base import BaseRunner
 
 __all__ = ["VecRunnerResult", "VecStepRunner"]
+
+#: A batch of observations: ``[N, ...]``, or one such array per key of a ``Dict`` space.
+Observations: TypeAlias = "NDArray[Any] | dict[str, NDArray[Any]]"
 
 
 class VecRunnerResult(NamedTuple):
@@ -60,6 +63,11 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
     :func:`lagom.metric.batched_gae` and friends, truncations included. The agent's other
     outputs come back stacked in :attr:`VecRunnerResult.outputs`.
 
+    Observations of a gymnasium ``Dict`` space are a dict of ``[N, ...]`` arrays at every
+    step (what the agent gets) and a dict of ``[T, N, ...]`` arrays in the rollout, one per
+    key (sorted), each in its own dtype (uint8 frames stay uint8); the final observation
+    of an ended episode is written into every key of ``next_observations``.
+
     ``env`` must autoreset in the same step (gymnasium's ``AutoresetMode.SAME_STEP``), as
     :class:`lagom.envs.VecEnv` does; with next-step autoreset every episode end would add a
     fake transition.
@@ -93,6 +101,23 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         >>> outputs
         {}
         >>> env.close()
+
+        A ``Dict`` observation space gives a dict of arrays:
+
+        >>> from gymnasium.wrappers import TransformObservation
+        >>> def make_goal_env():
+        ...     env = gym.make("Pendulum-v1", max_episode_steps=2)
+        ...     space = gym.spaces.Dict({"observation": env.observation_space,
+        ...                              "step": gym.spaces.Box(0, 255, (1,), np.uint8)})
+        ...     return TransformObservation(
+        ...         env, lambda x: {"observation": x, "step": np.ones(1, np.uint8)}, space)
+        >>> env = make_vec_env(make_goal_env, 2, 0)
+        >>> rollout, _ = VecStepRunner()(RandomAgent({}, env, None), env, T=3)
+        >>> {key: (x.shape, x.dtype.name) for key, x in rollout.observations.items()}
+        {'observation': ((3, 2, 3), 'float32'), 'step': ((3, 2, 1), 'uint8')}
+        >>> rollout.truncated[1].tolist(), rollout.next_observations["step"].shape
+        ([True, True], (3, 2, 1))
+        >>> env.close()
     """
 
     def __init__(self, reset_on_call: bool = False) -> None:
@@ -100,7 +125,7 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
             raise TypeError(f"reset_on_call must be a bool, got {type(reset_on_call).__name__}")
         self.reset_on_call = reset_on_call
         self._env: VectorEnv[Any, Any, Any] | None = None
-        self._observations: NDArray[Any] | None = None
+        self._observations: Observations | None = None
 
     def __call__(self, agent: Agent, env: Any, T: int, **kwargs: Any) -> VecRunnerResult:
         """Run ``T`` steps of every sub-environment.
@@ -109,7 +134,8 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
             agent: has ``choose_action(observations, **kwargs)`` returning a dict with
                 ``"raw_action"`` (a batch of N actions).
             env: a vectorized environment with same-step autoreset (e.g.
-                :class:`lagom.envs.VecEnv`) and array observations.
+                :class:`lagom.envs.VecEnv`) and array observations (or dicts of arrays,
+                for a ``Dict`` observation space).
             T: number of steps (at least 1).
             **kwargs: passed to every ``agent.choose_action`` call.
 
@@ -118,7 +144,8 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
 
         Raises:
             TypeError: ``T`` is not an int, ``env`` is not a vectorized environment or its
-                observations are not arrays, ``agent`` has no ``choose_action`` or returns
+                observations are neither arrays nor dicts of arrays (or change keys),
+                ``agent`` has no ``choose_action`` or returns
                 something other than a dict.
             ValueError: ``T < 1``, ``env`` autoresets in the next step, the agent's output
                 lacks ``"raw_action"`` or its keys change between steps.
@@ -127,7 +154,8 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         check_agent(agent)
         _check_vec_env(env)
         observations = self._start(env)
-        obs_buffer = np.empty((T + 1, *observations.shape), dtype=observations.dtype)
+        # One [T + 1, N, ...] buffer per key ("" for array observations), in its own dtype.
+        buffers = {key: _buffer(x, T) for key, x in _as_arrays(observations).items()}
         rewards = np.empty((T, env.num_envs), dtype=np.float64)
         terminated = np.empty((T, env.num_envs), dtype=np.bool_)
         truncated = np.empty((T, env.num_envs), dtype=np.bool_)
@@ -136,44 +164,49 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         outputs: dict[str, list[NDArray[Any]]] = {}
         # (t, i, final observation) for the rows where an episode ended.
         finals: list[tuple[int, int, Any]] = []
-        obs_buffer[0] = observations
         for t in range(T):
-            action, extra = split_output(agent.choose_action(obs_buffer[t], **kwargs))
+            action, extra = split_output(agent.choose_action(_row(buffers, t), **kwargs))
             _collect(outputs, extra, t)
             observations, rewards[t], terminated[t], truncated[t], info = env.step(action)
             actions.append(np.asarray(action))
             infos.append(info)
-            obs_buffer[t + 1] = observations
+            _store(buffers, t + 1, observations)
             mask = info.get("_final_obs")
             if mask is not None and mask.any():
                 final_obs = info["final_obs"]
                 finals.extend((t, int(i), final_obs[i]) for i in np.flatnonzero(mask))
-        next_observations = obs_buffer[1:].copy()
+        next_buffers = {key: x[1:].copy() for key, x in buffers.items()}
         for t, i, final in finals:
-            next_observations[t, i] = final
+            for key, x in _as_arrays(final).items():
+                next_buffers[key][t, i] = x
         self._env = env
-        self._observations = obs_buffer[T]
+        self._observations = _row(buffers, T)
         rollout = Rollout(
-            observations=obs_buffer[:T],
+            observations=_pack({key: x[:T] for key, x in buffers.items()}),
             actions=np.stack(actions),
             rewards=rewards,
             terminated=terminated,
             truncated=truncated,
-            next_observations=next_observations,
+            next_observations=_pack(next_buffers),
             infos=infos,
         )
         return VecRunnerResult(rollout, {key: np.stack(values) for key, values in outputs.items()})
 
-    def _start(self, env: VectorEnv[Any, Any, Any]) -> NDArray[Any]:
+    def _start(self, env: VectorEnv[Any, Any, Any]) -> Observations:
         """The observations this call starts from: a reset, or where the last call stopped."""
         if self.reset_on_call or self._observations is None or env is not self._env:
             observations, _ = env.reset()
-            if not isinstance(observations, np.ndarray):
-                raise TypeError(
-                    "VecStepRunner records array observations, got "
-                    f"{type(observations).__name__} from {env!r}"
-                )
-            return observations
+            if isinstance(observations, np.ndarray):
+                return observations
+            if isinstance(observations, Mapping) and all(
+                isinstance(key, str) and isinstance(x, np.ndarray)
+                for key, x in observations.items()
+            ):
+                return {key: observations[key] for key in sorted(observations)}
+            raise TypeError(
+                "VecStepRunner records array observations or dicts of arrays (a Dict "
+                f"space), got {type(observations).__name__} from {env!r}"
+            )
         return self._observations
 
 
@@ -189,6 +222,41 @@ def _check_vec_env(env: object) -> None:
             "VecStepRunner needs same-step autoreset (metadata['autoreset_mode'] == "
             f"AutoresetMode.SAME_STEP, as in lagom.envs.VecEnv), got {mode!r}"
         )
+
+
+def _as_arrays(observations: object) -> dict[str, NDArray[Any]]:
+    """Observations as a dict of arrays: a Dict space's keys, or ``""`` for one array."""
+    if isinstance(observations, Mapping):
+        return {key: np.asarray(observations[key]) for key in sorted(observations)}
+    return {"": np.asarray(observations)}
+
+
+def _buffer(first: NDArray[Any], T: int) -> NDArray[Any]:
+    """A ``[T + 1, *first.shape]`` buffer of ``first``'s dtype starting with ``first``."""
+    buffer = np.empty((T + 1, *first.shape), dtype=first.dtype)
+    buffer[0] = first
+    return buffer
+
+
+def _store(buffers: dict[str, NDArray[Any]], t: int, observations: object) -> None:
+    """Write step ``t``'s observations into the buffers (checking a dict's keys)."""
+    arrays = _as_arrays(observations)
+    if arrays.keys() != buffers.keys():
+        raise TypeError(
+            f"env.step returned observations with keys {sorted(arrays)}, but env.reset "
+            f"returned {sorted(buffers)}"
+        )
+    for key, x in arrays.items():
+        buffers[key][t] = x
+
+
+def _row(buffers: dict[str, NDArray[Any]], t: int) -> Observations:
+    return _pack({key: x[t] for key, x in buffers.items()})
+
+
+def _pack(arrays: dict[str, NDArray[Any]]) -> Observations:
+    """The array of ``""``, or the dict of a Dict space's arrays."""
+    return arrays[""] if list(arrays) == [""] else arrays
 
 
 def _collect(outputs: dict[str, list[NDArray[Any]]], extra: dict[str, Any], t: int) -> None:

@@ -261,6 +261,27 @@ def probe_baselines(probe: Probe) -> None:
         {"name": ("None", "neg", "bogus", "obj")},
         names={"name": ("algorithm",)},
     )
+    # The registry's torch-free configuration helpers: any other name is a plug-in's.
+    probe.sweep("config_class", baselines.config_class, {"name": "ppo"}, {"name": "text"})
+    probe.sweep(
+        "base_config",
+        baselines.base_config,
+        {"name": "ddpg", "env_id": "Pendulum-v1"},
+        {"name": ("None", "neg", "bogus", "obj"), "env_id": ("neg", "obj")},
+        names={"name": ("algorithm",)},
+    )
+    probe.sweep(
+        "check_overrides",
+        baselines.check_overrides,
+        {"name": "ppo", "overrides": {"agent.gamma": 0.9}, "sets": ["train.timesteps=10"]},
+        {
+            "name": "text",
+            "overrides": ("None", "str", "neg", "obj", "empty"),
+            "sets": ("None", "str", "neg", "[neg]", "[str]", "obj"),
+            "env_id": ("neg", "obj"),
+        },
+        names={"sets": ("--set", "KEY=VALUE")},
+    )
     probe.sweep(
         "ppo.load_policy",
         ppo.load_policy,

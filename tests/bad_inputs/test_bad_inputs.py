@@ -20,8 +20,10 @@ import pytest
 from tests.bad_inputs import (
     cases_baselines,
     cases_core,
+    cases_dict_obs,
     cases_logging,
     cases_networks,
+    cases_ppo_lstm,
     cases_shell,
     cases_utils,
 )
@@ -42,7 +44,10 @@ CASES: list[Callable[[Probe], None]] = [
     cases_shell.probe_agent_runner,
     cases_shell.probe_experiment_vis,
     cases_networks.probe_networks,
+    cases_dict_obs.probe_dict_observations,
     cases_baselines.probe_baselines,
+    cases_ppo_lstm.probe_mask_velocity,
+    cases_ppo_lstm.probe_ppo_lstm,
 ]
 
 

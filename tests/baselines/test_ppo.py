@@ -57,7 +57,8 @@ KEYS = {
     *("agent.vf_coef", "agent.max_grad_norm", "agent.gamma", "agent.gae_lambda"),
     *("agent.normalize_advantage", "agent.encoder", "train.timesteps", "train.n_steps"),
     "train.batch_size",
-    *("train.n_epochs", "train.checkpoint_every", "train.stop_at", "eval.episodes"),
+    *("train.n_epochs", "train.checkpoint_every", "train.stop_at", "train.log", "eval.episodes"),
+    *("eval.every", "eval.every_episodes"),
 }
 
 

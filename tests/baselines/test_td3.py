@@ -51,6 +51,7 @@ SHARED_KEYS = {
     "train.log_interval",
     "train.checkpoint_every",
     "train.stop_at",
+    "train.log",
     "agent.lr",
     "agent.gamma",
     "agent.tau",
@@ -61,6 +62,8 @@ SHARED_KEYS = {
     "agent.gradient_steps",
     "agent.hidden_sizes",
     "eval.episodes",
+    "eval.every",
+    "eval.every_episodes",
 }
 
 CPU = torch.device("cpu")

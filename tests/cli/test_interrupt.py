@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -124,7 +125,8 @@ def test_interrupt_then_resume(
     proc.send_signal(how)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    lines = err.strip().splitlines()
+    # Besides the progress display's lines, one line says what happened.
+    lines = [line for line in err.strip().splitlines() if not re.match(r"\[\s*\d+%\] ", line)]
     assert len(lines) == 1, err
     assert lines[0].startswith("lagom: interrupted at step ")
     assert lines[0].endswith("; run the same command again to resume")

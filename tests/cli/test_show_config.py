@@ -83,7 +83,7 @@ def test_show_then_train_config_trains_exactly_the_defaults(
     assert main(["train", "ppo", "--config", "f.yml"]) == 0
     (call,) = captured
     assert call["config"] == to_dotted(ppo.ZOO["CartPole-v1"])
-    assert call["progress"] is True
+    assert call["progress"] == "summary"  # lagom train's monitor shows the steps
 
 
 def test_set_steps_and_env_win_over_the_config_file(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -174,3 +175,69 @@ def test_pickle_and_copy_round_trip_stay_frozen() -> None:
         for name in _FIELDS:
             assert_deeply_frozen(getattr(clone, name))
         assert_deeply_frozen(clone.infos)
+
+
+def _goal(T: int = 3, N: int = 2) -> dict[str, Any]:
+    """Dict observations of a goal space, keys out of order, one uint8 key."""
+    return {
+        "observation": np.arange(T * N * 2, dtype=np.float32).reshape(T, N, 2),
+        "desired_goal": np.full((T, N, 3), 7, dtype=np.uint8),
+    }
+
+
+def test_dict_observations_are_sorted_frozen_and_keep_their_dtypes() -> None:
+    goal, next_goal = _goal(), _goal()
+    rollout = Rollout(**{**_arrays(), "observations": goal, "next_observations": next_goal})
+    assert (rollout.T, rollout.N) == (3, 2)
+    for obs in (rollout.observations, rollout.next_observations):
+        assert isinstance(obs, Mapping)
+        assert list(obs) == ["desired_goal", "observation"]
+        assert obs["desired_goal"].dtype == np.uint8
+        assert obs["observation"].dtype == np.float32
+        np.testing.assert_array_equal(obs["observation"], np.arange(12).reshape(3, 2, 2))
+    goal["observation"][0, 0, 0] = 99.0  # the caller's arrays are copied
+    assert rollout.observations["observation"][0, 0, 0] == 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        rollout.observations["desired_goal"][0, 0, 0] = 1
+    with pytest.raises(TypeError):
+        rollout.observations["extra"] = np.zeros((3, 2))  # type: ignore[index]
+    same = Rollout(**{**_arrays(), "observations": _goal(), "next_observations": _goal()})
+    assert same == rollout
+    other = _goal()
+    other["observation"][2, 1, 1] = -1.0
+    assert Rollout(**{**_arrays(), "observations": other, "next_observations": _goal()}) != same
+    for back in (pickle.loads(pickle.dumps(rollout)), copy.deepcopy(rollout)):
+        assert back == rollout
+        assert isinstance(back.observations, Mapping)
+        assert not back.observations["observation"].flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("observations", "next_observations", "error", "match"),
+    [
+        (_goal(), np.zeros((3, 2, 2)), TypeError, "both be arrays or both dicts"),
+        (np.zeros((3, 2, 2)), _goal(), TypeError, "both be arrays or both dicts"),
+        (_goal(), {"observation": np.zeros((3, 2, 2))}, ValueError, "keys of observations"),
+        (
+            _goal(),
+            {**_goal(), "observation": np.zeros((3, 2, 5))},
+            ValueError,
+            r"next_observations\['observation'\] must have shape \(3, 2, 2\)",
+        ),
+        (
+            {**_goal(), "observation": np.zeros((3, 1, 2))},
+            _goal(),
+            ValueError,
+            r"share \[T, N\] = \[3, 2\], got \[3, 1\]",
+        ),
+        ({**_goal(), "observation": np.zeros(3)}, _goal(), ValueError, r"\[T, N, \.\.\.\]"),
+        ({}, {}, ValueError, "at least one key"),
+        ({1: np.zeros((3, 2))}, {1: np.zeros((3, 2))}, TypeError, "str keys"),
+    ],
+)
+def test_bad_dict_observations_raise(
+    observations: Any, next_observations: Any, error: type[Exception], match: str
+) -> None:
+    arrays = {**_arrays(), "observations": observations, "next_observations": next_observations}
+    with pytest.raises(error, match=match):
+        Rollout(**arrays)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -168,4 +169,51 @@ def test_bad_environments_and_outputs() -> None:
         VecStepRunner()(OutputAgent(changing), env, 3)
     with pytest.raises(TypeError, match="reset_on_call must be a bool"):
         VecStepRunner(reset_on_call=1)  # type: ignore[arg-type]
+    env.close()
+
+
+def _dict_counting(config: dict[str, Any]) -> gym.Env[Any, Any]:
+    """A CountingEnv whose observation is a dict: the count, and a uint8 frame filled with it."""
+    env = CountingEnv(**config)
+    frame = gym.spaces.Box(0, 255, (2, 2), np.uint8)
+    space = gym.spaces.Dict({"frame": frame, "count": env.observation_space})
+
+    def to_dict(x: np.ndarray) -> dict[str, np.ndarray]:
+        return {"frame": np.full((2, 2), int(x[0]), np.uint8), "count": x}
+
+    return gym.wrappers.TransformObservation(env, to_dict, space)
+
+
+def test_dict_observations_are_kept_per_key_in_their_own_dtypes() -> None:
+    env = VecEnv([lambda config=config: _dict_counting(config) for config in CONFIGS])
+
+    class ZeroAgent:
+        def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
+            assert sorted(x) == ["count", "frame"]
+            assert x["frame"].shape == (2, 2, 2)
+            return {"raw_action": np.zeros(2, np.int64)}
+
+    runner = VecStepRunner()
+    rollout, _ = runner(ZeroAgent(), env, T=4)
+    assert (rollout.T, rollout.N) == (4, 2)
+    for obs in (rollout.observations, rollout.next_observations):
+        assert isinstance(obs, Mapping)
+        assert list(obs) == ["count", "frame"]
+        assert (obs["frame"].dtype, obs["frame"].shape) == (np.uint8, (4, 2, 2, 2))
+        assert obs["count"].dtype == np.float32
+    # The same trace as the array observations of test_exact_trace_and_resume, in each key.
+    assert _column(rollout.observations["count"]) == [[0, 1, 0, 1], [10, 11, 12, 10]]
+    assert _column(rollout.next_observations["count"]) == [[1, 2, 1, 2], [11, 12, 13, 11]]
+    frames = rollout.next_observations["frame"]
+    assert frames[..., 0, 0].T.tolist() == [[1, 2, 1, 2], [11, 12, 13, 11]]
+    assert (frames == frames[..., :1, :1]).all()
+    with pytest.raises(ValueError, match="read-only"):
+        rollout.observations["frame"][0, 0, 0, 0] = 7
+    with pytest.raises(TypeError):
+        rollout.observations["count"] = np.zeros(1)  # type: ignore[index]
+    # The next call continues both streams where this one stopped.
+    rollout, _ = runner(ZeroAgent(), env, T=3)
+    assert isinstance(rollout.observations, Mapping)
+    assert _column(rollout.observations["count"]) == [[0, 1, 0], [11, 12, 10]]
+    assert rollout.observations["frame"][..., 0, 0].T.tolist() == [[0, 1, 0], [11, 12, 10]]
     env.close()
