@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from lagom.baselines._fields import (
@@ -120,3 +122,24 @@ class OffPolicyEvalConfig:
     every: int = attrs.field(default=0, validator=SIZE)
     #: Deterministic episodes of each evaluation during training (seeds ``seed + 20000 + i``).
     every_episodes: int = attrs.field(default=5, validator=COUNT)
+
+
+# (Not in __all__: the zoo data of sac.py and td3.py, not an off-policy section.)
+#: The MuJoCo environments with rl-baselines3-zoo settings for SAC and TD3 (its v4 values,
+#: used on the v5 environments; ``lagom[mujoco]``).
+MUJOCO_IDS = ("HalfCheetah-v5", "Hopper-v5", "Walker2d-v5")
+
+
+def mujoco_sections(env_id: str) -> dict[str, Any]:
+    """The ``env`` and ``train`` sections of the zoo's MuJoCo settings (``mujoco-defaults``
+    of ``sac.yml`` and ``td3.yml``): ``env_id``, a million steps. The agent's 10,000 random
+    steps first are the caller's (its own agent section).
+
+    Example:
+        >>> mujoco_sections("Hopper-v5")["train"].timesteps
+        1000000
+    """
+    return {
+        "env": OffPolicyEnvConfig(id=env_id),
+        "train": OffPolicyTrainConfig(timesteps=1_000_000),
+    }

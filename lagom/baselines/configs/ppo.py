@@ -221,6 +221,28 @@ ZOO: dict[str, PPOConfig] = {
                        vf_coef=0.19816, max_grad_norm=0.3, clip_range=0.4),
         PPOTrainConfig(timesteps=100_000, n_steps=32, n_epochs=5),
     ),
+    # MuJoCo: the zoo's tuned v4 values (ppo.yml), on the v5 environments; ReLU [256, 256]
+    # actor and critic, log σ starting at -2, no orthogonal init; one environment.
+    "HalfCheetah-v5": PPOConfig(
+        EnvConfig(id="HalfCheetah-v5", normalize_obs=True, normalize_reward=True),
+        PPOAgentConfig(hidden_sizes=(256, 256), activation="relu", ortho_init=False,
+                       log_std_init=-2.0, gamma=0.98, gae_lambda=0.92, lr=2.0633e-05,
+                       ent_coef=0.000401762, vf_coef=0.58096, max_grad_norm=0.8, clip_range=0.1),
+        PPOTrainConfig(timesteps=1_000_000, n_steps=512, batch_size=64, n_epochs=20),
+    ),
+    "Hopper-v5": PPOConfig(
+        EnvConfig(id="Hopper-v5", normalize_obs=True, normalize_reward=True),
+        PPOAgentConfig(hidden_sizes=(256, 256), activation="relu", ortho_init=False,
+                       log_std_init=-2.0, gamma=0.999, gae_lambda=0.99, lr=9.80828e-05,
+                       ent_coef=0.00229519, vf_coef=0.835671, max_grad_norm=0.7, clip_range=0.2),
+        PPOTrainConfig(timesteps=1_000_000, n_steps=512, batch_size=32, n_epochs=5),
+    ),
+    "Walker2d-v5": PPOConfig(
+        EnvConfig(id="Walker2d-v5", normalize_obs=True, normalize_reward=True),
+        PPOAgentConfig(gamma=0.99, gae_lambda=0.95, lr=5.05041e-05, ent_coef=0.000585045,
+                       vf_coef=0.871923, max_grad_norm=1.0, clip_range=0.1),
+        PPOTrainConfig(timesteps=1_000_000, n_steps=512, batch_size=32, n_epochs=20),
+    ),
     # MinAtar's 16-channel 3x3 convolution shared by actor and critic, 128-unit heads.
     "MinAtar/Breakout-v1": PPOConfig(
         EnvConfig(id="MinAtar/Breakout-v1", num_envs=8),

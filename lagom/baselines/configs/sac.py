@@ -15,10 +15,12 @@ import attrs
 from lagom._checks import check_str
 from lagom.baselines._fields import POSITIVE, REAL_OR_NONE, instance
 from lagom.baselines.configs.offpolicy import (
+    MUJOCO_IDS,
     OffPolicyAgentConfig,
     OffPolicyEnvConfig,
     OffPolicyEvalConfig,
     OffPolicyTrainConfig,
+    mujoco_sections,
 )
 
 __all__ = ["DEFAULT_ENV", "PENDULUM", "ZOO", "SACAgentConfig", "SACConfig", "base_config"]
@@ -73,8 +75,16 @@ class SACConfig:
 #: rl-baselines3-zoo's Pendulum-v1 settings (``hyperparams/sac.yml``).
 PENDULUM = SACConfig(train=OffPolicyTrainConfig(timesteps=20_000), agent=SACAgentConfig(lr=1e-3))
 
-#: The zoo: environment id -> its tuned configuration.
-ZOO: dict[str, SACConfig] = {"Pendulum-v1": PENDULUM}
+
+#: The zoo: environment id -> its tuned configuration (MuJoCo needs ``lagom[mujoco]``).
+ZOO: dict[str, SACConfig] = {
+    "Pendulum-v1": PENDULUM,
+    # rl-baselines3-zoo's mujoco-defaults: its defaults, 10,000 random steps first.
+    **{
+        env_id: SACConfig(**mujoco_sections(env_id), agent=SACAgentConfig(learning_starts=10_000))
+        for env_id in MUJOCO_IDS
+    },
+}
 
 
 def base_config(env_id: str = DEFAULT_ENV) -> SACConfig:

@@ -16,10 +16,12 @@ import attrs
 from lagom._checks import check_str
 from lagom.baselines._fields import COUNT, NONNEG, POSITIVE, instance, sizes
 from lagom.baselines.configs.offpolicy import (
+    MUJOCO_IDS,
     OffPolicyAgentConfig,
     OffPolicyEnvConfig,
     OffPolicyEvalConfig,
     OffPolicyTrainConfig,
+    mujoco_sections,
 )
 
 __all__ = [
@@ -96,21 +98,14 @@ PENDULUM = TD3Config(
 )
 
 
-def _mujoco(env_id: str) -> TD3Config:
-    """rl-baselines3-zoo's MuJoCo settings (``td3.yml``, ``mujoco-defaults``): TD3's defaults
-    (lr 1e-3, [400, 300], Gaussian noise 0.1, batch 256) with 10,000 random steps first and
-    a million steps in all; the zoo's v4 values, used here on the v5 environments."""
-    return TD3Config(
-        env=OffPolicyEnvConfig(id=env_id),
-        train=OffPolicyTrainConfig(timesteps=1_000_000),
-        agent=TD3AgentConfig(learning_starts=10_000),
-    )
-
-
 #: The zoo: environment id -> its tuned configuration (MuJoCo needs ``lagom[mujoco]``).
 ZOO: dict[str, TD3Config] = {
     "Pendulum-v1": PENDULUM,
-    **{env_id: _mujoco(env_id) for env_id in ("HalfCheetah-v5", "Hopper-v5", "Walker2d-v5")},
+    # rl-baselines3-zoo's mujoco-defaults: its defaults, 10,000 random steps first.
+    **{
+        env_id: TD3Config(**mujoco_sections(env_id), agent=TD3AgentConfig(learning_starts=10_000))
+        for env_id in MUJOCO_IDS
+    },
 }
 
 
