@@ -35,6 +35,9 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "runner": ("gymnasium",),
     "es": ("cma",),
     "vis": ("matplotlib",),
+    # TensorBoard's writer (lagom/logger/tensorboard.py) and the sink tests that read it back.
+    "tensorboard": ("tensorboard",),
+    "sinks": ("tensorboard",),
     "torch_utils": ("torch",),
     # lagom.testing and its tests need the `testing` extra; its torch adapter needs torch.
     "testing": ("hypothesis",),

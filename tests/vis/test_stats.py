@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 
 from lagom.vis import bootstrap_ci, interquartile_mean
+
+
+def trim_mean(a: np.ndarray, cut: float = 0.25) -> np.ndarray:
+    """``scipy.stats.trim_mean(a, cut, axis=0)`` written out (scipy is no dependency): sort
+    along the seeds, drop ``int(cut * n)`` at each end, average the rest (rliable's IQM)."""
+    ordered = np.sort(np.asarray(a, dtype=np.float64), axis=0)
+    n = ordered.shape[0]
+    k = int(cut * n)
+    return ordered[k : n - k].mean(axis=0)
 
 
 @pytest.mark.parametrize("seeds", [1, 2, 3, 4, 5, 7, 8, 10, 13])
 def test_iqm_is_the_25_percent_trimmed_mean(seeds: int) -> None:
     ys = np.random.default_rng(seeds).normal(size=(seeds, 6))
-    expected = stats.trim_mean(ys, 0.25, axis=0)  # rliable's IQM
+    expected = trim_mean(ys, 0.25)  # rliable's IQM
     np.testing.assert_allclose(interquartile_mean(ys), expected, rtol=1e-12)
 
 
@@ -35,7 +43,7 @@ def test_bootstrap_matches_a_direct_loop() -> None:
                 if estimator == "mean":
                     estimates.append(sample.mean())
                 else:
-                    estimates.append(stats.trim_mean(sample, 0.25))
+                    estimates.append(trim_mean(sample, 0.25))
             assert low[j] == pytest.approx(np.percentile(estimates, 2.5))
             assert high[j] == pytest.approx(np.percentile(estimates, 97.5))
 
