@@ -79,6 +79,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.algo, env_id, early_steps(args, file_values), args.seeds, str(log_dir)
         )
         print(header, flush=True)
+    if env_id is not None:
+        check_env(env_id)  # gymnasium's registry, before torch is imported
     algo = _algorithm(args.algo)
     config = train_config(algo, args.env, args.set, args.steps, file_values)
     _check_device(args.device)

@@ -25,10 +25,29 @@ if TYPE_CHECKING:
 __all__ = ["check_env", "config_env", "show_config", "train_config"]
 
 
+#: Environment namespaces registered by a package of an extra: prefix -> (module, extra).
+_NAMESPACES = {"MinAtar/": ("minatar.gym", "minatar"), "ALE/": ("ale_py", "atari")}
+
+
 def check_env(env_id: str) -> None:
-    """Raise :class:`UsageError` unless gymnasium knows ``env_id``."""
+    """Raise :class:`UsageError` unless gymnasium knows ``env_id`` (MinAtar and Atari ids
+    once their packages have registered them; torch is not imported)."""
+    import importlib
+
     import gymnasium as gym
 
+    for prefix, (module, extra) in _NAMESPACES.items():
+        if env_id.startswith(prefix) and env_id not in gym.registry:
+            try:
+                package = importlib.import_module(module)
+            except ImportError:
+                raise UsageError(
+                    f'environment {env_id!r} needs the {extra} extra: pip install "lagom[{extra}]"'
+                ) from None
+            if prefix == "ALE/":
+                gym.register_envs(package)
+            else:
+                package.register_envs()
     try:
         gym.spec(env_id)
     except gym.error.Error as error:

@@ -94,6 +94,13 @@ CASES: list[tuple[list[str], str]] = [
     (["train", "ppo", "--config", "twice.yml"], "'agent.gamma' is given twice"),
     (["train", "ppo", "--config", "intkey.yml"], "keys must be non-empty text, got 1"),
     (["train", "nope"], "unknown algorithm 'nope'; choose one of: cem, cmaes"),
+    # Keys and values against the typed configuration (lagom.baselines.configs: no torch).
+    (["train", "ppo", "--set", "agent.gama=0.9"], "did you mean 'agent.gamma'?"),
+    (["train", "sac", "--set", "agent.batch_size=big"], "'agent.batch_size' expects int"),
+    (["train", "cem", "--set", "es.elite_ratio=1.5"], "'elite_ratio' must be <= 1.0: 1.5"),
+    (["train", "ppo_lstm", "--set", "train.seq_len=5"], "train.seq_len (5) must divide"),
+    (["train", "dqn", "--log", "wandb"], "unknown log sink 'wandb'"),
+    (["train", "ppo", "--set", "eval.every=-1"], "'every' must be >= 0: -1"),
     (["train", "ppo", "--bogus"], "unrecognized arguments: --bogus"),
     (["show", "nope"], "unknown algorithm 'nope'"),
     (["eval", "."], ". is not a run folder: it has no run.yml"),
@@ -188,3 +195,11 @@ def test_builtin_defaults_match_the_records(name: str) -> None:
     assert name in ALGORITHMS
     algo = get_algorithm(name)
     assert BUILTIN_DEFAULTS[name] == (algo.default_env, algo.steps_key)
+
+
+def test_an_unknown_environment_is_answered_before_torch(tmp_path: Path) -> None:
+    result = _python(_PROBE, [["train", "ppo", "--env", "NoSuchEnv-v0"]], tmp_path)
+    assert isinstance(result, list)
+    assert result[0]["rc"] == 2
+    assert result[0]["err"].startswith("lagom: error: unknown environment 'NoSuchEnv-v0'")
+    assert result[0]["torch"] is False  # gymnasium's registry is needed, torch is not
