@@ -10,53 +10,21 @@ and the time left; a live bar on a terminal, a plain line every 10% otherwise.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from lagom.logger import Progress
+from lagom.logger import Progress, last_row
 
-__all__ = ["RunMonitor", "last_row"]
+__all__ = ["RunMonitor"]
 
 
-def last_row(path: Path) -> dict[str, str] | None:
-    """The last complete row of a CSV file as ``column -> cell``, read from its end (the
-    header and at most the last 64 KiB); ``None`` when there is no complete row yet.
-
-    Example:
-        >>> import tempfile
-        >>> path = Path(tempfile.mkdtemp()) / "progress.csv"
-        >>> _ = path.write_text("timesteps,train_return\\n100,9.5\\n200,12.0\\n3")
-        >>> last_row(path)
-        {'timesteps': '200', 'train_return': '12.0'}
-    """
-    try:
-        with open(path, "rb") as f:
-            header = f.readline()
-            size = f.seek(0, os.SEEK_END)
-            start = max(len(header), size - 65536)
-            f.seek(start)
-            lines = f.read().split(b"\n")[:-1]  # after the last newline: an unfinished row
-    except OSError:
+def _number(value: object) -> float | None:
+    """A cell's number (``None`` for an empty cell, text, or a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if not lines or not header.endswith(b"\n") or (start > len(header) and len(lines) < 2):
-        return None
-    columns = next(csv.reader(io.StringIO(header.decode("utf-8"))), [])
-    cells = next(csv.reader(io.StringIO(lines[-1].decode("utf-8"))), [])
-    if len(cells) != len(columns):
-        return None
-    return dict(zip(columns, cells, strict=True))
-
-
-def _number(cell: str | None) -> float | None:
-    try:
-        return float(cell) if cell not in (None, "") else None
-    except ValueError:
-        return None
+    return float(value)
 
 
 class RunMonitor:

@@ -23,7 +23,7 @@ from lagom.logger.sinks import (
     rebuild_sinks,
     row_step,
 )
-from lagom.logger.sweep import SweepProgress, last_step
+from lagom.logger.sweep import SweepProgress, last_row, last_step
 from lagom.logger.tensorboard import TensorBoardSink
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Sink",
     "SweepProgress",
     "TensorBoardSink",
+    "last_row",
     "last_step",
     "rebuild_sinks",
     "row_step",

@@ -13,30 +13,29 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from lagom._checks import check_bool, check_int, check_path, check_str
-from lagom.logger._csv import parse_row
+from lagom.logger._csv import CellValue, parse_row
 from lagom.logger.progress import _check_stream, _rate_eta
 
-__all__ = ["SweepProgress", "last_step"]
+__all__ = ["SweepProgress", "last_row", "last_step"]
 
 _Job = TypeVar("_Job", bound=Hashable)
 
 
-def last_step(csv_path: str | os.PathLike[str], step_key: str = "timesteps") -> int | None:
-    """The ``step_key`` value of the last complete row of a CSV log, read from its end.
+def last_row(csv_path: str | os.PathLike[str]) -> dict[str, CellValue] | None:
+    """The last complete row of a CSV log as ``column -> value`` (cells parsed as
+    :class:`~lagom.logger.Logger` wrote them), read from its end.
 
     Cheap for a sweep to call often on every job's ``progress.csv``: it reads the header and
-    at most the last 64 KiB. ``None`` when the file, the column or a row is missing, or the
-    last row's cell is not an integer.
+    at most the last 64 KiB. ``None`` when the file is missing or holds no complete row yet.
 
     Example:
         >>> import tempfile, pathlib
         >>> path = pathlib.Path(tempfile.mkdtemp()) / 'progress.csv'
         >>> _ = path.write_text('iteration,timesteps\\n1,128\\n2,256\\n3,38')  # row 3 unfinished
-        >>> last_step(path)
-        256
+        >>> last_row(path)
+        {'iteration': 2, 'timesteps': 256}
     """
     path = Path(check_path("csv_path", csv_path))
-    check_str("step_key", step_key)
     try:
         with open(path, "rb") as f:
             header = f.readline()
@@ -47,12 +46,29 @@ def last_step(csv_path: str | os.PathLike[str], step_key: str = "timesteps") -> 
     except OSError:
         return None
     lines = tail.split(b"\n")[:-1]  # the piece after the last newline is incomplete
-    if not lines or (start > len(header) and len(lines) < 2):
+    if not lines or not header.endswith(b"\n") or (start > len(header) and len(lines) < 2):
         return None
     columns = next(csv.reader(io.StringIO(header.decode("utf-8"))), [])
     cells = next(csv.reader(io.StringIO(lines[-1].decode("utf-8"))), [])
-    row = parse_row(dict(zip(columns, cells, strict=False)))
-    value = row.get(step_key)
+    if len(cells) != len(columns):
+        return None
+    return parse_row(dict(zip(columns, cells, strict=True)))
+
+
+def last_step(csv_path: str | os.PathLike[str], step_key: str = "timesteps") -> int | None:
+    """The ``step_key`` value of :func:`last_row`; ``None`` when there is no complete row,
+    no such column, or the cell is not an integer.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / 'progress.csv'
+        >>> _ = path.write_text('iteration,timesteps\\n1,128\\n2,256\\n3,38')  # row 3 unfinished
+        >>> last_step(path)
+        256
+    """
+    check_str("step_key", step_key)
+    row = last_row(csv_path)
+    value = None if row is None else row.get(step_key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

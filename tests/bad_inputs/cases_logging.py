@@ -14,6 +14,7 @@ from lagom.logger import (
     Progress,
     SweepProgress,
     TensorBoardSink,
+    last_row,
     last_step,
     rebuild_sinks,
     row_step,
@@ -75,6 +76,7 @@ def probe_logging(probe: Probe) -> None:
         {"steps": 1},
         {"steps": "size"},
     )
+    probe.sweep("last_row", last_row, {"csv_path": here / "sinks.csv"}, {"csv_path": "path"})
     probe.sweep(
         "last_step",
         last_step,

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lagom.cli._monitor import RunMonitor, last_row
+from lagom.cli._monitor import RunMonitor
+from lagom.logger import last_row
 
 
 def _write(path: Path, rows: list[tuple[int, float]]) -> None:
@@ -36,7 +37,7 @@ def test_quiet_shows_nothing_and_unfinished_rows_are_not_read(tmp_path: Path) ->
     path = tmp_path / "0" / "0" / "progress.csv"
     path.parent.mkdir(parents=True)
     path.write_text("timesteps,train_return\n100,5.0\n20")  # the second row is being written
-    assert last_row(path) == {"timesteps": "100", "train_return": "5.0"}
+    assert last_row(path) == {"timesteps": 100, "train_return": 5.0}
     path.write_text("timesteps,train")  # not even a header line yet
     assert last_row(path) is None
     out = io.StringIO()

@@ -22,12 +22,12 @@ from lagom.baselines._fields import (
     COUNT_OR_NONE,
     POSITIVE,
     RATIO,
-    SINKS,
     SIZE,
     TEXT,
     UNIT,
     sizes,
 )
+from lagom.baselines.configs._sections import EvalDuringTraining, LogSinks
 
 __all__ = [
     "OffPolicyAgentConfig",
@@ -51,7 +51,7 @@ class OffPolicyEnvConfig:
 
 
 @attrs.frozen
-class OffPolicyTrainConfig:
+class OffPolicyTrainConfig(LogSinks):
     """The ``train`` section of an off-policy configuration: how long, how often to log.
 
     Example:
@@ -70,9 +70,6 @@ class OffPolicyTrainConfig:
     #: Stop after the iteration that reaches this many steps, saving a checkpoint and skipping
     #: the final evaluation (``None``: never); a later call resumes.
     stop_at: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
-    #: Log sinks besides ``progress.csv``: ``"jsonl"`` (``progress.jsonl``) and
-    #: ``"tensorboard"`` (``tb/``, extra ``tensorboard``); ``lagom train --log``.
-    log: tuple[str, ...] = attrs.field(default=(), validator=SINKS)
 
 
 @attrs.frozen
@@ -106,7 +103,7 @@ class OffPolicyAgentConfig:
 
 
 @attrs.frozen
-class OffPolicyEvalConfig:
+class OffPolicyEvalConfig(EvalDuringTraining):
     """The ``eval`` section of an off-policy configuration.
 
     Example:
@@ -116,12 +113,6 @@ class OffPolicyEvalConfig:
 
     #: Deterministic episodes of the final evaluation (seeds ``seed + 10000 + i``).
     episodes: int = attrs.field(default=20, validator=COUNT)
-    #: Evaluate during training every this many environment steps (0: only the final evaluation);
-    #: the columns ``eval_return``, ``eval_return_std``, ``eval_best_return`` and
-    #: ``best_policy.pt`` beside ``policy.pt``.
-    every: int = attrs.field(default=0, validator=SIZE)
-    #: Deterministic episodes of each evaluation during training (seeds ``seed + 20000 + i``).
-    every_episodes: int = attrs.field(default=5, validator=COUNT)
 
 
 # (Not in __all__: the zoo data of sac.py and td3.py, not an off-policy section.)

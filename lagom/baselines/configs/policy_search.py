@@ -24,7 +24,6 @@ from lagom.baselines._fields import (
     NONNEG,
     POSITIVE,
     RATIO,
-    SINKS,
     SIZE,
     TEXT,
     UNIT,
@@ -33,6 +32,7 @@ from lagom.baselines._fields import (
     one_of,
     sizes,
 )
+from lagom.baselines.configs._sections import EvalDuringTraining, LogSinks
 from lagom.transform import LinearSchedule
 
 __all__ = [
@@ -90,7 +90,7 @@ class PolicyConfig:
 
 
 @attrs.frozen
-class TrainConfig:
+class TrainConfig(LogSinks):
     """The generation loop.
 
     Example:
@@ -110,13 +110,10 @@ class TrainConfig:
     checkpoint_every: int = attrs.field(default=10, validator=COUNT)
     #: Stop once this many generations are done, after a checkpoint, returning ``{}``.
     stop_at: int | None = attrs.field(default=None, validator=COUNT_OR_NONE)
-    #: Log sinks besides ``progress.csv``: ``"jsonl"`` (``progress.jsonl``) and
-    #: ``"tensorboard"`` (``tb/``, extra ``tensorboard``); ``lagom train --log``.
-    log: tuple[str, ...] = attrs.field(default=(), validator=SINKS)
 
 
 @attrs.frozen
-class EvalConfig:
+class EvalConfig(EvalDuringTraining):
     """The final deterministic evaluation.
 
     Example:
@@ -130,12 +127,6 @@ class EvalConfig:
     solution: Literal["mean", "best"] = attrs.field(
         default="mean", validator=one_of("mean", "best")
     )
-    #: Evaluate during training every this many generations (0: only the final evaluation);
-    #: the columns ``eval_return``, ``eval_return_std``, ``eval_best_return`` and
-    #: ``best_policy.pt`` beside ``policy.pt``.
-    every: int = attrs.field(default=0, validator=SIZE)
-    #: Deterministic episodes of each evaluation during training (seeds ``seed + 20000 + i``).
-    every_episodes: int = attrs.field(default=5, validator=COUNT)
 
 
 @attrs.frozen

@@ -17,14 +17,11 @@ import attrs
 
 from lagom._checks import check_str
 from lagom.baselines._fields import (
-    COUNT,
     FLAG,
     NONNEG,
     POSITIVE,
     POSITIVE_OR_NONE,
     REAL,
-    SINKS,
-    SIZE,
     TEXT,
     UNIT,
     above,
@@ -32,6 +29,7 @@ from lagom.baselines._fields import (
     one_of,
     sizes,
 )
+from lagom.baselines.configs._sections import EvalDuringTraining, LogSinks
 
 __all__ = [
     "DEFAULT_ENV", "ZOO", "AgentConfig", "EnvConfig", "EvalConfig", "PPOAgentConfig",
@@ -129,7 +127,7 @@ class PPOAgentConfig(AgentConfig):
 
 
 @attrs.frozen
-class TrainConfig:
+class TrainConfig(LogSinks):
     """The loop (``train.*``).
 
     >>> TrainConfig().n_steps, TrainConfig().stop_at is None
@@ -144,9 +142,6 @@ class TrainConfig:
     checkpoint_every: int = attrs.field(default=50, validator=_COUNT)
     #: Stop (after a checkpoint, returning ``{}``) once this many steps are done.
     stop_at: int | None = attrs.field(default=None, validator=_COUNT_OR_NONE)
-    #: Log sinks besides ``progress.csv``: ``"jsonl"`` (``progress.jsonl``) and
-    #: ``"tensorboard"`` (``tb/``, extra ``tensorboard``); ``lagom train --log``.
-    log: tuple[str, ...] = attrs.field(default=(), validator=SINKS)
 
 
 @attrs.frozen
@@ -164,7 +159,7 @@ class PPOTrainConfig(TrainConfig):
 
 
 @attrs.frozen
-class EvalConfig:
+class EvalConfig(EvalDuringTraining):
     """The final evaluation (``eval.*``).
 
     >>> EvalConfig().episodes
@@ -173,12 +168,6 @@ class EvalConfig:
 
     #: Deterministic episodes (seeds ``seed + 10000 + i``).
     episodes: int = attrs.field(default=20, validator=_COUNT)
-    #: Evaluate during training every this many environment steps (0: only the final evaluation);
-    #: the columns ``eval_return``, ``eval_return_std``, ``eval_best_return`` and
-    #: ``best_policy.pt`` beside ``policy.pt``.
-    every: int = attrs.field(default=0, validator=SIZE)
-    #: Deterministic episodes of each evaluation during training (seeds ``seed + 20000 + i``).
-    every_episodes: int = attrs.field(default=5, validator=COUNT)
 
 
 @attrs.frozen

@@ -17,12 +17,9 @@ import attrs
 
 from lagom._checks import check_str
 from lagom.baselines._fields import (
-    COUNT,
     FLAG,
     NONNEG,
     POSITIVE,
-    SINKS,
-    SIZE,
     TEXT,
     UNIT,
     above,
@@ -30,6 +27,7 @@ from lagom.baselines._fields import (
     one_of,
     sizes,
 )
+from lagom.baselines.configs._sections import EvalDuringTraining, LogSinks
 
 __all__ = [
     "DEFAULT_ENV", "ZOO", "AgentConfig", "EnvConfig", "EvalConfig", "PPOLSTMConfig",
@@ -111,7 +109,7 @@ def _check_train(config: TrainConfig) -> None:
 
 
 @attrs.frozen
-class TrainConfig:
+class TrainConfig(LogSinks):
     """The loop (``train.*``). ``seq_len`` must divide ``n_steps`` and ``batch_size``.
 
     >>> TrainConfig(n_steps=32, seq_len=8).batch_size
@@ -136,9 +134,6 @@ class TrainConfig:
     checkpoint_every: int = attrs.field(default=50, validator=_COUNT)
     #: Stop (after a checkpoint, returning ``{}``) once this many steps are done.
     stop_at: int | None = attrs.field(default=None, validator=_COUNT_OR_NONE)
-    #: Log sinks besides ``progress.csv``: ``"jsonl"`` (``progress.jsonl``) and
-    #: ``"tensorboard"`` (``tb/``, extra ``tensorboard``); ``lagom train --log``.
-    log: tuple[str, ...] = attrs.field(default=(), validator=SINKS)
 
     def __attrs_post_init__(self) -> None:
         _check_train(self)
@@ -150,7 +145,7 @@ class TrainConfig:
 
 
 @attrs.frozen
-class EvalConfig:
+class EvalConfig(EvalDuringTraining):
     """The final evaluation (``eval.*``).
 
     >>> EvalConfig().episodes
@@ -159,12 +154,6 @@ class EvalConfig:
 
     #: Deterministic episodes (seeds ``seed + 10000 + i``), the state reset at each start.
     episodes: int = attrs.field(default=20, validator=_COUNT)
-    #: Evaluate during training every this many environment steps (0: only the final evaluation);
-    #: the columns ``eval_return``, ``eval_return_std``, ``eval_best_return`` and
-    #: ``best_policy.pt`` beside ``policy.pt``.
-    every: int = attrs.field(default=0, validator=SIZE)
-    #: Deterministic episodes of each evaluation during training (seeds ``seed + 20000 + i``).
-    every_episodes: int = attrs.field(default=5, validator=COUNT)
 
 
 @attrs.frozen
