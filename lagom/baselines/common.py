@@ -194,7 +194,7 @@ def make_env(env_id: str, *, clip_reward: bool = True) -> gym.Env[Any, Any]:
     """
     check_str("env_id", env_id)
     if env_id.startswith("MinAtar/"):
-        from minatar.gym import register_envs  # type: ignore[import-untyped]
+        from minatar.gym import register_envs
 
         if env_id not in gym.registry:
             register_envs()
