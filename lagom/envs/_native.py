@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
+from gymnasium.spaces import Discrete
 from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
-from lagom._types import BoolArray, Float64Array
+from lagom._types import BoolArray, Float64Array, NDArray
 
 __all__: list[str] = []
 
@@ -37,41 +38,120 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
                 f"expected gymnasium's CartPoleVectorEnv with attributes {_CARTPOLE_STATE}, "
                 f"got {type(base)} missing {missing}"
             )
+        space = env.single_action_space
+        if not isinstance(space, Discrete):
+            raise TypeError(f"expected CartPole's Discrete action space, got {space}")
         self._base = base
+        self._shape: tuple[int, ...] = (self.num_envs,)
+        self._dtype = np.dtype(env.action_space.dtype)
+        self._n = int(space.n)
+        self._start = int(space.start)
+        # With start 0 and n a power of two, the range check is one shift and one count.
+        bits = self._n.bit_length() - 1
+        self._shift = bits if self._start == 0 and self._n == 1 << bits and bits > 0 else None
+        self._castable: dict[int, bool] = {}  # dtype.num -> castable
+        # Only a bare CartPoleVectorEnv checks exactly the actions lagom checked; through a
+        # wrapper (which may transform them) gymnasium's own check stays.
+        self._trusted = env is base
         self.metadata = {**env.metadata, "autoreset_mode": AutoresetMode.SAME_STEP}
 
     def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
-        actions = np.asarray(actions)
-        if actions.shape != self.action_space.shape:
-            raise ValueError(
-                f"expected actions of shape {self.action_space.shape} (one row per "
-                f"sub-environment), got {actions.shape}"
-            )
-        observations, rewards, terminated, truncated, infos = self.env.step(actions)
-        rewards = np.asarray(rewards, dtype=np.float64)
-        done = np.logical_or(terminated, truncated)
-        if not done.any():
-            return observations, rewards, terminated, truncated, infos
-        final_obs = np.full(self.num_envs, None, dtype=object)
-        for i in np.flatnonzero(done):
-            final_obs[i] = observations[i].copy()
+        actions = self._check_actions(actions)
         base: Any = self._base
+        # The batch is valid (checked above, vectorized): CartPoleVectorEnv's own per-step
+        # ``assert action_space.contains(actions)`` would only repeat that check, so it sees
+        # a space that accepts everything for the duration of this one call.
+        if self._trusted:
+            space = base.action_space
+            base.action_space = _TRUSTED
+            try:
+                observations, rewards, terminated, truncated, infos = base.step(actions)
+            finally:
+                base.action_space = space
+        else:
+            observations, rewards, terminated, truncated, infos = self.env.step(actions)
+        rewards = rewards.astype(np.float64)
+        done = np.logical_or(terminated, truncated)
+        (rows,) = done.nonzero()
+        if not rows.size:
+            return observations, rewards, terminated, truncated, infos
+        final_obs = np.empty(self.num_envs, dtype=object)  # all None
+        # One read-only copy of the ended rows; each final observation is a row of it, and
+        # the masks are read-only too: a Rollout then keeps them without copying again.
+        ended = observations[rows]
+        ended.setflags(write=False)
+        for i, row in zip(rows.tolist(), ended, strict=True):
+            final_obs[i] = row
         # The same draw CartPoleVectorEnv.step makes for the rows it resets one step later.
-        base.state[:, done] = base.np_random.uniform(
-            low=base.low, high=base.high, size=(4, int(done.sum()))
-        )
-        base.steps[done] = 0
-        base.prev_done[done] = False
-        observations = observations.copy()
-        observations[done] = base.state[:, done].T.astype(observations.dtype)
+        draws = base.np_random.uniform(low=base.low, high=base.high, size=(4, rows.size))
+        base.state[:, rows] = draws
+        base.steps[rows] = 0
+        # prev_done is exactly ``done`` after the step: every row has now been reset.
+        base.prev_done.fill(False)
+        if not observations.flags.owndata:  # CartPole returns a new array; anything else: copy
+            observations = observations.copy()
+        observations[rows] = draws.T
+        mask = _read_only(done)
         infos = {
             **infos,
             "final_obs": final_obs,
-            "_final_obs": done,
+            "_final_obs": mask,
             "final_info": {},
-            "_final_info": done.copy(),
+            "_final_info": mask,  # one read-only array can serve both masks
         }
         return observations, rewards, terminated, truncated, infos
+
+    def _check_actions(self, given: Any) -> NDArray[Any]:
+        """``actions`` as an array, if it is a batch of N valid actions; else ValueError.
+
+        The same rule as gymnasium's ``MultiDiscrete.contains`` (shape ``[N]``, a dtype that
+        casts safely to the space's, every action in ``[start, start + n - 1]``), vectorized.
+        """
+        actions: NDArray[Any] = given if type(given) is np.ndarray else np.asarray(given)
+        if actions.shape != self._shape:
+            raise ValueError(
+                f"expected actions of shape {self._shape} (one row per sub-environment), got "
+                f"{actions.shape}"
+            )
+        dtype = actions.dtype
+        castable = self._castable.get(dtype.num)
+        if castable is None:
+            castable = self._castable[dtype.num] = bool(np.can_cast(dtype, self._dtype))
+        if not castable:
+            raise ValueError(
+                f"expected integer actions (castable to {self._dtype}) from "
+                f"{self.single_action_space}, got dtype {dtype}"
+            )
+        if dtype.kind == "b":
+            bad = self._n < 2 or self._start > 0 or self._start + self._n < 2
+        elif self._shift is not None:
+            # 0 <= a < 2**shift exactly when a >> shift == 0 (negatives shift to -1).
+            bad = bool(np.count_nonzero(actions >> self._shift))
+        else:
+            bad = bool(actions.min() < self._start or actions.max() >= self._start + self._n)
+        if bad:
+            raise ValueError(
+                f"expected every action in {self.single_action_space} (from {self._start} to "
+                f"{self._start + self._n - 1}), got {actions.tolist()!r:.200}"
+            )
+        return actions
+
+
+def _read_only(array: BoolArray) -> BoolArray:
+    """A read-only view of ``array``, which no one else holds."""
+    array.setflags(write=False)
+    view: BoolArray = array.view()
+    return view
+
+
+class _Everything:
+    """A stand-in action space whose ``contains`` accepts anything (checked beforehand)."""
+
+    def contains(self, x: object) -> bool:
+        return True
+
+
+_TRUSTED = _Everything()
 
 
 def same_step(env: VectorEnv[Any, Any, Any]) -> VectorEnv[Any, Any, Any]:

@@ -102,6 +102,13 @@ def make_native_vec_env(env_id: str, num_env: int, init_seed: int, **kwargs: Any
     The first reset without a seed uses ``Seeder(init_seed)(1)[0]``; the batched spaces are
     seeded with ``init_seed`` and the single spaces with that first seed.
 
+    ``step`` checks the batch of actions itself, vectorized (shape ``[N]``, an integer dtype,
+    every action in the space: gymnasium's ``contains`` rule), refuses a bad batch with a
+    ``ValueError`` before anything moves, and then spares the native environment its own
+    per-step check. The final observations in ``infos["final_obs"]`` and the masks
+    ``infos["_final_obs"]``/``infos["_final_info"]`` are read-only copies, so a
+    :class:`~lagom.data.Rollout` keeps them without copying them again.
+
     Args:
         env_id: a registered environment id with a ``vector_entry_point``.
         num_env: number of copies N (at least 1).

@@ -44,6 +44,8 @@ def split_output(out: object) -> tuple[Any, dict[str, Any]]:
         raise TypeError(
             f"agent.choose_action must return a dict holding 'raw_action', got {type(out).__name__}"
         )
+    if type(out) is dict and len(out) == 1 and "raw_action" in out:
+        return out["raw_action"], {}  # the common case, without copying the dict
     info = dict(out)
     try:
         action = info.pop("raw_action")

@@ -72,6 +72,12 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
     :class:`lagom.envs.VecEnv` does; with next-step autoreset every episode end would add a
     fake transition.
 
+    The rollout owns its arrays: the runner fills fresh ``[T + 1, N, ...]`` buffers in place
+    and hands them over read-only (no copy), so no later call can change a rollout; the
+    observation arrays the agent was given during a call are views of those buffers and
+    are read-only once the call returns. Actions are copied into the record at each step
+    (an agent may reuse its action array).
+
     Successive calls continue the same streams: the runner keeps the last observations and
     the next call starts from them (unless ``reset_on_call`` or ``env`` is another object
     than last time), so consecutive rollouts join without a gap. The first call resets
@@ -154,40 +160,58 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         check_agent(agent)
         _check_vec_env(env)
         observations = self._start(env)
-        # One [T + 1, N, ...] buffer per key ("" for array observations), in its own dtype.
+        num_envs = env.num_envs
+        # One [T + 1, N, ...] buffer per key ("" for array observations), in its own dtype,
+        # filled in place; the rollout then takes them over (sealed, so without a copy).
         buffers = {key: _buffer(x, T) for key, x in _as_arrays(observations).items()}
-        rewards = np.empty((T, env.num_envs), dtype=np.float64)
-        terminated = np.empty((T, env.num_envs), dtype=np.bool_)
-        truncated = np.empty((T, env.num_envs), dtype=np.bool_)
-        actions: list[NDArray[Any]] = []
+        array_buffer = buffers.get("") if len(buffers) == 1 else None
+        rewards = np.empty((T, num_envs), dtype=np.float64)
+        terminated = np.empty((T, num_envs), dtype=np.bool_)
+        truncated = np.empty((T, num_envs), dtype=np.bool_)
+        # Made at t == 0 from the first action; dtype and shape of one batch of actions.
+        actions: NDArray[Any] = np.empty(0)
+        dtype: np.dtype[Any] | None = None
+        shape: tuple[int, ...] | None = None
         infos: list[Mapping[str, Any]] = []
         outputs: dict[str, list[NDArray[Any]]] = {}
-        # (t, i, final observation) for the rows where an episode ended.
-        finals: list[tuple[int, int, Any]] = []
+        # (t, infos["_final_obs"], infos["final_obs"]) of the steps that may end episodes.
+        ended: list[tuple[int, NDArray[np.bool_], NDArray[np.object_]]] = []
+        choose_action = agent.choose_action
+        step = env.step
         for t in range(T):
-            action, extra = split_output(agent.choose_action(_row(buffers, t), **kwargs))
-            _collect(outputs, extra, t)
-            observations, rewards[t], terminated[t], truncated[t], info = env.step(action)
-            actions.append(np.asarray(action))
+            current = array_buffer[t] if array_buffer is not None else _row(buffers, t)
+            out = choose_action(current, **kwargs)
+            if type(out) is dict and len(out) == 1 and "raw_action" in out and not outputs:
+                action = out["raw_action"]  # the common case: no other outputs
+            else:
+                action, extra = split_output(out)
+                _collect(outputs, extra, t)
+            observations, rewards[t], terminated[t], truncated[t], info = step(action)
+            if type(action) is np.ndarray and action.dtype is dtype and action.shape == shape:
+                actions[t] = action  # the common case, checked inline
+            else:
+                actions = _store_action(actions, action, t, T)
+                dtype, shape = actions.dtype, actions.shape[1:]
             infos.append(info)
-            _store(buffers, t + 1, observations)
-            mask = info.get("_final_obs")
-            if mask is not None and mask.any():
-                final_obs = info["final_obs"]
-                finals.extend((t, int(i), final_obs[i]) for i in np.flatnonzero(mask))
+            if array_buffer is not None and type(observations) is np.ndarray:
+                array_buffer[t + 1] = observations
+            else:
+                _store(buffers, t + 1, observations)
+            if info and "_final_obs" in info:
+                ended.append((t, info["_final_obs"], info["final_obs"]))
         next_buffers = {key: x[1:].copy() for key, x in buffers.items()}
-        for t, i, final in finals:
-            for key, x in _as_arrays(final).items():
-                next_buffers[key][t, i] = x
+        _write_finals(next_buffers, ended)
+        for x in (*buffers.values(), *next_buffers.values()):
+            x.setflags(write=False)
         self._env = env
         self._observations = _row(buffers, T)
         rollout = Rollout(
             observations=_pack({key: x[:T] for key, x in buffers.items()}),
-            actions=np.stack(actions),
-            rewards=rewards,
-            terminated=terminated,
-            truncated=truncated,
-            next_observations=_pack(next_buffers),
+            actions=_sealed(actions),
+            rewards=_sealed(rewards),
+            terminated=_sealed(terminated),
+            truncated=_sealed(truncated),
+            next_observations=_pack({key: x.view() for key, x in next_buffers.items()}),
             infos=infos,
         )
         return VecRunnerResult(rollout, {key: np.stack(values) for key, values in outputs.items()})
@@ -236,6 +260,73 @@ def _buffer(first: NDArray[Any], T: int) -> NDArray[Any]:
     buffer = np.empty((T + 1, *first.shape), dtype=first.dtype)
     buffer[0] = first
     return buffer
+
+
+def _write_finals(
+    next_buffers: dict[str, NDArray[Any]],
+    ended: list[tuple[int, NDArray[np.bool_], NDArray[np.object_]]],
+) -> None:
+    """Write the final observations of the ended episodes over the reset observations."""
+    steps: list[int] = []
+    rows: list[int] = []
+    finals: list[Any] = []
+    for t, mask, final_obs in ended:
+        for i in mask.nonzero()[0].tolist():
+            steps.append(t)
+            rows.append(i)
+            finals.append(final_obs[i])
+    if not finals:
+        return
+    if list(next_buffers) == [""]:
+        # Array observations: one gather, one write (each final must have the row's shape).
+        buffer = next_buffers[""]
+        shapes = {np.shape(final) for final in finals}
+        if shapes != {buffer.shape[2:]}:
+            raise ValueError(
+                f"infos['final_obs'] must hold observations of shape {buffer.shape[2:]}, got "
+                f"shapes {sorted(shapes)}"
+            )
+        buffer[steps, rows] = np.stack(finals)
+        return
+    for t, i, final in zip(steps, rows, finals, strict=True):
+        for key, x in _as_arrays(final).items():
+            next_buffers[key][t, i] = x
+
+
+def _store_action(actions: NDArray[Any], action: object, t: int, T: int) -> NDArray[Any]:
+    """Write step ``t``'s action into the ``[T, ...]`` buffer (made at ``t == 0``).
+
+    A copy: an agent may reuse its action array. An action of another dtype promotes the
+    buffer, as stacking the actions would.
+    """
+    if (
+        t
+        and type(action) is np.ndarray
+        and action.dtype == actions.dtype
+        and action.shape == actions.shape[1:]
+    ):
+        actions[t] = action
+        return actions
+    array = np.asarray(action)
+    if not t:
+        actions = np.empty((T, *array.shape), dtype=array.dtype)
+    elif array.shape != actions.shape[1:]:
+        raise ValueError(
+            f"agent.choose_action must return raw_action batches of one shape, got "
+            f"{actions.shape[1:]} at step 0 and {array.shape} at step {t}"
+        )
+    elif array.dtype != actions.dtype:
+        actions = actions.astype(np.result_type(actions.dtype, array.dtype))
+    actions[t] = array
+    return actions
+
+
+def _sealed(array: NDArray[Any]) -> NDArray[Any]:
+    """``array`` (which no one else holds) made read-only for good, as a view: a
+    :class:`~lagom.data.Rollout` keeps such an array without copying it."""
+    array.setflags(write=False)
+    view: NDArray[Any] = array.view()
+    return view
 
 
 def _store(buffers: dict[str, NDArray[Any]], t: int, observations: object) -> None:

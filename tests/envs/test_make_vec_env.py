@@ -198,3 +198,84 @@ def test_native_rejects_what_it_cannot_adapt() -> None:
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         native.step([0, 1, 1])
     native.close()
+
+
+_ACTION_BATCHES: list[Any] = [
+    np.array([0, 1, 1], dtype=np.int64),
+    np.array([1, 0, 1], dtype=np.int8),
+    np.array([1, 1, 0], dtype=np.uint8),
+    np.array([True, False, True]),
+    [0, 1, 0],
+    np.array([0, 2, 1]),
+    np.array([-1, 0, 1]),
+    np.array([0.0, 1.0, 1.0]),
+    np.array([0, 1, 1], dtype=np.uint64),
+    np.array([[0, 1, 1]]),
+    np.array([0, 1]),
+    np.array(["0", "1", "1"]),
+]
+
+
+@pytest.mark.parametrize("actions", _ACTION_BATCHES, ids=repr)
+def test_native_accepts_exactly_the_batches_gymnasium_accepts(actions: Any) -> None:
+    """lagom's vectorized check of an action batch agrees with gymnasium's ``contains``;
+    a refused batch is one ValueError naming what was expected, and changes nothing."""
+    ours = make_native_vec_env("CartPole-v1", 3, 0)
+    reference = make_native_vec_env("CartPole-v1", 3, 0)
+    ours.reset()
+    reference.reset()
+    space = gym.make_vec("CartPole-v1", 3, vectorization_mode="vector_entry_point").action_space
+    if space.contains(np.asarray(actions) if not isinstance(actions, list) else actions):
+        stepped = ours.step(actions)
+        expected = reference.step(np.asarray(actions, dtype=np.int64))
+        for got, want in zip(stepped[:4], expected[:4], strict=True):
+            np.testing.assert_array_equal(got, want)
+    else:
+        with pytest.raises(ValueError, match=r"expected (actions of shape|integer|every action)"):
+            ours.step(actions)
+        # Nothing moved: the next valid step matches the reference's first step.
+        stepped = ours.step([0, 1, 1])
+        expected = reference.step([0, 1, 1])
+        for got, want in zip(stepped[:4], expected[:4], strict=True):
+            np.testing.assert_array_equal(got, want)
+    # gymnasium's own check is back in place after each step.
+    unwrapped = ours._backend.env  # type: ignore[attr-defined]
+    assert unwrapped.action_space == space
+    assert not unwrapped.action_space.contains(np.array([0, 2, 1]))
+    ours.close()
+    reference.close()
+
+
+def test_native_final_observations_and_masks_are_read_only_copies() -> None:
+    env = make_native_vec_env("CartPole-v1", 4, 0, max_episode_steps=2)
+    env.reset()
+    env.step([0, 1, 0, 1])
+    observations, _, _, truncated, infos = env.step([0, 1, 0, 1])
+    assert truncated.all()
+    finals = np.stack(list(infos["final_obs"]))
+    assert not np.shares_memory(finals, observations)
+    for key in ("_final_obs", "_final_info"):
+        assert infos[key].tolist() == [True] * 4
+        with pytest.raises(ValueError, match="read-only"):
+            infos[key][0] = False
+    with pytest.raises(ValueError, match="read-only"):
+        infos["final_obs"][0][0] = 5.0
+    observations[0, 0] = 7.0  # the reset observations stay the caller's to write
+    env.close()
+
+
+def test_native_through_a_wrapper_keeps_gymnasiums_own_check() -> None:
+    """Behind a wrapper the actions the base env gets may differ: its check stays."""
+    from gymnasium.vector import VectorActionWrapper
+
+    class Flip(VectorActionWrapper[Any, Any, Any]):
+        def actions(self, actions: Any) -> Any:
+            return np.asarray(actions) * 2  # 0 -> 0, 1 -> 2: invalid for CartPole
+
+    native = gym.make_vec("CartPole-v1", 2, vectorization_mode="vector_entry_point")
+    env = same_step(Flip(native))
+    env.reset(seed=0)
+    env.step(np.array([0, 0]))
+    with pytest.raises(AssertionError, match="invalid"):
+        env.step(np.array([1, 0]))
+    env.close()

@@ -217,3 +217,80 @@ def test_dict_observations_are_kept_per_key_in_their_own_dtypes() -> None:
     assert _column(rollout.observations["count"]) == [[0, 1, 0], [11, 12, 10]]
     assert rollout.observations["frame"][..., 0, 0].T.tolist() == [[0, 1, 0], [11, 12, 10]]
     env.close()
+
+
+def test_actions_are_copied_each_step_and_promoted_like_a_stack() -> None:
+    """The runner writes every action into its own buffer: an agent reusing one array for
+    all its actions still gets each step's values recorded; a later action of a wider
+    dtype widens the record, as ``np.stack`` of the actions would."""
+    reused = np.zeros(2, dtype=np.int64)
+
+    def reusing(step: int) -> dict[str, Any]:
+        reused[:] = [step, step + 1]
+        return {"raw_action": reused}
+
+    env = VecEnv(counting_fns(CONFIGS))
+    rollout, _ = VecStepRunner()(OutputAgent(reusing), env, T=3)
+    assert rollout.actions.tolist() == [[0, 1], [1, 2], [2, 3]]
+    assert rollout.actions.dtype == np.int64
+    mixed = [np.array([0, 1]), np.array([0.5, 1.0]), [1, 0]]
+    rollout, _ = VecStepRunner()(OutputAgent(lambda t: {"raw_action": mixed[t]}), env, T=3)
+    expected = np.stack([np.asarray(action) for action in mixed])
+    assert rollout.actions.dtype == expected.dtype == np.float64
+    np.testing.assert_array_equal(rollout.actions, expected)
+    env.close()
+
+
+def test_an_action_batch_of_another_shape_is_refused_by_name() -> None:
+    # gymnasium's SyncVectorEnv passes any batch on (CountingEnv ignores its action), so
+    # the runner's own check is what refuses it.
+    env = VecEnv.from_vector_env(
+        gym.vector.SyncVectorEnv(
+            counting_fns(CONFIGS), autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
+        )
+    )
+    shapes = [np.zeros((2, 1), dtype=np.int64), np.zeros((2, 2), dtype=np.int64)]
+    agent = OutputAgent(lambda t: {"raw_action": shapes[min(t, 1)]})
+    with pytest.raises(ValueError, match=r"raw_action batches of one shape, got \(2, 1\) at step"):
+        VecStepRunner()(agent, env, T=2)
+    env.close()
+
+
+def test_a_rollout_is_never_changed_by_later_calls() -> None:
+    """Successive rollouts own their memory: the next call writes elsewhere."""
+    env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=5), 2, 0)
+    runner = VecStepRunner()
+    agent = RandomAgent({}, env, None)
+    first, _ = runner(agent, env, T=6)
+    kept = {name: np.array(getattr(first, name)) for name in ("observations", "actions", "rewards")}
+    kept["next_observations"] = np.array(first.next_observations)
+    second, _ = runner(agent, env, T=6)
+    for name, before in kept.items():
+        np.testing.assert_array_equal(getattr(first, name), before)
+        assert not np.shares_memory(getattr(first, name), getattr(second, name))
+        assert not getattr(first, name).flags.writeable
+    # The second rollout starts where the first stopped (no episode ended at its last step).
+    assert not (first.terminated[-1] | first.truncated[-1]).any()
+    assert isinstance(second.observations, np.ndarray)
+    assert isinstance(first.next_observations, np.ndarray)
+    np.testing.assert_array_equal(second.observations[0], first.next_observations[-1])
+    env.close()
+
+
+def test_a_final_observation_of_another_shape_is_refused_by_name() -> None:
+    class BadFinals(gym.vector.VectorWrapper[Any, Any, Any, Any, Any]):
+        """Reports every final observation with one element too many."""
+
+        def step(self, actions: Any) -> Any:
+            observations, rewards, terminated, truncated, infos = self.env.step(actions)
+            if "final_obs" in infos:
+                infos["final_obs"] = np.array(
+                    [None if x is None else np.append(x, 0.0) for x in infos["final_obs"]],
+                    dtype=object,
+                )
+            return observations, rewards, terminated, truncated, infos
+
+    env = BadFinals(VecEnv(counting_fns(CONFIGS)))
+    with pytest.raises(ValueError, match=r"final_obs'\] must hold observations of shape \(1,\)"):
+        VecStepRunner()(ValueAgent(num_envs=2), env, T=3)
+    env.close()
