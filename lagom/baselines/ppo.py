@@ -219,6 +219,8 @@ class ActorCritic(Module):
                 f"action space), got {action_space!r:.60}"
             )
         self.value_head = nn.Linear(features, 1, device=self.device)
+        #: The flat parameter buffer and the parameters viewing it (``_flatten``), or None.
+        self.flat: tuple[nn.Parameter, list[nn.Parameter]] | None = None
         if agent.ortho_init:
             encoder_layers = [] if self.encoder is None else self.encoder.modules()
             for layer in encoder_layers:
@@ -228,7 +230,7 @@ class ActorCritic(Module):
                 ortho_init(layer, weight_scale=math.sqrt(2.0))
             ortho_init(self.value_head, weight_scale=1.0)
 
-    def _mlp(self, layers: nn.ModuleList, obs: torch.Tensor | TensorMap) -> torch.Tensor:
+    def _input(self, obs: torch.Tensor | TensorMap) -> torch.Tensor:
         x: torch.Tensor
         if self.encoder is not None:
             x = self.encoder(obs)
@@ -236,6 +238,10 @@ class ActorCritic(Module):
             x = obs.reshape(len(obs), -1)
         else:
             raise TypeError("an ActorCritic of a Box observation space takes a tensor, got a dict")
+        return x
+
+    def _mlp(self, layers: nn.ModuleList, obs: torch.Tensor | TensorMap) -> torch.Tensor:
+        x = self._input(obs)
         for layer in layers:
             x = self.activation(layer(x))
         return x
@@ -270,7 +276,11 @@ class ActorCritic(Module):
         Discrete: ``log softmax(logits)_a`` and ``-Σ p log p``. Box: ``Σ_i -(a_i - μ_i)² /
         (2σ_i²) - log σ_i - log √(2π)`` and ``Σ_i 1/2 + log √(2π) + log σ_i``.
         """
-        params = self.policy_params(obs)
+        return self._log_prob_entropy(self.policy_params(obs), actions)
+
+    def _log_prob_entropy(
+        self, params: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if self.discrete:
             logp_all = functional.log_softmax(params, dim=-1)
             logp = logp_all.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
@@ -279,6 +289,72 @@ class ActorCritic(Module):
         z = (actions.reshape(params.shape) - params) * torch.exp(-log_std)
         logp = (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
         return logp, (0.5 + _LOG_SQRT_2PI + log_std).sum().expand(len(params))
+
+    def evaluate(
+        self, obs: torch.Tensor | TensorMap, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``log π(a|s)``, the entropy of ``π(·|s)`` and ``V(s)``, all ``[B]``, in one pass
+        (the input prepared once): what a PPO minibatch step differentiates."""
+        x = self._input(obs)
+        h = x
+        for layer in self.actor:
+            h = self.activation(layer(h))
+        params: torch.Tensor = self.policy_out(h)
+        for layer in self.critic:
+            x = self.activation(layer(x))
+        values: torch.Tensor = self.value_head(x)
+        logp, entropy = self._log_prob_entropy(params, actions)
+        return logp, entropy, values.squeeze(-1)
+
+    def flatten_parameters(self) -> nn.Parameter:
+        """Put the parameters in one flat buffer, each parameter a view of it, and return the
+        buffer: an optimizer over it steps all weights at once (:meth:`optimizer_step`). The
+        ``state_dict`` keeps its keys and shapes."""
+        params = list(self.parameters())
+        flat = nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))
+        offset = 0
+        for p in params:
+            p.data = flat.data[offset : offset + p.numel()].view_as(p)
+            offset += p.numel()
+        self.flat = (flat, params)
+        return flat
+
+    def optimizer_step(
+        self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, max_grad_norm: float
+    ) -> torch.Tensor:
+        """Backpropagate ``loss``, scale the gradient to a global norm of at most
+        ``max_grad_norm`` and step ``optimizer``; returns the norm before clipping.
+
+        An optimizer over the buffer of :meth:`flatten_parameters` gets the gradient as one
+        tensor: one norm, one scaling, one fused step. Any other optimizer: ``clip_grad_norm_``
+        over the parameters, then its step.
+
+        Raises:
+            ValueError: ``max_grad_norm`` is not a positive number.
+        """
+        if not max_grad_norm > 0.0:
+            raise ValueError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
+        flat, groups = self.flat, optimizer.param_groups
+        if flat is not None and len(groups) == 1 and groups[0]["params"] == [flat[0]]:
+            buffer, params = flat
+            grads = torch.autograd.grad(loss, params, allow_unused=True)
+            grad = torch.cat(
+                [
+                    (torch.zeros_like(p) if g is None else g).reshape(-1)
+                    for p, g in zip(params, grads, strict=True)
+                ]
+            )
+            norm: torch.Tensor = torch.linalg.vector_norm(grad)
+            grad.mul_((max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
+            buffer.grad = grad
+            optimizer.step()
+            return norm
+        optimizer.zero_grad(set_to_none=True)
+        torch.autograd.backward(loss)
+        params = list(self.parameters())
+        norm = nn.utils.clip_grad_norm_(params, max_grad_norm, foreach=True)
+        optimizer.step()
+        return norm
 
     def _log_std(self) -> torch.Tensor:
         if not isinstance(self.head, DiagGaussianHead):
@@ -503,39 +579,72 @@ def update(
     # Not positive: a linear clip_range_schedule reaches 0 at the last update.
     clip_range = check_real("clip_range", clip_range, low=0.0, finite=True)
     agent, n, batch_size = config.agent, len(batch.advantages), config.train.batch_size
-    params, stats = list(model.parameters()), []
+    lo, hi, vf = 1.0 - clip_range, 1.0 + clip_range, agent.clip_range_vf
+    normalize = agent.normalize_advantage
+    slices = [slice(start, start + batch_size) for start in range(0, n, batch_size)]
+    whole = len(slices) == 1  # one minibatch: no shuffle, its advantages normalized once
+    advantages = batch.advantages
+    if whole and normalize and n > 1:
+        advantages, normalize = _normalized(advantages), False
+    losses: list[torch.Tensor] = []
+    ratios: list[tuple[torch.Tensor, torch.Tensor]] = []
     for _ in range(config.train.n_epochs):
-        shuffled = batch
-        if batch_size < n:  # One gather per epoch; the minibatches are slices of it.
+        obs, actions, old_log_probs, old_values = batch[:4]
+        adv_epoch, returns = advantages, batch.returns
+        if not whole:  # One gather per epoch; the minibatches are slices of it.
             perm = torch.randperm(n, device=model.device)
-            shuffled = Batch(*(x[perm] for x in batch))  # type: ignore[arg-type]
-        for start in range(0, n, batch_size):
-            mb = Batch(*(x[start : start + batch_size] for x in shuffled))  # type: ignore[arg-type]
-            log_probs, entropy = model.log_prob_entropy(mb.observations, mb.actions)
-            values, adv = model.value(mb.observations), mb.advantages
-            if agent.normalize_advantage and len(adv) > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            log_ratio = log_probs - mb.log_probs
+            obs = obs[perm]
+            actions, old_log_probs, old_values = (
+                actions[perm],
+                old_log_probs[perm],
+                old_values[perm],
+            )
+            adv_epoch, returns = adv_epoch[perm], returns[perm]
+        for part in slices:
+            log_probs, entropy, values = model.evaluate(obs[part], actions[part])
+            adv = adv_epoch[part]
+            if normalize and len(adv) > 1:
+                adv = _normalized(adv)
+            log_ratio = log_probs - old_log_probs[part]
             ratio = log_ratio.exp()
-            clipped = ratio.clamp(1.0 - clip_range, 1.0 + clip_range)
-            policy_loss = -torch.min(adv * ratio, adv * clipped).mean()
-            if agent.clip_range_vf is not None:
-                vf = agent.clip_range_vf
-                values = mb.values + (values - mb.values).clamp(-vf, vf)
-            value_loss = functional.mse_loss(values, mb.returns)
+            policy_loss = -torch.min(adv * ratio, adv * ratio.clamp(lo, hi)).mean()
+            if vf is not None:
+                old = old_values[part]
+                values = old + (values - old).clamp(-vf, vf)
+            value_loss = functional.mse_loss(values, returns[part])
             entropy_loss = -entropy.mean()
-            loss = policy_loss + agent.ent_coef * entropy_loss + agent.vf_coef * value_loss
-            optimizer.zero_grad(set_to_none=True)
-            torch.autograd.backward(loss)
-            nn.utils.clip_grad_norm_(params, agent.max_grad_norm, foreach=True)
-            optimizer.step()
-            with torch.no_grad():
-                approx_kl = ((ratio - 1.0) - log_ratio).mean()
-                clip_fraction = ((ratio - 1.0).abs() > clip_range).float().mean()
-                terms = [policy_loss, value_loss, entropy_loss, approx_kl, clip_fraction]
-                stats.append(torch.stack(terms).detach())
+            loss = policy_loss + agent.vf_coef * value_loss
+            if agent.ent_coef != 0.0:  # 0 adds exact zeros to the gradient: left out
+                loss = loss + agent.ent_coef * entropy_loss
+            model.optimizer_step(optimizer, loss, agent.max_grad_norm)
+            losses.append(torch.stack([policy_loss, value_loss, entropy_loss]).detach())
+            ratios.append((ratio.detach(), log_ratio.detach()))
+    with torch.no_grad():  # the statistics, once per call: no work per minibatch
+        if all(len(r) == len(ratios[0][0]) for r, _ in ratios):
+            ratio, log_ratio = (
+                torch.stack([r for r, _ in ratios]),
+                torch.stack([x for _, x in ratios]),
+            )
+            kl = ((ratio - 1.0) - log_ratio).mean(-1)
+            clip_fraction = ((ratio - 1.0).abs() > clip_range).float().mean(-1)
+        else:
+            kl = torch.stack([((r - 1.0) - x).mean() for r, x in ratios])
+            clip_fraction = torch.stack(
+                [((r - 1.0).abs() > clip_range).float().mean() for r, _ in ratios]
+            )
+        stats = torch.cat(
+            [
+                torch.stack(losses).mean(0),
+                kl.mean(0, keepdim=True),
+                clip_fraction.mean(0, keepdim=True),
+            ]
+        )
     names = ("policy_loss", "value_loss", "entropy_loss", "approx_kl", "clip_fraction")
-    return dict(zip(names, torch.stack(stats).mean(0).tolist(), strict=True))
+    return dict(zip(names, stats.tolist(), strict=True))
+
+
+def _normalized(adv: torch.Tensor) -> torch.Tensor:
+    return (adv - adv.mean()) / (adv.std() + 1e-8)
 
 
 def _schedule(initial: float, kind: Schedule, timesteps: int) -> LinearSchedule:
@@ -590,7 +699,9 @@ class Learner:
 
     Creating it writes ``run.yml`` and ``config.yml``, seeds every generator, builds the
     environments (:func:`make_train_env`), the :class:`ActorCritic` and its Adam optimizer
-    (eps 1e-5, fused), then resumes from ``logdir/checkpoint.pt`` when there is one.
+    (eps 1e-5, fused) over the flat parameter buffer of
+    :meth:`ActorCritic.flatten_parameters` (so the optimizer state in ``checkpoint.pt`` is one
+    tensor per moment), then resumes from ``logdir/checkpoint.pt`` when there is one.
     :meth:`collect` sets the learning rate (``agent.lr_schedule``) of the steps that follow.
 
     Raises:
@@ -621,8 +732,9 @@ class Learner:
         set_global_seeds(seed)
         self.train_env = make_train_env(config.env, config.agent.gamma, seed)
         self.model = _make_model(config.env.id, config.agent, torch_device)
-        params, lr = self.model.parameters(), config.agent.lr
-        self.optimizer = torch.optim.Adam(params, lr=lr, eps=1e-5, fused=True)
+        lr = config.agent.lr
+        flat = self.model.flatten_parameters()
+        self.optimizer = torch.optim.Adam([flat], lr=lr, eps=1e-5, fused=True)
         self.lr = _schedule(lr, config.agent.lr_schedule, config.train.timesteps)
         self.iteration, self.timesteps, elapsed = 0, 0, 0.0
         self.evaluation = common.PeriodicEvaluation.of(config, seed)

@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 import torch
-from torch import nn
 from torch.nn import functional
 
 from lagom._checks import check_instance, check_path
@@ -93,11 +92,7 @@ def update(
     value_loss = functional.mse_loss(model.value(batch.observations), batch.returns)
     entropy_loss = -entropy.mean()
     loss = policy_loss + agent.vf_coef * value_loss + agent.ent_coef * entropy_loss
-    optimizer.zero_grad(set_to_none=True)
-    torch.autograd.backward(loss)
-    params = list(model.parameters())
-    grad_norm = nn.utils.clip_grad_norm_(params, agent.max_grad_norm, foreach=True)
-    optimizer.step()
+    grad_norm = model.optimizer_step(optimizer, loss, agent.max_grad_norm)
     terms = torch.stack([policy_loss, value_loss, entropy_loss, grad_norm]).detach().tolist()
     return dict(zip(("policy_loss", "value_loss", "entropy_loss", "grad_norm"), terms, strict=True))
 

@@ -281,3 +281,62 @@ def test_bad_spaces_raise() -> None:
         ActorCritic(spaces.Discrete(2), spaces.Discrete(2), AgentConfig(), "cpu")
     with pytest.raises(TypeError, match="Discrete or Box action space"):
         ActorCritic(box, spaces.MultiBinary(2), AgentConfig(), "cpu")
+
+
+@pytest.mark.parametrize("action_space", [spaces.Discrete(3), spaces.Box(-1, 1, (2,))])
+def test_evaluate_is_log_prob_entropy_and_value(action_space: spaces.Space[Any]) -> None:
+    torch.manual_seed(0)
+    model = ActorCritic(
+        spaces.Box(-1, 1, (3,)), action_space, AgentConfig(hidden_sizes=(5, 4)), "cpu"
+    )
+    obs = torch.randn(7, 3)
+    actions = torch.randint(0, 3, (7,)) if model.discrete else torch.randn(7, 2)
+    logp, entropy, values = model.evaluate(obs, actions)
+    expected_logp, expected_entropy = model.log_prob_entropy(obs, actions)
+    torch.testing.assert_close(logp, expected_logp)
+    torch.testing.assert_close(entropy, expected_entropy)
+    torch.testing.assert_close(values, model.value(obs))
+
+
+@pytest.mark.parametrize("max_grad_norm", [1e-3, 1e3])
+def test_flat_optimizer_step_equals_clip_grad_norm_and_adam(max_grad_norm: float) -> None:
+    """The flat step (one buffer, one norm, one fused Adam) against torch's own clipping and a
+    per-parameter Adam on an identical copy: same norm, same weights after three steps."""
+    torch.manual_seed(0)
+    agent = AgentConfig(hidden_sizes=(6, 5))
+    flat_model = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,)), agent, "cpu")
+    ref = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,)), agent, "cpu")
+    ref.load_state_dict(flat_model.state_dict())
+    buffer = flat_model.flatten_parameters()
+    assert buffer.numel() == sum(p.numel() for p in ref.parameters())
+    flat_opt = torch.optim.Adam([buffer], lr=1e-2, eps=1e-5, fused=True)
+    ref_opt = torch.optim.Adam(ref.parameters(), lr=1e-2, eps=1e-5)
+    obs, actions = torch.randn(16, 3), torch.randn(16, 2)
+    for _ in range(3):
+        norm = flat_model.optimizer_step(
+            flat_opt, _toy_loss(flat_model, obs, actions), max_grad_norm
+        )
+        ref_opt.zero_grad()
+        torch.autograd.backward(_toy_loss(ref, obs, actions))
+        grads = [p.grad for p in ref.parameters() if p.grad is not None]
+        expected = torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))
+        torch.nn.utils.clip_grad_norm_(list(ref.parameters()), max_grad_norm)
+        ref_opt.step()
+        torch.testing.assert_close(norm, expected)
+    state, expected_state = flat_model.state_dict(), ref.state_dict()
+    assert state.keys() == expected_state.keys()
+    for key in state:
+        torch.testing.assert_close(state[key], expected_state[key], rtol=1e-5, atol=1e-6)
+
+
+def _toy_loss(model: ActorCritic, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    logp, entropy, values = model.evaluate(obs, actions)
+    return -(logp * obs[:, 0]).mean() + (values - 1.0).square().mean() - 0.01 * entropy.mean()
+
+
+def test_optimizer_step_rejects_a_bad_max_grad_norm() -> None:
+    model = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Discrete(2), AgentConfig(), "cpu")
+    optimizer = torch.optim.Adam([model.flatten_parameters()])
+    logp, _, values = model.evaluate(torch.zeros(2, 3), torch.zeros(2, dtype=torch.int64))
+    with pytest.raises(ValueError, match="max_grad_norm must be a positive number"):
+        model.optimizer_step(optimizer, (logp + values).sum(), 0.0)

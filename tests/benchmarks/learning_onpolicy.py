@@ -3,8 +3,13 @@
 Tasks (the rl-baselines3-zoo hyperparameters, identical for both libraries):
 
 - ``ppo/CartPole-v1``: 100k steps, 8 envs, 32 steps per env per update, batch 256, 20
-  epochs, γ 0.98, λ 0.8, linear lr 1e-3 and clip 0.2, 64-64 tanh actor and critic. Targets:
-  every seed ≥ 475, wall clock ≤ 0.8x SB3's, time to a training return of 475 ≤ SB3's.
+  epochs, γ 0.98, λ 0.8, linear lr 1e-3 and clip 0.2, 64-64 tanh actor and critic. Per seed,
+  interleaved: lagom, SB3 and the plain hand-written torch loop of ``ppo_plain_torch.py`` (the
+  floor), each on two environment implementations, labelled in ``env``: ``native`` (gymnasium's
+  numpy-vectorized CartPole, lagom's default; SB3 has no adapter for it and runs no such row)
+  and ``sync`` (8 ``gym.make`` copies stepped one after the other: gymnasium's
+  ``SyncVectorEnv`` for lagom and the plain loop, SB3's ``DummyVecEnv``). Targets: every seed
+  evaluates to 500; lagom's CPU time ≤ 0.45x SB3's and ≤ 1.15x the plain loop's.
 - ``vpg/CartPole-v1``: lagom only (SB3 has no VPG); reports the steps to reach 475.
 - ``ppo/InvertedPendulum-v5``: 100k steps (zoo values of InvertedPendulum-v3); needs the
   ``mujoco`` extra, otherwise its rows hold NaN returns ("n/a").
@@ -14,11 +19,14 @@ episodes, seeds ``seed + 10000 + i``, the same evaluation for both libraries), `
 (construction, training and the final evaluation), ``steps_per_s`` (env steps per second of
 training alone), ``steps_to_threshold`` and ``time_to_threshold_s`` (first iteration at which
 the mean return of the last 100 training episodes reached ``threshold``; SB3 is read from its
-``ep_info_buffer`` at the end of each rollout), ``threshold``.
+``ep_info_buffer`` at the end of each rollout; the plain loop records none), ``threshold``,
+``env`` and ``cpu_s`` (process CPU time over the same span as ``wall_s``). Every clock starts
+before the environments and the model are built and stops after the final evaluation.
 
-Both libraries run in this process with one torch thread. Run from the repository root::
+All run in this process with one torch thread (``torch.set_num_threads(1)``). Run from the
+repository root::
 
-    python tests/benchmarks/learning_onpolicy.py [--seeds 0 1 2] [--quick]
+    python tests/benchmarks/learning_onpolicy.py [--seeds 0 1 2] [--quick] [--cartpole-only]
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import argparse
 import csv
 import importlib.util
 import math
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,6 +59,8 @@ def _has_mujoco() -> bool:
 
 def _nan_row(task: str, library: str, seed: int, threshold: float) -> dict[str, object]:
     return {
+        "env": "native",
+        "cpu_s": math.nan,
         "task": task,
         "library": library,
         "seed": seed,
@@ -70,13 +81,15 @@ def run_lagom(
     config = {"env.id": env_id, "train.timesteps": steps, "eval.episodes": EVAL_EPISODES}
     config |= overrides or {}
     with tempfile.TemporaryDirectory() as logdir:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         metrics = get_algorithm(algo).run(config, seed, "cpu", Path(logdir))
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         with open(Path(logdir) / "progress.csv", newline="") as f:
             rows = list(csv.DictReader(f))
     reached = next((r for r in rows if float(r["train_return"] or "nan") >= threshold), None)
     return {
+        "env": "native" if config.get("env.native", True) else "sync",
+        "cpu_s": cpu,
         "task": f"{algo}/{env_id}",
         "library": "lagom",
         "seed": seed,
@@ -116,7 +129,7 @@ def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: PPOConfig) -> dict[str,
             if self.steps is None and buffer and np.mean([e["r"] for e in buffer]) >= threshold:
                 self.steps, self.seconds = self.num_timesteps, time.perf_counter() - self.t0
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     env = make_vec_env(env_id, n_envs=cfg.env.num_envs, seed=seed)
     if cfg.env.normalize_obs or cfg.env.normalize_reward:
         env = VecNormalize(
@@ -151,9 +164,11 @@ def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: PPOConfig) -> dict[str,
         return model.predict(x, deterministic=True)[0]
 
     metrics = evaluate_policy(policy, lambda: gym.make(env_id), EVAL_EPISODES, seed + 10_000)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     env.close()
     return {
+        "env": "sync",
+        "cpu_s": cpu,
         "task": f"ppo/{env_id}",
         "library": "sb3",
         "seed": seed,
@@ -166,15 +181,66 @@ def run_sb3_ppo(env_id: str, seed: int, steps: int, cfg: PPOConfig) -> dict[str,
     }
 
 
-def benchmark(seeds: list[int], quick: bool = False) -> list[dict[str, object]]:
-    """Train every task for every seed, lagom then SB3; one row per (task, library, seed)."""
+def run_plain_ppo(seed: int, steps: int, cfg: PPOConfig, env: str) -> dict[str, object]:
+    """The plain torch loop of ``ppo_plain_torch.py`` with ``cfg``'s values on ``env``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.benchmarks import ppo_plain_torch
+
+    agent, train = cfg.agent, cfg.train
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = ppo_plain_torch.train(
+        seed,
+        steps,
+        env,
+        num_envs=cfg.env.num_envs,
+        n_steps=train.n_steps,
+        batch_size=train.batch_size,
+        n_epochs=train.n_epochs,
+        gamma=agent.gamma,
+        lam=agent.gae_lambda,
+        lr=agent.lr,
+        clip=agent.clip_range,
+        vf_coef=agent.vf_coef,
+        ent_coef=agent.ent_coef,
+        max_grad_norm=agent.max_grad_norm,
+    )
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {
+        "env": env,
+        "cpu_s": cpu,
+        "task": "ppo/CartPole-v1",
+        "library": "plain-torch",
+        "seed": seed,
+        "final_return": out["final_return"],
+        "wall_s": wall,
+        "steps_per_s": out["env_steps"] / wall,
+        "steps_to_threshold": None,
+        "time_to_threshold_s": None,
+        "threshold": THRESHOLD["CartPole-v1"],
+    }
+
+
+def benchmark(
+    seeds: list[int], quick: bool = False, cartpole_only: bool = False
+) -> list[dict[str, object]]:
+    """Train every task for every seed; PPO CartPole interleaved per seed: lagom, SB3 and the
+    plain loop on each environment implementation. One row per (task, library, env, seed)."""
     torch.set_num_threads(1)
     rows: list[dict[str, object]] = []
+    cfg = ppo.default_config("CartPole-v1")
+    # Untimed warm-up: imports, numba's GAE compilation, SB3's and torch's first calls.
+    run_lagom("ppo", "CartPole-v1", 0, 512)
+    run_sb3_ppo("CartPole-v1", 0, 512, cfg)
+    run_plain_ppo(0, 512, cfg, "native")
     for seed in seeds:
-        cfg = ppo.default_config("CartPole-v1")
         steps = 4096 if quick else cfg.train.timesteps
         rows.append(run_lagom("ppo", "CartPole-v1", seed, steps))
         rows.append(run_sb3_ppo("CartPole-v1", seed, steps, cfg))
+        rows.append(run_plain_ppo(seed, steps, cfg, "native"))
+        rows.append(run_lagom("ppo", "CartPole-v1", seed, steps, {"env.native": False}))
+        rows.append(run_plain_ppo(seed, steps, cfg, "sync"))
+        if cartpole_only:
+            continue
         vpg_steps = 4096 if quick else vpg.default_config("CartPole-v1").train.timesteps
         rows.append(run_lagom("vpg", "CartPole-v1", seed, vpg_steps))
         task = "ppo/InvertedPendulum-v5"
@@ -198,8 +264,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--cartpole-only", action="store_true")
     args = parser.parse_args()
-    rows = benchmark(args.seeds, quick=args.quick)
+    rows = benchmark(args.seeds, quick=args.quick, cartpole_only=args.cartpole_only)
     keys = list(rows[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
