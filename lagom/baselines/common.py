@@ -953,7 +953,11 @@ def save_policy(logdir: Path, tensors: Mapping[str, Any], name: str = POLICY_FIL
     folder = _folder("logdir", logdir)
     name = _check_policy_file(name)
     data = {str(key): cpu(str(key), value) for key, value in _mapping("tensors", tensors).items()}
-    return atomic_write(folder / name, lambda f: torch.save(data, f))
+    # Serialized in memory first: on a full disk torch's zip writer would mask the OSError
+    # (ENOSPC) behind a RuntimeError of its own; a plain write reports it as it is.
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    return atomic_write(folder / name, buffer.getvalue())
 
 
 def _check_policy_file(name: object) -> str:
