@@ -9,6 +9,7 @@ atomically (a temporary file in the same folder, then ``os.replace``), and loadi
 
 from __future__ import annotations
 
+import io
 import os
 
 import torch
@@ -131,7 +132,10 @@ class Module(nn.Module):
             TypeError: ``f`` is not a str or path.
         """
         check_path("f", f)
-        atomic_write(f, lambda handle: torch.save(self.state_dict(), handle), fsync=False)
+        # In memory first: on a full disk torch's zip writer would mask the OSError.
+        buffer = io.BytesIO()
+        torch.save(self.state_dict(), buffer)
+        atomic_write(f, buffer.getvalue(), fsync=False)
 
     def load(
         self, f: str | os.PathLike[str], map_location: torch.device | str | None = None
