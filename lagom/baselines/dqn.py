@@ -74,6 +74,7 @@ from lagom._types import NDArray
 from lagom.baselines import common
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.dqn import (
+    ATARI,
     CARTPOLE,
     DEFAULT_ENV,
     MINATAR_BREAKOUT,
@@ -82,6 +83,7 @@ from lagom.baselines.configs.dqn import (
     DQNConfig,
     DQNEnvConfig,
     ReplayConfig,
+    base_config,
 )
 from lagom.envs import RecordEpisodeStatistics
 from lagom.networks import EncoderKind, Module, make_encoder, make_fc, polyak_update_
@@ -91,6 +93,7 @@ from lagom.utils import Seeder, set_global_seeds
 
 __all__ = [
     "ALGORITHM",
+    "ATARI",
     "CARTPOLE",
     "MINATAR_BREAKOUT",
     "ZOO",
@@ -111,7 +114,7 @@ __all__ = [
 
 # The configuration is in lagom.baselines.configs.dqn (importable without torch):
 # DEFAULT_ENV, DQNEnvConfig, DQNAgentConfig, ReplayConfig, DQNConfig and the zoo
-# (CARTPOLE, MINATAR_BREAKOUT).
+# (CARTPOLE, MINATAR_BREAKOUT, and ATARI for every ALE/ id).
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> DQNConfig:
@@ -130,10 +133,9 @@ def default_config(env_id: str = DEFAULT_ENV) -> DQNConfig:
         ...
         ValueError: dqn needs a Discrete action space, but Pendulum-v1 has Box(-2.0, 2.0, ...)
     """
-    if isinstance(env_id, str) and env_id in ZOO:
-        return ZOO[env_id]
-    common.check_spaces("dqn", env_id, observation=_OBSERVATIONS, action=(gym.spaces.Discrete,))
-    return DQNConfig(env=DQNEnvConfig(id=env_id))
+    if not (isinstance(env_id, str) and env_id in ZOO):
+        common.check_spaces("dqn", env_id, observation=_OBSERVATIONS, action=(gym.spaces.Discrete,))
+    return base_config(env_id)
 
 
 _OBSERVATIONS: tuple[type[gym.Space[Any]], ...] = (gym.spaces.Dict, gym.spaces.Box)

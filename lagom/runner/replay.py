@@ -31,6 +31,7 @@ and are saved with the buffer (:meth:`ReplayBuffer.state_dict`).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple, TypeAlias
 
@@ -124,6 +125,28 @@ class NStepBatch(NamedTuple):
     discounts: Float32Array
 
 
+def _physical_memory() -> int | None:
+    """This machine's physical memory in bytes, where the OS tells (``None`` elsewhere)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows), or no such name
+        return None
+
+
+def _check_memory(capacity: int, row_bytes: int) -> None:
+    """Raise before allocating a buffer that cannot fit in this machine's memory.
+
+    The arrays are allocated lazily (their pages are only taken when written), so a buffer
+    too large would fail hours into a run, when it fills; better to say so at once."""
+    total, memory = capacity * row_bytes, _physical_memory()
+    if memory is not None and total > memory:
+        raise ValueError(
+            f"a replay buffer of capacity {capacity} takes {total / 2**30:.1f} GiB "
+            f"({row_bytes} bytes per transition), more than this machine's "
+            f"{memory / 2**30:.1f} GiB of memory: lower the capacity (agent.buffer_size)"
+        )
+
+
 class ReplayBuffer:
     """A ring buffer of the last ``capacity`` transitions, sampled uniformly with replacement.
 
@@ -145,8 +168,10 @@ class ReplayBuffer:
     Raises:
         TypeError: a size or the seed is not an int, ``discrete`` is not a bool, or
             ``observation_space`` is not a Box or a Dict of Boxes.
-        ValueError: a size is below 1, the seed is negative, or ``obs_dim`` is not the
-            flat size of ``observation_space``.
+        ValueError: a size is below 1, the seed is negative, ``obs_dim`` is not the
+            flat size of ``observation_space``, or the buffer would take more than this
+            machine's physical memory (checked before anything is allocated: its pages are
+            only taken as it fills, so it would fail hours into a run).
 
     Example:
         >>> buffer = ReplayBuffer(capacity=2, obs_dim=1, action_dim=1, seed=0)
@@ -189,17 +214,22 @@ class ReplayBuffer:
         self.discrete = check_bool("discrete", discrete)
         #: Shape and dtype of each observation array kept outside the table ("" for a Box).
         self.obs_specs = _obs_specs(observation_space, self.obs_dim)
+        # Column layout of the table: [s | a | r | s' | terminated]; no a for discrete actions
+        # and no s, s' for observations kept in their own arrays.
+        o = 0 if self.obs_specs else self.obs_dim
+        a = 0 if self.discrete else self.action_dim
+        self._cols = (0, o, o + a, o + a + 1, 2 * o + a + 1, 2 * o + a + 2)
+        outside = sum(
+            2 * math.prod(shape) * np.dtype(dtype).itemsize
+            for shape, dtype in self.obs_specs.values()
+        )
+        _check_memory(self.capacity, 4 * self._cols[-1] + 1 + 8 * self.discrete + outside)
         self._obs: dict[str, NDArray[Any]] = {}
         self._next_obs: dict[str, NDArray[Any]] = {}
         for key, (shape, dtype) in self.obs_specs.items():
             self._obs[key] = np.zeros((self.capacity, *shape), dtype=dtype)
             self._next_obs[key] = np.zeros((self.capacity, *shape), dtype=dtype)
         self._dict_obs = isinstance(observation_space, spaces.Dict)
-        # Column layout of the table: [s | a | r | s' | terminated]; no a for discrete actions
-        # and no s, s' for observations kept in their own arrays.
-        o = 0 if self.obs_specs else self.obs_dim
-        a = 0 if self.discrete else self.action_dim
-        self._cols = (0, o, o + a, o + a + 1, 2 * o + a + 1, 2 * o + a + 2)
         self.table: Float32Array = np.zeros((self.capacity, self._cols[-1]), dtype=np.float32)
         self.truncated: BoolArray = np.zeros(self.capacity, dtype=np.bool_)
         #: The discrete actions (``[capacity]`` int64; empty for continuous actions).

@@ -106,6 +106,7 @@ def test_default_config_is_an_instance_of_config_class(name: str) -> None:
         ("ddpg", "MountainCarContinuous-v0"),
         ("dqn", "Acrobot-v1"),
         ("dqn", "MinAtar/Breakout-v1"),
+        ("dqn", "ALE/Pong-v5"),
         ("cem", "Pendulum-v1"),
         ("cmaes", "Acrobot-v1"),
         ("openaies", "Pendulum-v1"),

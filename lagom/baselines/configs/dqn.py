@@ -34,6 +34,7 @@ from lagom.baselines.configs.offpolicy import (
 )
 
 __all__ = [
+    "ATARI",
     "CARTPOLE",
     "DEFAULT_ENV",
     "MINATAR_BREAKOUT",
@@ -194,7 +195,28 @@ MINATAR_BREAKOUT = DQNConfig(
     ),
 )
 
-#: The zoo: environment id -> its tuned configuration.
+#: Atari (``ALE/...``, e.g. ``ALE/Breakout-v5``): rl-baselines3-zoo's Atari settings (Nature
+#: DQN's CNN on 4 stacked 84x84 frames, 10M steps) with its replay of 100,000 transitions:
+#: about 5.6 GB of uint8 frames (observations and next observations), where DQN's default
+#: million would need 56 GB. Every ``ALE/`` id without an entry of its own gets these.
+ATARI = DQNConfig(
+    env=DQNEnvConfig(id="ALE/Breakout-v5"),
+    train=OffPolicyTrainConfig(timesteps=10_000_000, log_interval=10_000),
+    agent=DQNAgentConfig(
+        lr=1e-4,
+        batch_size=32,
+        buffer_size=100_000,
+        learning_starts=100_000,
+        gamma=0.99,
+        target_update_interval=1_000,
+        train_freq=4,
+        gradient_steps=1,
+        exploration_fraction=0.1,
+        exploration_final_eps=0.01,
+    ),
+)
+
+#: The zoo: environment id -> its tuned configuration (and :data:`ATARI` for ``ALE/`` ids).
 ZOO: dict[str, DQNConfig] = {"CartPole-v1": CARTPOLE, "MinAtar/Breakout-v1": MINATAR_BREAKOUT}
 
 
@@ -208,7 +230,11 @@ def base_config(env_id: str = DEFAULT_ENV) -> DQNConfig:
     Example:
         >>> base_config("CartPole-v1") is CARTPOLE, base_config("Acrobot-v1").env.id
         (True, 'Acrobot-v1')
+        >>> base_config("ALE/Pong-v5").agent.buffer_size  # ATARI's, not the default million
+        100000
     """
     if check_str("env_id", env_id) in ZOO:
         return ZOO[env_id]
+    if env_id.startswith("ALE/"):
+        return attrs.evolve(ATARI, env=DQNEnvConfig(id=env_id))
     return DQNConfig(env=DQNEnvConfig(id=env_id))
