@@ -28,7 +28,11 @@ from __future__ import annotations
 
 from lagom.envs.make_vec_env import make_native_vec_env, make_vec_env
 from lagom.envs.mask_velocity import MASKED_CARTPOLE_ID, MaskObservation, MaskVelocity
-from lagom.envs.normalize_observation import NormalizeObservation, VecNormalizeObservation
+from lagom.envs.normalize_observation import (
+    NormalizeObservation,
+    VecNormalizeDictObservation,
+    VecNormalizeObservation,
+)
 from lagom.envs.normalize_reward import NormalizeReward, VecNormalizeReward
 from lagom.envs.record_episode_statistics import (
     RecordEpisodeStatistics,
@@ -49,6 +53,7 @@ __all__ = [
     "TimeStepEnv",
     "VecEnv",
     "VecEnvWrapper",
+    "VecNormalizeDictObservation",
     "VecNormalizeObservation",
     "VecNormalizeReward",
     "VecRecordEpisodeStatistics",

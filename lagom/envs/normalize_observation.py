@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, SupportsFloat
+from typing import Any, Generic, SupportsFloat, TypeAlias, TypeVar, cast
 
 import gymnasium as gym
 import numpy as np
@@ -13,7 +13,7 @@ from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from lagom._checks import as_float_array, check_finite, check_positive
-from lagom._types import ArrayLike, Float64Array, FloatArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, NDArray
 from lagom.envs.vec_env_wrapper import (
     VecEnvWrapper,
     _check_single_env,
@@ -23,7 +23,7 @@ from lagom.envs.vec_env_wrapper import (
 )
 from lagom.transform import RunningMeanVar
 
-__all__ = ["NormalizeObservation", "VecNormalizeObservation"]
+__all__ = ["NormalizeObservation", "VecNormalizeDictObservation", "VecNormalizeObservation"]
 
 #: Added to the variance before the square root, as in the original lagom.
 EPS = 1e-8
@@ -207,7 +207,165 @@ class NormalizeObservation(gym.ObservationWrapper[FloatArray, ActType, Any]):
         return self._normalizer(x)
 
 
-class VecNormalizeObservation(VecEnvWrapper):
+class _KeyNormalizers:
+    """A :class:`_Normalizer` per normalized key of a ``Dict`` space (the others pass as
+    they are); the batch methods take and give dicts of ``[B, *shape]`` arrays."""
+
+    def __init__(
+        self,
+        space: spaces.Dict,
+        clip: float,
+        constant_moments: Mapping[str, tuple[ArrayLike, ArrayLike]] | None,
+        keys: Sequence[str] | None,
+    ) -> None:
+        if keys is None:
+            chosen = [
+                key
+                for key, sub in space.spaces.items()
+                if isinstance(sub, spaces.Box) and np.issubdtype(sub.dtype, np.floating)
+            ]
+        elif isinstance(keys, (str, bytes)) or not isinstance(keys, Sequence):
+            raise TypeError(f"keys must be a list of str or None, got {type(keys).__name__}")
+        else:
+            chosen = list(keys)
+        for key in chosen:
+            if key not in space.spaces:
+                raise ValueError(f"keys: {key!r} is not a key of the observations {list(space)}")
+            _box_space(space[key], f"VecNormalizeDictObservation (key {key!r})")
+        if not chosen:
+            raise ValueError(
+                f"no key of the observations {list(space)} is a float Box to normalize: "
+                "name them with keys="
+            )
+        if constant_moments is not None:
+            if not isinstance(constant_moments, Mapping):
+                raise TypeError(
+                    "constant_moments of a Dict space must be a dict of (mean, var) by key, "
+                    f"got {type(constant_moments).__name__}"
+                )
+            if set(constant_moments) != set(chosen):
+                raise ValueError(
+                    f"constant_moments must have exactly the normalized keys {sorted(chosen)}, "
+                    f"got {sorted(constant_moments)}"
+                )
+        self.normalizers = {
+            key: _Normalizer(
+                cast(spaces.Box, space[key]),
+                clip,
+                None if constant_moments is None else constant_moments[key],
+            )
+            for key in chosen
+        }
+        self.clip = check_positive("clip", clip)
+        self.space = spaces.Dict(
+            {
+                key: self.normalizers[key].space if key in self.normalizers else sub
+                for key, sub in space.spaces.items()
+            }
+        )
+
+    def update(self, batch: Mapping[str, NDArray[Any]]) -> None:
+        for key, normalizer in self.normalizers.items():
+            normalizer.update(np.asarray(batch[key]))
+
+    def __call__(self, x: Mapping[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+        return {
+            key: self.normalizers[key](value) if key in self.normalizers else value
+            for key, value in x.items()
+        }
+
+
+def _rows(observations: Observations, rows: NDArray[Any]) -> Observations:
+    if isinstance(observations, Mapping):
+        return {key: np.asarray(x)[rows] for key, x in observations.items()}
+    picked: NDArray[Any] = np.asarray(observations)[rows]
+    return picked
+
+
+def _stack(items: Sequence[Observations]) -> Observations:
+    first = items[0]
+    if isinstance(first, Mapping):
+        return {
+            key: np.stack([np.asarray(cast(Mapping[str, Any], item)[key]) for item in items])
+            for key in first
+        }
+    return np.stack([np.asarray(item) for item in items])
+
+
+def _concatenate(a: Observations, b: Observations) -> Observations:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return {key: np.concatenate([np.asarray(a[key]), np.asarray(b[key])]) for key in a}
+    return np.concatenate([np.asarray(a), np.asarray(b)])
+
+
+def _unstack(observations: Observations, n: int) -> list[Observations]:
+    if isinstance(observations, Mapping):
+        return [{key: x[i] for key, x in observations.items()} for i in range(n)]
+    return list(observations)
+
+
+#: A batch of observations: an array, or a dict of arrays (a ``Dict`` space).
+Observations: TypeAlias = "NDArray[Any] | dict[str, NDArray[Any]]"
+_ObsT = TypeVar("_ObsT", FloatArray, dict[str, NDArray[Any]])
+
+
+class _VecNormalize(VecEnvWrapper, Generic[_ObsT]):
+    """The reset and step of both vectorized normalizers (see VecNormalizeObservation)."""
+
+    def __init__(
+        self, env: VectorEnv[Any, Any, Any], normalizer: _Normalizer | _KeyNormalizers
+    ) -> None:
+        super().__init__(env)
+        self._normalizer = normalizer
+        self.clip = normalizer.clip
+        self.single_observation_space = normalizer.space
+        self.observation_space = batch_space(normalizer.space, self.num_envs)
+
+    def _update(self, observations: Observations) -> None:
+        self._normalizer.update(observations)  # type: ignore[arg-type]  # matched at __init__
+
+    def _normalize(self, observations: Observations) -> _ObsT:
+        return self._normalizer(observations)  # type: ignore[arg-type,return-value]  # matched at __init__
+
+    def reset(
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[_ObsT, dict[str, Any]]:
+        """Reset the environment; update the moments with the reset rows and standardize.
+
+        Raises:
+            TypeError: ``options`` is not a dict or ``None`` (the seeds are checked by the
+                wrapped environment).
+        """
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
+        mask = None if options is None else options.get("reset_mask")
+        observations, infos = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]  # lagom VecEnv takes a list
+        observations = _as_batch(observations)
+        self._update(observations if mask is None else _rows(observations, np.asarray(mask)))
+        return self._normalize(observations), infos
+
+    def step(self, actions: ArrayLike) -> tuple[_ObsT, Any, Any, Any, dict[str, Any]]:
+        """Step the environment; standardize the observations and the final observations."""
+        observations, rewards, terminated, truncated, infos = self.env.step(actions)
+        observations = _as_batch(observations)
+        ended = infos.get("_final_obs")
+        if ended is None or not ended.any():
+            self._update(observations)
+            return self._normalize(observations), rewards, terminated, truncated, infos
+        rows = np.flatnonzero(ended)
+        finals = _stack([infos["final_obs"][i] for i in rows])
+        self._update(_concatenate(observations, finals))
+        final_obs = np.full(self.num_envs, None, dtype=object)
+        for i, final in zip(rows, _unstack(self._normalize(finals), len(rows)), strict=True):
+            final_obs[i] = final
+        infos = {**infos, "final_obs": final_obs}
+        return self._normalize(observations), rewards, terminated, truncated, infos
+
+
+class VecNormalizeObservation(_VecNormalize[FloatArray]):
     """Standardize the observations of a vectorized environment with running moments.
 
     The vectorized :class:`NormalizeObservation`, with one set of moments over all
@@ -217,6 +375,7 @@ class VecNormalizeObservation(VecEnvWrapper):
     observations are all standardized with the updated moments, so a final observation and
     the observations beside it are on the same scale. Needs same-step autoreset (a
     :class:`~lagom.envs.VecEnv`; gymnasium's own vector ``NormalizeObservation`` refuses it).
+    For a ``Dict`` observation space use :class:`VecNormalizeDictObservation`.
 
     Args:
         env: a vectorized environment with same-step autoreset and a ``Box`` observation space.
@@ -245,48 +404,91 @@ class VecNormalizeObservation(VecEnvWrapper):
         constant_moments: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> None:
         env = _check_vec_env(env, "VecNormalizeObservation")
-        space = _box_space(env.single_observation_space, "VecNormalizeObservation")
-        super().__init__(env)
-        self._normalizer = _Normalizer(space, clip, constant_moments)
-        self.clip = self._normalizer.clip
+        single = env.single_observation_space
+        if isinstance(single, spaces.Dict):
+            raise TypeError(
+                "VecNormalizeObservation needs a Box observation space, got a Dict: use "
+                "VecNormalizeDictObservation (moments per key)"
+            )
+        normalizer = _Normalizer(
+            _box_space(single, "VecNormalizeObservation"), clip, constant_moments
+        )
+        super().__init__(env, normalizer)
         self.constant_moments = constant_moments
-        self.obs_moments = self._normalizer.obs_moments
-        self.single_observation_space = self._normalizer.space
-        self.observation_space = batch_space(self._normalizer.space, self.num_envs)
+        #: The running moments (``None`` with constant moments).
+        self.obs_moments: RunningMeanVar | None = normalizer.obs_moments
 
-    def reset(
+
+class VecNormalizeDictObservation(_VecNormalize[dict[str, NDArray[Any]]]):
+    """:class:`VecNormalizeObservation` for a ``Dict`` observation space, key by key.
+
+    Each normalized key (``keys``; by default every ``Box`` of floats: uint8 images and
+    integer keys pass unchanged, as Stable-Baselines3's ``VecNormalize`` leaves images
+    alone) is standardized with moments of its own (:attr:`key_moments`), updated and
+    applied as :class:`VecNormalizeObservation` does (the true final observations
+    included); observations are dicts of ``[N, *shape]`` arrays. E.g. goal-conditioned
+    ``observation``, ``achieved_goal`` and ``desired_goal``.
+
+    Args:
+        env: a vectorized environment with same-step autoreset and a ``Dict`` observation
+            space.
+        clip: bound of the standardized observations (positive; ``inf`` does not clip).
+        constant_moments: ``None`` (running estimates) or a dict of ``(mean, var)`` for
+            exactly the normalized keys.
+        keys: the keys to standardize (``None``: the float Boxes).
+
+    Raises:
+        TypeError: ``env`` is not vectorized or its observations are not a ``Dict``, a key
+            to normalize is not a ``Box``, ``keys`` is not a list, or ``constant_moments``
+            is not a dict of pairs of real numbers or arrays.
+        ValueError: ``env`` does not autoreset in the same step, ``clip`` is not positive,
+            ``keys`` names no key of the space or no float Box is there to normalize, or
+            ``constant_moments`` is invalid or has other keys than the normalized ones.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> from gymnasium.wrappers import TransformObservation
+        >>> from lagom.envs import make_vec_env
+        >>> space = gym.spaces.Dict({
+        ...     "frame": gym.spaces.Box(0, 255, (2,), np.uint8),
+        ...     "position": gym.spaces.Box(-10.0, 10.0, (4,), np.float32),
+        ... })
+        >>> def with_frame():
+        ...     to_dict = lambda x: {"frame": np.full(2, 7, np.uint8), "position": x}
+        ...     return TransformObservation(gym.make("CartPole-v1"), to_dict, space)
+        >>> env = VecNormalizeDictObservation(make_vec_env(with_frame, 4, 0))
+        >>> obs, _ = env.reset()
+        >>> obs["frame"][0].tolist(), sorted(env.key_moments), obs["position"].dtype
+        ([7, 7], ['position'], dtype('float32'))
+    """
+
+    def __init__(
         self,
+        env: VectorEnv[Any, Any, Any],
+        clip: float = 5.0,
+        constant_moments: Mapping[str, tuple[ArrayLike, ArrayLike]] | None = None,
         *,
-        seed: int | Sequence[int | None] | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> tuple[FloatArray, dict[str, Any]]:
-        """Reset the environment; update the moments with the reset rows and standardize.
+        keys: Sequence[str] | None = None,
+    ) -> None:
+        env = _check_vec_env(env, "VecNormalizeDictObservation")
+        single = env.single_observation_space
+        if not isinstance(single, spaces.Dict):
+            raise TypeError(
+                f"VecNormalizeDictObservation needs a Dict observation space, got {single}: "
+                "use VecNormalizeObservation"
+            )
+        normalizer = _KeyNormalizers(single, clip, constant_moments, keys)
+        super().__init__(env, normalizer)
+        self.constant_moments = constant_moments
+        #: The running moments of each normalized key (empty with constant moments).
+        self.key_moments: dict[str, RunningMeanVar] = {
+            key: n.obs_moments
+            for key, n in normalizer.normalizers.items()
+            if n.obs_moments is not None
+        }
 
-        Raises:
-            TypeError: ``options`` is not a dict or ``None`` (the seeds are checked by the
-                wrapped environment).
-        """
-        if options is not None and not isinstance(options, Mapping):
-            raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
-        mask = None if options is None else options.get("reset_mask")
-        observations, infos = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]  # lagom VecEnv takes a list
-        observations = np.asarray(observations)
-        self._normalizer.update(observations if mask is None else observations[mask])
-        return self._normalizer(observations), infos
 
-    def step(self, actions: ArrayLike) -> tuple[FloatArray, Any, Any, Any, dict[str, Any]]:
-        """Step the environment; standardize the observations and the final observations."""
-        observations, rewards, terminated, truncated, infos = self.env.step(actions)
-        observations = np.asarray(observations)
-        ended = infos.get("_final_obs")
-        if ended is None or not ended.any():
-            self._normalizer.update(observations)
-            return self._normalizer(observations), rewards, terminated, truncated, infos
-        rows = np.flatnonzero(ended)
-        finals = np.stack([np.asarray(infos["final_obs"][i]) for i in rows])
-        self._normalizer.update(np.concatenate([observations, finals]))
-        final_obs = np.full(self.num_envs, None, dtype=object)
-        for i, final in zip(rows, self._normalizer(finals), strict=True):
-            final_obs[i] = final
-        infos = {**infos, "final_obs": final_obs}
-        return self._normalizer(observations), rewards, terminated, truncated, infos
+def _as_batch(observations: Any) -> Observations:
+    if isinstance(observations, Mapping):
+        return {key: np.asarray(x) for key, x in observations.items()}
+    return np.asarray(observations)

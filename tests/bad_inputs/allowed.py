@@ -49,6 +49,7 @@ ALLOWED: dict[str, str] = {
             "VecNormalizeReward",
             "NormalizeObservation",
             "VecNormalizeObservation",
+            "VecNormalizeDictObservation",
         )
     },
     "NormalizeReward(constant_var=zero)": "documented: constant_var is a variance >= 0",

@@ -29,6 +29,18 @@ def _vec() -> envs.VecEnv:
     return envs.make_vec_env(_cartpole, 2, 0)
 
 
+def _goal_cartpole() -> gym.Env[Any, Any]:
+    box = gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
+    space = gym.spaces.Dict({"goal": box, "observation": box})
+    return gym.wrappers.TransformObservation(
+        _cartpole(), lambda x: {"goal": np.zeros(4, np.float32), "observation": x}, space
+    )
+
+
+def _dict_vec() -> envs.VecEnv:
+    return envs.make_vec_env(_goal_cartpole, 2, 0)
+
+
 class _Frames(gym.Env[np.ndarray, int]):
     """A one-step environment that renders black 4x4 frames (no pygame needed)."""
 
@@ -157,6 +169,12 @@ def probe_envs(probe: Probe) -> None:
         ("RecordEpisodeStatistics", envs.RecordEpisodeStatistics, _cartpole, {"deque_size": 10}),
         ("VecRecordEpisodeStatistics", envs.VecRecordEpisodeStatistics, _vec, {"deque_size": 10}),
         ("TimeStepEnv", envs.TimeStepEnv, _cartpole, {}),
+        (
+            "VecNormalizeDictObservation",
+            envs.VecNormalizeDictObservation,
+            _dict_vec,
+            {"clip": 5.0, "constant_moments": None},
+        ),
         ("VecEnvWrapper", envs.VecEnvWrapper, _vec, {}),
     ):
         kinds: dict[str, Any] = {"env": "object"}

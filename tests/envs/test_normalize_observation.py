@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagom.envs import NormalizeObservation, VecEnv, VecNormalizeObservation
+from lagom.envs import (
+    NormalizeObservation,
+    VecEnv,
+    VecNormalizeDictObservation,
+    VecNormalizeObservation,
+)
 from tests.envs.fakes import CountingEnv
 from tests.envs.helpers import counting_fns, moments_reference
 from tests.strategies.envs import counting_env_kwargs, vec_counting_kwargs
@@ -169,3 +174,80 @@ def test_a_nan_observation_is_refused_before_it_poisons_the_moments() -> None:
         NormalizeObservation(vec)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="use NormalizeObservation"):
         VecNormalizeObservation(CountingEnv())
+
+
+def _as_dict(env: gym.Env[Any, Any]) -> gym.Env[Any, Any]:
+    """A Dict of a float key ``count`` (the count), ``scaled`` (twice it) and a uint8
+    ``frame`` that no default normalization may touch."""
+    space = gym.spaces.Dict(
+        {
+            "count": env.observation_space,
+            "frame": gym.spaces.Box(0, 255, (2,), np.uint8),
+            "scaled": env.observation_space,
+        }
+    )
+
+    def to_dict(x: Any) -> dict[str, Any]:
+        frame = np.full(2, 7, np.uint8)
+        return {"count": x, "frame": frame, "scaled": (2 * x).astype(x.dtype)}
+
+    return gym.wrappers.TransformObservation(env, to_dict, space)
+
+
+def test_vec_env_normalizes_each_float_key_of_a_dict_with_its_own_moments() -> None:
+    configs = [{"episode_length": 2}, {"episode_length": 3, "start": 4}]
+    fns = [lambda fn=fn: _as_dict(fn()) for fn in counting_fns(configs)]
+    env = VecNormalizeDictObservation(VecEnv(fns), clip=5.0)
+    raw = VecEnv(counting_fns(configs))
+    assert sorted(env.key_moments) == ["count", "scaled"]
+    assert env.single_observation_space["frame"] == gym.spaces.Box(0, 255, (2,), np.uint8)
+    observations, _ = env.reset()
+    raw_obs, _ = raw.reset()
+    stream = list(raw_obs)
+    for step in range(6):
+        for key, factor in (("count", 1), ("scaled", 2)):
+            expected = _expected(factor * raw_obs, [factor * x for x in stream], 5.0)
+            np.testing.assert_allclose(observations[key], expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(observations["frame"], np.full((2, 2), 7, np.uint8))
+        assert env.key_moments["count"].n == len(stream)
+        if step == 5:
+            break
+        observations, _, _, _, infos = env.step(np.zeros(2, dtype=np.int64))
+        raw_obs, _, _, _, raw_infos = raw.step(np.zeros(2, dtype=np.int64))
+        ended = raw_infos.get("_final_obs", np.zeros(2, dtype=bool))
+        stream += list(raw_obs) + [raw_infos["final_obs"][i] for i in np.flatnonzero(ended)]
+        for i in np.flatnonzero(ended):
+            final = raw_infos["final_obs"][i]
+            np.testing.assert_allclose(
+                infos["final_obs"][i]["count"], _expected(final, stream, 5.0), rtol=1e-6
+            )
+            assert infos["final_obs"][i]["frame"].tolist() == [7, 7]
+    env.close()
+    raw.close()
+
+
+def test_dict_keys_and_constant_moments_are_checked() -> None:
+    fns = [lambda: _as_dict(CountingEnv(3, start=10))]
+    only = VecNormalizeDictObservation(
+        VecEnv(fns), keys=["count"], constant_moments={"count": (10.0, 4.0)}
+    )
+    observations, _ = only.reset()
+    assert observations["count"].tolist() == [[0.0]]  # (10 - 10) / 2
+    assert observations["scaled"].tolist() == [[20.0]]  # not named: unchanged
+    assert only.key_moments == {}
+    with pytest.raises(ValueError, match=r"keys: 'speed' is not a key of the observations"):
+        VecNormalizeDictObservation(VecEnv(fns), keys=["speed"])
+    with pytest.raises(ValueError, match=r"exactly the normalized keys \['count', 'scaled'\]"):
+        VecNormalizeDictObservation(VecEnv(fns), constant_moments={"count": (0.0, 1.0)})
+    with pytest.raises(TypeError, match="a dict of \\(mean, var\\) by key, got tuple"):
+        VecNormalizeDictObservation(VecEnv(fns), constant_moments=(0.0, 1.0))
+    with pytest.raises(TypeError, match="keys must be a list of str or None, got str"):
+        VecNormalizeDictObservation(VecEnv(fns), keys="count")
+    with pytest.raises(ValueError, match=r"no key of the observations .* is a float Box"):
+        VecNormalizeDictObservation(VecEnv(fns), keys=[])
+    with pytest.raises(
+        TypeError, match=r"needs a Dict observation space, got Box.*use VecNormalizeObs"
+    ):
+        VecNormalizeDictObservation(VecEnv(counting_fns([{"episode_length": 2}])))
+    with pytest.raises(TypeError, match="got a Dict: use VecNormalizeDictObservation"):
+        VecNormalizeObservation(VecEnv(fns))
