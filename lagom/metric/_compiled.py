@@ -189,6 +189,7 @@ def _run(
     gamma_lam: float,
     floats: list[FloatArray],
     flags: list[BoolArray],
+    out: FloatArray | None = None,
 ) -> tuple[FloatArray, bool] | None:
     kernel = _kernel()
     dtype = floats[0].dtype
@@ -200,7 +201,8 @@ def _run(
     terminated, truncated = (
         [np.ascontiguousarray(x) for x in flags] if flags else [np.zeros((1, 1), dtype=bool)] * 2
     )
-    out = np.empty_like(f1)
+    if out is None:
+        out = np.empty_like(f1)
     check = np.zeros(f1.shape[1], dtype=dtype)
     kernel(
         mode,
@@ -224,15 +226,22 @@ def compiled_scan(x: FloatArray, a: FloatArray) -> FloatArray | None:
 
 
 def compiled_gae(
-    gamma: float, lam: float, floats: dict[str, FloatArray], flags: dict[str, BoolArray]
+    gamma: float,
+    lam: float,
+    floats: dict[str, FloatArray],
+    flags: dict[str, BoolArray],
+    *,
+    out: FloatArray | None = None,
 ) -> tuple[FloatArray, bool] | None:
-    """GAE in one pass and whether every float input was finite; ``None``: use numpy."""
+    """GAE in one pass (into ``out`` when given: ``[T, M]``, the inputs' dtype) and whether
+    every float input was finite; ``None``: use numpy."""
     return _run(
         _GAE,
         gamma,
         gamma * lam,
         [floats["rewards"], floats["values"], floats["next_values"]],
         [flags["terminated"], flags["truncated"]],
+        out,
     )
 
 

@@ -164,6 +164,41 @@ class Batch(NamedTuple):
         """``y`` (``[T, M]``) in the inputs' shape and float dtype."""
         return y.reshape(self.shape).astype(self.dtype, copy=False)
 
+    def check_out(self, out: object) -> FloatArray | None:
+        """Check a caller's ``out`` array; return its ``[T, M]`` view when the engine can
+        write into it directly (its dtype is the engine's), else ``None``.
+
+        Raises:
+            TypeError: ``out`` is not a numpy array.
+            ValueError: ``out`` has another shape or dtype than the result, is not
+                C-contiguous or not writeable, or may share memory with an input.
+        """
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array or None, got {type(out).__name__}")
+        if out.shape != self.shape or out.dtype != self.dtype:
+            raise ValueError(
+                f"out must have the result's shape {self.shape} and dtype {self.dtype}, got "
+                f"{out.shape} and {out.dtype}"
+            )
+        if not out.flags.c_contiguous or not out.flags.writeable:
+            raise ValueError("out must be C-contiguous and writeable")
+        inputs = [*self.floats.values(), *self.flags.values()]
+        if any(np.may_share_memory(out, x) for x in inputs):
+            raise ValueError("out must not share memory with an input")
+        if out.dtype != next(iter(self.floats.values())).dtype:
+            return None  # float16 out: the engine computes in float32, then copies
+        view: FloatArray = out.reshape(self.shape[0], -1)
+        return view
+
+    def deliver(self, y: FloatArray, out: FloatArray | None) -> FloatArray:
+        """``y`` (``[T, M]``) as the result: :meth:`restore`, or written into ``out``
+        (nothing to copy when the engine wrote there already)."""
+        if out is None:
+            return self.restore(y)
+        if not np.shares_memory(y, out):
+            np.copyto(out, y.reshape(self.shape), casting="same_kind")
+        return out
+
     def check_finite(self) -> None:
         """Raise if a float input holds NaN or ±inf, naming it and the first such index."""
         for name, array in self.floats.items():

@@ -197,3 +197,33 @@ def test_inputs_are_not_modified() -> None:
     batched_gae(0.99, 0.95, *arrays, **flags)
     for after, original in zip([*arrays, *flags.values()], before, strict=True):
         np.testing.assert_array_equal(after, original)
+
+
+@given(rollouts(), discounts(), discounts())
+def test_out_receives_the_very_advantages_and_is_returned(
+    rollout: ValueBatch, gamma: float, lam: float
+) -> None:
+    expected = _gae(gamma, lam, rollout)
+    out = np.full_like(expected, np.nan)
+    result = batched_gae(gamma, lam, *_terms(rollout), **rollout.flags, out=out)
+    assert result is out
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_a_bad_out_is_refused() -> None:
+    r = np.ones((3, 2), np.float32)
+    flags = {"terminated": np.zeros((3, 2), bool), "truncated": np.zeros((3, 2), bool)}
+    with pytest.raises(TypeError, match="out must be a numpy array or None, got list"):
+        batched_gae(0.9, 0.9, r, r, r, **flags, out=[[0.0] * 2] * 3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"shape \(3, 2\) and dtype float32, got \(2, 3\) and"):
+        batched_gae(0.9, 0.9, r, r, r, **flags, out=np.empty((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"dtype float32, got .* and float64"):
+        batched_gae(0.9, 0.9, r, r, r, **flags, out=np.empty((3, 2)))
+    with pytest.raises(ValueError, match="C-contiguous and writeable"):
+        batched_gae(0.9, 0.9, r, r, r, **flags, out=np.empty((2, 3), np.float32).T)
+    with pytest.raises(ValueError, match="must not share memory with an input"):
+        batched_gae(0.9, 0.9, r, r.copy(), r.copy(), **flags, out=r)
+    half = np.ones((3, 2), np.float16)
+    out16 = np.empty((3, 2), np.float16)
+    assert batched_gae(0.5, 1.0, half, half, half, **flags, out=out16) is out16
+    np.testing.assert_array_equal(out16, batched_gae(0.5, 1.0, half, half, half, **flags))
