@@ -143,6 +143,8 @@ def _metric_base(fn: Any) -> dict[str, Any]:
             base[name] = 1.5
         elif name == "reach_terminal":
             base[name] = False
+        elif name == "out":  # batched_gae's optional result array
+            base[name] = None
     return base
 
 
@@ -164,6 +166,8 @@ def probe_metric(probe: Probe) -> None:
                 kinds[name] = ("None", "str", "empty", "3d", "nanarr", "cplxarr", "strarr", "obj")
             elif name == "last_V":
                 kinds[name] = ("None", "nan", "inf", "str", "complex", "obj", "3d")
+            elif name == "out":
+                kinds[name] = ("str", "obj", "3d", "emptyarr", "nanarr")
             else:
                 kinds[name] = ("None", "str", "obj", "3d", "nanarr")
         probe.sweep(fn_name, fn, base, kinds)
