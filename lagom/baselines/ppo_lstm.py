@@ -202,14 +202,16 @@ class RecurrentActorCritic(Module):
         self.obs_dim = int(np.prod(observation_space.shape))
         self.hidden_size, self.num_layers = H, agent.lstm_layers
         count = 1 if agent.shared_lstm else 2
+        self.activation = torch.tanh if agent.activation == "tanh" else torch.relu
+        encoded = agent.encoder_sizes[-1] if agent.encoder_sizes else self.obs_dim
+        #: An MLP before each LSTM (``agent.encoder_sizes``; empty lists without one).
+        self.encoders = nn.ModuleList(
+            [make_fc(self.obs_dim, agent.encoder_sizes, device=self.device) for _ in range(count)]
+        )
         self.lstms = nn.ModuleList(
-            [
-                make_lnlstm(self.obs_dim, H, agent.lstm_layers, device=self.device)
-                for _ in range(count)
-            ]
+            [make_lnlstm(encoded, H, agent.lstm_layers, device=self.device) for _ in range(count)]
         )
         self.critic_index = count - 1
-        self.activation = torch.tanh if agent.activation == "tanh" else torch.relu
         self.actor = make_fc(H, agent.hidden_sizes, device=self.device)
         self.critic = make_fc(H, agent.hidden_sizes, device=self.device)
         features = agent.hidden_sizes[-1] if agent.hidden_sizes else H
@@ -288,7 +290,12 @@ class RecurrentActorCritic(Module):
         params = [_stacked_cell(cells) for cells in layers]
         first = params[0]
         x = obs.reshape(T * B, -1)
-        igates0 = _affine_norm(torch.matmul(x, first.w_ih), first.norm_i).reshape(-1, T, B, 4 * H)
+        if len(self.encoders[0]):  # type: ignore[arg-type]  # a ModuleList has a length
+            encoded = [self._mlp(cast(nn.ModuleList, self.encoders[k]), x) for k in indices]
+            igates = torch.bmm(torch.stack(encoded), first.w_ih)
+        else:
+            igates = torch.matmul(x, first.w_ih)
+        igates0 = _affine_norm(igates, first.norm_i).reshape(-1, T, B, 4 * H)
         hs = [states[:, i, 0] for i in range(self.num_layers)]
         cs = [states[:, i, 1] for i in range(self.num_layers)]
         outputs, kept = [], [states]

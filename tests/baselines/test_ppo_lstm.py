@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import gymnasium as gym
@@ -112,6 +112,31 @@ def test_state_is_reset_at_every_episode_end(shared: bool, layers: int) -> None:
     assert checked >= 60
 
 
+def test_the_encoder_keeps_the_scale_the_layer_normed_lstm_drops() -> None:
+    """Without an encoder the LSTM's layer-normed input gates see ``x`` and ``3x`` alike;
+    with ``agent.encoder_sizes`` the LSTM reads ``activation(MLP(x))`` and tells them apart."""
+    torch.manual_seed(0)
+    space = gym.spaces.Box(-np.inf, np.inf, (2,), dtype=np.float32)
+    obs = torch.tensor([[[0.5, -0.2]], [[1.5, -0.6]]])  # [T=2, B=1, D]: x, then 3x
+    starts = torch.ones(2, 1)  # each step from a zero state
+    plain = RecurrentActorCritic(space, gym.spaces.Discrete(2), AgentConfig(), "cpu")
+    with torch.no_grad():
+        out, _ = plain.unroll(0, obs, starts, plain.initial_state(1)[0])
+    torch.testing.assert_close(out[0], out[1], rtol=0, atol=1e-3)
+    agent = AgentConfig(encoder_sizes=(8,), activation="relu")
+    encoded = RecurrentActorCritic(space, gym.spaces.Discrete(2), agent, "cpu")
+    assert len(encoded.encoders) == 2  # the actor's and the critic's LSTM: one each
+    with torch.no_grad():
+        out, _ = encoded.unroll(1, obs, starts, encoded.initial_state(1)[1])
+        layer = cast(torch.nn.Linear, cast(torch.nn.ModuleList, encoded.encoders[1])[0])
+        lstm = encoded.lstms[1]
+        expected, _ = lstm(torch.relu(layer(obs[:1])))
+        expected3, _ = lstm(torch.relu(layer(obs[1:])))
+    assert not torch.allclose(out[0], out[1], atol=1e-3)
+    torch.testing.assert_close(out[0], expected[0], rtol=0, atol=1e-5)
+    torch.testing.assert_close(out[1], expected3[0], rtol=0, atol=1e-5)
+
+
 def test_episode_starts_follow_terminations_and_truncations() -> None:
     """``starts[t]`` is ``done[t-1]`` as the environments report it."""
     model = _model()
@@ -130,19 +155,24 @@ def test_episode_starts_follow_terminations_and_truncations() -> None:
     np.testing.assert_array_equal(batch.starts.numpy().astype(bool), expected)
 
 
-@pytest.mark.parametrize(("shared", "seq_len"), [(False, None), (False, 8), (True, 4)])
+@pytest.mark.parametrize(
+    ("shared", "seq_len", "encoder"),
+    [(False, None, ()), (False, 8, ()), (True, 4, ()), (False, 8, (8,)), (True, 16, (8, 4))],
+)
 def test_replayed_log_probs_equal_collected_ones_before_any_update(
-    shared: bool, seq_len: int | None
+    shared: bool, seq_len: int | None, encoder: tuple[int, ...]
 ) -> None:
     """The sequences replay from their stored initial states: ratio exactly 1 at first."""
     torch.manual_seed(1)
-    model = _model(shared)
+    agent = AgentConfig(lstm_hidden_size=16, shared_lstm=shared, encoder_sizes=encoder)
+    space = gym.spaces.Box(-np.inf, np.inf, (2,), dtype=np.float32)
+    model = RecurrentActorCritic(space, gym.spaces.Discrete(2), agent, "cpu")
     train_env = make_train_env(EnvConfig(id=SHORT, num_envs=4), model, seed=2)
     collect(model, train_env, 16, 0.99, 0.95)
     batch = collect(model, train_env, 16, 0.99, 0.95)
     config = PPOLSTMConfig(
         env=EnvConfig(id=SHORT, num_envs=4),
-        agent=AgentConfig(lstm_hidden_size=16, shared_lstm=shared),
+        agent=agent,
         train=TrainConfig(n_steps=16, seq_len=seq_len, batch_size=64, n_epochs=1),
     )
     from lagom.baselines.ppo_lstm import _sequences

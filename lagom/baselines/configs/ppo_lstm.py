@@ -69,6 +69,12 @@ class AgentConfig:
     lstm_layers: int = attrs.field(default=1, validator=_COUNT)
     #: One LSTM for actor and critic (``False``: one each, sb3-contrib's default).
     shared_lstm: bool = attrs.field(default=False, validator=FLAG)
+    #: Hidden layer sizes of an MLP (with the MLP's activation) between the observations
+    #: and each LSTM (``()``: none). The LSTM layer-normalizes its input gates, which makes
+    #: them blind to the scale of a raw observation vector (``LN(W(a x)) = LN(W x)`` for
+    #: ``a > 0``: of a 2-number observation only the ratio of the two survives); the MLP's
+    #: biases and nonlinearity keep it.
+    encoder_sizes: tuple[int, ...] = attrs.field(default=(), validator=sizes())
     #: Hidden layer sizes of the actor and of the critic MLP after the LSTM.
     hidden_sizes: tuple[int, ...] = attrs.field(default=(64,), validator=sizes())
     #: Activation of the MLP layers.
