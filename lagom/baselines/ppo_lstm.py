@@ -1,11 +1,16 @@
 r"""Recurrent PPO: the clipped surrogate of :mod:`lagom.baselines.ppo` with a layer-normalized
 LSTM (:func:`~lagom.networks.make_lnlstm`) under the actor and the critic.
 
-Network. Observations ``x_t`` go through an LSTM, then an MLP, then the policy head (actor)
-or the value head (critic). By default the actor and the critic have separate LSTMs
-(``agent.shared_lstm=False``, sb3-contrib's ``RecurrentPPO`` default): the value loss then
-cannot pull the memory the policy relies on, and the critic's memory is free to keep what
-predicts returns. ``shared_lstm=True`` runs one LSTM for both (half the recurrent cost).
+Network. Observations ``x_t`` go through an optional MLP encoder (``agent.encoder_sizes``),
+an LSTM, then an MLP, then the policy head (actor) or the value head (critic). The LSTM
+layer-normalizes its input gates, ``LN(W x)``, which is blind to the scale of ``x``
+(``LN(W(a x)) = LN(W x)`` for ``a > 0``): of masked CartPole's two numbers only their ratio
+would reach the memory; an encoder, with biases and a nonlinearity, keeps the scale (the
+zoo's masked CartPole uses one of 64 units). By default the actor and the critic have
+separate encoders and LSTMs (``agent.shared_lstm=False``, sb3-contrib's ``RecurrentPPO``
+default): the value loss then cannot pull the memory the policy relies on, and the critic's
+memory is free to keep what predicts returns. ``shared_lstm=True`` runs one LSTM for both
+(half the recurrent cost).
 
 Recurrent state. Each LSTM carries ``(h, c)`` per layer; the state before step ``t`` is
 zeroed where step ``t`` starts an episode (``start_t = done_{t-1}``, ``done = terminated or
