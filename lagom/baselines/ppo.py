@@ -431,7 +431,8 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
     Raises:
         TypeError: ``env`` is not an :class:`EnvConfig`, or ``gamma`` or ``seed`` has the
             wrong type.
-        ValueError: ``gamma`` is outside ``[0, 1]`` or ``seed`` outside ``[0, 2**32 - 1]``.
+        ValueError: ``gamma`` is outside ``[0, 1]``, ``seed`` outside ``[0, 2**32 - 1]``,
+            or ``env.normalize_obs`` is asked of a ``Dict`` observation space.
 
     >>> make_train_env(EnvConfig(normalize_obs=True), gamma=0.99, seed=0).obs_moments()[2]
     10.0
@@ -444,6 +445,13 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
     else:
         vec = make_vec_env(lambda: common.make_env(env.id), env.num_envs, init_seed=seed)
     stats = vec = VecRecordEpisodeStatistics(vec)
+    if env.normalize_obs and isinstance(vec.single_observation_space, gym.spaces.Dict):
+        vec.close()
+        raise ValueError(
+            f"env.normalize_obs standardizes Box observations, but {env.id} has a Dict "
+            "space: set env.normalize_obs=false (lagom.envs.VecNormalizeDictObservation "
+            "standardizes a Dict's keys in a loop of your own)"
+        )
     normalizer = VecNormalizeObservation(vec, env.clip_obs) if env.normalize_obs else None
     vec = vec if normalizer is None else normalizer
     if env.normalize_reward:

@@ -206,3 +206,13 @@ def test_off_policy_trains_on_dict_observations_and_resumes_bit_exactly(
     assert_same_tensors(a["agent"], b["agent"], "agent")
     assert untimed_rows(straight) == untimed_rows(sliced)
     check_policy_acts_on_dicts(algorithm, straight, spaces.Box(-1.0, 1.0, (2,), np.float32))
+
+
+def test_ppo_refuses_to_normalize_a_dict_with_a_clear_message(tmp_path: Path) -> None:
+    config = {**PPO_SMALL, "env.normalize_obs": True}
+    with pytest.raises(
+        ValueError,
+        match=r"normalize_obs standardizes Box observations, but "
+        r"LagomTest/PointGoal-v0 has a Dict space: set env.normalize_obs=false",
+    ):
+        get_algorithm("ppo").run(config, 0, "cpu", tmp_path)
