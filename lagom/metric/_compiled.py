@@ -246,13 +246,19 @@ def compiled_gae(
 
 
 def compiled_returns(
-    gamma: float, floats: dict[str, FloatArray], flags: dict[str, BoolArray]
+    gamma: float,
+    floats: dict[str, FloatArray],
+    flags: dict[str, BoolArray],
+    *,
+    out: FloatArray | None = None,
 ) -> tuple[FloatArray, bool] | None:
-    """Bootstrapped returns in one pass and whether the float inputs were finite."""
+    """Bootstrapped returns in one pass (into ``out`` when given) and whether the float
+    inputs were finite."""
     return _run(
         _RETURNS,
         gamma,
         0.0,
         [floats["rewards"], floats["next_values"]],
         [flags["terminated"], flags["truncated"]],
+        out,
     )

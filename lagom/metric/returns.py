@@ -34,6 +34,7 @@ def batched_returns(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
+    out: NDArray[FloatT] | None = None,
 ) -> NDArray[FloatT]: ...
 @overload
 def batched_returns(
@@ -43,6 +44,7 @@ def batched_returns(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
+    out: FloatArray | None = None,
 ) -> FloatArray: ...
 def batched_returns(
     gamma: float,
@@ -51,6 +53,7 @@ def batched_returns(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
+    out: FloatArray | None = None,
 ) -> FloatArray:
     r"""Discounted returns ``G_t`` of a time-major batch, bootstrapped at cuts.
 
@@ -70,12 +73,15 @@ def batched_returns(
         truncated: ``[T, *B]`` booleans (or 0/1): the episode was cut after step ``t``
             (a time limit). ``done = terminated | truncated`` may be passed instead: a
             step flagged both counts as terminated.
+        out: an array to write the returns into and return, as
+            :func:`~lagom.metric.batched_gae`'s ``out``.
 
     Returns:
         ``[T, *B]`` returns, in the widest float dtype of the inputs (float64 if none).
 
     Raises:
-        ValueError: shapes differ, an input is 0-d, ``gamma`` is outside ``[0, 1]``,
+        ValueError: shapes differ, an input is 0-d, ``out`` is not as described (as
+            :func:`~lagom.metric.batched_gae`'s), ``gamma`` is outside ``[0, 1]``,
             ``rewards`` or ``next_values`` holds NaN or ±inf (the message names the
             argument and the first index), a flag is not 0/1, or an input is not
             array-like (a ragged list).
@@ -105,9 +111,10 @@ def batched_returns(
         {"terminated": terminated, "truncated": truncated},
         defer_finite=True,
     )
-    compiled = compiled_returns(gamma, batch.floats, batch.flags)
+    target = None if out is None else batch.check_out(out)
+    compiled = compiled_returns(gamma, batch.floats, batch.flags, out=target)
     if compiled is not None and compiled[1]:
-        return batch.restore(compiled[0])
+        return batch.deliver(compiled[0], out)
     batch.check_finite()
     terminated_, truncated_ = batch.flags["terminated"], batch.flags["truncated"]
     bootstrap = truncated_ & ~terminated_
@@ -118,7 +125,7 @@ def batched_returns(
     x *= gamma
     x += batch.floats["rewards"]
     a = step_factors(terminated_ | truncated_, gamma, x.dtype)
-    return batch.restore(reverse_scan(x, a))
+    return batch.deliver(reverse_scan(x, a), out)
 
 
 @overload

@@ -166,3 +166,14 @@ def test_returns_of_an_empty_episode_are_empty() -> None:
         truncated=np.zeros((0, 3), bool),
     )
     assert out.shape == (0, 3)
+
+
+@given(rollouts(), discounts())
+def test_out_receives_the_very_returns_and_is_returned(rollout: ValueBatch, gamma: float) -> None:
+    terms = (rollout.rewards, rollout.next_values)
+    expected = batched_returns(gamma, *terms, **rollout.flags)
+    out = np.full_like(expected, np.nan)
+    assert batched_returns(gamma, *terms, **rollout.flags, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    with pytest.raises(ValueError, match="out must not share memory with an input"):
+        batched_returns(gamma, *terms, **rollout.flags, out=rollout.next_values)
