@@ -174,31 +174,11 @@ CARTPOLE = DQNConfig(
     ),
 )
 
-#: MinAtar Breakout (``MinAtar/Breakout-v1``): MinAtar's DQN network (a 16-channel 3x3
-#: convolution, then 128 units; Young & Tian, 2019) with its replay size, target period,
-#: exploration to 0.1 and learning rate, trained every 4 steps as on Atari.
-MINATAR_BREAKOUT = DQNConfig(
-    env=DQNEnvConfig(id="MinAtar/Breakout-v1"),
-    train=OffPolicyTrainConfig(timesteps=1_000_000, log_interval=10_000),
-    agent=DQNAgentConfig(
-        lr=2.5e-4,
-        batch_size=32,
-        buffer_size=100_000,
-        learning_starts=5_000,
-        gamma=0.99,
-        target_update_interval=1_000,
-        train_freq=4,
-        gradient_steps=1,
-        exploration_fraction=0.1,
-        exploration_final_eps=0.1,
-        hidden_sizes=(128,),
-    ),
-)
-
 #: Atari (``ALE/...``, e.g. ``ALE/Breakout-v5``): rl-baselines3-zoo's Atari settings (Nature
-#: DQN's CNN on 4 stacked 84x84 frames, 10M steps) with its replay of 100,000 transitions:
-#: about 5.6 GB of uint8 frames (observations and next observations), where DQN's default
-#: million would need 56 GB. Every ``ALE/`` id without an entry of its own gets these.
+#: DQN's CNN on 4 stacked 84x84 frames, then DQN's default 64-64 MLP; 10M steps) with its
+#: replay of 100,000 transitions: about 5.6 GB of uint8 frames (observations and next
+#: observations), where DQN's default million would need 56 GB. Every ``ALE/`` id without
+#: an entry of its own gets these.
 ATARI = DQNConfig(
     env=DQNEnvConfig(id="ALE/Breakout-v5"),
     train=OffPolicyTrainConfig(timesteps=10_000_000, log_interval=10_000),
@@ -213,6 +193,23 @@ ATARI = DQNConfig(
         gradient_steps=1,
         exploration_fraction=0.1,
         exploration_final_eps=0.01,
+    ),
+)
+
+#: MinAtar Breakout (``MinAtar/Breakout-v1``): :data:`ATARI`'s cadence (replay 100,000,
+#: target copied every 1,000 steps, a gradient step every 4, ε decayed over 10%) with
+#: MinAtar's DQN (Young & Tian, 2019): its network (a 16-channel 3x3 convolution, then 128
+#: units), learning rate, 5,000 random steps first and ε down to 0.1; 1M steps.
+MINATAR_BREAKOUT = attrs.evolve(
+    ATARI,
+    env=DQNEnvConfig(id="MinAtar/Breakout-v1"),
+    train=OffPolicyTrainConfig(timesteps=1_000_000, log_interval=10_000),
+    agent=attrs.evolve(
+        ATARI.agent,
+        lr=2.5e-4,
+        learning_starts=5_000,
+        exploration_final_eps=0.1,
+        hidden_sizes=(128,),
     ),
 )
 
