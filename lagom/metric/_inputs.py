@@ -190,7 +190,7 @@ class Batch(NamedTuple):
         view: FloatArray = out.reshape(self.shape[0], -1)
         return view
 
-    def deliver(self, y: FloatArray, out: FloatArray | None) -> FloatArray:
+    def deliver(self, y: FloatArray, out: NDArray[Any] | None) -> FloatArray:
         """``y`` (``[T, M]``) as the result: :meth:`restore`, or written into ``out``
         (nothing to copy when the engine wrote there already)."""
         if out is None:

@@ -12,7 +12,7 @@ the TD(0) errors; ``λ = 1`` gives the bootstrapped returns minus ``V(s_t)``.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
 from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._compiled import compiled_gae
@@ -34,7 +34,7 @@ def batched_gae(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
-    out: NDArray[FloatT] | None = None,
+    out: NDArray[Any] | None = None,
 ) -> NDArray[FloatT]: ...
 @overload
 def batched_gae(
@@ -46,7 +46,7 @@ def batched_gae(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
-    out: FloatArray | None = None,
+    out: NDArray[Any] | None = None,
 ) -> FloatArray: ...
 def batched_gae(
     gamma: float,
@@ -57,7 +57,7 @@ def batched_gae(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
-    out: FloatArray | None = None,
+    out: NDArray[Any] | None = None,
 ) -> FloatArray:
     r"""GAE advantages ``A_t`` of a time-major batch.
 

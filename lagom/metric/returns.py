@@ -13,7 +13,7 @@ in for the rewards that were not seen.
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def batched_returns(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
-    out: NDArray[FloatT] | None = None,
+    out: NDArray[Any] | None = None,
 ) -> NDArray[FloatT]: ...
 @overload
 def batched_returns(
@@ -44,7 +44,7 @@ def batched_returns(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
-    out: FloatArray | None = None,
+    out: NDArray[Any] | None = None,
 ) -> FloatArray: ...
 def batched_returns(
     gamma: float,
@@ -53,7 +53,7 @@ def batched_returns(
     *,
     terminated: ArrayOrTensor,
     truncated: ArrayOrTensor,
-    out: FloatArray | None = None,
+    out: NDArray[Any] | None = None,
 ) -> FloatArray:
     r"""Discounted returns ``G_t`` of a time-major batch, bootstrapped at cuts.
 

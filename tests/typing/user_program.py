@@ -70,6 +70,13 @@ assert_type(
     batched_gae(0.99, 0.95, r64, v64, v64, terminated=flags, truncated=flags), NDArray[np.float64]
 )
 assert_type(batched_returns(0.99, r32, v32, terminated=flags, truncated=flags), NDArray[np.float32])
+# A reused result array keeps the dtype; flags passed as a dict still type-check.
+advantages = np.empty_like(r32)
+flag_dict = {"terminated": flags, "truncated": flags}
+assert_type(
+    batched_gae(0.99, 0.95, r32, v32, v32, **flag_dict, out=advantages), NDArray[np.float32]
+)
+assert_type(batched_returns(0.99, r64, v64, **flag_dict), NDArray[np.float64])
 assert_type(batched_td0_target(0.99, r64, v64, terminated=flags), NDArray[np.float64])
 assert_type(batched_td0_error(0.99, r32, v32, v32, terminated=flags), NDArray[np.float32])
 traces = batched_vtrace(r32, r32, 0.99, r32, v32, v32, terminated=flags, truncated=flags)
