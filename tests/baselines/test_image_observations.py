@@ -86,11 +86,15 @@ def test_atari_pipeline_with_gymnasium_preprocessing(tmp_path: Path) -> None:
         "agent.learning_starts": 20,
         "agent.batch_size": 4,
         "agent.buffer_size": 100,
-        "agent.hidden_sizes": [8],
         "eval.episodes": 1,
     }
     config = resolve_config(dqn.default_config, keys, "ALE/Pong-v5")
+    assert config.agent.hidden_sizes == ()  # dqn.ATARI's
+    assert config.agent.lr == 1e-4
     learner = dqn.Learner(config, 0, "cpu", tmp_path / "atari")
+    # The Nature CNN's 512 features go straight into the head, as in SB3's CnnPolicy.
+    assert len(learner.agent.q_net.layers) == 0
+    assert learner.agent.q_net.head.in_features == 512
     for _ in range(40):
         learner.step(epsilon=1.0)
     losses = learner.learn(beta=1.0)

@@ -86,8 +86,9 @@ class DQNAgentConfig(OffPolicyAgentConfig):
     batch_size: int = attrs.field(default=32, validator=COUNT)
     #: Environment steps between updates.
     train_freq: int = attrs.field(default=4, validator=COUNT)
-    #: Hidden layer sizes of the Q-network.
-    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=sizes(min_len=1))
+    #: Hidden layer sizes of the Q-network's MLP, after the encoder if there is one (``()``:
+    #: the head reads the encoder's features, as the Nature DQN's does its 512).
+    hidden_sizes: tuple[int, ...] = attrs.field(default=(64, 64), validator=sizes())
     #: Environment steps between target updates.
     target_update_interval: int = attrs.field(default=10_000, validator=COUNT)
     #: Fraction of ``train.timesteps`` over which :math:`\epsilon` moves to its final value.
@@ -175,10 +176,10 @@ CARTPOLE = DQNConfig(
 )
 
 #: Atari (``ALE/...``, e.g. ``ALE/Breakout-v5``): rl-baselines3-zoo's Atari settings (Nature
-#: DQN's CNN on 4 stacked 84x84 frames, then DQN's default 64-64 MLP; 10M steps) with its
-#: replay of 100,000 transitions: about 5.6 GB of uint8 frames (observations and next
-#: observations), where DQN's default million would need 56 GB. Every ``ALE/`` id without
-#: an entry of its own gets these.
+#: DQN's CNN on 4 stacked 84x84 frames, its 512 features straight into the head as in
+#: Stable-Baselines3's ``CnnPolicy``; 10M steps) with its replay of 100,000 transitions:
+#: about 5.6 GB of uint8 frames (observations and next observations), where DQN's default
+#: million would need 56 GB. Every ``ALE/`` id without an entry of its own gets these.
 ATARI = DQNConfig(
     env=DQNEnvConfig(id="ALE/Breakout-v5"),
     train=OffPolicyTrainConfig(timesteps=10_000_000, log_interval=10_000),
@@ -193,6 +194,7 @@ ATARI = DQNConfig(
         gradient_steps=1,
         exploration_fraction=0.1,
         exploration_final_eps=0.01,
+        hidden_sizes=(),
     ),
 )
 
