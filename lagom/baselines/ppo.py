@@ -36,7 +36,7 @@ import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 import gymnasium as gym
 import numpy as np
@@ -55,7 +55,7 @@ from lagom._checks import (
     check_seed,
     check_str,
 )
-from lagom._types import NDArray
+from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.ppo import (
@@ -71,6 +71,7 @@ from lagom.baselines.configs.ppo import (
     TrainConfig,
 )
 from lagom.envs import (
+    VecNormalizeDictObservation,
     VecNormalizeObservation,
     VecNormalizeReward,
     VecRecordEpisodeStatistics,
@@ -392,8 +393,11 @@ def _make_model(env_id: str, agent: AgentConfig, device: torch.device | str) -> 
     return ActorCritic(observation_space, action_space, agent, device)
 
 
+#: Means or variances of an observation standardization: an array for a Box space, a dict
+#: of arrays by normalized key for a Dict space.
+Moments = NDArray[np.float64] | dict[str, NDArray[np.float64]]
 #: ``(mean, var, clip)`` of a frozen observation standardization.
-ObsMoments = tuple[NDArray[np.float64], NDArray[np.float64], float]
+ObsMoments = tuple[Moments, Moments, float]
 
 
 class TrainEnv(NamedTuple):
@@ -407,7 +411,7 @@ class TrainEnv(NamedTuple):
 
     env: Any
     stats: VecRecordEpisodeStatistics
-    normalizer: VecNormalizeObservation | None
+    normalizer: VecNormalizeObservation | VecNormalizeDictObservation | None
     runner: VecStepRunner
 
     def train_return(self) -> float:
@@ -418,6 +422,12 @@ class TrainEnv(NamedTuple):
     def obs_moments(self) -> ObsMoments | None:
         """A copy of the observation standardization's moments and clip (``None`` without)."""
         norm = self.normalizer
+        if isinstance(norm, VecNormalizeDictObservation):
+            keys = norm.key_moments
+            if not keys:
+                return None
+            means = {key: np.array(m.mean) for key, m in keys.items()}
+            return means, {key: np.array(m.var) for key, m in keys.items()}, norm.clip
         if norm is None or norm.obs_moments is None:
             return None
         return np.array(norm.obs_moments.mean), np.array(norm.obs_moments.var), norm.clip
@@ -431,8 +441,7 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
     Raises:
         TypeError: ``env`` is not an :class:`EnvConfig`, or ``gamma`` or ``seed`` has the
             wrong type.
-        ValueError: ``gamma`` is outside ``[0, 1]``, ``seed`` outside ``[0, 2**32 - 1]``,
-            or ``env.normalize_obs`` is asked of a ``Dict`` observation space.
+        ValueError: ``gamma`` is outside ``[0, 1]`` or ``seed`` outside ``[0, 2**32 - 1]``.
 
     >>> make_train_env(EnvConfig(normalize_obs=True), gamma=0.99, seed=0).obs_moments()[2]
     10.0
@@ -445,14 +454,11 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
     else:
         vec = make_vec_env(lambda: common.make_env(env.id), env.num_envs, init_seed=seed)
     stats = vec = VecRecordEpisodeStatistics(vec)
+    normalizer: VecNormalizeObservation | VecNormalizeDictObservation | None = None
     if env.normalize_obs and isinstance(vec.single_observation_space, gym.spaces.Dict):
-        vec.close()
-        raise ValueError(
-            f"env.normalize_obs standardizes Box observations, but {env.id} has a Dict "
-            "space: set env.normalize_obs=false (lagom.envs.VecNormalizeDictObservation "
-            "standardizes a Dict's keys in a loop of your own)"
-        )
-    normalizer = VecNormalizeObservation(vec, env.clip_obs) if env.normalize_obs else None
+        normalizer = VecNormalizeDictObservation(vec, env.clip_obs)  # its float keys
+    elif env.normalize_obs:
+        normalizer = VecNormalizeObservation(vec, env.clip_obs)
     vec = vec if normalizer is None else normalizer
     if env.normalize_reward:
         vec = VecNormalizeReward(vec, clip=env.clip_reward, gamma=gamma)
@@ -665,24 +671,51 @@ def _policy_tensors(model: ActorCritic, obs_moments: ObsMoments | None) -> dict[
     if obs_moments is not None:
         mean, var, clip = obs_moments
         tensors["obs_moments"] = {
-            "mean": torch.from_numpy(np.array(mean, dtype=np.float64)),
-            "var": torch.from_numpy(np.array(var, dtype=np.float64)),
+            "mean": _moment_tensors(mean),
+            "var": _moment_tensors(var),
             "clip": torch.tensor(clip, dtype=torch.float64),
         }
     return tensors
 
 
+def _moment_tensors(x: Moments) -> torch.Tensor | dict[str, torch.Tensor]:
+    if isinstance(x, dict):
+        return {key: torch.from_numpy(np.array(v, dtype=np.float64)) for key, v in x.items()}
+    return torch.from_numpy(np.array(x, dtype=np.float64))
+
+
+def _moment_arrays(x: torch.Tensor | Mapping[str, torch.Tensor]) -> Moments:
+    if isinstance(x, Mapping):
+        return {key: v.numpy() for key, v in x.items()}
+    return x.numpy()
+
+
+def _standardize(x: object, mean: NDArray[Any], var: NDArray[Any], clip: float) -> Float32Array:
+    z = (np.asarray(x, dtype=np.float64) - mean) / np.sqrt(var + 1e-8)
+    out: Float32Array = np.clip(z, -clip, clip).astype(np.float32)
+    return out
+
+
 def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy:
     """The deterministic policy: observations standardized as in training, then the mode."""
 
-    def policy(obs: NDArray[Any]) -> NDArray[Any]:
+    def policy(obs: Any) -> NDArray[Any]:
+        if obs_moments is not None and isinstance(obs_moments[0], dict):
+            means, variances = obs_moments[0], cast(dict[str, NDArray[Any]], obs_moments[1])
+            obs = {
+                key: _standardize(x, means[key], variances[key], obs_moments[2])
+                if key in means
+                else x
+                for key, x in obs.items()
+            }
         if model.encoder is not None:  # images and dicts: as the environment gives them
             return model.choose_action(obs, deterministic=True)["raw_action"]
-        x = np.asarray(obs, dtype=np.float64)
-        if obs_moments is not None:
+        if obs_moments is None:
+            x = np.asarray(obs, dtype=np.float32)
+        else:
             mean, var, clip = obs_moments
-            x = np.clip((x - mean) / np.sqrt(var + 1e-8), -clip, clip)
-        return model.choose_action(x.astype(np.float32), deterministic=True)["raw_action"]
+            x = _standardize(obs, cast(NDArray[Any], mean), cast(NDArray[Any], var), clip)
+        return model.choose_action(x, deterministic=True)["raw_action"]
 
     return policy
 
@@ -893,9 +926,14 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
     state = common.load_policy_state(run_dir)
     model = _make_model(config.env.id, config.agent, common.choose_device(device))
     model.load_state_dict(state["model"])
-    moments = state.get("obs_moments")
-    if moments is not None:
-        moments = (moments["mean"].numpy(), moments["var"].numpy(), float(moments["clip"]))
+    saved = state.get("obs_moments")
+    moments: ObsMoments | None = None
+    if saved is not None:
+        moments = (
+            _moment_arrays(saved["mean"]),
+            _moment_arrays(saved["var"]),
+            float(saved["clip"]),
+        )
     return _policy(model.eval(), moments)
 
 

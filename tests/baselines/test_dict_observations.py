@@ -152,15 +152,19 @@ def test_the_runner_keeps_a_dict_per_key_and_the_true_final_observations() -> No
     )
 
 
-def test_ppo_trains_on_dict_observations_and_resumes_bit_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("normalize", [False, True])
+def test_ppo_trains_on_dict_observations_and_resumes_bit_exactly(
+    tmp_path: Path, normalize: bool
+) -> None:
     # Through the algorithm's run: `lagom train` runs each job in a fresh process, where
     # the environment registered by this module does not exist.
     run = get_algorithm("ppo").run
+    config = {**PPO_SMALL, "env.normalize_obs": normalize}
     straight, sliced = tmp_path / "straight", tmp_path / "sliced"
-    final = run(PPO_SMALL, 3, "cpu", straight)
-    assert run({**PPO_SMALL, "train.stop_at": 64}, 3, "cpu", sliced) == {}
+    final = run(config, 3, "cpu", straight)
+    assert run({**config, "train.stop_at": 64}, 3, "cpu", sliced) == {}
     assert not (sliced / "final_eval.yml").exists()
-    assert run(PPO_SMALL, 3, "cpu", sliced) == final
+    assert run(config, 3, "cpu", sliced) == final
     a, b = load_checkpoint(straight), load_checkpoint(sliced)
     assert a is not None
     assert b is not None
@@ -168,6 +172,33 @@ def test_ppo_trains_on_dict_observations_and_resumes_bit_exactly(tmp_path: Path)
     assert [row["timesteps"] for row in untimed_rows(straight)] == ["64", "128"]
     assert untimed_rows(straight) == untimed_rows(sliced)
     check_policy_acts_on_dicts("ppo", straight, spaces.Discrete(4))
+    saved = torch.load(straight / "policy.pt", weights_only=True).get("obs_moments")
+    if not normalize:
+        assert saved is None
+        return
+    # Each float key standardized with moments of its own, saved for the policy.
+    assert sorted(saved["mean"]) == ["desired_goal", "observation"]
+    assert not torch.equal(saved["mean"]["desired_goal"], saved["mean"]["observation"])
+    # The saved policy standardizes each key with its saved moments before the network.
+    from lagom.baselines import ppo
+    from lagom.baselines.common import load_run_config
+
+    config = load_run_config(straight, ppo.default_config)
+    model = ppo._make_model(config.env.id, config.agent, torch.device("cpu"))
+    model.load_state_dict(torch.load(straight / "policy.pt", weights_only=True)["model"])
+    clip = float(saved["clip"])
+    standardized = {
+        key: np.clip(
+            (x - saved["mean"][key].numpy()) / np.sqrt(saved["var"][key].numpy() + 1e-8),
+            -clip,
+            clip,
+        ).astype(np.float32)
+        for key, x in GOAL_OBS.items()
+    }
+    expected = model.eval().choose_action(standardized, deterministic=True)["raw_action"]
+    np.testing.assert_array_equal(
+        get_algorithm("ppo").make_policy(straight, "cpu")(GOAL_OBS), expected
+    )
 
 
 @pytest.mark.parametrize("algorithm", ["sac", "td3"])
@@ -206,13 +237,3 @@ def test_off_policy_trains_on_dict_observations_and_resumes_bit_exactly(
     assert_same_tensors(a["agent"], b["agent"], "agent")
     assert untimed_rows(straight) == untimed_rows(sliced)
     check_policy_acts_on_dicts(algorithm, straight, spaces.Box(-1.0, 1.0, (2,), np.float32))
-
-
-def test_ppo_refuses_to_normalize_a_dict_with_a_clear_message(tmp_path: Path) -> None:
-    config = {**PPO_SMALL, "env.normalize_obs": True}
-    with pytest.raises(
-        ValueError,
-        match=r"normalize_obs standardizes Box observations, but "
-        r"LagomTest/PointGoal-v0 has a Dict space: set env.normalize_obs=false",
-    ):
-        get_algorithm("ppo").run(config, 0, "cpu", tmp_path)

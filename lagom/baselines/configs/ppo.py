@@ -62,7 +62,8 @@ class EnvConfig:
     num_envs: int = attrs.field(default=1, validator=_COUNT)
     #: Use gymnasium's numpy-vectorized implementation where there is one (CartPole).
     native: bool = attrs.field(default=True, validator=FLAG)
-    #: Standardize observations with running moments (``VecNormalizeObservation``).
+    #: Standardize observations with running moments (``VecNormalizeObservation``; for a
+    #: ``Dict`` space each float key with its own, ``VecNormalizeDictObservation``).
     normalize_obs: bool = attrs.field(default=False, validator=FLAG)
     #: Scale rewards by the running std of the discounted return (``VecNormalizeReward``).
     normalize_reward: bool = attrs.field(default=False, validator=FLAG)
