@@ -210,6 +210,7 @@ class RecurrentActorCritic(Module):
         self.activation = torch.tanh if agent.activation == "tanh" else torch.relu
         encoded = agent.encoder_sizes[-1] if agent.encoder_sizes else self.obs_dim
         #: An MLP before each LSTM (``agent.encoder_sizes``; empty lists without one).
+        self.encoded = bool(agent.encoder_sizes)
         self.encoders = nn.ModuleList(
             [make_fc(self.obs_dim, agent.encoder_sizes, device=self.device) for _ in range(count)]
         )
@@ -295,7 +296,7 @@ class RecurrentActorCritic(Module):
         params = [_stacked_cell(cells) for cells in layers]
         first = params[0]
         x = obs.reshape(T * B, -1)
-        if len(self.encoders[0]):  # type: ignore[arg-type]  # a ModuleList has a length
+        if self.encoded:
             encoded = [self._mlp(cast(nn.ModuleList, self.encoders[k]), x) for k in indices]
             igates = torch.bmm(torch.stack(encoded), first.w_ih)
         else:
