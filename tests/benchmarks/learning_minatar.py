@@ -15,13 +15,20 @@ Per run: ``final_return``, the mean of ``--episodes`` greedy episodes (lagom's
 ``evaluate_policy`` on seeds ``seed + 10_000 + i`` for both); ``steps_per_s``, environment
 steps per second of training; ``cpu_s``, the process's CPU time of training and evaluation.
 Both clocks start at the same point, before the environment and the model are built; both
-libraries (and MinAtar, whose import is slow) are imported before. One torch thread; the
-libraries alternate in this process, seed by seed. The summary gives, per library, the
+libraries (and MinAtar, whose import is slow) are imported before, and each contender runs
+once untimed (1000 steps) before the timed runs. One torch thread; the
+contenders alternate in this process, seed by seed. The summary gives, per contender, the
 median and range of the final returns and the medians of the speeds.
+
+The third contender, ``plain``, is the floor: the hand-written torch loop of
+``dqn_plain_torch.py`` (the same network, settings, environment and evaluation; a numpy
+replay buffer, fused Adam, no checks and no logging). Its speed bounds what any library can
+reach with this network on this machine.
 
 Run from the repository root::
 
     python tests/benchmarks/learning_minatar.py [--steps 100000] [--seeds 0 1 2]
+        [--contenders lagom sb3 plain]
 
 The file defines no ``test_`` function: pytest does not collect it.
 """
@@ -143,20 +150,55 @@ def run_sb3(seed: int, steps: int, episodes: int) -> dict[str, float]:
     return {"final_return": metrics["return_mean"], "steps_per_s": steps / train_s, "cpu_s": cpu_s}
 
 
+def run_plain(seed: int, steps: int, episodes: int) -> dict[str, float]:
+    import dqn_plain_torch as plain
+
+    agent = _config(steps, episodes).agent
+    cpu = time.process_time()
+    q, out = plain.train(
+        seed,
+        steps,
+        lr=agent.lr,
+        batch_size=agent.batch_size,
+        buffer_size=agent.buffer_size,
+        learning_starts=agent.learning_starts,
+        gamma=agent.gamma,
+        target_update_interval=agent.target_update_interval,
+        train_freq=agent.train_freq,
+        exploration_fraction=agent.exploration_fraction,
+        exploration_initial_eps=agent.exploration_initial_eps,
+        exploration_final_eps=agent.exploration_final_eps,
+        max_grad_norm=agent.max_grad_norm,
+    )
+    metrics = evaluate_policy(plain.greedy(q), lambda: make_env(ENV_ID), episodes, seed + 10_000)
+    cpu_s = time.process_time() - cpu
+    return {
+        "final_return": metrics["return_mean"],
+        "steps_per_s": out["steps_per_s"],
+        "cpu_s": cpu_s,
+    }
+
+
+RUNS = {"lagom": run_lagom, "sb3": run_sb3, "plain": run_plain}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--contenders", nargs="+", choices=list(RUNS), default=list(RUNS))
     args = parser.parse_args()
     torch.set_num_threads(1)
     import stable_baselines3  # noqa: F401 (imported before any clock starts)
 
     make_env(ENV_ID).close()  # MinAtar's (slow) import, before any clock starts
-    results: dict[str, list[dict[str, float]]] = {"lagom": [], "sb3": []}
+    for name in args.contenders:  # untimed warm-up: torch's first kernels, lazy imports
+        RUNS[name](0, 1000, 1)
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in args.contenders}
     for seed in args.seeds:
-        for name, fn in (("lagom", run_lagom), ("sb3", run_sb3)):
-            out = fn(seed, args.steps, args.episodes)
+        for name in args.contenders:
+            out = RUNS[name](seed, args.steps, args.episodes)
             results[name].append(out)
             print(f"{name:5s} seed {seed}: " + ", ".join(f"{k} {v:.2f}" for k, v in out.items()))
     for name, runs in results.items():
