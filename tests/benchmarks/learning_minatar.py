@@ -12,23 +12,35 @@ Stable-Baselines3 as its ``features_extractor_class``, then one hidden layer of 
 (``net_arch=[128]``) and the linear head.
 
 Per run: ``final_return``, the mean of ``--episodes`` greedy episodes (lagom's
-``evaluate_policy`` on seeds ``seed + 10_000 + i`` for both); ``steps_per_s``, environment
-steps per second of training; ``cpu_s``, the process's CPU time of training and evaluation.
-Both clocks start at the same point, before the environment and the model are built; both
-libraries (and MinAtar, whose import is slow) are imported before, and each contender runs
-once untimed (1000 steps) before the timed runs. One torch thread; the
-contenders alternate in this process, seed by seed. The summary gives, per contender, the
+``evaluate_policy`` on seeds ``seed + 10_000 + i`` for every contender), played after the
+clocks stop; ``steps_per_s``, environment steps per second of the training loop;
+``cpu_s``, the process's CPU time of training (MinAtar has no time limit, so an evaluation's
+length depends on the policy: it is left out). Every clock starts once the environment and
+the model are built: lagom's is its ``Learner``'s (the ``time`` column of
+``progress.csv``), and lagom trains through ``dqn.train``, its own loop with progress rows
+and the final checkpoint (in ``cpu_s``, not in the wall clock), and a one-episode final
+evaluation of its own. The libraries (and MinAtar, whose import is slow) are imported
+before, each contender runs once untimed (1000 steps) before the timed runs, one torch
+thread, the contenders alternate in this process with the order rotating from seed to
+seed, and garbage is collected before each run. The summary gives, per contender, the
 median and range of the final returns and the medians of the speeds.
 
-The third contender, ``plain``, is the floor: the hand-written torch loop of
-``dqn_plain_torch.py`` (the same network, settings, environment and evaluation; a numpy
-replay buffer, fused Adam, no checks and no logging). Its speed bounds what any library can
-reach with this network on this machine.
+Contenders (``--contenders``, all by default):
+
+- ``lagom``: ``dqn.train`` with these settings (fused Adam, lagom's default);
+- ``sb3``: Stable-Baselines3's DQN as its users run it (its default Adam, one parameter at a
+  time on CPU);
+- ``sb3-fused``: the same with ``optimizer_kwargs={"fused": True}``, the optimizer step
+  lagom takes;
+- ``plain``: the floor, the hand-written torch loop of ``dqn_plain_torch.py`` (the same
+  network, settings, environment and evaluation; a numpy replay buffer, fused Adam, no
+  checks, no logging, no checkpoints). Its speed bounds what a library can reach with
+  this network on this machine.
 
 Run from the repository root::
 
     python tests/benchmarks/learning_minatar.py [--steps 100000] [--seeds 0 1 2]
-        [--contenders lagom sb3 plain]
+        [--contenders lagom sb3 sb3-fused plain]
 
 The file defines no ``test_`` function: pytest does not collect it.
 """
@@ -36,6 +48,8 @@ The file defines no ``test_`` function: pytest does not collect it.
 from __future__ import annotations
 
 import argparse
+import csv
+import gc
 import statistics
 import tempfile
 import time
@@ -73,33 +87,21 @@ def _config(steps: int, episodes: int) -> dqn.DQNConfig:
 
 
 def run_lagom(seed: int, steps: int, episodes: int) -> dict[str, float]:
-    config = _config(steps, episodes)
+    # lagom's own training loop (progress rows and checkpoints included); its final
+    # evaluation is one episode here, the comparison's 20 come after the clocks stop.
+    config = _config(steps, 1)
     with tempfile.TemporaryDirectory() as logdir:
-        wall, cpu = time.perf_counter(), time.process_time()
-        learner = dqn.Learner(config, seed, "cpu", Path(logdir))
-        agent, total = config.agent, steps
-        epsilon = dqn.LinearSchedule(
-            agent.exploration_initial_eps,
-            agent.exploration_final_eps,
-            max(1, round(agent.exploration_fraction * total)),
-        )
-        while learner.timesteps < total:
-            learner.step(epsilon(learner.timesteps))
-            t = learner.timesteps
-            if t % agent.target_update_interval == 0:
-                learner.agent.update_target()
-            if t > agent.learning_starts and t % agent.train_freq == 0:
-                for _ in range(agent.gradient_steps):
-                    learner.learn(1.0)
-        train_s = time.perf_counter() - wall
-        learner.env.close()
-        policy = dqn.greedy_policy(learner.agent.q_net, learner.agent.device)
+        cpu = time.process_time()
+        dqn.train(config, seed, "cpu", Path(logdir))
+        cpu_s = time.process_time() - cpu
+        with open(Path(logdir) / "progress.csv", newline="") as f:
+            train_s = float(list(csv.DictReader(f))[-1]["time"])  # from the Learner built
+        policy = dqn.make_policy(Path(logdir), "cpu")
         metrics = evaluate_policy(policy, lambda: make_env(ENV_ID), episodes, seed + 10_000)
-    cpu_s = time.process_time() - cpu
     return {"final_return": metrics["return_mean"], "steps_per_s": steps / train_s, "cpu_s": cpu_s}
 
 
-def run_sb3(seed: int, steps: int, episodes: int) -> dict[str, float]:
+def _sb3_model(seed: int, steps: int, optimizer_kwargs: dict[str, Any]) -> Any:
     from stable_baselines3 import DQN
     from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 
@@ -113,9 +115,8 @@ def run_sb3(seed: int, steps: int, episodes: int) -> dict[str, float]:
             out: torch.Tensor = self.encoder(observations)
             return out
 
-    agent = _config(steps, episodes).agent
-    wall, cpu = time.perf_counter(), time.process_time()
-    model = DQN(
+    agent = _config(steps, 1).agent
+    return DQN(
         "CnnPolicy",
         make_env(ENV_ID),
         learning_rate=agent.lr,
@@ -135,26 +136,39 @@ def run_sb3(seed: int, steps: int, episodes: int) -> dict[str, float]:
             "features_extractor_class": Extractor,
             "net_arch": list(agent.hidden_sizes),
             "normalize_images": False,
+            "optimizer_kwargs": optimizer_kwargs,
         },
         seed=seed,
         device="cpu",
     )
+
+
+def _run_sb3(seed: int, steps: int, episodes: int, fused: bool) -> dict[str, float]:
+    model = _sb3_model(seed, steps, {"fused": True} if fused else {})
+    wall, cpu = time.perf_counter(), time.process_time()  # from the model built
     model.learn(total_timesteps=steps)
     train_s = time.perf_counter() - wall
+    cpu_s = time.process_time() - cpu
 
     def policy(obs: Any) -> Any:
         return model.predict(np.asarray(obs), deterministic=True)[0]
 
     metrics = evaluate_policy(policy, lambda: make_env(ENV_ID), episodes, seed + 10_000)
-    cpu_s = time.process_time() - cpu
     return {"final_return": metrics["return_mean"], "steps_per_s": steps / train_s, "cpu_s": cpu_s}
+
+
+def run_sb3(seed: int, steps: int, episodes: int) -> dict[str, float]:
+    return _run_sb3(seed, steps, episodes, fused=False)
+
+
+def run_sb3_fused(seed: int, steps: int, episodes: int) -> dict[str, float]:
+    return _run_sb3(seed, steps, episodes, fused=True)
 
 
 def run_plain(seed: int, steps: int, episodes: int) -> dict[str, float]:
     import dqn_plain_torch as plain
 
-    agent = _config(steps, episodes).agent
-    cpu = time.process_time()
+    agent = _config(steps, 1).agent
     q, out = plain.train(
         seed,
         steps,
@@ -171,15 +185,10 @@ def run_plain(seed: int, steps: int, episodes: int) -> dict[str, float]:
         max_grad_norm=agent.max_grad_norm,
     )
     metrics = evaluate_policy(plain.greedy(q), lambda: make_env(ENV_ID), episodes, seed + 10_000)
-    cpu_s = time.process_time() - cpu
-    return {
-        "final_return": metrics["return_mean"],
-        "steps_per_s": out["steps_per_s"],
-        "cpu_s": cpu_s,
-    }
+    return {"final_return": metrics["return_mean"], **out}
 
 
-RUNS = {"lagom": run_lagom, "sb3": run_sb3, "plain": run_plain}
+RUNS = {"lagom": run_lagom, "sb3": run_sb3, "sb3-fused": run_sb3_fused, "plain": run_plain}
 
 
 def main() -> None:
@@ -196,8 +205,10 @@ def main() -> None:
     for name in args.contenders:  # untimed warm-up: torch's first kernels, lazy imports
         RUNS[name](0, 1000, 1)
     results: dict[str, list[dict[str, float]]] = {name: [] for name in args.contenders}
-    for seed in args.seeds:
-        for name in args.contenders:
+    for i, seed in enumerate(args.seeds):
+        k = i % len(args.contenders)  # the order rotates from seed to seed
+        for name in args.contenders[k:] + args.contenders[:k]:
+            gc.collect()  # no garbage of the run before collected on this run's clock
             out = RUNS[name](seed, args.steps, args.episodes)
             results[name].append(out)
             print(f"{name:5s} seed {seed}: " + ", ".join(f"{k} {v:.2f}" for k, v in out.items()))
