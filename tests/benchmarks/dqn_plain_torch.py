@@ -54,7 +54,7 @@ def _batch(obs: torch.Tensor) -> torch.Tensor:
 def train(
     seed: int = 0,
     steps: int = 100_000,
-    lr: float = 2.5e-4,
+    learning_rate: float = 2.5e-4,
     batch_size: int = 32,
     buffer_size: int = 100_000,
     learning_starts: int = 5_000,
@@ -81,7 +81,7 @@ def train(
     q = q_network(channels, height, width, n_actions)
     q_target = q_network(channels, height, width, n_actions).requires_grad_(False)
     q_target.load_state_dict(q.state_dict())
-    optimizer = torch.optim.Adam(q.parameters(), lr=lr, fused=True)
+    optimizer = torch.optim.Adam(q.parameters(), lr=learning_rate, fused=True)
     params = list(q.parameters())
     capacity = min(buffer_size, steps)
     obs_buf = np.zeros((capacity, height, width, channels), dtype=np.bool_)

@@ -86,6 +86,24 @@ def _config(steps: int, episodes: int) -> dqn.DQNConfig:
     )
 
 
+def _settings(steps: int) -> dict[str, Any]:
+    """lagom's settings under the names Stable-Baselines3's DQN (and the plain loop) take."""
+    agent = _config(steps, 1).agent
+    return {
+        "learning_rate": agent.lr,
+        "batch_size": agent.batch_size,
+        "buffer_size": agent.buffer_size,
+        "learning_starts": agent.learning_starts,
+        "gamma": agent.gamma,
+        "target_update_interval": agent.target_update_interval,
+        "train_freq": agent.train_freq,
+        "exploration_fraction": agent.exploration_fraction,
+        "exploration_initial_eps": agent.exploration_initial_eps,
+        "exploration_final_eps": agent.exploration_final_eps,
+        "max_grad_norm": agent.max_grad_norm,
+    }
+
+
 def run_lagom(seed: int, steps: int, episodes: int) -> dict[str, float]:
     # lagom's own training loop (progress rows and checkpoints included); its final
     # evaluation is one episode here, the comparison's 20 come after the clocks stop.
@@ -119,19 +137,9 @@ def _sb3_model(seed: int, steps: int, optimizer_kwargs: dict[str, Any]) -> Any:
     return DQN(
         "CnnPolicy",
         make_env(ENV_ID),
-        learning_rate=agent.lr,
-        batch_size=agent.batch_size,
-        buffer_size=agent.buffer_size,
-        learning_starts=agent.learning_starts,
-        gamma=agent.gamma,
-        target_update_interval=agent.target_update_interval,
-        train_freq=agent.train_freq,
+        **_settings(steps),
         gradient_steps=agent.gradient_steps,
-        exploration_fraction=agent.exploration_fraction,
-        exploration_initial_eps=agent.exploration_initial_eps,
-        exploration_final_eps=agent.exploration_final_eps,
         tau=agent.tau,
-        max_grad_norm=agent.max_grad_norm,
         policy_kwargs={
             "features_extractor_class": Extractor,
             "net_arch": list(agent.hidden_sizes),
@@ -168,22 +176,7 @@ def run_sb3_fused(seed: int, steps: int, episodes: int) -> dict[str, float]:
 def run_plain(seed: int, steps: int, episodes: int) -> dict[str, float]:
     import dqn_plain_torch as plain
 
-    agent = _config(steps, 1).agent
-    q, out = plain.train(
-        seed,
-        steps,
-        lr=agent.lr,
-        batch_size=agent.batch_size,
-        buffer_size=agent.buffer_size,
-        learning_starts=agent.learning_starts,
-        gamma=agent.gamma,
-        target_update_interval=agent.target_update_interval,
-        train_freq=agent.train_freq,
-        exploration_fraction=agent.exploration_fraction,
-        exploration_initial_eps=agent.exploration_initial_eps,
-        exploration_final_eps=agent.exploration_final_eps,
-        max_grad_norm=agent.max_grad_norm,
-    )
+    q, out = plain.train(seed, steps, **_settings(steps))
     metrics = evaluate_policy(plain.greedy(q), lambda: make_env(ENV_ID), episodes, seed + 10_000)
     return {"final_return": metrics["return_mean"], **out}
 
