@@ -1662,8 +1662,7 @@ class ReplayCollector:
     def step(self, action: NDArray[Any]) -> None:
         """Take one environment step with ``action`` (in ``[-1, 1]^A``) and store it."""
         next_obs, reward, terminated, truncated, _ = self.env.step(self._to_env(action))
-        row = (_one_row(self.obs), action[None], (float(reward),), _one_row(next_obs))
-        self.buffer.add(*row, (terminated,), (truncated,))
+        self.buffer.add_one(self.obs, action, reward, next_obs, terminated, truncated)
         self.obs = self.env.reset()[0] if terminated or truncated else next_obs
         self.timesteps += 1
 
@@ -1758,13 +1757,6 @@ class ReplayCollector:
         metrics = evaluate_policy(policy, lambda: gym.make(self.env_id), episodes, seed + 10_000)
         best = {} if self.evaluation is None else self.evaluation.summary()
         return finish(logdir, metrics | best)
-
-
-def _one_row(obs: Any) -> Any:
-    """One observation as a batch of one (per key for a ``Dict`` space's dict)."""
-    if isinstance(obs, Mapping):
-        return {key: np.asarray(x)[None] for key, x in obs.items()}
-    return obs[None]
 
 
 def offpolicy_algorithm(

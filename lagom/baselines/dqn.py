@@ -499,14 +499,7 @@ class Learner:
         else:
             action = self.agent.act(self.obs)
         next_obs, reward, terminated, truncated, _ = self.env.step(action + self.first_action)
-        observations = (
-            (_batch_of_one(self.obs), _batch_of_one(next_obs))
-            if self.encoded
-            else (np.reshape(self.obs, (1, -1)), np.reshape(next_obs, (1, -1)))
-        )
-        self.buffer.add(
-            observations[0], [action], [float(reward)], observations[1], [terminated], [truncated]
-        )
+        self.buffer.add_one(self.obs, action, reward, next_obs, terminated, truncated)
         self.obs = self.env.reset()[0] if terminated or truncated else next_obs
         self.timesteps += 1
 
@@ -587,12 +580,6 @@ class Learner:
             policy, lambda: common.make_env(env_id, clip_reward=False), episodes, self.seed + 10_000
         )
         return common.finish(self.logdir, metrics | self.evaluation.summary())
-
-
-def _batch_of_one(observation: Any) -> Any:
-    if isinstance(observation, Mapping):
-        return {key: np.asarray(x)[None] for key, x in observation.items()}
-    return np.asarray(observation)[None]
 
 
 def train(config: DQNConfig, seed: int, device: str, logdir: Path) -> dict[str, float]:

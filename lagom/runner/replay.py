@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple, SupportsFloat, TypeAlias, cast
 
 import numpy as np
 from gymnasium import spaces
@@ -64,6 +64,7 @@ ObservationBatch: TypeAlias = "NDArray[Any] | dict[str, NDArray[Any]]"
 _STATE_KEYS = ("table", "truncated", "pos", "size", "rng")
 #: The arguments of ``add`` stored in the table, in column order.
 _COLUMNS = ("observations", "actions", "rewards", "next_observations")
+_ONE_COLUMNS = ("observation", "action", "reward", "next_observation")
 
 
 class ReplayBatch(NamedTuple):
@@ -264,21 +265,22 @@ class ReplayBuffer:
 
     def add(
         self,
-        observations: ArrayLike,
+        observations: ArrayLike | Mapping[str, ArrayLike],
         actions: ArrayLike,
         rewards: ArrayLike,
-        next_observations: ArrayLike,
+        next_observations: ArrayLike | Mapping[str, ArrayLike],
         terminated: ArrayLike,
         truncated: ArrayLike,
     ) -> None:
         """Store ``N`` transitions (one per row; a single environment gives ``N = 1``).
 
         Args:
-            observations: ``[N, obs_dim]``, :math:`s_t`.
+            observations: ``[N, obs_dim]``, :math:`s_t`; with an ``observation_space``,
+                ``[N, *shape]`` (a dict of them, one per key, for a ``Dict``).
             actions: ``[N, action_dim]``, :math:`a_t`; discrete: ``[N]`` (or ``[N, 1]``)
                 integer indices in ``[0, action_dim)``.
             rewards: ``[N]``, :math:`r_{t+1}`.
-            next_observations: ``[N, obs_dim]``, the true :math:`s_{t+1}`.
+            next_observations: the true :math:`s_{t+1}`, as ``observations``.
             terminated: ``[N]``, whether :math:`s_{t+1}` is terminal.
             truncated: ``[N]``, whether the episode was cut by a time limit at :math:`t + 1`.
 
@@ -301,7 +303,14 @@ class ReplayBuffer:
             obs = np.zeros((n, 0), np.float32)
             next_observations = obs
         else:
-            obs = _real_rows("observations", observations)
+            pairs = (("observations", observations), ("next_observations", next_observations))
+            for name, value in pairs:
+                if isinstance(value, Mapping):
+                    raise TypeError(
+                        f"{name} must be an array: a dict needs a buffer made with a Dict "
+                        "observation_space"
+                    )
+            obs = _real_rows("observations", cast(ArrayLike, observations))
             n = obs.shape[0] if obs.ndim == 2 else -1
         width = 0 if self.obs_specs else self.obs_dim
         if n < 1 or n > self.capacity or obs.shape[1] != width:
@@ -318,7 +327,9 @@ class ReplayBuffer:
         else:
             row[:, c[1] : c[2]] = _reshaped("actions", actions, (n, self.action_dim))
         row[:, c[2]] = _reshaped("rewards", rewards, (n,))
-        row[:, c[3] : c[4]] = _reshaped("next_observations", next_observations, (n, width))
+        row[:, c[3] : c[4]] = _reshaped(
+            "next_observations", cast(ArrayLike, next_observations), (n, width)
+        )
         row[:, c[4]] = _flags("terminated", terminated, n)
         trunc = _flags("truncated", truncated, n)
         if not np.isfinite(row.sum()):
@@ -334,6 +345,106 @@ class ReplayBuffer:
         self._stored(index)
         self.pos = (self.pos + n) % self.capacity
         self.size = min(self.size + n, self.capacity)
+
+    def add_one(
+        self,
+        observation: ArrayLike | Mapping[str, ArrayLike],
+        action: ArrayLike,
+        reward: SupportsFloat,
+        next_observation: ArrayLike | Mapping[str, ArrayLike],
+        terminated: bool,
+        truncated: bool,
+    ) -> None:
+        """Store one transition, unbatched: what an off-policy learner on one environment
+        does every step. The same checks and the same stored row as :meth:`add` of a batch
+        of one (``add([observation], [action], ...)``), at a fraction of its cost.
+
+        Args:
+            observation: :math:`s_t`: ``[obs_dim]`` (any shape of that size), or an array
+                of the ``observation_space``'s shape (a dict of them for a ``Dict``).
+            action: :math:`a_t`: ``[action_dim]``; discrete: an integer index in
+                ``[0, action_dim)``.
+            reward: :math:`r_{t+1}`, a finite number.
+            next_observation: the true :math:`s_{t+1}`, as ``observation``.
+            terminated: whether :math:`s_{t+1}` is terminal (a bool, or 0/1).
+            truncated: whether a time limit cut the episode at :math:`t + 1` (a bool, or 0/1).
+
+        Raises:
+            TypeError: an argument does not hold real numbers, or a discrete action is not
+                an integer.
+            ValueError: a shape does not fit the buffer, a value is NaN or infinite, a flag
+                is not a bool or 0/1, or a discrete action is out of range. Nothing is
+                stored then.
+
+        Example:
+            >>> buffer = ReplayBuffer(4, obs_dim=2, action_dim=3, seed=0, discrete=True)
+            >>> buffer.add_one([0.0, 1.0], 2, 1.0, [1.0, 2.0], False, True)
+            >>> len(buffer), buffer.action_indices[0], bool(buffer.truncated[0])
+            (1, np.int64(2), True)
+        """
+        if self._dict_obs:
+            self.add(
+                _batch_of_one("observation", observation),
+                np.asarray(action)[None],
+                np.asarray(reward)[None],
+                _batch_of_one("next_observation", next_observation),
+                np.asarray(terminated)[None],
+                np.asarray(truncated)[None],
+            )
+            return
+        obs = self._one_observation("observation", observation)
+        next_obs = self._one_observation("next_observation", next_observation)
+        value = _one_real("reward", reward)
+        term, trunc = _one_flag("terminated", terminated), _one_flag("truncated", truncated)
+        c, i = self._cols, self.pos
+        # The table's row, made in float32 first (as add does) and checked finite there: a
+        # float64 beyond float32's range becomes an infinity, refused with the others.
+        row = np.empty(c[-1], dtype=np.float32)
+        with np.errstate(over="ignore"):
+            if not self.obs_specs:
+                row[c[0] : c[1]] = obs
+                row[c[3] : c[4]] = next_obs
+            if self.discrete:
+                index = _one_index(action, self.action_dim)
+            else:
+                row[c[1] : c[2]] = _one_vector("action", action, self.action_dim)
+        row[c[2]] = value
+        row[c[4]] = term
+        if not math.isfinite(float(row.sum())):
+            self._raise_not_finite(row[None], _ONE_COLUMNS)
+        # Every check passed: only now is anything written.
+        if self.obs_specs:
+            self._obs[""][i] = obs
+            self._next_obs[""][i] = next_obs
+        if self.discrete:
+            self.action_indices[i] = index
+        self.table[i] = row
+        self.truncated[i] = trunc
+        self._stored(i)
+        self.pos = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def _one_observation(self, name: str, value: Any) -> NDArray[Any]:
+        """One observation of a Box (its shape, finite if of floats) or of the flat table
+        (``obs_dim`` real numbers, flattened: :meth:`add_one` checks them in its row)."""
+        array = value if type(value) is np.ndarray else _real_rows(name, value)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+        if not self.obs_specs:
+            if array.size != self.obs_dim:
+                raise ValueError(
+                    f"{name} must hold {self.obs_dim} numbers, got shape {array.shape}"
+                )
+            return array.reshape(self.obs_dim)
+        shape, dtype = self.obs_specs[""]
+        if array.shape != shape:
+            raise ValueError(f"{name} must have shape {list(shape)}, got {array.shape}")
+        if array.dtype.kind == "f" or dtype.kind == "f":
+            # Cast to the stored dtype first: 1e300 is no float32.
+            with np.errstate(over="ignore"):
+                array = array.astype(dtype, copy=False)
+            check_finite(name, array)
+        return array
 
     def _obs_arrays(
         self, name: str, value: Any, n: int | None
@@ -371,10 +482,11 @@ class ReplayBuffer:
     def _stored(self, index: int | NDArray[Any]) -> None:
         """What a subclass keeps of the rows ``index`` that :meth:`add` has just written."""
 
-    def _raise_not_finite(self, row: Float32Array) -> None:
-        """Name the argument of ``add`` that put a NaN or an infinity into ``row``."""
+    def _raise_not_finite(self, row: Float32Array, names: tuple[str, ...] = _COLUMNS) -> None:
+        """Name the argument (of ``add``, or ``names``) that put a NaN or an infinity into
+        ``row``."""
         c = self._cols
-        for name, low, high in zip(_COLUMNS, c[:-1], c[1:], strict=False):
+        for name, low, high in zip(names, c[:-1], c[1:], strict=False):
             check_finite(name, row[:, low:high])
 
     def sample_indices(self, batch_size: int) -> NDArray[np.int64]:
@@ -836,6 +948,68 @@ def _obs_specs(space: object, obs_dim: int) -> dict[str, tuple[tuple[int, ...], 
     if flat != obs_dim:
         raise ValueError(f"obs_dim must be {flat}, the flat size of {space}, got {obs_dim}")
     return specs
+
+
+def _batch_of_one(name: str, value: Any) -> dict[str, NDArray[Any]]:
+    """A ``Dict`` observation as a batch of one (``add`` checks its keys and arrays)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{name} must be a dict of arrays (a Dict space), got {type(value).__name__}"
+        )
+    return {key: np.asarray(x)[None] for key, x in value.items()}
+
+
+_REAL_SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _one_real(name: str, x: Any) -> float:
+    """One real number finite in float32 (a Python or numpy scalar, or an array of one
+    element)."""
+    if isinstance(x, _REAL_SCALARS):
+        value = float(x)
+    else:
+        array = _real_rows(name, x)
+        if array.size != 1:
+            raise ValueError(f"{name} must be one number, got shape {array.shape}")
+        value = float(array.reshape(()))
+    if not math.isfinite(value) or abs(value) > _FLOAT32_MAX:
+        raise ValueError(f"{name} must be finite (in float32), got {value}")
+    return value
+
+
+def _one_flag(name: str, x: Any) -> bool:
+    """A bool, or a number that is 0 or 1."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    value = _one_real(name, x)
+    if value not in (0.0, 1.0):
+        raise ValueError(f"{name} must be a bool or 0/1, got {x!r}")
+    return value == 1.0
+
+
+def _one_index(x: Any, n: int) -> int:
+    """One discrete action: an integer in ``[0, n)``."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        index = int(x)
+    else:
+        array = _real_rows("action", x)
+        if array.dtype.kind not in "iu":
+            raise TypeError(f"a discrete action must be an integer index, got {x!r:.40}")
+        if array.size != 1:
+            raise ValueError(f"a discrete action must be one index, got shape {array.shape}")
+        index = int(array.reshape(()))
+    if not 0 <= index < n:
+        raise ValueError(f"a discrete action must be in [0, {n}), got {index}")
+    return index
+
+
+def _one_vector(name: str, x: Any, size: int) -> NDArray[Any]:
+    """``size`` real numbers, flattened."""
+    array = _real_rows(name, x)
+    if array.size != size:
+        raise ValueError(f"{name} must hold {size} numbers, got shape {array.shape}")
+    return array.reshape(size)
 
 
 def _real_rows(name: str, x: ArrayLike) -> NDArray[Any]:

@@ -113,6 +113,28 @@ def probe_dict_observations(probe: Probe) -> None:
         },
         {"observations": columns, "next_observations": columns},
     )
+    kinds = {"observation": columns, "next_observation": columns}
+    for label, space, example in (("Box", _FRAMES, frame[0]), ("Dict", _GOAL, _goal_rows(1))):
+        if isinstance(example, dict):
+            example = {key: x[0] for key, x in example.items()}
+
+        def add_one(space: Any = space, **kwargs: Any) -> None:
+            dim = spaces.flatdim(space)
+            runner.ReplayBuffer(4, dim, 1, 0, observation_space=space).add_one(**kwargs)
+
+        probe.sweep(
+            f"ReplayBuffer(observation_space={label}).add_one",
+            add_one,
+            {
+                "observation": example,
+                "action": [0.5],
+                "reward": 1.0,
+                "next_observation": example,
+                "terminated": False,
+                "truncated": False,
+            },
+            kinds,
+        )
     T, N = 3, 2
     goal = {"desired_goal": np.zeros((T, N, 2)), "observation": np.ones((T, N, 2))}
     probe.sweep(

@@ -367,6 +367,42 @@ def probe_agent_runner(probe: Probe) -> None:
         },
     )
 
+    def add_one(**kwargs: Any) -> None:
+        runner.ReplayBuffer(4, 2, 1, 0).add_one(**kwargs)
+
+    flag = ("None", "str", "neg", "frac", "obj", "3d")
+    probe.sweep(
+        "ReplayBuffer.add_one",
+        add_one,
+        {
+            "observation": [0.0, 1.0],
+            "action": [0.5],
+            "reward": 1.0,
+            "next_observation": [1.0, 2.0],
+            "terminated": False,
+            "truncated": False,
+        },
+        {
+            "observation": "array",
+            "action": "array",
+            "reward": ("None", "nan", "inf", "-inf", "str", "complex", "obj", "3d"),
+            "next_observation": "array",
+            "terminated": flag,
+            "truncated": flag,
+        },
+    )
+
+    def add_index(action: Any) -> None:
+        buffer = runner.ReplayBuffer(4, 2, 3, 0, discrete=True)
+        buffer.add_one([0.0, 1.0], action, 1.0, [1.0, 2.0], False, False)
+
+    probe.sweep(
+        "ReplayBuffer(discrete=True).add_one",
+        add_index,
+        {"action": 1},
+        {"action": ("None", "str", "bool", "neg", "frac", "big", "obj", "3d")},
+    )
+
     def sample(batch_size: Any) -> Any:
         buffer = runner.ReplayBuffer(4, 2, 1, 0)
         buffer.add([[0.0, 1.0]], [[0.5]], [1.0], [[1.0, 2.0]], [False], [False])
