@@ -252,9 +252,11 @@ class NStepTensors(NamedTuple):
     @classmethod
     def of(cls, batch: NStepBatch, device: torch.device) -> NStepTensors:
         """``batch`` on ``device``."""
+        cpu = device.type == "cpu"
 
         def put(x: NDArray[Any]) -> torch.Tensor:
-            return torch.from_numpy(x).to(device, non_blocking=True)
+            tensor = torch.from_numpy(x)
+            return tensor if cpu else tensor.to(device, non_blocking=True)
 
         obs, actions, returns, next_obs, discounts = batch
         return cls(
@@ -299,16 +301,34 @@ class DQNAgent:
         self.optimizer = torch.optim.Adam(self.q_net.parameters(), config.lr, fused=True)
         self._online = list(self.q_net.parameters())
         self._targets = list(self.q_net_target.parameters())
-        # Acting reuses one input tensor: one copy per step, no new tensor.
-        self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
-        self._obs_np: NDArray[np.float32] = self._obs.numpy()
+        # Acting reuses one input tensor: one copy per step, no new tensor. Observations
+        # through an encoder keep their shape and dtype (a Box's: bool or uint8 frames).
+        box = observation_space if isinstance(observation_space, gym.spaces.Box) else None
+        if self.q_net.encoder is not None and box is not None and box.dtype is not None:
+            self._obs = torch.from_numpy(np.zeros((1, *box.shape), dtype=box.dtype))
+        else:
+            self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
+        self._obs_np: NDArray[Any] = self._obs.numpy()
 
     @torch.inference_mode()
     def act(self, observation: NDArray[Any]) -> int:
         r"""The greedy action :math:`\arg\max_a Q(s, a)` (an index) of one observation."""
-        if self.q_net.encoder is not None:
+        if isinstance(observation, Mapping):  # a Dict space's
             return int(self.q_net(_one(observation, self.device)).argmax(dim=1)[0])
-        self._obs_np[0] = np.ravel(observation)
+        array = observation if type(observation) is np.ndarray else np.asarray(observation)
+        shape = self._obs_np.shape[1:]
+        if self.q_net.encoder is None:
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"observation must hold real numbers, got dtype {array.dtype}")
+            if array.size != shape[0]:
+                raise ValueError(f"observation must hold {shape[0]} numbers, got {array.shape}")
+            self._obs_np[0] = array.reshape(shape)
+        elif array.shape != shape:
+            raise ValueError(f"observation must have shape {list(shape)}, got {array.shape}")
+        elif array.dtype == self._obs_np.dtype:
+            self._obs_np[0] = array
+        else:  # another dtype than the space's: taken as it is
+            return int(self.q_net(_one(array, self.device)).argmax(dim=1)[0])
         return int(self.q_net(self._obs.to(self.device)).argmax(dim=1)[0])
 
     @torch.no_grad()
@@ -513,8 +533,7 @@ class Learner:
         """
         agent = self.config.agent
         self.updates += 1
-        indices = self.buffer.sample_indices(agent.batch_size)
-        batch = self.buffer.n_step(indices, agent.n_steps, agent.gamma)
+        indices, batch = self.buffer.sample_n_step(agent.batch_size, agent.n_steps, agent.gamma)
         tensors = NStepTensors.of(batch, self.agent.device)
         if not isinstance(self.buffer, PrioritizedReplayBuffer):
             return self.agent.update(tensors)[0]

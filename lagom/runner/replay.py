@@ -342,9 +342,7 @@ class ReplayBuffer:
         self.truncated[index] = trunc
         if self.discrete:
             self.action_indices[index] = action_indices.reshape(np.shape(index))
-        self._stored(index)
-        self.pos = (self.pos + n) % self.capacity
-        self.size = min(self.size + n, self.capacity)
+        self._advance(index, n)
 
     def add_one(
         self,
@@ -397,6 +395,19 @@ class ReplayBuffer:
         value = _one_real("reward", reward)
         term, trunc = _one_flag("terminated", terminated), _one_flag("truncated", truncated)
         c, i = self._cols, self.pos
+        if self.obs_specs and self.discrete:
+            # Images (or other Box arrays) and an action index: the table's row holds only
+            # the reward and the flag, both checked already; no row to build and sum.
+            index = _one_index(action, self.action_dim)
+            self._obs[""][i] = obs
+            self._next_obs[""][i] = next_obs
+            self.action_indices[i] = index
+            stored = self.table[i]
+            stored[c[2]] = value
+            stored[c[4]] = term
+            self.truncated[i] = trunc
+            self._advance(i, 1)
+            return
         # The table's row, made in float32 first (as add does) and checked finite there: a
         # float64 beyond float32's range becomes an infinity, refused with the others.
         row = np.empty(c[-1], dtype=np.float32)
@@ -410,9 +421,7 @@ class ReplayBuffer:
                 row[c[1] : c[2]] = _one_vector("action", action, self.action_dim)
         row[c[2]] = value
         row[c[4]] = term
-        # Reward and flag are checked already: the sum is for flat observations and actions.
-        checked = bool(self.obs_specs) and self.discrete
-        if not checked and not math.isfinite(float(row.sum())):
+        if not math.isfinite(float(row.sum())):
             self._raise_not_finite(row[None], _ONE_COLUMNS)
         # Every check passed: only now is anything written.
         if self.obs_specs:
@@ -422,9 +431,14 @@ class ReplayBuffer:
             self.action_indices[i] = index
         self.table[i] = row
         self.truncated[i] = trunc
-        self._stored(i)
-        self.pos = (i + 1) % self.capacity
-        self.size = min(self.size + 1, self.capacity)
+        self._advance(i, 1)
+
+    def _advance(self, index: int | NDArray[Any], n: int) -> None:
+        """After ``n`` rows were written at ``index``: let a subclass keep what it needs of
+        them, then move the write position and the size."""
+        self._stored(index)
+        self.pos = (self.pos + n) % self.capacity
+        self.size = min(self.size + n, self.capacity)
 
     def _one_observation(self, name: str, value: Any) -> NDArray[Any]:
         """One observation of a Box (its shape, finite if of floats) or of the flat table
@@ -594,7 +608,38 @@ class ReplayBuffer:
         """
         rows = self._stored_rows(indices)
         n_steps = check_int("n_steps", n_steps, minimum=1)
+        return self._n_step(rows, n_steps, check_discount("gamma", gamma))
+
+    def sample_n_step(
+        self, batch_size: int, n_steps: int, gamma: float
+    ) -> tuple[NDArray[np.int64], NStepBatch]:
+        """``batch_size`` rows drawn by :meth:`sample_indices` and their :meth:`n_step`
+        transitions, in one call: what a learner does every gradient step. The rows just
+        drawn are not checked again, and a bad argument draws nothing.
+
+        Returns:
+            The rows ``[B]`` (to update priorities by) and their :class:`NStepBatch`: the
+            same as ``rows = sample_indices(batch_size)``, then ``n_step(rows, n_steps,
+            gamma)``.
+
+        Raises:
+            TypeError: an argument is not a number (``batch_size`` and ``n_steps``: ints).
+            ValueError: the buffer is empty, ``batch_size`` or ``n_steps`` is below 1, or
+                ``gamma`` is outside ``[0, 1]``.
+
+        Example:
+            >>> buffer = ReplayBuffer(4, 1, 2, seed=0, discrete=True)
+            >>> buffer.add([[0], [1]], [0, 1], [1.0, 4.0], [[1], [2]], [False, True], [False] * 2)
+            >>> rows, batch = buffer.sample_n_step(4, n_steps=2, gamma=0.5)  # row 0: 1 + 4 / 2
+            >>> rows.tolist(), batch.returns.tolist(), batch.discounts.tolist()
+            ([1, 1, 1, 0], [4.0, 4.0, 4.0, 3.0], [0.0, 0.0, 0.0, 0.0])
+        """
+        n_steps = check_int("n_steps", n_steps, minimum=1)
         gamma = check_discount("gamma", gamma)
+        rows = self.sample_indices(batch_size)
+        return rows, self._n_step(rows, n_steps, gamma)
+
+    def _n_step(self, rows: NDArray[np.int64], n_steps: int, gamma: float) -> NStepBatch:
         first = self._gather(rows)
         if n_steps == 1:  # batched_returns of one step, written out: r + gamma (1 - d) V
             discounts = gamma * (1.0 - first.terminated)

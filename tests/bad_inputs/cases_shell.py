@@ -410,6 +410,18 @@ def probe_agent_runner(probe: Probe) -> None:
 
     probe.sweep("ReplayBuffer.sample", sample, {"batch_size": 2}, {"batch_size": "count"})
 
+    def sample_n_step(**kwargs: Any) -> Any:
+        buffer = runner.ReplayBuffer(4, 2, 3, 0, discrete=True)
+        buffer.add([[0.0, 1.0]], [1], [1.0], [[1.0, 2.0]], [False], [False])
+        return buffer.sample_n_step(**kwargs)
+
+    probe.sweep(
+        "ReplayBuffer.sample_n_step",
+        sample_n_step,
+        {"batch_size": 2, "n_steps": 3, "gamma": 0.9},
+        {"batch_size": "count", "n_steps": "count", "gamma": "unit"},
+    )
+
     def load(state: Any) -> None:
         runner.ReplayBuffer(4, 2, 1, 0).load_state_dict(state)
 

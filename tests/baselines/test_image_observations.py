@@ -111,3 +111,42 @@ def test_atari_pipeline_with_gymnasium_preprocessing(tmp_path: Path) -> None:
     np.testing.assert_array_equal(resumed.buffer.observations, learner.buffer.observations)
     learner.env.close()
     resumed.env.close()
+
+
+def test_dqn_acts_greedily_on_frames_of_the_space_and_of_other_dtypes() -> None:
+    import gymnasium as gym
+
+    space = gym.spaces.Box(0, 1, (10, 10, 4), bool)
+    torch.manual_seed(0)
+    agent = dqn.DQNAgent(400, 3, dqn.DQNAgentConfig(hidden_sizes=(16,)), torch.device("cpu"), space)
+    rng = np.random.default_rng(0)
+    frames = rng.random((20, 10, 10, 4)) < 0.3
+    with torch.no_grad():
+        greedy = agent.q_net(torch.from_numpy(frames)).argmax(dim=1).tolist()
+    assert len(set(greedy)) > 1  # the frames tell the actions apart
+    # Frames of the space's dtype and shape (copied into the agent's input), and the same
+    # frames as uint8 and float64 arrays or a list (taken as they are).
+    assert [agent.act(f) for f in frames] == greedy
+    assert [agent.act(f.astype(np.uint8)) for f in frames] == greedy
+    assert [agent.act(f.astype(np.float64)) for f in frames] == greedy
+    assert agent.act(frames[0].tolist()) == greedy[0]
+    with pytest.raises(ValueError, match="shape"):
+        agent.act(frames[0].T)
+
+
+@pytest.mark.parametrize(
+    ("observation", "error", "match"),
+    [
+        (np.zeros(5), ValueError, "observation must hold 4 numbers"),
+        ("abcd", TypeError, "real numbers"),
+        (np.array(["a", "b", "c", "d"]), TypeError, "real numbers"),
+    ],
+)
+def test_dqn_act_names_a_flat_observation_of_another_size_or_kind(
+    observation: Any, error: type, match: str
+) -> None:
+    agent = dqn.DQNAgent(4, 2, dqn.DQNAgentConfig(hidden_sizes=(8,)), torch.device("cpu"))
+    assert agent.act(np.arange(4.0)) in (0, 1)
+    assert agent.act([0, 1, 2, 3]) == agent.act(np.arange(4.0))
+    with pytest.raises(error, match=match):
+        agent.act(observation)

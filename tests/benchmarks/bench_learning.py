@@ -13,9 +13,10 @@ row per (task, library, seed). This script prints them as one markdown table: th
 range of the final evaluation return (20 deterministic episodes), wall clock, environment
 steps per second and steps until the training return first reached the task's threshold,
 then the ratios of the CPU-time and wall-clock medians of lagom to SB3 and to the
-plain torch PPO loop (``ppo_plain_torch.py``), per environment implementation (the library
-column says which: ``(sync)`` is 8 ``gym.make`` copies stepped in turn, no suffix
-gymnasium's native vectorized env), with the load average. ``--cartpole-only`` keeps the
+plain torch PPO loop (``ppo_plain_torch.py``) and the CPU-time ratio of each seed's two
+runs, per environment implementation (the library column says which: ``(sync)`` is 8
+``gym.make`` copies stepped in turn, no suffix gymnasium's native vectorized env), with the
+load average. ``--cartpole-only`` keeps the
 PPO CartPole rows of the on-policy group. ``--quick`` runs tiny versions, only to check that
 the script works.
 
@@ -65,6 +66,7 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "task": task,
                 "library": library,
                 "seeds": len(runs),
+                "cpu_by_seed": {r.get("seed"): float(r.get("cpu_s", float("nan"))) for r in runs},
                 "final_median": _median(finals),
                 "final_min": min(finals),
                 "final_max": max(finals),
@@ -113,8 +115,11 @@ def print_table(summary: list[dict[str, Any]]) -> None:
     for s in summary:
         by_task[s["task"]][s["library"]] = s
     print()
-    print("| task | lagom | vs | CPU time ratio (medians) | wall clock ratio (medians) |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "| task | lagom | vs | CPU time ratio (medians) | wall clock ratio (medians) "
+        "| CPU time ratio by seed |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
     pairs = [
         ("lagom (sync)", "sb3 (sync)"),
         ("lagom", "sb3 (sync)"),
@@ -126,10 +131,15 @@ def print_table(summary: list[dict[str, Any]]) -> None:
         for ours_name, theirs_name in pairs:
             if ours_name in libs and theirs_name in libs:
                 ours, theirs = libs[ours_name], libs[theirs_name]
+                by_seed = " / ".join(
+                    f"{cpu / theirs['cpu_by_seed'][seed]:.2f}"
+                    for seed, cpu in ours["cpu_by_seed"].items()
+                    if seed in theirs["cpu_by_seed"]
+                )
                 print(
                     f"| {task} | {ours_name} | {theirs_name} "
                     f"| {ours['cpu_s'] / theirs['cpu_s']:.2f}x "
-                    f"| {ours['wall_s'] / theirs['wall_s']:.2f}x |"
+                    f"| {ours['wall_s'] / theirs['wall_s']:.2f}x | {by_seed} |"
                 )
 
 

@@ -156,11 +156,38 @@ def _assert_same_state(buffer: ReplayBuffer, before: dict[str, Any]) -> None:
         (np.array([0, 1]), ValueError, "one index"),
     ],
 )
-def test_a_bad_discrete_action_is_refused(action: Any, error: type, match: str) -> None:
-    buffer = ReplayBuffer(4, obs_dim=2, action_dim=3, seed=0, discrete=True)
+@pytest.mark.parametrize("frames", [False, True])
+def test_a_bad_discrete_action_is_refused(
+    action: Any, error: type, match: str, frames: bool
+) -> None:
+    # frames: image observations and an action index take add_one's shorter path. The
+    # buffer is full first, so that every stored row is compared.
+    if frames:
+        buffer = ReplayBuffer(4, 6, 3, seed=0, discrete=True, observation_space=_FRAMES)
+        good: Any = np.ones((2, 3), np.uint8)
+    else:
+        buffer = ReplayBuffer(4, obs_dim=2, action_dim=3, seed=0, discrete=True)
+        good = np.ones(2)
+    for k in range(4):
+        buffer.add_one(good, k % 3, 1.0, good, False, False)
+    before = buffer.state_dict()
     with pytest.raises(error, match=match):
-        buffer.add_one([0.0, 1.0], action, 1.0, [1.0, 2.0], False, False)
-    assert len(buffer) == 0
+        buffer.add_one(7 * good, action, 2.0, 7 * good, True, True)
+    _assert_same(buffer, _restored(buffer, before))
+
+
+def _restored(buffer: ReplayBuffer, state: dict[str, Any]) -> ReplayBuffer:
+    """A buffer like ``buffer`` holding ``state``."""
+    copy = ReplayBuffer(
+        buffer.capacity,
+        buffer.obs_dim,
+        buffer.action_dim,
+        seed=0,
+        discrete=buffer.discrete,
+        observation_space=_FRAMES if buffer.obs_specs else None,
+    )
+    copy.load_state_dict(state)
+    return copy
 
 
 def test_an_image_of_another_shape_or_a_dict_of_other_keys_is_refused() -> None:

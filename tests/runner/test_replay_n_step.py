@@ -146,3 +146,45 @@ def test_bad_input_raises() -> None:
         buffer.n_step([[0]], 2, 0.9)
     with pytest.raises(ValueError, match=r"indices must name stored rows in \[0, 1\)"):
         buffer.gather([0, 2])
+
+
+@pytest.mark.parametrize("prioritized", [False, True])
+@given(s=streams(), n=st.integers(1, 4), batch_size=st.integers(1, 9))
+def test_sample_n_step_is_sample_indices_then_n_step(
+    s: Stream, n: int, batch_size: int, prioritized: bool
+) -> None:
+    kind = PrioritizedReplayBuffer if prioritized else ReplayBuffer
+    one, two = (kind(s.capacity, 1, s.n_actions, seed=3, discrete=True) for _ in range(2))
+    s.add_to(one)
+    s.add_to(two)
+    for _ in range(2):  # twice: the generators stay in step
+        rows, batch = one.sample_n_step(batch_size, n, 0.9)
+        expected_rows = two.sample_indices(batch_size)
+        expected = two.n_step(expected_rows, n, 0.9)
+        np.testing.assert_array_equal(rows, expected_rows)
+        for got, want in zip(batch, expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((0, 1, 0.9), ValueError, "batch_size must be at least 1"),
+        ((2.0, 1, 0.9), TypeError, "batch_size"),
+        ((2, 0, 0.9), ValueError, "n_steps must be at least 1"),
+        ((2, "3", 0.9), TypeError, "n_steps"),
+        ((2, 1, 1.5), ValueError, r"gamma must be in \[0, 1\]"),
+        ((2, 1, None), TypeError, "gamma"),
+    ],
+)
+def test_sample_n_step_refuses_bad_input_and_draws_nothing(
+    args: tuple[object, object, object], error: type, match: str
+) -> None:
+    buffer = ReplayBuffer(4, 1, 2, seed=0, discrete=True)
+    buffer.add([[0], [1]], [1, 0], [0, 1], [[1], [2]], [0, 1], [0, 0])
+    state = buffer.rng.bit_generator.state
+    with pytest.raises(error, match=match):
+        buffer.sample_n_step(*args)  # type: ignore[arg-type]
+    assert buffer.rng.bit_generator.state == state
+    with pytest.raises(ValueError, match="empty"):
+        ReplayBuffer(4, 1, 2, seed=0, discrete=True).sample_n_step(2, 1, 0.9)
