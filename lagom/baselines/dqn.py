@@ -69,7 +69,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom._checks import check_bool, check_instance, check_int
+from lagom._checks import check_bool, check_finite, check_instance, check_int
 from lagom._types import NDArray
 from lagom.baselines import common
 from lagom.baselines.algorithm import Algorithm
@@ -317,6 +317,8 @@ class DQNAgent:
             return int(self.q_net(_one(observation, self.device)).argmax(dim=1)[0])
         array = observation if type(observation) is np.ndarray else np.asarray(observation)
         shape = self._obs_np.shape[1:]
+        if array.dtype.kind == "f":
+            check_finite("observation", array)
         if self.q_net.encoder is None:
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"observation must hold real numbers, got dtype {array.dtype}")

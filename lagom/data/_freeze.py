@@ -110,6 +110,11 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
 
 def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:
     out = np.empty(array.shape, dtype=object)
+    if array.ndim == 1:  # e.g. a vector env's final_obs: iterating yields the items
+        for i, item in enumerate(array):
+            if item is not None:  # np.empty's object arrays hold None already
+                out[i] = freeze(item)
+        return out
     for index in np.ndindex(array.shape):
         out[index] = freeze(array[index])
     return out
@@ -148,6 +153,8 @@ def freeze(value: Any) -> Any:
     if isinstance(value, np.generic):  # numpy scalars are immutable
         return value
     if isinstance(value, Mapping):
+        if not value:
+            return EMPTY_INFO
         return types.MappingProxyType({key: freeze(item) for key, item in value.items()})
     if isinstance(value, tuple):
         return _rebuild(value, [freeze(item) for item in value])

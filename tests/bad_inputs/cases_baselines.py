@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from lagom import baselines
-from lagom.baselines import common, policy_search, ppo, sac, td3, vpg
+from lagom.baselines import common, dqn, policy_search, ppo, sac, td3, vpg
 from lagom.logger import Logger
 from lagom.runner import ReplayBuffer
 from tests.bad_inputs.probe import Fresh, Probe
@@ -490,6 +490,21 @@ def probe_baselines(probe: Probe) -> None:
         names={"default_env": ("environment",)},
     )
     probe.sweep("choose_device", common.choose_device, {"device": "cpu"}, {"device": _DEVICE})
+    flat = dqn.DQNAgent(2, 3, dqn.DQNAgentConfig(hidden_sizes=(4,)), torch.device("cpu"))
+    probe.sweep("DQNAgent.act", flat.act, {"observation": [0.0, 1.0]}, {"observation": "array"})
+    frames = dqn.DQNAgent(
+        2,
+        3,
+        dqn.DQNAgentConfig(hidden_sizes=(4,)),
+        torch.device("cpu"),
+        gym.spaces.Box(0.0, 1.0, (2, 4, 4), np.float32),  # channels first
+    )
+    probe.sweep(
+        "DQNAgent.act(frames)",
+        frames.act,
+        {"observation": np.zeros((2, 4, 4), np.float32)},
+        {"observation": "array"},
+    )
     probe.sweep(
         "check_spaces",
         common.check_spaces,

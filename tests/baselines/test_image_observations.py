@@ -140,6 +140,8 @@ def test_dqn_acts_greedily_on_frames_of_the_space_and_of_other_dtypes() -> None:
         (np.zeros(5), ValueError, "observation must hold 4 numbers"),
         ("abcd", TypeError, "real numbers"),
         (np.array(["a", "b", "c", "d"]), TypeError, "real numbers"),
+        (np.array([0.0, np.nan, 1.0, 2.0]), ValueError, "observation must be finite"),
+        ([0.0, 1.0, np.inf, 2.0], ValueError, "observation must be finite"),
     ],
 )
 def test_dqn_act_names_a_flat_observation_of_another_size_or_kind(

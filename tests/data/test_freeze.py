@@ -106,6 +106,25 @@ def test_object_arrays_freeze_their_items() -> None:
     assert frozen[0] == {"a": (1,)}
 
 
+@pytest.mark.parametrize("shape", [(4,), (2, 2)])
+def test_object_arrays_of_any_shape_keep_none_and_freeze_the_rest(shape: tuple[int, ...]) -> None:
+    # A vector env's final_obs: a row per ended sub-environment, None for the others.
+    items = np.empty(4, dtype=object)
+    items[1], items[2] = np.arange(3.0), {"b": {}}
+    items = items.reshape(shape)
+    frozen = freeze_array(items)
+    assert_deeply_frozen(frozen)
+    flat = frozen.reshape(-1)
+    assert flat[0] is None
+    assert flat[3] is None
+    assert flat[1].tolist() == [0.0, 1.0, 2.0]
+    assert flat[2] == {"b": {}}
+    items.reshape(-1)[1][0] = 7.0
+    assert flat[1][0] == 0.0
+    assert freeze({}) is EMPTY_INFO
+    assert freeze(OrderedDict()) is EMPTY_INFO
+
+
 def test_freeze_info_checks_the_type_and_shares_the_empty_info() -> None:
     assert freeze_info({}) is EMPTY_INFO
     assert freeze_info(OrderedDict()) is EMPTY_INFO
