@@ -16,9 +16,8 @@ then the ratios of the CPU-time and wall-clock medians of lagom to SB3 and to th
 plain torch PPO loop (``ppo_plain_torch.py``) and the CPU-time ratio of each seed's two
 runs, per environment implementation (the library column says which: ``(sync)`` is 8
 ``gym.make`` copies stepped in turn, no suffix gymnasium's native vectorized env), with the
-load average. ``--cartpole-only`` keeps the
-PPO CartPole rows of the on-policy group. ``--quick`` runs tiny versions, only to check that
-the script works.
+load average. ``--cartpole-only`` keeps the PPO CartPole rows of the on-policy group.
+``--quick`` runs tiny versions, only to check that the script works.
 
 The file defines no ``test_`` function: pytest does not collect it.
 """
