@@ -36,6 +36,7 @@ from lagom.metric import (
     td0_target,
     vtrace,
 )
+from lagom.runner import NStepBatch, ReplayBuffer
 from lagom.transform import (
     LinearSchedule,
     Moments,
@@ -126,6 +127,16 @@ assert_type(configs, list[dict[str, object]])
 logger = Logger()
 logger("loss", 0.5)
 assert_type(logger.logs, OrderedDict[str, list[object]])
+
+# lagom.runner: replay rows are int64, the stored numbers float32.
+replay = ReplayBuffer(8, obs_dim=2, action_dim=3, seed=0, discrete=True)
+replay.add_one(np.zeros(2, np.float32), 1, 1.0, np.ones(2, np.float32), False, False)
+assert_type(replay.sample_indices(4), NDArray[np.int64])
+rows, n_step = replay.sample_n_step(4, n_steps=3, gamma=0.99)
+assert_type(rows, NDArray[np.int64])
+assert_type(n_step, NStepBatch)
+assert_type(n_step.returns, NDArray[np.float32])
+assert_type(replay.n_step(rows, 3, 0.99).discounts, NDArray[np.float32])
 
 # lagom.baselines
 assert_type(list_algorithms(), list[str])
