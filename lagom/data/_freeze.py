@@ -110,13 +110,10 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
 
 def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:
     out = np.empty(array.shape, dtype=object)
-    if array.ndim == 1:  # e.g. a vector env's final_obs: iterating yields the items
-        for i, item in enumerate(array):
-            if item is not None:  # np.empty's object arrays hold None already
-                out[i] = freeze(item)
-        return out
-    for index in np.ndindex(array.shape):
-        out[index] = freeze(array[index])
+    flat = out.reshape(-1)  # a view of the new array; iterating a 1-D one yields its items
+    for i, item in enumerate(array.reshape(-1)):
+        if item is not None:  # np.empty's object arrays hold None already
+            flat[i] = freeze(item)
     return out
 
 

@@ -395,41 +395,40 @@ class ReplayBuffer:
         value = _one_real("reward", reward)
         term, trunc = _one_flag("terminated", terminated), _one_flag("truncated", truncated)
         c, i = self._cols, self.pos
+        row: Float32Array | None = None
         if self.obs_specs and self.discrete:
             # Images (or other Box arrays) and an action index: the table's row holds only
             # the reward and the flag, both checked already; no row to build and sum.
             index = _one_index(action, self.action_dim)
-            self._obs[""][i] = obs
-            self._next_obs[""][i] = next_obs
-            self.action_indices[i] = index
-            stored = self.table[i]
-            stored[c[2]] = value
-            stored[c[4]] = term
-            self.truncated[i] = trunc
-            self._advance(i, 1)
-            return
-        # The table's row, made in float32 first (as add does) and checked finite there: a
-        # float64 beyond float32's range becomes an infinity, refused with the others.
-        row = np.empty(c[-1], dtype=np.float32)
-        with np.errstate(over="ignore"):
-            if not self.obs_specs:
-                row[c[0] : c[1]] = obs
-                row[c[3] : c[4]] = next_obs
-            if self.discrete:
-                index = _one_index(action, self.action_dim)
-            else:
-                row[c[1] : c[2]] = _one_vector("action", action, self.action_dim)
-        row[c[2]] = value
-        row[c[4]] = term
-        if not math.isfinite(float(row.sum())):
-            self._raise_not_finite(row[None], _ONE_COLUMNS)
+        else:
+            # The table's row, made in float32 first (as add does) and checked finite
+            # there: a float64 beyond float32's range becomes an infinity, refused with
+            # the others.
+            row = np.empty(c[-1], dtype=np.float32)
+            with np.errstate(over="ignore"):
+                if not self.obs_specs:
+                    row[c[0] : c[1]] = obs
+                    row[c[3] : c[4]] = next_obs
+                if self.discrete:
+                    index = _one_index(action, self.action_dim)
+                else:
+                    row[c[1] : c[2]] = _one_vector("action", action, self.action_dim)
+            row[c[2]] = value
+            row[c[4]] = term
+            if not math.isfinite(float(row.sum())):
+                self._raise_not_finite(row[None], _ONE_COLUMNS)
         # Every check passed: only now is anything written.
         if self.obs_specs:
             self._obs[""][i] = obs
             self._next_obs[""][i] = next_obs
         if self.discrete:
             self.action_indices[i] = index
-        self.table[i] = row
+        if row is None:
+            stored = self.table[i]
+            stored[c[2]] = value
+            stored[c[4]] = term
+        else:
+            self.table[i] = row
         self.truncated[i] = trunc
         self._advance(i, 1)
 
