@@ -93,7 +93,7 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
     """
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "O":
-            return seal(_freeze_items(value))
+            return _freeze_items(value)
         if is_frozen(value):
             return value
         # A copy that the new array owns (a subclass becomes a plain ndarray).
@@ -104,17 +104,38 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
         # Anything else (a scalar, a buffer, a tensor) may share memory with its source.
         array = np.array(value)
     if array.dtype.kind == "O":
-        array = _freeze_items(array)
+        return _freeze_items(array)
     return seal(array)
 
 
 def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:
-    out = np.empty(array.shape, dtype=object)
-    flat = out.reshape(-1)  # a view of the new array; iterating a 1-D one yields its items
-    for i, item in enumerate(array.reshape(-1)):
+    """An object array whose items are frozen with :func:`freeze`, sealed.
+
+    ``array`` itself when it is already sealed (read-only down to its memory, as
+    :func:`seal` leaves it) and every item is frozen: nothing can change it then.
+    """
+    items = array.reshape(-1).tolist()  # a 1-D object array's tolist gives its items
+    changed = False
+    for i, item in enumerate(items):
+        # The items an object array of lagom's holds (None, numbers, frozen arrays) stay.
+        kind = type(item)
+        if kind in _ATOMS or (kind is np.ndarray and is_frozen(item)):
+            continue
+        items[i] = freeze(item)
+        changed = True
+    base = array.base
+    if (
+        not changed
+        and isinstance(base, np.ndarray)
+        and not array.flags.writeable
+        and not base.flags.writeable
+    ):
+        return array
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
         if item is not None:  # np.empty's object arrays hold None already
-            flat[i] = freeze(item)
-    return out
+            out[i] = item  # one by one: a slice assignment would broadcast array items
+    return seal(out).reshape(array.shape)
 
 
 def _rebuild(value: tuple[Any, ...], items: list[Any]) -> tuple[Any, ...]:
@@ -147,6 +168,10 @@ def freeze(value: Any) -> Any:
         return value
     if kind is np.ndarray:
         return freeze_array(value)
+    if kind is dict:  # the common mapping, before the slower ABC checks below
+        if not value:
+            return EMPTY_INFO
+        return types.MappingProxyType({key: freeze(item) for key, item in value.items()})
     if isinstance(value, np.generic):  # numpy scalars are immutable
         return value
     if isinstance(value, Mapping):
@@ -177,7 +202,7 @@ def freeze_info(value: object, name: str = "info") -> Mapping[str, Any]:
         Traceback (most recent call last):
         TypeError: info must be a mapping (e.g. a dict), got list
     """
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping (e.g. a dict), got {type(value).__name__}")
     if not value:
         return EMPTY_INFO

@@ -57,7 +57,7 @@ def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, A
         raise TypeError(f"infos must be a sequence of mappings or None, got {type(value).__name__}")
     infos = []
     for info in value:
-        if not isinstance(info, Mapping):
+        if type(info) is not dict and not isinstance(info, Mapping):
             raise TypeError(f"each info must be a mapping, got {type(info).__name__}")
         infos.append(freeze_info(info))
     return tuple(infos)

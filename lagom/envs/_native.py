@@ -82,6 +82,9 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
         ended.setflags(write=False)
         for i, row in zip(rows.tolist(), ended, strict=True):
             final_obs[i] = row
+        # Read-only as well, over frozen rows: a Rollout keeps it as it is.
+        final_obs.setflags(write=False)
+        final_obs = final_obs.view()
         # The same draw CartPoleVectorEnv.step makes for the rows it resets one step later.
         draws = base.np_random.uniform(low=base.low, high=base.high, size=(4, rows.size))
         base.state[:, rows] = draws

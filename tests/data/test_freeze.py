@@ -125,6 +125,32 @@ def test_object_arrays_of_any_shape_keep_none_and_freeze_the_rest(shape: tuple[i
     assert freeze(OrderedDict()) is EMPTY_INFO
 
 
+def test_a_sealed_object_array_of_frozen_items_is_kept_and_any_other_is_copied() -> None:
+    items = np.empty(3, dtype=object)
+    items[0], items[2] = freeze_array(np.zeros(2)), 1.5
+    frozen = freeze_array(items)
+    assert frozen is not items
+    assert freeze_array(frozen) is frozen  # read-only down to its memory, items frozen
+    # Read-only, but its owner can make it writeable again: copied.
+    items.setflags(write=False)
+    copied = freeze_array(items)
+    assert copied is not items
+    items.setflags(write=True)
+    items[2] = 9.0
+    assert copied[2] == 1.5
+    # Sealed, but holding an array someone else can write to: copied, the item frozen too.
+    writable = np.zeros(2)
+    holder = np.empty(1, dtype=object)
+    holder[0] = writable
+    holder.setflags(write=False)
+    sealed = holder.view()
+    out = freeze_array(sealed)
+    assert out is not sealed
+    writable[0] = 3.0
+    assert out[0][0] == 0.0
+    assert_deeply_frozen(out)
+
+
 def test_freeze_info_checks_the_type_and_shares_the_empty_info() -> None:
     assert freeze_info({}) is EMPTY_INFO
     assert freeze_info(OrderedDict()) is EMPTY_INFO

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
+from lagom.data._freeze import freeze_info
 from lagom.envs import VecEnv, make_native_vec_env, make_vec_env
 from lagom.envs._native import same_step
 from lagom.utils import Seeder
@@ -260,6 +261,10 @@ def test_native_final_observations_and_masks_are_read_only_copies() -> None:
             infos[key][0] = False
     with pytest.raises(ValueError, match="read-only"):
         infos["final_obs"][0][0] = 5.0
+    with pytest.raises(ValueError, match="read-only"):
+        infos["final_obs"][0] = None
+    # Sealed over frozen rows, so a record keeps the object array without copying it.
+    assert freeze_info(infos)["final_obs"] is infos["final_obs"]
     observations[0, 0] = 7.0  # the reset observations stay the caller's to write
     env.close()
 
