@@ -33,8 +33,9 @@ def discounts(*, edges: bool = True) -> st.SearchStrategy[float]:
         A strategy of Python floats in ``[0, 1]``.
 
     Example:
-        >>> from hypothesis import find
-        >>> find(discounts(), lambda g: g > 0.5)
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> find(discounts(), lambda g: g > 0.5, settings=fixed)
         1.0
     """
     inside = st.floats(0.0, 1.0, allow_nan=False)
@@ -54,8 +55,9 @@ def value_arrays(
     a float64 array holds the same numbers.
 
     Example:
-        >>> from hypothesis import find
-        >>> a = find(value_arrays((2, 3), np.float32), lambda a: a.sum() > 25)
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> a = find(value_arrays((2, 3), np.float32), lambda a: a.sum() > 25, settings=fixed)
         >>> a.shape, a.dtype, bool(np.abs(a).max() <= 10)
         ((2, 3), dtype('float32'), True)
     """
@@ -179,8 +181,11 @@ def value_batches(
         ValueError: a bound is inconsistent, or ``end_probability`` is not in ``[0, 1]``.
 
     Example:
-        >>> from hypothesis import find, given
-        >>> batch = find(value_batches(dtype=np.float32), lambda b: b.truncated.any())
+        >>> from hypothesis import find, given, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> batch = find(
+        ...     value_batches(dtype=np.float32), lambda b: b.truncated.any(), settings=fixed
+        ... )
         >>> batch.dtype, bool(batch.done.any())
         (dtype('float32'), True)
 

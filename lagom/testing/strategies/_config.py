@@ -39,9 +39,12 @@ def config_items(draw: st.DrawFn, max_items: int = 6) -> dict[str, object]:
         max_items: most items in the dict.
 
     Example:
-        >>> from hypothesis import find
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
         >>> from lagom.experiment import Grid
-        >>> items = find(config_items(), lambda d: any(isinstance(v, Grid) for v in d.values()))
+        >>> def has_grid(d):
+        ...     return any(isinstance(v, Grid) for v in d.values())
+        >>> items = find(config_items(), has_grid, settings=fixed)
         >>> [type(value).__name__ for value in items.values()]
         ['Grid']
     """

@@ -42,8 +42,9 @@ def timesteps(draw: st.DrawFn, step_type: StepType | None = None) -> TimeStep:
         step_type: the type to draw; ``None`` draws any.
 
     Example:
-        >>> from hypothesis import find
-        >>> find(timesteps(), lambda step: step.time_limit())
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> find(timesteps(), lambda step: step.time_limit(), settings=fixed)
         TimeStep(step_type=<StepType.LAST: 2>, observation=array(0.), reward=0.0, terminated=False, truncated=True, info=mappingproxy({}))
     """  # noqa: E501  (the repr of a record is one long line)
     kind = step_type if step_type is not None else draw(st.sampled_from(list(StepType)))
@@ -132,8 +133,9 @@ def episodes(draw: st.DrawFn, max_T: int = 12, min_T: int = 0) -> Episode:
     """Valid episodes: ``min_T..max_T`` transitions, observations of one shape, any ending.
 
     Example:
-        >>> from hypothesis import find
-        >>> find(episodes(), lambda e: e.ending == "both").trajectory()
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> find(episodes(), lambda e: e.ending == "both", settings=fixed).trajectory()
         Trajectory(T=1, finished=True, reach_terminal=True, reach_time_limit=False)
     """
     T = draw(st.integers(min_T, max_T))
@@ -152,8 +154,9 @@ def trajectories(max_T: int = 12, min_T: int = 0) -> st.SearchStrategy[Trajector
     """Valid :class:`~lagom.data.Trajectory` records (the :func:`episodes`, built).
 
     Example:
-        >>> from hypothesis import find
-        >>> find(trajectories(), lambda traj: traj.reach_time_limit)
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> find(trajectories(), lambda traj: traj.reach_time_limit, settings=fixed)
         Trajectory(T=1, finished=True, reach_terminal=False, reach_time_limit=True)
     """
     return episodes(max_T=max_T, min_T=min_T).map(Episode.trajectory)
@@ -164,8 +167,9 @@ def rollout_arrays(draw: st.DrawFn, max_T: int = 6, max_N: int = 4) -> dict[str,
     """Keyword arguments of a valid :class:`~lagom.data.Rollout`: ``[T, N, ...]`` arrays.
 
     Example:
-        >>> from hypothesis import find
-        >>> arrays = find(rollout_arrays(), lambda a: a["rewards"].size > 0)
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> arrays = find(rollout_arrays(), lambda a: a["rewards"].size > 0, settings=fixed)
         >>> sorted(arrays), arrays["rewards"].shape
         (['actions', 'next_observations', 'observations', 'rewards', 'terminated', 'truncated'], (1, 1))
     """  # noqa: E501  (a doctest output is one line)
@@ -186,8 +190,9 @@ def rollouts(max_T: int = 6, max_N: int = 4) -> st.SearchStrategy[Rollout]:
     """Valid :class:`~lagom.data.Rollout` records (the :func:`rollout_arrays`, built).
 
     Example:
-        >>> from hypothesis import find
-        >>> find(rollouts(), lambda r: r.dones.any()).dones
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> find(rollouts(), lambda r: r.dones.any(), settings=fixed).dones
         array([[ True]])
     """
     return rollout_arrays(max_T=max_T, max_N=max_N).map(_rollout)

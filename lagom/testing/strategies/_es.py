@@ -86,8 +86,9 @@ def es_objectives(
             ``None`` for either.
 
     Example:
-        >>> from hypothesis import find
-        >>> f = find(es_objectives(kind="sphere"), lambda f: f.dimension == 3)
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> f = find(es_objectives(kind="sphere"), lambda f: f.dimension == 3, settings=fixed)
         >>> f.xopt, f(f.xopt) == f.fopt
         (array([0., 0., 0.]), True)
     """
@@ -111,8 +112,9 @@ def objective_values(ties: bool | None = None) -> st.SearchStrategy[float]:
             (default) either.
 
     Example:
-        >>> from hypothesis import find
-        >>> find(objective_values(ties=True), lambda v: v > 1)
+        >>> from hypothesis import find, settings
+        >>> fixed = settings(derandomize=True, database=None)  # the same search every run
+        >>> find(objective_values(ties=True), lambda v: v > 1, settings=fixed)
         3.0
     """
     levels = st.sampled_from(_LEVELS)
