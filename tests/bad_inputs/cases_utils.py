@@ -194,7 +194,12 @@ def probe_logger(probe: Probe) -> None:
     logger("a", 1)
     logger.save(here / "logs.pkl")
     probe.sweep("Logger.save", Logger().save, {"f": here / "logs2.pkl"}, {"f": "path"})
-    probe.sweep("Logger.load", Logger.load, {"f": here / "logs.pkl"}, {"f": ("None", "neg", "obj")})
+    probe.sweep(
+        "Logger.load",
+        Logger.load,
+        {"f": here / "logs.pkl", "trusted": False},
+        {"f": ("None", "neg", "obj"), "trusted": "flag"},
+    )
     probe.sweep("BaseEngine", _Engine, {"config": {}}, {"config": ("None", "str", "neg", "obj")})
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 import pickle
+import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lagom.logger import Logger
 from lagom.utils import pickle_dump, pickle_load
@@ -260,3 +262,163 @@ def test_load_rejects_other_pickles(tmp_path: Path, obj: Any, match: str) -> Non
 def test_load_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         Logger.load(tmp_path / "missing.pkl")
+
+
+class _RunsCode:
+    """Unpickling this calls ``os.mkdir(path)``: code a file from elsewhere could run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import os
+
+        return (os.mkdir, (str(self.path),))
+
+
+def test_load_refuses_a_pickle_that_would_run_code(tmp_path: Path) -> None:
+    target = tmp_path / "created_by_the_pickle"
+    path = tmp_path / "logs.pkl"
+    path.write_bytes(pickle.dumps({"return": [1.0, _RunsCode(target)]}))
+    with pytest.raises(ValueError, match=r"names (posix|nt|os)\.mkdir.*trusted=True"):
+        Logger.load(path)
+    assert not target.exists()
+    # The caller's own file: trusted=True unpickles it, code and all.
+    Logger.load(path, trusted=True)
+    assert target.is_dir()
+
+
+def test_load_reads_every_plain_value_save_writes(tmp_path: Path) -> None:
+    logger = Logger()
+    objects = np.empty(2, dtype=object)
+    objects[0], objects[1] = {"k": np.arange(3)}, None
+    values: list[Any] = [
+        1,
+        -2.5,
+        True,
+        None,
+        "text",
+        b"raw",
+        1 + 2j,
+        (1, [2, 3]),
+        {"nested": {"a": [1.0]}},
+        {1, 2},
+        frozenset({3}),
+        np.float32(1.5),
+        np.int64(-3),
+        np.bool_(False),
+        np.array(2.0),
+        np.arange(6, dtype=np.int16).reshape(2, 3).T,  # not contiguous
+        np.zeros(3, np.float16),
+        np.array(["a", "bc"]),
+        np.array([1 + 1j]),
+        objects,
+        OrderedDict(b=1),
+    ]
+    for value in values:
+        logger("value", value)
+    loaded = Logger.load(logger.save(tmp_path / "logs")).logs["value"]
+    assert len(loaded) == len(values)
+    for got, want in zip(loaded, values, strict=True):
+        assert type(got) is type(want)
+        if isinstance(want, np.ndarray) and want.dtype != object:
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+        elif isinstance(want, np.ndarray):
+            assert got[0]["k"].tolist() == [0, 1, 2]
+            assert got[1] is None
+        else:
+            assert got == want
+
+
+def test_load_names_what_it_refuses_and_reads_it_when_trusted(tmp_path: Path) -> None:
+    logger = Logger()
+    logger("when", Path("/tmp/x"))
+    path = logger.save(tmp_path / "logs")
+    with pytest.raises(ValueError, match=r"names pathlib\.\w*Path, which a log of plain data"):
+        Logger.load(path)
+    assert Logger.load(path, trusted=True).logs["when"] == [Path("/tmp/x")]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle at all", b"\x80\x05K"])
+def test_load_of_a_file_that_is_not_a_pickle_is_a_value_error(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "logs.pkl"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a pickle, or a damaged one"):
+        Logger.load(path)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_load_reads_plain_logs_of_every_pickle_protocol(tmp_path: Path, protocol: int) -> None:
+    shared = np.arange(4.0)
+    logs = {
+        "arrays": [shared, shared, np.array([1, 2], dtype=">i4"), np.zeros((2, 0))],
+        "scalars": [np.float32(0.25), np.int8(-1), 3, "x", b"y", {1}, (1,)],
+    }
+    path = tmp_path / "logs.pkl"
+    path.write_bytes(pickle.dumps(logs, protocol=protocol))
+    loaded = Logger.load(path).logs
+    first, second, big_endian, empty = loaded["arrays"]
+    assert first is second  # one object in the file, one object loaded
+    np.testing.assert_array_equal(first, shared)
+    assert big_endian.dtype == np.dtype(">i4")
+    assert big_endian.tolist() == [1, 2]
+    assert empty.shape == (2, 0)
+    assert loaded["scalars"] == logs["scalars"]
+    assert [type(x) for x in loaded["scalars"]] == [type(x) for x in logs["scalars"]]
+
+
+class _Forged:
+    """Pickles as whatever ``reduce`` says: a forged numpy dtype or array state."""
+
+    def __init__(self, reduce: tuple[Any, ...]) -> None:
+        self.reduce = reduce
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.reduce
+
+
+@pytest.mark.parametrize(
+    ("reduce", "match"),
+    [
+        # A dtype whose state claims another item size (numpy would trust it).
+        ((np.dtype, ("f4", False, True), (3, "<", None, None, None, 1024, 1, 0)), "dtype state"),
+        ((np.dtype, ("f4", False, True), "state"), "dtype state"),
+        ((np.dtype, ("M8", False, True)), "dtype datetime64"),
+        ((np.dtype, (("f4", 2), False, True)), "a dtype of"),
+        # An array whose bytes do not fill its shape.
+        (
+            (*np.zeros(3).__reduce__()[:2], (1, (5,), np.dtype("f8"), False, b"\x00" * 24)),
+            "24 bytes",
+        ),
+        ((*np.zeros(3).__reduce__()[:2], (1, (-1,), np.dtype("f8"), False, b"")), "shape"),
+        ((*np.zeros(3).__reduce__()[:2], (1, (2,), "f8", False, b"\x00" * 16)), "where a dtype"),
+        # A numpy rebuild step left without its BUILD step.
+        (np.zeros(3).__reduce__()[:2], "half-built"),
+    ],
+)
+def test_load_refuses_forged_numpy_states(tmp_path: Path, reduce: Any, match: str) -> None:
+    path = tmp_path / "logs.pkl"
+    path.write_bytes(pickle.dumps({"x": [_Forged(reduce)]}, protocol=pickle.HIGHEST_PROTOCOL))
+    with pytest.raises(ValueError, match=match):
+        Logger.load(path)
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_load_of_a_damaged_log_is_a_value_error_or_a_log(data: st.DataObject) -> None:
+    logs = {"a": [1.0, np.arange(3), "x", (1, 2), np.array([None, {"k": 1}], dtype=object)]}
+    raw = bytearray(pickle.dumps(logs, protocol=data.draw(st.integers(0, 5))))
+    for _ in range(data.draw(st.integers(1, 4))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    raw = raw[: data.draw(st.integers(0, len(raw)))]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "logs.pkl"
+        path.write_bytes(bytes(raw))
+        try:
+            loaded = Logger.load(path)
+        except (ValueError, TypeError):
+            return  # refused, by name: never a crash or another error
+    assert all(isinstance(values, list) for values in loaded.logs.values())
