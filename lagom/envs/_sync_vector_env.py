@@ -86,6 +86,14 @@ def _reset_mask(options: dict[str, Any] | None, n: int) -> tuple[dict[str, Any] 
     return options, mask
 
 
+def _sealed(value: Any) -> Any:
+    """A read-only view of ``value``, an array no one else holds; anything else as is."""
+    if type(value) is not np.ndarray:
+        return value
+    value.setflags(write=False)
+    return value.view()
+
+
 class _SyncVectorEnv(VectorEnv[Any, Any, Any]):
     """Sub-environments stepped one after another in this process, same-step autoreset."""
 
@@ -177,12 +185,16 @@ class _SyncVectorEnv(VectorEnv[Any, Any, Any]):
             if term or trunc:
                 # A copy, so an env that reuses its observation buffer cannot overwrite the
                 # final observation when it resets; keys in the async worker's order.
-                final = {"final_info": info, "final_obs": copy.deepcopy(observation)}
+                final = {"final_info": info, "final_obs": _sealed(copy.deepcopy(observation))}
                 infos = self._add_info(infos, final, i)
                 observation, info = env.reset()
             if info:
                 infos = self._add_info(infos, info, i)
             observations[i] = observation
+        if "final_obs" in infos:
+            # Read-only, over read-only copies: a Rollout keeps them without copying again.
+            for key in ("final_obs", "_final_obs", "_final_info"):
+                infos[key] = _sealed(infos[key])
         return self._batch(observations), rewards, terminated, truncated, infos
 
     def render(self) -> tuple[Any, ...]:

@@ -37,7 +37,9 @@ class VecEnv(VectorEnv[Any, Any, Any]):
     ``infos["final_info"]`` (a dict of batched arrays, mask ``infos["_final_info"]``) and the
     reset's info is merged into ``infos`` as usual. This is gymnasium's ``SAME_STEP`` layout,
     so ``infos`` follow its convention: each ``infos[key]`` has a boolean mask ``infos["_key"]``.
-    No row of a rollout is a fake transition.
+    No row of a rollout is a fake transition. In ``"sync"`` mode the final observations, their
+    object array and the two masks are read-only copies, so a record
+    (:class:`~lagom.data.Rollout`) keeps them without copying them again.
 
     Modes:
 

@@ -284,3 +284,21 @@ def test_native_through_a_wrapper_keeps_gymnasiums_own_check() -> None:
     with pytest.raises(AssertionError, match="invalid"):
         env.step(np.array([1, 0]))
     env.close()
+
+
+def test_sync_final_observations_and_masks_are_read_only_and_kept_by_records() -> None:
+    env = make_vec_env(lambda: gym.make("CartPole-v1", max_episode_steps=2), 3, 0)
+    env.reset()
+    env.step([0, 1, 0])
+    observations, _, _, truncated, infos = env.step([0, 1, 0])
+    assert truncated.all()
+    for key in ("final_obs", "_final_obs", "_final_info"):
+        with pytest.raises(ValueError, match="read-only"):
+            infos[key][0] = None if key == "final_obs" else False
+    with pytest.raises(ValueError, match="read-only"):
+        infos["final_obs"][0][0] = 5.0
+    frozen = freeze_info(infos)
+    assert frozen["final_obs"] is infos["final_obs"]
+    assert frozen["_final_obs"] is infos["_final_obs"]
+    observations[0, 0] = 7.0  # the reset observations stay the caller's to write
+    env.close()
