@@ -47,7 +47,6 @@ from lagom._checks import (
     check_seed,
 )
 from lagom._types import ArrayLike, BoolArray, Float32Array, Float64Array, NDArray
-from lagom.metric import batched_returns
 from lagom.transform import MinTree, SumTree
 
 __all__ = [
@@ -652,16 +651,7 @@ class ReplayBuffer:
         truncated = self.truncated[window] | (np.arange(n_steps)[:, None] == newest)
         ends = terminated | truncated
         last = np.where(ends.any(axis=0), ends.argmax(axis=0), n_steps - 1)
-        # Returns with next values 0 (the rewards' part) and 1 (the bootstrap's discount).
-        rewards = np.stack([steps[..., c[2]], np.zeros((n_steps, B), np.float32)], axis=1)
-        next_values = np.broadcast_to(np.array([[0.0], [1.0]], np.float32), (n_steps, 2, B))
-        returns, discounts = batched_returns(
-            gamma,
-            rewards,
-            next_values,
-            terminated=np.broadcast_to(terminated[:, None], (n_steps, 2, B)),
-            truncated=np.broadcast_to(truncated[:, None], (n_steps, 2, B)),
-        )[0]
+        returns, discounts = _window_returns(steps[..., c[2]], terminated, truncated, gamma)
         after: ObservationBatch
         if self.obs_specs:
             after = self._obs_rows(self._next_obs, window[last, np.arange(B)])
@@ -969,6 +959,26 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._sums[np.arange(self.size)] = priorities
         self._mins[np.arange(self.size)] = priorities
         self.max_priority = check_real("state['max_priority']", state["max_priority"], low=0.0)
+
+
+def _window_returns(
+    rewards: Float32Array, terminated: BoolArray, truncated: BoolArray, gamma: float
+) -> tuple[Float32Array, Float32Array]:
+    """Row 0 of :func:`lagom.metric.batched_returns` over ``[n, B]`` windows with the next
+    values 0 (the rewards' part) and 1 (the bootstrap's discount), the last row cut.
+
+    The same recursion in the same float32 order, written out for the few rows of a
+    window: the metric's checks and scan cost more than the arithmetic at this size.
+    """
+    g = np.float32(gamma)
+    zero = np.float32(0.0)
+    returns = rewards[-1].copy()
+    discounts = np.where(terminated[-1], zero, g)
+    for k in range(len(rewards) - 2, -1, -1):
+        end = terminated[k] | truncated[k]
+        returns = np.where(end, zero, g * returns) + rewards[k]
+        discounts = np.where(terminated[k], zero, np.where(truncated[k], g, g * discounts))
+    return returns, discounts
 
 
 def _obs_specs(space: object, obs_dim: int) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:

@@ -4,8 +4,9 @@ Task: CartPole-v1 (gymnasium's implementation for both), 50k environment steps,
 rl-baselines3-zoo's settings for both libraries (lr 2.3e-3, batch 64, buffer 1e5, 1000 random
 steps first, gamma 0.99, target copied every 10 steps, 128 gradient steps every 256 steps,
 epsilon 1 -> 0.04 over the first 16% of the steps, 256-256 network, Huber loss, gradient
-norm clipped at 10). lagom runs ``lagom train dqn``'s zoo configuration, which is Double DQN
-(``--vanilla`` sets ``agent.double=false``, the target of Stable-Baselines3's DQN).
+norm clipped at 10). lagom runs ``lagom train dqn``'s CartPole configuration, which adds
+3-step returns to those settings (``--vanilla`` runs Stable-Baselines3's algorithm instead:
+one-step targets, ``agent.n_steps=1``; both use the target network's maximum).
 
 Per run: ``final_return``, the mean of 20 greedy episodes (``evaluate_policy`` with seed
 ``seed + 10_000`` for both); ``steps_per_s``, environment steps per second of training
@@ -66,7 +67,7 @@ def _lagom_row(seed: int, steps: int, vanilla: bool) -> dict[str, Any]:
     keys: dict[str, Any] = {
         "train.timesteps": steps,
         "agent.learning_starts": min(CARTPOLE.agent.learning_starts, steps // 2),
-        "agent.double": not vanilla,
+        **({"agent.n_steps": 1, "agent.double": False} if vanilla else {}),
         "eval.episodes": EPISODES,
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,13 +133,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true", help="3000 steps: a smoke test")
-    parser.add_argument("--vanilla", action="store_true", help="lagom without Double DQN")
+    parser.add_argument("--vanilla", action="store_true", help="lagom with one-step targets")
     args = parser.parse_args()
     torch.set_num_threads(1)
     steps = 3000 if args.quick else CARTPOLE.train.timesteps
     rows = benchmark(args.seeds, steps, args.vanilla)
     keys = ["library", "seed", "final_return", "wall_s", "steps_per_s", "cpu_s"]
-    print(f"DQN {ENV_ID} {steps} steps, lagom {'DQN' if args.vanilla else 'Double DQN'}")
+    print(f"DQN {ENV_ID} {steps} steps, lagom {'one-step' if args.vanilla else '3-step'} targets")
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for row in rows:

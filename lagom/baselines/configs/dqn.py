@@ -157,7 +157,10 @@ class DQNConfig:
     )
 
 
-#: rl-baselines3-zoo's CartPole-v1 settings (``hyperparams/dqn.yml``).
+#: rl-baselines3-zoo's CartPole-v1 settings (``hyperparams/dqn.yml``) with 3-step returns
+#: and the target network's maximum (no Double DQN). Over seeds 0-19 at 50k steps, 14 of 20
+#: runs end at a greedy return of 475 or more, against 9 of 20 with one-step targets and 11
+#: of 16 with Double DQN added (``docs/benchmarks.rst``).
 CARTPOLE = DQNConfig(
     train=OffPolicyTrainConfig(timesteps=50_000),
     agent=DQNAgentConfig(
@@ -172,6 +175,8 @@ CARTPOLE = DQNConfig(
         exploration_fraction=0.16,
         exploration_final_eps=0.04,
         hidden_sizes=(256, 256),
+        double=False,
+        n_steps=3,
     ),
 )
 
