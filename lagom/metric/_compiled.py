@@ -71,8 +71,9 @@ def _scan_kernel(
 
     ``_SCAN``: ``x = f1``, ``a = f2``. ``_GAE``: ``f1, f2, f3`` are rewards, values and
     next values, ``s1 = γ``, ``s2 = γλ``. ``_RETURNS``: ``f1, f2`` are rewards and next
-    values, ``s1 = γ``. ``check[b]`` gathers ``f - f`` of every float input (NaN unless
-    all finite). Walking the rows backwards through memory measured 3-10x slower than
+    values, ``s1 = γ``. ``check`` holds a NaN afterwards unless every float input was
+    finite (``check[b]`` gathers ``f - f`` of column ``b``, or a row's flag sets ``check[0]``).
+    Walking the rows backwards through memory measured 3-10x slower than
     forwards (on an AMD EPYC VM; the prefetchers, as far as we can tell), so time runs in
     blocks of rows from the end: a forward pass makes ``x`` (into ``out``), then a
     backward pass over the block, which is still in cache, runs the scan.
@@ -84,6 +85,9 @@ def _scan_kernel(
     # a buffer of factors would cost a store and a load per element.
     factors = np.empty((rows, B) if mode == _SCAN else (0, 0), dtype=out.dtype)
     step = s2 if mode == _GAE else s1
+    # Row views let LLVM vectorize (it cannot tell out[t] from out[t + 1] in 2-D indexing),
+    # but each costs a reference count: only for wide rows.
+    views = B >= _MIN_VIEW_B
     end = T
     while end > 0:
         start = max(0, end - rows)
@@ -93,6 +97,16 @@ def _scan_kernel(
                 for b in range(B):
                     out[t, b] = f1[t, b]
                     factors[t - start, b] = f2[t, b]
+            elif mode == _GAE and views:
+                r_t, v_t, nv_t, term_t, out_t = f1[t], f2[t], f3[t], terminated[t], out[t]
+                # One flag per row (an OR vectorizes; a sum per column would not).
+                bad = False
+                for b in range(B):
+                    r, v, nv = r_t[b], v_t[b], nv_t[b]
+                    bad |= ((r - r) + (v - v) + (nv - nv)) != zero
+                    out_t[b] = ((zero if term_t[b] else nv) * s1 + r) - v
+                if bad:
+                    check[0] = np.nan  # not every input is finite
             elif mode == _GAE:
                 for b in range(B):
                     r, v, nv = f1[t, b], f2[t, b], f3[t, b]
@@ -109,9 +123,6 @@ def _scan_kernel(
         # The last step of the rollout has nothing after it; other blocks continue from
         # the first row of the block after them.
         first = end - 2 if end == T else end - 1
-        # Row views let LLVM vectorize (it cannot tell out[t] from out[t + 1] in 2-D
-        # indexing), but each costs a reference count: only for wide rows.
-        views = B >= _MIN_VIEW_B
         for t in range(first, start - 1, -1):
             if mode == _SCAN and views:
                 row, following, a = out[t], out[t + 1], factors[t - start]
