@@ -335,7 +335,7 @@ def test_load_names_what_it_refuses_and_reads_it_when_trusted(tmp_path: Path) ->
     logger = Logger()
     logger("when", Path("/tmp/x"))
     path = logger.save(tmp_path / "logs")
-    with pytest.raises(ValueError, match=r"names pathlib\.\w*Path, which a log of plain data"):
+    with pytest.raises(ValueError, match=r"names pathlib\.[\w.]*Path, which a log of plain data"):
         Logger.load(path)
     assert Logger.load(path, trusted=True).logs["when"] == [Path("/tmp/x")]
 
