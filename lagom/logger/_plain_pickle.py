@@ -235,7 +235,7 @@ class _PlainUnpickler(_PurePython):  # type: ignore[misc]
         raise _RefusedError(
             f"the pickle names {module}.{name}, which a log of plain data does not need; "
             "only numbers, strings, containers and numpy arrays are read from a pickled "
-            "log (pass trusted=True for a file you trust to hold other objects)"
+            "log (read a file of your own that holds other objects with lagom.utils.pickle_load)"
         )
 
     def load_build(self) -> None:

@@ -13,7 +13,7 @@ from lagom.logger._csv import CsvRows, parse_row, read_csv_columns, to_cell
 from lagom.logger._dump import dump_lines
 from lagom.logger._plain_pickle import load_plain
 from lagom.logger.sinks import Sink, check_sinks, rebuild_sinks, row_step
-from lagom.utils import pickle_dump, pickle_load
+from lagom.utils import pickle_dump
 
 __all__ = ["Logger"]
 
@@ -285,7 +285,7 @@ class Logger:
         return pickle_dump(obj=self.logs, f=f, ext=ext)
 
     @classmethod
-    def load(cls, f: str | os.PathLike[str], *, trusted: bool = False) -> Logger:
+    def load(cls, f: str | os.PathLike[str]) -> Logger:
         """Read a saved log back: a pickle written by :meth:`save`, or a CSV file.
 
         A path ending in ``.csv`` (any case) is read as CSV, anything else as a pickle
@@ -299,25 +299,20 @@ class Logger:
         (lists, tuples, dicts, sets) and numpy scalars and arrays are rebuilt, which covers
         every log of such values that :meth:`save` writes, so a log received from elsewhere
         is safe to open. A pickle naming any other function or class (a torch tensor, a
-        class of your own, or code) raises ``ValueError``; ``trusted=True`` unpickles it
-        fully.
-
-        .. warning::
-
-            ``trusted=True`` runs code chosen by whoever wrote the file: only for your own.
+        class of your own, or code) raises ``ValueError``: read such a file of your own with
+        :func:`lagom.utils.pickle_load`, which runs code from it.
 
         Args:
             f: file path.
-            trusted: unpickle any object (runs code from the file). Default: ``False``.
 
         Returns:
             Logger: a logger whose ``logs`` hold the saved values.
 
         Raises:
-            ValueError: if the file does not hold a log, or (unless ``trusted``) its pickle
-                names a function or class other than those of plain data and numpy arrays.
-            TypeError: if ``f`` is not a str or path, ``trusted`` is not a bool, or a pickle
-                holds something other than ``{str: list}``.
+            ValueError: if the file does not hold a log, or its pickle names a function or
+                class other than those of plain data and numpy arrays.
+            TypeError: if ``f`` is not a str or path, or a pickle holds something other
+                than ``{str: list}``.
 
         Example:
             >>> import tempfile
@@ -331,14 +326,13 @@ class Logger:
             {'return': [1.5], 'weights': [array([0., 0.], dtype=float32)]}
         """
         path = Path(check_path("f", f))
-        trusted = check_bool("trusted", trusted)
         logs: Mapping[Any, Any]
         if path.suffix.lower() == ".csv":
             logs = read_csv_columns(path)
         else:
             if not path.exists() and Path(os.fspath(f) + ".pkl").exists():
                 path = Path(os.fspath(f) + ".pkl")
-            logs = pickle_load(path) if trusted else load_plain(path)
+            logs = load_plain(path)
             if not isinstance(logs, Mapping):
                 raise TypeError(f"expected a pickled dict of logs, got {type(logs).__name__}")
             for key, values in logs.items():

@@ -197,8 +197,8 @@ def probe_logger(probe: Probe) -> None:
     probe.sweep(
         "Logger.load",
         Logger.load,
-        {"f": here / "logs.pkl", "trusted": False},
-        {"f": ("None", "neg", "obj"), "trusted": "flag"},
+        {"f": here / "logs.pkl"},
+        {"f": ("None", "neg", "obj")},
     )
     probe.sweep("BaseEngine", _Engine, {"config": {}}, {"config": ("None", "str", "neg", "obj")})
 
