@@ -19,7 +19,6 @@ from gymnasium.spaces import Discrete
 from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
 from lagom._types import BoolArray, Float64Array, NDArray
-from lagom.data._freeze import seal
 
 __all__: list[str] = []
 
@@ -83,7 +82,9 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
         ended.setflags(write=False)
         for i, row in zip(rows.tolist(), ended, strict=True):
             final_obs[i] = row
-        final_obs = seal(final_obs)  # read-only over frozen rows: a Rollout keeps it as is
+        # Read-only as well, over frozen rows: a Rollout keeps it as it is.
+        final_obs.setflags(write=False)
+        final_obs = final_obs.view()
         # The same draw CartPoleVectorEnv.step makes for the rows it resets one step later.
         draws = base.np_random.uniform(low=base.low, high=base.high, size=(4, rows.size))
         base.state[:, rows] = draws
@@ -93,7 +94,7 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
         if not observations.flags.owndata:  # CartPole returns a new array; anything else: copy
             observations = observations.copy()
         observations[rows] = draws.T
-        mask = seal(done)
+        mask = _read_only(done)
         infos = {
             **infos,
             "final_obs": final_obs,
@@ -137,6 +138,13 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
                 f"{self._start + self._n - 1}), got {actions.tolist()!r:.200}"
             )
         return actions
+
+
+def _read_only(array: BoolArray) -> BoolArray:
+    """A read-only view of ``array``, which no one else holds."""
+    array.setflags(write=False)
+    view: BoolArray = array.view()
+    return view
 
 
 class _Everything:

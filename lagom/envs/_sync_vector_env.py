@@ -20,7 +20,6 @@ from gymnasium.vector.utils import batch_space, concatenate, create_empty_array,
 
 from lagom._checks import MAX_SEED, check_seed, is_int
 from lagom._types import BoolArray, Float64Array
-from lagom.data._freeze import seal
 
 __all__ = ["check_seeds", "reset_seeds"]
 
@@ -88,9 +87,11 @@ def _reset_mask(options: dict[str, Any] | None, n: int) -> tuple[dict[str, Any] 
 
 
 def _sealed(value: Any) -> Any:
-    """:func:`~lagom.data._freeze.seal` of an array no one else holds; anything else as is
-    (a ``Dict`` space's observation is frozen by the record that takes it)."""
-    return seal(value) if type(value) is np.ndarray else value
+    """A read-only view of ``value``, an array no one else holds; anything else as is."""
+    if type(value) is not np.ndarray:
+        return value
+    value.setflags(write=False)
+    return value.view()
 
 
 class _SyncVectorEnv(VectorEnv[Any, Any, Any]):
