@@ -57,6 +57,7 @@ from lagom._checks import (
 )
 from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
+from lagom.baselines._ppo_grad import FusedPPOStep
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.ppo import (
     DEFAULT_ENV,
@@ -602,6 +603,8 @@ def update(
         advantages, normalize = _normalized(advantages), False
     losses: list[torch.Tensor] = []
     ratios: list[tuple[torch.Tensor, torch.Tensor]] = []
+    # An MLP actor-critic whose optimizer steps its flat parameter buffer: the fused step.
+    fused = FusedPPOStep.of(model, optimizer)
     for _ in range(config.train.n_epochs):
         obs, actions, old_log_probs, old_values = batch[:4]
         adv_epoch, returns = advantages, batch.returns
@@ -615,6 +618,25 @@ def update(
             )
             adv_epoch, returns = adv_epoch[perm], returns[perm]
         for part in slices:
+            if fused is not None:  # the same loss and gradient, written out by hand
+                result = fused(
+                    cast(torch.Tensor, obs[part]),
+                    actions[part],
+                    old_log_probs[part],
+                    old_values[part],
+                    adv_epoch[part],
+                    returns[part],
+                    lo=lo,
+                    hi=hi,
+                    clip_range_vf=vf,
+                    vf_coef=agent.vf_coef,
+                    ent_coef=agent.ent_coef,
+                    normalize=normalize,
+                    max_grad_norm=agent.max_grad_norm,
+                )
+                losses.append(result.losses)
+                ratios.append((result.ratio, result.log_ratio))
+                continue
             log_probs, entropy, values = model.evaluate(obs[part], actions[part])
             adv = adv_epoch[part]
             if normalize and len(adv) > 1:

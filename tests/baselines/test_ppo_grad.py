@@ -1,0 +1,219 @@
+"""Tests of PPO's fused minibatch step: the gradient written out by hand equals autograd's.
+
+Every comparison runs :func:`lagom.baselines.ppo.update` twice on the same float64 model and
+batch, once with the fused step and once with it switched off (the autograd path, the
+reference), and compares the parameters after the steps and the returned statistics.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lagom.baselines import ppo
+from lagom.baselines._ppo_grad import FusedPPOStep
+from lagom.baselines.ppo import (
+    ActorCritic,
+    Batch,
+    PPOAgentConfig,
+    PPOConfig,
+    PPOTrainConfig,
+    update,
+)
+
+
+def _model(discrete: bool, obs_dim: int, action_dim: int, agent: PPOAgentConfig) -> ActorCritic:
+    action_space: spaces.Space[object] = (
+        spaces.Discrete(action_dim) if discrete else spaces.Box(-1.0, 1.0, (action_dim,))
+    )
+    torch.manual_seed(0)
+    model = ActorCritic(spaces.Box(-1.0, 1.0, (obs_dim,)), action_space, agent, "cpu")
+    return model.double()
+
+
+def _batch(model: ActorCritic, n: int, obs_dim: int, seed: int, adv_zero: bool) -> Batch:
+    g = torch.Generator().manual_seed(seed)
+
+    def normal(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+    obs = normal(n, obs_dim)
+    if model.discrete:
+        n_actions = model.policy_out.out_features
+        actions = torch.randint(0, n_actions, (n,), generator=g)
+    else:
+        actions = normal(n, model.policy_out.out_features)
+    with torch.no_grad():
+        log_probs = model.log_prob_entropy(obs, actions)[0]
+    # Half the rows keep the ratio at exactly 1 (min's tie, inside the bounds); the others
+    # move it, often outside them.
+    shift = 0.4 * normal(n) * (torch.arange(n) % 2)
+    advantages = torch.zeros(n, dtype=torch.float64) if adv_zero else normal(n)
+    values, returns = normal(n), normal(n)
+    return Batch(obs, actions, log_probs + shift, values, advantages, returns)
+
+
+def _run(
+    model: ActorCritic, batch: Batch, config: PPOConfig, fused: bool
+) -> tuple[torch.Tensor, dict[str, float]]:
+    model = copy.deepcopy(model)
+    flat = model.flatten_parameters()
+    optimizer = torch.optim.SGD([flat], lr=1.0)
+    if fused:
+        assert FusedPPOStep.of(model, optimizer) is not None
+        stats = update(model, optimizer, batch, config, clip_range=config.agent.clip_range)
+    else:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(FusedPPOStep, "of", classmethod(lambda cls, m, o: None))
+            stats = update(model, optimizer, batch, config, clip_range=config.agent.clip_range)
+    return flat.detach().clone(), stats
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    discrete=st.booleans(),
+    obs_dim=st.integers(1, 5),
+    action_dim=st.integers(1, 4),
+    hidden=st.lists(st.integers(1, 6), max_size=3).map(tuple),
+    activation=st.sampled_from(["tanh", "relu"]),
+    clip_range_vf=st.sampled_from([None, 0.05, 1.0]),
+    ent_coef=st.sampled_from([0.0, 0.01, 0.5]),
+    normalize=st.booleans(),
+    n=st.integers(1, 12),
+    batch_size=st.integers(1, 12),
+    n_epochs=st.integers(1, 3),
+    max_grad_norm=st.sampled_from([1e-3, 0.5, 1e6]),
+    seed=st.integers(0, 2**16),
+    adv_zero=st.booleans(),
+)
+def test_fused_update_equals_autograd(
+    discrete: bool,
+    obs_dim: int,
+    action_dim: int,
+    hidden: tuple[int, ...],
+    activation: str,
+    clip_range_vf: float | None,
+    ent_coef: float,
+    normalize: bool,
+    n: int,
+    batch_size: int,
+    n_epochs: int,
+    max_grad_norm: float,
+    seed: int,
+    adv_zero: bool,
+) -> None:
+    if discrete and action_dim < 2:
+        action_dim = 2
+    agent = PPOAgentConfig(
+        hidden_sizes=hidden,
+        activation=activation,  # type: ignore[arg-type]
+        clip_range=0.2,
+        clip_range_vf=clip_range_vf,
+        ent_coef=ent_coef,
+        vf_coef=0.7,
+        normalize_advantage=normalize,
+        max_grad_norm=max_grad_norm,
+    )
+    config = PPOConfig(agent=agent, train=PPOTrainConfig(batch_size=batch_size, n_epochs=n_epochs))
+    model = _model(discrete, obs_dim, action_dim, agent)
+    batch = _batch(model, n, obs_dim, seed, adv_zero)
+    torch.manual_seed(seed)  # the same minibatch permutations on both sides
+    fused, fused_stats = _run(model, batch, config, fused=True)
+    torch.manual_seed(seed)
+    reference, reference_stats = _run(model, batch, config, fused=False)
+    np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-9, atol=1e-12)
+    assert fused_stats.keys() == reference_stats.keys()
+    for key, value in reference_stats.items():
+        assert math.isclose(fused_stats[key], value, rel_tol=1e-9, abs_tol=1e-12), key
+
+
+def test_fused_step_changes_the_parameters_like_adam_on_autograd() -> None:
+    """float32, the zoo's CartPole settings with Adam: both paths stay within float error."""
+    config = ppo.ZOO["CartPole-v1"]
+    torch.manual_seed(0)
+    model = ActorCritic(spaces.Box(-1.0, 1.0, (4,)), spaces.Discrete(2), config.agent, "cpu")
+    obs, actions, *rest = _batch(model.double(), 256, 4, 0, False)
+    assert isinstance(obs, torch.Tensor)
+    batch = Batch(obs.float(), actions, *(x.float() for x in rest))
+    model = model.float()
+    results = []
+    for fused in (True, False):
+        copy_ = copy.deepcopy(model)
+        flat = copy_.flatten_parameters()
+        optimizer = torch.optim.Adam([flat], lr=1e-3, eps=1e-5)
+        torch.manual_seed(1)
+        with pytest.MonkeyPatch.context() as patch:
+            if not fused:
+                patch.setattr(FusedPPOStep, "of", classmethod(lambda cls, m, o: None))
+            update(copy_, optimizer, batch, config, clip_range=0.2)
+        results.append(flat.detach().clone())
+    moved = (results[1] - model.flatten_parameters().detach()).abs().max()
+    assert float(moved) > 1e-3  # 20 Adam steps at lr 1e-3 move the weights
+    assert float((results[0] - results[1]).abs().max()) < 1e-5
+
+
+def test_fused_step_applies_only_where_it_knows_the_model() -> None:
+    agent = PPOAgentConfig(hidden_sizes=(4,))
+    model = ActorCritic(spaces.Box(-1.0, 1.0, (3,)), spaces.Discrete(2), agent, "cpu")
+    plain = torch.optim.Adam(model.parameters())
+    assert FusedPPOStep.of(model, plain) is None  # parameters not flattened
+    with pytest.raises(ValueError, match="flatten_parameters"):
+        FusedPPOStep(model, plain)
+    flat = model.flatten_parameters()
+    assert FusedPPOStep.of(model, torch.optim.Adam([flat])) is not None
+    assert FusedPPOStep.of(model, torch.optim.Adam(model.parameters())) is None
+    images = spaces.Box(0, 255, (10, 10, 1), dtype=np.uint8)
+    cnn = ActorCritic(images, spaces.Discrete(2), PPOAgentConfig(encoder="cnn"), "cpu")
+    assert FusedPPOStep.of(cnn, torch.optim.Adam([cnn.flatten_parameters()])) is None
+
+
+def _old_log_prob(current: float, ratio: float) -> float:
+    """A float64 ``old`` with ``exp(current - old) == ratio`` exactly (searched around
+    ``current - log(ratio)``)."""
+    old = current - math.log(ratio)
+    for _ in range(200):
+        got = math.exp(current - old)
+        if got == ratio:
+            return old
+        old = math.nextafter(old, math.inf if got > ratio else -math.inf)
+    raise AssertionError(f"no float64 old log-probability for ratio {ratio}")
+
+
+@pytest.mark.parametrize("discrete", [True, False])
+def test_fused_update_equals_autograd_at_the_clipping_bounds(discrete: bool) -> None:
+    """Ratios exactly at 1 - ε and 1 + ε: ties of min, where clamp passes the gradient."""
+    # Log-probabilities near 0 (Gaussian: σ = 1/√(2π), actions at the mean), where float64
+    # is fine enough to find an old log-probability giving each ratio exactly. No clipping of
+    # the gradient norm, which would hide a gradient scaled by a common factor.
+    agent = PPOAgentConfig(
+        hidden_sizes=(5,),
+        clip_range=0.25,
+        normalize_advantage=False,
+        log_std_init=-0.5 * math.log(2.0 * math.pi),
+        max_grad_norm=1e6,
+    )
+    config = PPOConfig(agent=agent, train=PPOTrainConfig(batch_size=8, n_epochs=1))
+    model = _model(discrete, 3, 2 if discrete else 1, agent)
+    obs, actions, _, values, _, returns = _batch(model, 8, 3, 0, False)
+    if not discrete:
+        actions = model.policy_params(obs).detach() + 0.05
+    with torch.no_grad():
+        current = model.log_prob_entropy(obs, actions)[0].tolist()
+    bounds = [0.75, 1.25] * 4
+    old = [_old_log_prob(c, r) for c, r in zip(current, bounds, strict=True)]
+    advantages = torch.tensor([-1.0, 1.0, 1.0, -1.0] * 2, dtype=torch.float64)
+    log_probs = torch.tensor(old, dtype=torch.float64)
+    batch = Batch(obs, actions, log_probs, values, advantages, returns)
+    with torch.no_grad():
+        ratio = (model.log_prob_entropy(obs, actions)[0] - batch.log_probs).exp()
+    assert sorted(set(ratio.tolist())) == [0.75, 1.25]
+    fused, _ = _run(model, batch, config, fused=True)
+    reference, _ = _run(model, batch, config, fused=False)
+    np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-9, atol=1e-12)
