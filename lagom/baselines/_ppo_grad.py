@@ -34,8 +34,9 @@ The backward pass, with :math:`g_o = \partial L / \partial o` for the head's out
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional
@@ -43,9 +44,54 @@ from torch.nn import functional
 if TYPE_CHECKING:
     from lagom.baselines.ppo import ActorCritic
 
-__all__ = ["FusedPPOStep", "MinibatchResult"]
+__all__ = ["FusedPPOStep", "MinibatchResult", "tanh"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _numpy_tanh(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty(x.shape, dtype=x.dtype)
+    np.tanh(x.detach().contiguous().numpy(), out=out.numpy())
+    return out
+
+
+class _Tanh(torch.autograd.Function):
+    """numpy's tanh forward, autograd's tanh backward ``g (1 - y²)``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        y = _numpy_tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        (y,) = ctx.saved_tensors
+        out: torch.Tensor = torch.ops.aten.tanh_backward(grad, y)
+        return out
+
+
+def tanh(x: torch.Tensor) -> torch.Tensor:
+    """``torch.tanh``, computed by numpy's vectorized kernel for float32 and float64 tensors on
+    the CPU, by torch's elsewhere; differentiable (its backward is autograd's for tanh).
+
+    On the CPU numpy's kernel is several times faster than torch's at the sizes of
+    classic-control networks (``[256, 64]`` float32: about 8 µs against 50 µs here); both are
+    within a unit in the last place or so of the true value. The actor-critic uses it in
+    every pass (acting, collecting, the fused step and autograd's), so the log-probabilities of
+    a rollout and of the update agree exactly.
+
+    Example:
+        >>> x = torch.linspace(-3, 3, 7)
+        >>> bool(torch.allclose(tanh(x), torch.tanh(x), atol=1e-6))
+        True
+    """
+    if x.device.type != "cpu" or (x.dtype != torch.float32 and x.dtype != torch.float64):
+        return torch.tanh(x)
+    if x.requires_grad and torch.is_grad_enabled():
+        out: torch.Tensor = _Tanh.apply(x)  # type: ignore[no-untyped-call]
+        return out
+    return _numpy_tanh(x)
 
 
 class MinibatchResult(NamedTuple):
@@ -110,7 +156,7 @@ class FusedPPOStep:
         self.actor = layers(list(model.actor))  # type: ignore[arg-type]
         self.critic = layers(list(model.critic))  # type: ignore[arg-type]
         self.policy_out, self.value_head = layers([model.policy_out, model.value_head])
-        self.tanh = model.activation is torch.tanh
+        self.tanh = model.activation is tanh
         self.log_std: tuple[torch.Tensor, torch.Tensor] | None = None
         if not model.discrete:
             log_std = model._log_std()
@@ -126,7 +172,7 @@ class FusedPPOStep:
             return None
         if len(groups) != 1 or groups[0]["params"] != [flat[0]]:
             return None
-        if model.activation is not torch.tanh and model.activation is not torch.relu:
+        if model.activation is not tanh and model.activation is not torch.relu:
             return None
         known = [*model.actor, *model.critic, model.policy_out, model.value_head]
         if not all(type(m) is nn.Linear and m.bias is not None for m in known):
@@ -139,7 +185,7 @@ class FusedPPOStep:
         return cls(model, optimizer)
 
     def _activation(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(x) if self.tanh else torch.relu(x)
+        return tanh(x) if self.tanh else torch.relu(x)
 
     def _forward(self, layers: list[_Layer], x: torch.Tensor) -> list[torch.Tensor]:
         """The inputs of every layer and the last layer's output: ``[x, h_1, ..., h_L]``."""

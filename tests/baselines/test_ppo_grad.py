@@ -29,12 +29,14 @@ from lagom.baselines.ppo import (
 )
 
 
-def _model(discrete: bool, obs_dim: int, action_dim: int, agent: PPOAgentConfig) -> ActorCritic:
+def _model(
+    discrete: bool, obs_dim: int, action_dim: int, agent: PPOAgentConfig, device: str = "cpu"
+) -> ActorCritic:
     action_space: spaces.Space[object] = (
         spaces.Discrete(action_dim) if discrete else spaces.Box(-1.0, 1.0, (action_dim,))
     )
     torch.manual_seed(0)
-    model = ActorCritic(spaces.Box(-1.0, 1.0, (obs_dim,)), action_space, agent, "cpu")
+    model = ActorCritic(spaces.Box(-1.0, 1.0, (obs_dim,)), action_space, agent, device)
     return model.double()
 
 
@@ -217,3 +219,20 @@ def test_fused_update_equals_autograd_at_the_clipping_bounds(discrete: bool) -> 
     fused, _ = _run(model, batch, config, fused=True)
     reference, _ = _run(model, batch, config, fused=False)
     np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("discrete", [True, False])
+def test_fused_update_equals_autograd_on_cuda(discrete: bool) -> None:
+    agent = PPOAgentConfig(hidden_sizes=(8, 8), clip_range_vf=0.1, ent_coef=0.01)
+    config = PPOConfig(agent=agent, train=PPOTrainConfig(batch_size=16, n_epochs=2))
+    model = _model(discrete, 3, 2, agent, "cuda")
+    cpu_batch = _batch(_model(discrete, 3, 2, agent), 40, 3, 0, False)
+    batch = Batch(*(x.to("cuda") for x in cpu_batch))  # type: ignore[union-attr]
+    torch.manual_seed(0)
+    fused, _ = _run(model, batch, config, fused=True)
+    torch.manual_seed(0)
+    reference, _ = _run(model, batch, config, fused=False)
+    assert fused.device.type == "cuda"
+    np.testing.assert_allclose(fused.cpu().numpy(), reference.cpu().numpy(), rtol=1e-9, atol=1e-12)
