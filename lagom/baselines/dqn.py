@@ -72,6 +72,7 @@ from torch.nn import functional
 from lagom._checks import check_bool, check_finite, check_instance, check_int
 from lagom._types import NDArray
 from lagom.baselines import common
+from lagom.baselines._fused import FusedDQNStep
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.dqn import (
     ATARI,
@@ -309,6 +310,8 @@ class DQNAgent:
         else:
             self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: NDArray[Any] = self._obs.numpy()
+        # An MLP without an encoder: the gradient step by hand (lagom.baselines._fused).
+        self._fused = FusedDQNStep.of(self)
 
     @torch.inference_mode()
     def act(self, observation: NDArray[Any]) -> int:
@@ -362,6 +365,9 @@ class DQNAgent:
         """
         obs, actions, returns, next_obs, discounts = batch
         target = self.td_target(returns, next_obs, discounts)
+        if self._fused is not None and isinstance(obs, torch.Tensor):
+            loss, q = self._fused(obs, actions, target, weights)
+            return {"loss": loss, "q_mean": q.mean()}, target - q
         q = self.q_net(obs).gather(1, actions[:, None])[:, 0]
         if weights is None:
             loss = functional.smooth_l1_loss(q, target)

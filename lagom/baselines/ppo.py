@@ -57,7 +57,7 @@ from lagom._checks import (
 )
 from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
-from lagom.baselines._ppo_grad import FusedPPOStep, tanh
+from lagom.baselines._fused import FusedPPOStep, tanh
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.ppo import (
     DEFAULT_ENV,
@@ -201,7 +201,7 @@ class ActorCritic(Module):
             obs_dim = int(self.encoder.out_features)
         else:
             obs_dim = spaces.flatdim(observation_space)
-        # tanh: numpy's kernel on the CPU, several times torch's speed there (_ppo_grad.tanh).
+        # tanh: numpy's kernel on the CPU, several times torch's speed there (_fused.tanh).
         self.activation = tanh if agent.activation == "tanh" else torch.relu
         self.actor = make_fc(obs_dim, hidden, device=self.device)
         self.critic = make_fc(obs_dim, hidden, device=self.device)

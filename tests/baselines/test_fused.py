@@ -1,8 +1,9 @@
-"""Tests of PPO's fused minibatch step: the gradient written out by hand equals autograd's.
+"""Tests of the fused steps of PPO and DQN: the gradients written out by hand equal autograd's.
 
-Every comparison runs :func:`lagom.baselines.ppo.update` twice on the same float64 model and
-batch, once with the fused step and once with it switched off (the autograd path, the
-reference), and compares the parameters after the steps and the returned statistics.
+Every comparison runs :func:`lagom.baselines.ppo.update` (or :meth:`DQNAgent.update`) twice
+on the same float64 model and batch, once with the fused step and once with it switched off
+(the autograd path, the reference), and compares the parameters after the steps and the
+returned statistics.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagom.baselines import ppo
-from lagom.baselines._ppo_grad import FusedPPOStep
+from lagom.baselines._fused import FusedDQNStep, FusedPPOStep
+from lagom.baselines.dqn import DQNAgent, DQNAgentConfig, NStepTensors
 from lagom.baselines.ppo import (
     ActorCritic,
     Batch,
@@ -236,3 +238,86 @@ def test_fused_update_equals_autograd_on_cuda(discrete: bool) -> None:
     reference, _ = _run(model, batch, config, fused=False)
     assert fused.device.type == "cuda"
     np.testing.assert_allclose(fused.cpu().numpy(), reference.cpu().numpy(), rtol=1e-9, atol=1e-12)
+
+
+# DQN: DQNAgent.update with its fused step against the same update through autograd.
+
+
+def _dqn_agent(
+    obs_dim: int, n_actions: int, hidden: tuple[int, ...], dueling: bool, max_grad_norm: float
+) -> DQNAgent:
+    torch.manual_seed(0)
+    config = DQNAgentConfig(hidden_sizes=hidden, dueling=dueling, max_grad_norm=max_grad_norm)
+    agent = DQNAgent(obs_dim, n_actions, config, torch.device("cpu"))
+    agent.q_net.double()  # the fused step follows the new data (its _bind)
+    agent.q_net_target.double()
+    agent.optimizer = torch.optim.SGD(agent.q_net.parameters(), lr=0.5)  # type: ignore[assignment]
+    return agent
+
+
+def _dqn_updates(
+    agent: DQNAgent, batch: NStepTensors, weights: torch.Tensor | None, fused: bool, steps: int
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    agent = copy.deepcopy(agent)
+    agent._fused = FusedDQNStep.of(agent) if fused else None
+    assert (agent._fused is not None) == fused
+    outputs = []
+    for _ in range(steps):
+        losses, td_errors = agent.update(batch, weights)
+        outputs += [losses["loss"], losses["q_mean"], td_errors]
+    flat = torch.cat([p.detach().reshape(-1) for p in agent.q_net.parameters()])
+    return flat, outputs
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    obs_dim=st.integers(1, 5),
+    n_actions=st.integers(1, 4),
+    hidden=st.lists(st.integers(1, 6), max_size=3).map(tuple),
+    dueling=st.booleans(),
+    weighted=st.booleans(),
+    max_grad_norm=st.sampled_from([1e-3, 0.5, 1e6]),
+    n=st.integers(1, 12),
+    scale=st.sampled_from([0.1, 1.0, 10.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_fused_dqn_update_equals_autograd(
+    obs_dim: int,
+    n_actions: int,
+    hidden: tuple[int, ...],
+    dueling: bool,
+    weighted: bool,
+    max_grad_norm: float,
+    n: int,
+    scale: float,
+    seed: int,
+) -> None:
+    """Targets ``scale`` apart from Q: both branches of the Huber loss are taken."""
+    agent = _dqn_agent(obs_dim, n_actions, hidden, dueling, max_grad_norm)
+    g = torch.Generator().manual_seed(seed)
+
+    def normal(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+    obs, next_obs = normal(n, obs_dim), normal(n, obs_dim)
+    actions = torch.randint(0, n_actions, (n,), generator=g)
+    batch = NStepTensors(obs, actions, scale * normal(n), next_obs, normal(n).abs())
+    weights = torch.rand(n, generator=g, dtype=torch.float64) if weighted else None
+    fused, fused_out = _dqn_updates(agent, batch, weights, fused=True, steps=3)
+    reference, reference_out = _dqn_updates(agent, batch, weights, fused=False, steps=3)
+    np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-9, atol=1e-12)
+    for a, b in zip(fused_out, reference_out, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_fused_dqn_step_applies_only_where_it_knows_the_network() -> None:
+    agent = DQNAgent(3, 2, DQNAgentConfig(hidden_sizes=(8,)), torch.device("cpu"))
+    assert agent._fused is not None
+    agent.optimizer = torch.optim.Adam(list(agent.q_net.parameters())[::-1])
+    assert FusedDQNStep.of(agent) is None  # another order of the parameters
+    agent.optimizer = torch.optim.Adam(list(agent.q_net.parameters())[1:])
+    assert FusedDQNStep.of(agent) is None
+    images = spaces.Box(0, 255, (10, 10, 1), dtype=np.uint8)
+    config = DQNAgentConfig(hidden_sizes=(8,), encoder="cnn")
+    cnn = DQNAgent(100, 2, config, torch.device("cpu"), observation_space=images)
+    assert cnn._fused is None

@@ -1,19 +1,22 @@
-r"""PPO's minibatch gradient written out by hand for the MLP actor-critic.
+r"""Minibatch steps with the gradient written out by hand, for the MLP networks of PPO and DQN.
 
 For an :class:`~lagom.baselines.ppo.ActorCritic` without an encoder (a flat Box observation,
 two MLPs of ``tanh`` or ``relu`` layers, a categorical or diagonal Gaussian head, a value
 head), :class:`FusedPPOStep` computes the loss of :func:`lagom.baselines.ppo.update` and its
 gradient in one forward and one backward pass of explicit matrix products, the weight
 gradients written straight into the flat gradient buffer of
-:meth:`~lagom.baselines.ppo.ActorCritic.flatten_parameters`. It is the same gradient as
-autograd's (the tests compare them in float64, ties of ``min`` and the clipping bounds
-included); at the sizes of classic control (batch 256, 64-64 networks) a minibatch step
-takes about a third of the time, because autograd's per-node work, not the arithmetic,
-dominates there.
+:meth:`~lagom.baselines.ppo.ActorCritic.flatten_parameters`. :class:`FusedDQNStep` does the
+same for the Huber loss of a :class:`~lagom.baselines.dqn.QNetwork` without an encoder
+(dueling or not, weighted by prioritized replay or not), into the parameters' gradients.
+They are the same gradients as autograd's (the tests compare them in float64, the ties of
+``min`` and the clipping bounds included). At the sizes of classic control (batch 64 to 256,
+64-64 or 256-256 networks) autograd's work per node, not the arithmetic, dominates a step on
+the CPU, and the steps by hand take about half the time or less.
 
-The backward pass, with :math:`g_o = \partial L / \partial o` for the head's output ``o``:
+The backward pass, with :math:`g_o = \partial L / \partial o` for a head's output ``o``:
 
-* policy loss :math:`L_\pi = -\frac1B \sum_i \min(r_i \hat A_i, \mathrm{clip}(r_i) \hat A_i)`:
+* PPO's policy loss
+  :math:`L_\pi = -\frac1B \sum_i \min(r_i \hat A_i, \mathrm{clip}(r_i) \hat A_i)`:
   :math:`\partial L_\pi / \partial \log\pi_i = -\frac1B \hat A_i r_i c_i`, with
   :math:`c_i = 1` where the unclipped term is the smaller, :math:`0` where the clipped one
   is, and at a tie autograd's rule (half to each term, the clipped half only inside the
@@ -24,8 +27,12 @@ The backward pass, with :math:`g_o = \partial L / \partial o` for the head's out
   :math:`\partial \log\pi / \partial \mu = z e^{-\log\sigma}`,
   :math:`\partial \log\pi / \partial \log\sigma = z^2 - 1`,
   :math:`\partial H / \partial \log\sigma = 1`;
-* value loss :math:`c_v \frac1B \sum_i (V_i - R_i)^2` (``V`` kept within ``V_old ± ε_v``
-  when that is set; no gradient where the bound holds it);
+* PPO's value loss :math:`c_v \frac1B \sum_i (V_i - R_i)^2` (``V`` kept within
+  ``V_old ± ε_v`` when that is set; no gradient where the bound holds it);
+* DQN's Huber loss :math:`\frac1B \sum_i w_i\,\mathrm{huber}(Q(s_i, a_i) - y_i)`:
+  :math:`\partial / \partial Q(s_i, a_i) = \frac1B w_i\,\mathrm{clip}(Q(s_i, a_i) - y_i,
+  -1, 1)`; a dueling head :math:`Q = V + A - \bar A` passes :math:`g` to ``V`` and
+  :math:`g_a - \frac1n \sum_b g_b` to ``A``;
 * each layer :math:`h = f(h' W^\top + b)`: :math:`\partial W = \delta^\top h'`,
   :math:`\partial b = \sum_i \delta_i`, :math:`\delta' = (\delta W) \odot f'`, with
   :math:`f' = 1 - h^2` (tanh) or :math:`[h > 0]` (relu).
@@ -34,6 +41,7 @@ The backward pass, with :math:`g_o = \partial L / \partial o` for the head's out
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -42,9 +50,10 @@ from torch import nn
 from torch.nn import functional
 
 if TYPE_CHECKING:
+    from lagom.baselines.dqn import DQNAgent
     from lagom.baselines.ppo import ActorCritic
 
-__all__ = ["FusedPPOStep", "MinibatchResult", "tanh"]
+__all__ = ["FusedDQNStep", "FusedPPOStep", "MinibatchResult", "tanh"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -103,14 +112,61 @@ class MinibatchResult(NamedTuple):
 
 
 class _Layer(NamedTuple):
-    """A linear layer's weight, its transpose and bias (views of the parameters) and the views
-    of their gradients in the flat buffer."""
+    """A linear layer's weight and bias (the parameters, whose data an optimizer changes in
+    place) and the tensors their gradients are written into."""
 
     weight: torch.Tensor
-    weight_t: torch.Tensor
     bias: torch.Tensor
     grad_weight: torch.Tensor
     grad_bias: torch.Tensor
+
+
+def _plain_linears(modules: list[nn.Module]) -> bool:
+    return all(type(m) is nn.Linear and m.bias is not None for m in modules)
+
+
+class _HandMLP:
+    """Linear layers, each followed by tanh or relu, then a linear head: the forward and the
+    backward pass by hand, the gradients written into ``grads`` (by the parameters' ids)."""
+
+    def __init__(
+        self,
+        layers: list[nn.Linear],
+        head: nn.Linear,
+        use_tanh: bool,
+        grads: dict[int, torch.Tensor],
+    ) -> None:
+        def layer(m: nn.Linear) -> _Layer:
+            return _Layer(m.weight, m.bias, grads[id(m.weight)], grads[id(m.bias)])
+
+        self.layers, self.head, self.tanh = [layer(m) for m in layers], layer(head), use_tanh
+
+    def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The inputs of every layer and the head's (``[x, h_1, ..., h_L]``) and the output."""
+        hs = [x]
+        for layer in self.layers:
+            z = torch.addmm(layer.bias, hs[-1], layer.weight.t())
+            hs.append(tanh(z) if self.tanh else torch.relu(z))
+        return hs, torch.addmm(self.head.bias, hs[-1], self.head.weight.t())
+
+    def backward(self, hs: list[torch.Tensor], delta: torch.Tensor) -> None:
+        """Write the gradients for ``delta``, the loss's gradient with respect to the output."""
+        head, layers = self.head, self.layers
+        torch.mm(delta.t(), hs[-1], out=head.grad_weight)
+        torch.sum(delta, 0, out=head.grad_bias)
+        if not layers:
+            return
+        delta = delta.mm(head.weight)
+        for i in range(len(layers) - 1, -1, -1):
+            h = hs[i + 1]
+            if self.tanh:
+                delta = torch.ops.aten.tanh_backward(delta, h)
+            else:
+                delta = torch.ops.aten.threshold_backward(delta, h, 0)
+            torch.mm(delta.t(), hs[i], out=layers[i].grad_weight)
+            torch.sum(delta, 0, out=layers[i].grad_bias)
+            if i > 0:
+                delta = delta.mm(layers[i].weight)
 
 
 class FusedPPOStep:
@@ -147,16 +203,9 @@ class FusedPPOStep:
             views[id(p)] = self.grad[offset : offset + p.numel()].view_as(p)
             offset += p.numel()
 
-        def layers(linears: list[nn.Linear]) -> list[_Layer]:
-            return [
-                _Layer(m.weight, m.weight.t(), m.bias, views[id(m.weight)], views[id(m.bias)])
-                for m in linears
-            ]
-
-        self.actor = layers(list(model.actor))  # type: ignore[arg-type]
-        self.critic = layers(list(model.critic))  # type: ignore[arg-type]
-        self.policy_out, self.value_head = layers([model.policy_out, model.value_head])
-        self.tanh = model.activation is tanh
+        use_tanh = model.activation is tanh
+        self.actor = _HandMLP(list(model.actor), model.policy_out, use_tanh, views)  # type: ignore[arg-type]
+        self.critic = _HandMLP(list(model.critic), model.value_head, use_tanh, views)  # type: ignore[arg-type]
         self.log_std: tuple[torch.Tensor, torch.Tensor] | None = None
         if not model.discrete:
             log_std = model._log_std()
@@ -170,12 +219,12 @@ class FusedPPOStep:
         flat, groups = model.flat, optimizer.param_groups
         if model.encoder is not None or flat is None:
             return None
-        if len(groups) != 1 or groups[0]["params"] != [flat[0]]:
+        if len(groups) != 1 or not _same_params(groups[0]["params"], [flat[0]]):
             return None
         if model.activation is not tanh and model.activation is not torch.relu:
             return None
         known = [*model.actor, *model.critic, model.policy_out, model.value_head]
-        if not all(type(m) is nn.Linear and m.bias is not None for m in known):
+        if not _plain_linears(known):
             return None
         ids = {id(p) for m in known for p in m.parameters()}
         if not model.discrete:
@@ -183,37 +232,6 @@ class FusedPPOStep:
         if {id(p) for p in flat[1]} != ids or len(flat[1]) != len(ids):
             return None
         return cls(model, optimizer)
-
-    def _activation(self, x: torch.Tensor) -> torch.Tensor:
-        return tanh(x) if self.tanh else torch.relu(x)
-
-    def _forward(self, layers: list[_Layer], x: torch.Tensor) -> list[torch.Tensor]:
-        """The inputs of every layer and the last layer's output: ``[x, h_1, ..., h_L]``."""
-        hs = [x]
-        for layer in layers:
-            hs.append(self._activation(torch.addmm(layer.bias, hs[-1], layer.weight_t)))
-        return hs
-
-    def _backward(
-        self, layers: list[_Layer], head: _Layer, hs: list[torch.Tensor], delta: torch.Tensor
-    ) -> None:
-        """Write the gradients of ``head`` and ``layers`` for ``delta``, the loss's gradient
-        with respect to the head's output ``[B, out]``."""
-        torch.mm(delta.t(), hs[-1], out=head.grad_weight)
-        torch.sum(delta, 0, out=head.grad_bias)
-        if not layers:
-            return
-        delta = delta.mm(head.weight)
-        for i in range(len(layers) - 1, -1, -1):
-            h = hs[i + 1]
-            if self.tanh:
-                delta = torch.ops.aten.tanh_backward(delta, h)
-            else:
-                delta = torch.ops.aten.threshold_backward(delta, h, 0)
-            torch.mm(delta.t(), hs[i], out=layers[i].grad_weight)
-            torch.sum(delta, 0, out=layers[i].grad_bias)
-            if i > 0:
-                delta = delta.mm(layers[i].weight)
 
     @torch.no_grad()
     def __call__(
@@ -238,9 +256,8 @@ class FusedPPOStep:
         ``normalize`` and ``B > 1``."""
         n = len(advantages)
         x = obs.reshape(n, -1)
-        actor, critic = self._forward(self.actor, x), self._forward(self.critic, x)
-        out = torch.addmm(self.policy_out.bias, actor[-1], self.policy_out.weight_t)
-        values = torch.addmm(self.value_head.bias, critic[-1], self.value_head.weight_t)[:, 0]
+        (actor, out), (critic, values) = self.actor.forward(x), self.critic.forward(x)
+        values = values[:, 0]
         if self.log_std is None:
             logp_all = functional.log_softmax(out, dim=-1)
             p = logp_all.exp()
@@ -287,8 +304,8 @@ class FusedPPOStep:
             torch.sum(g_logp.unsqueeze(-1) * (z.square() - 1.0), 0, out=self.log_std[1])
             if ent_coef != 0.0:
                 self.log_std[1].sub_(ent_coef)
-        self._backward(self.actor, self.policy_out, actor, g_out)
-        self._backward(self.critic, self.value_head, critic, g_values.unsqueeze(-1))
+        self.actor.backward(actor, g_out)
+        self.critic.backward(critic, g_values.unsqueeze(-1))
 
         norm = torch.linalg.vector_norm(self.grad)
         self.grad.mul_((max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
@@ -296,3 +313,101 @@ class FusedPPOStep:
         self.optimizer.step()
         losses = torch.stack([policy_loss, value_loss, entropy_loss])
         return MinibatchResult(losses, ratio, log_ratio)
+
+
+def _same_params(group: Sequence[torch.Tensor], params: Sequence[torch.Tensor]) -> bool:
+    return len(group) == len(params) and all(a is b for a, b in zip(group, params, strict=True))
+
+
+class FusedDQNStep:
+    """One DQN gradient step for a :class:`~lagom.baselines.dqn.QNetwork` without an encoder:
+    the Huber loss of :math:`Q(s, a)` against given targets (weighted by importance weights
+    when given), its gradient by hand into the parameters' gradients, the gradient norm
+    clipped, the optimizer's step (see the module docstring).
+
+    :meth:`of` gives one for the agent when its network and optimizer qualify, else ``None``.
+
+    Example:
+        >>> from lagom.baselines.dqn import DQNAgent, DQNAgentConfig
+        >>> agent = DQNAgent(4, 2, DQNAgentConfig(hidden_sizes=(16,)), torch.device("cpu"))
+        >>> step = FusedDQNStep.of(agent)
+        >>> loss, q = step(torch.zeros(3, 4), torch.tensor([0, 1, 1]), torch.ones(3), None)
+        >>> loss.shape, q.shape
+        (torch.Size([]), torch.Size([3]))
+    """
+
+    def __init__(self, agent: DQNAgent) -> None:
+        self.agent, self.dueling = agent, agent.q_net.dueling
+        self.optimizer, self.max_grad_norm = agent.optimizer, agent.config.max_grad_norm
+        self.params = list(agent.q_net.parameters())
+        self._bind()
+
+    def _bind(self) -> None:
+        """Views of the parameters' current data and gradient tensors of their dtype: again
+        after the network's ``to`` or ``double`` replaced its parameters' data."""
+        q_net, params = self.agent.q_net, self.params
+        self.grads = [torch.zeros_like(p) for p in params]
+        views = {id(p): g for p, g in zip(params, self.grads, strict=True)}
+        self.mlp = _HandMLP(list(q_net.layers), q_net.head, False, views)  # type: ignore[arg-type]
+        self.data = params[0].data_ptr(), params[0].dtype, params[0].device
+
+    @classmethod
+    def of(cls, agent: DQNAgent) -> FusedDQNStep | None:
+        """The fused step of ``agent``, or ``None`` where it does not apply: an encoder, a
+        parameter outside the network's linear layers, or an optimizer over anything but the
+        network's parameters in their order."""
+        q_net = agent.q_net
+        if q_net.encoder is not None:
+            return None
+        known = [*q_net.layers, q_net.head]
+        if not _plain_linears(known):
+            return None
+        params = list(q_net.parameters())
+        if {id(p) for m in known for p in m.parameters()} != {id(p) for p in params}:
+            return None
+        groups = agent.optimizer.param_groups
+        if len(groups) != 1 or not _same_params(groups[0]["params"], params):
+            return None
+        return cls(agent)
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        obs: torch.Tensor,
+        actions: torch.Tensor,
+        target: torch.Tensor,
+        weights: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step on ``B`` transitions: observations ``[B, obs_dim]``, action indices and
+        targets ``[B]``, importance weights ``[B]`` or ``None``.
+
+        Returns:
+            The loss (0-d) and :math:`Q(s_i, a_i)` ``[B]``, detached.
+        """
+        first = self.params[0]
+        if self.data != (first.data_ptr(), first.dtype, first.device):
+            self._bind()
+        n = len(target)
+        hs, out = self.mlp.forward(obs)
+        q_all = out
+        if self.dueling:
+            value, advantages = out[:, :1], out[:, 1:]
+            q_all = value + advantages - advantages.mean(dim=1, keepdim=True)
+        index = actions[:, None]
+        q = q_all.gather(1, index)[:, 0]
+        g = (q - target).clamp_(-1.0, 1.0)  # the Huber loss's derivative (beta 1)
+        if weights is None:
+            loss = functional.smooth_l1_loss(q, target)
+        else:
+            loss = (weights * functional.smooth_l1_loss(q, target, reduction="none")).mean()
+            g.mul_(weights)
+        g.mul_(1.0 / n)
+        g_out = torch.zeros_like(q_all).scatter_(1, index, g[:, None])
+        if self.dueling:  # V takes g, A_k takes g_k - g / n_actions
+            g_out = torch.cat([g[:, None], g_out.sub_((g / q_all.shape[1])[:, None])], 1)
+        for p, grad in zip(self.params, self.grads, strict=True):
+            p.grad = grad  # an optimizer's zero_grad may have dropped them
+        self.mlp.backward(hs, g_out)
+        nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
+        self.optimizer.step()
+        return loss, q
