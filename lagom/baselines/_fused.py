@@ -346,7 +346,15 @@ class FusedDQNStep:
         """Views of the parameters' current data and gradient tensors of their dtype: again
         after the network's ``to`` or ``double`` replaced its parameters' data."""
         q_net, params = self.agent.q_net, self.params
-        self.grads = [torch.zeros_like(p) for p in params]
+        first = params[0]
+        # One buffer, each gradient a view of it: one norm and one scaling clip them all.
+        self.grad = torch.zeros(
+            sum(p.numel() for p in params), dtype=first.dtype, device=first.device
+        )
+        self.grads, offset = [], 0
+        for p in params:
+            self.grads.append(self.grad[offset : offset + p.numel()].view_as(p))
+            offset += p.numel()
         views = {id(p): g for p, g in zip(params, self.grads, strict=True)}
         self.mlp = _HandMLP(list(q_net.layers), q_net.head, False, views)  # type: ignore[arg-type]
         self.data = params[0].data_ptr(), params[0].dtype, params[0].device
@@ -408,6 +416,7 @@ class FusedDQNStep:
         for p, grad in zip(self.params, self.grads, strict=True):
             p.grad = grad  # an optimizer's zero_grad may have dropped them
         self.mlp.backward(hs, g_out)
-        nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
+        norm = torch.linalg.vector_norm(self.grad)  # clip_grad_norm_'s rule
+        self.grad.mul_((self.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
         self.optimizer.step()
         return loss, q
