@@ -338,7 +338,8 @@ class ActorCritic(Module):
         if not max_grad_norm > 0.0:
             raise ValueError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
         flat, groups = self.flat, optimizer.param_groups
-        if flat is not None and len(groups) == 1 and groups[0]["params"] == [flat[0]]:
+        params_of = groups[0]["params"] if len(groups) == 1 else []
+        if flat is not None and len(params_of) == 1 and params_of[0] is flat[0]:
             buffer, params = flat
             grads = torch.autograd.grad(loss, params, allow_unused=True)
             grad = torch.cat(

@@ -340,3 +340,17 @@ def test_optimizer_step_rejects_a_bad_max_grad_norm() -> None:
     logp, _, values = model.evaluate(torch.zeros(2, 3), torch.zeros(2, dtype=torch.int64))
     with pytest.raises(ValueError, match="max_grad_norm must be a positive number"):
         model.optimizer_step(optimizer, (logp + values).sum(), 0.0)
+
+
+def test_optimizer_step_over_another_single_tensor_takes_the_plain_path() -> None:
+    """An optimizer over one tensor of the buffer's size that is not the buffer: the plain
+    path (backward, clipping over the parameters), not the flat one."""
+    model = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Discrete(2), AgentConfig(), "cpu")
+    buffer = model.flatten_parameters()
+    other = torch.nn.Parameter(torch.zeros_like(buffer))
+    optimizer = torch.optim.SGD([other], lr=0.1)
+    logp, _, values = model.evaluate(torch.zeros(2, 3), torch.zeros(2, dtype=torch.int64))
+    norm = model.optimizer_step(optimizer, (logp + values).sum(), 0.5)
+    assert float(norm) > 0.0
+    assert buffer.grad is None  # the flat path would have set it
+    assert all(p.grad is not None for p in model.parameters() if p is not buffer)
