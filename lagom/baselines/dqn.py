@@ -24,7 +24,9 @@ are those of :func:`lagom.metric.batched_returns`):
    not;
 2. loss: :math:`L = \operatorname{mean}_i\, w_i\, \ell(Q(s_i, a_i) - y_i)` with the Huber loss
    :math:`\ell` and :math:`w_i = 1`, or the importance weights of prioritized replay; the
-   gradient's norm clipped to ``agent.max_grad_norm``; one Adam step;
+   gradient's norm clipped to ``agent.max_grad_norm``; one Adam step (for a network without
+   an encoder, :class:`~lagom.baselines._fused.FusedDQNStep` computes this gradient by hand;
+   the autograd code of :meth:`DQNAgent.update` is its reference and tests);
 3. prioritized replay (``replay.prioritized``, a :class:`lagom.runner.PrioritizedReplayBuffer`):
    transition :math:`i` is drawn with probability :math:`P(i) = p_i / \sum_k p_k` and
    weighted by :math:`w_i = (N P(i))^{-\beta} / \max_j (N P(j))^{-\beta}`, :math:`\beta` moved

@@ -14,7 +14,10 @@ passes over shuffled minibatches, each one Adam step (eps 1e-5, gradient norm cl
     r = exp(log π(a|s) - log π_old(a|s)),   Â = (A - mean A) / (std A + 1e-8)
     L = -mean(min(r Â, clip(r, 1 - ε, 1 + ε) Â)) + vf_coef · mean((V(s) - R)²) - ent_coef · mean(H)
 
-with ``V`` kept within ``V_old ± clip_range_vf`` when that is set. A ``"linear"`` learning rate
+with ``V`` kept within ``V_old ± clip_range_vf`` when that is set. For an actor-critic
+without an encoder the step is :class:`~lagom.baselines._fused.FusedPPOStep`, this loss's
+gradient written out by hand (the autograd code in :func:`update` is its reference and
+tests). A ``"linear"`` learning rate
 or ``ε`` is ``LinearSchedule(initial, 0, N=train.timesteps)`` at the env steps done after the
 iteration's collection; ``"constant"`` keeps the initial value.
 
