@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagom.baselines import ppo
-from lagom.baselines._fused import FusedDQNStep, FusedPPOStep
+from lagom.baselines._fused import FusedDQNStep, FusedPPOStep, tanh
 from lagom.baselines.dqn import DQNAgent, DQNAgentConfig, NStepTensors
 from lagom.baselines.ppo import (
     ActorCritic,
@@ -321,3 +321,29 @@ def test_fused_dqn_step_applies_only_where_it_knows_the_network() -> None:
     config = DQNAgentConfig(hidden_sizes=(8,), encoder="cnn")
     cnn = DQNAgent(100, 2, config, torch.device("cpu"), observation_space=images)
     assert cnn._fused is None
+
+
+# tanh: numpy's kernel on the CPU, autograd's derivatives.
+
+
+def test_tanh_is_torch_tanh_to_float_error_and_the_same_bits_in_any_block() -> None:
+    x = torch.randn(256, 64, generator=torch.Generator().manual_seed(0)) * 4.0
+    y = tanh(x)
+    assert y.dtype == x.dtype
+    assert y.shape == x.shape
+    torch.testing.assert_close(y, torch.tanh(x), rtol=0, atol=3e-7)
+    torch.testing.assert_close(y.double(), torch.tanh(x.double()), rtol=0, atol=2e-7)
+    for rows in (slice(0, 1), slice(3, 11), slice(17, 256)):
+        assert torch.equal(tanh(x[rows]), y[rows])  # acting on 8 rows = updating on 256
+    assert torch.equal(tanh(x.t()), y.t())
+    special = torch.tensor([0.0, -0.0, math.inf, -math.inf, 30.0, -30.0])
+    assert tanh(special).tolist() == [0.0, -0.0, 1.0, -1.0, 1.0, -1.0]
+    assert tanh(torch.tensor([math.nan])).isnan().all()
+
+
+def test_tanh_derivatives_are_autograds() -> None:
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(tanh, (x,))
+    assert torch.autograd.gradgradcheck(tanh, (x,))  # Hessian-vector products (TRPO, say)
+    with torch.inference_mode():
+        assert tanh(x.detach()).is_inference()
