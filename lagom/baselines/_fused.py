@@ -65,21 +65,19 @@ def _numpy_tanh(x: torch.Tensor) -> torch.Tensor:
 
 
 class _Tanh(torch.autograd.Function):
-    """numpy's tanh forward, autograd's tanh backward ``g (1 - y²)``; with ``create_graph``
-    (a Hessian-vector product, say) the backward recomputes ``y = torch.tanh(x)`` so that it
-    is differentiable in ``x`` too."""
+    """numpy's tanh forward, autograd's tanh backward ``g (1 - y²)``. ``y`` is saved as this
+    function's output, so autograd differentiates the backward too (Hessian-vector
+    products)."""
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
         y = _numpy_tanh(x)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-        x, y = ctx.saved_tensors
-        if torch.is_grad_enabled():  # create_graph: a backward autograd can differentiate
-            y = torch.tanh(x)
+        (y,) = ctx.saved_tensors
         out: torch.Tensor = torch.ops.aten.tanh_backward(grad, y)
         return out
 
