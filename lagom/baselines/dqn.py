@@ -364,8 +364,26 @@ class DQNAgent:
         Returns:
             The step's ``loss`` and ``q_mean`` (the mean of :math:`Q(s_i, a_i)`) as detached
             0-d tensors, and the TD errors :math:`y_i - Q(s_i, a_i)` ``[B]`` (detached).
+
+        Raises:
+            TypeError: ``batch`` is not an :class:`NStepTensors`, or ``weights`` neither a
+                tensor nor ``None``.
+            ValueError: ``batch``'s actions, returns and discounts are not ``[B]`` of one
+                ``B``, or ``weights`` is not ``[B]``.
         """
+        check_instance("batch", batch, NStepTensors)
         obs, actions, returns, next_obs, discounts = batch
+        n = len(returns) if isinstance(returns, torch.Tensor) and returns.dim() == 1 else -1
+        for name, x in (("actions", actions), ("returns", returns), ("discounts", discounts)):
+            if not isinstance(x, torch.Tensor) or x.shape != (n,):
+                shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+                raise ValueError(
+                    f"batch.{name} must be a [B] tensor of the batch's B rows, got {shape}"
+                )
+        if weights is not None:
+            check_instance("weights", weights, torch.Tensor)
+            if weights.shape != (n,):
+                raise ValueError(f"weights must be [B] = [{n}], got {list(weights.shape)}")
         target = self.td_target(returns, next_obs, discounts)
         if self._fused is not None and isinstance(obs, torch.Tensor):
             loss, q = self._fused(obs, actions, target, weights)

@@ -492,6 +492,14 @@ def probe_baselines(probe: Probe) -> None:
     probe.sweep("choose_device", common.choose_device, {"device": "cpu"}, {"device": _DEVICE})
     flat = dqn.DQNAgent(2, 3, dqn.DQNAgentConfig(hidden_sizes=(4,)), torch.device("cpu"))
     probe.sweep("DQNAgent.act", flat.act, {"observation": [0.0, 1.0]}, {"observation": "array"})
+    rows = torch.zeros(3, 2)
+    steps = dqn.NStepTensors(rows, torch.tensor([0, 2, 1]), torch.ones(3), rows, torch.ones(3))
+    probe.sweep(
+        "DQNAgent.update",
+        flat.update,
+        {"batch": steps, "weights": torch.ones(3)},
+        {"batch": ("None", "str", "neg", "obj"), "weights": ("str", "neg", "empty", "obj")},
+    )
     frames = dqn.DQNAgent(
         2,
         3,

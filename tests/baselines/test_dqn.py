@@ -324,3 +324,21 @@ def test_lagom_train_runs_dqn(tmp_path: Path) -> None:
     argv = ["train", "dqn", "--steps", "200", "--log-dir", str(tmp_path)]
     assert main([*argv, *(x for s in sets for x in ("--set", s))]) == 0
     assert run_files(tmp_path / "0" / "0") >= FINISHED_RUN
+
+
+def test_update_rejects_a_malformed_batch_or_weights() -> None:
+    agent = DQNAgent(2, 3, DQNAgentConfig(hidden_sizes=(4,)), torch.device("cpu"))
+    rows = torch.zeros(3, 2)
+    batch = NStepTensors(rows, torch.tensor([0, 2, 1]), torch.ones(3), rows, torch.ones(3))
+    with pytest.raises(TypeError, match="batch"):
+        agent.update((rows, torch.tensor([0, 2, 1]), torch.ones(3), rows, torch.ones(3)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"batch.actions must be a \[B\] tensor"):
+        agent.update(batch._replace(actions=torch.tensor([0, 2])))
+    with pytest.raises(ValueError, match=r"batch.discounts must be a \[B\] tensor"):
+        agent.update(batch._replace(discounts=torch.ones(3, 1)))
+    with pytest.raises(ValueError, match=r"weights must be \[B\] = \[3\], got \[2\]"):
+        agent.update(batch, torch.ones(2))
+    with pytest.raises(TypeError, match="weights"):
+        agent.update(batch, [1.0, 1.0, 1.0])  # type: ignore[arg-type]
+    _, td_errors = agent.update(batch, torch.ones(3))
+    assert td_errors.shape == (3,)
