@@ -59,7 +59,7 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def _numpy_tanh(x: torch.Tensor) -> torch.Tensor:
-    out = torch.empty(x.shape, dtype=x.dtype)
+    out = torch.empty(x.shape, dtype=x.dtype, device="cpu")  # whatever the default device
     np.tanh(x.detach().contiguous().numpy(), out=out.numpy())
     return out
 
