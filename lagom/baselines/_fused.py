@@ -53,9 +53,42 @@ if TYPE_CHECKING:
     from lagom.baselines.dqn import DQNAgent
     from lagom.baselines.ppo import ActorCritic
 
-__all__ = ["FusedDQNStep", "FusedPPOStep", "MinibatchResult", "tanh"]
+__all__ = [
+    "LOG_SQRT_2PI", "FusedDQNStep", "FusedPPOStep", "MinibatchResult", "normalized", "same_params",
+    "tanh",
+]  # fmt: skip
 
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+#: log √(2π), the Gaussian log-density's constant.
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def normalized(adv: torch.Tensor) -> torch.Tensor:
+    """PPO's advantage normalization ``(A - mean A) / (std A + 1e-8)``.
+
+    >>> normalized(torch.tensor([1.0, 3.0])).tolist()
+    [-0.7071067690849304, 0.7071067690849304]
+    """
+    return (adv - adv.mean()) / (adv.std() + 1e-8)
+
+
+def same_params(group: Sequence[torch.Tensor], params: Sequence[torch.Tensor]) -> bool:
+    """Whether an optimizer's parameter group holds exactly ``params``, in order (by identity:
+    ``==`` on tensors would compare their values).
+
+    >>> a, b = torch.zeros(2), torch.zeros(2)
+    >>> same_params([a, b], [a, b]), same_params([a], [b])
+    (True, False)
+    """
+    return len(group) == len(params) and all(a is b for a, b in zip(group, params, strict=True))
+
+
+def _split(buffer: torch.Tensor, params: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """Views of consecutive slices of ``buffer`` shaped like ``params``."""
+    views, offset = [], 0
+    for p in params:
+        views.append(buffer[offset : offset + p.numel()].view_as(p))
+        offset += p.numel()
+    return views
 
 
 def _numpy_tanh(x: torch.Tensor) -> torch.Tensor:
@@ -196,14 +229,10 @@ class FusedPPOStep:
     def __init__(self, model: ActorCritic, optimizer: torch.optim.Optimizer) -> None:
         if model.flat is None:
             raise ValueError("the model's parameters are not flattened (flatten_parameters)")
-        self.model, self.optimizer = model, optimizer
+        self.optimizer = optimizer
         self.buffer, params = model.flat
         self.grad = torch.zeros_like(self.buffer)
-        views: dict[int, torch.Tensor] = {}
-        offset = 0
-        for p in params:
-            views[id(p)] = self.grad[offset : offset + p.numel()].view_as(p)
-            offset += p.numel()
+        views = {id(p): g for p, g in zip(params, _split(self.grad, params), strict=True)}
 
         use_tanh = model.activation is tanh
         self.actor = _HandMLP(list(model.actor), model.policy_out, use_tanh, views)  # type: ignore[arg-type]
@@ -221,7 +250,7 @@ class FusedPPOStep:
         flat, groups = model.flat, optimizer.param_groups
         if model.encoder is not None or flat is None:
             return None
-        if len(groups) != 1 or not _same_params(groups[0]["params"], [flat[0]]):
+        if len(groups) != 1 or not same_params(groups[0]["params"], [flat[0]]):
             return None
         if model.activation is not tanh and model.activation is not torch.relu:
             return None
@@ -270,11 +299,11 @@ class FusedPPOStep:
             log_std = self.log_std[0]
             inv_std = torch.exp(-log_std)
             z = (actions.reshape(out.shape) - out) * inv_std
-            log_probs = (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
-            entropy = (0.5 + _LOG_SQRT_2PI + log_std).sum().expand(n)
+            log_probs = (-0.5 * z.square() - log_std - LOG_SQRT_2PI).sum(-1)
+            entropy = (0.5 + LOG_SQRT_2PI + log_std).sum().expand(n)
         adv = advantages
         if normalize and n > 1:
-            adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            adv = normalized(adv)
         log_ratio = log_probs - old_log_probs
         ratio = log_ratio.exp()
         unclipped, clipped = adv * ratio, adv * ratio.clamp(lo, hi)
@@ -317,10 +346,6 @@ class FusedPPOStep:
         return MinibatchResult(losses, ratio, log_ratio)
 
 
-def _same_params(group: Sequence[torch.Tensor], params: Sequence[torch.Tensor]) -> bool:
-    return len(group) == len(params) and all(a is b for a, b in zip(group, params, strict=True))
-
-
 class FusedDQNStep:
     """One DQN gradient step for a :class:`~lagom.baselines.dqn.QNetwork` without an encoder:
     the Huber loss of :math:`Q(s, a)` against given targets (weighted by importance weights
@@ -339,24 +364,20 @@ class FusedDQNStep:
     """
 
     def __init__(self, agent: DQNAgent) -> None:
-        self.agent, self.dueling = agent, agent.q_net.dueling
-        self.optimizer, self.max_grad_norm = agent.optimizer, agent.config.max_grad_norm
+        self.agent, self.q_net, self.optimizer = agent, agent.q_net, agent.optimizer
         self.params = list(agent.q_net.parameters())
         self._bind()
 
     def _bind(self) -> None:
-        """Views of the parameters' current data and gradient tensors of their dtype: again
-        after the network's ``to`` or ``double`` replaced its parameters' data."""
-        q_net, params = self.agent.q_net, self.params
+        """Gradient tensors of the parameters' current dtype and device: again after the
+        network's ``to`` or ``double`` replaced its parameters' data."""
+        q_net, params = self.q_net, self.params
         first = params[0]
         # One buffer, each gradient a view of it: one norm and one scaling clip them all.
         self.grad = torch.zeros(
             sum(p.numel() for p in params), dtype=first.dtype, device=first.device
         )
-        self.grads, offset = [], 0
-        for p in params:
-            self.grads.append(self.grad[offset : offset + p.numel()].view_as(p))
-            offset += p.numel()
+        self.grads = _split(self.grad, params)
         views = {id(p): g for p, g in zip(params, self.grads, strict=True)}
         self.mlp = _HandMLP(list(q_net.layers), q_net.head, False, views)  # type: ignore[arg-type]
         self.data = params[0].data_ptr(), params[0].dtype, params[0].device
@@ -376,7 +397,7 @@ class FusedDQNStep:
         if {id(p) for m in known for p in m.parameters()} != {id(p) for p in params}:
             return None
         groups = agent.optimizer.param_groups
-        if len(groups) != 1 or not _same_params(groups[0]["params"], params):
+        if len(groups) != 1 or not same_params(groups[0]["params"], params):
             return None
         return cls(agent)
 
@@ -400,7 +421,7 @@ class FusedDQNStep:
         n = len(target)
         hs, out = self.mlp.forward(obs)
         q_all = out
-        if self.dueling:
+        if self.q_net.dueling:
             value, advantages = out[:, :1], out[:, 1:]
             q_all = value + advantages - advantages.mean(dim=1, keepdim=True)
         index = actions[:, None]
@@ -413,12 +434,13 @@ class FusedDQNStep:
             g.mul_(weights)
         g.mul_(1.0 / n)
         g_out = torch.zeros_like(q_all).scatter_(1, index, g[:, None])
-        if self.dueling:  # V takes g, A_k takes g_k - g / n_actions
+        if self.q_net.dueling:  # V takes g, A_k takes g_k - g / n_actions
             g_out = torch.cat([g[:, None], g_out.sub_((g / q_all.shape[1])[:, None])], 1)
         for p, grad in zip(self.params, self.grads, strict=True):
             p.grad = grad  # an optimizer's zero_grad may have dropped them
         self.mlp.backward(hs, g_out)
         norm = torch.linalg.vector_norm(self.grad)  # clip_grad_norm_'s rule
-        self.grad.mul_((self.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
+        max_norm = self.agent.config.max_grad_norm
+        self.grad.mul_((max_norm / (norm + 1e-6)).clamp_(max=1.0))
         self.optimizer.step()
         return loss, q

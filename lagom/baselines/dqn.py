@@ -312,7 +312,8 @@ class DQNAgent:
         else:
             self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: NDArray[Any] = self._obs.numpy()
-        # An MLP without an encoder: the gradient step by hand (lagom.baselines._fused).
+        # An MLP without an encoder: the gradient step by hand (lagom.baselines._fused), made
+        # for the network and optimizer it steps (again if either attribute is replaced).
         self._fused = FusedDQNStep.of(self)
 
     @torch.inference_mode()
@@ -385,8 +386,13 @@ class DQNAgent:
             if weights.shape != (n,):
                 raise ValueError(f"weights must be [B] = [{n}], got {list(weights.shape)}")
         target = self.td_target(returns, next_obs, discounts)
-        if self._fused is not None and isinstance(obs, torch.Tensor):
-            loss, q = self._fused(obs, actions, target, weights)
+        fused = self._fused
+        if fused is not None and (
+            fused.q_net is not self.q_net or fused.optimizer is not self.optimizer
+        ):
+            fused = self._fused = FusedDQNStep.of(self)
+        if fused is not None and isinstance(obs, torch.Tensor):
+            loss, q = fused(obs, actions, target, weights)
             return {"loss": loss, "q_mean": q.mean()}, target - q
         q = self.q_net(obs).gather(1, actions[:, None])[:, 0]
         if weights is None:

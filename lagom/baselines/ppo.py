@@ -60,7 +60,7 @@ from lagom._checks import (
 )
 from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
-from lagom.baselines._fused import FusedPPOStep, tanh
+from lagom.baselines._fused import LOG_SQRT_2PI, FusedPPOStep, normalized, same_params, tanh
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.ppo import (
     DEFAULT_ENV,
@@ -154,9 +154,6 @@ class OnPolicyConfig(AttrsInstance, Protocol):
     @property
     def eval(self) -> EvalConfig:
         """The final evaluation."""
-
-
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 class ActorCritic(Module):
@@ -293,8 +290,8 @@ class ActorCritic(Module):
             return logp, -(logp_all.exp() * logp_all).sum(-1)
         log_std = self._log_std()
         z = (actions.reshape(params.shape) - params) * torch.exp(-log_std)
-        logp = (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
-        return logp, (0.5 + _LOG_SQRT_2PI + log_std).sum().expand(len(params))
+        logp = (-0.5 * z.square() - log_std - LOG_SQRT_2PI).sum(-1)
+        return logp, (0.5 + LOG_SQRT_2PI + log_std).sum().expand(len(params))
 
     def evaluate(
         self, obs: torch.Tensor | TensorMap, actions: torch.Tensor
@@ -341,8 +338,7 @@ class ActorCritic(Module):
         if not max_grad_norm > 0.0:
             raise ValueError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
         flat, groups = self.flat, optimizer.param_groups
-        params_of = groups[0]["params"] if len(groups) == 1 else []
-        if flat is not None and len(params_of) == 1 and params_of[0] is flat[0]:
+        if flat is not None and len(groups) == 1 and same_params(groups[0]["params"], [flat[0]]):
             buffer, params = flat
             grads = torch.autograd.grad(loss, params, allow_unused=True)
             grad = torch.cat(
@@ -605,7 +601,7 @@ def update(
     whole = len(slices) == 1  # one minibatch: no shuffle, its advantages normalized once
     advantages = batch.advantages
     if whole and normalize and n > 1:
-        advantages, normalize = _normalized(advantages), False
+        advantages, normalize = normalized(advantages), False
     losses: list[torch.Tensor] = []
     ratios: list[tuple[torch.Tensor, torch.Tensor]] = []
     # An MLP actor-critic whose optimizer steps its flat parameter buffer: the fused step.
@@ -645,7 +641,7 @@ def update(
             log_probs, entropy, values = model.evaluate(obs[part], actions[part])
             adv = adv_epoch[part]
             if normalize and len(adv) > 1:
-                adv = _normalized(adv)
+                adv = normalized(adv)
             log_ratio = log_probs - old_log_probs[part]
             ratio = log_ratio.exp()
             policy_loss = -torch.min(adv * ratio, adv * ratio.clamp(lo, hi)).mean()
@@ -682,10 +678,6 @@ def update(
         )
     names = ("policy_loss", "value_loss", "entropy_loss", "approx_kl", "clip_fraction")
     return dict(zip(names, stats.tolist(), strict=True))
-
-
-def _normalized(adv: torch.Tensor) -> torch.Tensor:
-    return (adv - adv.mean()) / (adv.std() + 1e-8)
 
 
 def _schedule(initial: float, kind: Schedule, timesteps: int) -> LinearSchedule:

@@ -347,3 +347,17 @@ def test_tanh_derivatives_are_autograds() -> None:
     assert torch.autograd.gradgradcheck(tanh, (x,))  # Hessian-vector products (TRPO, say)
     with torch.inference_mode():
         assert tanh(x.detach()).is_inference()
+
+
+def test_fused_dqn_step_follows_a_replaced_optimizer() -> None:
+    """An optimizer set on the agent after construction is the one that steps."""
+    agent = DQNAgent(3, 2, DQNAgentConfig(hidden_sizes=(8,)), torch.device("cpu"))
+    rows = torch.randn(4, 3)
+    batch = NStepTensors(rows, torch.tensor([0, 1, 1, 0]), torch.ones(4), rows, torch.ones(4))
+    before = [p.detach().clone() for p in agent.q_net.parameters()]
+    agent.optimizer = torch.optim.SGD(agent.q_net.parameters(), lr=0.0)  # type: ignore[assignment]
+    agent.update(batch)
+    assert agent._fused is not None
+    assert agent._fused.optimizer is agent.optimizer
+    after = list(agent.q_net.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))  # lr 0: unmoved
