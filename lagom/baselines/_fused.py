@@ -42,20 +42,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional
 
+from lagom.networks import polyak_update_
+
 if TYPE_CHECKING:
     from lagom.baselines.dqn import DQNAgent
     from lagom.baselines.ppo import ActorCritic
+    from lagom.baselines.sac import SACAgent
+    from lagom.networks import QEnsemble
 
 __all__ = [
-    "LOG_SQRT_2PI", "FusedDQNStep", "FusedPPOStep", "MinibatchResult", "normalized", "same_params",
-    "tanh",
+    "LOG_SQRT_2PI", "FusedDQNStep", "FusedPPOStep", "FusedSACStep", "MinibatchResult",
+    "normalized", "same_params", "tanh",
 ]  # fmt: skip
 
 #: log √(2π), the Gaussian log-density's constant.
@@ -444,3 +448,220 @@ class FusedDQNStep:
         self.grad.mul_((max_norm / (norm + 1e-6)).clamp_(max=1.0))
         self.optimizer.step()
         return loss, q
+
+
+class _HandEnsemble:
+    """A :class:`~lagom.networks.QEnsemble`'s forward and backward passes by hand.
+
+    Layer ``l`` of member ``i`` has weight ``W_l[i]`` (``[fan_in, fan_out]``) and bias
+    ``b_l[i]``; the hidden layers apply ReLU, the last maps to one value. The gradients are
+    written into ``grads`` (by the parameters' ids).
+    """
+
+    def __init__(
+        self,
+        weights: list[torch.Tensor],
+        biases: list[torch.Tensor],
+        obs_dim: int,
+        grads: dict[int, torch.Tensor],
+    ) -> None:
+        self.weights, self.biases, self.obs_dim = weights, biases, obs_dim
+        self.grad_weights = [grads[id(w)] for w in weights]
+        # [n, 1, fan_out] parameters; their gradients as [n, fan_out] views for sum's out=.
+        self.grad_biases = [grads[id(b)][:, 0] for b in biases]
+
+    def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The inputs ``[n, B, fan_in]`` of every layer and the values ``[n, B]`` at the rows
+        ``x`` (``[B, obs_dim + action_dim]``), computed as :class:`QEnsemble` does."""
+        weights, biases = self.weights, self.biases
+        hs = [x.expand(len(weights[0]), *x.shape)]
+        for weight, bias in zip(weights[:-1], biases[:-1], strict=True):
+            hs.append(torch.relu(torch.baddbmm(bias, hs[-1], weight)))
+        q = (hs[-1] * weights[-1].transpose(1, 2)).sum(-1) + biases[-1][:, :, 0]
+        return hs, q
+
+    def backward(self, hs: list[torch.Tensor], g: torch.Tensor) -> None:
+        """Write the parameters' gradients for ``g = ∂L/∂q`` (``[n, B]``)."""
+        weights, last = self.weights, len(self.weights) - 1
+        torch.bmm(hs[last].transpose(1, 2), g[:, :, None], out=self.grad_weights[last])
+        torch.sum(g, 1, keepdim=True, out=self.grad_biases[last])
+        delta = g[:, :, None] * weights[last].transpose(1, 2)  # ∂L/∂(input of the last)
+        for i in range(last - 1, -1, -1):
+            delta = torch.ops.aten.threshold_backward(delta, hs[i + 1], 0)
+            torch.bmm(hs[i].transpose(1, 2), delta, out=self.grad_weights[i])
+            torch.sum(delta, 1, out=self.grad_biases[i])
+            if i > 0:
+                delta = torch.bmm(delta, weights[i].transpose(1, 2))
+
+    def action_grad(self, hs: list[torch.Tensor], g: torch.Tensor) -> torch.Tensor:
+        """``∂L/∂a`` (``[B, action_dim]``, summed over the members) for ``g = ∂L/∂q``."""
+        weights, last, obs_dim = self.weights, len(self.weights) - 1, self.obs_dim
+        if not last:  # no hidden layer
+            return (g[:, :, None] * weights[0][:, obs_dim:].transpose(1, 2)).sum(0)
+        delta = g[:, :, None] * weights[last].transpose(1, 2)
+        for i in range(last - 1, 0, -1):
+            delta = torch.ops.aten.threshold_backward(delta, hs[i + 1], 0)
+            delta = torch.bmm(delta, weights[i].transpose(1, 2))
+        delta = torch.ops.aten.threshold_backward(delta, hs[1], 0)
+        return torch.bmm(delta, weights[0][:, obs_dim:].transpose(1, 2)).sum(0)
+
+
+class FusedSACStep:
+    r"""One SAC gradient step (:meth:`lagom.baselines.sac.SACAgent.update`'s steps 1-4) with
+    the critics' and the actor's gradients written out by hand, for an agent without
+    encoders: the actor an MLP of ReLU layers and a linear head, the critics a
+    :class:`~lagom.networks.QEnsemble`, each optimizer over its own parameters in order
+    (the temperature last among the critics').
+
+    With :math:`u = \mu + \sigma\epsilon`, :math:`a = \tanh u` and :math:`m_i` the share of
+    :math:`\min_j Q_j` that member ``i`` takes (1, or split evenly at a tie, as autograd's
+    ``amin``), the actor's loss :math:`L_\pi = \frac1B\sum_b (\alpha\log\pi_b - \min_i Q_i)`
+    has :math:`\partial L_\pi/\partial a = -\frac1B \sum_i m_i \partial Q_i/\partial a`,
+    :math:`\partial L_\pi/\partial u = (1 - a^2)\,\partial L_\pi/\partial a +
+    \frac{2\alpha}{B} a`, :math:`\partial L_\pi/\partial\mu = \partial L_\pi/\partial u`
+    and :math:`\partial L_\pi/\partial\log\sigma = \sigma\epsilon\,\partial L_\pi/\partial u
+    - \frac{\alpha}{B}` (zero where the clamp of :math:`\log\sigma` holds it). The critics'
+    loss :math:`\tfrac12\sum_i \operatorname{mean}(Q_i - y)^2` has
+    :math:`\partial/\partial Q_i = (Q_i - y)/B`.
+
+    :meth:`of` gives one for the agent when it qualifies, else ``None``.
+
+    Example:
+        >>> from lagom.baselines.common import TensorBatch
+        >>> from lagom.baselines.sac import SACAgent, SACAgentConfig
+        >>> agent = SACAgent(3, 1, SACAgentConfig(hidden_sizes=(16,)), torch.device("cpu"))
+        >>> step = FusedSACStep.of(agent)
+        >>> obs = torch.zeros(4, 3)
+        >>> losses = step(TensorBatch(obs, torch.zeros(4, 1), torch.ones(4), obs, torch.zeros(4)))
+        >>> sorted(losses)
+        ['actor_loss', 'alpha_loss', 'critic_loss']
+    """
+
+    def __init__(self, agent: SACAgent) -> None:
+        from lagom.baselines.sac import LOG_STD_MAX, LOG_STD_MIN
+
+        self.agent, self.log_std_bounds = agent, (LOG_STD_MIN, LOG_STD_MAX)
+        self.parts = sac_parts(agent)
+        self.actor_params = list(agent.actor.parameters())
+        self.critic_params = list(agent.critic.parameters())
+        self._bind()
+
+    def _bind(self) -> None:
+        """Gradient tensors of the parameters' current dtype and device: again after a
+        network's ``to`` or ``double`` replaced its parameters' data."""
+        agent = self.agent
+        self.actor_grads = [torch.zeros_like(p) for p in self.actor_params]
+        self.critic_grads = [torch.zeros_like(p) for p in self.critic_params]
+        views = {
+            id(p): g
+            for p, g in zip(
+                [*self.actor_params, *self.critic_params],
+                [*self.actor_grads, *self.critic_grads],
+                strict=True,
+            )
+        }
+        actor = agent.actor
+        self.actor = _HandMLP(list(actor.layers), actor.head, False, views)  # type: ignore[arg-type]
+        critic = cast("QEnsemble", agent.critic)
+        self.critic = _HandEnsemble(
+            list(critic.weights), list(critic.biases), critic.obs_dim, views
+        )
+        self.data = self._data()
+
+    def _data(self) -> tuple[tuple[int, torch.dtype, torch.device], ...]:
+        return tuple(
+            (p.data_ptr(), p.dtype, p.device) for p in (self.actor_params[0], self.critic_params[0])
+        )
+
+    @classmethod
+    def of(cls, agent: SACAgent) -> FusedSACStep | None:
+        """The fused step of ``agent``, or ``None`` where it does not apply: an encoder, a
+        critic other than a :class:`~lagom.networks.QEnsemble`, an actor layer other than
+        ``nn.Linear``, or an optimizer over other parameters (or in another order)."""
+        from lagom.networks import QEnsemble
+
+        actor, critic = agent.actor, agent.critic
+        if actor.encoder is not None or type(critic) is not QEnsemble:
+            return None
+        known = [*actor.layers, actor.head]
+        if not _plain_linears(known):
+            return None
+        actor_params = list(actor.parameters())
+        if {id(p) for m in known for p in m.parameters()} != {id(p) for p in actor_params}:
+            return None
+        critic_params = [*critic.parameters(), agent.log_alpha]
+        for optimizer, params in (
+            (agent.actor_optimizer, actor_params),
+            (agent.critic_optimizer, critic_params),
+        ):
+            groups = optimizer.param_groups
+            if len(groups) != 1 or not same_params(groups[0]["params"], params):
+                return None
+        return cls(agent)
+
+    @torch.no_grad()
+    def __call__(self, batch: Any) -> dict[str, torch.Tensor]:
+        """One step on a minibatch (a :class:`~lagom.baselines.common.TensorBatch` of
+        ``[B, ...]`` tensors); returns the losses as :meth:`SACAgent.update` does."""
+        if self.data != self._data():
+            self._bind()
+        agent = self.agent
+        obs, actions, rewards, next_obs, terminated = batch
+        n = len(rewards)
+        log_alpha = agent.log_alpha
+        alpha = log_alpha.exp()
+
+        # The actor at s (its activations kept) and a reparameterized draw, as actor.sample.
+        hs, out = self.actor.forward(obs)
+        mean, raw_log_std = out.chunk(2, dim=-1)
+        lo, hi = self.log_std_bounds
+        log_std = raw_log_std.clamp(lo, hi)
+        noise = torch.randn_like(mean)
+        std = log_std.exp()
+        u = torch.addcmul(mean, std, noise)
+        log_probs = (2.0 * (u + functional.softplus(-2.0 * u)) - log_std).sum(-1)
+        log_probs -= 0.5 * noise.square().sum(-1) + agent.actor._log_prob_offset
+        pi_actions = torch.tanh(u)
+
+        # 1. temperature, 2. critics (their gradients and the temperature's, one Adam step).
+        entropy_gap = (log_probs + agent.target_entropy).mean()
+        alpha_loss = -log_alpha[0] * entropy_gap
+        target = agent.td_target(rewards, next_obs, terminated)
+        critic_hs, q = self.critic.forward(torch.cat([obs, actions], dim=-1))
+        diff = q - target
+        critic_loss = 0.5 * diff.square().mean(1).sum()
+        self.critic.backward(critic_hs, diff.mul_(1.0 / n))
+        for p, grad in zip(self.critic_params, self.critic_grads, strict=True):
+            p.grad = grad  # an optimizer's zero_grad may have dropped them
+        log_alpha.grad = -entropy_gap.reshape(1)
+        agent.critic_optimizer.step()
+
+        # 3. actor, through the updated critics.
+        pi_hs, q_pi = self.critic.forward(torch.cat([obs, pi_actions], dim=-1))
+        q_min = q_pi.amin(0)
+        actor_loss = (alpha * log_probs - q_min).mean()
+        share = (q_pi == q_min).to(q_pi.dtype)
+        share /= share.sum(0)  # amin's rule: a tie splits the gradient evenly
+        g_actions = self.critic.action_grad(pi_hs, share.mul_(-1.0 / n))
+        scaled_alpha = alpha * (1.0 / n)
+        g_tanh = g_actions * (1.0 - pi_actions.square())
+        g_u = torch.addcmul(g_tanh, pi_actions, scaled_alpha, value=2.0)
+        g_log_std = torch.addcmul(-scaled_alpha, g_u, std * noise)
+        held = (raw_log_std >= lo) & (raw_log_std <= hi)
+        for p, grad in zip(self.actor_params, self.actor_grads, strict=True):
+            p.grad = grad
+        self.actor.backward(hs, torch.cat([g_u, g_log_std * held], dim=-1))
+        agent.actor_optimizer.step()
+
+        # 4. targets.
+        polyak_update_(agent._target_params, agent._critic_params, agent.tau)
+        return {
+            "critic_loss": critic_loss,
+            "actor_loss": actor_loss,
+            "alpha_loss": alpha_loss.detach(),
+        }
+
+
+def sac_parts(agent: SACAgent) -> tuple[Any, ...]:
+    """What a fused step of ``agent`` was made for: replaced, it must be made again."""
+    return agent.actor, agent.critic, agent.actor_optimizer, agent.critic_optimizer, agent.log_alpha

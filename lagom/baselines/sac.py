@@ -55,7 +55,8 @@ from torch.nn import functional
 
 from lagom._checks import check_device, check_instance, check_int
 from lagom._types import Float32Array, NDArray
-from lagom.baselines import common
+from lagom.baselines import _fused, common
+from lagom.baselines._fused import same_params
 from lagom.baselines.configs.sac import (
     DEFAULT_ENV,
     PENDULUM,
@@ -322,6 +323,8 @@ class SACAgent:
         # Acting reuses one input tensor: one copy per step, no new tensor.
         self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: Float32Array = self._obs.numpy()
+        # Without encoders: the gradient step by hand (lagom.baselines._fused).
+        self._fused = _fused.FusedSACStep.of(self)
 
     @property
     def alpha(self) -> torch.Tensor:
@@ -360,6 +363,11 @@ class SACAgent:
         Returns:
             The step's losses as detached 0-d tensors (no device synchronization).
         """
+        fused = self._fused
+        if fused is not None and not same_params(fused.parts, _fused.sac_parts(self)):
+            fused = self._fused = _fused.FusedSACStep.of(self)
+        if fused is not None and isinstance(batch.obs, torch.Tensor):
+            return fused(batch)
         obs, actions, rewards, next_obs, terminated = batch
         alpha = self.alpha
         pi_actions, log_probs = self.actor.sample(obs)

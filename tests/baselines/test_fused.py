@@ -1,4 +1,4 @@
-"""Tests of the fused steps of PPO and DQN: the gradients written out by hand equal autograd's.
+"""Tests of the fused steps of PPO, DQN and SAC: the gradients written out by hand equal autograd's.
 
 Every comparison runs :func:`lagom.baselines.ppo.update` (or :meth:`DQNAgent.update`) twice
 on the same float64 model and batch, once with the fused step and once with it switched off
@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagom.baselines import ppo
-from lagom.baselines._fused import FusedDQNStep, FusedPPOStep, tanh
+from lagom.baselines._fused import FusedDQNStep, FusedPPOStep, FusedSACStep, tanh
+from lagom.baselines.common import TensorBatch
 from lagom.baselines.dqn import DQNAgent, DQNAgentConfig, NStepTensors
 from lagom.baselines.ppo import (
     ActorCritic,
@@ -29,6 +30,7 @@ from lagom.baselines.ppo import (
     PPOTrainConfig,
     update,
 )
+from lagom.baselines.sac import SACAgent, SACAgentConfig
 
 
 def _model(
@@ -361,3 +363,145 @@ def test_fused_dqn_step_follows_a_replaced_optimizer() -> None:
     assert agent._fused.optimizer is agent.optimizer
     after = list(agent.q_net.parameters())
     assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))  # lr 0: unmoved
+
+
+# SAC: SACAgent.update with its fused step against the same update through autograd.
+
+
+def _sac_agent(
+    obs_dim: int, action_dim: int, hidden: tuple[int, ...], device: str = "cpu"
+) -> SACAgent:
+    torch.manual_seed(0)
+    agent = SACAgent(obs_dim, action_dim, SACAgentConfig(hidden_sizes=hidden), torch.device(device))
+    for module in (agent.actor, agent.critic, agent.critic_target):
+        module.double()  # the fused step follows the new data (its _bind)
+    agent.log_alpha.data = agent.log_alpha.data.double()
+    return agent
+
+
+def _sac_updates(
+    agent: SACAgent, batch: TensorBatch, fused: bool, steps: int
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    agent = copy.deepcopy(agent)
+    # SGD: the parameters move by the gradients themselves (Adam would magnify rounding in
+    # gradients near zero).
+    agent.actor_optimizer = torch.optim.SGD(agent.actor.parameters(), lr=0.01)  # type: ignore[assignment]
+    critic_params = [*agent.critic.parameters(), agent.log_alpha]
+    agent.critic_optimizer = torch.optim.SGD(critic_params, lr=0.01)  # type: ignore[assignment]
+    agent._fused = FusedSACStep.of(agent) if fused else None
+    assert (agent._fused is not None) == fused
+    torch.manual_seed(1)  # the same noise draws on both sides
+    outputs = [loss for _ in range(steps) for loss in agent.update(batch).values()]
+    modules = (agent.actor, agent.critic, agent.critic_target)
+    flat = torch.cat(
+        [p.detach().reshape(-1) for m in modules for p in m.parameters()]
+        + [agent.log_alpha.detach()]
+    )
+    return flat, outputs
+
+
+def _sac_batch(
+    n: int, obs_dim: int, action_dim: int, seed: int, device: str = "cpu"
+) -> TensorBatch:
+    g = torch.Generator().manual_seed(seed)
+
+    def normal(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=g, dtype=torch.float64).to(device)
+
+    actions = (torch.rand(n, action_dim, generator=g, dtype=torch.float64) * 2 - 1).to(device)
+    terminated = (torch.rand(n, generator=g) < 0.3).double().to(device)
+    return TensorBatch(normal(n, obs_dim), actions, normal(n), normal(n, obs_dim), terminated)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    obs_dim=st.integers(1, 4),
+    action_dim=st.integers(1, 3),
+    hidden=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple),
+    n=st.integers(1, 12),
+    twins=st.booleans(),
+    log_std_bias=st.sampled_from([0.0, -25.0, 3.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_fused_sac_update_equals_autograd(
+    obs_dim: int,
+    action_dim: int,
+    hidden: tuple[int, ...],
+    n: int,
+    twins: bool,
+    log_std_bias: float,
+    seed: int,
+) -> None:
+    """``twins``: both critics start equal, so every minimum is a tie (each takes half the
+    gradient); ``log_std_bias`` pushes the actor's log standard deviations past the clamp's
+    bounds (no gradient there) or keeps them inside."""
+    agent = _sac_agent(obs_dim, action_dim, hidden)
+    with torch.no_grad():
+        if twins:
+            for p in agent.critic.parameters():
+                p[1:] = p[:1]
+        agent.actor.head.bias[action_dim:] += log_std_bias
+    batch = _sac_batch(n, obs_dim, action_dim, seed)
+    fused, fused_out = _sac_updates(agent, batch, fused=True, steps=3)
+    reference, reference_out = _sac_updates(agent, batch, fused=False, steps=3)
+    np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-9, atol=1e-12)
+    for a, b in zip(fused_out, reference_out, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_fused_sac_step_moves_the_parameters_like_adam_on_autograd() -> None:
+    """float32, Pendulum-v1's sizes with the agent's own Adam: within float error."""
+    torch.manual_seed(0)
+    agent = SACAgent(3, 1, SACAgentConfig(lr=1e-3), torch.device("cpu"))
+    batch = TensorBatch(*(x.float() for x in _sac_batch(256, 3, 1, 0)))
+    results = []
+    for fused in (True, False):
+        copy_ = copy.deepcopy(agent)
+        copy_._fused = FusedSACStep.of(copy_) if fused else None
+        torch.manual_seed(1)
+        for _ in range(5):
+            copy_.update(batch)
+        results.append(torch.cat([p.detach().reshape(-1) for p in copy_.actor.parameters()]))
+    start = torch.cat([p.detach().reshape(-1) for p in agent.actor.parameters()])
+    assert float((results[1] - start).abs().max()) > 1e-3  # 5 Adam steps at lr 1e-3 move it
+    assert float((results[0] - results[1]).abs().max()) < 1e-5
+
+
+def test_fused_sac_step_applies_only_where_it_knows_the_agent() -> None:
+    agent = SACAgent(3, 1, SACAgentConfig(hidden_sizes=(8,)), torch.device("cpu"))
+    assert agent._fused is not None
+    agent.actor_optimizer = torch.optim.Adam(list(agent.actor.parameters())[::-1])
+    assert FusedSACStep.of(agent) is None  # another order of the parameters
+    agent = SACAgent(3, 1, SACAgentConfig(hidden_sizes=(8,)), torch.device("cpu"))
+    agent.critic_optimizer = torch.optim.Adam(agent.critic.parameters())  # no temperature
+    assert FusedSACStep.of(agent) is None
+    box = spaces.Box(-1.0, 1.0, (2,))
+    space = spaces.Dict({"desired_goal": box, "observation": box})
+    goal = SACAgent(4, 1, SACAgentConfig(hidden_sizes=(8,)), torch.device("cpu"),
+                    observation_space=space)  # fmt: skip
+    assert goal._fused is None
+
+
+def test_fused_sac_step_follows_replaced_optimizers() -> None:
+    """Optimizers set on the agent after construction are the ones that step."""
+    agent = SACAgent(3, 1, SACAgentConfig(hidden_sizes=(8,)), torch.device("cpu"))
+    before = [p.detach().clone() for p in (*agent.actor.parameters(), *agent.critic.parameters())]
+    agent.actor_optimizer = torch.optim.SGD(agent.actor.parameters(), lr=0.0)  # type: ignore[assignment]
+    critic_params = [*agent.critic.parameters(), agent.log_alpha]
+    agent.critic_optimizer = torch.optim.SGD(critic_params, lr=0.0)  # type: ignore[assignment]
+    agent.update(TensorBatch(*(x.float() for x in _sac_batch(4, 3, 1, 0))))
+    assert agent._fused is not None
+    assert agent._fused.parts[2] is agent.actor_optimizer
+    after = [*agent.actor.parameters(), *agent.critic.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))  # lr 0: unmoved
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_fused_sac_update_equals_autograd_on_cuda() -> None:
+    agent = _sac_agent(3, 2, (8, 8), "cuda")
+    batch = _sac_batch(40, 3, 2, 0, "cuda")
+    fused, _ = _sac_updates(agent, batch, fused=True, steps=3)
+    reference, _ = _sac_updates(agent, batch, fused=False, steps=3)
+    assert fused.device.type == "cuda"
+    np.testing.assert_allclose(fused.cpu().numpy(), reference.cpu().numpy(), rtol=1e-9, atol=1e-12)
