@@ -1,4 +1,4 @@
-r"""Minibatch steps with the gradient written out by hand, for the MLP networks of PPO and DQN.
+r"""Minibatch steps with the gradient written out by hand, for the MLP networks of PPO, DQN and SAC.
 
 For an :class:`~lagom.baselines.ppo.ActorCritic` without an encoder (a flat Box observation,
 two MLPs of ``tanh`` or ``relu`` layers, a categorical or diagonal Gaussian head, a value
@@ -8,6 +8,8 @@ gradients written straight into the flat gradient buffer of
 :meth:`~lagom.baselines.ppo.ActorCritic.flatten_parameters`. :class:`FusedDQNStep` does the
 same for the Huber loss of a :class:`~lagom.baselines.dqn.QNetwork` without an encoder
 (dueling or not, weighted by prioritized replay or not), into the parameters' gradients.
+:class:`FusedSACStep` does SAC's step (temperature, twin critics, actor, targets) for an
+agent without encoders; its formulas are in its docstring.
 They are the same gradients as autograd's (the tests compare them in float64, the ties of
 ``min`` and the clipping bounds included). At the sizes of classic control (batch 64 to 256,
 64-64 or 256-256 networks) autograd's work per node, not the arithmetic, dominates a step on

@@ -96,6 +96,7 @@ __all__ = [
     "box_policy",
     "check_run",
     "check_spaces",
+    "check_tensor_batch",
     "choose_device",
     "env_checkpoint",
     "evaluate_policy",
@@ -1419,6 +1420,65 @@ class TensorBatch(NamedTuple):
     rewards: torch.Tensor
     next_obs: torch.Tensor | TensorMap
     terminated: torch.Tensor
+
+
+def check_tensor_batch(
+    batch: object, obs_dim: int, action_dim: int, like: torch.Tensor
+) -> TensorBatch:
+    """``batch`` when it is a :class:`TensorBatch` of ``B`` rows an off-policy learner with
+    ``obs_dim`` observations and ``action_dim`` actions takes, in the dtype and on the device
+    of ``like`` (one of its parameters); observations of a ``Dict`` space are a
+    :class:`~lagom.networks.TensorMap` of ``[B, ...]`` tensors on that device.
+
+    Raises:
+        TypeError: ``batch`` is not a :class:`TensorBatch`, a field is not a tensor (or a
+            :class:`~lagom.networks.TensorMap` of observations), or a float field has
+            another dtype than ``like``.
+        ValueError: a field has another shape than ``[B, obs_dim]``, ``[B, action_dim]`` or
+            ``[B]`` (``B`` the number of rewards), or lies on another device than ``like``.
+
+    Example:
+        >>> rows = torch.zeros(2, 3)
+        >>> batch = TensorBatch(rows, torch.zeros(2, 1), torch.ones(2), rows, torch.zeros(2))
+        >>> check_tensor_batch(batch, 3, 1, rows) is batch
+        True
+        >>> check_tensor_batch(batch._replace(actions=torch.zeros(2, 2)), 3, 1, rows)
+        Traceback (most recent call last):
+        ...
+        ValueError: batch.actions must be [B, action_dim] = [2, 1], got [2, 2]
+    """
+    check_instance("batch", batch, TensorBatch)
+    rewards = batch.rewards
+    if isinstance(rewards, torch.Tensor) and rewards.dim() != 1:
+        raise ValueError(f"batch.rewards must be [B], got {list(rewards.shape)}")
+    n = len(rewards) if isinstance(rewards, torch.Tensor) else 0
+    shapes = {
+        "rewards": ("[B]", (n,)),
+        "obs": ("[B, obs_dim]", (n, obs_dim)),
+        "actions": ("[B, action_dim]", (n, action_dim)),
+        "next_obs": ("[B, obs_dim]", (n, obs_dim)),
+        "terminated": ("[B]", (n,)),
+    }
+    for name, (label, shape) in shapes.items():
+        x = getattr(batch, name)
+        if isinstance(x, TensorMap) and name in ("obs", "next_obs"):
+            for key, value in x.items():
+                if value.shape[:1] != shape[:1] or value.device != like.device:
+                    raise ValueError(
+                        f"batch.{name}[{key!r}] must be [B, ...] with B = {n} on "
+                        f"{like.device}, got {list(value.shape)} on {value.device}"
+                    )
+            continue
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"batch.{name} must be a tensor, got {type(x).__name__}")
+        if x.shape != shape:
+            got = list(x.shape)
+            raise ValueError(f"batch.{name} must be {label} = {list(shape)}, got {got}")
+        if x.dtype != like.dtype:
+            raise TypeError(f"batch.{name} must be a {like.dtype} tensor, got {x.dtype}")
+        if x.device != like.device:
+            raise ValueError(f"batch.{name} must be on {like.device}, got {x.device}")
+    return batch
 
 
 def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:

@@ -321,6 +321,7 @@ class SACAgent:
         self._critic_params = list(self.critic.parameters())
         self._target_params = list(self.critic_target.parameters())
         # Acting reuses one input tensor: one copy per step, no new tensor.
+        self.obs_dim, self.action_dim = obs_dim, action_dim
         self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: Float32Array = self._obs.numpy()
         # Without encoders: the gradient step by hand (lagom.baselines._fused).
@@ -362,7 +363,15 @@ class SACAgent:
 
         Returns:
             The step's losses as detached 0-d tensors (no device synchronization).
+
+        Raises:
+            TypeError: ``batch`` is not a :class:`~lagom.baselines.common.TensorBatch` of
+                tensors in the actor's dtype.
+            ValueError: its shapes are not ``[B, obs_dim]``, ``[B, action_dim]`` and
+                ``[B]``, or its tensors are not on the agent's device.
         """
+        head = self.actor.head.weight
+        batch = common.check_tensor_batch(batch, self.obs_dim, self.action_dim, head)
         fused = self._fused
         if fused is not None and not same_params(fused.parts, _fused.sac_parts(self)):
             fused = self._fused = _fused.FusedSACStep.of(self)

@@ -257,6 +257,7 @@ class TD3Agent:
         self._targets = [*self.critic_target.parameters(), *self.actor_target.parameters()]
         self.n_updates = 0
         # Acting reuses one input tensor: one copy per step, no new tensor.
+        self.obs_dim, self.action_dim = obs_dim, action_dim
         self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: Float32Array = self._obs.numpy()
 
@@ -305,7 +306,15 @@ class TD3Agent:
 
         Returns:
             The step's losses as detached 0-d tensors (``actor_loss`` only when it ran).
+
+        Raises:
+            TypeError: ``batch`` is not a :class:`~lagom.baselines.common.TensorBatch` of
+                tensors in the actor's dtype.
+            ValueError: its shapes are not ``[B, obs_dim]``, ``[B, action_dim]`` and
+                ``[B]``, or its tensors are not on the agent's device.
         """
+        like = next(self.actor.parameters())
+        batch = common.check_tensor_batch(batch, self.obs_dim, self.action_dim, like)
         obs, actions, rewards, next_obs, terminated = batch
         self.n_updates += 1
         target = self.td_target(rewards, next_obs, terminated)

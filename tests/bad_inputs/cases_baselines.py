@@ -19,6 +19,9 @@ from lagom.runner import ReplayBuffer
 from tests.bad_inputs.probe import Fresh, Probe
 
 _DEVICE = ("None", "neg", "bogus", "obj")
+_CPU = torch.device("cpu")
+#: Bad batches of an off-policy update: not a batch at all.
+_BATCH = ("None", "str", "neg", "obj")
 #: "sac cannot create environment 'bogus': ...": the environment env_id names.
 _ENV_ID = {"env_id": ("environment",)}
 _INT = ("None", "nan", "str", "bool", "frac", "obj", "neg")
@@ -500,6 +503,12 @@ def probe_baselines(probe: Probe) -> None:
         {"batch": steps, "weights": torch.ones(3)},
         {"batch": ("None", "str", "neg", "obj"), "weights": ("str", "neg", "empty", "obj")},
     )
+    transitions = common.TensorBatch(rows, torch.zeros(3, 1), torch.ones(3), rows, torch.zeros(3))
+    for label, agent in (
+        ("SACAgent.update", sac.SACAgent(2, 1, sac.SACAgentConfig(hidden_sizes=(4,)), _CPU)),
+        ("TD3Agent.update", td3.TD3Agent(2, 1, td3.TD3AgentConfig(hidden_sizes=(4,)), _CPU)),
+    ):
+        probe.sweep(label, agent.update, {"batch": transitions}, {"batch": _BATCH})
     frames = dqn.DQNAgent(
         2,
         3,

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from lagom.baselines import common, sac, td3
 from lagom.baselines.common import (
     OffPolicyAgentConfig,
     OffPolicyTrainConfig,
@@ -138,3 +139,33 @@ def test_config_sections_validate_their_fields() -> None:
         OffPolicyAgentConfig(hidden_sizes=())
     with pytest.raises(TypeError, match=r"learning_starts must be an int, got float 1\.5"):
         OffPolicyAgentConfig(learning_starts=1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("make", [sac.SACAgent, td3.TD3Agent], ids=["sac", "td3"])
+def test_update_names_the_field_of_a_malformed_batch(make: Any) -> None:
+    """A batch of the wrong shape, dtype or kind is refused before any gradient work, the
+    field named (no matrix-product error from inside torch)."""
+    config = sac.SACAgentConfig(hidden_sizes=(4,)) if make is sac.SACAgent else None
+    agent = make(3, 2, config or td3.TD3AgentConfig(hidden_sizes=(4,)), torch.device("cpu"))
+    rows = torch.zeros(5, 3)
+    good = common.TensorBatch(rows, torch.zeros(5, 2), torch.ones(5), rows, torch.zeros(5))
+    before = [p.detach().clone() for p in agent.actor.parameters()]
+    cases: list[tuple[object, type[Exception], str]] = [
+        (tuple(good), TypeError, "batch must be a TensorBatch"),
+        (good._replace(obs=torch.zeros(5, 4)), ValueError, r"batch.obs must be \[B, obs_dim\]"),
+        (good._replace(actions=torch.zeros(5)), ValueError, "batch.actions must be"),
+        (good._replace(rewards=torch.ones(5, 1)), ValueError, r"batch.rewards must be \[B\]"),
+        (good._replace(terminated=torch.zeros(4)), ValueError, "batch.terminated must be"),
+        (
+            good._replace(next_obs=rows.double()),
+            TypeError,
+            "batch.next_obs must be a torch.float32",
+        ),
+        (good._replace(actions=[[0.0, 0.0]] * 5), TypeError, "batch.actions must be a tensor"),
+    ]
+    for batch, error, message in cases:
+        with pytest.raises(error, match=message):
+            agent.update(batch)
+    after = list(agent.actor.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
+    agent.update(good)  # the well-formed batch still goes through
