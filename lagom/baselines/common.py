@@ -1447,7 +1447,8 @@ def check_tensor_batch(
         ...
         ValueError: batch.actions must be [B, action_dim] = [2, 1], got [2, 2]
     """
-    check_instance("batch", batch, TensorBatch)
+    if not isinstance(batch, TensorBatch):
+        raise TypeError(f"batch must be a TensorBatch, got {type(batch).__name__}")
     rewards = batch.rewards
     if isinstance(rewards, torch.Tensor) and rewards.dim() != 1:
         raise ValueError(f"batch.rewards must be [B], got {list(rewards.shape)}")
