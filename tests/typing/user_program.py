@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from lagom.baselines import get_algorithm, list_algorithms
 from lagom.baselines.algorithm import Algorithm
+from lagom.baselines.common import TensorBatch, check_tensor_batch, replay_tensors
 from lagom.es import CEM, CMAES, OpenAIES, cem_ask, cem_init, cem_tell
 from lagom.es.base import ESResult
 from lagom.experiment import Config, Grid
@@ -141,3 +142,7 @@ assert_type(replay.n_step(rows, 3, 0.99).discounts, NDArray[np.float32])
 # lagom.baselines
 assert_type(list_algorithms(), list[str])
 assert_type(get_algorithm("ppo"), Algorithm)
+assert_type(replay_tensors(replay.sample(4), torch.device("cpu")), TensorBatch)
+rows32 = torch.zeros(4, 3)
+transitions = TensorBatch(rows32, torch.zeros(4, 1), torch.ones(4), rows32, torch.zeros(4))
+assert_type(check_tensor_batch(transitions, 3, 1, rows32), TensorBatch)
