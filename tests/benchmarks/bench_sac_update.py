@@ -10,6 +10,10 @@ Stable-Baselines3's ``SAC.train(1, 256)`` runs after a 300-step ``learn``. The t
 alternate ``--rounds`` times, ``--updates`` steps each, and each side keeps its best round:
 the machine is shared, so compare the ratio, never absolute times across runs.
 ``learning_offpolicy.py`` measures whole training runs.
+
+``--paths`` times lagom's two paths instead: the step by hand (``FusedSACStep``) against
+autograd's, alternating on one minibatch in one process (``--rounds`` rounds of
+``--updates`` steps each), and prints the median and range of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -63,12 +67,42 @@ def measure(threads: int, rounds: int, updates: int) -> tuple[float, float]:
     return ours, theirs
 
 
+def measure_paths(threads: int, rounds: int, updates: int) -> list[float]:
+    """Per-round ratios of the fused step's time to autograd's, with ``threads``."""
+    torch.set_num_threads(threads)
+    cpu = torch.device("cpu")
+    agent = SACAgent(3, 1, SACAgentConfig(lr=1e-3, hidden_sizes=(256, 256)), cpu)
+    fused = agent._fused
+    buffer = ReplayBuffer(20_000, 3, 1, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(2_000):
+        obs, next_obs = rng.normal(size=(1, 3)), rng.normal(size=(1, 3))
+        buffer.add(obs, rng.uniform(-1, 1, (1, 1)), [rng.normal()], next_obs, [False], [False])
+    batch = replay_tensors(buffer.sample(256), cpu)
+    ratios = []
+    for _ in range(rounds):
+        times = []
+        for path in (fused, None):
+            agent._fused = path
+            times.append(_ms_per_call(lambda: agent.update(batch), updates))
+        ratios.append(times[0] / times[1])
+    return ratios
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--updates", type=int, default=150)
+    parser.add_argument("--paths", action="store_true", help="fused step against autograd")
     args = parser.parse_args()
+    if args.paths:
+        print("threads  fused / autograd: median (range) of per-round time ratios")
+        for threads in args.threads:
+            ratios = measure_paths(threads, args.rounds, args.updates)
+            low, mid, high = min(ratios), float(np.median(ratios)), max(ratios)
+            print(f"{threads:7d}  {mid:.3f} ({low:.3f} -- {high:.3f})")
+        return
     print("threads  lagom ms  SB3 ms  SB3/lagom")
     for threads in args.threads:
         ours, theirs = measure(threads, args.rounds, args.updates)
