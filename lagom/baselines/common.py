@@ -1435,7 +1435,8 @@ def check_tensor_batch(
             :class:`~lagom.networks.TensorMap` of observations), or a float field has
             another dtype than ``like``.
         ValueError: a field has another shape than ``[B, obs_dim]``, ``[B, action_dim]`` or
-            ``[B]`` (``B`` the number of rewards), or lies on another device than ``like``.
+            ``[B]`` (``B >= 1`` the number of rewards), or lies on another device than
+            ``like``.
 
     Example:
         >>> rows = torch.zeros(2, 3)
@@ -1453,6 +1454,8 @@ def check_tensor_batch(
     if isinstance(rewards, torch.Tensor) and rewards.dim() != 1:
         raise ValueError(f"batch.rewards must be [B], got {list(rewards.shape)}")
     n = len(rewards) if isinstance(rewards, torch.Tensor) else 0
+    if isinstance(rewards, torch.Tensor) and not n:
+        raise ValueError("batch must hold at least one transition (B >= 1), got B = 0")
     shapes = {
         "rewards": ("[B]", (n,)),
         "obs": ("[B, obs_dim]", (n, obs_dim)),

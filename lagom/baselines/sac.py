@@ -320,8 +320,8 @@ class SACAgent:
         self.critic_optimizer = torch.optim.Adam(critic_params, config.lr, fused=True)
         self._critic_params = list(self.critic.parameters())
         self._target_params = list(self.critic_target.parameters())
-        # Acting reuses one input tensor: one copy per step, no new tensor.
         self.obs_dim, self.action_dim = obs_dim, action_dim
+        # Acting reuses one input tensor: one copy per step, no new tensor.
         self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: Float32Array = self._obs.numpy()
         # Without encoders: the gradient step by hand (lagom.baselines._fused).

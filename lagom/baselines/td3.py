@@ -256,8 +256,8 @@ class TD3Agent:
         self._online = [*self._critic_params, *self.actor.parameters()]
         self._targets = [*self.critic_target.parameters(), *self.actor_target.parameters()]
         self.n_updates = 0
-        # Acting reuses one input tensor: one copy per step, no new tensor.
         self.obs_dim, self.action_dim = obs_dim, action_dim
+        # Acting reuses one input tensor: one copy per step, no new tensor.
         self._obs = torch.zeros(1, obs_dim, dtype=torch.float32)
         self._obs_np: Float32Array = self._obs.numpy()
 

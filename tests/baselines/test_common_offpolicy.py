@@ -162,6 +162,7 @@ def test_update_names_the_field_of_a_malformed_batch(make: Any) -> None:
             "batch.next_obs must be a torch.float32",
         ),
         (good._replace(actions=[[0.0, 0.0]] * 5), TypeError, "batch.actions must be a tensor"),
+        (common.TensorBatch(*(x[:0] for x in good)), ValueError, "at least one transition"),
     ]
     for batch, error, message in cases:
         with pytest.raises(error, match=message):
