@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOG_SQRT_2PI", "FusedDQNStep", "FusedPPOStep", "FusedSACStep", "MinibatchResult",
-    "normalized", "same_params", "tanh",
+    "normalized", "same_params", "steps_exactly", "tanh",
 ]  # fmt: skip
 
 #: log √(2π), the Gaussian log-density's constant.
@@ -86,6 +86,17 @@ def same_params(group: Sequence[torch.Tensor], params: Sequence[torch.Tensor]) -
     (True, False)
     """
     return len(group) == len(params) and all(a is b for a, b in zip(group, params, strict=True))
+
+
+def steps_exactly(optimizer: torch.optim.Optimizer, params: Sequence[torch.Tensor]) -> bool:
+    """Whether ``optimizer`` has one parameter group, holding exactly ``params`` in order.
+
+    >>> a, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    >>> steps_exactly(torch.optim.SGD([a, b]), [a, b]), steps_exactly(torch.optim.SGD([a]), [b])
+    (True, False)
+    """
+    groups = optimizer.param_groups
+    return len(groups) == 1 and same_params(groups[0]["params"], params)
 
 
 def _split(buffer: torch.Tensor, params: Sequence[torch.Tensor]) -> list[torch.Tensor]:
@@ -253,10 +264,8 @@ class FusedPPOStep:
         """The fused step of ``model`` and ``optimizer``, or ``None`` where it does not apply:
         an encoder, parameters not flattened or not all in the layers it knows, an optimizer
         over anything but the flat buffer, or an activation other than tanh and relu."""
-        flat, groups = model.flat, optimizer.param_groups
-        if model.encoder is not None or flat is None:
-            return None
-        if len(groups) != 1 or not same_params(groups[0]["params"], [flat[0]]):
+        flat = model.flat
+        if model.encoder is not None or flat is None or not steps_exactly(optimizer, [flat[0]]):
             return None
         if model.activation is not tanh and model.activation is not torch.relu:
             return None
@@ -388,6 +397,11 @@ class FusedDQNStep:
         self.mlp = _HandMLP(list(q_net.layers), q_net.head, False, views)  # type: ignore[arg-type]
         self.data = params[0].data_ptr(), params[0].dtype, params[0].device
 
+    def is_for(self, agent: DQNAgent) -> bool:
+        """Whether this step was made for ``agent``'s current network and optimizer (an
+        agent whose attribute was replaced needs :meth:`of` again)."""
+        return self.q_net is agent.q_net and self.optimizer is agent.optimizer
+
     @classmethod
     def of(cls, agent: DQNAgent) -> FusedDQNStep | None:
         """The fused step of ``agent``, or ``None`` where it does not apply: an encoder, a
@@ -402,8 +416,7 @@ class FusedDQNStep:
         params = list(q_net.parameters())
         if {id(p) for m in known for p in m.parameters()} != {id(p) for p in params}:
             return None
-        groups = agent.optimizer.param_groups
-        if len(groups) != 1 or not same_params(groups[0]["params"], params):
+        if not steps_exactly(agent.optimizer, params):
             return None
         return cls(agent)
 
@@ -543,7 +556,7 @@ class FusedSACStep:
         from lagom.baselines.sac import LOG_STD_MAX, LOG_STD_MIN
 
         self.agent, self.log_std_bounds = agent, (LOG_STD_MIN, LOG_STD_MAX)
-        self.parts = sac_parts(agent)
+        self.parts = _sac_parts(agent)
         self.actor_params = list(agent.actor.parameters())
         self.critic_params = list(agent.critic.parameters())
         self._bind()
@@ -575,6 +588,11 @@ class FusedSACStep:
             (p.data_ptr(), p.dtype, p.device) for p in (self.actor_params[0], self.critic_params[0])
         )
 
+    def is_for(self, agent: SACAgent) -> bool:
+        """Whether this step was made for ``agent``'s current networks, optimizers and
+        temperature (an agent whose attribute was replaced needs :meth:`of` again)."""
+        return same_params(self.parts, _sac_parts(agent))
+
     @classmethod
     def of(cls, agent: SACAgent) -> FusedSACStep | None:
         """The fused step of ``agent``, or ``None`` where it does not apply: an encoder, a
@@ -592,13 +610,10 @@ class FusedSACStep:
         if {id(p) for m in known for p in m.parameters()} != {id(p) for p in actor_params}:
             return None
         critic_params = [*critic.parameters(), agent.log_alpha]
-        for optimizer, params in (
-            (agent.actor_optimizer, actor_params),
-            (agent.critic_optimizer, critic_params),
-        ):
-            groups = optimizer.param_groups
-            if len(groups) != 1 or not same_params(groups[0]["params"], params):
-                return None
+        if not steps_exactly(agent.actor_optimizer, actor_params):
+            return None
+        if not steps_exactly(agent.critic_optimizer, critic_params):
+            return None
         return cls(agent)
 
     @torch.no_grad()
@@ -660,10 +675,10 @@ class FusedSACStep:
         return {
             "critic_loss": critic_loss,
             "actor_loss": actor_loss,
-            "alpha_loss": alpha_loss.detach(),
+            "alpha_loss": alpha_loss,
         }
 
 
-def sac_parts(agent: SACAgent) -> tuple[Any, ...]:
+def _sac_parts(agent: SACAgent) -> tuple[Any, ...]:
     """What a fused step of ``agent`` was made for: replaced, it must be made again."""
     return agent.actor, agent.critic, agent.actor_optimizer, agent.critic_optimizer, agent.log_alpha

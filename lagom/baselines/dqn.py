@@ -387,9 +387,7 @@ class DQNAgent:
                 raise ValueError(f"weights must be [B] = [{n}], got {list(weights.shape)}")
         target = self.td_target(returns, next_obs, discounts)
         fused = self._fused
-        if fused is not None and (
-            fused.q_net is not self.q_net or fused.optimizer is not self.optimizer
-        ):
+        if fused is not None and not fused.is_for(self):
             fused = self._fused = FusedDQNStep.of(self)
         if fused is not None and isinstance(obs, torch.Tensor):
             loss, q = fused(obs, actions, target, weights)

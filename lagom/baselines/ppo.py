@@ -60,7 +60,7 @@ from lagom._checks import (
 )
 from lagom._types import Float32Array, NDArray
 from lagom.baselines import common
-from lagom.baselines._fused import LOG_SQRT_2PI, FusedPPOStep, normalized, same_params, tanh
+from lagom.baselines._fused import LOG_SQRT_2PI, FusedPPOStep, normalized, steps_exactly, tanh
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.configs.ppo import (
     DEFAULT_ENV,
@@ -337,8 +337,8 @@ class ActorCritic(Module):
         """
         if not max_grad_norm > 0.0:
             raise ValueError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
-        flat, groups = self.flat, optimizer.param_groups
-        if flat is not None and len(groups) == 1 and same_params(groups[0]["params"], [flat[0]]):
+        flat = self.flat
+        if flat is not None and steps_exactly(optimizer, [flat[0]]):
             buffer, params = flat
             grads = torch.autograd.grad(loss, params, allow_unused=True)
             grad = torch.cat(

@@ -56,7 +56,6 @@ from torch.nn import functional
 from lagom._checks import check_device, check_instance, check_int
 from lagom._types import Float32Array, NDArray
 from lagom.baselines import _fused, common
-from lagom.baselines._fused import same_params
 from lagom.baselines.configs.sac import (
     DEFAULT_ENV,
     PENDULUM,
@@ -373,7 +372,7 @@ class SACAgent:
         head = self.actor.head.weight
         batch = common.check_tensor_batch(batch, self.obs_dim, self.action_dim, head)
         fused = self._fused
-        if fused is not None and not same_params(fused.parts, _fused.sac_parts(self)):
+        if fused is not None and not fused.is_for(self):
             fused = self._fused = _fused.FusedSACStep.of(self)
         if fused is not None and isinstance(batch.obs, torch.Tensor):
             return fused(batch)

@@ -19,7 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagom.baselines import ppo
-from lagom.baselines._fused import FusedDQNStep, FusedPPOStep, FusedSACStep, tanh
+from lagom.baselines._fused import (
+    FusedDQNStep,
+    FusedPPOStep,
+    FusedSACStep,
+    _HandEnsemble,
+    tanh,
+)
 from lagom.baselines.common import TensorBatch
 from lagom.baselines.dqn import DQNAgent, DQNAgentConfig, NStepTensors
 from lagom.baselines.ppo import (
@@ -31,6 +37,7 @@ from lagom.baselines.ppo import (
     update,
 )
 from lagom.baselines.sac import SACAgent, SACAgentConfig
+from lagom.networks import QEnsemble
 
 
 def _model(
@@ -505,3 +512,30 @@ def test_fused_sac_update_equals_autograd_on_cuda() -> None:
     reference, _ = _sac_updates(agent, batch, fused=False, steps=3)
     assert fused.device.type == "cuda"
     np.testing.assert_allclose(fused.cpu().numpy(), reference.cpu().numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", [[], [3], [3, 4]], ids=["no-hidden", "one", "two"])
+def test_hand_ensemble_gradients_are_autograds(hidden: list[int]) -> None:
+    """The critics by hand against :class:`QEnsemble` through autograd, float64: the
+    parameters' gradients and the action's, for any depth (no hidden layer included)."""
+    torch.manual_seed(0)
+    critic = QEnsemble(3, 2, hidden, n=2).double()
+    params = list(critic.parameters())
+    grads = {id(p): torch.zeros_like(p) for p in params}
+    hand = _HandEnsemble(list(critic.weights), list(critic.biases), 3, grads)
+    obs = torch.randn(6, 3, dtype=torch.float64)
+    actions = torch.randn(6, 2, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(2, 6, dtype=torch.float64)  # ∂L/∂q of each member and row
+
+    q = critic(obs, actions)  # [B, n]
+    torch.autograd.backward(q, g.T)
+    with torch.no_grad():
+        hs, q_hand = hand.forward(torch.cat([obs, actions], dim=-1))
+        hand.backward(hs, g)
+        g_actions = hand.action_grad(hs, g)
+    np.testing.assert_allclose(q_hand.T.numpy(), q.detach().numpy(), rtol=1e-12)
+    for p in params:
+        assert p.grad is not None
+        np.testing.assert_allclose(grads[id(p)].numpy(), p.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert actions.grad is not None
+    np.testing.assert_allclose(g_actions.numpy(), actions.grad.numpy(), rtol=1e-9, atol=1e-12)
