@@ -177,6 +177,17 @@ def _plain_linears(modules: list[nn.Module]) -> bool:
     return all(type(m) is nn.Linear and m.bias is not None for m in modules)
 
 
+def _mlp_params(network: nn.Module, layers: list[nn.Module]) -> list[torch.Tensor] | None:
+    """``network``'s parameters when ``layers`` are plain linear layers with biases that hold
+    all of them, else ``None``."""
+    params: list[torch.Tensor] = list(network.parameters())
+    if not _plain_linears(layers):
+        return None
+    if {id(p) for m in layers for p in m.parameters()} != {id(p) for p in params}:
+        return None
+    return params
+
+
 class _HandMLP:
     """Linear layers, each followed by tanh or relu, then a linear head: the forward and the
     backward pass by hand, the gradients written into ``grads`` (by the parameters' ids)."""
@@ -410,13 +421,8 @@ class FusedDQNStep:
         q_net = agent.q_net
         if q_net.encoder is not None:
             return None
-        known = [*q_net.layers, q_net.head]
-        if not _plain_linears(known):
-            return None
-        params = list(q_net.parameters())
-        if {id(p) for m in known for p in m.parameters()} != {id(p) for p in params}:
-            return None
-        if not steps_exactly(agent.optimizer, params):
+        params = _mlp_params(q_net, [*q_net.layers, q_net.head])
+        if params is None or not steps_exactly(agent.optimizer, params):
             return None
         return cls(agent)
 
@@ -603,15 +609,10 @@ class FusedSACStep:
         actor, critic = agent.actor, agent.critic
         if actor.encoder is not None or type(critic) is not QEnsemble:
             return None
-        known = [*actor.layers, actor.head]
-        if not _plain_linears(known):
-            return None
-        actor_params = list(actor.parameters())
-        if {id(p) for m in known for p in m.parameters()} != {id(p) for p in actor_params}:
+        actor_params = _mlp_params(actor, [*actor.layers, actor.head])
+        if actor_params is None or not steps_exactly(agent.actor_optimizer, actor_params):
             return None
         critic_params = [*critic.parameters(), agent.log_alpha]
-        if not steps_exactly(agent.actor_optimizer, actor_params):
-            return None
         if not steps_exactly(agent.critic_optimizer, critic_params):
             return None
         return cls(agent)
