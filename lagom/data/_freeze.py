@@ -114,27 +114,25 @@ def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:
     ``array`` itself when it is already sealed (read-only down to its memory, as
     :func:`seal` leaves it) and every item is frozen: nothing can change it then.
     """
-    items = array.reshape(-1).tolist()  # a 1-D object array's tolist gives its items
-    changed = False
-    for i, item in enumerate(items):
-        # The items an object array of lagom's holds (None, numbers, frozen arrays) stay.
-        kind = type(item)
-        if kind in _ATOMS or (kind is np.ndarray and is_frozen(item)):
-            continue
-        items[i] = freeze(item)
-        changed = True
+    # A 1-D object array's tolist gives its items.
+    items = (array if array.ndim == 1 else array.reshape(-1)).tolist()
     base = array.base
-    if (
-        not changed
-        and isinstance(base, np.ndarray)
-        and not array.flags.writeable
-        and not base.flags.writeable
-    ):
-        return array
+    if isinstance(base, np.ndarray) and not array.flags.writeable and not base.flags.writeable:
+        # Sealed: kept if every item is frozen already (None first: gymnasium's final_obs
+        # holds None in every row whose episode did not end).
+        for item in items:
+            if item is None:
+                continue
+            kind = type(item)
+            if kind in _ATOMS or (kind is np.ndarray and is_frozen(item)):
+                continue
+            break
+        else:
+            return array
     out = np.empty(len(items), dtype=object)
     for i, item in enumerate(items):
         if item is not None:  # np.empty's object arrays hold None already
-            out[i] = item  # one by one: a slice assignment would broadcast array items
+            out[i] = freeze(item)  # one by one: a slice assignment would broadcast arrays
     return seal(out).reshape(array.shape)
 
 
@@ -167,7 +165,7 @@ def freeze(value: Any) -> Any:
     if kind in _ATOMS:
         return value
     if kind is np.ndarray:
-        return freeze_array(value)
+        return value if value.dtype.kind != "O" and is_frozen(value) else freeze_array(value)
     if kind is dict:  # the common mapping, before the slower ABC checks below
         if not value:
             return EMPTY_INFO
@@ -206,7 +204,19 @@ def freeze_info(value: object, name: str = "info") -> Mapping[str, Any]:
         raise TypeError(f"{name} must be a mapping (e.g. a dict), got {type(value).__name__}")
     if not value:
         return EMPTY_INFO
-    return types.MappingProxyType({key: freeze(item) for key, item in value.items()})
+    frozen: dict[str, Any] = {}
+    # gymnasium's vector infos hold one mask under two keys ("_final_obs", "_final_info"):
+    # each array is frozen once (by identity; ``value`` keeps every item alive meanwhile).
+    arrays: dict[int, Any] = {}
+    for key, item in value.items():
+        if type(item) is np.ndarray:
+            done = arrays.get(id(item))
+            if done is None:
+                done = arrays[id(item)] = freeze(item)
+            frozen[key] = done
+        else:
+            frozen[key] = freeze(item)
+    return types.MappingProxyType(frozen)
 
 
 def thaw(value: Any) -> Any:

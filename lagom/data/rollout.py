@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 
 from lagom._types import ArrayLike, BoolArray, NDArray
-from lagom.data._freeze import freeze_array, freeze_info, seal, thaw
+from lagom.data._freeze import EMPTY_INFO, freeze_array, freeze_info, seal, thaw
 from lagom.data._values import values_equal
 
 __all__ = ["Rollout"]
@@ -57,6 +57,9 @@ def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, A
         raise TypeError(f"infos must be a sequence of mappings or None, got {type(value).__name__}")
     infos = []
     for info in value:
+        if info is EMPTY_INFO:  # frozen already (most steps of a rollout have no info)
+            infos.append(info)
+            continue
         if type(info) is not dict and not isinstance(info, Mapping):
             raise TypeError(f"each info must be a mapping, got {type(info).__name__}")
         infos.append(freeze_info(info))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, NamedTuple, TypeAlias
 
@@ -11,6 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from lagom._types import NDArray
 from lagom.agent import Agent
 from lagom.data import Rollout
+from lagom.data._freeze import EMPTY_INFO
 from lagom.runner._shared import check_agent, check_count, split_output
 from lagom.runner.base import BaseRunner
 
@@ -177,10 +179,12 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         # (t, infos["_final_obs"], infos["final_obs"]) of the steps that may end episodes.
         ended: list[tuple[int, NDArray[np.bool_], NDArray[np.object_]]] = []
         choose_action = agent.choose_action
+        if kwargs:
+            choose_action = functools.partial(choose_action, **kwargs)
         step = env.step
         for t in range(T):
             current = array_buffer[t] if array_buffer is not None else _row(buffers, t)
-            out = choose_action(current, **kwargs)
+            out = choose_action(current)
             if type(out) is dict and len(out) == 1 and "raw_action" in out and not outputs:
                 action = out["raw_action"]  # the common case: no other outputs
             else:
@@ -192,12 +196,15 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
             else:
                 actions = _store_action(actions, action, t, T)
                 dtype, shape = actions.dtype, actions.shape[1:]
-            infos.append(info)
             if array_buffer is not None and type(observations) is np.ndarray:
                 array_buffer[t + 1] = observations
             else:
                 _store(buffers, t + 1, observations)
-            if info and "_final_obs" in info:
+            if not info and type(info) is dict:
+                infos.append(EMPTY_INFO)  # one shared frozen mapping for every empty info
+                continue
+            infos.append(info)  # the Rollout refuses an info that is not a mapping
+            if (type(info) is dict or isinstance(info, Mapping)) and "_final_obs" in info:
                 ended.append((t, info["_final_obs"], info["final_obs"]))
         next_buffers = {key: x[1:].copy() for key, x in buffers.items()}
         _write_finals(next_buffers, ended)
@@ -267,30 +274,59 @@ def _write_finals(
     ended: list[tuple[int, NDArray[np.bool_], NDArray[np.object_]]],
 ) -> None:
     """Write the final observations of the ended episodes over the reset observations."""
-    steps: list[int] = []
-    rows: list[int] = []
-    finals: list[Any] = []
-    for t, mask, final_obs in ended:
-        for i in mask.nonzero()[0].tolist():
-            steps.append(t)
-            rows.append(i)
-            finals.append(final_obs[i])
+    if not ended:
+        return
+    steps, rows, finals = _gather_finals(ended, next(iter(next_buffers.values())).shape[1])
     if not finals:
         return
     if list(next_buffers) == [""]:
-        # Array observations: one gather, one write (each final must have the row's shape).
+        # Array observations: one conversion, one write (each final must have the row's shape).
         buffer = next_buffers[""]
-        shapes = {np.shape(final) for final in finals}
-        if shapes != {buffer.shape[2:]}:
+        expected = (len(finals), *buffer.shape[2:])
+        try:
+            values = np.array(finals)
+        except ValueError:
+            values = np.empty(0, dtype=object)  # observations of different shapes
+        if values.dtype == object or values.shape != expected:
+            shapes = sorted({np.shape(final) for final in finals})
             raise ValueError(
                 f"infos['final_obs'] must hold observations of shape {buffer.shape[2:]}, got "
-                f"shapes {sorted(shapes)}"
+                f"shapes {shapes}"
             )
-        buffer[steps, rows] = np.stack(finals)
+        buffer[steps, rows] = values
         return
-    for t, i, final in zip(steps, rows, finals, strict=True):
+    for t, i, final in zip(steps.tolist(), rows.tolist(), finals, strict=True):
         for key, x in _as_arrays(final).items():
             next_buffers[key][t, i] = x
+
+
+def _gather_finals(
+    ended: list[tuple[int, NDArray[np.bool_], NDArray[np.object_]]], num_envs: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], list[Any]]:
+    """``(steps, rows, final observations)`` of the ended episodes, in (step, row) order.
+
+    ``ended`` holds ``(t, infos["_final_obs"], infos["final_obs"])`` of the steps that may
+    end episodes; one mask over all of them finds every ended episode at once.
+    """
+    masks = [np.asarray(mask) for _, mask, _ in ended]
+    if any(mask.shape != (num_envs,) for mask in masks):
+        shapes = sorted({mask.shape for mask in masks})
+        raise ValueError(
+            f"infos['_final_obs'] must be a mask of shape ({num_envs},), got shapes {shapes}"
+        )
+    (flat,) = np.concatenate(masks).nonzero()
+    which, rows = np.divmod(flat, num_envs)
+    steps = np.array([t for t, _, _ in ended], dtype=np.intp)[which]
+    objects = [final for _, _, final in ended]
+    if all(
+        type(final) is np.ndarray and final.dtype == object and final.shape == (num_envs,)
+        for final in objects
+    ):
+        # gymnasium's layout: an [N] object array per step; one gather for every episode.
+        finals: list[Any] = np.concatenate(objects)[flat].tolist()
+    else:
+        finals = [objects[e][i] for e, i in zip(which.tolist(), rows.tolist(), strict=True)]
+    return steps, rows, finals
 
 
 def _store_action(actions: NDArray[Any], action: object, t: int, T: int) -> NDArray[Any]:

@@ -156,3 +156,19 @@ def test_freeze_info_checks_the_type_and_shares_the_empty_info() -> None:
     assert freeze_info(OrderedDict()) is EMPTY_INFO
     with pytest.raises(TypeError, match=r"last_info must be a mapping .*got int"):
         freeze_info(3, "last_info")
+
+
+def test_freeze_info_freezes_an_array_held_under_two_keys_once() -> None:
+    # gymnasium's vector infos hold one mask under "_final_obs" and "_final_info".
+    mask = np.array([True, False])
+    frozen = freeze_info({"_final_obs": mask, "final_info": {}, "_final_info": mask})
+    assert frozen["_final_obs"] is frozen["_final_info"]
+    assert not np.shares_memory(frozen["_final_obs"], mask)
+    mask[1] = True
+    assert frozen["_final_info"].tolist() == [True, False]
+    assert_deeply_frozen(frozen)
+    # Frozen already: kept as it is under both keys.
+    sealed = freeze_array(np.array([False, True]))
+    again = freeze_info({"a": sealed, "b": sealed})
+    assert again["a"] is sealed
+    assert again["b"] is sealed

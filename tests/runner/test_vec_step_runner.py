@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lagom.agent import RandomAgent
+from lagom.data._freeze import EMPTY_INFO
 from lagom.envs import VecEnv, make_vec_env
 from lagom.runner import VecRunnerResult, VecStepRunner
 from lagom.utils import Seeder
@@ -292,5 +293,69 @@ def test_a_final_observation_of_another_shape_is_refused_by_name() -> None:
 
     env = BadFinals(VecEnv(counting_fns(CONFIGS)))
     with pytest.raises(ValueError, match=r"final_obs'\] must hold observations of shape \(1,\)"):
+        VecStepRunner()(ValueAgent(num_envs=2), env, T=3)
+    env.close()
+
+
+def test_keyword_arguments_reach_every_choose_action_call() -> None:
+    env = VecEnv(counting_fns(CONFIGS))
+    agent = ValueAgent(num_envs=2)
+    VecStepRunner()(agent, env, T=3, mode="eval", epsilon=0.5)
+    assert [kwargs for _, kwargs in agent.calls] == [{"mode": "eval", "epsilon": 0.5}] * 3
+    agent.calls.clear()
+    VecStepRunner()(agent, env, T=2)
+    assert [kwargs for _, kwargs in agent.calls] == [{}, {}]
+    env.close()
+
+
+class _Infos(gym.vector.VectorWrapper[Any, Any, Any, Any, Any]):
+    """Passes every step through ``edit(infos)``, which returns the infos to report."""
+
+    def __init__(self, env: Any, edit: Any) -> None:
+        super().__init__(env)
+        self.edit = edit
+
+    def step(self, actions: Any) -> Any:
+        observations, rewards, terminated, truncated, infos = self.env.step(actions)
+        return observations, rewards, terminated, truncated, self.edit(infos)
+
+
+def test_steps_without_infos_share_the_empty_info_and_a_non_mapping_is_refused() -> None:
+    # Only the steps that end episodes report infos: 1, 2 and 3 (episode lengths 2 and 3).
+    env = _Infos(VecEnv(counting_fns(CONFIGS)), lambda infos: infos if "final_obs" in infos else {})
+    rollout, _ = VecStepRunner()(ValueAgent(num_envs=2), env, T=4)
+    assert rollout.infos is not None
+    assert [bool(info) for info in rollout.infos] == [False, True, True, True]
+    assert rollout.infos[0] is EMPTY_INFO
+    bad = _Infos(VecEnv(counting_fns(CONFIGS)), lambda infos: None)
+    with pytest.raises(TypeError, match="each info must be a mapping, got NoneType"):
+        VecStepRunner()(ValueAgent(num_envs=2), bad, T=2)
+    env.close()
+    bad.close()
+
+
+def test_final_observations_given_as_lists_are_written_too() -> None:
+    def as_lists(infos: dict[str, Any]) -> dict[str, Any]:
+        if "final_obs" in infos:
+            infos = {**infos, "final_obs": list(infos["final_obs"]),
+                     "_final_obs": infos["_final_obs"].tolist()}  # fmt: skip
+        return infos
+
+    reference, _ = VecStepRunner()(ValueAgent(num_envs=2), VecEnv(counting_fns(CONFIGS)), T=5)
+    env = _Infos(VecEnv(counting_fns(CONFIGS)), as_lists)
+    rollout, _ = VecStepRunner()(ValueAgent(num_envs=2), env, T=5)
+    assert _column(rollout.next_observations) == [[1, 2, 1, 2, 1], [11, 12, 13, 11, 12]]
+    np.testing.assert_array_equal(rollout.next_observations, reference.next_observations)
+    env.close()
+
+
+def test_a_final_observation_mask_of_another_shape_is_refused_by_name() -> None:
+    def long_mask(infos: dict[str, Any]) -> dict[str, Any]:
+        if "_final_obs" in infos:
+            infos = {**infos, "_final_obs": np.append(infos["_final_obs"], False)}
+        return infos
+
+    env = _Infos(VecEnv(counting_fns(CONFIGS)), long_mask)
+    with pytest.raises(ValueError, match=r"_final_obs'\] must be a mask of shape \(2,\)"):
         VecStepRunner()(ValueAgent(num_envs=2), env, T=3)
     env.close()
