@@ -367,24 +367,20 @@ class DQNAgent:
             0-d tensors, and the TD errors :math:`y_i - Q(s_i, a_i)` ``[B]`` (detached).
 
         Raises:
-            TypeError: ``batch`` is not an :class:`NStepTensors`, or ``weights`` neither a
-                tensor nor ``None``.
+            TypeError: ``batch`` is not an :class:`NStepTensors`, ``weights`` neither a
+                tensor nor ``None``, the actions are not int64, or the returns, discounts,
+                weights (or, without an encoder, the observations) are not in the network's
+                dtype.
             ValueError: ``batch``'s actions, returns and discounts are not ``[B]`` of one
-                ``B``, or ``weights`` is not ``[B]``.
+                ``B >= 1``, an action is not in ``[0, n_actions)``, the observations are not
+                ``[B, obs_dim]`` (``[B, ...]`` through an encoder), ``weights`` is not
+                ``[B]``, or a tensor lies on another device than the network.
         """
         check_instance("batch", batch, NStepTensors)
-        obs, actions, returns, next_obs, discounts = batch
-        n = len(returns) if isinstance(returns, torch.Tensor) and returns.dim() == 1 else -1
-        for name, x in (("actions", actions), ("returns", returns), ("discounts", discounts)):
-            if not isinstance(x, torch.Tensor) or x.shape != (n,):
-                shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-                raise ValueError(
-                    f"batch.{name} must be a [B] tensor of the batch's B rows, got {shape}"
-                )
         if weights is not None:
             check_instance("weights", weights, torch.Tensor)
-            if weights.shape != (n,):
-                raise ValueError(f"weights must be [B] = [{n}], got {list(weights.shape)}")
+        _check_steps(batch, weights, self.q_net, tuple(self._obs.shape[1:]))
+        obs, actions, returns, next_obs, discounts = batch
         target = self.td_target(returns, next_obs, discounts)
         fused = self._fused
         if fused is not None and not fused.is_for(self):
@@ -429,6 +425,64 @@ def _needs_encoder(space: gym.spaces.Space[Any] | None, kind: EncoderKind) -> bo
     if space is None:
         return False
     return isinstance(space, gym.spaces.Dict) or kind == "cnn" or len(space.shape or ()) > 1
+
+
+def _check_steps(
+    batch: NStepTensors,
+    weights: torch.Tensor | None,
+    q_net: QNetwork,
+    obs_shape: tuple[int, ...],
+) -> None:
+    """Raise unless ``batch`` (and ``weights``) is a minibatch ``q_net`` can learn from, in
+    the dtype and on the device of its parameters (see :meth:`DQNAgent.update`)."""
+    like = q_net.head.weight
+    returns = batch.returns
+    n = len(returns) if isinstance(returns, torch.Tensor) and returns.dim() == 1 else -1
+    fields = [("actions", batch.actions), ("returns", returns), ("discounts", batch.discounts)]
+    for name, x in fields:
+        if not isinstance(x, torch.Tensor) or x.shape != (n,):
+            shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(
+                f"batch.{name} must be a [B] tensor of the batch's B rows, got {shape}"
+            )
+    if not n:
+        raise ValueError("batch must hold at least one transition (B >= 1), got B = 0")
+    if weights is not None:
+        if weights.shape != (n,):
+            raise ValueError(f"weights must be [B] = [{n}], got {list(weights.shape)}")
+        fields.append(("weights", weights))
+    for name, x in fields:
+        label = name if name == "weights" else f"batch.{name}"
+        if x.device != like.device:
+            raise ValueError(f"{label} must be on {like.device}, got {x.device}")
+        expected = torch.int64 if name == "actions" else like.dtype
+        if x.dtype != expected:
+            raise TypeError(f"{label} must be a {expected} tensor, got {x.dtype}")
+    n_actions = q_net.head.out_features - q_net.dueling
+    low, high = torch.aminmax(batch.actions)
+    if int(low) < 0 or int(high) >= n_actions:
+        raise ValueError(
+            f"batch.actions must be in [0, {n_actions}), got actions from {int(low)} to {int(high)}"
+        )
+    for name in ("obs", "next_obs"):
+        obs = getattr(batch, name)
+        for key, x in obs.items() if isinstance(obs, Mapping) else [("", obs)]:
+            where = f"batch.{name}" + (f"[{key!r}]" if key else "")
+            if not isinstance(x, torch.Tensor):
+                raise TypeError(f"{where} must be a tensor, got {type(x).__name__}")
+            if x.shape[:1] != (n,) or x.device != like.device:
+                raise ValueError(
+                    f"{where} must be [B, ...] with B = {n} on {like.device}, got "
+                    f"{list(x.shape)} on {x.device}"
+                )
+            if q_net.encoder is not None:
+                continue  # the encoder checks the rest
+            if x.shape != (n, *obs_shape):
+                raise ValueError(
+                    f"{where} must be [B, obs_dim] = {[n, *obs_shape]}, got {list(x.shape)}"
+                )
+            if x.dtype != like.dtype:
+                raise TypeError(f"{where} must be a {like.dtype} tensor, got {x.dtype}")
 
 
 def _q_network(

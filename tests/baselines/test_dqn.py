@@ -342,3 +342,40 @@ def test_update_rejects_a_malformed_batch_or_weights() -> None:
         agent.update(batch, [1.0, 1.0, 1.0])  # type: ignore[arg-type]
     _, td_errors = agent.update(batch, torch.ones(3))
     assert td_errors.shape == (3,)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"obs": torch.zeros(0, 2), "actions": torch.zeros(0, dtype=torch.int64),
+          "returns": torch.ones(0), "next_obs": torch.zeros(0, 2), "discounts": torch.ones(0)},
+         ValueError, r"at least one transition \(B >= 1\), got B = 0"),
+        ({"actions": torch.tensor([0.0, 2.0, 1.0])}, TypeError, r"actions must be a torch\.int64"),
+        ({"actions": torch.tensor([0, 3, 1])}, ValueError, r"in \[0, 3\), got actions from 0 to 3"),
+        ({"actions": torch.tensor([0, -1, 1])}, ValueError, r"in \[0, 3\), got actions from -1"),
+        ({"obs": torch.zeros(3, 5)}, ValueError, r"batch.obs must be \[B, obs_dim\] = \[3, 2\]"),
+        ({"obs": torch.zeros(2, 2)}, ValueError, r"batch.obs must be \[B, ...\] with B = 3"),
+        ({"next_obs": torch.zeros(4, 2)}, ValueError, r"next_obs must be \[B, ...\] with B = 3"),
+        ({"next_obs": torch.zeros(3, 2, dtype=torch.float64)}, TypeError,
+         "batch.next_obs must be a torch.float32 tensor, got torch.float64"),
+        ({"returns": torch.ones(3, dtype=torch.float64)}, TypeError,
+         "batch.returns must be a torch.float32 tensor, got torch.float64"),
+        ({"discounts": torch.ones(3, dtype=torch.int64)}, TypeError,
+         "batch.discounts must be a torch.float32 tensor, got torch.int64"),
+        ({"obs": [[0.0, 0.0]] * 3}, TypeError, "batch.obs must be a tensor, got list"),
+        ({"actions": torch.tensor([0, 2, 1], device="meta")}, ValueError,
+         "batch.actions must be on cpu, got meta"),
+    ],
+)  # fmt: skip
+def test_update_names_what_is_wrong_with_a_batch_and_leaves_the_network(
+    change: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    agent = DQNAgent(2, 3, DQNAgentConfig(hidden_sizes=(4,)), torch.device("cpu"))
+    rows = torch.zeros(3, 2)
+    batch = NStepTensors(rows, torch.tensor([0, 2, 1]), torch.ones(3), rows, torch.ones(3))
+    before = [p.clone() for p in agent.q_net.parameters()]
+    with pytest.raises(error, match=match):
+        agent.update(batch._replace(**change))
+    with pytest.raises(TypeError, match=r"weights must be a torch\.float32 tensor"):
+        agent.update(batch, torch.ones(3, dtype=torch.float64))
+    assert all(torch.equal(a, b) for a, b in zip(before, agent.q_net.parameters(), strict=True))
