@@ -6,7 +6,10 @@ in the *next* step: the step after an episode ends ignores its action and return
 observation with reward 0. :class:`_CartPoleSameStep` moves that reset into the step that
 ended the episode, drawing the new states exactly as the native next step would (same
 generator, same shape), so it reports what the native environment would, minus the fake
-transitions.
+transitions. A bare ``CartPoleVectorEnv`` is stepped by the adapter itself: gymnasium's
+dynamics operation for operation (the same bits; a test compares them step by step), without
+the per-step action check lagom has already made and without the next-step reset block that
+this layout leaves with nothing to do.
 """
 
 from __future__ import annotations
@@ -53,24 +56,33 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
         # Only a bare CartPoleVectorEnv checks exactly the actions lagom checked; through a
         # wrapper (which may transform them) gymnasium's own check stays.
         self._trusted = env is base
+        # A bare CartPoleVectorEnv itself (not a subclass, which may step otherwise) is
+        # stepped by _physics: its dynamics without the next-step reset block, which under
+        # this adapter only ever resets no row (prev_done stays all False) yet costs about
+        # 5 us a step.
+        self._own_physics = self._trusted and type(base) is CartPoleVectorEnv
         self.metadata = {**env.metadata, "autoreset_mode": AutoresetMode.SAME_STEP}
 
     def step(self, actions: Any) -> tuple[Any, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
         actions = self._check_actions(actions)
         base: Any = self._base
-        # The batch is valid (checked above, vectorized): CartPoleVectorEnv's own per-step
-        # ``assert action_space.contains(actions)`` would only repeat that check, so it sees
-        # a space that accepts everything for the duration of this one call.
-        if self._trusted:
+        if self._own_physics and base.state is not None:
+            observations, rewards, terminated, truncated = self._physics(actions)
+            infos: dict[str, Any] = {}
+        elif self._trusted:
+            # The batch is valid (checked above, vectorized): CartPoleVectorEnv's own
+            # ``assert action_space.contains(actions)`` would only repeat that check, so it
+            # sees a space that accepts everything for the duration of this one call.
             space = base.action_space
             base.action_space = _TRUSTED
             try:
                 observations, rewards, terminated, truncated, infos = base.step(actions)
             finally:
                 base.action_space = space
+            rewards = rewards.astype(np.float64)
         else:
             observations, rewards, terminated, truncated, infos = self.env.step(actions)
-        rewards = rewards.astype(np.float64)
+            rewards = rewards.astype(np.float64)
         done = np.logical_or(terminated, truncated)
         (rows,) = done.nonzero()
         if not rows.size:
@@ -103,6 +115,48 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
             "_final_info": mask,  # one read-only array can serve both masks
         }
         return observations, rewards, terminated, truncated, infos
+
+    def _physics(
+        self, actions: NDArray[Any]
+    ) -> tuple[NDArray[np.float32], Float64Array, BoolArray, BoolArray]:
+        """``CartPoleVectorEnv.step`` on valid ``actions``, operation for operation (so bit
+        for bit), minus its action check and its reset of the rows that ended one step
+        earlier (none do here: :meth:`step` resets them in the step that ends them).
+        Rewards come as float64 (gymnasium's float32 values, exactly)."""
+        base: Any = self._base
+        x, x_dot, theta, theta_dot = base.state
+        force = np.sign(actions - 0.5) * base.force_mag
+        costheta = np.cos(theta)
+        sintheta = np.sin(theta)
+        temp = (force + base.polemass_length * np.square(theta_dot) * sintheta) / base.total_mass
+        thetaacc = (base.gravity * sintheta - costheta * temp) / (
+            base.length * (4.0 / 3.0 - base.masspole * np.square(costheta) / base.total_mass)
+        )
+        xacc = temp - base.polemass_length * thetaacc * costheta / base.total_mass
+        if base.kinematics_integrator == "euler":
+            x = x + base.tau * x_dot
+            x_dot = x_dot + base.tau * xacc
+            theta = theta + base.tau * theta_dot
+            theta_dot = theta_dot + base.tau * thetaacc
+        else:  # semi-implicit euler
+            x_dot = x_dot + base.tau * xacc
+            x = x + base.tau * x_dot
+            theta_dot = theta_dot + base.tau * thetaacc
+            theta = theta + base.tau * theta_dot
+        base.state = np.stack((x, x_dot, theta, theta_dot))
+        terminated: BoolArray = (
+            (x < -base.x_threshold)
+            | (x > base.x_threshold)
+            | (theta < -base.theta_threshold_radians)
+            | (theta > base.theta_threshold_radians)
+        )
+        base.steps += 1
+        truncated: BoolArray = base.steps >= base.max_episode_steps
+        if base._sutton_barto_reward:
+            rewards: Float64Array = -terminated.astype(np.float64)
+        else:
+            rewards = np.ones(self.num_envs)
+        return base.state.T.astype(np.float32), rewards, terminated, truncated
 
     def _check_actions(self, given: Any) -> NDArray[Any]:
         """``actions`` as an array, if it is a batch of N valid actions; else ValueError.

@@ -8,6 +8,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lagom.data._freeze import freeze_info
 from lagom.envs import VecEnv, make_native_vec_env, make_vec_env
@@ -302,3 +304,51 @@ def test_sync_final_observations_and_masks_are_read_only_and_kept_by_records() -
     assert frozen["_final_obs"] is infos["_final_obs"]
     observations[0, 0] = 7.0  # the reset observations stay the caller's to write
     env.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    num_envs=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    max_episode_steps=st.integers(1, 25),
+    sutton_barto=st.booleans(),
+    semi_implicit=st.booleans(),
+)
+def test_native_physics_equal_gymnasiums_step_bit_for_bit(
+    num_envs: int, seed: int, max_episode_steps: int, sutton_barto: bool, semi_implicit: bool
+) -> None:
+    """The adapter steps CartPoleVectorEnv's dynamics itself; gymnasium's own step (with its
+    no-op reset block) must give the same bits: outputs, state, counters and generator."""
+    kwargs = {"max_episode_steps": max_episode_steps, "sutton_barto_reward": sutton_barto}
+    ours = make_native_vec_env("CartPole-v1", num_envs, seed, **kwargs)
+    reference = make_native_vec_env("CartPole-v1", num_envs, seed, **kwargs)
+    adapter: Any = ours._backend
+    assert adapter._own_physics
+    reference._backend._own_physics = False  # type: ignore[attr-defined]
+    own, theirs = adapter._base, reference._backend._base  # type: ignore[attr-defined]
+    if semi_implicit:
+        own.kinematics_integrator = theirs.kinematics_integrator = "semi-implicit"
+    ours.reset()
+    reference.reset()
+    rng = np.random.default_rng(seed)
+    ended = 0
+    for _ in range(60):
+        actions = rng.integers(0, 2, size=num_envs)
+        step, expected = ours.step(actions), reference.step(actions)
+        for got, want in zip(step[:4], expected[:4], strict=True):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+            assert (np.signbit(got) == np.signbit(want)).all()  # -0.0 rewards included
+        assert step[4].keys() == expected[4].keys()
+        if "final_obs" in step[4]:
+            ended += 1
+            for a, b in zip(step[4]["final_obs"], expected[4]["final_obs"], strict=True):
+                assert (a is None and b is None) or np.array_equal(a, b)
+        np.testing.assert_array_equal(own.state, theirs.state)
+        np.testing.assert_array_equal(own.steps, theirs.steps)
+        assert not own.prev_done.any()
+        assert not theirs.prev_done.any()
+    assert ended > 0
+    assert own.np_random.bit_generator.state == theirs.np_random.bit_generator.state
+    ours.close()
+    reference.close()
