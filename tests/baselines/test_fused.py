@@ -24,6 +24,7 @@ from lagom.baselines._fused import (
     FusedPPOStep,
     FusedSACStep,
     _HandEnsemble,
+    _weight_grad,
     tanh,
 )
 from lagom.baselines.common import TensorBatch
@@ -514,10 +515,12 @@ def test_fused_sac_update_equals_autograd_on_cuda() -> None:
     np.testing.assert_allclose(fused.cpu().numpy(), reference.cpu().numpy(), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense-g", "actor-like-g"])
 @pytest.mark.parametrize("hidden", [[], [3], [3, 4]], ids=["no-hidden", "one", "two"])
-def test_hand_ensemble_gradients_are_autograds(hidden: list[int]) -> None:
+def test_hand_ensemble_gradients_are_autograds(hidden: list[int], sparse: bool) -> None:
     """The critics by hand against :class:`QEnsemble` through autograd, float64: the
-    parameters' gradients and the action's, for any depth (no hidden layer included)."""
+    parameters' gradients and the action's, for any depth (no hidden layer included), the
+    action's through both paths (every row, and only the rows a member's g reaches)."""
     torch.manual_seed(0)
     critic = QEnsemble(3, 2, hidden, n=2).double()
     params = list(critic.parameters())
@@ -526,6 +529,8 @@ def test_hand_ensemble_gradients_are_autograds(hidden: list[int]) -> None:
     obs = torch.randn(6, 3, dtype=torch.float64)
     actions = torch.randn(6, 2, dtype=torch.float64, requires_grad=True)
     g = torch.randn(2, 6, dtype=torch.float64)  # ∂L/∂q of each member and row
+    if sparse:  # as the actor's loss gives: one member per row, both at a tie, or neither
+        g *= torch.tensor([[1, 0, 1, 0, 0, 0], [0, 1, 1, 0, 0, 0]], dtype=torch.float64)
 
     q = critic(obs, actions)  # [B, n]
     torch.autograd.backward(q, g.T)
@@ -539,3 +544,23 @@ def test_hand_ensemble_gradients_are_autograds(hidden: list[int]) -> None:
         np.testing.assert_allclose(grads[id(p)].numpy(), p.grad.numpy(), rtol=1e-9, atol=1e-12)
     assert actions.grad is not None
     np.testing.assert_allclose(g_actions.numpy(), actions.grad.numpy(), rtol=1e-9, atol=1e-12)
+    if hidden:
+        for path in (hand._dense_action_grad, hand._sparse_action_grad):
+            with torch.no_grad():
+                np.testing.assert_allclose(
+                    path(hs, g).numpy(), actions.grad.numpy(), rtol=1e-9, atol=1e-12
+                )
+
+
+@pytest.mark.parametrize(("fan_out", "fan_in"), [(24, 2), (2, 24), (6, 6)])
+def test_weight_grad_is_delta_transposed_times_inputs_in_either_orientation(
+    fan_out: int, fan_in: int
+) -> None:
+    """A tall, narrow weight gradient (24 x 2) is computed as its transpose: same numbers."""
+    g = torch.Generator().manual_seed(fan_out)
+    delta = torch.randn(5, fan_out, generator=g, dtype=torch.float64)
+    x = torch.randn(5, fan_in, generator=g, dtype=torch.float64)
+    out = torch.full((fan_out, fan_in), float("nan"), dtype=torch.float64)
+    _weight_grad(delta, x, out)
+    expected = (delta[:, :, None] * x[:, None, :]).sum(0)  # sum of the rows' outer products
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12, atol=1e-15)
