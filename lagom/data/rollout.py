@@ -57,8 +57,8 @@ def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, A
         raise TypeError(f"infos must be a sequence of mappings or None, got {type(value).__name__}")
     infos = []
     for info in value:
-        if info is EMPTY_INFO:  # frozen already (most steps of a rollout have no info)
-            infos.append(info)
+        if type(info) is dict and not info:  # most steps of a rollout report nothing
+            infos.append(EMPTY_INFO)
             continue
         if type(info) is not dict and not isinstance(info, Mapping):
             raise TypeError(f"each info must be a mapping, got {type(info).__name__}")

@@ -12,7 +12,6 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from lagom._types import NDArray
 from lagom.agent import Agent
 from lagom.data import Rollout
-from lagom.data._freeze import EMPTY_INFO
 from lagom.runner._shared import check_agent, check_count, split_output
 from lagom.runner.base import BaseRunner
 
@@ -200,9 +199,6 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
                 array_buffer[t + 1] = observations
             else:
                 _store(buffers, t + 1, observations)
-            if not info and type(info) is dict:
-                infos.append(EMPTY_INFO)  # one shared frozen mapping for every empty info
-                continue
             infos.append(info)  # the Rollout refuses an info that is not a mapping
             if (type(info) is dict or isinstance(info, Mapping)) and "_final_obs" in info:
                 ended.append((t, info["_final_obs"], info["final_obs"]))
