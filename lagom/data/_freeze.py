@@ -165,7 +165,7 @@ def freeze(value: Any) -> Any:
     if kind in _ATOMS:
         return value
     if kind is np.ndarray:
-        return value if value.dtype.kind != "O" and is_frozen(value) else freeze_array(value)
+        return value if is_frozen(value) else freeze_array(value)  # frozen: no second call
     if kind is dict:  # the common mapping, before the slower ABC checks below
         if not value:
             return EMPTY_INFO
