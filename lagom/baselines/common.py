@@ -1478,11 +1478,27 @@ def check_tensor_batch(
         if x.shape != shape:
             got = list(x.shape)
             raise ValueError(f"batch.{name} must be {label} = {list(shape)}, got {got}")
-        if x.dtype != like.dtype:
-            raise TypeError(f"batch.{name} must be a {like.dtype} tensor, got {x.dtype}")
-        if x.device != like.device:
-            raise ValueError(f"batch.{name} must be on {like.device}, got {x.device}")
+        _check_dtype_device(f"batch.{name}", x, like.dtype, like.device)
     return batch
+
+
+def _check_dtype_device(
+    label: str, x: torch.Tensor, dtype: torch.dtype, device: torch.device
+) -> None:
+    """Raise unless the tensor ``x`` (named ``label`` in the message) has ``dtype`` and lies
+    on ``device``: a ``TypeError`` for the dtype, a ``ValueError`` for the device.
+
+    Example:
+        >>> _check_dtype_device("rewards", torch.zeros(2), torch.float32, torch.device("cpu"))
+        >>> _check_dtype_device("rewards", torch.zeros(2), torch.int64, torch.device("cpu"))
+        Traceback (most recent call last):
+        ...
+        TypeError: rewards must be a torch.int64 tensor, got torch.float32
+    """
+    if x.dtype != dtype:
+        raise TypeError(f"{label} must be a {dtype} tensor, got {x.dtype}")
+    if x.device != device:
+        raise ValueError(f"{label} must be on {device}, got {x.device}")
 
 
 def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:

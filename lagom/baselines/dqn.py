@@ -453,11 +453,8 @@ def _check_steps(
         fields.append(("weights", weights))
     for name, x in fields:
         label = name if name == "weights" else f"batch.{name}"
-        if x.device != like.device:
-            raise ValueError(f"{label} must be on {like.device}, got {x.device}")
-        expected = torch.int64 if name == "actions" else like.dtype
-        if x.dtype != expected:
-            raise TypeError(f"{label} must be a {expected} tensor, got {x.dtype}")
+        dtype = torch.int64 if name == "actions" else like.dtype
+        common._check_dtype_device(label, x, dtype, like.device)
     n_actions = q_net.head.out_features - q_net.dueling
     low, high = torch.aminmax(batch.actions)
     if int(low) < 0 or int(high) >= n_actions:
@@ -481,8 +478,7 @@ def _check_steps(
                 raise ValueError(
                     f"{where} must be [B, obs_dim] = {[n, *obs_shape]}, got {list(x.shape)}"
                 )
-            if x.dtype != like.dtype:
-                raise TypeError(f"{where} must be a {like.dtype} tensor, got {x.dtype}")
+            common._check_dtype_device(where, x, like.dtype, like.device)
 
 
 def _q_network(
