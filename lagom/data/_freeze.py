@@ -67,6 +67,8 @@ def is_frozen(array: NDArray[Any]) -> bool:
         (False, True)
     """
     base = array.base
+    if base is None:  # an array that owns its memory is not a sealed view
+        return False
     return (
         isinstance(base, np.ndarray)
         and not array.flags.writeable
@@ -119,12 +121,25 @@ def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:
     base = array.base
     if isinstance(base, np.ndarray) and not array.flags.writeable and not base.flags.writeable:
         # Sealed: kept if every item is frozen already (None first: gymnasium's final_obs
-        # holds None in every row whose episode did not end).
+        # holds None in every row whose episode did not end). Items that are rows of one
+        # sealed array (the final observations of one step) check that array once.
+        sealed_base = None
         for item in items:
             if item is None:
                 continue
             kind = type(item)
-            if kind in _ATOMS or (kind is np.ndarray and is_frozen(item)):
+            if kind is np.ndarray:
+                if (
+                    sealed_base is not None
+                    and item.base is sealed_base
+                    and not item.flags.writeable
+                ):
+                    continue
+                if is_frozen(item):
+                    sealed_base = item.base
+                    continue
+                break
+            if kind in _ATOMS:
                 continue
             break
         else:
@@ -209,11 +224,14 @@ def freeze_info(value: object, name: str = "info") -> Mapping[str, Any]:
     # each array is frozen once (by identity; ``value`` keeps every item alive meanwhile).
     arrays: dict[int, Any] = {}
     for key, item in value.items():
-        if type(item) is np.ndarray:
+        kind = type(item)
+        if kind is np.ndarray:
             done = arrays.get(id(item))
             if done is None:
-                done = arrays[id(item)] = freeze(item)
+                done = arrays[id(item)] = item if is_frozen(item) else freeze_array(item)
             frozen[key] = done
+        elif kind in _ATOMS:
+            frozen[key] = item
         else:
             frozen[key] = freeze(item)
     return types.MappingProxyType(frozen)

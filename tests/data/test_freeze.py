@@ -151,6 +151,32 @@ def test_a_sealed_object_array_of_frozen_items_is_kept_and_any_other_is_copied()
     assert_deeply_frozen(out)
 
 
+def test_a_sealed_object_array_of_rows_of_one_sealed_array_is_kept() -> None:
+    # gymnasium's final_obs layout: the final observations of one step are rows of one
+    # read-only copy, None elsewhere; such an array is frozen already.
+    rows = freeze_array(np.arange(6.0).reshape(3, 2))
+    finals = np.empty(4, dtype=object)
+    finals[0], finals[1], finals[3] = rows[0], rows[1], rows[2]
+    sealed = freeze_array(finals)
+    assert freeze_array(sealed) is sealed
+    assert freeze_info({"final_obs": sealed})["final_obs"] is sealed
+    # Before or after a frozen row, a read-only array that owns its memory (its owner may
+    # make it writeable again) or an array over memory someone else can write to: copied.
+    owner = np.ones(2)
+    owner.setflags(write=False)
+    row = rows[0]
+    for loose in (owner, np.ndarray((2,), buffer=bytearray(16))):
+        for order in ((row, loose), (loose, row)):
+            holder = np.empty(2, dtype=object)
+            holder[0], holder[1] = order
+            holder.setflags(write=False)
+            out = freeze_array(holder.view())
+            assert out is not holder
+            assert out[0 if order[0] is row else 1] is row
+            assert out[1 if order[0] is row else 0] is not loose
+        assert_deeply_frozen(out)
+
+
 def test_freeze_info_checks_the_type_and_shares_the_empty_info() -> None:
     assert freeze_info({}) is EMPTY_INFO
     assert freeze_info(OrderedDict()) is EMPTY_INFO
