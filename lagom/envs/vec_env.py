@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.error import ClosedEnvironmentError
+from gymnasium import spaces
+from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
+from gymnasium.vector.utils import iterate
 
 from lagom._checks import check_str
 from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
@@ -182,6 +184,8 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         self.single_action_space = backend.single_action_space
         self.observation_space = backend.observation_space
         self.action_space = backend.action_space
+        self._reset_done = False  # step() before the first reset() is refused
+        self._check_actions = _ActionCheck.of(mode, self.single_action_space, self.action_space)
 
     def _check_open(self, method: str) -> None:
         if self.closed:
@@ -222,7 +226,9 @@ class VecEnv(VectorEnv[Any, Any, Any]):
             raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
         # A copy: gymnasium's async backend pops "reset_mask" from the dict it is given.
         options = None if options is None else dict(options)
-        return self._backend.reset(seed=checked, options=options)  # type: ignore[arg-type]
+        result = self._backend.reset(seed=checked, options=options)  # type: ignore[arg-type]
+        self._reset_done = True
+        return result
 
     def step(
         self, actions: ArrayLike
@@ -239,9 +245,18 @@ class VecEnv(VectorEnv[Any, Any, Any]):
 
         Raises:
             ClosedEnvironmentError: the environment is closed.
-            ValueError: the batch of actions has the wrong shape.
+            gymnasium.error.ResetNeeded: :meth:`reset` was never called.
+            ValueError: the batch of actions has the wrong shape, a continuous (``Box``)
+                action is not a finite real number, or a sub-environment refuses its
+                action (in ``"async"`` mode every row is checked against
+                ``single_action_space`` before any sub-environment steps, since a worker
+                that raised would shut its process down).
         """
         self._check_open("step")
+        if not self._reset_done:
+            raise ResetNeeded(f"call reset() before step() on {self!r}")
+        if self._check_actions is not None:
+            actions = self._check_actions(actions)
         return self._backend.step(actions)
 
     def get_images(self) -> NDArray[np.uint8]:
@@ -359,3 +374,90 @@ class VecEnv(VectorEnv[Any, Any, Any]):
     def __del__(self) -> None:
         if not getattr(self, "closed", True) and hasattr(self, "_backend"):
             self.close()
+
+
+class _ActionCheck:
+    """Refuses a bad batch of actions before any sub-environment steps.
+
+    In every mode but ``"vector"`` (whose environment checks its own batch): ``Discrete``
+    actions must be integers in the space's range (vectorized: one check for the batch, so no
+    sub-environment steps before a later one refuses), and continuous (``Box``) actions of
+    a real dtype and finite (a NaN would poison a sub-environment's state for good; values
+    out of the bounds stay the environment's to clip). Other spaces: in ``"async"`` mode
+    every row must be an element of the single action space, since a worker whose
+    environment raised shuts its process down; in ``"sync"`` mode the sub-environments'
+    own checks refuse them.
+    """
+
+    def __init__(self, single: gym.Space[Any], batch: gym.Space[Any], rows: bool) -> None:
+        self._single = single
+        self._batch = batch
+        self._box = isinstance(single, spaces.Box)
+        self._discrete = isinstance(single, spaces.Discrete)
+        self._array = isinstance(batch, (spaces.Box, spaces.MultiDiscrete, spaces.MultiBinary))
+        self._rows = rows
+
+    @classmethod
+    def of(cls, mode: str, single: gym.Space[Any], batch: gym.Space[Any]) -> _ActionCheck | None:
+        """The check for ``mode``'s backend, or ``None`` where it needs none."""
+        if mode == "vector":
+            return None
+        if mode == "sync" and not isinstance(single, (spaces.Box, spaces.Discrete)):
+            return None
+        return cls(single, batch, rows=mode == "async")
+
+    def __call__(self, actions: Any) -> Any:
+        if not self._array:
+            return self._check_rows(actions)
+        array = np.asarray(actions)
+        if array.shape != self._batch.shape:
+            raise ValueError(
+                f"expected actions of shape {self._batch.shape} (one row per "
+                f"sub-environment), got {array.shape}"
+            )
+        kind = array.dtype.kind
+        if self._discrete:
+            space = cast(spaces.Discrete, self._single)
+            start, n = int(space.start), int(space.n)
+            if kind not in "iu" or array.min() < start or array.max() >= start + n:
+                i = (
+                    0
+                    if kind not in "iu"
+                    else int(np.flatnonzero((array < start) | (array >= start + n))[0])
+                )
+                raise ValueError(
+                    f"sub-environment {i} refused the action {array[i]!r}: expected an "
+                    f"element of {space} (an integer from {start} to {start + n - 1})"
+                )
+            return array
+        if kind not in "biuf":
+            raise ValueError(
+                f"expected numeric actions from {self._single}, got dtype {array.dtype}"
+            )
+        if self._box:
+            finite = np.isfinite(array).reshape(len(array), -1).all(axis=1)
+            if not finite.all():
+                raise ValueError(
+                    f"expected finite actions from {self._single}, got NaN or inf in the "
+                    f"rows of sub-environments {np.flatnonzero(~finite).tolist()}"
+                )
+            return array
+        return self._check_rows(array)
+
+    def _check_rows(self, actions: Any) -> Any:
+        """Every row an element of the single space (async mode only)."""
+        if not self._rows:
+            return actions
+        try:
+            rows = list(iterate(self._batch, actions))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            raise ValueError(
+                f"expected a batch of actions from {self._batch}, got {actions!r:.200}"
+            ) from error
+        for i, action in enumerate(rows):
+            if not self._single.contains(action):
+                raise ValueError(
+                    f"sub-environment {i} refused the action {action!r}: expected an "
+                    f"element of {self._single}"
+                )
+        return actions

@@ -27,6 +27,10 @@ def _check_population(
     dimension: int,
 ) -> tuple[Float64Array, Float64Array]:
     """Validate a told population; return it as ``[P, N]`` solutions and ``[P]`` values."""
+    if np.asarray(function_values).dtype.kind == "b":
+        raise TypeError(
+            f"function_values must be real numbers, got booleans {function_values!r:.80}"
+        )
     try:
         values = np.asarray(function_values, dtype=np.float64)
     except (TypeError, ValueError) as error:
@@ -60,6 +64,12 @@ def _check_population(
         raise ValueError(
             f"solutions must have shape ({popsize}, {dimension}) (popsize, dimension), "
             f"got {xs.shape}"
+        )
+    bad = np.flatnonzero(~np.isfinite(xs).all(axis=1))
+    if bad.size:
+        # Checked here: pycma would take the population into its state before refusing it.
+        raise ValueError(
+            f"solutions must be finite, got NaN or inf in the solutions at indices {bad.tolist()}"
         )
     nan = np.flatnonzero(np.isnan(values))
     if nan.size:

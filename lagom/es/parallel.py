@@ -88,11 +88,26 @@ def _chunks(solutions: Sequence[Any], chunksize: int) -> list[list[Any]]:
 
 def _as_values(raw: list[Any], count: int) -> Float64Array:
     try:
-        values = np.asarray(raw, dtype=np.float64)
+        # No dtype first: None, strings and booleans must not pass as numbers.
+        given = np.asarray(raw)
+        values = given.astype(np.float64) if given.dtype.kind in "iuf" else None
     except (TypeError, ValueError) as error:
         raise TypeError(
             f"the objective must return one real number per solution, got {raw[:3]!r}..."
         ) from error
+    if values is None:
+        wrong = next(
+            (
+                v
+                for v in raw
+                if isinstance(v, (bool, np.bool_)) or np.asarray(v).dtype.kind not in "iuf"
+            ),
+            raw[:3],
+        )
+        raise TypeError(
+            "the objective must return one real number per solution (an int or a float, "
+            f"not a bool), got {type(wrong).__name__} {wrong!r:.60}"
+        )
     if values.shape != (count,):
         raise TypeError(
             f"the objective must return one real number per solution, got values of "

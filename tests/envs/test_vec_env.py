@@ -98,7 +98,9 @@ def test_sync_matches_reference_model_and_gymnasium(
     env = VecEnv(counting_fns(configs))
     env.reset()
     for k in range(1, num_steps + 1):
-        observations, rewards, terminated, truncated, infos = env.step(np.zeros(len(configs)))
+        observations, rewards, terminated, truncated, infos = env.step(
+            np.zeros(len(configs), dtype=np.int64)
+        )
         for i, config in enumerate(configs):
             ref = counting_reference(config, k)
             assert observations[i, 0] == ref["obs"]
@@ -187,6 +189,42 @@ def test_an_action_a_sub_environment_refuses_is_a_value_error() -> None:
     with pytest.raises(ValueError, match=r"sub-environment 0 refused the action .*Discrete\(2\)"):
         env.step(np.array([5, 0]))
     env.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bad_action_batches_are_refused_and_leave_the_env_usable(mode: str) -> None:
+    # The whole batch is checked before any sub-environment steps (in async mode a worker
+    # whose environment raised would shut its process down).
+    env = VecEnv([lambda: gym.make("CartPole-v1")] * 2, mode=mode)
+    reference = VecEnv([lambda: gym.make("CartPole-v1")] * 2, mode=mode)
+    with pytest.raises(gym.error.ResetNeeded, match=r"call reset\(\) before step\(\)"):
+        env.step(np.array([0, 1]))
+    env.reset(seed=0)
+    reference.reset(seed=0)
+    for bad, message in (
+        (np.array([0, 2]), r"sub-environment 1 refused the action .*Discrete\(2\)"),
+        (np.array([0.5, 1.0]), r"sub-environment 0 refused the action"),
+        (np.array([True, False]), r"sub-environment 0 refused the action"),
+        (np.array([0, 0, 0]), r"expected actions of shape \(2,\) .*got \(3,\)"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            env.step(bad)
+    # No sub-environment stepped on a refused batch (and no worker shut down).
+    assert_same([env.step(np.array([0, 1]))], [reference.step(np.array([0, 1]))])
+    pendulum = VecEnv([lambda: gym.make("Pendulum-v1")] * 2, mode=mode)
+    pendulum.reset(seed=0)
+    for bad, message in (
+        (np.array([[0.0], [np.nan]]), r"finite actions .*sub-environments \[1\]"),
+        (np.full((2, 1), "a"), "expected numeric actions"),
+        (np.zeros((3, 1)), r"expected actions of shape \(2, 1\)"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            pendulum.step(bad)
+    # Out of the bounds but finite: the environment's to clip, as gymnasium's Pendulum does.
+    _, rewards, *_ = pendulum.step(np.full((2, 1), 5.0))
+    assert np.isfinite(rewards).all()
+    for closing in (env, reference, pendulum):
+        closing.close()
 
 
 def test_explicit_first_seed_wins_over_construction_seeds() -> None:

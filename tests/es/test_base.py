@@ -54,6 +54,15 @@ def test_tell_rejects_bad_populations_and_keeps_its_state(
     i = data.draw(st.integers(0, popsize - 1), label="nan index")
     with pytest.raises(ValueError, match=rf"NaN at indices \[{i}\]"):
         es.tell(solutions, [math.nan if j == i else v for j, v in enumerate(values)])
+    j = data.draw(st.integers(0, popsize - 1), label="non-finite solution")
+    poisoned = [
+        np.full_like(x, math.nan if j % 2 else math.inf) if k == j else x
+        for k, x in enumerate(solutions)
+    ]
+    with pytest.raises(ValueError, match=rf"solutions must be finite, .* indices \[{j}\]"):
+        es.tell(poisoned, values)
+    with pytest.raises(TypeError, match="function_values must be real numbers, got booleans"):
+        es.tell(solutions, [k % 2 == 0 for k in range(popsize)])
     assert es.result == before
     es.tell(solutions, values)  # the rejected tells left the strategy usable
     assert es.result.iterations == 1

@@ -230,7 +230,13 @@ def test_actions_are_copied_each_step_and_promoted_like_a_stack() -> None:
         reused[:] = [step, step + 1]
         return {"raw_action": reused}
 
-    env = VecEnv(counting_fns(CONFIGS))
+    # gymnasium's SyncVectorEnv passes any batch on (CountingEnv ignores its action);
+    # lagom's VecEnv would refuse actions outside Discrete(2) before the runner saw them.
+    env = VecEnv.from_vector_env(
+        gym.vector.SyncVectorEnv(
+            counting_fns(CONFIGS), autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
+        )
+    )
     rollout, _ = VecStepRunner()(OutputAgent(reusing), env, T=3)
     assert rollout.actions.tolist() == [[0, 1], [1, 2], [2, 3]]
     assert rollout.actions.dtype == np.int64
