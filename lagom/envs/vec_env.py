@@ -253,11 +253,23 @@ class VecEnv(VectorEnv[Any, Any, Any]):
                 that raised would shut its process down).
         """
         self._check_open("step")
-        if not self._reset_done:
+        try:
+            reset_done, check = self._reset_done, self._check_actions
+        except AttributeError:
+            # Restored from a checkpoint written before these attributes existed: it ran.
+            reset_done, check = True, self._restored_check()
+        if not reset_done:
             raise ResetNeeded(f"call reset() before step() on {self!r}")
-        if self._check_actions is not None:
-            actions = self._check_actions(actions)
+        if check is not None:
+            actions = check(actions)
         return self._backend.step(actions)
+
+    def _restored_check(self) -> _ActionCheck | None:
+        self._reset_done = True
+        self._check_actions = _ActionCheck.of(
+            self.mode, self.single_action_space, self.action_space
+        )
+        return self._check_actions
 
     def get_images(self) -> NDArray[np.uint8]:
         """Return the sub-environments' RGB frames as one array ``[N, H, W, C]``.

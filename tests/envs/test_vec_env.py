@@ -227,6 +227,17 @@ def test_bad_action_batches_are_refused_and_leave_the_env_usable(mode: str) -> N
         closing.close()
 
 
+def test_an_env_restored_without_the_reset_flag_steps_and_checks_its_actions() -> None:
+    # A checkpoint written before VecEnv kept these attributes restores an env without them.
+    env = VecEnv([lambda: gym.make("CartPole-v1")] * 2)
+    env.reset(seed=0)
+    del env._reset_done, env._check_actions
+    assert env.step(np.array([0, 1]))[1].tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="sub-environment 1 refused the action"):
+        env.step(np.array([0, 2]))
+    env.close()
+
+
 def test_explicit_first_seed_wins_over_construction_seeds() -> None:
     env = VecEnv(counting_fns([A, B]), seeds=5)
     env.reset(seed=[1, 2])
