@@ -27,6 +27,18 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|inf|nan)")
 
 
+def check_utf8(what: str, text: str) -> str:
+    """``text`` if it can be written as UTF-8 (no lone surrogate), else ``ValueError``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"{what} cannot be written to a UTF-8 file ({error.reason} at index "
+            f"{error.start}): {text!r:.60}"
+        ) from None
+    return text
+
+
 def to_cell(key: str, value: object) -> str:
     """Format one logged value as a CSV cell, or raise ``TypeError`` if it is not a scalar.
 
@@ -39,11 +51,16 @@ def to_cell(key: str, value: object) -> str:
     # Subclasses (np.float64 is a float, an IntEnum an int) are converted first: their own
     # str/repr would write "np.float64(0.5)" or an enum name.
     if isinstance(value, str):
-        return str(value)
+        return check_utf8(f"the value of key {key!r}", str(value))
     if isinstance(value, bool):
         return str(bool(value))
     if isinstance(value, int):
-        return str(int(value))
+        try:
+            return str(int(value))
+        except ValueError as error:  # more digits than Python converts to a string
+            raise ValueError(
+                f"the int logged for key {key!r} is too large to write as a CSV cell: {error}"
+            ) from None
     if isinstance(value, float):
         return repr(float(value))
     item = getattr(value, "item", None)
@@ -146,18 +163,20 @@ class CsvRows:
     def append(self, row: Mapping[str, str]) -> None:
         """Append one row (``{column: cell}``); a new column rewrites the file with it first."""
         new = [key for key in row if key not in self.columns]
-        text = ""
+        columns = self.columns + new
+        # The whole text is made (and encoded) before the file is touched, and the columns
+        # are recorded only once written: a failed append leaves file and state as they were.
+        text = _format_rows([columns]) if new and not self.columns else ""
+        text += _format_rows([[row.get(name, "") for name in columns]])
+        data = text.encode("utf-8")
         if new and self.columns:
-            self._rewrite_header(self.columns + new)
-        elif new:
-            self.columns = new
-            text = _format_rows([self.columns])
-        text += _format_rows([[row.get(name, "") for name in self.columns]])
-        with open(self.path, "a", newline="", encoding="utf-8") as f:
-            f.write(text)
+            self._rewrite_header(columns)
+        with open(self.path, "ab") as f:
+            f.write(data)
             f.flush()
             if self.fsync:
                 os.fsync(f.fileno())
+        self.columns = columns
 
     def _rewrite_header(self, columns: list[str]) -> None:
         # Replace the whole file (temporary file + rename) so that a crash during the rewrite

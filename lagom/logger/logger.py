@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lagom._checks import check_bool, check_path, check_str
-from lagom.logger._csv import CsvRows, parse_row, read_csv_columns, to_cell
+from lagom.logger._csv import CsvRows, check_utf8, parse_row, read_csv_columns, to_cell
 from lagom.logger._dump import dump_lines
 from lagom.logger._plain_pickle import load_plain
 from lagom.logger.sinks import Sink, check_sinks, rebuild_sinks, row_step
@@ -165,14 +165,16 @@ class Logger:
         Raises:
             TypeError: if ``key`` is not a ``str``, or the logger has a CSV file and ``value``
                 is not a scalar.
-            ValueError: if ``key`` is empty.
+            ValueError: if ``key`` is empty, or the logger has a CSV file (or sinks) and the
+                key or a str value holds a lone surrogate (not UTF-8), or an int has more
+                digits than Python writes as a string.
         """
         if not isinstance(key, str):
             raise TypeError(f"key must be a str, got {type(key).__name__} {key!r}")
         if not key:
             raise ValueError("key must be a non-empty str, got ''")
         if self._csv is not None or self.sinks:
-            self._pending[key] = to_cell(key, value)
+            self._pending[check_utf8("key", key)] = to_cell(key, value)
         self.logs.setdefault(key, []).append(value)
 
     def write_row(self) -> None:

@@ -231,6 +231,50 @@ def test_non_scalars_are_refused(tmp_path: Path, value: Any, described: str) -> 
     assert path.read_text() == "iteration\n1\n"
 
 
+def test_text_a_utf8_file_cannot_hold_is_refused_when_logged(tmp_path: Path) -> None:
+    # A lone surrogate used to pass the log call, fail the write after the header was
+    # recorded as written, and leave a file without its header (the row lost).
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("iteration", 1)
+    for key, value, match in (
+        ("x", "bad\ud800", r"the value of key 'x' cannot be written to a UTF-8 file"),
+        ("bad\udc00", 1.0, "key cannot be written to a UTF-8 file"),
+        ("x", 10**5000, "the int logged for key 'x' is too large to write as a CSV cell"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            logger(key, value)
+    logger("x", "ok")
+    logger.write_row()
+    logger("iteration", 2)
+    logger.write_row()
+    assert path.read_text(encoding="utf-8") == "iteration,x\n1,ok\n2,\n"
+    assert "bad\udc00" not in logger.logs
+    assert logger.logs["x"] == ["ok"]
+
+
+def test_a_failed_append_leaves_the_file_and_the_columns_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    real_open = open
+
+    def failing_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "a" in mode:
+            raise OSError("disk full")
+        return real_open(file, mode, *args, **kwargs)
+
+    logger("iteration", 1)
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(OSError, match="disk full"):
+        logger.write_row()
+    monkeypatch.undo()
+    logger("iteration", 2)
+    logger.write_row()
+    assert path.read_text() == "iteration\n2\n"  # the header with the first row written
+
+
 def test_non_scalars_are_fine_without_csv() -> None:
     logger = Logger()
     logger("x", [1, 2])
