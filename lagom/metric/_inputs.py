@@ -187,7 +187,8 @@ class Batch(NamedTuple):
             raise ValueError("out must not share memory with an input")
         if out.dtype != next(iter(self.floats.values())).dtype:
             return None  # float16 out: the engine computes in float32, then copies
-        view: FloatArray = out.reshape(self.shape[0], -1)
+        columns = math.prod(self.shape[1:])  # not -1: T == 0 leaves it undetermined
+        view: FloatArray = out.reshape(self.shape[0], columns)
         return view
 
     def deliver(self, y: FloatArray, out: NDArray[Any] | None) -> FloatArray:

@@ -85,6 +85,9 @@ def batched_gae(
             dtype, C-contiguous, writeable, sharing no memory with an input), e.g. a
             rollout buffer's: a loop that reuses it saves the new array's allocation and
             first-touch page faults on every call (about half the time of a large call).
+            A call refused for NaN or ±inf in an input may have written into ``out``
+            already (the compiled kernel checks the values in the same pass); a call refused
+            for anything else leaves it untouched.
 
     Returns:
         ``[T, *B]`` advantages, in the widest float dtype of the inputs (float64 if none):

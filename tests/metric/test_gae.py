@@ -210,6 +210,15 @@ def test_out_receives_the_very_advantages_and_is_returned(
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.parametrize("shape", [(0,), (0, 2), (0, 2, 3)])
+def test_an_empty_batch_fills_an_empty_out(shape: tuple[int, ...]) -> None:
+    empty = np.zeros(shape, np.float32)
+    flags = {"terminated": np.zeros(shape, bool), "truncated": np.zeros(shape, bool)}
+    out = np.empty(shape, np.float32)
+    assert batched_gae(0.9, 0.9, empty, empty, empty, **flags, out=out) is out
+    assert batched_returns(0.9, empty, empty, **flags, out=out) is out
+
+
 def test_a_bad_out_is_refused() -> None:
     r = np.ones((3, 2), np.float32)
     flags = {"terminated": np.zeros((3, 2), bool), "truncated": np.zeros((3, 2), bool)}
