@@ -30,7 +30,7 @@ import numpy as np
 
 from lagom._types import ArrayOrTensor, FloatT, NDArray
 from lagom.metric._episode import as_episode
-from lagom.metric._inputs import as_batch, check_clip, check_discount
+from lagom.metric._inputs import Batch, as_batch, check_clip, check_discount
 from lagom.metric._scan import reverse_scan
 from lagom.metric.td import _td0_error
 
@@ -158,8 +158,9 @@ def batched_vtrace(
     Raises:
         ValueError: shapes differ, an input is 0-d, ``gamma`` or ``lam`` is outside
             ``[0, 1]``, a clip is not positive, a float input holds NaN or ±inf (the
-            message names the argument and the first index), a flag is not 0/1, or an
-            input is not array-like (a ragged list).
+            message names the argument and the first index), a flag is not 0/1, an
+            input is not array-like (a ragged list), or the result overflows its dtype
+            (huge importance ratios with an ``inf`` clip).
         TypeError: an input is ``None`` or does not hold real numbers, or a scalar
             argument is not a real number (a bool is not one).
 
@@ -206,6 +207,15 @@ def batched_vtrace(
         },
         {"terminated": terminated, "truncated": truncated},
     )
+    # A ratio may overflow to inf: clipped it is exact; unclipped, the check below refuses
+    # the result (no numpy warnings on the way).
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _vtrace(batch, gamma, lam, clip_rho, clip_pg_rho, clip_c)
+
+
+def _vtrace(
+    batch: Batch, gamma: float, lam: float, clip_rho: float, clip_pg_rho: float, clip_c: float
+) -> VTrace[Any]:
     terminated_, truncated_ = batch.flags["terminated"], batch.flags["truncated"]
     values_ = batch.floats["values"]
     rhos = np.exp(batch.floats["target_logprobs"] - batch.floats["behavior_logprobs"])
@@ -221,6 +231,13 @@ def batched_vtrace(
     np.copyto(next_vs[:-1], vs[1:], where=continues[:-1])
     pg_advantages = batch.floats["rewards"] + gamma * next_vs - values_
     pg_advantages *= np.minimum(rhos, clip_pg_rho)
+    if not (np.isfinite(vs).all() and np.isfinite(pg_advantages).all()):
+        # Finite inputs (checked above) overflow only through huge unclipped ratios.
+        raise ValueError(
+            "V-trace overflowed the result's dtype: the importance ratios exp(target_logprobs "
+            f"- behavior_logprobs) reach {float(rhos.max()):.3g}; clip them (clip_rho, "
+            "clip_c, clip_pg_rho are inf here for none) or check the log-probabilities"
+        )
     return VTrace(vs=batch.restore(vs), pg_advantages=batch.restore(pg_advantages))
 
 

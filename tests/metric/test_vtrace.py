@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -282,3 +283,25 @@ def test_a_terminated_step_ignores_its_next_value() -> None:
     )
     np.testing.assert_array_equal(vs, [[1.0]])
     np.testing.assert_array_equal(pg, [[0.5]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ratios_that_overflow_are_exact_when_clipped_and_refused_when_not(dtype: type) -> None:
+    # exp(1000) overflows: clipped at 1 the ratio is exactly 1 (no numpy warning); with
+    # every clip inf, inf * 0 would have been NaN from finite inputs.
+    behavior = np.array([-1000.0, 0.0], dtype)
+    target = np.zeros(2, dtype)
+    zeros = np.zeros(2, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clipped = vtrace(behavior, target, 0.9, zeros, zeros, 0.0, True)
+    np.testing.assert_array_equal(clipped.vs, zeros)
+    np.testing.assert_array_equal(clipped.pg_advantages, zeros)
+    unclipped = {"clip_rho": np.inf, "clip_pg_rho": np.inf, "clip_c": np.inf}
+    with pytest.raises(ValueError, match=r"V-trace overflowed .* reach inf; clip them"):
+        vtrace(behavior, target, 0.9, zeros, zeros, 0.0, True, **unclipped)
+    # Large but representable ratios without clips stay finite and are computed.
+    fine = vtrace(
+        np.array([-5.0, 0.0], dtype), target, 0.9, [1.0, 1.0], zeros, 0.0, True, **unclipped
+    )
+    assert np.isfinite(fine.vs).all()
