@@ -236,7 +236,8 @@ class SumTree(SegmentTree):
 
         Raises:
             TypeError: ``prefixsum`` is not real.
-            ValueError: a prefix sum is NaN or outside ``[0, sum()]``.
+            ValueError: a prefix sum is NaN or outside ``[0, sum()]``, or ``sum()`` is 0
+                (every index has value 0, so none can be drawn).
         """
         try:
             arr = np.asarray(prefixsum)
@@ -246,6 +247,11 @@ class SumTree(SegmentTree):
             raise TypeError(f"prefixsum must be real, got an array of dtype {arr.dtype}")
         target = arr.astype(np.float64).ravel()
         total = self._value[1]
+        if not total > 0 and target.size:
+            raise ValueError(
+                f"find_prefixsum_index needs a positive sum() to draw from, got sum()={total} "
+                "(every value is 0: no index can be drawn)"
+            )
         if not np.all((target >= 0) & (target <= total)):
             raise ValueError(f"prefixsum must be within [0, sum()={total}], got {prefixsum}")
         value = self._value

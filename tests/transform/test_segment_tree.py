@@ -73,8 +73,9 @@ def test_find_prefixsum_index_inverts_prefix_sums(case: Any, data: st.DataObject
         tree[indices] = values
     array = _apply(writes, capacity, 0.0)
     total = sum(array)
-    if total == 0:
-        assert tree.find_prefixsum_index(0.0) == 0
+    if total == 0:  # nothing to draw: an index of value 0 is never the answer
+        with pytest.raises(ValueError, match=r"needs a positive sum\(\) to draw from"):
+            tree.find_prefixsum_index(0.0)
         return
     targets = data.draw(st.lists(st.floats(0.0, total), min_size=1, max_size=10))
     found = tree.find_prefixsum_index(np.array(targets))
@@ -190,3 +191,13 @@ def test_sum_tree_specific_errors() -> None:
         tree.find_prefixsum_index("a")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="operation must be callable"):
         SegmentTree(4, "add", 0.0)  # type: ignore[arg-type]
+
+
+def test_an_all_zero_tree_has_nothing_to_draw() -> None:
+    tree = SumTree(4)
+    for prefixsum in (0.0, [0.0, 0.0]):
+        with pytest.raises(ValueError, match=r"positive sum\(\) to draw from, got sum\(\)=0.0"):
+            tree.find_prefixsum_index(prefixsum)
+    tree[2] = 1.0
+    assert tree.find_prefixsum_index(0.0) == 2
+    assert tree.find_prefixsum_index(np.zeros(0)).shape == (0,)
