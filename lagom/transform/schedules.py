@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from lagom._checks import check_int, check_real
@@ -17,12 +19,13 @@ def _to_final(value: float) -> float:
     return check_real("final", value, finite=True)
 
 
-def _check_N(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int("N", value, minimum=1)
+def _to_N(value: int) -> int:
+    # A Python int: numpy integers would wrap around in ``start + N``.
+    return check_int("N", value, minimum=1)
 
 
-def _check_start(instance: LinearSchedule, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int("start", value, minimum=0)
+def _to_start(value: int) -> int:
+    return check_int("start", value, minimum=0)
 
 
 @attrs.frozen
@@ -75,8 +78,8 @@ class LinearSchedule:
 
     initial: float = attrs.field(converter=_to_initial)
     final: float = attrs.field(converter=_to_final)
-    N: int = attrs.field(validator=_check_N)
-    start: int = attrs.field(default=0, validator=_check_start)
+    N: int = attrs.field(converter=_to_N)
+    start: int = attrs.field(default=0, converter=_to_start)
 
     def __call__(self, x: int) -> float:
         """Return the value of the schedule at time step ``x``.
@@ -96,6 +99,11 @@ class LinearSchedule:
             return self.initial
         if x >= self.start + self.N:
             return self.final
-        value = self.initial + (self.final - self.initial) * ((x - self.start) / self.N)
+        fraction = (x - self.start) / self.N
+        change = self.final - self.initial
+        if math.isfinite(change):
+            value = self.initial + change * fraction
+        else:  # endpoints near the float range's ends: their difference overflows
+            value = self.initial * (1.0 - fraction) + self.final * fraction
         low, high = sorted((self.initial, self.final))
         return min(max(value, low), high)

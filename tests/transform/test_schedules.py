@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,3 +86,20 @@ def test_decay_to_zero_and_constant_as_training_schedules(initial: float, N: int
         initial * max(0.0, 1.0 - x / N), rel=1e-12, abs=1e-15
     )
     assert LinearSchedule(initial, initial, N)(x) == initial
+
+
+def test_numpy_integer_steps_become_python_ints() -> None:
+    # np.uint8(100) + np.uint8(200) wraps to 44: the schedule was already at its end.
+    schedule = LinearSchedule(1.0, 0.0, N=np.uint8(200), start=np.uint8(100))
+    assert type(schedule.N) is int and type(schedule.start) is int
+    assert schedule(150) == 0.75
+    long = LinearSchedule(1.0, 0.0, N=np.int32(2**31 - 1), start=np.int32(10))
+    assert 0.999 < long(11) < 1.0
+
+
+def test_endpoints_whose_difference_overflows_give_finite_values() -> None:
+    schedule = LinearSchedule(-1.7e308, 1.7e308, N=10)
+    values = [schedule(x) for x in range(11)]
+    assert values[5] == 0.0
+    assert all(math.isfinite(v) for v in values)
+    assert values == sorted(values)
