@@ -91,7 +91,8 @@ def test_decay_to_zero_and_constant_as_training_schedules(initial: float, N: int
 def test_numpy_integer_steps_become_python_ints() -> None:
     # np.uint8(100) + np.uint8(200) wraps to 44: the schedule was already at its end.
     schedule = LinearSchedule(1.0, 0.0, N=np.uint8(200), start=np.uint8(100))
-    assert type(schedule.N) is int and type(schedule.start) is int
+    assert type(schedule.N) is int
+    assert type(schedule.start) is int
     assert schedule(150) == 0.75
     long = LinearSchedule(1.0, 0.0, N=np.int32(2**31 - 1), start=np.int32(10))
     assert 0.999 < long(11) < 1.0
