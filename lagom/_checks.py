@@ -142,6 +142,26 @@ def check_int_list(name: str, values: object, minimum: int | None) -> list[int]:
     return ints
 
 
+def to_float(name: str, value: numbers.Real) -> float:
+    """``float(value)`` of a real number; an int too large for a float is a ``ValueError``
+    naming ``name`` (``float`` raises ``OverflowError``).
+
+    Example:
+        >>> to_float("reward", 3)
+        3.0
+        >>> to_float("reward", 10**400)
+        Traceback (most recent call last):
+        ...
+        ValueError: reward must fit in a float (at most about 1.8e308), got an int of 401 digits
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        digits = len(str(abs(int(value)))) if isinstance(value, numbers.Integral) else None
+        got = f"an int of {digits} digits" if digits is not None else repr(value)
+        raise ValueError(f"{name} must fit in a float (at most about 1.8e308), got {got}") from None
+
+
 def check_real(
     name: str,
     value: object,
@@ -176,7 +196,7 @@ def check_real(
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    result = float(value)
+    result = to_float(name, value)
     bounds = None if low is None or high is None else f"[{low:g}, {high:g}]"
     if math.isnan(result):
         raise ValueError(
@@ -214,11 +234,12 @@ def check_positive(name: str, value: object, *, finite: bool = False) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    if not float(value) > 0:  # NaN fails too
+    result = to_float(name, value)
+    if not result > 0:  # NaN fails too
         raise ValueError(f"{name} must be positive, got {value}")
-    if finite and math.isinf(value):
+    if finite and math.isinf(result):
         raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
+    return result
 
 
 def check_bool(name: str, value: object) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 import attrs
 import numpy as np
 
+from lagom._checks import to_float
 from lagom._types import NDArray
 from lagom.data._freeze import EMPTY_INFO, freeze_info, freeze_value, thaw
 from lagom.data._values import values_equal
@@ -70,7 +71,7 @@ def _to_reward(value: _RewardLike) -> float | None:
         raw = raw.item()
     if isinstance(raw, (bool, np.bool_)) or not isinstance(raw, numbers.Real):
         raise TypeError(f"reward must be a real number or None, got {type(raw).__name__}")
-    return _finite_reward(float(raw))
+    return _finite_reward(to_float("reward", raw))
 
 
 def _finite_reward(reward: float) -> float:

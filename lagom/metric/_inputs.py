@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 import numpy as np
 
-from lagom._checks import check_discount
+from lagom._checks import check_discount, to_float
 from lagom._types import ArrayOrTensor, BoolArray, Float64Array, FloatArray, NDArray, TensorLike
 
 __all__ = [
@@ -113,7 +113,7 @@ def _as_real(name: str, value: object) -> float:
     # `object`: a caller's annotation promises a float, but this is where it is checked.
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
+    return to_float(name, value)
 
 
 def check_same_shape(arrays: dict[str, NDArray[Any]], *, ndim: int | None = None) -> None:

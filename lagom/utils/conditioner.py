@@ -20,11 +20,19 @@ _MODES = ("accumulative", "incremental")
 def _check_real(name: str, value: object, *, positive: bool) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        expected = "positive" if positive else "non-negative"
+    expected = "positive" if positive else "non-negative"
+    # Exact arithmetic: 0.1 * 3 >= 0.3 must not depend on float rounding. Ints (and
+    # fractions) stay exact however large; only other reals go through a float.
+    if isinstance(value, numbers.Rational):
+        exact = Fraction(int(value.numerator), int(value.denominator))
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{name} must be a finite {expected} number, got {value}")
+        exact = Fraction(number)
+    if exact < 0 or (positive and exact == 0):
         raise ValueError(f"{name} must be a finite {expected} number, got {value}")
-    # Exact arithmetic: 0.1 * 3 >= 0.3 must not depend on float rounding.
-    return Fraction(int(value)) if isinstance(value, numbers.Integral) else Fraction(float(value))
+    return exact
 
 
 class IntervalConditioner:
@@ -116,8 +124,13 @@ class NConditioner(IntervalConditioner):
     def __init__(self, max_n: float, num_conditions: int, mode: str = "accumulative") -> None:
         num_conditions = check_int("num_conditions", num_conditions, minimum=1)
         exact_max = _check_real("max_n", max_n, positive=True)
-        super().__init__(max_n / num_conditions, mode)
-        self._interval = exact_max / num_conditions
+        interval = exact_max / num_conditions
+        super().__init__(1, mode)  # checks mode; the exact interval replaces 1 below
+        self._interval = interval
+        try:
+            self.interval = float(interval)
+        except OverflowError:  # an int max_n beyond floats: the exact interval still counts
+            self.interval = math.inf
         self.max_n = max_n
         self.num_conditions = num_conditions
         self._next = 1

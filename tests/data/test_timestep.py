@@ -65,6 +65,11 @@ def test_reward_is_stored_as_python_float() -> None:
         assert step.reward == float(reward)
 
 
+def test_a_reward_beyond_floats_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="reward must fit in a float .* an int of 401 digits"):
+        TimeStep(StepType.MID, 0, 10**400)
+
+
 def test_numpy_bool_flags_are_accepted() -> None:
     step = TimeStep(StepType.LAST, 0, 1.0, np.bool_(False), np.bool_(True))
     assert step.truncated is True

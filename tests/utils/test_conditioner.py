@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import pytest
@@ -132,3 +133,14 @@ def test_n_conditioner_validation(
 def test_progress_must_be_a_non_negative_number(n: Any, error: type[Exception]) -> None:
     with pytest.raises(error, match="n must be a"):
         IntervalConditioner(10)(n)
+
+
+def test_ints_beyond_floats_count_exactly() -> None:
+    # float(10**400) overflows: ints stay exact instead of raising OverflowError.
+    big = 10**400
+    cond = IntervalConditioner(big)
+    assert [cond(n) for n in (0, big - 1, big, 2 * big + 1)] == [True, False, True, True]
+    assert IntervalConditioner(10)(big) is True
+    n_cond = NConditioner(max_n=big, num_conditions=3)
+    assert n_cond.interval == math.inf
+    assert [n_cond(n) for n in (0, big // 3, big // 3 + 1, big)] == [False, False, True, True]
