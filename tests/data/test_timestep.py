@@ -66,7 +66,7 @@ def test_reward_is_stored_as_python_float() -> None:
 
 
 def test_a_reward_beyond_floats_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="reward must fit in a float .* an int of 401 digits"):
+    with pytest.raises(ValueError, match=r"reward must fit in a float .* an int of 401 digits"):
         TimeStep(StepType.MID, 0, 10**400)
 
 
