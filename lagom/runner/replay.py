@@ -722,6 +722,8 @@ class ReplayBuffer:
         if missing:
             got = f"a {type(state).__name__}" if not isinstance(state, Mapping) else f"no {missing}"
             raise TypeError(f"state must be a dict with the keys {list(keys)}, got {got}")
+        # Everything is checked before anything is written: a refused state leaves the
+        # buffer as it was.
         table = _real_rows("state['table']", state["table"]).astype(np.float32)
         size = check_int("state['size']", state["size"], minimum=0)
         if table.shape != (size, self.table.shape[1]) or size > self.capacity:
@@ -729,8 +731,33 @@ class ReplayBuffer:
                 f"saved replay rows of shape {table.shape} do not fit a buffer of "
                 f"{self.capacity} rows of width {self.table.shape[1]}"
             )
-        if self.discrete:
-            self.action_indices[:size] = _action_indices(state["actions"], size, self.action_dim)
+        if not np.isfinite(table).all():
+            raise ValueError("state['table'] must hold finite numbers, as add() stores them")
+        truncated = np.asarray(state["truncated"])
+        if truncated.dtype != np.bool_ or truncated.shape != (size,):
+            raise ValueError(
+                f"state['truncated'] must be a bool array of shape ({size},), got dtype "
+                f"{truncated.dtype} and shape {truncated.shape}"
+            )
+        pos = check_int("state['pos']", state["pos"], minimum=0)
+        # The next row written: after the filled rows until the buffer is full, then anywhere.
+        if (size < self.capacity and pos != size) or pos >= self.capacity:
+            raise ValueError(
+                f"state['pos'] must be the next row to write ({size} for {size} of "
+                f"{self.capacity} rows filled, below {self.capacity} once full), got {pos}"
+            )
+        rng = np.random.default_rng()
+        try:
+            rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(
+                f"state['rng'] must be a {type(self.rng.bit_generator).__name__} state, as "
+                f"state_dict() saves it: {error}"
+            ) from None
+        actions = (
+            _action_indices(state["actions"], size, self.action_dim) if self.discrete else None
+        )
+        observations = {}
         for name, target in (("observations", self._obs), ("next_observations", self._next_obs)):
             saved = state.get(name) if self.obs_specs else {}
             if not isinstance(saved, Mapping) or set(saved) != set(target):
@@ -742,12 +769,21 @@ class ReplayBuffer:
                         f"saved {name} of shape {array.shape} do not fit [{size}, "
                         f"{', '.join(map(str, x.shape[1:]))}]"
                     )
-                x[:size] = array
+                if not np.can_cast(array.dtype, x.dtype, casting="same_kind"):
+                    raise ValueError(
+                        f"saved {name}[{key!r}] of dtype {array.dtype} do not fit this "
+                        f"buffer's {x.dtype}"
+                    )
+                observations[name, key] = array
+        if actions is not None:
+            self.action_indices[:size] = actions
+        for (name, key), array in observations.items():
+            (self._obs if name == "observations" else self._next_obs)[key][:size] = array
         self.table[:size] = table
-        self.truncated[:size] = state["truncated"]
-        self.pos = check_int("state['pos']", state["pos"], minimum=0)
+        self.truncated[:size] = truncated
+        self.pos = pos
         self.size = size
-        self.rng.bit_generator.state = state["rng"]
+        self.rng.bit_generator.state = rng.bit_generator.state
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):
@@ -946,19 +982,30 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             >>> copy.sample_indices(6).tolist() == buffer.sample_indices(6).tolist()
             True
         """
-        if not isinstance(state, Mapping) or "priorities" not in state:
-            raise TypeError("state must be a dict of PrioritizedReplayBuffer.state_dict()'s keys")
-        super().load_state_dict(state)
-        priorities = _real_rows("state['priorities']", state["priorities"])
-        if priorities.shape != (self.size,):
-            raise ValueError(
-                f"saved priorities of shape {priorities.shape} do not fit {self.size} rows"
+        missing = [
+            key
+            for key in ("priorities", "max_priority")
+            if not isinstance(state, Mapping) or key not in state
+        ]
+        if missing:
+            raise TypeError(
+                "state must be a dict of PrioritizedReplayBuffer.state_dict()'s keys, got "
+                f"{'no ' + str(missing) if isinstance(state, Mapping) else type(state).__name__}"
             )
+        # The priorities and max_priority are checked before the rows are loaded.
+        priorities = _real_rows("state['priorities']", state["priorities"])
+        size = state.get("size")
+        if priorities.shape != (size,):
+            raise ValueError(f"saved priorities of shape {priorities.shape} do not fit {size} rows")
+        if not (np.isfinite(priorities).all() and (priorities > 0).all()):
+            raise ValueError("saved priorities must be positive and finite")
+        max_priority = check_real("state['max_priority']", state["max_priority"], low=0.0)
+        super().load_state_dict(state)
         stale = np.arange(self.size, len(self._sums))
         self._sums[stale], self._mins[stale] = 0.0, np.inf
         self._sums[np.arange(self.size)] = priorities
         self._mins[np.arange(self.size)] = priorities
-        self.max_priority = check_real("state['max_priority']", state["max_priority"], low=0.0)
+        self.max_priority = max_priority
 
 
 def _window_returns(

@@ -196,3 +196,13 @@ def test_bad_input_raises() -> None:
         buffer.weights([0], beta=1.5)
     with pytest.raises(TypeError, match=r"PrioritizedReplayBuffer\.state_dict"):
         buffer.load_state_dict(ReplayBuffer(4, 1, 1, seed=0).state_dict())
+    # Checked before the rows load: a refused state leaves the buffer as it was.
+    source = PrioritizedReplayBuffer(4, 1, 1, seed=0)
+    source.add([[1.0], [2.0]], [[0.0], [0.0]], [0.0, 0.0], [[2.0], [3.0]], [0, 0], [0, 0])
+    fresh = PrioritizedReplayBuffer(4, 1, 1, seed=1)
+    no_max = {k: v for k, v in source.state_dict().items() if k != "max_priority"}
+    with pytest.raises(TypeError, match=r"got no \['max_priority'\]"):
+        fresh.load_state_dict(no_max)
+    with pytest.raises(ValueError, match="saved priorities must be positive and finite"):
+        fresh.load_state_dict(source.state_dict() | {"priorities": np.array([1.0, -1.0])})
+    assert len(fresh) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -148,3 +150,32 @@ def test_a_buffer_larger_than_the_machine_is_refused_before_allocating(
     assert len(ReplayBuffer(1000, 6, 2, seed=0, discrete=True, observation_space=frames)) == 0
     monkeypatch.setattr(replay, "_physical_memory", lambda: None)  # the OS did not say
     assert ReplayBuffer(1000, 6, 2, seed=0).capacity == 1000
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"pos": 4}, ValueError, r"state\['pos'\] must be the next row to write \(1 for 1"),
+        ({"pos": 100}, ValueError, r"state\['pos'\] must be the next row"),
+        ({"rng": "x"}, ValueError, r"state\['rng'\] must be a PCG64 state"),
+        ({"truncated": "abc"}, ValueError, r"state\['truncated'\] must be a bool array"),
+        ({"truncated": np.zeros(3, bool)}, ValueError, r"shape \(1,\), got dtype bool and"),
+        ({"table": np.full((1, 7), np.nan)}, ValueError, r"state\[.table.\] must hold finite"),
+    ],
+)
+def test_a_refused_state_leaves_the_buffer_as_it_was(
+    change: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    source = ReplayBuffer(4, 2, 1, seed=0)
+    source.add_one([0.0, 1.0], [0.5], 1.0, [1.0, 2.0], False, False)
+    buffer = ReplayBuffer(4, 2, 1, seed=3)
+    before = buffer.state_dict()
+    with pytest.raises(error, match=match):
+        buffer.load_state_dict(source.state_dict() | change)
+    after = buffer.state_dict()
+    assert len(buffer) == 0
+    assert after["pos"] == before["pos"]
+    assert after["rng"] == before["rng"]
+    np.testing.assert_array_equal(after["table"], before["table"])
+    buffer.load_state_dict(source.state_dict())  # the good state still loads
+    assert len(buffer) == 1
