@@ -212,18 +212,44 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         Raises:
             TypeError: ``seed`` is not an int, a list of ints or ``None``, or ``options`` is
                 not a dict or ``None``.
-            ValueError: a seed is outside ``[0, 2**32 - 1]``, or not one per sub-environment.
+            ValueError: a seed is outside ``[0, 2**32 - 1]``, or not one per sub-environment;
+                ``options["reset_mask"]`` is not a bool array ``[N]``; or, on a natively
+                vectorized environment (one for every row, see
+                :func:`~lagom.envs.make_native_vec_env`), a list of seeds or a mask that
+                leaves a row out.
         """
         self._check_open("reset")
         if seed is None:
             seed = self._pending_seeds
         # One check and one message for every backend; a vector env gets an int as is.
         checked = check_seeds("seed", seed, self.num_envs)
-        self._pending_seeds = None
+        shared = self._shared_env()
+        if shared is not None and isinstance(checked, list):
+            raise ValueError(
+                f"{self!r} steps every row in one natively vectorized environment (one "
+                f"generator): seed must be one int or None, got a list of {len(checked)}"
+            )
         if self.mode != "vector":
             checked = reset_seeds(checked, self.num_envs)
         if options is not None and not isinstance(options, Mapping):
             raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
+        if options is not None and "reset_mask" in options:
+            mask = options["reset_mask"]
+            if not (
+                isinstance(mask, np.ndarray)
+                and mask.dtype == np.bool_
+                and mask.shape == (self.num_envs,)
+            ):
+                raise ValueError(
+                    f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), "
+                    f"got {mask!r:.60}"
+                )
+            if shared is not None and not mask.all():
+                raise ValueError(
+                    f"{self!r} steps every row in one natively vectorized environment, which "
+                    "resets all rows at once: options['reset_mask'] must select every row"
+                )
+        self._pending_seeds = None
         # A copy: gymnasium's async backend pops "reset_mask" from the dict it is given.
         options = None if options is None else dict(options)
         result = self._backend.reset(seed=checked, options=options)  # type: ignore[arg-type]
@@ -326,7 +352,13 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         """
         self._check_open("call")
         check_str("name", name)
+        shared = self._shared_env()
         try:
+            if shared is not None:
+                # One environment serves every row: its attribute (or what calling it
+                # returns, once) stands for each sub-environment's.
+                value = getattr(shared, name)
+                return (value(*args, **kwargs) if callable(value) else value,) * self.num_envs
             return tuple(self._backend.call(name, *args, **kwargs))  # type: ignore[attr-defined]
         except AttributeError as error:
             raise AttributeError(
@@ -351,7 +383,27 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         """
         self._check_open("set_attr")
         check_str("name", name)
-        self._backend.set_attr(name, values)  # type: ignore[attr-defined]
+        shared = self._shared_env()
+        if shared is None:
+            self._backend.set_attr(name, values)  # type: ignore[attr-defined]
+            return
+        if isinstance(values, (list, tuple)):
+            if len(values) != self.num_envs or any(v is not values[0] for v in values):
+                raise ValueError(
+                    f"{self!r} steps every row in one natively vectorized environment: "
+                    f"set_attr takes one value for all rows, got {len(values)} values"
+                )
+            values = values[0]
+        if not hasattr(shared, name):
+            raise AttributeError(f"name {name!r}: the environment has no such attribute")
+        setattr(shared, name, values)
+
+    def _shared_env(self) -> Any:
+        """The one natively vectorized environment that steps every row (a backend with no
+        sub-environments to ``call``), or ``None``."""
+        if self.mode != "vector" or callable(getattr(self._backend, "call", None)):
+            return None
+        return self._backend.unwrapped
 
     def close(self, **kwargs: Any) -> None:
         """Close the image viewer and all sub-environments; calling it again does nothing.

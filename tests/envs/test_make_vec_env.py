@@ -219,6 +219,38 @@ _ACTION_BATCHES: list[Any] = [
 ]
 
 
+def test_native_env_has_one_environment_for_every_row() -> None:
+    # No sub-environments: call/get_attr answer for each row with the one environment's
+    # attribute, set_attr takes one value, and what it cannot do (seed or reset rows one by
+    # one) is refused by name instead of ignored.
+    env = make_native_vec_env("CartPole-v1", 3, 0)
+    env.reset()
+    assert env.get_attr("gravity") == (9.8, 9.8, 9.8)
+    env.set_attr("gravity", 5.0)
+    assert env.get_attr("gravity") == (5.0, 5.0, 5.0)
+    env.set_attr("gravity", 4.0)
+    assert env.call("gravity") == (4.0,) * 3
+    same = 3.5
+    env.set_attr("gravity", [same] * 3)  # one value for every row, as gymnasium's list
+    assert env.get_attr("gravity") == (3.5,) * 3
+    with pytest.raises(ValueError, match="set_attr takes one value for all rows, got 3 values"):
+        env.set_attr("gravity", [1.0, 2.0, 3.0])
+    with pytest.raises(AttributeError, match="name 'no_such': the environment has no such"):
+        env.set_attr("no_such", 1)
+    with pytest.raises(AttributeError, match="name 'no_such'"):
+        env.get_attr("no_such")
+    with pytest.raises(ValueError, match="seed must be one int or None, got a list of 3"):
+        env.reset(seed=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"reset_mask'\] must select every row"):
+        env.reset(options={"reset_mask": np.array([True, False, True])})
+    for mask in (np.array([True]), "abc", [True, True, True]):
+        with pytest.raises(ValueError, match=r"reset_mask'\] must be a bool array of shape"):
+            env.reset(options={"reset_mask": mask})
+    observations, _ = env.reset(seed=1, options={"reset_mask": np.ones(3, bool)})
+    assert observations.shape == (3, 4)
+    env.close()
+
+
 @pytest.mark.parametrize("actions", _ACTION_BATCHES, ids=repr)
 def test_native_accepts_exactly_the_batches_gymnasium_accepts(actions: Any) -> None:
     """lagom's vectorized check of an action batch agrees with gymnasium's ``contains``;
