@@ -520,12 +520,17 @@ def check_device(name: str, device: object) -> torch.device:
         ) from None
 
 
-def check_float_tensor(name: str, x: object, *, min_ndim: int = 1) -> torch.Tensor:
-    """Return ``x`` if it is a floating-point tensor of at least ``min_ndim`` dimensions.
+def check_float_tensor(
+    name: str, x: object, *, min_ndim: int = 1, like: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Return ``x`` if it is a floating-point tensor of at least ``min_ndim`` dimensions
+    (of ``like``'s dtype and on its device, when ``like``, a network's weight, is given).
 
     Raises:
-        TypeError: ``x`` is not a tensor, or not of a floating-point dtype.
-        ValueError: ``x`` has fewer than ``min_ndim`` dimensions.
+        TypeError: ``x`` is not a tensor, not of a floating-point dtype, or not of
+            ``like``'s dtype.
+        ValueError: ``x`` has fewer than ``min_ndim`` dimensions, or is on another device
+            than ``like``.
     """
     import torch
 
@@ -533,21 +538,32 @@ def check_float_tensor(name: str, x: object, *, min_ndim: int = 1) -> torch.Tens
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got {x.dtype}")
+    if like is not None and (x.dtype != like.dtype or x.device != like.device):
+        if x.dtype != like.dtype:
+            raise TypeError(
+                f"{name} must be {like.dtype}, the network's dtype, got {x.dtype} (convert "
+                f"it with .to({like.dtype}))"
+            )
+        raise ValueError(f"{name} must be on the network's device {like.device}, got {x.device}")
     if x.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape []")
     return x
 
 
-def check_features(name: str, x: object, features: int) -> torch.Tensor:
-    """Return ``x`` if it is a floating-point tensor ``[*, features]``.
+def check_features(
+    name: str, x: object, features: int, like: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Return ``x`` if it is a floating-point tensor ``[*, features]`` (of ``like``'s dtype
+    and device, when given).
 
     Cheap (a few attribute reads): called by forward passes.
 
     Raises:
-        TypeError: ``x`` is not a floating-point tensor.
-        ValueError: the last dimension of ``x`` is not ``features`` (or ``x`` is 0-d).
+        TypeError: ``x`` is not a floating-point tensor (of ``like``'s dtype).
+        ValueError: the last dimension of ``x`` is not ``features`` (or ``x`` is 0-d), or
+            ``x`` is on another device than ``like``.
     """
-    tensor = check_float_tensor(name, x, min_ndim=0)
+    tensor = check_float_tensor(name, x, min_ndim=0, like=like)
     if tensor.ndim == 0 or tensor.shape[-1] != features:
         raise ValueError(
             f"{name} must have shape [*, {features}] ({features} features last), got "

@@ -98,8 +98,13 @@ class QEnsemble(Module):
                 ``members`` is not in ``[1, n]``.
         """
         m = self.n if members is None else self._check_members(members)
-        check_features("observations", observations, self.obs_dim)
-        check_features("actions", actions, self.action_dim)
+        first = self.weights._parameters["0"]
+        check_features("observations", observations, self.obs_dim, like=first)
+        check_features("actions", actions, self.action_dim, like=first)
+        if observations.ndim != 2:
+            raise ValueError(
+                f"observations must have shape [B, {self.obs_dim}], got {list(observations.shape)}"
+            )
         if observations.shape[:-1] != actions.shape[:-1]:
             raise ValueError(
                 f"observations and actions must have one batch shape, got "

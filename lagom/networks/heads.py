@@ -65,7 +65,7 @@ class CategoricalHead(Module):
             TypeError: ``x`` is not a floating-point tensor.
             ValueError: ``x`` is not ``[*, F]``.
         """
-        check_features("x", x, self.feature_dim)
+        check_features("x", x, self.feature_dim, like=self.action_head.weight)
         return Categorical(probs=functional.softmax(self.action_head(x), dim=-1))
 
 
@@ -145,6 +145,6 @@ class DiagGaussianHead(Module):
             TypeError: ``x`` is not a floating-point tensor.
             ValueError: ``x`` is not ``[*, F]``.
         """
-        mean = self.mean_head(check_features("x", x, self.feature_dim))
+        mean = self.mean_head(check_features("x", x, self.feature_dim, self.mean_head.weight))
         std = self.logstd_head.expand_as(mean).exp()
         return Independent(Normal(loc=mean, scale=std), 1)

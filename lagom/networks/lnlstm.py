@@ -21,7 +21,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from lagom._checks import check_float_tensor, check_int
-from lagom.networks.lnlstm_cell import LayerNormLSTMCell, LSTMState
+from lagom.networks.lnlstm_cell import LayerNormLSTMCell, LSTMState, _check_state
 
 __all__ = ["LSTMLayer", "StackedLSTM", "make_lnlstm"]
 
@@ -30,11 +30,11 @@ def _is_compiling() -> bool:
     return bool(torch.compiler.is_compiling())
 
 
-def _check_input(x: torch.Tensor, input_size: int) -> None:
-    check_float_tensor("input", x, min_ndim=0)
-    if x.ndim != 3 or x.shape[-1] != input_size:
+def _check_input(x: torch.Tensor, input_size: int, like: torch.Tensor) -> None:
+    check_float_tensor("input", x, min_ndim=0, like=like)
+    if x.ndim != 3 or x.shape[-1] != input_size or x.shape[0] == 0:
         raise ValueError(
-            f"input must have shape [T, B, I] with I={input_size}, got {tuple(x.shape)}"
+            f"input must have shape [T, B, I] with T >= 1 and I={input_size}, got {tuple(x.shape)}"
         )
 
 
@@ -49,17 +49,6 @@ def _check_lengths(lengths: torch.Tensor, T: int, B: int) -> None:
     # value checks read the data; skip them while tracing so torch.compile keeps one graph
     if not _is_compiling() and bool(((lengths < 0) | (lengths > T)).any()):
         raise ValueError(f"lengths must lie in [0, T={T}], got {lengths.tolist()}")
-
-
-def _check_state(state: LSTMState, B: int, H: int) -> None:
-    if not (isinstance(state, (tuple, list)) and len(state) == 2):
-        raise TypeError(f"state must be a pair of tensors (h, c), got {type(state).__name__}")
-    h, c = (check_float_tensor(f"state {name}", x) for name, x in zip("hc", state, strict=True))
-    if h.shape != (B, H) or c.shape != (B, H):
-        raise ValueError(
-            f"state (h, c) must have shapes [B, H]=[{B}, {H}], got "
-            f"{tuple(h.shape)} and {tuple(c.shape)}"
-        )
 
 
 def _step_mask(lengths: torch.Tensor, T: int, device: torch.device) -> torch.Tensor:
@@ -159,11 +148,11 @@ class LSTMLayer(nn.Module):
             padded, lengths = pad_packed_sequence(input)
             padded_output, final = self(padded, state, lengths)
             return _repack(padded_output, input), final
-        _check_input(input, self.cell.input_size)
+        _check_input(input, self.cell.input_size, self.cell.weight_ih)
         T, B = input.shape[:2]
         if state is None:
             state = self.cell.initial_state(input, B)
-        _check_state(state, B, self.cell.hidden_size)
+        _check_state(state, B, self.cell.hidden_size, self.cell.weight_ih)
         mask = None
         if lengths is not None:
             _check_lengths(lengths, T, B)

@@ -27,6 +27,23 @@ def _layer_norm(norm: nn.LayerNorm, x: torch.Tensor) -> torch.Tensor:
     return functional.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
 
 
+def _check_state(state: object, B: int, H: int, like: torch.Tensor) -> LSTMState:
+    """``state`` if it is a pair ``(h, c)`` of ``[B, H]`` tensors of ``like``'s dtype and
+    device."""
+    if not (isinstance(state, (tuple, list)) and len(state) == 2):
+        raise TypeError(f"state must be a pair of tensors (h, c), got {type(state).__name__}")
+    h, c = (
+        check_float_tensor(f"state {name}", x, like=like)
+        for name, x in zip("hc", state, strict=True)
+    )
+    if h.shape != (B, H) or c.shape != (B, H):
+        raise ValueError(
+            f"state (h, c) must have shapes [B, H]=[{B}, {H}], got "
+            f"{tuple(h.shape)} and {tuple(c.shape)}"
+        )
+    return h, c
+
+
 class LayerNormLSTMCell(nn.Module):
     r"""One step of an LSTM with layer normalization (Ba et al., 2016).
 
@@ -120,15 +137,19 @@ class LayerNormLSTMCell(nn.Module):
             ``(h', (h', c'))``.
 
         Raises:
-            TypeError: if ``x`` is not a floating-point tensor.
-            ValueError: if ``x`` is not ``[B, I]``.
+            TypeError: if ``x`` is not a floating-point tensor of the cell's dtype, or
+                ``state`` is not a pair of such tensors.
+            ValueError: if ``x`` is not ``[B, I]``, ``state`` not two ``[B, H]``, or a
+                tensor is on another device than the cell.
         """
-        check_float_tensor("x", x, min_ndim=0)
+        check_float_tensor("x", x, min_ndim=0, like=self.weight_ih)
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(
                 f"x must have shape [B, I] with I={self.input_size}, got {tuple(x.shape)}"
             )
         if state is None:
             state = self.initial_state(x, x.shape[0])
+        else:
+            state = _check_state(state, x.shape[0], self.hidden_size, self.weight_ih)
         h, c = self.step(self.input_gates(x), state)
         return h, (h, c)

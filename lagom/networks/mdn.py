@@ -107,7 +107,7 @@ class MDNHead(Module):
             TypeError: ``x`` is not a floating-point tensor.
             ValueError: ``x`` is not ``[N, F]``.
         """
-        check_features("x", x, self.in_features)
+        check_features("x", x, self.in_features, like=self.pi_head.weight)
         shape = (*x.shape[:-1], self.num_density, self.out_features)
         logit_pi = self.pi_head(x).reshape(shape)
         mean = self.mean_head(x).reshape(shape)

@@ -40,3 +40,17 @@ def test_bad_sizes_raise() -> None:
         QEnsemble(3, 1, [4], n=0)
     with pytest.raises(TypeError, match="obs_dim must be an int"):
         QEnsemble(3.0, 1, [4])  # type: ignore[arg-type]
+
+
+def test_inputs_of_another_dtype_or_rank_are_refused_by_name() -> None:
+    # Before: torch's "batch1 must be a 3D tensor" and "expected scalar type" from bmm.
+    q = QEnsemble(3, 1, [8])
+    with pytest.raises(ValueError, match=r"observations must have shape \[B, 3\], got \[3\]"):
+        q(torch.randn(3), torch.randn(1))
+    with pytest.raises(ValueError, match=r"observations must have shape \[B, 3\], got \[2, 5, 3\]"):
+        q(torch.randn(2, 5, 3), torch.randn(2, 5, 1))
+    with pytest.raises(TypeError, match=r"observations must be torch.float32, the network's"):
+        q(torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 1))
+    with pytest.raises(TypeError, match=r"actions must be torch.float32, the network's"):
+        q(torch.randn(5, 3), torch.randn(5, 1, dtype=torch.float64))
+    assert q(torch.randn(5, 3), torch.randn(5, 1)).shape == (5, 2)

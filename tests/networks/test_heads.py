@@ -136,3 +136,19 @@ def test_heads_forward_and_backward_on_cuda() -> None:
     torch.testing.assert_close(cpu_head(x.cpu()).probs, cat.probs.cpu())
     moved = DiagGaussianHead(4, 2, "cpu", 0.5).to("cuda")
     assert moved(x).base_dist.scale.device.type == "cuda"
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: CategoricalHead(4, 2, "cpu"), lambda: DiagGaussianHead(4, 2, "cpu", 0.5)]
+)
+def test_features_of_another_dtype_are_refused_by_name(make: object) -> None:
+    # Before: torch's "mat1 and mat2 must have the same dtype" from inside the linear layer.
+    head = make()  # type: ignore[operator]
+    with pytest.raises(
+        TypeError,
+        match=r"x must be torch.float32, the network's dtype, got "
+        r"torch.float64 \(convert it with .to\(torch.float32\)\)",
+    ):
+        head(torch.zeros(3, 4, dtype=torch.float64))
+    head.double()
+    assert head(torch.zeros(3, 4, dtype=torch.float64)).sample().shape[0] == 3

@@ -166,8 +166,8 @@ def test_gradients_reach_every_parameter() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda m: m(torch.randn(4, 2)), r"shape \[T, B, I\] with I=3"),
-        (lambda m: m(torch.randn(4, 2, 5)), r"shape \[T, B, I\] with I=3"),
+        (lambda m: m(torch.randn(4, 2)), r"shape \[T, B, I\] with T >= 1 and I=3"),
+        (lambda m: m(torch.randn(4, 2, 5)), r"shape \[T, B, I\] with T >= 1 and I=3"),
         (lambda m: m(torch.randn(4, 2, 3), lengths=torch.tensor([4, 5])), r"lengths must lie"),
         (lambda m: m(torch.randn(4, 2, 3), lengths=torch.tensor([4, -1])), r"lengths must lie"),
         (lambda m: m(torch.randn(4, 2, 3), lengths=torch.tensor([4])), r"shape \[B\]=\[2\]"),
@@ -181,12 +181,30 @@ def test_gradients_reach_every_parameter() -> None:
             lambda m: m(torch.randn(4, 2, 3), [(torch.zeros(3, 4), torch.zeros(3, 4))] * 2),
             r"shapes \[B, H\]=\[2, 4\]",
         ),
+        (lambda m: m(torch.randn(0, 2, 3)), r"with T >= 1 and I=3, got \(0, 2, 3\)"),
     ],
 )
 def test_bad_input_raises(call: object, message: str) -> None:
     lstm = make_lnlstm(3, 4, num_layers=2)
     with pytest.raises(ValueError, match=message):
         call(lstm)  # type: ignore[operator]
+
+
+def test_inputs_and_states_of_another_dtype_are_refused_by_name() -> None:
+    # Before: torch's "mat1 and mat2 must have the same dtype" from inside the cell.
+    lstm = make_lnlstm(3, 4, num_layers=2)
+    with pytest.raises(TypeError, match=r"input must be torch.float32, the network's dtype"):
+        lstm(torch.randn(4, 2, 3, dtype=torch.float64))
+    state64 = (torch.zeros(2, 4, dtype=torch.float64),) * 2
+    with pytest.raises(TypeError, match=r"state h must be torch\.float32"):
+        lstm(torch.randn(4, 2, 3), [state64] * 2)
+    cell = lstm.layers[0].cell  # type: ignore[union-attr]
+    with pytest.raises(TypeError, match=r"x must be torch\.float32"):
+        cell(torch.randn(2, 3, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"state \(h, c\) must have shapes \[B, H\]=\[2, 4\]"):
+        cell(torch.randn(2, 3), (torch.zeros(5, 4), torch.zeros(5, 4)))
+    with pytest.raises(TypeError, match="state must be a pair of tensors"):
+        cell(torch.randn(2, 3), (torch.zeros(2, 4),) * 3)
 
 
 @pytest.mark.parametrize(
