@@ -33,10 +33,11 @@ def polyak_update_(
         tau: the weight :math:`\tau \in [0, 1]` of the sources.
 
     Raises:
-        TypeError: ``tau`` is not a real number, or ``targets`` or ``sources`` is not a list
-            of tensors.
+        TypeError: ``tau`` is not a real number, ``targets`` or ``sources`` is not a list
+            of tensors, or a target and its source are not floating-point tensors of one
+            dtype.
         ValueError: ``tau`` is outside ``[0, 1]``, the two lists differ in length, or a
-            target and its source differ in shape.
+            target and its source differ in shape or device.
 
     Example:
         >>> import torch
@@ -60,5 +61,17 @@ def polyak_update_(
             raise ValueError(
                 f"target {i} has shape {tuple(target.shape)} but its source {tuple(source.shape)}"
             )
+        if target.dtype != source.dtype or not target.is_floating_point():
+            raise TypeError(
+                f"target {i} and its source must be floating-point tensors of one dtype, got "
+                f"{target.dtype} and {source.dtype}"
+            )
+        if target.device != source.device:
+            raise ValueError(
+                f"target {i} and its source must be on one device, got {target.device} and "
+                f"{source.device}"
+            )
+    if not targets:
+        return  # nothing to average
     with torch.no_grad():
         torch._foreach_lerp_(list(targets), list(sources), tau)

@@ -59,3 +59,12 @@ def test_bad_input_raises() -> None:
         polyak_update_([torch.zeros(1)], [torch.zeros(1), torch.zeros(1)], 0.5)
     with pytest.raises(ValueError, match=r"target 0 has shape \(2,\) but its source \(3,\)"):
         polyak_update_([torch.zeros(2)], [torch.zeros(3)], 0.5)
+    # Before: torch's "expected dtype float for 'end'", "lerp_kernel_scalar not implemented
+    # for 'Long'", and "Tensor list must have at least one tensor".
+    with pytest.raises(TypeError, match="of one dtype, got torch.float32 and torch.float64"):
+        polyak_update_([torch.zeros(2)], [torch.zeros(2, dtype=torch.float64)], 0.5)
+    with pytest.raises(TypeError, match="floating-point tensors of one dtype, got torch.int64"):
+        polyak_update_([torch.zeros(2, dtype=torch.long)], [torch.zeros(2, dtype=torch.long)], 0.5)
+    with pytest.raises(ValueError, match="must be on one device, got cpu and meta"):
+        polyak_update_([torch.zeros(2)], [torch.zeros(2, device="meta")], 0.5)
+    polyak_update_([], [], 0.5)  # nothing to average
