@@ -61,9 +61,9 @@ def test_bad_input_raises() -> None:
         polyak_update_([torch.zeros(2)], [torch.zeros(3)], 0.5)
     # Before: torch's "expected dtype float for 'end'", "lerp_kernel_scalar not implemented
     # for 'Long'", and "Tensor list must have at least one tensor".
-    with pytest.raises(TypeError, match="of one dtype, got torch.float32 and torch.float64"):
+    with pytest.raises(TypeError, match=r"of one dtype, got torch\.float32 and torch\.float64"):
         polyak_update_([torch.zeros(2)], [torch.zeros(2, dtype=torch.float64)], 0.5)
-    with pytest.raises(TypeError, match="floating-point tensors of one dtype, got torch.int64"):
+    with pytest.raises(TypeError, match=r"floating-point tensors of one dtype, got torch\.int64"):
         polyak_update_([torch.zeros(2, dtype=torch.long)], [torch.zeros(2, dtype=torch.long)], 0.5)
     with pytest.raises(ValueError, match="must be on one device, got cpu and meta"):
         polyak_update_([torch.zeros(2)], [torch.zeros(2, device="meta")], 0.5)
