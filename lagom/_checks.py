@@ -501,23 +501,36 @@ def check_device(name: str, device: object) -> torch.device:
     Raises:
         TypeError: ``device`` is neither a str nor a ``torch.device`` (``None`` included:
             callers that allow it test for it first).
-        ValueError: ``device`` names no device torch knows.
+        ValueError: ``device`` names no device torch knows, or a CUDA (or MPS) device this
+            machine does not have.
     """
     import torch  # here, not at the top: lagom's core never needs it
 
     if isinstance(device, torch.device):
-        return device
-    if not isinstance(device, str):
+        checked = device
+    elif not isinstance(device, str):
         raise TypeError(
             f"{name} must be a str such as 'cpu' or 'cuda:0', or a torch.device, got "
             f"{type(device).__name__} {device!r:.60}"
         )
-    try:
-        return torch.device(device)
-    except RuntimeError:
-        raise ValueError(
-            f"{name} must name a device such as 'cpu' or 'cuda:0', got {device!r}"
-        ) from None
+    else:
+        try:
+            checked = torch.device(device)
+        except RuntimeError:
+            raise ValueError(
+                f"{name} must name a device such as 'cpu' or 'cuda:0', got {device!r}"
+            ) from None
+    # A device torch knows but this machine lacks: refused here, by name, rather than by an
+    # AssertionError ("Torch not compiled with CUDA enabled") when a tensor is made on it.
+    if checked.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (checked.index is not None and checked.index >= count):
+            raise ValueError(
+                f"{name} {str(checked)!r} is not available here: torch sees {count} CUDA device(s)"
+            )
+    elif checked.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{name} 'mps' is not available here (torch.backends.mps)")
+    return checked
 
 
 def check_float_tensor(

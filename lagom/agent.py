@@ -19,6 +19,7 @@ networks passed as keyword arguments or set in the subclass register as submodul
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -96,6 +97,14 @@ class EnvWithSpaces(Protocol):
         ...
 
 
+# A device name as torch writes one ("cpu", "cuda:1", "mps"), checked without importing
+# torch: the device types torch knows, an optional index.
+_DEVICE_NAME = re.compile(
+    r"(cpu|cuda|mps|xpu|xla|meta|hpu|mtia|ipu|lazy|vulkan|privateuseone|maia|ve|fpga|hip"
+    r"|ort|mkldnn|opengl|opencl|ideep)(:\d+)?"
+)
+
+
 def _is_torch_device(device: object) -> bool:
     # Recognized by its type's name, so that this module never imports torch.
     kind = type(device)
@@ -133,6 +142,7 @@ class BaseAgent(ABC):
     Raises:
         TypeError: ``config`` is not a mapping, or ``device`` is neither a
             ``torch.device``, a str nor ``None``.
+        ValueError: ``device`` is a str that names no device type torch knows (``"gpu"``).
         ValueError: a keyword would replace a method or attribute of the class, or is not an
             identifier.
 
@@ -170,6 +180,10 @@ class BaseAgent(ABC):
         if not (device is None or isinstance(device, str) or _is_torch_device(device)):
             raise TypeError(
                 f"device must be a torch.device, its name or None, got {type(device).__name__}"
+            )
+        if isinstance(device, str) and not _DEVICE_NAME.fullmatch(device):
+            raise ValueError(
+                f"device must name a device such as 'cpu', 'cuda' or 'cuda:0', got {device!r}"
             )
         self.config = config
         self.env = env

@@ -46,6 +46,13 @@ def test_keywords_cannot_replace_members(key: str) -> None:
         _Agent({}, None, None, **{key: 1})
 
 
+@pytest.mark.parametrize("device", ["notadevice", "gpu", "cuda:x", ""])
+def test_a_device_name_torch_does_not_know_is_refused(device: str) -> None:
+    with pytest.raises(ValueError, match="device must name a device such as 'cpu'"):
+        _Agent({}, CountingEnv(), device)
+    assert _Agent({}, CountingEnv(), "cuda:1").device == "cuda:1"  # known, not checked here
+
+
 def test_keywords_must_be_identifiers() -> None:
     with pytest.raises(ValueError, match="must be identifiers, got '2x'"):
         _Agent({}, None, None, **{"2x": 1})
