@@ -453,8 +453,11 @@ def test_fused_sac_update_equals_autograd(
     fused, fused_out = _sac_updates(agent, batch, fused=True, steps=3)
     reference, reference_out = _sac_updates(agent, batch, fused=False, steps=3)
     np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-9, atol=1e-12)
+    # A loss is a difference of O(1) terms (alpha * log_prob - Q): where they nearly cancel,
+    # the parameters' 1e-10 agreement shows as a large relative error of a tiny loss
+    # (seed 101: 2.9e-10 of 4.7e-4), so the losses are compared at the terms' scale.
     for a, b in zip(fused_out, reference_out, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-9)
 
 
 def test_fused_sac_step_moves_the_parameters_like_adam_on_autograd() -> None:
