@@ -23,8 +23,27 @@ RolloutObservations: TypeAlias = "NDArray[Any] | Mapping[str, NDArray[Any]]"
 _array_eq = attrs.cmp_using(eq=values_equal)
 
 
-def _to_array(value: ArrayLike) -> NDArray[Any]:
-    return freeze_array(value)
+def _named_array(name: str, value: ArrayLike) -> NDArray[Any]:
+    try:
+        return freeze_array(value)
+    except ValueError as error:  # a ragged list: numpy's message names no argument
+        raise ValueError(f"{name} must be a rectangular array: {error}") from None
+
+
+def _to_actions(value: ArrayLike) -> NDArray[Any]:
+    return _named_array("actions", value)
+
+
+def _to_rewards(value: ArrayLike) -> NDArray[Any]:
+    return _named_array("rewards", value)
+
+
+def _to_terminated(value: ArrayLike) -> BoolArray:
+    return _named_array("terminated", value)
+
+
+def _to_truncated(value: ArrayLike) -> BoolArray:
+    return _named_array("truncated", value)
 
 
 def _to_observations(value: ArrayLike | Mapping[str, ArrayLike]) -> RolloutObservations:
@@ -41,13 +60,15 @@ def _freeze_observations(
     """An array frozen as any other; a mapping as a read-only mapping (keys sorted) of
     frozen arrays."""
     if not isinstance(value, Mapping):
-        return freeze_array(value)
+        return _named_array(name, value)
     if not value:
         raise ValueError(f"{name} must hold at least one key when it is a dict")
     for key in value:
         if not isinstance(key, str):
             raise TypeError(f"{name} must have str keys (a Dict space's), got {key!r}")
-    return types.MappingProxyType({key: freeze_array(value[key]) for key in sorted(value)})
+    return types.MappingProxyType(
+        {key: _named_array(f"{name}[{key!r}]", value[key]) for key in sorted(value)}
+    )
 
 
 def _to_infos(value: Sequence[Mapping[str, Any]] | None) -> tuple[Mapping[str, Any], ...] | None:
@@ -100,7 +121,8 @@ class Rollout:
 
     Raises:
         ValueError: a shape does not match ``[T, N, ...]`` of ``observations``, the keys
-            of dict observations differ, or the number of infos is not T.
+            of dict observations differ, the number of infos is not T, a reward is NaN or
+            infinite, or an argument is a ragged list.
         TypeError: ``rewards`` is not real-valued, a flag array is not bool, ``infos``
             is not a sequence of mappings, or only one of the observations is a dict.
 
@@ -131,10 +153,10 @@ class Rollout:
     observations: RolloutObservations = attrs.field(
         converter=_to_observations, eq=_array_eq, hash=False
     )
-    actions: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
-    rewards: NDArray[Any] = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
-    terminated: BoolArray = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
-    truncated: BoolArray = attrs.field(converter=_to_array, eq=_array_eq, hash=False)
+    actions: NDArray[Any] = attrs.field(converter=_to_actions, eq=_array_eq, hash=False)
+    rewards: NDArray[Any] = attrs.field(converter=_to_rewards, eq=_array_eq, hash=False)
+    terminated: BoolArray = attrs.field(converter=_to_terminated, eq=_array_eq, hash=False)
+    truncated: BoolArray = attrs.field(converter=_to_truncated, eq=_array_eq, hash=False)
     next_observations: RolloutObservations = attrs.field(
         converter=_to_next_observations, eq=_array_eq, hash=False
     )
@@ -156,6 +178,12 @@ class Rollout:
                 )
         if self.rewards.dtype == np.bool_ or self.rewards.dtype.kind not in "iuf":
             raise TypeError(f"rewards must be real numbers, got dtype {self.rewards.dtype}")
+        if self.rewards.dtype.kind == "f" and not np.isfinite(self.rewards).all():
+            t, n = np.argwhere(~np.isfinite(self.rewards))[0].tolist()
+            raise ValueError(
+                f"rewards must be finite (as a TimeStep's), got {self.rewards[t, n]} at "
+                f"[{t}, {n}]"
+            )
         for name in ("terminated", "truncated"):
             dtype = getattr(self, name).dtype
             if dtype != np.bool_:

@@ -90,6 +90,10 @@ def test_rollout_is_frozen_and_compares_by_value() -> None:
         ("next_observations", np.zeros((3, 2, 5)), r"next_observations must have shape"),
         ("next_observations", np.zeros((3, 2)), r"next_observations must have shape"),
         ("infos", [{}, {}], r"infos must hold one entry per step \(T=3\), got 2"),
+        ("rewards", np.array([[0.0, 1.0], [0.0, np.nan], [0.0, 0.0]]), r"finite .* at \[1, 1\]"),
+        ("rewards", np.full((3, 2), -np.inf), r"rewards must be finite .*got -inf at \[0, 0\]"),
+        ("observations", [[[1.0], [2.0]], [[3.0]], [[4.0], [5.0]]], "observations must be a rect"),
+        ("actions", [[0, 1], [0], [1, 1]], "actions must be a rectangular array"),
     ],
 )
 def test_shape_mismatch_raises_value_error(name: str, value: Any, match: str) -> None:
