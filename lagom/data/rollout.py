@@ -181,8 +181,7 @@ class Rollout:
         if self.rewards.dtype.kind == "f" and not np.isfinite(self.rewards).all():
             t, n = np.argwhere(~np.isfinite(self.rewards))[0].tolist()
             raise ValueError(
-                f"rewards must be finite (as a TimeStep's), got {self.rewards[t, n]} at "
-                f"[{t}, {n}]"
+                f"rewards must be finite (as a TimeStep's), got {self.rewards[t, n]} at [{t}, {n}]"
             )
         for name in ("terminated", "truncated"):
             dtype = getattr(self, name).dtype

@@ -27,6 +27,24 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|inf|nan)")
 
 
+def check_row(row: object, step: object) -> None:
+    """Refuse what a sink's ``write(row, step)`` cannot take: ``row`` a mapping of str keys
+    to scalar cells, ``step`` an int (not a bool)."""
+    if not isinstance(row, Mapping):
+        raise TypeError(
+            f"row must be a mapping of column names to values, got {type(row).__name__}"
+        )
+    for key, value in row.items():
+        if not isinstance(key, str):
+            raise TypeError(f"row keys must be str, got {type(key).__name__} {key!r:.40}")
+        if value is not None and not isinstance(value, (str, int, float)):
+            raise TypeError(
+                f"row[{key!r}] must be a str, bool, int, float or None, got {type(value).__name__}"
+            )
+    if isinstance(step, bool) or not isinstance(step, int):
+        raise TypeError(f"step must be an int, got {type(step).__name__} {step!r:.40}")
+
+
 def check_utf8(what: str, text: str) -> str:
     """``text`` if it can be written as UTF-8 (no lone surrogate), else ``ValueError``."""
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from lagom._checks import check_int, check_path, check_str
-from lagom.logger._csv import CellValue, read_csv_rows
+from lagom.logger._csv import CellValue, check_row, read_csv_rows
 from lagom.utils import atomic_write
 
 __all__ = ["CellValue", "JsonlSink", "RebuildableSink", "Sink", "rebuild_sinks", "row_step"]
@@ -217,7 +217,12 @@ class JsonlSink:
         self._opened = True
 
     def write(self, row: Mapping[str, CellValue], step: int) -> None:
-        """Append ``row`` as one line (``step`` is not stored: the row holds its counters)."""
+        """Append ``row`` as one line (``step`` is not stored: the row holds its counters).
+
+        Raises:
+            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int.
+        """
+        check_row(row, step)
         self._open()
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(_json_line(row) + "\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lagom._checks import check_path
-from lagom.logger._csv import CellValue
+from lagom.logger._csv import CellValue, check_row
 
 __all__ = ["TensorBoardSink"]
 
@@ -100,7 +100,12 @@ class TensorBoardSink:
         return f"{_PREFIX}{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.lagom"
 
     def write(self, row: Mapping[str, CellValue], step: int) -> None:
-        """Write the numeric values of ``row`` as scalars at ``step``, flushed."""
+        """Write the numeric values of ``row`` as scalars at ``step``, flushed.
+
+        Raises:
+            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int.
+        """
+        check_row(row, step)
         if self._writer is None:
             self.logdir.mkdir(parents=True, exist_ok=True)
             self._new_file(self.logdir / self._file_name())

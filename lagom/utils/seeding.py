@@ -88,11 +88,13 @@ class Seeder:
 
         Raises:
             TypeError: ``size`` is neither an int nor a list or tuple of ints.
-            ValueError: a size is negative.
+            ValueError: a size is negative, or ``size`` is an empty list or tuple.
         """
         shape = (size,) if is_int(size) else size
         if not isinstance(shape, (list, tuple)) or not all(is_int(n) for n in shape):
             raise TypeError(f"size must be an int or a list/tuple of ints, got {size!r}")
+        if not shape:  # numpy's shape () would give one bare int, not a list
+            raise ValueError("size must hold at least one dimension, got an empty shape")
         if any(n < 0 for n in shape):
             raise ValueError(f"size must not be negative, got {size!r}")
         seeds: list[Any] = self.rng.randint(low=0, high=self.max, size=shape).tolist()

@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -205,3 +206,21 @@ def test_missing_tensorboard_names_the_extra(
     sink = TensorBoardSink(tmp_path)  # imports nothing yet
     with pytest.raises(ImportError, match='pip install "lagom\\[tensorboard\\]"'):
         sink.write({"a": 1.0}, 0)
+
+
+@pytest.mark.parametrize("make", [JsonlSink, TensorBoardSink])
+def test_sinks_refuse_what_write_cannot_take(make: Any, tmp_path: Path) -> None:
+    # Before: JsonlSink.write([1], 0) raised AttributeError ('list' has no 'items') and took
+    # a float or bool step.
+    sink = make(tmp_path / "log")
+    with pytest.raises(TypeError, match="row must be a mapping of column names"):
+        sink.write([1], 0)
+    with pytest.raises(TypeError, match="row keys must be str, got int"):
+        sink.write({1: 2.0}, 0)
+    with pytest.raises(TypeError, match=r"row\['a'\] must be a str, bool, int, float or None"):
+        sink.write({"a": [1, 2]}, 0)
+    for step in (1.5, True, "1"):
+        with pytest.raises(TypeError, match="step must be an int"):
+            sink.write({"a": 1}, step)
+    sink.write({"a": 1.0}, 3)
+    sink.close()

@@ -83,6 +83,8 @@ def test_bad_init_seed(seed: Any, error: type[Exception], match: str) -> None:
     [
         (-1, ValueError, "size must not be negative, got -1"),
         ([2, -1], ValueError, "size must not be negative"),
+        ([], ValueError, "size must hold at least one dimension"),
+        ((), ValueError, "size must hold at least one dimension"),
         (2.0, TypeError, "size must be an int or a list/tuple of ints, got 2.0"),
         ([2.0], TypeError, "size must be an int or a list/tuple of ints"),
         (True, TypeError, "size must be an int or a list/tuple of ints"),
