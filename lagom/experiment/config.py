@@ -181,7 +181,28 @@ def _check_items(items: object) -> Mapping[str, Any]:
             raise TypeError(f"Config item names must be str, got {key!r} ({type(key).__name__})")
     if "ID" in items:
         raise ValueError("Config item name 'ID' is reserved for the configuration's index")
+    for key, value in items.items():
+        if not isinstance(value, _SEARCH_ITEMS):
+            _refuse_nested(key, value)
     return MappingProxyType(dict(items))
+
+
+def _refuse_nested(path: str, value: object, depth: int = 0) -> None:
+    """Refuse a Grid, Sample or Condition inside a plain value (a dict, list or tuple):
+    only a Config's own items are expanded, so a nested one would be kept as a value."""
+    if depth > 20:  # deeper than any configuration: a cycle or a payload, not searched
+        return
+    if isinstance(value, _SEARCH_ITEMS):
+        raise ValueError(
+            f"Config item {path} holds a {type(value).__name__} inside a plain value; only a "
+            "Config's own items are expanded (write it as its own item, e.g. 'a.b')"
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_nested(f"{path}[{key!r}]", item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _refuse_nested(f"{path}[{i}]", item, depth + 1)
 
 
 @attrs.frozen(init=False)
@@ -220,8 +241,9 @@ class Config:
     Raises:
         TypeError: ``items`` is not a mapping with ``str`` keys, or an argument has the
             wrong type.
-        ValueError: ``'ID'`` is an item name, ``num_sample < 1`` or ``seed`` is outside
-            ``[0, 2**32 - 1]``.
+        ValueError: ``'ID'`` is an item name, ``num_sample < 1``, ``seed`` is outside
+            ``[0, 2**32 - 1]``, or a plain value (a dict, list or tuple) holds a Grid,
+            Sample or Condition, which would not be expanded.
 
     Example:
         >>> config = Config({'log.dir': 'some path', 'network.lr': Grid([1e-3, 5e-3]),

@@ -338,6 +338,14 @@ def test_condition_errors() -> None:
         ({"items": {}, "seed": 2**32}, ValueError, r"seed must be in \[0, 2\*\*32 - 1\]"),
         ({"items": {}, "seed": "0"}, TypeError, "seed must be an int, got str"),
         ({"items": {}, "seed": True}, TypeError, "seed must be an int, got bool"),
+        # Only a Config's own items are expanded: nested, they were kept as values.
+        ({"items": {"a": {"b": Grid([1, 2])}}}, ValueError, r"item a\['b'\] holds a Grid"),
+        ({"items": {"a": [1, Sample(lambda: 1)]}}, ValueError, r"item a\[1\] holds a Sample"),
+        (
+            {"items": {"a": ({"c": Condition(lambda c: 1)},)}},
+            ValueError,
+            r"item a\[0\]\['c'\] holds a Condition",
+        ),
     ],
 )
 def test_config_errors(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
