@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
+import numpy as np
+
 from lagom._checks import check_bool, check_path
 
 __all__ = [
@@ -180,6 +182,7 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
     from lagom.utils._yaml import plain_dumper
 
     path = _with_ext(f, ext)
+    _check_plain(obj, "obj")
     try:
         # allow_unicode=True would be more readable but loses "\x85" (NEL) on a round trip.
         text = yaml.dump(obj, Dumper=plain_dumper(), sort_keys=False)
@@ -189,6 +192,47 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
             f"arrays), got {error.args[-1]!r}"
         ) from error
     return atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+
+
+_PLAIN_KEYS = (str, int, float, bool, type(None))
+_PLAIN_LEAVES = (str, int, float, bool, type(None))
+
+
+def _check_plain(value: object, where: str, depth: int = 0) -> None:
+    """Refuse what ``yaml.safe_load`` would not give back as written: keys other than
+    str, numbers, bool or None (a tuple key is written as a list, which cannot be a key),
+    sets, bytes, dates and other objects; numpy arrays and scalars of numbers, bools or
+    str are plain."""
+    if depth > 100:
+        raise TypeError(
+            f"yaml_dump writes plain data only, got data nested deeper than 100 at {where}"
+        )
+    if isinstance(value, _PLAIN_LEAVES):
+        return
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind not in "biufU":
+            raise TypeError(
+                f"yaml_dump writes plain data only, got a numpy value of dtype {value.dtype} at "
+                f"{where}"
+            )
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, _PLAIN_KEYS):
+                raise TypeError(
+                    f"yaml_dump writes plain data only: dict keys must be str, numbers, bool or "
+                    f"None, got {type(key).__name__} {key!r:.40} at {where}"
+                )
+            _check_plain(item, f"{where}[{key!r}]", depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]", depth + 1)
+        return
+    raise TypeError(
+        f"yaml_dump writes plain data only (dict, list, tuple, str, numbers, bool, None, numpy "
+        f"arrays), got {type(value).__name__} {value!r:.40} at {where}"
+    )
 
 
 def yaml_load(f: str | os.PathLike[str]) -> Any:

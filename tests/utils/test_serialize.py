@@ -162,6 +162,25 @@ def test_yaml_dump_rejects_arbitrary_objects(tmp_path: Path) -> None:
     assert _only_files(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({(1, 2): 3}, r"dict keys must be str, numbers, bool or None, got tuple \(1, 2\) at obj"),
+        ({"a": {1, 2}}, r"got set \{1, 2\} at obj\['a'\]"),
+        ({"a": [b"x"]}, r"got bytes b'x' at obj\['a'\]\[0\]"),
+        ({"a": np.datetime64("2020-01-01")}, r"numpy value of dtype datetime64\[D\] at obj"),
+    ],
+)
+def test_yaml_dump_refuses_what_yaml_load_would_not_give_back(
+    data: Any, match: str, tmp_path: Path
+) -> None:
+    # A tuple key was written as a list (which yaml_load cannot read back as a key); a set,
+    # bytes or a date came back as another type.
+    with pytest.raises(TypeError, match=match):
+        yaml_dump(data, tmp_path / "config")
+    assert _only_files(tmp_path) == []
+
+
 def test_yaml_load_is_safe(tmp_path: Path) -> None:
     path = tmp_path / "evil.yaml"
     path.write_text("!!python/object/apply:os.system ['echo pwned']\n")
