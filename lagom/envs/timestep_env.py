@@ -41,7 +41,7 @@ class TimeStepEnv(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
     """
 
     def __init__(self, env: gym.Env[ObsType, ActType]) -> None:
-        _check_single_env(env, "TimeStepEnv")
+        _check_single_env(env, "TimeStepEnv", "lagom.runner.VecStepRunner (a Rollout of steps)")
         super().__init__(env)
 
     # The point of this wrapper is to return TimeStep records instead of gymnasium's tuples.

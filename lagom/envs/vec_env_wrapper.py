@@ -71,12 +71,13 @@ class VecEnvWrapper(VectorWrapper[Any, Any, Any, Any, Any]):
         return self.num_envs
 
 
-def _check_single_env(env: object, wrapper: str) -> None:
-    """Raise ``TypeError`` unless ``env`` is a single (not vectorized) gymnasium.Env."""
+def _check_single_env(env: object, wrapper: str, instead: str | None = None) -> None:
+    """Raise ``TypeError`` unless ``env`` is a single (not vectorized) gymnasium.Env;
+    the message points to ``instead`` (default ``Vec{wrapper}``) for a vectorized one."""
     if isinstance(env, VectorEnv):
         raise TypeError(
             f"{wrapper} wraps a single gymnasium.Env, got the vectorized {env!r}; "
-            f"use Vec{wrapper} for vectorized environments"
+            f"use {instead or 'Vec' + wrapper} for vectorized environments"
         )
     if not isinstance(env, gym.Env):
         raise TypeError(f"{wrapper} wraps a gymnasium.Env, got {type(env)}")

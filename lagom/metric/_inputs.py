@@ -90,6 +90,8 @@ def as_flags(name: str, x: ArrayOrTensor) -> BoolArray:
 def as_scalar(name: str, x: float | ArrayOrTensor) -> Float64Array:
     """A finite float, a 0-d or one-element array or tensor, as a 0-d float64 array."""
     array = as_array(name, x)
+    if array.dtype == np.bool_:
+        raise TypeError(f"{name} must be a real number, got a bool {x!r:.40}")
     if array.size != 1:
         raise ValueError(
             f"{name} must be a single number (a float, 0-d or one-element array or tensor), "

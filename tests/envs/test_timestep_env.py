@@ -35,5 +35,9 @@ def test_step_types_of_an_episode(end: str, terminated: bool, truncated: bool) -
 
 
 def test_rejects_vectorized_environments() -> None:
-    with pytest.raises(TypeError, match=r"TimeStepEnv wraps a single gymnasium\.Env"):
+    with pytest.raises(
+        TypeError,
+        match=r"TimeStepEnv wraps a single gymnasium\.Env.*use lagom\."
+        r"runner\.VecStepRunner \(a Rollout of steps\) for vectorized",
+    ):
         TimeStepEnv(VecEnv(counting_fns([{}])))  # type: ignore[arg-type]

@@ -108,6 +108,14 @@ def test_reach_terminal_masks_last_V_out(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EPISODE))
+def test_a_bool_last_V_is_refused(name: str) -> None:
+    # True was taken as 1.0: a flag passed in last_V's place.
+    for flag in (True, np.bool_(False), np.array([True])):
+        with pytest.raises(TypeError, match="last_V must be a real number, got a bool"):
+            EPISODE[name](REWARDS, VS, flag, False)
+
+
+@pytest.mark.parametrize("name", sorted(EPISODE))
 @pytest.mark.parametrize("reach_terminal", [True, False])
 def test_a_non_finite_last_V_is_refused_even_where_masked_out(
     name: str, reach_terminal: bool
