@@ -121,7 +121,16 @@ class VecEnv(VectorEnv[Any, Any, Any]):
             sync = _SyncVectorEnv(list_make_env)
             self._setup(sync, mode, checked, sync.spec)
         else:
-            backend = AsyncVectorEnv(list_make_env, autoreset_mode=AutoresetMode.SAME_STEP)
+            try:
+                backend = AsyncVectorEnv(list_make_env, autoreset_mode=AutoresetMode.SAME_STEP)
+            except RuntimeError as error:
+                if "not equivalent" not in str(error):
+                    raise
+                # gymnasium's check of the workers' spaces: the same rule as sync mode's.
+                raise ValueError(
+                    f"all sub-environments must share one observation space and one action "
+                    f"space ({error})"
+                ) from None
             self._setup(backend, mode, checked, backend.get_attr("spec")[0])
 
     @classmethod
