@@ -449,6 +449,15 @@ class VecEnv(VectorEnv[Any, Any, Any]):
             self.close()
 
 
+def _in_range(array: NDArray[Any], start: int, n: int) -> bool:
+    """Whether every integer of ``array`` lies in ``[start, start + n)``."""
+    if start == 0:
+        # One comparison: as unsigned integers of the same size, negatives are huge.
+        unsigned = array if array.dtype.kind == "u" else array.view(f"u{array.dtype.itemsize}")
+        return not np.count_nonzero(unsigned >= n)
+    return bool(array.min() >= start and array.max() < start + n)
+
+
 class _ActionCheck:
     """Refuses a bad batch of actions before any sub-environment steps.
 
@@ -492,7 +501,7 @@ class _ActionCheck:
         if self._discrete:
             space = cast(spaces.Discrete, self._single)
             start, n = int(space.start), int(space.n)
-            if kind not in "iu" or array.min() < start or array.max() >= start + n:
+            if kind not in "iu" or not _in_range(array, start, n):
                 i = (
                     0
                     if kind not in "iu"

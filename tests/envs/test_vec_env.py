@@ -206,11 +206,16 @@ def test_bad_action_batches_are_refused_and_leave_the_env_usable(mode: str) -> N
         (np.array([0.5, 1.0]), r"sub-environment 0 refused the action"),
         (np.array([True, False]), r"sub-environment 0 refused the action"),
         (np.array([0, 0, 0]), r"expected actions of shape \(2,\) .*got \(3,\)"),
+        (np.array([-1, 0]), r"sub-environment 0 refused the action np.int64\(-1\)"),
+        (np.array([0, -1], np.int8), r"sub-environment 1 refused the action np.int8\(-1\)"),
+        (np.array([0, 200], np.uint8), r"sub-environment 1 refused the action np.uint8\(200\)"),
     ):
         with pytest.raises(ValueError, match=message):
             env.step(bad)
     # No sub-environment stepped on a refused batch (and no worker shut down).
     assert_same([env.step(np.array([0, 1]))], [reference.step(np.array([0, 1]))])
+    small = np.array([1, 0], np.uint8)  # any integer dtype in range is an action
+    assert_same([env.step(small)], [reference.step(np.array([1, 0]))])
     pendulum = VecEnv([lambda: gym.make("Pendulum-v1")] * 2, mode=mode)
     pendulum.reset(seed=0)
     for bad, message in (
@@ -225,6 +230,31 @@ def test_bad_action_batches_are_refused_and_leave_the_env_usable(mode: str) -> N
     assert np.isfinite(rewards).all()
     for closing in (env, reference, pendulum):
         closing.close()
+
+
+class _Shifted(gym.Env[np.ndarray, int]):
+    """Actions from Discrete(3, start=-1): -1, 0 and 1."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+    action_space = gym.spaces.Discrete(3, start=-1)
+
+    def reset(self, *, seed: int | None = None, options: Any = None) -> Any:
+        super().reset(seed=seed)
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action: int) -> Any:
+        return np.full(1, action, np.float32), float(action), False, False, {}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_discrete_space_that_starts_elsewhere_is_checked_by_its_range(mode: str) -> None:
+    env = VecEnv([_Shifted] * 2, mode=mode)
+    env.reset(seed=0)
+    assert env.step(np.array([-1, 1]))[1].tolist() == [-1.0, 1.0]
+    for bad in (np.array([2, 0]), np.array([0, -2])):
+        with pytest.raises(ValueError, match=r"an integer from -1 to 1"):
+            env.step(bad)
+    env.close()
 
 
 def test_an_env_restored_without_the_reset_flag_steps_and_checks_its_actions() -> None:
