@@ -36,12 +36,18 @@ def as_array(name: str, x: ArrayOrTensor | None) -> NDArray[Any]:
     """Return ``x`` as a numpy array of real numbers, without a copy where possible.
 
     Raises:
-        TypeError: ``x`` is ``None`` (every array input of a metric is required), or it
-            does not hold real numbers (strings, objects, complex numbers).
+        TypeError: ``x`` is ``None`` (every array input of a metric is required), a masked
+            array, or it does not hold real numbers (strings, objects, complex numbers).
         ValueError: numpy cannot read ``x`` as an array (a ragged nested list).
     """
     if x is None:
         raise TypeError(f"{name} is required, got None")
+    if isinstance(x, np.ma.MaskedArray):
+        # np.asarray drops the mask: the masked values would be used as if valid.
+        raise TypeError(
+            f"{name} is a masked array, whose mask the metrics cannot honour; pass "
+            f"{name}.filled(value) or leave the masked steps out"
+        )
     if not isinstance(x, np.ndarray) and _is_tensor(x):
         x = _tensor_to_numpy(x)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence, Sized
 
 import numpy as np
@@ -78,9 +79,17 @@ def interp_curves(
     ]
     low = min(float(curve_x[0]) for curve_x, _ in curves)
     high = max(float(curve_x[-1]) for curve_x, _ in curves)
-    grid = np.linspace(low, high, num=num_point)
-    new_x = [grid.copy() for _ in curves]
+    scale = 1.0
+    if not math.isfinite(high - low):
+        # The span overflows float64 (x near +-1.8e308): interpolate on x / 2, which is
+        # exact for normal floats, and hand back the grid at full scale.
+        scale = 0.5
+        curves = [(curve_x * scale, curve_y) for curve_x, curve_y in curves]
+    grid = np.linspace(low * scale, high * scale, num=num_point)
     new_y = [_interp(grid, curve_x, curve_y) for curve_x, curve_y in curves]
+    full = grid / scale
+    full[0], full[-1] = low, high
+    new_x = [full.copy() for _ in curves]
     return new_x, new_y
 
 
@@ -117,6 +126,15 @@ def _check_curve(
         )
     check_finite(f"x[{index}]", xs)
     check_finite(f"y[{index}]", ys)
-    if np.any(np.diff(xs) <= 0):
+    with np.errstate(over="ignore"):  # a span beyond float64's range is still increasing
+        increasing = bool(np.all(np.diff(xs) > 0))
+    if not increasing:
+        given = np.asarray(curve_x)
+        if given.dtype.kind in "iu" and np.all(given[1:] > given[:-1]):
+            raise ValueError(
+                f"x[{index}] is strictly increasing but not as float64, in which the curves "
+                f"are interpolated: integers above 2**53 that differ by less than their "
+                f"spacing become equal, got {given}"
+            )
         raise ValueError(f"x[{index}] must be strictly increasing, got {xs}")
     return xs, ys

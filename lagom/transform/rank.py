@@ -69,8 +69,11 @@ def rank_transform(x: ArrayLike, centered: bool = True) -> IntArray | FloatArray
         raise ValueError(f"x must be a 1-D vector, got an array of shape {values.shape}")
     check_finite("x", values, allow_inf=True)
     n = values.size
+    given = np.asarray(x)
+    # Integers are ordered as themselves: above 2**53 float64 would merge neighbours.
+    keys = given if given.dtype.kind in "iu" else values
     ranks = np.empty(n, dtype=np.int64)
-    ranks[np.argsort(values, kind="stable")] = np.arange(n, dtype=np.int64)
+    ranks[np.argsort(keys, kind="stable")] = np.arange(n, dtype=np.int64)
     if not centered:
         return ranks
     if n == 1:

@@ -157,6 +157,15 @@ def test_none_is_refused_for_every_required_input(fn: Callable[..., Any], name: 
         _call(fn, **{name: None})
 
 
+@pytest.mark.parametrize(("fn", "name"), _cases(PER_STEP | FLAGS))
+def test_a_masked_array_is_refused_for_every_array_input(fn: Callable[..., Any], name: str) -> None:
+    # np.asarray drops the mask: the masked entries were used as if valid.
+    valid = np.asarray(_valid(fn)[name])
+    masked = np.ma.array(valid, mask=np.ones(valid.shape, bool))
+    with pytest.raises(TypeError, match=f"^{name} is a masked array"):
+        _call(fn, **{name: masked})
+
+
 @pytest.mark.parametrize(("fn", "name"), _cases(SCALARS))
 @pytest.mark.parametrize(("bad", "kind"), [(None, "NoneType"), ("0.9", "str"), ([0.9], "list")])
 def test_scalars_must_be_real_numbers(

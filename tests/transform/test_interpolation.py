@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -131,3 +132,19 @@ def test_non_finite_y_values_are_refused_with_curve_and_index() -> None:
         interp_curves([[1, float("inf")]], [[1, 2]])
     with pytest.raises(TypeError, match=r"y must be a sequence of curves .* got NoneType"):
         interp_curves([[1, 2]], None)  # type: ignore[arg-type]
+
+
+def test_a_span_beyond_float64_is_interpolated_without_warnings() -> None:
+    # high - low overflows: the grid was [nan, inf, 1e308] and every y NaN.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new_x, new_y = interp_curves([[-1e308, 0.0, 1e308]], [[0.0, 2.0, 1.0]], num_point=5)
+    assert new_x[0].tolist() == [-1e308, -5e307, 0.0, 5e307, 1e308]
+    assert new_y[0].tolist() == [0.0, 1.0, 2.0, 1.5, 1.0]
+
+
+def test_integers_that_float64_merges_are_named_as_such() -> None:
+    with pytest.raises(ValueError, match=r"x\[0\] is strictly increasing but not as float64"):
+        interp_curves([[2**53, 2**53 + 1]], [[0, 1]], 3)
+    with pytest.raises(ValueError, match=r"x\[0\] must be strictly increasing"):
+        interp_curves([[2, 1]], [[0, 1]], 3)

@@ -79,3 +79,11 @@ def test_rejects_bad_input() -> None:
         rank_transform(["b", "a"])
     with pytest.raises(TypeError, match="centered must be a bool"):
         rank_transform([1.0], centered=1)  # type: ignore[call-overload]
+
+
+def test_integers_above_two_to_the_53_keep_their_order() -> None:
+    # As float64, 2**53 + 1 equals 2**53: the tie was broken by position, the wrong way.
+    assert rank_transform([2**53 + 1, 2**53], centered=False).tolist() == [1, 0]
+    big = np.array([2**63 + 1, 2**63, 1], np.uint64)
+    assert rank_transform(big, centered=False).tolist() == [2, 1, 0]
+    assert rank_transform(big, centered=True).tolist() == [0.5, 0.0, -0.5]
