@@ -16,6 +16,27 @@ __all__ = ["MinTree", "SegmentTree", "SumTree"]
 Operation = Callable[[Any, Any], Any]
 
 
+def _check_elementwise(operation: Operation, identity: float) -> None:
+    """Refuse an ``operation`` that does not combine two arrays element by element (the
+    tree writes many leaves at once), e.g. the builtin ``min`` instead of ``np.minimum``."""
+    left, right = np.array([1.0, 2.0]), np.array([identity, identity])
+    result: object
+    try:
+        result = np.asarray(operation(left, right))
+    except Exception as error:  # whatever the callable raises on arrays
+        result = error
+    if not isinstance(result, np.ndarray) or result.shape != (2,):
+        raise TypeError(
+            "operation must combine two arrays element by element (e.g. np.minimum, np.add, "
+            f"np.maximum), got {operation!r:.60}, which gave {result!r:.60} on two arrays"
+        )
+    if not np.array_equal(result, left):
+        raise ValueError(
+            f"identity_element {identity} is not the identity of {operation!r:.60}: "
+            f"operation([1, 2], identity) gave {result.tolist()}"
+        )
+
+
 class SegmentTree:
     r"""A fixed-size float64 array that also keeps ``operation`` over every aligned block.
 
@@ -38,9 +59,11 @@ class SegmentTree:
         identity_element: the identity of ``operation``.
 
     Raises:
-        TypeError: ``capacity`` is not an int, ``operation`` is not callable or
+        TypeError: ``capacity`` is not an int, ``operation`` is not callable or does not
+            combine arrays element by element (the builtin ``min``: use ``np.minimum``), or
             ``identity_element`` is not a real number.
-        ValueError: ``capacity`` is not a positive power of two.
+        ValueError: ``capacity`` is not a positive power of two, or ``identity_element``
+            is not ``operation``'s identity.
 
     Example:
         >>> tree = SegmentTree(4, np.maximum, float("-inf"))
@@ -58,6 +81,7 @@ class SegmentTree:
         self._capacity = capacity
         self._operation = operation
         self._identity = check_real("identity_element", identity_element)
+        _check_elementwise(operation, self._identity)
         # Node 1 is the root, node i has children 2i and 2i+1, leaf j is node capacity + j.
         self._value = np.full(2 * capacity, self._identity, dtype=np.float64)
 

@@ -191,6 +191,11 @@ def test_sum_tree_specific_errors() -> None:
         tree.find_prefixsum_index("a")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="operation must be callable"):
         SegmentTree(4, "add", 0.0)  # type: ignore[arg-type]
+    # The builtin min compares whole arrays: it failed only at the first batched write.
+    with pytest.raises(TypeError, match="operation must combine two arrays element by element"):
+        SegmentTree(4, min, float("inf"))
+    with pytest.raises(ValueError, match=r"identity_element 0\.0 is not the identity of"):
+        SegmentTree(4, np.minimum, 0.0)
 
 
 def test_an_all_zero_tree_has_nothing_to_draw() -> None:
