@@ -117,6 +117,11 @@ def explained_variance(
     true = true.reshape(true.shape[0] if true.ndim else 1, -1)
     pred = pred.reshape(true.shape)
     weights = _check_weights(sample_weight, true.shape[0])
+    # The score is unchanged by scaling y_true and y_pred together: values whose squares
+    # (or differences) would overflow float64 are brought to 1 first.
+    scale = max(float(np.abs(true).max()), float(np.abs(pred).max()))
+    if scale > 1e150:
+        true, pred = true / scale, pred / scale
 
     residual = true - pred
     residual_avg = np.average(residual, weights=weights, axis=0)
@@ -157,9 +162,11 @@ def _check_weights(sample_weight: ArrayLike | None, T: int) -> Float64Array | No
     if weights.shape != (T,):
         raise ValueError(f"sample_weight must have shape ({T},), got {weights.shape}")
     check_finite("sample_weight", weights)
-    if np.any(~(weights >= 0)) or not weights.sum() > 0:
+    if np.any(~(weights >= 0)) or not weights.max() > 0:
         raise ValueError("sample_weight must be non-negative with a positive sum")
-    return weights
+    # Weighted averages are unchanged by scaling the weights: a sum that would overflow
+    # (weights near 1e308) is avoided by bringing the largest to 1.
+    return weights / weights.max() if weights.max() > 1e300 else weights
 
 
 def _check_output_weights(multioutput: Sequence[float] | FloatArray, K: int) -> Float64Array:

@@ -184,3 +184,12 @@ def test_non_finite_inputs_are_refused(kwargs: dict[str, Any], error: type, matc
 def test_non_finite_output_weights_are_refused() -> None:
     with pytest.raises(ValueError, match="multioutput must be finite, got nan at index 0"):
         explained_variance([[1, 2], [3, 4]], [[1, 2], [3, 5]], multioutput=[math.nan, 1.0])
+
+
+def test_values_and_weights_near_the_float_range_give_the_score_of_small_ones() -> None:
+    # Squares of 1e200 and a sum of 3e308 overflowed: 1.0 and NaN came back.
+    small = explained_variance([1, 2, 3], [1, 2, 4])
+    assert explained_variance([1, 2, 3], [1, 2, 4], sample_weight=[1e308] * 3) == small
+    assert explained_variance([1e200, 2e200, 3e200], [1e200, 2e200, 4e200]) == pytest.approx(small)
+    assert explained_variance([1e200, -1e200], [0, 0]) == 0.0
+    assert explained_variance([1e200, -1e200], [1e200, -1e200]) == 1.0
