@@ -145,13 +145,22 @@ def update_moments(state: Moments, batch: ArrayLike) -> Moments:
     batch_n = x.shape[0]
     if batch_n == 0:
         return state
-    batch_mean = x.mean(axis=0)
-    batch_var = x.var(axis=0)
-    n = state.n + batch_n
-    delta = batch_mean - state.mean
-    mean = state.mean + delta * (batch_n / n)
-    m2 = state.n * state.var + batch_n * batch_var + delta**2 * ((state.n * batch_n) / n)
-    return Moments(mean, m2 / n, n)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+        batch_mean = x.mean(axis=0)
+        batch_var = x.var(axis=0)
+        n = state.n + batch_n
+        delta = batch_mean - state.mean
+        mean = state.mean + delta * (batch_n / n)
+        m2 = state.n * state.var + batch_n * batch_var + delta**2 * ((state.n * batch_n) / n)
+        var = m2 / n
+    if not (np.all(np.isfinite(var)) and np.all(np.isfinite(mean))):
+        # Finite samples whose variance float64 cannot hold (values beyond about 1e154).
+        raise ValueError(
+            "the variance of batch (with the state's) overflows float64: its values reach "
+            f"{float(np.abs(x).max()):.3g}; rescale them (a variance beyond 1.8e308 cannot "
+            "be kept)"
+        )
+    return Moments(mean, var, n)
 
 
 class RunningMeanVar:

@@ -181,10 +181,19 @@ def describe(
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"axis must be in [{-arr.ndim}, {arr.ndim}), got {axis}")
     check_finite("x", arr)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = arr.mean(axis), arr.std(axis)
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+        # Finite values whose sum or squares overflow: the same statistics of x / scale
+        # (in float64), scaled back.
+        scale = float(np.abs(arr).max())
+        scaled = arr.astype(np.float64) / scale
+        mean = (scaled.mean(axis) * scale).astype(arr.dtype)
+        std = (scaled.std(axis) * scale).astype(arr.dtype)
     return Describe(
         count=arr.shape[axis],
-        mean=arr.mean(axis),
-        std=arr.std(axis),
+        mean=mean,
+        std=std,
         min=arr.min(axis),
         max=arr.max(axis),
         repr_indent=repr_indent,

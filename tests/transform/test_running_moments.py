@@ -156,3 +156,14 @@ def test_moments_refuse_what_no_data_can_give() -> None:
         Moments(0.0, True, 1.0)
     with pytest.raises(ValueError, match="n must be finite, got inf"):
         Moments.initial((), n=float("inf"))
+
+
+def test_a_variance_beyond_float64_is_refused_by_what_overflows() -> None:
+    # The message named "var", a value the caller never passed.
+    with pytest.raises(ValueError, match=r"variance of batch .* overflows float64: .* 1e\+200"):
+        update_moments(Moments.initial((), n=0), [1e200, -1e200])
+    running = RunningMeanVar(())
+    with pytest.raises(ValueError, match="overflows float64"):
+        running([1e200, -1e200])
+    assert running.n == 0  # refused: the state is as it was
+    assert float(running.var) == 1.0

@@ -113,3 +113,15 @@ def test_describe_record_refuses_impossible_statistics(
     fields: dict[str, Any] = {"count": 2, "mean": 1.0, "std": 0.5, "min": 0.5, "max": 1.5}
     with pytest.raises(error, match=match):
         Describe(**{**fields, **changes})
+
+
+def test_finite_values_whose_sums_overflow_are_described() -> None:
+    # The mean of two float32 3e38 and the std of +-1e200 overflowed: "mean must be finite".
+    big32 = describe(np.array([3e38, 3e38], np.float32))
+    assert big32 is not None
+    assert big32.mean == np.float32(3e38)
+    assert big32.std == 0.0
+    wide = describe([1e200, -1e200])
+    assert wide is not None
+    assert wide.mean == 0.0
+    assert wide.std == pytest.approx(1e200)
