@@ -662,6 +662,8 @@ class ReplayBuffer:
     def _stored_rows(self, indices: ArrayLike) -> NDArray[np.int64]:
         """``indices`` as int64 rows ``[B]``, checked to be stored."""
         array = np.asarray(indices)
+        if array.size == 0 and array.dtype == np.float64 and not isinstance(indices, np.ndarray):
+            array = array.astype(np.int64)  # [] reads as float64: an empty list of rows
         if array.dtype.kind not in "iu":
             raise TypeError(f"indices must be integers, got dtype {array.dtype}")
         if array.ndim != 1:

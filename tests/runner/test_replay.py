@@ -179,3 +179,14 @@ def test_a_refused_state_leaves_the_buffer_as_it_was(
     np.testing.assert_array_equal(after["table"], before["table"])
     buffer.load_state_dict(source.state_dict())  # the good state still loads
     assert len(buffer) == 1
+
+
+def test_an_empty_list_of_rows_gathers_an_empty_batch() -> None:
+    # np.asarray([]) is float64: "indices must be integers" named the wrong problem.
+    buffer = ReplayBuffer(4, 1, 1, seed=0)
+    buffer.add_one([0.0], [0.0], 0.0, [1.0], False, False)
+    batch = buffer.gather([])
+    assert batch.rewards.shape == (0,)
+    assert batch.observations.shape == (0, 1)
+    with pytest.raises(TypeError, match="indices must be integers, got dtype float64"):
+        buffer.gather(np.zeros(0))  # an array says its dtype: a float array stays refused
