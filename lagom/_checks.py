@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar
 
 import numpy as np
 
-from lagom._types import ArrayLike, FloatArray
+from lagom._types import ArrayLike, FloatArray, NDArray
 
 if TYPE_CHECKING:
     import torch
@@ -88,6 +88,16 @@ def is_int(value: object) -> TypeGuard[numbers.Integral]:
         (True, True, False, False)
     """
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_bool_vector(value: object, n: int) -> TypeGuard[NDArray[np.bool_]]:
+    """Whether ``value`` is a numpy bool array of shape ``(n,)`` (a per-row flag or mask).
+
+    Example:
+        >>> is_bool_vector(np.zeros(2, bool), 2), is_bool_vector([True, False], 2)
+        (True, False)
+    """
+    return isinstance(value, np.ndarray) and value.dtype == np.bool_ and value.shape == (n,)
 
 
 def check_int(name: str, value: object, minimum: int | None = 1) -> int:

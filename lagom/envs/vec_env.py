@@ -13,7 +13,7 @@ from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 from gymnasium.vector.utils import iterate
 
-from lagom._checks import check_str
+from lagom._checks import check_str, is_bool_vector
 from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
 from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
 
@@ -244,11 +244,7 @@ class VecEnv(VectorEnv[Any, Any, Any]):
             raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
         if options is not None and "reset_mask" in options:
             mask = options["reset_mask"]
-            if not (
-                isinstance(mask, np.ndarray)
-                and mask.dtype == np.bool_
-                and mask.shape == (self.num_envs,)
-            ):
+            if not is_bool_vector(mask, self.num_envs):
                 raise ValueError(
                     f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), "
                     f"got {mask!r:.60}"

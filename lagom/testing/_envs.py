@@ -26,7 +26,7 @@ from gymnasium.vector.utils import concatenate, create_empty_array, iterate
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from lagom._checks import check_int
+from lagom._checks import check_int, is_bool_vector
 from lagom._types import BoolArray
 from lagom.testing._property import PropertyFailure, check_property
 
@@ -336,11 +336,7 @@ def _rewards_finite_float(ctx: _Context, example: _Example) -> None:
 def _flags_bool(ctx: _Context, example: _Example) -> None:
     for t, step in enumerate(_shared_rollout(ctx, example).steps):
         for name, flags in (("terminated", step.terminated), ("truncated", step.truncated)):
-            if not (
-                isinstance(flags, np.ndarray)
-                and flags.dtype == np.bool_
-                and flags.shape == (ctx.n,)
-            ):
+            if not is_bool_vector(flags, ctx.n):
                 raise AssertionError(
                     f"step {t}: {name} must be a bool array of shape ({ctx.n},), got "
                     f"{_describe(flags)}"
