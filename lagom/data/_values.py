@@ -57,8 +57,23 @@ def values_equal(a: Any, b: Any) -> bool:
         return False
 
 
+def _stack_keeps_values(dtypes: set[np.dtype[Any]]) -> bool:
+    """Whether stacking arrays of ``dtypes`` keeps every value as it was: one kind, or
+    numbers whose common dtype is not a float made from integers alone (int64 with uint64
+    is float64, which rounds above 2**53). Bools, text and numbers do not mix (``[True, 2]``
+    would become ``[1, 2]``, ``["left", 1]`` the text ``"1"``)."""
+    kinds = {dtype.kind for dtype in dtypes}
+    if len(kinds) == 1 and len(dtypes) == 1:
+        return True
+    if not kinds <= set("iuf"):
+        return len(kinds) == 1  # one kind of text (of different lengths), or of bools
+    return "f" in kinds or np.result_type(*dtypes).kind != "f"
+
+
 def stack_values(items: Sequence[Any]) -> NDArray[Any]:
-    """Stack equally shaped non-object items into one array, else an object array of them.
+    """Stack equally shaped non-object items into one array, else an object array of them
+    (also when stacking would change a value: bools with numbers, text with numbers, int64
+    with uint64).
 
     Example:
         >>> stack_values([np.zeros(2), np.ones(2)])
@@ -78,6 +93,7 @@ def stack_values(items: Sequence[Any]) -> NDArray[Any]:
         arrays
         and all(array.dtype != object for array in arrays)
         and len({array.shape for array in arrays}) == 1
+        and _stack_keeps_values({array.dtype for array in arrays})
     ):
         return np.stack(arrays)
     out = np.empty(len(items), dtype=object)

@@ -208,6 +208,22 @@ def test_unstackable_observations_become_an_object_array() -> None:
     assert traj.actions.shape == (1, 2)
 
 
+@pytest.mark.parametrize(
+    "actions",
+    [["left", 1], [True, 2], [np.uint64(2**63 + 1), np.int64(1)]],
+    ids=["text-and-int", "bool-and-int", "uint64-and-int64"],
+)
+def test_actions_stacking_would_change_are_kept_as_given(actions: list[Any]) -> None:
+    # Stacked, "left" and 1 became the text "1", True became 1 and 2**63 + 1 a rounded float.
+    steps = [_first(0.0), _mid(1.0), _last(2.0)]
+    traj = Trajectory.from_steps(steps, actions)
+    assert traj.actions.dtype == object
+    assert [type(a) for a in traj.actions] == [type(a) for a in actions]
+    assert list(traj.actions) == actions
+    same_kind = Trajectory.from_steps(steps, [np.int32(1), np.int64(2)])
+    assert same_kind.actions.dtype == np.int64  # numbers of one kind still stack
+
+
 def test_equality() -> None:
     steps = [_first(np.zeros(2)), _mid(np.ones(2))]
     traj = Trajectory.from_steps(steps, [np.array([1, 2])])
