@@ -59,8 +59,6 @@ ALLOWED: dict[str, str] = {
     "VecEnv.get_attr(name=str)": "an unknown attribute raises AttributeError, as getattr does",
     "env_state(env=obj)": "documented: the state of any object is its attributes' (none here)",
     # ---------------------------------------------------------------- lagom.agent, runner
-    "BaseAgent(device=str)": "documented: a device name is kept as given (no torch import)",
-    "RandomAgent(device=str)": "documented: the device is unused by a random agent",
     # ---------------------------------------------------------------- lagom.experiment, vis
     "run_experiment(seeds=[zero])": "0 is a seed ([0, 2**32 - 1])",
     "ConfigCurves(seeds=[zero])": "0 is a seed ([0, 2**32 - 1])",
