@@ -408,6 +408,7 @@ def check_path(name: str, value: object) -> str | os.PathLike[str]:
 
     Raises:
         TypeError: ``value`` is anything else (``None``, bytes, a number...).
+        ValueError: ``value`` is the empty string (which would name the current folder).
 
     Example:
         >>> check_path("f", "logs/run")
@@ -421,6 +422,8 @@ def check_path(name: str, value: object) -> str | os.PathLike[str]:
         raise TypeError(
             f"{name} must be a str or os.PathLike path, got {type(value).__name__} {value!r}"
         )
+    if isinstance(value, str) and not value:
+        raise ValueError(f"{name} must be a path, got the empty string")
     return value
 
 

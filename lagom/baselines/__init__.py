@@ -308,8 +308,8 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
 
     Raises:
         TypeError: ``run_dir`` is not a path, or ``device`` not a device name.
-        ValueError: not a run folder, an unknown algorithm, or no (valid) ``policy.pt``, or
-            an unknown ``device``.
+        ValueError: not a run folder, an unknown algorithm, no (valid) ``policy.pt``, one
+            that does not fit the policy ``config.yml`` describes, or an unknown ``device``.
 
     Example:
         >>> load_policy("/nonexistent")
@@ -322,4 +322,14 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
     if not isinstance(run_dir, (str, os.PathLike)):
         raise TypeError(f"run_dir must be a str or path, got {type(run_dir).__name__}")
     info = read_run_info(Path(run_dir))
-    return get_algorithm(info.algorithm).make_policy(Path(run_dir), device)
+    algorithm = get_algorithm(info.algorithm)
+    try:
+        return algorithm.make_policy(Path(run_dir), device)
+    except (KeyError, RuntimeError) as error:
+        # A policy.pt without the tensors this algorithm saves, or of other shapes than its
+        # config.yml builds (torch's "size mismatch ... in loading state_dict").
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(
+            f"{run_dir}: policy.pt does not fit the {info.algorithm} policy its config.yml "
+            f"describes ({type(error).__name__}: {first:.200})"
+        ) from None

@@ -439,8 +439,9 @@ def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) ->
     Raises:
         TypeError: ``logdir`` is not a path, ``algorithm`` not a str, ``config`` not an attrs
             configuration, or ``seed`` not an int.
-        ValueError: ``seed`` is outside ``[0, 2**32 - 1]``, or ``logdir`` holds a run of an
-            older lagom.
+        ValueError: ``seed`` is outside ``[0, 2**32 - 1]``, ``logdir`` cannot be a folder
+            (a file is in the way), or it holds a checkpoint of an older lagom or of another
+            run (another algorithm, seed or configuration; ``train.stop_at`` may change).
 
     Example:
         >>> import tempfile
@@ -455,6 +456,7 @@ def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) ->
     seed = check_seed("seed", seed)
     to_dotted(config)  # refuses anything but an attrs configuration, before any file is written
     old = logdir / RUN_INFO_FILE
+    dotted = to_dotted(config)
     if old.is_file() and (logdir / CHECKPOINT_FILE).exists():
         found = yaml_load(old)
         version = found.get("format", 1) if isinstance(found, dict) else "?"
@@ -463,11 +465,61 @@ def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) ->
                 f"{logdir} holds a run of an older lagom (run folder format {version}, this "
                 f"lagom writes {_FORMAT}); it cannot be resumed: train it again elsewhere"
             )
-    logdir.mkdir(parents=True, exist_ok=True)
+        _check_same_run(logdir, found, algorithm, seed, dotted)
+    try:
+        logdir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way, a read-only place
+        raise ValueError(f"logdir {logdir} cannot be made a run folder: {error}") from None
     info = {"algorithm": algorithm, "seed": int(seed), "format": _FORMAT}
     yaml_dump(info, logdir / Path(RUN_INFO_FILE).stem, ext=".yml")
-    yaml_dump(to_dotted(config), logdir / Path(CONFIG_FILE).stem, ext=".yml")
+    yaml_dump(dotted, logdir / Path(CONFIG_FILE).stem, ext=".yml")
     return logdir
+
+
+#: Keys a resumed run may change: where it stops early (then continues).
+_RESUMABLE_KEYS = frozenset({"train.stop_at"})
+
+
+def _check_same_run(
+    logdir: Path, found: Mapping[str, Any], algorithm: str, seed: int, dotted: Mapping[str, Any]
+) -> None:
+    """Refuse resuming the checkpoint in ``logdir`` as another run: another algorithm, seed
+    or configuration (``train.stop_at`` aside) would continue from state that is not its own,
+    and rewrite ``run.yml``/``config.yml`` over the folder's."""
+    theirs = (found.get("algorithm"), found.get("seed"))
+    if theirs != (algorithm, seed):
+        raise ValueError(
+            f"{logdir} holds a {theirs[0]} run of seed {theirs[1]}, not {algorithm} of seed "
+            f"{seed}: resume it with the same algorithm and seed, or choose another logdir"
+        )
+    saved = logdir / CONFIG_FILE
+    on_disk = yaml_load(saved) if saved.is_file() else None
+    given = {key: _plain(value) for key, value in dotted.items()}
+    if not isinstance(on_disk, dict):
+        raise ValueError(f"{logdir} is not a complete run folder: {CONFIG_FILE} is missing")
+    changed = sorted(
+        key
+        for key in set(on_disk) | set(given)
+        if key not in _RESUMABLE_KEYS and on_disk.get(key) != given.get(key)
+    )
+    if changed:
+        shown = ", ".join(
+            f"{key}: {on_disk.get(key)!r} -> {given.get(key)!r}" for key in changed[:3]
+        )
+        raise ValueError(
+            f"{logdir} holds a run of another configuration ({shown}"
+            f"{', ...' if len(changed) > 3 else ''}): resume it with the configuration it "
+            "was started with (only train.stop_at may change), or choose another logdir"
+        )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as YAML reads it back: tuples as lists."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def read_run_info(logdir: Path) -> RunInfo:

@@ -116,6 +116,10 @@ def _run_jobs(
     except SweepError as error:
         results = list(error.results)
         failed = len(error.failed)
+    except ValueError as error:
+        # The sweep's own checks (a log folder of another configuration): one line, in the
+        # command's words.
+        raise UsageError(str(error).replace("pass overwrite=True", "pass --overwrite")) from None
     except FolderLockedError as error:
         print(f"lagom: error: {error}", file=sys.stderr)
         return 1
@@ -250,6 +254,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
             policy = algo.make_policy(run_dir, args.device)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    except (KeyError, RuntimeError) as error:
+        # A policy.pt without this algorithm's tensors, or of other shapes than config.yml.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise UsageError(
+            f"{run_dir}: policy.pt does not fit the {info.algorithm} policy its config.yml "
+            f"describes ({type(error).__name__}: {first:.200})"
+        ) from None
     env_id = str(info.config.get("env.id", algo.default_env))
     check_env(env_id)
     counter = FrameCounter()

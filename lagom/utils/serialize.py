@@ -240,6 +240,9 @@ def yaml_load(f: str | os.PathLike[str]) -> Any:
 
     Raises:
         TypeError: ``f`` is not a str or path.
+        ValueError: the file is not YAML (malformed, or not UTF-8 text); the message names
+            the file.
+        OSError: the file cannot be read (``FileNotFoundError`` for a missing one).
 
     Example:
         >>> import tempfile
@@ -251,8 +254,13 @@ def yaml_load(f: str | os.PathLike[str]) -> Any:
     """
     import yaml
 
-    with open(check_path("f", f), encoding="utf-8") as file:
-        return yaml.safe_load(file)
+    path = check_path("f", f)
+    try:
+        with open(path, encoding="utf-8") as file:
+            return yaml.safe_load(file)
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path} is not a readable YAML file: {first}") from None
 
 
 class CloudpickleWrapper(Generic[_T]):

@@ -221,3 +221,50 @@ def test_lagom_train_over_planted_checkpoints_fails_the_job_and_runs_nothing(
     assert "failed: ID 0 seed 0" in out
     assert "checkpoint.pt cannot be read: it holds more than tensors and plain data" in out
     assert not marker.exists()
+
+
+_TINY_PPO = {
+    "train.timesteps": 32,
+    "train.n_steps": 16,
+    "env.num_envs": 2,
+    "agent.hidden_sizes": (4,),
+    "eval.episodes": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "seed", "match"),
+    [
+        ("vpg", _TINY_PPO, 0, "holds a ppo run of seed 0, not vpg of seed 0"),
+        ("ppo", _TINY_PPO, 5, "holds a ppo run of seed 0, not ppo of seed 5"),
+        ("sac", {"train.timesteps": 32}, 0, "holds a ppo run of seed 0, not sac"),
+        (
+            "ppo",
+            {**_TINY_PPO, "agent.hidden_sizes": (8,)},
+            0,
+            r"another configuration \(agent.hidden_sizes: \[4\] -> \[8\]\)",
+        ),
+    ],
+)
+def test_a_run_folder_resumes_only_its_own_run(
+    name: str, config: dict[str, Any], seed: int, match: str, tmp_path: Path
+) -> None:
+    # Before: another algorithm, seed or configuration rewrote run.yml and config.yml and
+    # resumed (or crashed on) the folder's checkpoint, leaving it corrupted.
+    run_dir = tmp_path / "run"
+    get_algorithm("ppo").run(_TINY_PPO, 0, "cpu", run_dir)
+    files = {path.name: path.read_bytes() for path in run_dir.iterdir() if path.is_file()}
+    with pytest.raises(ValueError, match=match):
+        get_algorithm(name).run(config, seed, "cpu", run_dir)
+    assert {path.name: path.read_bytes() for path in run_dir.iterdir() if path.is_file()} == files
+    # Only where it stops early may change: the finished run answers again.
+    again = get_algorithm("ppo").run({**_TINY_PPO, "train.stop_at": 16}, 0, "cpu", run_dir)
+    assert again["episodes"] == 1.0
+
+
+def test_a_logdir_that_cannot_be_a_folder_is_a_value_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for logdir in ("", blocker, blocker / "sub"):
+        with pytest.raises(ValueError, match="logdir"):
+            get_algorithm("ppo").run(_TINY_PPO, 0, "cpu", logdir)

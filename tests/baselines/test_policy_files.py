@@ -58,3 +58,30 @@ def test_an_empty_or_garbage_policy_file_is_a_clear_error(content: bytes, tmp_pa
     (tmp_path / "policy.pt").write_bytes(content)
     with pytest.raises(ValueError, match="is not a weights-only policy file"):
         load_policy(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["ppo", "sac"])
+def test_a_policy_file_that_does_not_fit_its_config_is_a_value_error(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: KeyError ('model', 'actor') for a file without the algorithm's tensors, and
+    # torch's "size mismatch ... in loading state_dict" for a config.yml of other sizes.
+    import torch
+    import yaml
+
+    from lagom.cli import main
+
+    config, _ = SHORT[name]
+    get_algorithm(name).run(config, 0, "cpu", tmp_path)
+    policy = (tmp_path / "policy.pt").read_bytes()
+    torch.save({"a": torch.zeros(2)}, tmp_path / "policy.pt")
+    with pytest.raises(ValueError, match=f"policy.pt does not fit the {name} policy .*KeyError"):
+        load_policy(tmp_path)
+    (tmp_path / "policy.pt").write_bytes(policy)
+    saved = yaml.safe_load((tmp_path / "config.yml").read_text())
+    saved["agent.hidden_sizes"] = [5, 5]
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(saved))
+    with pytest.raises(ValueError, match=r"policy\.pt does not fit .*RuntimeError"):
+        load_policy(tmp_path)
+    assert main(["eval", str(tmp_path), "--episodes", "1"]) == 2
+    assert capsys.readouterr().err.startswith("lagom: error: ")

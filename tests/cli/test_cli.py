@@ -58,6 +58,21 @@ def test_train_prints_a_summary_table(tmp_path: Path, capsys: pytest.CaptureFixt
     assert (log_dir / "0" / "0" / "progress.csv").read_text() == before
 
 
+def test_another_configuration_in_a_used_log_dir_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: a traceback ending in "pass overwrite=True", the Python API's words.
+    log_dir = tmp_path / "vpg"
+    assert main(["train", "vpg", "--steps", "300", "--quiet", "--log-dir", str(log_dir)]) == 0
+    capsys.readouterr()
+    assert main(["train", "vpg", "--steps", "600", "--quiet", "--log-dir", str(log_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lagom: error: ")
+    assert "holds a different configuration" in err
+    assert "pass --overwrite" in err
+    assert "Traceback" not in err
+
+
 def test_plot_writes_a_png(trained: Path, tmp_path: Path) -> None:
     out = tmp_path / "curve.png"
     assert main(["plot", str(trained), "--y", "train_return", "--out", str(out)]) == 0
