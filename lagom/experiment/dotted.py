@@ -17,6 +17,7 @@ Supported field types: ``bool``, ``int``, ``float``, ``str``, ``typing.Literal[.
 
 Example:
     >>> import attrs
+import numpy as np
     >>> @attrs.frozen
     ... class Agent:
     ...     gamma: float = attrs.field(default=0.99, validator=attrs.validators.le(1.0))
@@ -48,6 +49,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
+import numpy as np
 from attrs import AttrsInstance
 
 __all__ = ["dotted_fields", "from_dotted", "parse_dotted", "to_dotted"]
@@ -204,8 +206,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
             _coerce(f"{key}[{i}]", v, a) for i, (v, a) in enumerate(zip(items, args, strict=True))
         )
     if tp is bool:
-        if isinstance(value, bool):
-            return value
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)  # a numpy bool too, as the flags' validators accept
         raise wrong()
     if tp is int:
         if isinstance(value, bool):
@@ -315,7 +317,12 @@ def _apply(config: T, values: Mapping[str, Any], prefix: str) -> T:
     try:
         return attrs.evolve(config, **changes)  # type: ignore[misc]
     except (TypeError, ValueError) as error:
-        keys = ", ".join(repr(f"{prefix}{k}") for k in changes if k not in sections)
+        # attrs' validators start with the field's name ('lr' must be > 0.0): name that key
+        # alone when it is one of the changed ones.
+        named = [k for k in changes if k not in sections and str(error).startswith(f"'{k}'")]
+        keys = ", ".join(
+            repr(f"{prefix}{k}") for k in (named or [k for k in changes if k not in sections])
+        )
         where = f"config key {keys}" if keys else f"config section {prefix.rstrip('.')!r}"
         raise ValueError(f"{where}: {error}") from None
 

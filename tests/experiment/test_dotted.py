@@ -119,6 +119,11 @@ def test_the_base_is_not_changed() -> None:
             "config key 'agent.activation' expects one of 'tanh', 'relu'",
         ),
         ({"agent.gamma": 1.5}, "config key 'agent.gamma': 'gamma' must be <= 1.0: 1.5"),
+        # Only the key the validator names, not every key changed in its section.
+        (
+            {"agent.hidden_sizes": (4,), "agent.gamma": 1.5},
+            "config key 'agent.gamma': 'gamma' must be <= 1.0: 1.5",
+        ),
         ({"train.timesteps": 0}, "config key 'train.timesteps': 'timesteps' must be > 0: 0"),
         ({"agent": 3}, "unknown config key 'agent'"),
     ],
@@ -139,6 +144,14 @@ def test_whole_floats_are_accepted_for_ints_and_ints_for_floats() -> None:
     assert config.train.timesteps == 1_000_000
     assert isinstance(config.train.timesteps, int)
     assert isinstance(config.agent.gamma, float)
+
+
+def test_a_numpy_bool_is_a_bool() -> None:
+    # Refused before, as "expects bool, got bool np.True_".
+    import numpy as np
+
+    config = from_dotted(Run(), {"agent.normalize": np.bool_(False)})
+    assert config.agent.normalize is False
 
 
 def test_id_is_ignored_unless_asked() -> None:
