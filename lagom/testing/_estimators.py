@@ -77,6 +77,8 @@ def property_names(kind: Literal["gae", "td0", "returns", "td_target", "vtrace"]
          'truncations bootstrap from next_values', 'gamma = 0', 'split in time',
          'linearity', 'float32 agreement', 'agrees with lagom']
     """
+    if not isinstance(kind, str) or kind not in _ARGUMENTS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, _ARGUMENTS))}, got {kind!r}")
     est = _estimator(kind, lambda **_: None, rtol=DEFAULT_RTOL, clips=(1.0, 1.0, 1.0, 1.0))
     return [p.name for p in PROPERTIES if p.applies(est)]
 

@@ -19,6 +19,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky, HypothesisException
 from hypothesis.strategies import SearchStrategy
 
+from lagom._checks import check_int, check_seed, check_str
+
 __all__ = ["PropertyFailure", "check_property", "format_example"]
 
 T = TypeVar("T")
@@ -152,7 +154,10 @@ def check_property(
         PropertyFailure: an ``AssertionError`` whose message starts with
             ``property '<name>' failed``, shows the shrunk counterexample and the original
             failure, and names the seed that replays it.
-        ValueError: if ``max_examples`` is not positive.
+        TypeError: ``name`` is not a str, ``strategy`` not a strategy, ``test`` not
+            callable, or ``max_examples`` or ``seed`` not an int (a bool is not one).
+        ValueError: ``max_examples`` is not positive, or ``seed`` is outside
+            ``[0, 2**32 - 1]``.
 
     Example:
         >>> from hypothesis import strategies as st
@@ -171,8 +176,20 @@ def check_property(
           failure: AssertionError: 1.0 is not below 1
           replay: seed=0
     """
-    if max_examples is not None and max_examples < 1:
-        raise ValueError(f"max_examples must be a positive int, got {max_examples!r}")
+    # The arguments are checked here: a bad one would otherwise surface as a failure of the
+    # property itself (an int strategy "failed" with "'int' object is not callable").
+    check_str("name", name)
+    if not isinstance(strategy, SearchStrategy):
+        raise TypeError(
+            f"strategy must be a hypothesis strategy, got {type(strategy).__name__} "
+            f"{strategy!r:.60}"
+        )
+    if not callable(test):
+        raise TypeError(f"test must be callable, got {type(test).__name__} {test!r:.60}")
+    if max_examples is not None:
+        max_examples = check_int("max_examples", max_examples, minimum=1)
+    if seed is not None:
+        seed = check_seed("seed", seed)
     run_seed = random.SystemRandom().randrange(2**32) if seed is None else seed
     calls = [0]
     first_failure: list[int] = []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from lagom.testing import PropertyFailure, check_property, format_example
+from lagom.testing import PropertyFailure, check_property, format_example, property_names
 
 
 def _never_above_half(x: np.ndarray) -> None:
@@ -85,8 +85,23 @@ def test_a_flaky_test_is_reported_as_a_failure() -> None:
 def test_errors_in_the_setup_are_not_disguised_as_failures() -> None:
     with pytest.raises(InvalidArgument):
         check_property("bad strategy", st.integers(5, 1), lambda x: None, seed=0)
-    with pytest.raises(ValueError, match="max_examples must be a positive int"):
+    with pytest.raises(ValueError, match="max_examples must be at least 1, got 0"):
         check_property("no budget", st.integers(), lambda x: None, max_examples=0)
+    # Bad arguments are the caller's, not a failure of the property (PropertyFailure before).
+    ok = st.integers()
+    for args, kwargs, error, match in (
+        (("p", 5, lambda x: None), {}, TypeError, "strategy must be a hypothesis strategy"),
+        (("p", ok, 5), {}, TypeError, "test must be callable"),
+        ((5, ok, lambda x: None), {}, TypeError, "name must be a str"),
+        (("p", ok, lambda x: None), {"seed": -1}, ValueError, r"seed must be in \[0, 2\*\*32"),
+        (("p", ok, lambda x: None), {"seed": [1]}, TypeError, "seed must be an int"),
+        (("p", ok, lambda x: None), {"seed": True}, TypeError, "seed must be an int, got bool"),
+        (("p", ok, lambda x: None), {"max_examples": 1.5}, TypeError, "max_examples must be an"),
+    ):
+        with pytest.raises(error, match=match):
+            check_property(*args, **kwargs)
+    with pytest.raises(ValueError, match="kind must be one of 'gae'"):
+        property_names("foo")  # type: ignore[arg-type]
 
 
 @attrs.frozen
