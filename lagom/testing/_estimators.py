@@ -13,6 +13,7 @@ from typing import Literal, TypeVar, overload
 
 import numpy as np
 
+from lagom._checks import check_int, check_seed
 from lagom.metric import (
     batched_gae,
     batched_returns,
@@ -190,8 +191,10 @@ def _run(
             f"skip names no property of this suite: {unknown}; its properties are "
             f"{[p.name for p in applicable]}"
         )
-    if max_examples is not None and max_examples < 1:
-        raise ValueError(f"max_examples must be a positive int, got {max_examples!r}")
+    if max_examples is not None:
+        max_examples = check_int("max_examples", max_examples, minimum=1)
+    if seed is not None:
+        seed = check_seed("seed", seed)
     if not (isinstance(est.rtol, float) and 0.0 < est.rtol < 1.0):
         raise ValueError(f"rtol must be a float in (0, 1), got {est.rtol!r}")
     budget = DEFAULT_MAX_EXAMPLES if max_examples is None else max_examples

@@ -187,7 +187,7 @@ def test_from_dones_for_td_targets_uses_terminated_alone() -> None:
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError, match="kind must be 'gae' or 'td0'"):
         check_advantage_estimator(batched_gae, kind="lambda")  # type: ignore[call-overload]
-    with pytest.raises(ValueError, match="max_examples must be a positive int"):
+    with pytest.raises(ValueError, match="max_examples must be at least 1"):
         check_td_target(batched_td0_target, max_examples=0)
     with pytest.raises(ValueError, match="rtol must be a float in"):
         check_td_target(batched_td0_target, rtol=0.0)
