@@ -12,6 +12,7 @@ import argparse
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -105,7 +106,17 @@ def _check_sets(items: list[str]) -> None:
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML 1.1 reads ``3e-4`` as a string; a config file means the float (as YAML 1.2)."""
+    """YAML 1.1 reads ``3e-4`` as a string; a config file means the float (as YAML 1.2).
+    A key given twice in one mapping is an error (YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                raise UsageError(f"config key {key!r} is given twice in the config file")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_implicit_resolver(
@@ -153,6 +164,8 @@ def read_config_file(path: str | Path) -> dict[str, object]:
         {'agent.lr': 0.0003, 'train.timesteps': 1000}
     """
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"--config {path} is a folder, not a YAML file")
     if not path.is_file():
         raise UsageError(f"--config {path}: no such file")
     try:

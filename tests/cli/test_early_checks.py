@@ -92,6 +92,8 @@ CASES: list[tuple[list[str], str]] = [
     (["train", "ppo", "--config", "bad.yml"], "--config bad.yml is not valid YAML (line 2)"),
     (["train", "ppo", "--config", "list.yml"], "must hold a mapping of config keys, got list"),
     (["train", "ppo", "--config", "twice.yml"], "'agent.gamma' is given twice"),
+    (["train", "ppo", "--config", "same.yml"], "'agent.gamma' is given twice"),
+    (["train", "ppo", "--config", "a_folder"], "--config a_folder is a folder, not a YAML file"),
     (["train", "ppo", "--config", "intkey.yml"], "keys must be non-empty text, got 1"),
     (["train", "nope"], "unknown algorithm 'nope'; choose one of: cem, cmaes"),
     # Keys and values against the typed configuration (lagom.baselines.configs: no torch).
@@ -119,6 +121,9 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
     (folder / "list.yml").write_text("- agent.gamma\n")
     (folder / "twice.yml").write_text("agent.gamma: 0.9\nagent:\n  gamma: 0.8\n")
     (folder / "intkey.yml").write_text("1: 2\n")
+    # The same key twice in one mapping: YAML keeps the last one without a word.
+    (folder / "same.yml").write_text("agent.gamma: 0.9\nagent.gamma: 0.8\n")
+    (folder / "a_folder").mkdir()
     result = _python(_PROBE, [argv for argv, _ in CASES], folder)
     assert isinstance(result, list)
     return result
