@@ -17,7 +17,6 @@ Supported field types: ``bool``, ``int``, ``float``, ``str``, ``typing.Literal[.
 
 Example:
     >>> import attrs
-import numpy as np
     >>> @attrs.frozen
     ... class Agent:
     ...     gamma: float = attrs.field(default=0.99, validator=attrs.validators.le(1.0))
