@@ -154,6 +154,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     """``lagom show``: the default configuration of an algorithm for an environment, as a
     ``--config`` YAML file on stdout."""
     known_algorithm(args.algo)
+    if args.env is not None and not args.env.strip():  # before the algorithm (and torch)
+        raise UsageError("--env must name an environment, got an empty string")
     print(show_config(_algorithm(args.algo), args.env), end="")
     return 0
 
@@ -222,6 +224,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     log_dir = Path(args.log_dir)
     if not log_dir.is_dir():
         raise UsageError(f"{log_dir} is not a folder")
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out must name a file, got an empty string")
     out = Path(args.out) if args.out else log_dir / "learning_curve.png"
     try:
         options = {"band": args.band, "estimator": args.estimator, "smooth": args.smooth}

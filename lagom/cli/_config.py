@@ -135,6 +135,8 @@ def show_config(algo: Algorithm, env: str | None) -> str:
 
     from lagom.experiment import to_dotted
 
+    if env is not None and not env.strip():
+        raise UsageError("--env must name an environment, got an empty string")
     env_id = env or algo.default_env
     check_env(env_id)
     try:

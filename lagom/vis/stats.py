@@ -108,7 +108,7 @@ def bootstrap_ci(
 
     Raises:
         TypeError: an argument has the wrong type.
-        ValueError: ``ys`` has no seed or a bad shape, ``estimator`` is unknown,
+        ValueError: ``ys`` has no seed, a bad shape or NaN, ``estimator`` is unknown,
             ``confidence`` is outside ``(0, 1)`` or ``n_boot`` outside ``[1, 10**6]``.
 
     Example:
@@ -117,6 +117,9 @@ def bootstrap_ci(
         (True, True)
     """
     values = _seeds_first(ys, "ys")
+    if np.isnan(values).any():
+        # Any resample holding the seed would be NaN: the band would be NaN without a word.
+        raise ValueError("ys must not hold NaN: every resample with that seed would be NaN")
     check_str("estimator", estimator, ("mean", "iqm"))
     confidence = check_real("confidence", confidence, low=0.0, high=1.0)
     if not 0.0 < confidence < 1.0:

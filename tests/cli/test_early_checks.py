@@ -105,6 +105,8 @@ CASES: list[tuple[list[str], str]] = [
     (["train", "ppo", "--set", "eval.every=-1"], "'every' must be >= 0: -1"),
     (["train", "ppo", "--bogus"], "unrecognized arguments: --bogus"),
     (["show", "nope"], "unknown algorithm 'nope'"),
+    (["show", "ppo", "--env", ""], "--env must name an environment, got an empty string"),
+    (["plot", ".", "--out", ""], "--out must name a file, got an empty string"),
     (["eval", "."], ". is not a run folder: it has no run.yml"),
     (["eval", ".", "--episodes", "0"], "--episodes must be a positive integer, got 0"),
     (["eval", ".", "--render", "tv"], "--render invalid choice: 'tv'"),

@@ -68,6 +68,8 @@ def test_bad_inputs() -> None:
         interquartile_mean(np.zeros((0, 3)))
     with pytest.raises(ValueError, match="NaN"):
         interquartile_mean([1.0, np.nan])
+    with pytest.raises(ValueError, match="ys must not hold NaN"):  # a NaN band before
+        bootstrap_ci([[1.0, np.nan]])
     with pytest.raises(TypeError, match="real numbers"):
         bootstrap_ci(["a", "b"])
     with pytest.raises(ValueError, match="estimator must be one of"):
