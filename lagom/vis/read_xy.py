@@ -49,7 +49,12 @@ def _as_curves(
 
 
 def _as_seeds(seeds: Iterable[int]) -> tuple[int, ...]:
-    return tuple(check_int("seed", seed, minimum=0) for seed in _items("seeds", seeds))
+    checked = tuple(check_int("seed", seed, minimum=0) for seed in _items("seeds", seeds))
+    repeated = sorted({seed for seed in checked if checked.count(seed) > 1})
+    if repeated:
+        # One seed twice would count its curve twice in the mean and the band.
+        raise ValueError(f"seeds must be distinct, got {repeated} more than once")
+    return checked
 
 
 def _items(name: str, values: object) -> list[Any]:
@@ -77,8 +82,9 @@ class ConfigCurves:
     Raises:
         TypeError: ``ID`` or a seed is not an int, ``config`` is not a mapping, ``seeds`` or
             ``curves`` is not a list, a curve is not a pair, or x or y are not real numbers.
-        ValueError: no curve, ``ID`` or a seed negative, ``seeds`` and ``curves`` of
-            different lengths, or a curve whose x and y are not 1-D of one length.
+        ValueError: no curve, ``ID`` or a seed negative, a seed given twice, ``seeds`` and
+            ``curves`` of different lengths, or a curve whose x and y are not 1-D of one
+            length.
 
     Example:
         >>> c = ConfigCurves(ID=0, config={'lr': 0.1}, seeds=(1, 2),
@@ -143,9 +149,10 @@ def read_xy(
         get_y: a key of the log, or a function from the loaded log to the 1-D y values,
             as many as x.
         smooth_out: if ``True``, smooth each y with a Savitzky–Golay filter.
-        smooth_kws: keyword arguments of :func:`~lagom.transform.smooth_filter`; default
-            ``window_length=51, polyorder=3``, shrunk to the largest odd window that fits a
-            shorter curve (and ``polyorder`` below it). Used only if ``smooth_out``.
+        smooth_kws: keyword arguments of :func:`~lagom.transform.smooth_filter` over the
+            defaults ``window_length=51, polyorder=3`` (the window shrunk to the largest odd
+            one that fits a shorter curve, ``polyorder`` below the window unless given).
+            Used only if ``smooth_out``.
         point_step: keep every ``point_step``-th point (``>= 1``). Default: 1 (all).
 
     Returns:
@@ -278,6 +285,11 @@ def _values(
         values = raw.astype(np.float64)
         missing = np.zeros(values.shape, dtype=np.bool_)
     else:
+        if isinstance(raw, (str, bytes, Mapping)) or not isinstance(raw, Iterable):
+            raise TypeError(
+                f"get_{name} must give a list of values for {str(path)!r}, got "
+                f"{type(raw).__name__} {raw!r:.60}"
+            )
         items = list(raw)
         missing = np.array([item is None for item in items], dtype=np.bool_)
         try:
@@ -290,11 +302,14 @@ def _values(
 
 
 def _smooth(y: Float64Array, smooth_kws: Mapping[str, Any] | None, path: Path) -> Float64Array:
-    if smooth_kws is None:
-        window = min(51, y.size if y.size % 2 else y.size - 1)
-        kws: dict[str, Any] = {"window_length": window, "polyorder": min(3, window - 1)}
-    else:
-        kws = dict(smooth_kws)
+    # The defaults, with what the caller gave over them (a window alone keeps polyorder 3,
+    # below the window).
+    given = dict(smooth_kws or {})
+    window = min(51, y.size if y.size % 2 else y.size - 1)
+    kws: dict[str, Any] = {"window_length": window, **given}
+    if "polyorder" not in given:
+        length = kws["window_length"]
+        kws["polyorder"] = min(3, length - 1) if isinstance(length, int) else 3
     try:
         return np.asarray(smooth_filter(y, **kws), dtype=np.float64)
     except (TypeError, ValueError) as err:

@@ -116,6 +116,17 @@ def test_default_smoothing_shrinks_to_short_curves(tmp_path: Path) -> None:
         np.testing.assert_allclose(data[0].ys[seed - 1], expected, rtol=1e-12)
 
 
+def test_partial_smooth_kws_keep_the_other_defaults(tmp_path: Path) -> None:
+    # A window alone failed: "missing 1 required positional argument: 'polyorder'".
+    write_sweep(tmp_path, seeds=(1,))
+    data = read_xy(
+        tmp_path, "progress.csv", "step", "return", smooth_out=True, smooth_kws={"window_length": 5}
+    )
+    _, ey = _expected(0.1, 1)
+    expected = smooth_filter(ey, window_length=5, polyorder=3)
+    np.testing.assert_allclose(data[0].ys[0], expected, rtol=1e-12)
+
+
 def test_smooth_kws_ignored_without_smooth_out(tmp_path: Path) -> None:
     write_sweep(tmp_path, seeds=(1,))
     data = read_xy(tmp_path, "progress.csv", "step", "return", smooth_kws={"window_length": 3})
@@ -144,6 +155,9 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
         read_xy(tmp_path, "progress.csv", "step", lambda logs: np.zeros([10, 1]))
     with pytest.raises(ValueError, match=r"y values in .* must be numbers"):
         read_xy(tmp_path, "progress.csv", "step", lambda logs: ["a"] * 10)
+    for wrong in (3, None):  # before: "'int' object is not iterable", naming nothing
+        with pytest.raises(TypeError, match=r"get_y must give a list of values for .*progress"):
+            read_xy(tmp_path, "progress.csv", "step", lambda logs, wrong=wrong: wrong)
     with pytest.raises(ValueError, match=r"could not smooth y of .*\(10 points\)"):
         read_xy(
             tmp_path,
@@ -190,3 +204,6 @@ def test_config_curves_validation() -> None:
         ConfigCurves(ID=0, config={}, seeds=(1,), curves=[([1, 2], [1])])
     with pytest.raises(TypeError, match="seed must be an int"):
         ConfigCurves(ID=0, config={}, seeds=("1",), curves=[([1], [1])])  # type: ignore[arg-type]
+    # One seed twice counted its curve twice in the mean and the band.
+    with pytest.raises(ValueError, match=r"seeds must be distinct, got \[0\] more than once"):
+        ConfigCurves(ID=0, config={}, seeds=(0, 0), curves=[([1], [1]), ([1], [2])])
