@@ -541,16 +541,26 @@ def read_run_info(logdir: Path) -> RunInfo:
     if not path.is_file():
         raise ValueError(f"{logdir} is not a run folder: it has no {RUN_INFO_FILE}")
     info = yaml_load(path)
-    if not isinstance(info, dict) or info.get("format") != _FORMAT:
+    if not isinstance(info, dict):
+        raise ValueError(f"{path} must hold a mapping (algorithm, seed, format), got {info!r:.60}")
+    version = info.get("format", 1)
+    if version != _FORMAT:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > _FORMAT
         raise ValueError(
-            f"{logdir} was written by an older lagom (run folder format "
-            f"{info.get('format', 1) if isinstance(info, dict) else '?'}, this lagom reads "
-            f"{_FORMAT}); train it again"
+            f"{logdir} was written by {'a newer' if newer else 'an older'} lagom (run folder "
+            f"format {version!r}, this lagom reads {_FORMAT})"
+            + ("" if newer else "; train it again")
         )
     config = yaml_load(logdir / CONFIG_FILE) if (logdir / CONFIG_FILE).is_file() else None
     if not isinstance(config, dict):
         raise ValueError(f"{logdir} is not a complete run folder: {CONFIG_FILE} is missing")
-    return RunInfo(str(info["algorithm"]), int(info["seed"]), config)
+    algorithm, seed = info.get("algorithm"), info.get("seed")
+    if not isinstance(algorithm, str) or isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(
+            f"{path} must name the algorithm (text) and the seed (an int), got algorithm "
+            f"{algorithm!r:.40} and seed {seed!r:.40}"
+        )
+    return RunInfo(algorithm, seed, config)
 
 
 def load_run_config(logdir: Path, default_config: Callable[[str], C]) -> C:

@@ -56,6 +56,20 @@ def test_run_info_refuses_an_older_layout(tmp_path: Path) -> None:
         common.read_run_info(tmp_path)
 
 
+def test_run_info_names_a_newer_layout_and_bad_fields(tmp_path: Path) -> None:
+    (tmp_path / common.CONFIG_FILE).write_text("env.id: CartPole-v1\n")
+    info = tmp_path / common.RUN_INFO_FILE
+    info.write_text("algorithm: ppo\nseed: 0\nformat: 99\n")
+    with pytest.raises(ValueError, match=r"written by a newer lagom \(run folder format 99"):
+        common.read_run_info(tmp_path)
+    info.write_text("algorithm: ppo\nseed: abc\nformat: 3\n")
+    with pytest.raises(ValueError, match=r"run.yml must name the algorithm .* seed 'abc'"):
+        common.read_run_info(tmp_path)  # before: int()'s "invalid literal", naming nothing
+    info.write_text("- 1\n")
+    with pytest.raises(ValueError, match="must hold a mapping"):
+        common.read_run_info(tmp_path)
+
+
 def test_a_run_of_an_older_format_is_not_resumed(tmp_path: Path) -> None:
     (tmp_path / common.RUN_INFO_FILE).write_text("algorithm: ppo\nseed: 0\nformat: 2\n")
     (tmp_path / common.CHECKPOINT_FILE).write_bytes(b"old")
