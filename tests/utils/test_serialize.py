@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -184,8 +183,18 @@ def test_yaml_dump_refuses_what_yaml_load_would_not_give_back(
 def test_yaml_load_is_safe(tmp_path: Path) -> None:
     path = tmp_path / "evil.yaml"
     path.write_text("!!python/object/apply:os.system ['echo pwned']\n")
-    with pytest.raises(yaml.constructor.ConstructorError):
+    # Refused by the safe loader, and named as a file yaml_load cannot read.
+    with pytest.raises(ValueError, match=r"evil\.yaml is not a readable YAML file: could not "):
         yaml_load(path)
+
+
+def test_a_malformed_or_binary_yaml_file_is_a_value_error_naming_it(tmp_path: Path) -> None:
+    broken, binary = tmp_path / "broken.yml", tmp_path / "binary.yml"
+    broken.write_text("x: [\n")
+    binary.write_bytes(b"\xff\xfe\x00")
+    for path in (broken, binary):
+        with pytest.raises(ValueError, match=f"{path.name} is not a readable YAML file"):
+            yaml_load(path)
 
 
 def test_cloudpickle_wrapper_pickles_lambdas() -> None:
