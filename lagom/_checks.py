@@ -100,6 +100,23 @@ def is_bool_vector(value: object, n: int) -> TypeGuard[NDArray[np.bool_]]:
     return isinstance(value, np.ndarray) and value.dtype == np.bool_ and value.shape == (n,)
 
 
+def in_range(array: NDArray[Any], start: int, n: int) -> bool:
+    """Whether every integer of ``array`` (an integer dtype) lies in ``[start, start + n)``:
+    a batch of ``Discrete(n, start)`` actions. From 0, one comparison (as unsigned integers
+    of the same size, negatives are huge); else ``min`` and ``max``.
+
+    Example:
+        >>> in_range(np.array([0, 1, 1]), 0, 2), in_range(np.array([-1, 0]), 0, 2)
+        (True, False)
+        >>> in_range(np.array([-1, 1]), -1, 3)
+        True
+    """
+    if start == 0:
+        unsigned = array if array.dtype.kind == "u" else array.view(f"u{array.dtype.itemsize}")
+        return not np.count_nonzero(unsigned >= n)
+    return bool(array.min() >= start and array.max() < start + n)
+
+
 def check_int(name: str, value: object, minimum: int | None = 1) -> int:
     """Return ``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``.
 

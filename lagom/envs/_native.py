@@ -21,6 +21,7 @@ from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 from gymnasium.spaces import Discrete
 from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
+from lagom._checks import in_range
 from lagom._types import BoolArray, Float64Array, NDArray
 
 __all__: list[str] = []
@@ -49,9 +50,6 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
         self._dtype = np.dtype(env.action_space.dtype)
         self._n = int(space.n)
         self._start = int(space.start)
-        # With start 0 and n a power of two, the range check is one shift and one count.
-        bits = self._n.bit_length() - 1
-        self._shift = bits if self._start == 0 and self._n == 1 << bits and bits > 0 else None
         self._castable: dict[int, bool] = {}  # dtype.num -> castable
         # Only a bare CartPoleVectorEnv checks exactly the actions lagom checked; through a
         # wrapper (which may transform them) gymnasium's own check stays.
@@ -181,11 +179,8 @@ class _CartPoleSameStep(VectorWrapper[Any, Any, Any, Any, Any]):
             )
         if dtype.kind == "b":
             bad = self._n < 2 or self._start > 0 or self._start + self._n < 2
-        elif self._shift is not None:
-            # 0 <= a < 2**shift exactly when a >> shift == 0 (negatives shift to -1).
-            bad = bool(np.count_nonzero(actions >> self._shift))
         else:
-            bad = bool(actions.min() < self._start or actions.max() >= self._start + self._n)
+            bad = not in_range(actions, self._start, self._n)
         if bad:
             raise ValueError(
                 f"expected every action in {self.single_action_space} (from {self._start} to "

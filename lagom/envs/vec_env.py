@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -13,7 +13,7 @@ from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 from gymnasium.vector.utils import iterate
 
-from lagom._checks import check_str, is_bool_vector
+from lagom._checks import check_str, in_range, is_bool_vector
 from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
 from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
 
@@ -445,15 +445,6 @@ class VecEnv(VectorEnv[Any, Any, Any]):
             self.close()
 
 
-def _in_range(array: NDArray[Any], start: int, n: int) -> bool:
-    """Whether every integer of ``array`` lies in ``[start, start + n)``."""
-    if start == 0:
-        # One comparison: as unsigned integers of the same size, negatives are huge.
-        unsigned = array if array.dtype.kind == "u" else array.view(f"u{array.dtype.itemsize}")
-        return not np.count_nonzero(unsigned >= n)
-    return bool(array.min() >= start and array.max() < start + n)
-
-
 class _ActionCheck:
     """Refuses a bad batch of actions before any sub-environment steps.
 
@@ -467,22 +458,25 @@ class _ActionCheck:
     own checks refuse them.
     """
 
-    def __init__(self, single: gym.Space[Any], batch: gym.Space[Any], rows: bool) -> None:
+    def __init__(self, single: gym.Space[Any], batch: gym.Space[Any]) -> None:
         self._single = single
         self._batch = batch
         self._box = isinstance(single, spaces.Box)
-        self._discrete = isinstance(single, spaces.Discrete)
+        # Discrete(n, start): its range, read once.
+        self._range = (
+            (int(single.start), int(single.n)) if isinstance(single, spaces.Discrete) else None
+        )
         self._array = isinstance(batch, (spaces.Box, spaces.MultiDiscrete, spaces.MultiBinary))
-        self._rows = rows
 
     @classmethod
     def of(cls, mode: str, single: gym.Space[Any], batch: gym.Space[Any]) -> _ActionCheck | None:
-        """The check for ``mode``'s backend, or ``None`` where it needs none."""
+        """The check for ``mode``'s backend, or ``None`` where it needs none (sync mode
+        checks only Box and Discrete batches: its sub-environments refuse the rest)."""
         if mode == "vector":
             return None
         if mode == "sync" and not isinstance(single, (spaces.Box, spaces.Discrete)):
             return None
-        return cls(single, batch, rows=mode == "async")
+        return cls(single, batch)
 
     def __call__(self, actions: Any) -> Any:
         if not self._array:
@@ -494,10 +488,9 @@ class _ActionCheck:
                 f"sub-environment), got {array.shape}"
             )
         kind = array.dtype.kind
-        if self._discrete:
-            space = cast(spaces.Discrete, self._single)
-            start, n = int(space.start), int(space.n)
-            if kind not in "iu" or not _in_range(array, start, n):
+        if self._range is not None:
+            start, n = self._range
+            if kind not in "iu" or not in_range(array, start, n):
                 i = (
                     0
                     if kind not in "iu"
@@ -505,7 +498,7 @@ class _ActionCheck:
                 )
                 raise ValueError(
                     f"sub-environment {i} refused the action {array[i]!r}: expected an "
-                    f"element of {space} (an integer from {start} to {start + n - 1})"
+                    f"element of {self._single} (an integer from {start} to {start + n - 1})"
                 )
             return array
         if kind not in "biuf":
@@ -523,9 +516,8 @@ class _ActionCheck:
         return self._check_rows(array)
 
     def _check_rows(self, actions: Any) -> Any:
-        """Every row an element of the single space (async mode only)."""
-        if not self._rows:
-            return actions
+        """Every row an element of the single space (async mode: sync mode has no check
+        for these spaces)."""
         try:
             rows = list(iterate(self._batch, actions))
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
