@@ -24,7 +24,8 @@ Exit status:
 - ``1``: a sweep in which some runs failed (after the summary), a log folder in use by
   another ``lagom``, or an operating-system error (a full disk, a closed output pipe);
 - ``2``: a user error (an unknown algorithm, environment or config key, a bad flag value,
-  a missing or invalid ``--config`` file, a folder that is not a log): one line,
+  a missing or invalid ``--config`` file, a folder that is not a log) or a package the
+  command needs that is not installed (an extra, named with what to install): one line,
   ``lagom: error: ...``, on stderr. The flags, the ``--set`` syntax and the ``--config``
   file are checked before torch or gymnasium is imported;
 - ``130``: interrupted (Ctrl-C or SIGTERM); the same command resumes.
@@ -50,6 +51,18 @@ from lagom.cli._commands import UsageError, cmd_eval, cmd_list, cmd_plot, cmd_sh
 from lagom.cli._early import device_name, positive_int, seed_int, sink_names
 
 __all__ = ["UsageError", "build_parser", "main"]
+
+
+#: What to install for each optional package the commands import (pyproject.toml's extras).
+_EXTRAS = {
+    "torch": 'install the torch build you want first (docs/installation.rst), then "lagom[all]"',
+    "gymnasium": 'pip install "lagom[all]" (or "lagom[envs]")',
+    "yaml": 'pip install "lagom[all]" (or "lagom[experiment]")',
+    "cloudpickle": 'pip install "lagom[all]" (or "lagom[experiment]")',
+    "cma": 'pip install "lagom[all]" (or "lagom[es]")',
+    "matplotlib": 'pip install "lagom[all]" (or "lagom[vis]")',
+    "tensorboard": 'pip install "lagom[tensorboard]"',
+}
 
 
 def _version() -> str:
@@ -120,14 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--log",
         type=sink_names,
         metavar="SINK[,SINK]",
-        help="also log to jsonl (progress.jsonl) and/or tensorboard (tb/): train.log",
+        help=(
+            "also log to jsonl (progress.jsonl) and/or tensorboard (tb/, needs "
+            '"lagom[tensorboard]"); the config key train.log'
+        ),
     )
 
     show = sub.add_parser("show", help="print an algorithm's default configuration as YAML")
     show.add_argument("algo", help="algorithm name, see `lagom list`")
     show.add_argument("--env", help="gymnasium environment ID (default: the algorithm's)")
 
-    plot = sub.add_parser("plot", help="plot learning curves of a sweep to a PNG")
+    plot = sub.add_parser("plot", help="plot learning curves of a sweep (PNG, PDF or SVG)")
     plot.add_argument("log_dir", help="a folder written by `lagom train`")
     plot.add_argument("--x", default="timesteps", help="x column (default: timesteps)")
     plot.add_argument("--y", default="train_return", help="y column (default: train_return)")
@@ -152,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="evaluate the trained policy of one run")
     evaluate.add_argument("run_dir", help="a run folder: LOG_DIR/<ID>/<seed>")
-    evaluate.add_argument("--episodes", type=positive_int, default=20)
+    evaluate.add_argument(
+        "--episodes", type=positive_int, default=20, help="episodes to run (default: 20)"
+    )
     evaluate.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N")
     evaluate.add_argument(
         "--stochastic",
@@ -203,6 +221,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lagom: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:  # an extra not installed: what to install, in one line
+        package = (error.name or "").partition(".")[0]
+        if package not in _EXTRAS:
+            raise
+        print(
+            f"lagom: error: lagom {args.command} needs the {package} package: {_EXTRAS[package]}",
+            file=sys.stderr,
+        )
+        return 2
     except OSError as error:  # a full disk, a folder not writable: the cause, in one line
         print(f"lagom: error: {error}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from lagom.cli._config import check_env, show_config, train_config
 from lagom.cli._early import (
     BUILTIN_DEFAULTS,
     UsageError,
+    check_sinks_installed,
     check_train_args,
     early_env,
     early_steps,
@@ -83,6 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_env(env_id)  # gymnasium's registry, before torch is imported
     algo = _algorithm(args.algo)
     config = train_config(algo, args.env, args.set, args.steps, file_values)
+    check_sinks_installed(getattr(getattr(config, "train", None), "log", ()))
     _check_device(args.device)
     return _run_jobs(algo, config, args, log_dir, quiet=quiet)
 
@@ -95,7 +97,7 @@ def _run_jobs(
     from lagom.experiment import Config, SweepError, run_experiment, to_dotted
     from lagom.utils import FolderLockedError
 
-    failed = 0
+    failed, refused = 0, True
     monitor = _monitor(config, args.seeds, log_dir, quiet=quiet)
     # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -113,17 +115,20 @@ def _run_jobs(
             # The monitor shows steps; the sweep's own bar (jobs done) only without one.
             progress=False if quiet else "summary" if monitor is not None else True,
         )
+        refused = False
     except SweepError as error:
         results = list(error.results)
-        failed = len(error.failed)
+        failed, refused = len(error.failed), False
     except ValueError as error:
         # The sweep's own checks (a log folder of another configuration): one line, in the
         # command's words.
-        raise UsageError(str(error).replace("pass overwrite=True", "pass --overwrite")) from None
+        message = str(error).replace("pass overwrite=True", "pass --overwrite")
+        raise UsageError(message.replace("another log_dir", "another --log-dir")) from None
     except FolderLockedError as error:
         print(f"lagom: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        refused = False
         step = _last_step(log_dir)
         where = f" at step {step}" if step is not None else ""
         print(f"lagom: interrupted{where}; run the same command again to resume", file=sys.stderr)
@@ -131,7 +136,9 @@ def _run_jobs(
     finally:
         signal.signal(signal.SIGTERM, previous)
         if monitor is not None:
-            monitor.stop()
+            # A sweep refused before it ran (another configuration in the folder, a folder
+            # in use) shows no progress: the bar would read as training done.
+            monitor.stop(final=not refused)
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0
@@ -205,6 +212,10 @@ def _plot_quietly(log_dir: Path, x: str, y: str, out: Path) -> None:
         path = _plot(log_dir, x, y, out)
     except (ValueError, KeyError, OSError) as error:  # OSError: e.g. the disk is full
         print(f"lagom: no learning curve written ({error})")
+    except ModuleNotFoundError as error:  # trained without the vis extra: say so, exit 0
+        if (error.name or "").partition(".")[0] != "matplotlib":
+            raise
+        print('lagom: no learning curve written (it needs matplotlib: pip install "lagom[vis]")')
     else:
         print(f"lagom: learning curve in {path}")
 
@@ -291,8 +302,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     """``lagom list``: name, default environment, action spaces and summary of each algorithm."""
     from lagom.baselines import list_algorithms
 
+    rows: list[tuple[str, str, str, str]] = []
     for name in list_algorithms():
         algo = _algorithm(name)
-        spaces = "/".join(algo.action_spaces)
-        print(f"{name:<9} {algo.default_env:<16} {spaces:<20} {algo.summary}")
+        rows.append((name, algo.default_env, "/".join(algo.action_spaces), algo.summary))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for name, env_id, spaces, summary in rows:
+        print(f"{name:<{widths[0]}}  {env_id:<{widths[1]}}  {spaces:<{widths[2]}}  {summary}")
     return 0

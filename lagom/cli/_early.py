@@ -9,16 +9,16 @@ its YAML, its shape) and the folder of ``--log-dir``. A failed check raises
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = [
     "BUILTIN_DEFAULTS",
     "UsageError",
+    "check_sinks_installed",
     "check_train_args",
     "known_algorithm",
     "read_config_file",
@@ -105,32 +105,38 @@ def _check_sets(items: list[str]) -> None:
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 reads ``3e-4`` as a string; a config file means the float (as YAML 1.2).
-    A key given twice in one mapping is an error (YAML keeps the last one silently)."""
+@functools.cache
+def _loader() -> type[Any]:
+    """The YAML loader of ``--config`` files (made on first use: ``lagom --version`` and the
+    flag checks need no yaml)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in seen:
-                raise UsageError(f"config key {key!r} is given twice in the config file")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    class Loader(yaml.SafeLoader):
+        """YAML 1.1 reads ``3e-4`` as a string; a config file means the float (as YAML 1.2).
+        A key given twice in one mapping is an error (YAML keeps the last one silently)."""
 
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, str) and key in seen:
+                    raise UsageError(f"config key {key!r} is given twice in the config file")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    ),
-    list("-+0123456789."),
-)
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+            |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+            |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+            |[-+]?\.(?:inf|Inf|INF)
+            |\.(?:nan|NaN|NAN))$""",
+            re.X,
+        ),
+        list("-+0123456789."),
+    )
+    return Loader
 
 
 def _flatten(data: Mapping[object, object], prefix: str, out: dict[str, object]) -> None:
@@ -168,8 +174,10 @@ def read_config_file(path: str | Path) -> dict[str, object]:
         raise UsageError(f"--config {path} is a folder, not a YAML file")
     if not path.is_file():
         raise UsageError(f"--config {path}: no such file")
+    import yaml
+
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())  # a SafeLoader
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
@@ -243,6 +251,23 @@ def sink_names(text: str) -> list[str]:
     return names
 
 
+def check_sinks_installed(names: object) -> None:
+    """Raise :class:`UsageError` when a log sink in ``names`` needs a package that is not
+    installed (``tensorboard``): before any run starts, not inside each one.
+
+    Example:
+        >>> check_sinks_installed(["jsonl"])  # needs nothing
+    """
+    import importlib.util
+
+    wanted = isinstance(names, (list, tuple)) and "tensorboard" in names
+    if wanted and importlib.util.find_spec("tensorboard") is None:
+        raise UsageError(
+            "the tensorboard log sink needs the tensorboard package: "
+            'pip install "lagom[tensorboard]"'
+        )
+
+
 def check_train_args(args: argparse.Namespace) -> dict[str, object]:
     """Check ``lagom train``'s arguments that need no algorithm module; return the
     ``--config`` file's dotted keys (``{}`` without one).
@@ -264,6 +289,7 @@ def check_train_args(args: argparse.Namespace) -> dict[str, object]:
                 raise UsageError(f"--log-dir {log_dir}: {parent} is a file, not a folder")
     values = read_config_file(args.config) if args.config is not None else {}
     if getattr(args, "log", None):
+        check_sinks_installed(args.log)
         args.set = [*args.set, f"train.log=[{','.join(args.log)}]"]
     # Every key and value against the algorithm's typed configuration, still without torch.
     from lagom.baselines import check_overrides

@@ -118,10 +118,12 @@ class RunMonitor:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop the thread, show the final state and close the display."""
+    def stop(self, *, final: bool = True) -> None:
+        """Stop the thread, show the final state (unless not ``final``: a sweep refused
+        before it ran shows nothing) and close the display."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
-        self.poll()
+        if final:
+            self.poll()
         self.progress.close()

@@ -70,7 +70,15 @@ def test_another_configuration_in_a_used_log_dir_is_one_line(
     assert err.startswith("lagom: error: ")
     assert "holds a different configuration" in err
     assert "pass --overwrite" in err
+    assert "another --log-dir" in err
     assert "Traceback" not in err
+    # Not quiet: the refusal is the only line after the header; no progress line, which
+    # would read as the 600 steps trained (it showed the finished run's 300 at 100%).
+    assert main(["train", "vpg", "--steps", "600", "--log-dir", str(log_dir)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("lagom: error: ")
+    assert captured.out.startswith("lagom: train vpg on CartPole-v1, 600 steps")
 
 
 def test_plot_writes_a_png(trained: Path, tmp_path: Path) -> None:
@@ -114,8 +122,11 @@ def test_eval_reports_the_return_of_a_run(
 
 def test_list_names_every_algorithm(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
-    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == list_algorithms()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list_algorithms()
+    # Columns: each summary starts at the same place, the widest environment included.
+    starts = {line.index(get_algorithm(line.split()[0]).summary) for line in lines}
+    assert len(starts) == 1
 
 
 @pytest.mark.parametrize(

@@ -210,3 +210,56 @@ def test_an_unknown_environment_is_answered_before_torch(tmp_path: Path) -> None
     assert result[0]["rc"] == 2
     assert result[0]["err"].startswith("lagom: error: unknown environment 'NoSuchEnv-v0'")
     assert result[0]["torch"] is False  # gymnasium's registry is needed, torch is not
+
+
+#: _PROBE with the packages of argv[2] (JSON) made unimportable, as where their extra is not
+#: installed (``sys.modules[name] = None``: importing it raises ModuleNotFoundError).
+_WITHOUT = "import json, sys\nfor name in json.loads(sys.argv[2]):\n    sys.modules[name] = None\n"
+
+
+def _python_without(missing: list[str], payload: object, cwd: Path) -> object:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT + _PROBE, json.dumps(payload), json.dumps(missing)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("missing", "argv", "message"),
+    [
+        (["gymnasium"], ["list"], 'lagom list needs the gymnasium package: pip install "lagom'),
+        (["gymnasium"], ["train", "ppo"], "lagom train needs the gymnasium package"),
+        (["matplotlib"], ["plot", "."], 'needs the matplotlib package: pip install "lagom'),
+        (["yaml"], ["train", "ppo"], 'needs the yaml package: pip install "lagom[all]"'),
+        (["torch"], ["show", "ppo"], "install the torch build you want first"),
+        (["tensorboard"], ["train", "ppo", "--log", "tensorboard"], '"lagom[tensorboard]"'),
+    ],
+)
+def test_a_missing_extra_is_one_line_naming_what_to_install(
+    tmp_path: Path, missing: list[str], argv: list[str], message: str
+) -> None:
+    (tmp_path / "0" / "0").mkdir(parents=True)  # a sweep folder for plot (no runs yet)
+    result = _python_without(missing, [argv], tmp_path)
+    assert isinstance(result, list)
+    case = result[0]
+    assert case["rc"] == 2
+    err = str(case["err"])
+    assert err.startswith("lagom: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_version_needs_no_yaml(tmp_path: Path) -> None:
+    result = _python_without(["yaml"], [["--version"], ["train", "ppo", "--steps", "0"]], tmp_path)
+    assert isinstance(result, list)
+    assert result[0]["rc"] == 0
+    assert str(result[0]["out"]).startswith("lagom ")
+    assert result[1]["rc"] == 2
+    assert "--steps must be a positive integer" in str(result[1]["err"])
