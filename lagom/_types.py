@@ -17,6 +17,7 @@ __all__ = [
     "FloatT",
     "IntArray",
     "NDArray",
+    "RealArray",
     "TensorLike",
 ]
 
@@ -26,6 +27,8 @@ Float32Array: TypeAlias = NDArray[np.float32]
 Float64Array: TypeAlias = NDArray[np.float64]
 IntArray: TypeAlias = NDArray[np.integer[Any]]
 BoolArray: TypeAlias = NDArray[np.bool_]
+#: Real numbers: integers or floats (a rollout's rewards keep the dtype they were given).
+RealArray: TypeAlias = NDArray[np.integer[Any] | np.floating[Any]]
 
 
 class TensorLike(Protocol):

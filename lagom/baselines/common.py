@@ -39,7 +39,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
 import attrs
 import gymnasium as gym
@@ -1399,6 +1399,9 @@ class EncodedCritic(Module):
         else:
             q = self.critic(features, actions, members=members)
         return q
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
 
 def action_scaler(space: gym.spaces.Box) -> Callable[[NDArray[Any]], NDArray[Any]]:

@@ -63,7 +63,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import gymnasium as gym
 import numpy as np
@@ -201,6 +201,9 @@ class QNetwork(Module):
             return out
         value, advantages = out[:, :1], out[:, 1:]
         return value + advantages - advantages.mean(dim=1, keepdim=True)
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
 
 def greedy_policy(q_net: QNetwork, device: torch.device, start: int = 0) -> common.Policy:

@@ -45,7 +45,7 @@ import copy
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -176,6 +176,9 @@ class SquashedGaussianActor(Module):
             x = torch.relu(functional.linear(x, linear.weight, linear.bias))
         mean, log_std = functional.linear(x, self.head.weight, self.head.bias).chunk(2, dim=-1)
         return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
     def sample(self, observations: torch.Tensor | TensorMap) -> tuple[torch.Tensor, torch.Tensor]:
         r"""Reparameterized actions ``[B, A]`` in ``(-1, 1)`` and their log-probabilities ``[B]``.

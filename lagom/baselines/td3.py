@@ -43,7 +43,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import gymnasium as gym
@@ -189,6 +189,9 @@ class DeterministicActor(Module):
             x = torch.relu(layer(x))
         return torch.tanh(self.layers[-1](x))
 
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
+
 
 class TD3Agent:
     """TD3's networks, optimizers (fused Adam) and update rule (the module's steps 1-2).
@@ -249,7 +252,7 @@ class TD3Agent:
         self.critic: nn.Module = (
             critic if critic_encoder is None else common.EncodedCritic(critic_encoder, critic)
         )
-        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.critic_target: nn.Module = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), config.lr, fused=True)
         self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), config.lr, fused=True)
         self._critic_params = list(self.critic.parameters())

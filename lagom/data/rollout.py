@@ -9,7 +9,7 @@ from typing import Any, TypeAlias
 import attrs
 import numpy as np
 
-from lagom._types import ArrayLike, BoolArray, NDArray
+from lagom._types import ArrayLike, BoolArray, NDArray, RealArray
 from lagom.data._freeze import EMPTY_INFO, freeze_array, freeze_info, seal, thaw
 from lagom.data._values import values_equal
 
@@ -34,7 +34,7 @@ def _to_actions(value: ArrayLike) -> NDArray[Any]:
     return _named_array("actions", value)
 
 
-def _to_rewards(value: ArrayLike) -> NDArray[Any]:
+def _to_rewards(value: ArrayLike) -> RealArray:
     return _named_array("rewards", value)
 
 
@@ -154,7 +154,7 @@ class Rollout:
         converter=_to_observations, eq=_array_eq, hash=False
     )
     actions: NDArray[Any] = attrs.field(converter=_to_actions, eq=_array_eq, hash=False)
-    rewards: NDArray[Any] = attrs.field(converter=_to_rewards, eq=_array_eq, hash=False)
+    rewards: RealArray = attrs.field(converter=_to_rewards, eq=_array_eq, hash=False)
     terminated: BoolArray = attrs.field(converter=_to_terminated, eq=_array_eq, hash=False)
     truncated: BoolArray = attrs.field(converter=_to_truncated, eq=_array_eq, hash=False)
     next_observations: RolloutObservations = attrs.field(

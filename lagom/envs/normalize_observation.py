@@ -13,7 +13,7 @@ from gymnasium.vector import VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from lagom._checks import as_float_array, check_finite, check_positive
-from lagom._types import ArrayLike, Float64Array, FloatArray, NDArray
+from lagom._types import ArrayLike, BoolArray, Float64Array, FloatArray, NDArray
 from lagom.envs.vec_env_wrapper import (
     VecEnvWrapper,
     _check_single_env,
@@ -347,7 +347,9 @@ class _VecNormalize(VecEnvWrapper, Generic[_ObsT]):
         self._update(observations if mask is None else _rows(observations, np.asarray(mask)))
         return self._normalize(observations), infos
 
-    def step(self, actions: ArrayLike) -> tuple[_ObsT, Any, Any, Any, dict[str, Any]]:
+    def step(
+        self, actions: ArrayLike
+    ) -> tuple[_ObsT, Float64Array, BoolArray, BoolArray, dict[str, Any]]:
         """Step the environment; standardize the observations and the final observations."""
         observations, rewards, terminated, truncated, infos = self.env.step(actions)
         observations = _as_batch(observations)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import gymnasium as gym
 import numpy as np
@@ -317,7 +317,11 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         frames = self._backend.render()
         return np.stack([np.asarray(frame, dtype=np.uint8) for frame in frames or ()])
 
-    def render(self, mode: Literal["rgb_array", "human"] = "rgb_array") -> Any:
+    @overload  # type: ignore[override]  # one tiled image, not gymnasium's tuple of frames
+    def render(self, mode: Literal["rgb_array"] = "rgb_array") -> NDArray[np.uint8]: ...
+    @overload
+    def render(self, mode: Literal["human"]) -> None: ...
+    def render(self, mode: Literal["rgb_array", "human"] = "rgb_array") -> NDArray[np.uint8] | None:
         """Tile the sub-environments' frames into one image with :class:`~lagom.vis.GridImage`.
 
         Unlike gymnasium's vector ``render`` (a tuple of frames) this returns one grid, as the

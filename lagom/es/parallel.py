@@ -55,7 +55,9 @@ from lagom.utils.processes import mp_context as default_mp_context
 
 __all__ = ["PopulationEvaluator", "evaluate_population"]
 
-Objective = Callable[[Any], Any]
+#: An objective: one real number (an int or a float, a numpy one included; not a bool,
+#: which is refused when it runs) for one solution.
+Objective = Callable[[Any], float | np.floating[Any] | np.integer[Any]]
 
 # The objective installed in a worker of a PopulationEvaluator's own pool (set by
 # `_install` in worker processes only; the parent never assigns it).

@@ -16,7 +16,7 @@ dict of such batches), to float32 features ``[B, out_features]``:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
 import torch
@@ -152,6 +152,9 @@ class MLPEncoder(Module):
             x = self.activation(layer(x))
         return x
 
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
+
 
 class CNNEncoder(Module):
     r"""Convolutions over image observations ``[B, H, W, C]``, ``[B, C, H, W]`` or
@@ -219,6 +222,9 @@ class CNNEncoder(Module):
         x = self._conv(x)
         return x if self.linear is None else torch.relu(self.linear(x))
 
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
+
 
 class DictEncoder(Module):
     """One encoder per key of a ``Dict`` observation, their features concatenated in sorted
@@ -262,6 +268,9 @@ class DictEncoder(Module):
         if missing:
             raise ValueError(f"observations lack the keys {missing} (expected {self.keys})")
         return torch.cat([self.encoders[key](observations[key]) for key in self.keys], dim=1)
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
 
 def _out_features(module: nn.Module) -> int:

@@ -8,7 +8,7 @@ optimizer step instead of two of each.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import torch
 from torch import nn
@@ -127,3 +127,6 @@ class QEnsemble(Module):
         # one output column (and its backward, an outer product) is several times slower.
         weight, bias = layers[-1]
         return ((x * weight.transpose(1, 2)).sum(-1) + bias[:, :, 0]).T
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -67,6 +68,9 @@ class CategoricalHead(Module):
         """
         check_features("x", x, self.feature_dim, like=self.action_head.weight)
         return Categorical(probs=functional.softmax(self.action_head(x), dim=-1))
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
 
 def _check_std0(std0: object) -> float:
@@ -148,3 +152,6 @@ class DiagGaussianHead(Module):
         mean = self.mean_head(check_features("x", x, self.feature_dim, self.mean_head.weight))
         std = self.logstd_head.expand_as(mean).exp()
         return Independent(Normal(loc=mean, scale=std), 1)
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward

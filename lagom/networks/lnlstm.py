@@ -14,7 +14,7 @@ the gate nonlinearities to all gates at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import torch
 from torch import nn
@@ -159,6 +159,9 @@ class LSTMLayer(nn.Module):
             mask = _step_mask(lengths, T, input.device)
         return self._run(input, state, mask)
 
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
+
     def _run(
         self, x: torch.Tensor, state: LSTMState, mask: torch.Tensor | None
     ) -> tuple[torch.Tensor, LSTMState]:
@@ -281,6 +284,9 @@ class StackedLSTM(nn.Module):
             output, state = rnn_layer(output, None if states is None else states[i], lengths)
             final.append(state)
         return output, final
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
 
 def make_lnlstm(

@@ -8,7 +8,7 @@ compute the input projections of a whole sequence in one matmul.
 from __future__ import annotations
 
 import math
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import torch
 from torch import nn
@@ -153,3 +153,6 @@ class LayerNormLSTMCell(nn.Module):
             state = _check_state(state, x.shape[0], self.hidden_size, self.weight_ih)
         h, c = self.step(self.input_gates(x), state)
         return h, (h, c)
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward

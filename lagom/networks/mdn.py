@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -113,6 +114,9 @@ class MDNHead(Module):
         mean = self.mean_head(x).reshape(shape)
         std = torch.exp(0.5 * self.logvar_head(x).reshape(shape))
         return logit_pi, mean, std
+
+    if TYPE_CHECKING:  # calling the module is its forward, for the type checker
+        __call__ = forward
 
     def loss(
         self, logit_pi: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, target: torch.Tensor

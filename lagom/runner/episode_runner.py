@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import gymnasium as gym
+
 from lagom.agent import Agent
 from lagom.data import Trajectory
 from lagom.runner._shared import (
@@ -53,7 +55,9 @@ class EpisodeRunner(BaseRunner[list[Trajectory]]):
         (3, ['V', 'raw_action'])
     """
 
-    def __call__(self, agent: Agent, env: Any, N: int, **kwargs: Any) -> list[Trajectory]:
+    def __call__(
+        self, agent: Agent, env: gym.Env[Any, Any], N: int, **kwargs: Any
+    ) -> list[Trajectory]:
         """Run ``N`` episodes; return them as ``N`` finished trajectories.
 
         Args:

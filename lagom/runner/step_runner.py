@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import gymnasium as gym
+
 from lagom.agent import Agent
 from lagom.data import StepType, TimeStep, Trajectory
 from lagom.envs import TimeStepEnv
@@ -70,10 +72,12 @@ class StepRunner(BaseRunner[list[Trajectory]]):
         self.reset_on_call = reset_on_call
         # Where the previous call stopped: the environment and its current step (None when
         # the next call must reset).
-        self._env: TimeStepEnv | None = None
+        self._env: gym.Env[Any, Any] | None = None  # the env given, wrapped or not
         self._timestep: TimeStep | None = None
 
-    def __call__(self, agent: Agent, env: Any, T: int, **kwargs: Any) -> list[Trajectory]:
+    def __call__(
+        self, agent: Agent, env: gym.Env[Any, Any], T: int, **kwargs: Any
+    ) -> list[Trajectory]:
         """Run ``T`` steps; return the trajectories covering them, in order.
 
         Args:

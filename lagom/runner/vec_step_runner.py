@@ -134,7 +134,9 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         self._env: VectorEnv[Any, Any, Any] | None = None
         self._observations: Observations | None = None
 
-    def __call__(self, agent: Agent, env: Any, T: int, **kwargs: Any) -> VecRunnerResult:
+    def __call__(
+        self, agent: Agent, env: VectorEnv[Any, Any, Any], T: int, **kwargs: Any
+    ) -> VecRunnerResult:
         """Run ``T`` steps of every sub-environment.
 
         Args:

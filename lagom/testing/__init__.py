@@ -105,15 +105,18 @@ if TYPE_CHECKING:
     from lagom.testing._torch_adapter import torch_tensors
 
 
-def __getattr__(name: str) -> Any:
-    if name == "strategies":
-        return importlib.import_module("lagom.testing.strategies")
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lagom.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+# For type checkers the names are the imports above: a misspelt one is an error, not Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name == "strategies":
+            return importlib.import_module("lagom.testing.strategies")
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'lagom.testing' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

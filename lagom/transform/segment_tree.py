@@ -8,7 +8,7 @@ from typing import Any, overload
 import numpy as np
 
 from lagom._checks import check_finite, check_int, check_real
-from lagom._types import ArrayLike, Float64Array, IntArray
+from lagom._types import ArrayLike, Float64Array, IntArray, NDArray
 
 __all__ = ["MinTree", "SegmentTree", "SumTree"]
 
@@ -237,12 +237,23 @@ class SumTree(SegmentTree):
         return self.reduce(start, end)
 
     @overload
-    def find_prefixsum_index(self, prefixsum: float) -> int: ...
+    def find_prefixsum_index(
+        self, prefixsum: float | np.floating[Any] | np.integer[Any]
+    ) -> int: ...
 
     @overload
-    def find_prefixsum_index(self, prefixsum: Sequence[float] | Float64Array) -> IntArray: ...
+    def find_prefixsum_index(
+        self, prefixsum: Sequence[float] | NDArray[np.floating[Any] | np.integer[Any]]
+    ) -> NDArray[np.int64]: ...
 
-    def find_prefixsum_index(self, prefixsum: float | Sequence[float] | Float64Array) -> Any:
+    def find_prefixsum_index(
+        self,
+        prefixsum: float
+        | np.floating[Any]
+        | np.integer[Any]
+        | Sequence[float]
+        | NDArray[np.floating[Any] | np.integer[Any]],
+    ) -> int | NDArray[np.int64]:
         r"""Return the highest index ``i`` with ``A[0] + ... + A[i-1] <= prefixsum``.
 
         With :math:`u \sim U[0, 1)`, ``find_prefixsum_index(u * sum())`` samples index ``i``

@@ -60,18 +60,21 @@ __all__ = [
 _LAZY = {"numpify": "lagom.utils.torch_utils", "tensorify": "lagom.utils.torch_utils"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lagom.utils' has no attribute {name!r}")
-    try:
-        value = getattr(importlib.import_module(module), name)
-    except ImportError as error:
-        raise ImportError(
-            f"lagom.utils.{name} needs PyTorch, which failed to import: {error}"
-        ) from error
-    globals()[name] = value
-    return value
+# For type checkers the names are the imports above: a misspelt one is an error, not Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'lagom.utils' has no attribute {name!r}")
+        try:
+            value = getattr(importlib.import_module(module), name)
+        except ImportError as error:
+            raise ImportError(
+                f"lagom.utils.{name} needs PyTorch, which failed to import: {error}"
+            ) from error
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from fractions import Fraction
+from typing import Literal
 
 from lagom._checks import check_int
 
@@ -66,7 +67,9 @@ class IntervalConditioner:
         [True, False, True, False, True]
     """
 
-    def __init__(self, interval: float, mode: str = "accumulative") -> None:
+    def __init__(
+        self, interval: float, mode: Literal["accumulative", "incremental"] = "accumulative"
+    ) -> None:
         self._interval = _check_real("interval", interval, positive=True)
         if not isinstance(mode, str) or mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -121,7 +124,12 @@ class NConditioner(IntervalConditioner):
         [40, 70, 100]
     """
 
-    def __init__(self, max_n: float, num_conditions: int, mode: str = "accumulative") -> None:
+    def __init__(
+        self,
+        max_n: float,
+        num_conditions: int,
+        mode: Literal["accumulative", "incremental"] = "accumulative",
+    ) -> None:
         num_conditions = check_int("num_conditions", num_conditions, minimum=1)
         exact_max = _check_real("max_n", max_n, positive=True)
         interval = exact_max / num_conditions

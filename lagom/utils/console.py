@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from time import perf_counter
-from typing import ParamSpec, TypeVar, overload
+from typing import Literal, ParamSpec, TypeAlias, TypeVar, overload
 
 from lagom._checks import check_bool
 
@@ -27,11 +27,13 @@ _COLORS = {
     "cyan": "\x1b[36m",
     "white": "\x1b[37m",
 }
+#: The names ``color_str`` and ``timed`` take.
+Color: TypeAlias = Literal["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
 _BOLD = "\x1b[1m"
 _RESET = "\x1b[0m"
 
 
-def color_str(string: str, color: str, bold: bool = False) -> str:
+def color_str(string: str, color: Color, bold: bool = False) -> str:
     r"""Return ``string`` wrapped in ANSI codes that color (and optionally bold) it.
 
     The result is ``<color code>[<bold code>]string<reset code>``.
@@ -66,14 +68,14 @@ def _check_style(color: object, bold: object) -> None:
     check_bool("bold", bold)
 
 
-def _report(start: float, color: str, bold: bool) -> None:
+def _report(start: float, color: Color, bold: bool) -> None:
     total = timedelta(seconds=round(perf_counter() - start))
     timestamp = datetime.now().isoformat(" ", "seconds")
     print(color_str(f"\nTotal time: {total} at {timestamp}", color, bold))
 
 
 @contextmanager
-def timed(color: str = "green", bold: bool = False) -> Iterator[None]:
+def timed(color: Color = "green", bold: bool = False) -> Iterator[None]:
     """A context manager that prints the time its body took (rounded to seconds).
 
     On exit it prints ``Total time: H:MM:SS at <local date and time>`` in color, also
@@ -106,10 +108,10 @@ def timed(color: str = "green", bold: bool = False) -> Iterator[None]:
 def timeit(_func: Callable[_P, _R]) -> Callable[_P, _R]: ...
 @overload
 def timeit(
-    _func: None = None, *, color: str = "green", bold: bool = False
+    _func: None = None, *, color: Color = "green", bold: bool = False
 ) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]: ...
 def timeit(
-    _func: Callable[_P, _R] | None = None, *, color: str = "green", bold: bool = False
+    _func: Callable[_P, _R] | None = None, *, color: Color = "green", bold: bool = False
 ) -> Callable[_P, _R] | Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """A decorator that prints the run time of each call of the decorated function.
 

@@ -13,7 +13,7 @@ import pickle
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Generic, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def atomic_write(
@@ -282,7 +284,10 @@ class CloudpickleWrapper(Generic[_T]):
     def __init__(self, x: _T) -> None:
         self.x = x
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(
+        self: CloudpickleWrapper[Callable[_P, _R]], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _R:
+        """``x(*args, **kwargs)``, typed as ``x`` is."""
         if not callable(self.x):
             raise TypeError(f"the wrapped {type(self.x).__name__} object is not callable")
         return self.x(*args, **kwargs)

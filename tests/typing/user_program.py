@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -146,3 +146,53 @@ assert_type(replay_tensors(replay.sample(4), torch.device("cpu")), TensorBatch)
 rows32 = torch.zeros(4, 3)
 transitions = TensorBatch(rows32, torch.zeros(4, 1), torch.ones(4), rows32, torch.zeros(4))
 assert_type(check_tensor_batch(transitions, 3, 1, rows32), TensorBatch)
+
+# lagom.networks: calling a module is typed as its forward (not torch's Callable[..., Any]).
+from torch.distributions import Categorical  # noqa: E402
+
+from lagom.networks import CategoricalHead, QEnsemble  # noqa: E402
+
+features = torch.zeros(5, 8)
+assert_type(CategoricalHead(8, 2, "cpu")(features), Categorical)
+assert_type(QEnsemble(3, 1, [8])(torch.zeros(5, 3), torch.zeros(5, 1)), torch.Tensor)
+
+# A rollout's rewards are real numbers: the advantages of a rollout are float arrays.
+import gymnasium as gym  # noqa: E402
+
+from lagom.agent import RandomAgent  # noqa: E402
+from lagom.envs import make_vec_env  # noqa: E402
+from lagom.runner import VecStepRunner  # noqa: E402
+
+env = make_vec_env(lambda: gym.make("CartPole-v1"), 2, 0)
+rollout, _ = VecStepRunner()(RandomAgent({}, env, None), env, T=4)
+zeros = np.zeros((4, 2))
+gae_of_rollout = batched_gae(
+    0.99, 0.95, rollout.rewards, zeros, zeros, terminated=rollout.terminated,
+    truncated=rollout.truncated,
+)  # fmt: skip
+assert_type(gae_of_rollout, NDArray[np.floating[Any]])
+env.close()
+
+# Precise results elsewhere: a wrapped function keeps its type; prefix sums of any real dtype.
+from lagom.transform import SumTree  # noqa: E402
+from lagom.utils import CloudpickleWrapper  # noqa: E402
+
+assert_type(CloudpickleWrapper(len)([1, 2]), int)
+tree = SumTree(4)
+tree[np.arange(4)] = [1.0, 2.0, 3.0, 4.0]
+half: np.float32 = np.float32(0.5)  # annotated: numpy's stubs give Any under Python 3.10
+assert_type(tree.find_prefixsum_index(half), int)
+assert_type(tree.find_prefixsum_index(np.array([0.5, 7.0], np.float32)), NDArray[np.int64])
+
+if TYPE_CHECKING:  # mistakes a user's mypy reports (an ignore that is not needed fails it)
+    import lagom
+    from lagom.es import evaluate_population
+    from lagom.runner import EpisodeRunner
+    from lagom.utils import IntervalConditioner, color_str
+
+    print(lagom.EpisodeRuner)  # type: ignore[attr-defined]  # misspelt: an error, not Any
+    VecStepRunner()(RandomAgent({}, env, None), gym.make("CartPole-v1"), T=4)  # type: ignore[arg-type]
+    EpisodeRunner()(RandomAgent({}, env, None), "CartPole-v1", 3)  # type: ignore[arg-type]
+    color_str("lagom", "purple")  # type: ignore[arg-type]
+    IntervalConditioner(10, "accumulate")  # type: ignore[arg-type]
+    evaluate_population(lambda x: "high", [np.zeros(1)])  # type: ignore[arg-type,return-value]
