@@ -70,7 +70,14 @@ from lagom.experiment import from_dotted, to_dotted
 from lagom.logger import JsonlSink, Logger, Sink, TensorBoardSink
 from lagom.networks import Module, TensorMap, make_encoder
 from lagom.runner import ReplayBatch, ReplayBuffer
-from lagom.utils import Seeder, atomic_write, set_global_seeds, yaml_dump, yaml_load
+from lagom.utils import (
+    Seeder,
+    atomic_write,
+    remove_stale_temps,
+    set_global_seeds,
+    yaml_dump,
+    yaml_load,
+)
 
 __all__ = [
     "BEST_POLICY_FILE",
@@ -470,6 +477,7 @@ def start_run(logdir: Path, algorithm: str, config: AttrsInstance, seed: int) ->
         logdir.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a file in the way, a read-only place
         raise ValueError(f"logdir {logdir} cannot be made a run folder: {error}") from None
+    remove_stale_temps(logdir)  # half-written files of a killed process (kill -9)
     info = {"algorithm": algorithm, "seed": int(seed), "format": _FORMAT}
     yaml_dump(info, logdir / Path(RUN_INFO_FILE).stem, ext=".yml")
     yaml_dump(dotted, logdir / Path(CONFIG_FILE).stem, ext=".yml")

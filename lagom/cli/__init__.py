@@ -43,6 +43,7 @@ import argparse
 import contextlib
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -208,6 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = commands[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        if status == 130 and argv is None:
+            # The command was interrupted and exits now: a second Ctrl-C or TERM during the
+            # interpreter's exit would print a traceback or end it with another status.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
         return status
     except BrokenPipeError:
         # The reader stopped early (``lagom show ppo | head``): say nothing more.

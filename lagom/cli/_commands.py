@@ -99,8 +99,9 @@ def _run_jobs(
 
     failed, refused = 0, True
     monitor = _monitor(config, args.seeds, log_dir, quiet=quiet)
-    # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does.
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does; once: a second
+    # signal while the workers stop is ignored (no traceback, the exit status stays 130).
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
     try:
         results = run_experiment(
             algo.run,
@@ -134,7 +135,8 @@ def _run_jobs(
         print(f"lagom: interrupted{where}; run the same command again to resume", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if monitor is not None:
             # A sweep refused before it ran (another configuration in the folder, a folder
             # in use) shows no progress: the bar would read as training done.
@@ -167,7 +169,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The signals that stop ``lagom train`` (exit status 130).
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
+    for sig in _STOP_SIGNALS:  # the first one stops the sweep; the rest are ignored
+        signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

@@ -39,6 +39,7 @@ executor) can do the work instead of the default process pool.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,6 +52,7 @@ import numpy as np
 from lagom._checks import check_int
 from lagom._types import ArrayLike, Float64Array
 from lagom.utils import CloudpickleWrapper
+from lagom.utils.processes import die_with
 from lagom.utils.processes import mp_context as default_mp_context
 
 __all__ = ["PopulationEvaluator", "evaluate_population"]
@@ -66,8 +68,12 @@ _worker_objective: Objective | None = None
 
 def _install(
     payload: CloudpickleWrapper[tuple[Objective, Callable[..., object] | None, tuple[Any, ...]]],
+    master: int,
 ) -> None:
     global _worker_objective
+    # A worker ends with the process that made the pool, however that one ends (a killed
+    # training run must not leave its evaluation workers behind).
+    die_with(master)
     objective, initializer, initargs = payload.x
     if initializer is not None:
         initializer(*initargs)
@@ -301,7 +307,7 @@ class PopulationEvaluator:
                 # Never "fork" (the default on Linux before Python 3.14): see mp_context.
                 mp_context=self._mp_context or default_mp_context(),
                 initializer=_install,
-                initargs=(self._payload,),
+                initargs=(self._payload, os.getpid()),
             )
         return self._pool
 

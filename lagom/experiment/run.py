@@ -21,6 +21,7 @@ from lagom.experiment._layout import plan_jobs, resume, write_configs, write_swe
 from lagom.experiment._progress import Tracker, last_line
 from lagom.experiment.config import Config
 from lagom.utils.lock import folder_lock
+from lagom.utils.serialize import remove_stale_temps
 
 __all__ = ["FailedJob", "SweepError", "run_experiment"]
 
@@ -296,6 +297,7 @@ def _sweep(
     """The sweep itself, run while this process holds the lock of ``root``."""
     jobs = plan_jobs(configs, seeds, root, devices)
     root.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(root)  # half-written files of a process killed earlier (kill -9)
     write_configs(configs, root, jobs, overwrite)
     write_sweep(configs, seeds, root, jobs)
     skipped = resume(root, jobs, overwrite)

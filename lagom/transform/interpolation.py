@@ -88,7 +88,10 @@ def interp_curves(
     grid = np.linspace(low * scale, high * scale, num=num_point)
     new_y = [_interp(grid, curve_x, curve_y) for curve_x, curve_y in curves]
     full = grid / scale
-    full[0], full[-1] = low, high
+    # The ends exactly (x / scale * scale may round); one point is linspace's: the low end.
+    full[0] = low
+    if num_point > 1:
+        full[-1] = high
     new_x = [full.copy() for _ in curves]
     return new_x, new_y
 

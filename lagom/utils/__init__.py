@@ -25,6 +25,7 @@ from lagom.utils.serialize import (
     atomic_write,
     pickle_dump,
     pickle_load,
+    remove_stale_temps,
     yaml_dump,
     yaml_load,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "numpify",
     "pickle_dump",
     "pickle_load",
+    "remove_stale_temps",
     "set_global_seeds",
     "tensorify",
     "timed",

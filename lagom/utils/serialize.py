@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "atomic_write",
     "pickle_dump",
     "pickle_load",
+    "remove_stale_temps",
     "yaml_dump",
     "yaml_load",
 ]
@@ -31,6 +33,49 @@ __all__ = [
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+
+
+#: The name of :func:`atomic_write`'s temporary file beside ``name``: writer PID, random part.
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp$")
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files that :func:`atomic_write` left in ``folder`` (and below)
+    when its process was killed before the rename (``kill -9`` allows no clean-up); return
+    them. A file whose writer still runs is kept.
+
+    A run or sweep calls this when it starts in a folder it has locked.
+
+    Raises:
+        TypeError: ``folder`` is not a str or path.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     left = Path(folder) / ".checkpoint.pt.999999999.0123abcd.tmp"  # no such PID
+        ...     _ = left.write_bytes(b"half a checkpoint")
+        ...     mine = Path(folder) / f".log.csv.{os.getpid()}.0123abcd.tmp"  # a live writer
+        ...     _ = mine.write_bytes(b"")
+        ...     [path.name for path in remove_stale_temps(folder)], mine.exists()
+        (['.checkpoint.pt.999999999.0123abcd.tmp'], True)
+    """
+    from lagom.utils.processes import _alive
+
+    root = Path(check_path("folder", folder))
+    removed = []
+    for path in sorted(root.rglob(".*.tmp")):
+        match = _TEMP.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        pid = int(match["pid"])
+        if 0 < pid < 2**31 and _alive(pid):
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        removed.append(path)
+    return removed
 
 
 def atomic_write(
@@ -42,7 +87,9 @@ def atomic_write(
     """Write ``path`` all at once: ``data`` goes to a temporary file beside it, renamed over it.
 
     A reader sees the old content or the new one, never a part; a process killed midway
-    leaves the old file and no temporary one.
+    leaves the old file, and no temporary one unless it was killed outright (``kill -9``):
+    then ``.NAME.PID.XXXXXXXX.tmp`` stays beside it until :func:`remove_stale_temps` deletes
+    it, as every run and sweep does when it starts.
 
     Args:
         path: the file to write.

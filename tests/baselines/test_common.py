@@ -99,3 +99,26 @@ def test_the_run_folder_config_round_trips(tmp_path: Path) -> None:
     common.start_run(tmp_path, "ppo", config, seed=7)
     assert common.load_run_config(tmp_path, default_config) == config
     assert common.read_run_info(tmp_path).seed == 7
+
+
+def test_start_run_removes_what_a_killed_process_left_half_written(tmp_path: Path) -> None:
+    # A process killed during atomic_write (kill -9) leaves its temporary file; a resumed
+    # run deletes it (a checkpoint's is as large as the checkpoint) and keeps everything else.
+    logdir = tmp_path / "run"
+    logdir.mkdir()
+    left = logdir / ".checkpoint.pt.4194304.0123abcd.tmp"  # no process has that PID
+    left.write_bytes(b"x" * 1000)
+    (logdir / "notes.txt").write_text("mine")
+    common.start_run(logdir, "ppo", PPOConfig(), 0)
+    assert sorted(p.name for p in logdir.iterdir()) == ["config.yml", "notes.txt", "run.yml"]
+
+
+def test_a_sweep_removes_what_a_killed_process_left_half_written(tmp_path: Path) -> None:
+    from lagom.experiment import Config, run_experiment
+
+    left = tmp_path / ".sweep.yml.4194304.0123abcd.tmp"
+    left.write_text("seeds: [")
+    results = run_experiment(lambda config, seed, device, logdir: seed, Config({}), [0], tmp_path)
+    assert results == [0]
+    assert not left.exists()
+    assert (tmp_path / "sweep.yml").is_file()

@@ -62,10 +62,15 @@ print(json.dumps({"rc": rc, "out": stream.text, "first": stream.first}))
 """
 
 
-def _python(script: str, payload: object, cwd: Path) -> object:
+def _python(script: str, payload: object, cwd: Path, missing: list[str] | None = None) -> object:
+    """Run ``script`` with ``payload`` (JSON) in a fresh Python; with ``missing``, those
+    packages cannot be imported there (as where their extra is not installed)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-c", script, json.dumps(payload)]
+    if missing is not None:
+        argv = [sys.executable, "-c", _WITHOUT + script, json.dumps(payload), json.dumps(missing)]
     done = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(payload)],
+        argv,
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -217,20 +222,6 @@ def test_an_unknown_environment_is_answered_before_torch(tmp_path: Path) -> None
 _WITHOUT = "import json, sys\nfor name in json.loads(sys.argv[2]):\n    sys.modules[name] = None\n"
 
 
-def _python_without(missing: list[str], payload: object, cwd: Path) -> object:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", _WITHOUT + _PROBE, json.dumps(payload), json.dumps(missing)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    return json.loads(done.stdout.splitlines()[-1])
-
-
 @pytest.mark.parametrize(
     ("missing", "argv", "message"),
     [
@@ -246,7 +237,7 @@ def test_a_missing_extra_is_one_line_naming_what_to_install(
     tmp_path: Path, missing: list[str], argv: list[str], message: str
 ) -> None:
     (tmp_path / "0" / "0").mkdir(parents=True)  # a sweep folder for plot (no runs yet)
-    result = _python_without(missing, [argv], tmp_path)
+    result = _python(_PROBE, [argv], tmp_path, missing)
     assert isinstance(result, list)
     case = result[0]
     assert case["rc"] == 2
@@ -257,7 +248,7 @@ def test_a_missing_extra_is_one_line_naming_what_to_install(
 
 
 def test_version_needs_no_yaml(tmp_path: Path) -> None:
-    result = _python_without(["yaml"], [["--version"], ["train", "ppo", "--steps", "0"]], tmp_path)
+    result = _python(_PROBE, [["--version"], ["train", "ppo", "--steps", "0"]], tmp_path, ["yaml"])
     assert isinstance(result, list)
     assert result[0]["rc"] == 0
     assert str(result[0]["out"]).startswith("lagom ")

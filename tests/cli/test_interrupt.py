@@ -188,3 +188,31 @@ def test_kill_9_then_resume(
         assert again.returncode == 0, err
     assert _rows(run_dir) == straight
     assert (run_dir / "final_eval.yml").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(
+    ("how", "gap"), [(signal.SIGINT, 0.0), (signal.SIGINT, 0.3), (signal.SIGTERM, 0.1)]
+)
+def test_a_second_signal_while_stopping_changes_nothing(
+    how: signal.Signals, gap: float, tmp_path: Path
+) -> None:
+    # Before: a second Ctrl-C while the workers stopped could print a traceback (an atexit
+    # callback interrupted) and a second TERM end the command with 143 instead of 130.
+    run_dir = tmp_path / "logs" / "0" / "0"
+    proc = _lagom([*ARGS["ppo"], "--log-dir", "logs", "--seeds", "0", "1", "--workers", "2"],
+                  tmp_path)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while len(_rows(run_dir)) < 3:
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(how)
+    time.sleep(gap)
+    if proc.poll() is None:
+        proc.send_signal(how)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    lines = [line for line in err.strip().splitlines() if not re.match(r"\[\s*\d+%\] ", line)]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("lagom: interrupted")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -173,3 +178,72 @@ def test_the_own_pool_never_forks() -> None:
         pool = evaluate._own_pool()
         assert pool._mp_context.get_start_method() in ("forkserver", "spawn")
         assert evaluate([1.0, -2.0]).tolist() == [1.0, 2.0]
+
+
+_MASTER = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from lagom.es import PopulationEvaluator
+
+    if __name__ == "__main__":
+        with PopulationEvaluator(lambda x: os.getpid(), max_workers=2) as evaluate:
+            pids = {int(v) for v in evaluate([[0.0]] * 8)}
+            Path(sys.argv[1]).write_text(" ".join(map(str, sorted(pids))))
+            time.sleep(300)
+    """
+)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_own_pool_processes_end_with_their_master(tmp_path: Path, how: signal.Signals) -> None:
+    # Before: killing the process that made the pool left the fork server, its workers and
+    # the resource tracker running for good (a killed `lagom train cem` with workers).
+    script, out = tmp_path / "master.py", tmp_path / "pids"
+    script.write_text(_MASTER)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    master = subprocess.Popen([sys.executable, str(script), str(out)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.exists() and out.read_text()):
+            assert master.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        workers = [int(pid) for pid in out.read_text().split()]
+        below = _descendants(master.pid)
+        assert set(workers) <= below
+        assert workers  # one worker or both took the tasks
+        master.send_signal(how)
+        master.wait(30)
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in below) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in below if _running(pid)] == []
+    finally:
+        if master.poll() is None:
+            master.kill()

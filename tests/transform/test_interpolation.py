@@ -148,3 +148,14 @@ def test_integers_that_float64_merges_are_named_as_such() -> None:
         interp_curves([[2**53, 2**53 + 1]], [[0, 1]], 3)
     with pytest.raises(ValueError, match=r"x\[0\] must be strictly increasing"):
         interp_curves([[2, 1]], [[0, 1]], 3)
+
+
+def test_one_point_is_the_low_end_with_the_values_there() -> None:
+    # Before: x said the high end (3.0) while y held the values at the low end (0.0).
+    new_x, new_y = interp_curves([[0.0, 2.0], [1.0, 3.0]], [[1.0, 5.0], [10.0, 30.0]], 1)
+    assert [x.tolist() for x in new_x] == [[0.0], [0.0]]
+    # np.linspace(0, 3, 1) is [0.0]; curve 2 starts at x = 1, so holds its first value there.
+    assert [y.tolist() for y in new_y] == [[1.0], [10.0]]
+    two_x, two_y = interp_curves([[0.0, 2.0]], [[1.0, 5.0]], 2)
+    assert two_x[0].tolist() == [0.0, 2.0]
+    assert two_y[0].tolist() == [1.0, 5.0]

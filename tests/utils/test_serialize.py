@@ -17,6 +17,7 @@ from lagom.utils import (
     atomic_write,
     pickle_dump,
     pickle_load,
+    remove_stale_temps,
     yaml_dump,
     yaml_load,
 )
@@ -228,3 +229,56 @@ def test_paths_must_be_paths(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match=r"f must be a str or os.PathLike path, got list"):
         yaml_load([])  # type: ignore[arg-type]
     assert not list(tmp_path.iterdir())
+
+
+_KILLED_WRITER = """
+import sys, time
+from lagom.utils import atomic_write
+
+def write(file):
+    file.write(b"half of it")
+    file.flush()
+    time.sleep(300)  # killed here, before the rename
+
+atomic_write(sys.argv[1], write)
+"""
+
+
+def test_a_writer_killed_midway_leaves_a_temp_that_remove_stale_temps_deletes(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    (run / "tb").mkdir(parents=True)
+    target = run / "checkpoint.pt"
+    target.write_bytes(b"old")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], env=env)
+    deadline = time.monotonic() + 60
+    while not list(run.glob(".checkpoint.pt.*.tmp")):
+        assert writer.poll() is None
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(30)
+    (left,) = run.glob(".checkpoint.pt.*.tmp")  # kill -9 gives atomic_write no clean-up
+    assert target.read_bytes() == b"old"
+    # Beside it: a temp of a live writer (this process), one below, names not of atomic_write.
+    live = run / f".progress.csv.{os.getpid()}.0123abcd.tmp"
+    below = run / "tb" / ".events.4194304.89abcdef.tmp"  # above Linux's largest PID
+    huge = run / f".x.{2**70}.0123abcd.tmp"
+    others = [run / ".notes.tmp", run / "data.123.0123abcd.tmp", run / ".a.12.XYZ.tmp"]
+    for path in (live, below, huge, *others):
+        path.write_bytes(b"")
+    removed = remove_stale_temps(run)
+    assert sorted(removed) == sorted([left, below, huge])
+    assert sorted(p.name for p in run.rglob("*")) == sorted(
+        [".a.12.XYZ.tmp", ".notes.tmp", "checkpoint.pt", "data.123.0123abcd.tmp", live.name, "tb"]
+    )
+    assert remove_stale_temps(run) == []
+    with pytest.raises(TypeError, match="folder must be"):
+        remove_stale_temps(3)  # type: ignore[arg-type]
