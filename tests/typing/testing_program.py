@@ -37,6 +37,7 @@ from lagom.testing import (
 from lagom.testing.strategies import (
     Episode,
     Objective,
+    RolloutArrays,
     ValueBatch,
     config_items,
     configs,
@@ -44,6 +45,7 @@ from lagom.testing.strategies import (
     episodes,
     es_objectives,
     objective_values,
+    rollout_arrays,
     rollouts,
     timesteps,
     trajectories,
@@ -167,6 +169,8 @@ assert_type(timesteps(), SearchStrategy[TimeStep])
 assert_type(episodes(), SearchStrategy[Episode])
 assert_type(trajectories(), SearchStrategy[Trajectory])
 assert_type(rollouts(), SearchStrategy[Rollout])
+assert_type(rollout_arrays(), SearchStrategy[RolloutArrays])
+assert_type(rollout_arrays().map(lambda arrays: Rollout(**arrays)), SearchStrategy[Rollout])
 assert_type(config_items(), SearchStrategy[dict[str, object]])
 assert_type(configs(), SearchStrategy[Config])
 assert_type(es_objectives(), SearchStrategy[Objective])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import attrs
 import numpy as np
@@ -162,8 +162,32 @@ def trajectories(max_T: int = 12, min_T: int = 0) -> st.SearchStrategy[Trajector
     return episodes(max_T=max_T, min_T=min_T).map(Episode.trajectory)
 
 
+class RolloutArrays(TypedDict):
+    """The arrays :func:`rollout_arrays` draws, typed: ``Rollout(**arrays)`` type-checks.
+
+    Example:
+        >>> arrays: RolloutArrays = {
+        ...     "observations": np.zeros((1, 1, 2), np.float32),
+        ...     "actions": np.zeros((1, 1), np.int64),
+        ...     "rewards": np.ones((1, 1)),
+        ...     "terminated": np.zeros((1, 1), bool),
+        ...     "truncated": np.zeros((1, 1), bool),
+        ...     "next_observations": np.ones((1, 1, 2), np.float32),
+        ... }
+        >>> Rollout(**arrays).rewards.tolist()
+        [[1.0]]
+    """
+
+    observations: NDArray[np.float32]
+    actions: NDArray[np.int64]
+    rewards: NDArray[np.float64]
+    terminated: NDArray[np.bool_]
+    truncated: NDArray[np.bool_]
+    next_observations: NDArray[np.float32]
+
+
 @st.composite
-def rollout_arrays(draw: st.DrawFn, max_T: int = 6, max_N: int = 4) -> dict[str, NDArray[Any]]:
+def rollout_arrays(draw: st.DrawFn, max_T: int = 6, max_N: int = 4) -> RolloutArrays:
     """Keyword arguments of a valid :class:`~lagom.data.Rollout`: ``[T, N, ...]`` arrays.
 
     Example:
@@ -198,7 +222,7 @@ def rollouts(max_T: int = 6, max_N: int = 4) -> st.SearchStrategy[Rollout]:
     return rollout_arrays(max_T=max_T, max_N=max_N).map(_rollout)
 
 
-def _rollout(arrays: dict[str, NDArray[Any]]) -> Rollout:
+def _rollout(arrays: RolloutArrays) -> Rollout:
     return Rollout(
         observations=arrays["observations"],
         actions=arrays["actions"],
