@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar
 
@@ -117,27 +118,41 @@ def in_range(array: NDArray[Any], start: int, n: int) -> bool:
     return bool(array.min() >= start and array.max() < start + n)
 
 
-def check_int(name: str, value: object, minimum: int | None = 1) -> int:
-    """Return ``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``.
+#: The largest size of anything held in memory (a C ``ssize_t``): a count above it cannot be
+#: allocated, and Python and numpy refuse it from deep inside.
+MAX_SIZE = sys.maxsize
+
+
+def check_int(name: str, value: object, minimum: int | None = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is an integer (not a bool) in
+    ``[minimum, maximum]``.
 
     Args:
         name: the argument's name, for the message.
         value: the value to check.
         minimum: the smallest value allowed; ``None`` allows any integer. Default: 1 (a
             count).
+        maximum: the largest value allowed (:data:`MAX_SIZE` for a size held in memory);
+            ``None`` allows any. Default: ``None``.
 
     Raises:
         TypeError: ``value`` is not an integer (Python or numpy), or is a bool.
-        ValueError: ``value < minimum``.
+        ValueError: ``value < minimum`` or ``value > maximum``.
 
     Example:
         >>> check_int("axis", -1, minimum=None), check_int("N", np.int32(3))
         (-1, 3)
+        >>> check_int("k", 5, maximum=3)
+        Traceback (most recent call last):
+        ...
+        ValueError: k must be at most 3, got 5
     """
     if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
     return int(value)
 
 

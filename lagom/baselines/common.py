@@ -1779,7 +1779,7 @@ class ReplayCollector:
                 "config must be an off-policy configuration (SACConfig, TD3Config), got "
                 f"{type(config).__name__}"
             )
-        check_seed("seed", seed)
+        seed = check_seed("seed", seed)  # a Python int: gymnasium refuses numpy integers
         dev, logdir = choose_device(device), _folder("logdir", logdir)
         start_run(logdir, name, config, seed)
         set_global_seeds(seed)

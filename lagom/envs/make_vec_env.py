@@ -16,8 +16,12 @@ from lagom.utils import Seeder
 __all__ = ["make_native_vec_env", "make_vec_env"]
 
 
+#: The most sub-environments a vectorized environment may have (one seed each is drawn).
+MAX_NUM_ENV = 2**24
+
+
 def _check_num_env(num_env: object) -> int:
-    return check_int("num_env", num_env, minimum=1)
+    return check_int("num_env", num_env, minimum=1, maximum=MAX_NUM_ENV)
 
 
 def _make_seeded_env(make_env: Callable[[], gym.Env[Any, Any]], seed: int) -> gym.Env[Any, Any]:
@@ -57,8 +61,8 @@ def make_vec_env(
     Raises:
         TypeError: ``num_env`` or ``init_seed`` is not an int, or ``make_env`` is not
             callable or does not return a gymnasium.Env.
-        ValueError: ``num_env < 1``, ``init_seed`` outside ``[0, 2**32 - 1]``, or an
-            unknown mode.
+        ValueError: ``num_env`` outside ``[1, 2**24]``, ``init_seed`` outside
+            ``[0, 2**32 - 1]``, or an unknown mode.
 
     Example:
         >>> import gymnasium as gym
@@ -120,9 +124,10 @@ def make_native_vec_env(env_id: str, num_env: int, init_seed: int, **kwargs: Any
 
     Raises:
         TypeError: ``env_id`` is not a str, or ``num_env`` or ``init_seed`` is not an int.
-        ValueError: ``num_env < 1``, ``init_seed`` outside ``[0, 2**32 - 1]``, ``env_id``
-            is not registered or has no ``vector_entry_point`` (gymnasium's message is
-            kept), or its native implementation has no same-step adapter.
+        ValueError: ``num_env`` outside ``[1, 2**24]``, ``init_seed`` outside
+            ``[0, 2**32 - 1]``, ``env_id`` is not registered or has no
+            ``vector_entry_point`` (gymnasium's message is kept), or its native
+            implementation has no same-step adapter.
 
     Example:
         >>> env = make_native_vec_env("CartPole-v1", 4, init_seed=0, max_episode_steps=2)

@@ -84,8 +84,23 @@ class MaskObservation(gym.ObservationWrapper[NDArray[np.float32], Any, NDArray[n
         )
 
     def observation(self, observation: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The kept entries ``observation[keep]``, float32."""
-        return np.asarray(observation, dtype=np.float32)[self.keep]
+        """The kept entries ``observation[keep]``, float32.
+
+        Raises:
+            ValueError: ``observation`` is not a vector of the wrapped space's shape.
+        """
+        try:
+            array = np.asarray(observation, dtype=np.float32)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"observation must be a vector of shape {self.env.observation_space.shape}, "
+                f"got {type(observation).__name__} {observation!r:.60}"
+            ) from error
+        if array.shape != self.env.observation_space.shape:
+            raise ValueError(
+                f"observation must have shape {self.env.observation_space.shape}, got {array.shape}"
+            )
+        return array[self.keep]
 
 
 class MaskVelocity(MaskObservation):

@@ -12,7 +12,7 @@ import numpy as np
 from gymnasium.core import ActType, ObsType
 from gymnasium.vector import VectorEnv
 
-from lagom._checks import check_int
+from lagom._checks import MAX_SIZE, check_int
 from lagom._types import ArrayLike, BoolArray, Float64Array
 from lagom.envs.vec_env_wrapper import (
     VecEnvWrapper,
@@ -26,7 +26,7 @@ __all__ = ["RecordEpisodeStatistics", "VecRecordEpisodeStatistics"]
 
 
 def _check_deque_size(deque_size: object) -> int:
-    return check_int("deque_size", deque_size, minimum=1)
+    return check_int("deque_size", deque_size, minimum=1, maximum=MAX_SIZE)
 
 
 class RecordEpisodeStatistics(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
@@ -46,7 +46,7 @@ class RecordEpisodeStatistics(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
 
     Raises:
         TypeError: ``env`` is vectorized (or not an env), or ``deque_size`` is not an int.
-        ValueError: ``deque_size < 1``.
+        ValueError: ``deque_size`` is not in ``[1, sys.maxsize]``.
 
     Example:
         >>> import gymnasium as gym
@@ -121,7 +121,8 @@ class VecRecordEpisodeStatistics(VecEnvWrapper):
 
     Raises:
         TypeError: ``env`` is not vectorized, or ``deque_size`` is not an int.
-        ValueError: ``env`` does not autoreset in the same step, or ``deque_size < 1``.
+        ValueError: ``env`` does not autoreset in the same step, or ``deque_size`` is not in
+            ``[1, sys.maxsize]``.
 
     Example:
         >>> import gymnasium as gym

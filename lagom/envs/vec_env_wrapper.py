@@ -108,7 +108,7 @@ def _check_vec_env(env: object, wrapper: str) -> VectorEnv[Any, Any, Any]:
 def _reset(env: gym.Env[Any, Any], seed: object, options: object) -> tuple[Any, dict[str, Any]]:
     """``env.reset(seed=seed, options=options)`` after lagom's checks of both."""
     if seed is not None:
-        check_seed("seed", seed)
+        seed = check_seed("seed", seed)  # a Python int: gymnasium refuses numpy integers
     if options is not None and not isinstance(options, Mapping):
         raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
     return env.reset(seed=seed, options=options)  # type: ignore[arg-type]

@@ -204,6 +204,19 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         return tuple(
             _coerce(f"{key}[{i}]", v, a) for i, (v, a) in enumerate(zip(items, args, strict=True))
         )
+    if origin is list:  # list[X]: each item checked as an X
+        (item_tp,) = typing.get_args(tp) or (Any,)
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise wrong()
+        return [_coerce(f"{key}[{i}]", item, item_tp) for i, item in enumerate(value)]
+    if origin is dict:  # dict[K, V]: each key and value checked
+        key_tp, value_tp = typing.get_args(tp) or (Any, Any)
+        if not isinstance(value, Mapping):
+            raise wrong()
+        return {
+            _coerce(f"{key} (a key)", k, key_tp): _coerce(f"{key}[{k!r}]", v, value_tp)
+            for k, v in value.items()
+        }
     if tp is bool:
         if isinstance(value, (bool, np.bool_)):
             return bool(value)  # a numpy bool too, as the flags' validators accept
@@ -219,7 +232,12 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise wrong()
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float64 (10**400)
+            raise ValueError(
+                f"config key {key!r} expects a float, got {value!r:.40} (too large for one)"
+            ) from None
     if tp is str:
         if isinstance(value, str):
             return value

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from lagom._checks import check_bool, check_int_list, check_seed, is_int
+from lagom._checks import check_bool, check_int_list, check_path, check_seed, is_int
 from lagom.experiment._executor import run_executor, run_pool, run_serial
 from lagom.experiment._jobs import dumps
 from lagom.experiment._journal import release
@@ -116,7 +116,9 @@ def _check_configs(configs: object) -> list[Mapping[str, Any]]:
     return list(configs)
 
 
-def _check_positive_int(name: str, value: object, *, allow_none: bool) -> None:
+def _check_positive_int(
+    name: str, value: object, *, allow_none: bool, maximum: int | None = None
+) -> None:
     if value is None and allow_none:
         return
     if not is_int(value):
@@ -124,6 +126,8 @@ def _check_positive_int(name: str, value: object, *, allow_none: bool) -> None:
         raise TypeError(f"{name} must be {expected}, got {value!r}")
     if int(value) < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
+    if maximum is not None and int(value) > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
 
 
 def _check_workers(
@@ -131,7 +135,8 @@ def _check_workers(
 ) -> int:
     """The number of worker processes of lagom's own pool; 0 means serial or ``executor``."""
     _check_positive_int("chunksize", chunksize, allow_none=False)
-    _check_positive_int("torch_threads", torch_threads, allow_none=True)
+    # torch.set_num_threads takes a C int.
+    _check_positive_int("torch_threads", torch_threads, allow_none=True, maximum=2**31 - 1)
     if executor is not None:
         if not isinstance(executor, Executor):
             raise TypeError(
@@ -227,7 +232,8 @@ def run_experiment(
         SweepError: some jobs failed (``error.failed``, ``error.results``).
         TypeError: ``run`` is not callable or cannot be pickled, or an argument has the
             wrong type.
-        ValueError: empty or repeated seeds or IDs, a bad worker count, or a resumed
+        ValueError: empty or repeated seeds or IDs, a bad worker or thread count, an
+            empty ``log_dir`` (``"."`` names the current folder), or a resumed
             ``config.yml`` that differs.
 
     Example:
@@ -249,9 +255,7 @@ def run_experiment(
     overwrite = check_bool("overwrite", overwrite)
     if progress != "summary":
         progress = check_bool("progress", progress)
-    if not isinstance(log_dir, (str, os.PathLike)):
-        raise TypeError(f"log_dir must be a str or path, got {type(log_dir).__name__}")
-    root = Path(log_dir)
+    root = Path(check_path("log_dir", log_dir))  # not "": the sweep would fill this folder
     if root.exists() and not root.is_dir():
         raise ValueError(f"log_dir {root} exists and is not a folder")
     pickled_run = b""

@@ -13,9 +13,11 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeAlias
+
+from lagom._checks import is_int
 
 __all__ = ["CellValue", "CsvRows", "parse_row", "read_csv_columns", "read_csv_rows", "to_cell"]
 
@@ -27,22 +29,59 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|inf|nan)")
 
 
-def check_row(row: object, step: object) -> None:
+def check_row(row: object, step: object, row_name: str = "row", step_name: str = "step") -> int:
     """Refuse what a sink's ``write(row, step)`` cannot take: ``row`` a mapping of str keys
-    to scalar cells, ``step`` an int (not a bool)."""
+    to scalar cells (an int no longer than Python writes as text), ``step`` an int, Python or
+    numpy (not a bool); return ``step`` as an ``int``."""
     if not isinstance(row, Mapping):
         raise TypeError(
-            f"row must be a mapping of column names to values, got {type(row).__name__}"
+            f"{row_name} must be a mapping of column names to values, got {type(row).__name__}"
         )
     for key, value in row.items():
         if not isinstance(key, str):
-            raise TypeError(f"row keys must be str, got {type(key).__name__} {key!r:.40}")
+            raise TypeError(f"{row_name} keys must be str, got {type(key).__name__} {key!r:.40}")
         if value is not None and not isinstance(value, (str, int, float)):
             raise TypeError(
-                f"row[{key!r}] must be a str, bool, int, float or None, got {type(value).__name__}"
+                f"{row_name}[{key!r}] must be a str, bool, int, float or None, got "
+                f"{type(value).__name__}"
             )
-    if isinstance(step, bool) or not isinstance(step, int):
-        raise TypeError(f"step must be an int, got {type(step).__name__} {step!r:.40}")
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                str(value)
+            except ValueError as error:  # more digits than Python converts to a string
+                raise ValueError(
+                    f"{row_name}[{key!r}] is an int too large to write as text: {error}"
+                ) from None
+    if not is_int(step):
+        raise TypeError(f"{step_name} must be an int, got {type(step).__name__} {step!r:.40}")
+    return int(step)
+
+
+def check_step(name: str, step: int, minimum: int) -> int:
+    """``step`` if it lies in ``[minimum, 2**63 - 1]``: a step is at most an int64 (as
+    TensorBoard stores it), so that percentages and rates of steps stay within floats."""
+    if minimum <= step <= 2**63 - 1:
+        return step
+    got = str(step) if step.bit_length() <= 64 else f"an int of {step.bit_length()} bits"
+    low = "-2**63" if minimum == -(2**63) else str(minimum)
+    raise ValueError(f"{name} must be in [{low}, 2**63 - 1], got {got}")
+
+
+def check_rows(rows: object, steps: object) -> list[int]:
+    """Refuse what a sink's ``rebuild(rows, steps)`` cannot take: two sequences of the same
+    length, of rows and steps as :func:`check_row` takes them; return the steps as ints."""
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be a list of rows, got {type(rows).__name__}")
+    if isinstance(steps, (str, bytes, Mapping)) or not isinstance(steps, Sequence):
+        raise TypeError(f"steps must be a list of ints, got {type(steps).__name__}")
+    if len(rows) != len(steps):
+        raise ValueError(
+            f"rows and steps must have the same length, got {len(rows)} rows and {len(steps)} steps"
+        )
+    return [
+        check_row(row, step, f"rows[{i}]", f"steps[{i}]")
+        for i, (row, step) in enumerate(zip(rows, steps, strict=True))
+    ]
 
 
 def check_utf8(what: str, text: str) -> str:
@@ -108,6 +147,35 @@ def _parse_cell(cell: str) -> CellValue:
     return cell
 
 
+# A cell may hold any str logged (the csv module's default limit is 131,072 characters):
+# lagom reads its own files with the limit raised, so that it reads back all it wrote. The
+# limit is the csv module's, for the whole process; it is only ever raised.
+_FIELD_SIZE_LIMIT = 2**31 - 1  # the most a C long holds on every platform
+
+
+def csv_reader(lines: Iterable[str]) -> Iterator[list[str]]:
+    """``csv.reader(lines)``, with a field size limit large enough for any cell lagom writes."""
+    if csv.field_size_limit() < _FIELD_SIZE_LIMIT:
+        csv.field_size_limit(_FIELD_SIZE_LIMIT)
+    return csv.reader(lines)
+
+
+def damaged(path: str | os.PathLike[str], error: Exception) -> ValueError:
+    """The ``ValueError`` for a CSV log that cannot be read (not UTF-8 text, not CSV)."""
+    return ValueError(f"expected a CSV log of UTF-8 text in {str(path)!r}, got {error}")
+
+
+def _read_records(path: str | os.PathLike[str]) -> list[list[str]]:
+    """Every row of a CSV file, header included; ``ValueError`` naming a damaged file."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv_reader(f))
+    except IsADirectoryError:
+        raise ValueError(f"expected a CSV file, got the folder {str(path)!r}") from None
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise damaged(path, error) from None
+
+
 def _format_rows(rows: Sequence[Sequence[str]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
@@ -119,9 +187,11 @@ def read_csv_columns(path: str | os.PathLike[str]) -> dict[str, list[CellValue]]
 
     Every column has one entry per row: a row shorter than the header (written before that
     column existed) gives ``None`` for the missing cells, as an empty cell does.
+
+    Raises:
+        ValueError: the file is empty, a folder, not UTF-8 text or not a CSV log.
     """
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
+    rows = _read_records(path)
     if not rows:
         raise ValueError(f"expected a CSV log with a header row, got an empty file {str(path)!r}")
     header, body = rows[0], rows[1:]
@@ -175,8 +245,11 @@ class CsvRows:
             if f.read(1) != b"\n":
                 f.seek(0)
                 f.truncate(f.read().rfind(b"\n") + 1)
-        with open(self.path, newline="", encoding="utf-8") as f:
-            return next(csv.reader(f), [])
+        try:
+            with open(self.path, newline="", encoding="utf-8") as f:
+                return next(csv_reader(f), [])
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise damaged(self.path, error) from None
 
     def append(self, row: Mapping[str, str]) -> None:
         """Append one row (``{column: cell}``); a new column rewrites the file with it first."""
@@ -199,8 +272,7 @@ class CsvRows:
     def _rewrite_header(self, columns: list[str]) -> None:
         # Replace the whole file (temporary file + rename) so that a crash during the rewrite
         # leaves either the old file or the new one, never a mix.
-        with open(self.path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))[1:]
+        rows = _read_records(self.path)[1:]
         padded = [row + [""] * (len(columns) - len(row)) for row in rows]
         fd, tmp = tempfile.mkstemp(
             dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"

@@ -76,6 +76,8 @@ class Logger:
         TypeError: ``csv_path`` is neither ``None`` nor a str or path, ``fsync`` or
             ``rebuild`` is not a bool, ``sinks`` is not a list of sinks, or ``step_key``
             is not a str.
+        ValueError: ``csv_path`` is a folder, or an existing file there is not a CSV log of
+            UTF-8 text.
 
     Example:
         >>> logger = Logger()
@@ -131,8 +133,8 @@ class Logger:
         self._pending: dict[str, str] = {}
         fsync = check_bool("fsync", fsync)
         rebuild = check_bool("rebuild", rebuild)
-        if csv_path is not None:
-            check_path("csv_path", csv_path)
+        if csv_path is not None and Path(check_path("csv_path", csv_path)).is_dir():
+            raise ValueError(f"csv_path must be a file, got the folder {os.fspath(csv_path)!r}")
         #: The sinks each row goes to after the CSV file.
         self.sinks: list[Sink] = check_sinks(sinks)
         self.step_key = check_str("step_key", step_key)
@@ -311,8 +313,9 @@ class Logger:
             Logger: a logger whose ``logs`` hold the saved values.
 
         Raises:
-            ValueError: if the file does not hold a log, or its pickle names a function or
-                class other than those of plain data and numpy arrays.
+            ValueError: if the file does not hold a log (a CSV file that is not UTF-8 text
+                or not CSV included), or its pickle names a function or class other than
+                those of plain data and numpy arrays.
             TypeError: if ``f`` is not a str or path, or a pickle holds something other
                 than ``{str: list}``.
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from lagom._checks import check_bool, check_int, check_str
-from lagom.logger._csv import CellValue
+from lagom.logger._csv import CellValue, check_row, check_rows, check_step
 
 __all__ = ["Progress"]
 
@@ -151,7 +151,14 @@ class Progress:
         return {"ret": ret, "rate": rate, "eta": eta}
 
     def write(self, row: Mapping[str, CellValue], step: int) -> None:
-        """Show ``step`` of the total and the row's return."""
+        """Show ``step`` of the total and the row's return.
+
+        Raises:
+            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int
+                (Python or numpy).
+            ValueError: ``step`` is negative or above ``2**63 - 1``.
+        """
+        step = check_step("step", check_row(row, step), 0)
         if self.quiet:
             return
         value = row.get(self.return_key)
@@ -180,8 +187,18 @@ class Progress:
         self._last = None
 
     def rebuild(self, rows: Sequence[Mapping[str, CellValue]], steps: Sequence[int]) -> None:
-        """Continue a resumed run: the rate counts from its last step; nothing is shown."""
-        self._since = steps[-1] if steps else 0
+        """Continue a resumed run: the rate counts from its last step; nothing is shown.
+
+        Raises:
+            TypeError: ``rows`` or ``steps`` is not a list, or holds what :meth:`write`
+                refuses.
+            ValueError: ``rows`` and ``steps`` differ in length, or a step is negative or
+                above ``2**63 - 1``.
+        """
+        checked = [
+            check_step(f"steps[{i}]", step, 0) for i, step in enumerate(check_rows(rows, steps))
+        ]
+        self._since = checked[-1] if checked else 0
         self._start = self._clock()
 
     def close(self) -> None:

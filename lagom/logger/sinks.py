@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from lagom._checks import check_int, check_path, check_str
-from lagom.logger._csv import CellValue, check_row, read_csv_rows
+from lagom.logger._csv import CellValue, check_row, check_rows, read_csv_rows
 from lagom.utils import atomic_write
 
 __all__ = ["CellValue", "JsonlSink", "RebuildableSink", "Sink", "rebuild_sinks", "row_step"]
@@ -220,16 +220,27 @@ class JsonlSink:
         """Append ``row`` as one line (``step`` is not stored: the row holds its counters).
 
         Raises:
-            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int.
+            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int
+                (Python or numpy).
+            ValueError: an int of ``row`` has more digits than Python writes as text.
         """
         check_row(row, step)
+        line = _json_line(row)
         self._open()
         with open(self.path, "a", encoding="utf-8") as f:
-            f.write(_json_line(row) + "\n")
+            f.write(line + "\n")
             f.flush()
 
     def rebuild(self, rows: Sequence[Mapping[str, CellValue]], steps: Sequence[int]) -> None:
-        """Replace the file by one line per row of ``rows``, atomically."""
+        """Replace the file by one line per row of ``rows``, atomically.
+
+        Raises:
+            TypeError: ``rows`` or ``steps`` is not a list, or holds what :meth:`write`
+                refuses.
+            ValueError: ``rows`` and ``steps`` differ in length, or :meth:`write` would
+                refuse a row.
+        """
+        check_rows(rows, steps)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = "".join(_json_line(row) + "\n" for row in rows)
         atomic_write(self.path, text.encode("utf-8"), fsync=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from lagom._checks import check_bool, check_int, check_path, check_str
-from lagom.logger._csv import CellValue, parse_row
+from lagom.logger._csv import CellValue, csv_reader, damaged, parse_row
 from lagom.logger.progress import _check_stream, _rate_eta
 
 __all__ = ["SweepProgress", "last_row", "last_step"]
@@ -26,7 +26,13 @@ def last_row(csv_path: str | os.PathLike[str]) -> dict[str, CellValue] | None:
     :class:`~lagom.logger.Logger` wrote them), read from its end.
 
     Cheap for a sweep to call often on every job's ``progress.csv``: it reads the header and
-    at most the last 64 KiB. ``None`` when the file is missing or holds no complete row yet.
+    the last 64 KiB (more only when the last row is longer). A quoted cell may hold a
+    newline, so when the header or that tail holds a quote character, the whole file is
+    parsed instead. ``None`` when the file is missing or holds no complete row yet.
+
+    Raises:
+        TypeError: ``csv_path`` is not a str or path.
+        ValueError: the file is not UTF-8 text or not a CSV log.
 
     Example:
         >>> import tempfile, pathlib
@@ -34,25 +40,62 @@ def last_row(csv_path: str | os.PathLike[str]) -> dict[str, CellValue] | None:
         >>> _ = path.write_text('iteration,timesteps\\n1,128\\n2,256\\n3,38')  # row 3 unfinished
         >>> last_row(path)
         {'iteration': 2, 'timesteps': 256}
+        >>> _ = path.write_text('timesteps,note\\n100,"two\\nlines"\\n')
+        >>> last_row(path)
+        {'timesteps': 100, 'note': 'two\\nlines'}
     """
     path = Path(check_path("csv_path", csv_path))
     try:
         with open(path, "rb") as f:
             header = f.readline()
             size = f.seek(0, os.SEEK_END)
-            start = max(len(header), size - 65536)
-            f.seek(start)
-            tail = f.read()
+            chunk = 65536
+            while True:
+                start = max(len(header), size - chunk)
+                f.seek(start)
+                tail = f.read()
+                if b'"' in header or b'"' in tail:
+                    f.seek(0)
+                    return _parse_last_row(path, f.read())
+                lines = tail.split(b"\n")[:-1]  # the piece after the last newline is incomplete
+                # The first line of a tail that starts after the header may be cut: a row
+                # longer than the tail needs a longer one.
+                if start == len(header) or len(lines) >= 2:
+                    break
+                chunk *= 2
     except OSError:
         return None
-    lines = tail.split(b"\n")[:-1]  # the piece after the last newline is incomplete
-    if not lines or not header.endswith(b"\n") or (start > len(header) and len(lines) < 2):
+    if not lines or not header.endswith(b"\n"):
         return None
-    columns = next(csv.reader(io.StringIO(header.decode("utf-8"))), [])
-    cells = next(csv.reader(io.StringIO(lines[-1].decode("utf-8"))), [])
+    try:
+        columns = next(csv_reader(io.StringIO(header.decode("utf-8"))), [])
+        cells = next(csv_reader(io.StringIO(lines[-1].decode("utf-8"))), [])
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise damaged(path, error) from None
     if len(cells) != len(columns):
         return None
     return parse_row(dict(zip(columns, cells, strict=True)))
+
+
+def _parse_last_row(path: Path, data: bytes) -> dict[str, CellValue] | None:
+    """The last complete row of the CSV text ``data``, parsed from its header."""
+    complete = data[: data.rfind(b"\n") + 1]
+    try:
+        records = csv_reader(io.StringIO(complete.decode("utf-8"), newline=""))
+        columns = next(records, [])
+        previous: list[str] | None = None
+        last: list[str] | None = None
+        for record in records:
+            previous, last = last, record
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise damaged(path, error) from None
+    # With Logger's quoting, an odd number of quotes means that the last newline is inside
+    # a quoted cell: the last record read is cut short.
+    if complete.count(b'"') % 2:
+        last = previous
+    if last is None or len(last) != len(columns):
+        return None
+    return parse_row(dict(zip(columns, last, strict=True)))
 
 
 def last_step(csv_path: str | os.PathLike[str], step_key: str = "timesteps") -> int | None:

@@ -12,11 +12,12 @@ import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from lagom._checks import check_path
-from lagom.logger._csv import CellValue, check_row
+from lagom._checks import check_path, to_float
+from lagom.logger._csv import CellValue, check_row, check_rows, check_step
 
 __all__ = ["TensorBoardSink"]
 
@@ -38,8 +39,14 @@ def _tensorboard() -> tuple[Any, Any, Any]:
 
 
 def _scalars(row: Mapping[str, CellValue]) -> list[tuple[str, float]]:
-    # Numbers only (bools count as 0/1); strings have no scalar curve.
-    return [(key, float(value)) for key, value in row.items() if isinstance(value, (int, float))]
+    # Numbers only (bools count as 0/1); strings have no scalar curve. An int too large for
+    # a float (which the CSV file holds) has no scalar either: refused, by its key. (The
+    # cast: typeshed does not register int and float as numbers.Real.)
+    return [
+        (key, to_float(f"the value of key {key!r} (a TensorBoard scalar)", cast(Real, value)))
+        for key, value in row.items()
+        if isinstance(value, (int, float))
+    ]
 
 
 class TensorBoardSink:
@@ -48,7 +55,8 @@ class TensorBoardSink:
     Each row becomes one event at the row's step (the logger's ``step_key`` column, e.g.
     ``timesteps``) holding one scalar per int, float or bool value (NaN and infinities
     included; strings are left out). The event file is
-    ``logdir/events.out.tfevents.<time>.<host>.<pid>.lagom``. :meth:`rebuild` removes every
+    ``logdir/events.out.tfevents.<time>.<host>.<pid>.lagom``. An int too large for a float
+    is refused (``ValueError``), before anything is written. :meth:`rebuild` removes every
     ``events.out.tfevents.*`` file in ``logdir`` (the folder belongs to this sink) and
     writes the given rows to a new one, so that a resumed run shows each step once.
 
@@ -103,26 +111,40 @@ class TensorBoardSink:
         """Write the numeric values of ``row`` as scalars at ``step``, flushed.
 
         Raises:
-            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int.
+            TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int
+                (Python or numpy).
+            ValueError: an int of ``row`` is too large for a float, or ``step`` for an int64.
         """
-        check_row(row, step)
+        data = self._event_bytes(row, check_step("step", check_row(row, step), -(2**63)))
         if self._writer is None:
             self.logdir.mkdir(parents=True, exist_ok=True)
             self._new_file(self.logdir / self._file_name())
-        data = self._event_bytes(row, step)
         self._writer.write(data)
         self._writer.flush()
 
     def rebuild(self, rows: Sequence[Mapping[str, CellValue]], steps: Sequence[int]) -> None:
-        """Replace every event file of ``logdir`` by one holding ``rows`` at ``steps``."""
-        self.close()
+        """Replace every event file of ``logdir`` by one holding ``rows`` at ``steps``.
+
+        Raises:
+            TypeError: ``rows`` or ``steps`` is not a list, or holds what :meth:`write`
+                refuses.
+            ValueError: ``rows`` and ``steps`` differ in length, or :meth:`write` would
+                refuse a row.
+        """
+        checked = check_rows(rows, steps)
         _tensorboard()  # fail before anything is removed
+        # Every event is made (and so checked) before anything is removed.
+        events = [
+            self._event_bytes(row, check_step(f"steps[{i}]", step, -(2**63)))
+            for i, (row, step) in enumerate(zip(rows, checked, strict=True))
+        ]
+        self.close()
         self.logdir.mkdir(parents=True, exist_ok=True)
         name = self._file_name()
         temp = self.logdir / f".{name}.tmp"
         self._new_file(temp)
-        for row, step in zip(rows, steps, strict=True):
-            self._writer.write(self._event_bytes(row, step))
+        for data in events:
+            self._writer.write(data)
         self._writer.flush()
         # The new file is complete before the old ones go; TensorBoard ignores dot files.
         for old in self.logdir.glob(f"{_PREFIX}*"):

@@ -34,6 +34,18 @@ def _transpose(value: object) -> object:
     return value
 
 
+def check_estimator(fn: object) -> None:
+    """Raise ``TypeError`` unless ``fn`` is callable (an adapter's estimator).
+
+    Example:
+        >>> check_estimator(len)
+    """
+    if not callable(fn):
+        raise TypeError(
+            f"fn must be the estimator (a callable), got {type(fn).__name__} {fn!r:.60}"
+        )
+
+
 def batch_major(fn: Callable[..., R]) -> Callable[..., R]:
     """Adapt an estimator that takes and returns batch-major ``[N, T]`` arrays.
 
@@ -45,6 +57,9 @@ def batch_major(fn: Callable[..., R]) -> Callable[..., R]:
 
     Returns:
         The estimator with ``[T, N]`` arrays in and out.
+
+    Raises:
+        TypeError: ``fn`` is not callable.
 
     Example:
         >>> from lagom.metric import batched_returns
@@ -58,6 +73,8 @@ def batch_major(fn: Callable[..., R]) -> Callable[..., R]:
         array([[2., 2., 2.],
                [1., 1., 1.]])
     """
+
+    check_estimator(fn)
 
     @functools.wraps(fn)
     def adapted(**arguments: Any) -> R:
@@ -87,6 +104,9 @@ def from_dones(fn: Callable[..., R]) -> Callable[..., R]:
     Returns:
         The estimator in lagom's signature.
 
+    Raises:
+        TypeError: ``fn`` is not callable.
+
     Example:
         >>> def returns_with_dones(*, gamma, rewards, next_values, dones):
         ...     out, running = np.zeros_like(rewards), next_values[-1] * (1 - dones[-1])
@@ -100,6 +120,8 @@ def from_dones(fn: Callable[..., R]) -> Callable[..., R]:
         array([[2.],
                [3.]])
     """
+
+    check_estimator(fn)
 
     @functools.wraps(fn)
     def adapted(**arguments: Any) -> R:

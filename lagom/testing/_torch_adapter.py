@@ -42,6 +42,10 @@ def torch_tensors(fn: Callable[..., Any], device: str = "cpu") -> Callable[..., 
     Returns:
         The estimator with numpy arrays in and out.
 
+    Raises:
+        TypeError: ``fn`` is not callable, or ``device`` is not a str or torch.device.
+        ValueError: ``device`` names no device, or one this machine does not have.
+
     Example:
         >>> import torch
         >>> def td_target(*, gamma, rewards, next_values, terminated):
@@ -53,9 +57,15 @@ def torch_tensors(fn: Callable[..., Any], device: str = "cpu") -> Callable[..., 
     """
     import torch
 
+    from lagom._checks import check_device
+    from lagom.testing._adapters import check_estimator
+
+    check_estimator(fn)
+    target = check_device("device", device)
+
     def to_tensor(value: object) -> object:
         if isinstance(value, np.ndarray):
-            return torch.from_numpy(value.copy()).to(device)
+            return torch.from_numpy(value.copy()).to(target)
         return value
 
     def to_array(value: object) -> object:

@@ -12,6 +12,10 @@ from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["interp_curves"]
 
+#: The largest ``num_point``: a float64 array of that many points must be addressable by
+#: ``np.intp`` (``2**60 - 1`` on a 64-bit machine); numpy cannot even describe a longer one.
+_MAX_POINT = np.iinfo(np.intp).max // 8
+
 
 def interp_curves(
     x: Sequence[ArrayLike], y: Sequence[ArrayLike], num_point: int = 100
@@ -30,7 +34,8 @@ def interp_curves(
         x: ``B`` curves' x values; curve ``i`` is a 1-D sequence of ``T_i >= 1`` strictly
             increasing finite numbers (the curves may have different lengths).
         y: ``B`` curves' y values; ``y[i]`` has the same length as ``x[i]``.
-        num_point: how many grid points to generate (``>= 1``).
+        num_point: how many grid points to generate, in ``[1, 2**60 - 1]``
+            (on a 64-bit machine; see ``_MAX_POINT``).
 
     Returns:
         ``(new_x, new_y)``: two lists of ``B`` float64 arrays of shape ``[num_point]``;
@@ -44,7 +49,7 @@ def interp_curves(
             curve is not 1-D, is empty, has mismatched lengths, a NaN or infinite value
             (x or y: interpolation would spread it to its neighbours; the message names
             ``x[i]``/``y[i]`` and the index), or not strictly increasing x values, or
-            ``num_point < 1``.
+            ``num_point`` is outside ``[1, 2**60 - 1]``.
 
     Example:
         >>> x1 = [4, 5, 7, 13, 20]
@@ -61,6 +66,10 @@ def interp_curves(
         array([0.25  , 0.25  , 0.375 , 0.5033, 0.45  , 0.3967, 0.3957, 0.4471, 0.4986, 0.55  ])
         >>> new_y[1].round(4)
         array([0.03  , 0.12  , 0.4   , 0.19  , 0.25  , 0.3375, 0.3725, 0.39  , 0.39  , 0.39  ])
+        >>> interp_curves([x1], [y1], num_point=2**60)
+        Traceback (most recent call last):
+        ...
+        ValueError: num_point must be at most 1152921504606846975 (a float64 array of ...
     """
     for name, given in (("x", x), ("y", y)):
         if isinstance(given, (str, bytes)) or not isinstance(given, Sized):
@@ -73,6 +82,11 @@ def interp_curves(
     if len(x) == 0:
         raise ValueError("interp_curves needs at least one curve, got none")
     num_point = check_int("num_point", num_point, minimum=1)
+    if num_point > _MAX_POINT:
+        raise ValueError(
+            f"num_point must be at most {_MAX_POINT} (a float64 array of that many points must "
+            f"be addressable by np.intp), got {num_point}"
+        )
     curves = [
         _check_curve(i, curve_x, curve_y)
         for i, (curve_x, curve_y) in enumerate(zip(x, y, strict=True))

@@ -32,8 +32,9 @@ def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray:
 
     Raises:
         TypeError: ``alpha`` is not a real number or an input holds non-real values.
-        ValueError: ``alpha`` is outside ``[0, 1]``, the shapes differ, or an input holds a
-            NaN or an infinity (which would stay in every later average).
+        ValueError: ``alpha`` is outside ``[0, 1]``, the shapes differ, an input holds a
+            NaN or an infinity (which would stay in every later average), or ``x`` holds a
+            value too large for the average's dtype (it would make the average infinite).
 
     Example:
         >>> polyak_update(0.9, [1.0, 2.0], [2.0, 2.0])
@@ -42,6 +43,11 @@ def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray:
         Traceback (most recent call last):
         ...
         ValueError: x must be finite, got nan at index 1
+        >>> polyak_update(0.5, np.ones(2, np.float16), [1e10, 1.0])
+        Traceback (most recent call last):
+        ...
+        ValueError: x must be representable in the average's dtype float16 (|x| at most
+        65504), got 1e+10 at index 0
     """
     alpha = check_real("alpha", alpha, low=0.0, high=1.0)
     current = as_float_array(average, "average")
@@ -50,6 +56,14 @@ def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray:
         raise ValueError(f"x must have the shape of the average {current.shape}, got {new.shape}")
     check_finite("average", current)
     check_finite("x", new)
+    largest = np.finfo(current.dtype).max
+    if new.size and new.dtype.itemsize > current.dtype.itemsize and np.abs(new).max() > largest:
+        index = [int(i) for i in np.unravel_index(np.argmax(np.abs(new) > largest), new.shape)]
+        where = f" at index {index if len(index) > 1 else index[0]}" if index else ""
+        raise ValueError(
+            f"x must be representable in the average's dtype {current.dtype} (|x| at most "
+            f"{largest:g}), got {new[tuple(index)]:g}{where}"
+        )
     # np.asarray: arithmetic on 0-d arrays yields numpy scalars, and we promise an array.
     result: FloatArray = np.asarray(alpha * current + (1.0 - alpha) * new, dtype=current.dtype)
     return result
@@ -101,8 +115,9 @@ class PolyakAverage:
 
         Raises:
             TypeError: ``x`` holds non-real values.
-            ValueError: ``x`` has a different shape than the first data, or holds a NaN or
-                an infinity; the average is then unchanged.
+            ValueError: ``x`` has a different shape than the first data, holds a NaN or
+                an infinity, or a value too large for the average's dtype (``1e10`` for a
+                float16 average); the average is then unchanged.
         """
         if self._average is None:
             average = np.array(check_finite("x", as_float_array(x, "x")), copy=True)

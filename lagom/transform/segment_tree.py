@@ -15,6 +15,10 @@ __all__ = ["MinTree", "SegmentTree", "SumTree"]
 #: A binary operation applied element-wise to float64 arrays (and to floats), e.g. np.add.
 Operation = Callable[[Any, Any], Any]
 
+#: The largest capacity: the ``2 * capacity`` float64 nodes must be addressable by
+#: ``np.intp`` (``2**58`` on a 64-bit machine); numpy cannot even describe a larger array.
+_MAX_CAPACITY = 1 << ((np.iinfo(np.intp).max // 16).bit_length() - 1)
+
 
 def _check_elementwise(operation: Operation, identity: float) -> None:
     """Refuse an ``operation`` that does not combine two arrays element by element (the
@@ -62,7 +66,8 @@ class SegmentTree:
         TypeError: ``capacity`` is not an int, ``operation`` is not callable or does not
             combine arrays element by element (the builtin ``min``: use ``np.minimum``), or
             ``identity_element`` is not a real number.
-        ValueError: ``capacity`` is not a positive power of two, or ``identity_element``
+        ValueError: ``capacity`` is not a positive power of two or above
+            ``2**58`` (on a 64-bit machine), or ``identity_element``
             is not ``operation``'s identity.
 
     Example:
@@ -70,12 +75,22 @@ class SegmentTree:
         >>> tree[np.array([0, 1, 2, 3])] = [3.0, 1.0, 4.0, 1.0]
         >>> tree.reduce(), tree.reduce(1, 2), tree.reduce(start=3)
         (4.0, 1.0, 1.0)
+        >>> SumTree(2**62)
+        Traceback (most recent call last):
+        ...
+        ValueError: capacity must be at most 2**58 (its 2 * capacity float64 nodes must be
+        addressable by np.intp), got 2**62
     """
 
     def __init__(self, capacity: int, operation: Operation, identity_element: float) -> None:
         capacity = check_int("capacity", capacity, minimum=None)
         if capacity < 1 or capacity & (capacity - 1):
             raise ValueError(f"capacity must be a positive power of two, got {capacity}")
+        if capacity > _MAX_CAPACITY:
+            raise ValueError(
+                f"capacity must be at most 2**{_MAX_CAPACITY.bit_length() - 1} (its 2 * capacity "
+                f"float64 nodes must be addressable by np.intp), got 2**{capacity.bit_length() - 1}"
+            )
         if not callable(operation):
             raise TypeError(f"operation must be callable, got {type(operation).__name__}")
         self._capacity = capacity

@@ -96,7 +96,10 @@ def smooth_filter(
             spread over a whole window; the message names the first one's index),
             ``window_length`` is even, below 1 or above ``T``, ``polyorder`` is not in
             ``[0, window_length)``, ``deriv < 0``, ``delta`` is not positive and finite,
-            ``cval`` is not finite, ``axis`` is out of range, or ``mode`` is unknown.
+            ``delta`` is so small or large that the derivative's scale
+            :math:`(\Delta h)^{\text{deriv}}` or the weights are not finite and nonzero in
+            float64, ``cval`` is not finite, ``axis`` is out of range, ``mode`` is unknown,
+            or the result overflows the dtype of ``x`` (values near its largest float).
 
     Example:
         >>> x = [2, 2, 5, 2, 1, 0, 1, 4, 9]
@@ -108,6 +111,11 @@ def smooth_filter(
         >>> squares = np.arange(8.0) ** 2
         >>> np.allclose(smooth_filter(squares, window_length=5, polyorder=2), squares)
         True
+        >>> smooth_filter([1.0, 2.0, 3.0], 3, 2, deriv=2, delta=1e-200)
+        Traceback (most recent call last):
+        ...
+        ValueError: delta=1e-200 is too small for deriv=2: the derivative's scale (delta * 1.0)
+        ** 2 is 0 in float64
     """
     arr = as_float_array(x, "x")
     if arr.ndim == 0:
@@ -137,24 +145,57 @@ def smooth_filter(
 
     signal = np.moveaxis(arr, axis, -1).astype(np.float64)
     half = window_length // 2
+    if 0 < deriv <= polyorder:
+        _check_derivative_scale(delta, deriv, max(float(half), 1.0))
     positions = np.arange(window_length, dtype=np.float64)
     weights = _fit_operator(window_length, positions[half : half + 1], polyorder, deriv, delta)
-    if mode == "interp":
-        out = np.empty_like(signal)
-        out[..., half : T - half] = _correlate(signal, weights[0])
-        if half > 0:
-            left = _fit_operator(window_length, positions[:half], polyorder, deriv, delta)
-            right = _fit_operator(window_length, positions[-half:], polyorder, deriv, delta)
-            out[..., :half] = signal[..., :window_length] @ left.T
-            out[..., T - half :] = signal[..., T - window_length :] @ right.T
-    else:
-        pad = [(0, 0)] * (signal.ndim - 1) + [(half, half)]
-        if mode == "constant":
-            padded = np.pad(signal, pad, mode="constant", constant_values=cval)
+    left = _fit_operator(window_length, positions[:half], polyorder, deriv, delta)
+    right = _fit_operator(window_length, positions[window_length - half :], polyorder, deriv, delta)
+    if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(left + right))):
+        raise ValueError(
+            f"delta={delta} is too small for deriv={deriv}: the filter's weights overflow float64"
+        )
+    # An overflow (x near its dtype's largest float) is refused once, on the result, below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if mode == "interp":
+            out = np.empty_like(signal)
+            out[..., half : T - half] = _correlate(signal, weights[0])
+            if half > 0:
+                out[..., :half] = signal[..., :window_length] @ left.T
+                out[..., T - half :] = signal[..., T - window_length :] @ right.T
         else:
-            padded = np.pad(signal, pad, mode=_PAD_MODES[mode])  # type: ignore[call-overload]
-        out = _correlate(padded, weights[0])
-    return np.moveaxis(out, -1, axis).astype(arr.dtype, copy=False)
+            pad = [(0, 0)] * (signal.ndim - 1) + [(half, half)]
+            if mode == "constant":
+                padded = np.pad(signal, pad, mode="constant", constant_values=cval)
+            else:
+                padded = np.pad(signal, pad, mode=_PAD_MODES[mode])  # type: ignore[call-overload]
+            out = _correlate(padded, weights[0])
+        result = np.moveaxis(out, -1, axis).astype(arr.dtype, copy=False)
+        total = result.sum()
+    if not np.isfinite(total) and not np.all(np.isfinite(result)):
+        scaled = 0 < deriv <= polyorder
+        raise ValueError(
+            f"the smoothed x overflows {arr.dtype} (largest |x| is {float(np.abs(arr).max()):g}"
+            + (f", deriv={deriv}, delta={delta}" if scaled else "")
+            + "): rescale x"
+            + (" or use a larger delta" if scaled else "")
+        )
+    return result
+
+
+def _check_derivative_scale(delta: float, deriv: int, scale: float) -> None:
+    """Refuse a ``delta`` whose derivative scale ``(delta * scale) ** deriv`` is 0 or not
+    finite in float64: the weights divided by it would be NaN or infinite (or zero)."""
+    try:
+        factor = (scale * delta) ** deriv
+    except OverflowError:
+        factor = math.inf
+    if factor == 0 or not math.isfinite(factor):
+        size, result = ("small", "0") if factor == 0 else ("large", "inf")
+        raise ValueError(
+            f"delta={delta} is too {size} for deriv={deriv}: the derivative's scale "
+            f"(delta * {scale}) ** {deriv} is {result} in float64"
+        )
 
 
 def _fit_operator(
@@ -173,7 +214,12 @@ def _fit_operator(
     basis = np.zeros((v.size, polyorder + 1), dtype=np.float64)
     for k in range(deriv, polyorder + 1):
         basis[:, k] = math.perm(k, deriv) * v ** (k - deriv)
-    result: Float64Array = basis @ coefficients / (scale * delta) ** deriv
+    result: Float64Array = basis @ coefficients
+    if deriv > polyorder:  # the derivative of the fit is 0, whatever delta
+        return result
+    # A subnormal scale overflows the weights: smooth_filter refuses them, without a warning.
+    with np.errstate(over="ignore"):
+        result /= (scale * delta) ** deriv
     return result
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 import random
 from collections.abc import Sequence
 from typing import Any, overload
 
 import numpy as np
 
-from lagom._checks import check_seed, is_int
+from lagom._checks import MAX_SIZE, check_seed, is_int
 
 __all__ = ["Seeder", "set_global_seeds"]
 
@@ -88,7 +89,8 @@ class Seeder:
 
         Raises:
             TypeError: ``size`` is neither an int nor a list or tuple of ints.
-            ValueError: a size is negative, or ``size`` is an empty list or tuple.
+            ValueError: a size is negative, ``size`` is an empty list or tuple, or it asks
+                for more seeds than can be held in memory.
         """
         shape = (size,) if is_int(size) else size
         if not isinstance(shape, (list, tuple)) or not all(is_int(n) for n in shape):
@@ -97,5 +99,7 @@ class Seeder:
             raise ValueError("size must hold at least one dimension, got an empty shape")
         if any(n < 0 for n in shape):
             raise ValueError(f"size must not be negative, got {size!r}")
+        if math.prod(int(n) for n in shape) > MAX_SIZE // 8:  # 8 bytes a seed in numpy
+            raise ValueError(f"size must ask for at most {MAX_SIZE // 8} seeds, got {size!r}")
         seeds: list[Any] = self.rng.randint(low=0, high=self.max, size=shape).tolist()
         return seeds

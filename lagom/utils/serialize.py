@@ -174,6 +174,9 @@ def pickle_load(f: str | os.PathLike[str]) -> Any:
 
     Raises:
         TypeError: ``f`` is not a str or path.
+        ValueError: the file is not a pickle (empty, truncated or other data); the message
+            names the file.
+        OSError: the file cannot be read (``FileNotFoundError`` for a missing one).
 
     Example:
         >>> import tempfile
@@ -182,8 +185,13 @@ def pickle_load(f: str | os.PathLike[str]) -> Any:
         ...     pickle_load(path)
         {'returns': [1.0, 2.5]}
     """
-    with open(check_path("f", f), "rb") as file:
-        return pickle.load(file)
+    path = check_path("f", f)
+    with open(path, "rb") as file:
+        try:
+            return pickle.load(file)
+        except (pickle.UnpicklingError, EOFError) as error:
+            reason = str(error) or "it ends before the pickle does"
+            raise ValueError(f"{path} is not a readable pickle file: {reason}") from None
 
 
 def _with_ext(f: object, ext: object) -> Path:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from numpy.typing import DTypeLike
 
-from lagom._checks import check_finite
+from lagom._checks import check_device, check_finite
 from lagom._types import ArrayLike, NDArray
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
@@ -37,7 +37,8 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
         TypeError: ``x`` is not a tensor and holds something other than real numbers
             (``None``, strings, objects, complex numbers), or ``device`` is not a str or
             ``torch.device``.
-        ValueError: ``x`` is ragged, or ``device`` names no device.
+        ValueError: ``x`` is ragged, or ``device`` names no device or one this machine
+            does not have (``"cuda"`` without a CUDA device).
 
     Example:
         >>> tensorify(np.array([1, 2]), "cpu")
@@ -49,7 +50,7 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
         ...
         TypeError: x must be a tensor, an array or numbers, got NoneType None
     """
-    device = _check_device(device)
+    device = check_device("device", device)
     if isinstance(x, torch.Tensor):
         return x if x.device == device else x.to(device)
     return torch.from_numpy(_as_real_numbers(_as_numbers(x), "float32")).float().to(device)
@@ -79,7 +80,8 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
             or complex numbers for a real ``dtype``, or ``dtype`` is not a numeric numpy
             dtype.
         ValueError: ``x`` is ragged, or a NaN or an infinity would be cast to an integer or
-            bool ``dtype`` (numpy would make up a number).
+            bool ``dtype``, or a number outside an integer ``dtype``'s range (numpy would
+            make up a number: wrap it around).
 
     Example:
         >>> numpify(torch.tensor([1.5, 2.5], requires_grad=True), np.float64)
@@ -101,6 +103,12 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
         array = _as_real_numbers(array, target)
     if target.kind in "biu" and array.dtype.kind == "f":
         check_finite("x", array)
+    if target.kind in "iu" and array.size and array.dtype.kind in "iuf":
+        # Out of range, numpy would wrap around (300 as uint8 is 44): make up a number too.
+        info, low, high = np.iinfo(target), array.min(), array.max()
+        if low < info.min or high > info.max:
+            value = low if low < info.min else high
+            raise ValueError(f"x holds {value}, outside {target}'s range [{info.min}, {info.max}]")
     return array.astype(target)
 
 
@@ -137,15 +145,3 @@ def _check_dtype(dtype: object) -> np.dtype[Any]:
     if target.kind not in "biufc":
         raise TypeError(f"{expected}, got {target}")
     return target
-
-
-def _check_device(device: object) -> torch.device:
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(
-            f"device must be a str such as 'cpu' or 'cuda:0', or a torch.device, got "
-            f"{type(device).__name__} {device!r}"
-        )
-    try:
-        return torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"device must name a device such as 'cpu' or 'cuda:0': {error}") from None

@@ -25,6 +25,8 @@ from lagom.vis.ticker import set_ticker
 __all__ = ["plot_curves"]
 
 _BANDS = ("std", "minmax", "ci95")
+#: The largest ``smooth``: the window is an np.intp (a window past the grid averages it all).
+_MAX_SMOOTH = int(np.iinfo(np.intp).max)
 _ESTIMATORS = ("mean", "iqm")
 
 
@@ -93,7 +95,9 @@ def plot_curves(
             renamed), with the permissions the umask gives a new file.
         alpha: the opacity of the bands, in ``[0, 1]``.
         estimator: ``"mean"`` or ``"iqm"``.
-        smooth: the moving-average window in grid points (``1``: no smoothing).
+        smooth: the moving-average window in grid points (``1``: no smoothing), at most
+            ``2**63 - 1`` (an ``np.intp``; a window of ``num_point`` or more averages
+            every earlier point).
         x: the logged column on the x axis, for its label.
         y: the logged column on the y axis, for its label.
         names: column -> axis label, on top of :data:`~lagom.vis.AXIS_LABELS`.
@@ -111,7 +115,7 @@ def plot_curves(
             of the wrong type.
         ValueError: ``data`` is empty, ``labels`` has the wrong length, ``band`` or
             ``estimator`` is unknown, ``num_point``, ``smooth`` or ``n_boot`` is below 1 (or
-            ``n_boot`` above ``10**6``),
+            ``n_boot`` above ``10**6``, ``smooth`` above ``2**63 - 1``),
             ``alpha`` is outside ``[0, 1]``, ``out`` has no image suffix, or an x is not
             strictly increasing.
 
@@ -137,6 +141,8 @@ def plot_curves(
         raise ValueError(f"estimator must be one of {list(_ESTIMATORS)}, got {estimator!r}")
     num_point = check_int("num_point", num_point, minimum=1)
     smooth = check_int("smooth", smooth, minimum=1)
+    if smooth > _MAX_SMOOTH:
+        raise ValueError(f"smooth must be at most {_MAX_SMOOTH} (an np.intp), got {smooth}")
     n_boot = check_int("n_boot", n_boot, minimum=1)
     if n_boot > _MAX_BOOT:
         raise ValueError(f"n_boot must be at most {_MAX_BOOT:,}, got {n_boot}")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
-from lagom._checks import check_int
+from lagom._checks import check_int, check_real
 from lagom._types import ArrayLike, Float64Array, NDArray
 
 __all__ = ["GridImage"]
+
+#: The most padding pixels: wider than any image a grid tiles (more only exhausts memory).
+_MAX_PADDING = 4096
 
 
 class GridImage:
@@ -43,13 +45,15 @@ class GridImage:
     Args:
         ncol: number of images in each row of the grid; the grid is ``[ceil(N / ncol),
             ncol]`` images (fewer columns when ``N < ncol``). Default: 8.
-        padding: number of padding pixels around and between images (``>= 0``). Default: 2.
+        padding: number of padding pixels around and between images, in ``[0, 4096]``.
+            Default: 2.
         pad_value: padding value in the range ``[0, 255]``; black is 0 and white 255.
             Default: 0.
 
     Raises:
         TypeError: an argument is not a number of the right kind.
-        ValueError: ``ncol < 1``, ``padding < 0`` or ``pad_value`` outside ``[0, 255]``.
+        ValueError: ``ncol < 1``, ``padding`` outside ``[0, 4096]`` or ``pad_value`` outside
+            ``[0, 255]`` (or too large for a float).
 
     Example:
         >>> import numpy as np
@@ -72,7 +76,7 @@ class GridImage:
 
     def __init__(self, ncol: int = 8, padding: int = 2, pad_value: float = 0) -> None:
         self.ncol = check_int("ncol", ncol, minimum=1)
-        self.padding = check_int("padding", padding, minimum=0)
+        self.padding = _check_padding(padding)
         self.pad_value = _check_pad_value(pad_value)
         self._batches: list[Float64Array] = []
 
@@ -129,7 +133,7 @@ class GridImage:
         if not self._batches:
             raise ValueError("no images to tile: call add() with at least one image first")
         ncol = self.ncol if ncol is None else check_int("ncol", ncol, minimum=1)
-        p = self.padding if padding is None else check_int("padding", padding, minimum=0)
+        p = self.padding if padding is None else _check_padding(padding)
         value = self.pad_value if pad_value is None else _check_pad_value(pad_value)
         images = np.concatenate(self._batches, axis=0)
         N, _, h, w = images.shape
@@ -143,14 +147,15 @@ class GridImage:
         return np.rint(grid).astype(np.uint8)
 
 
+def _check_padding(padding: object) -> int:
+    checked = check_int("padding", padding, minimum=0)
+    if checked > _MAX_PADDING:
+        raise ValueError(f"padding must be at most {_MAX_PADDING} pixels, got {checked}")
+    return checked
+
+
 def _check_pad_value(pad_value: object) -> float:
-    if isinstance(pad_value, bool) or not isinstance(pad_value, numbers.Real):
-        raise TypeError(
-            f"pad_value must be a real number, got {type(pad_value).__name__} {pad_value!r}"
-        )
-    if not 0 <= float(pad_value) <= 255:
-        raise ValueError(f"pad_value must be in [0, 255], got {pad_value}")
-    return float(pad_value)
+    return check_real("pad_value", pad_value, low=0.0, high=255.0)
 
 
 def _to_batch(arr: NDArray[Any]) -> NDArray[Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import pickle
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -161,7 +163,8 @@ def read_xy(
 
     Raises:
         TypeError: ``log_folder`` is not a path, ``file_name`` not a str, a getter neither a
-            str nor callable, ``smooth_out`` not a bool or ``smooth_kws`` not a dict.
+            str nor callable or giving complex numbers, ``smooth_out`` not a bool or
+            ``smooth_kws`` not a dict.
         ValueError: ``log_folder`` is not a folder or holds no ``<ID>/<seed>`` runs, a
             ``config.yml`` or log file is missing or unreadable (the path is named), a key is
             not in a log, x and y differ in length or are not 1-D, a curve has no point left,
@@ -228,7 +231,10 @@ def read_xy(
 
 
 def _numbered_folders(folder: Path) -> list[tuple[int, Path]]:
-    found = [(int(p.name), p) for p in folder.iterdir() if p.is_dir() and p.name.isdigit()]
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+    found = [
+        (int(p.name), p) for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"[0-9]+", p.name)
+    ]
     return sorted(found, key=lambda item: item[0])
 
 
@@ -281,6 +287,10 @@ def _values(
         raw = get(logs)
     else:
         raise TypeError(f"get_{name} must be a str or a callable, got {type(get).__name__}")
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "c":
+        raise TypeError(
+            f"get_{name} must give real numbers for {str(path)!r}, got a complex array {raw!r:.60}"
+        )
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "biuf":
         values = raw.astype(np.float64)
         missing = np.zeros(values.shape, dtype=np.bool_)
@@ -291,6 +301,12 @@ def _values(
                 f"{type(raw).__name__} {raw!r:.60}"
             )
         items = list(raw)
+        for item in items:
+            if isinstance(item, numbers.Complex) and not isinstance(item, numbers.Real):
+                raise TypeError(
+                    f"get_{name} must give real numbers for {str(path)!r}, got the complex "
+                    f"value {item!r}"
+                )
         missing = np.array([item is None for item in items], dtype=np.bool_)
         try:
             values = np.array([np.nan if item is None else item for item in items], np.float64)

@@ -33,6 +33,54 @@ def _seeds_first(ys: ArrayLike, name: str) -> Float64Array:
     return values
 
 
+def _check_infinities(values: Float64Array, name: str, what: str) -> None:
+    """Refuse a column of ``values`` ``[S, P]`` holding both ``inf`` and ``-inf``: ``what``
+    would be their mean, which is undefined."""
+    both = np.any(values == np.inf, axis=0) & np.any(values == -np.inf, axis=0)
+    if np.any(both):
+        column = int(np.argmax(both))
+        raise ValueError(
+            f"{name} must not hold both inf and -inf in one column ({what}), got both in "
+            f"column {column}"
+        )
+
+
+def _mean(values: Float64Array, axis: int) -> Float64Array:
+    """The mean along ``axis``, finite for finite values even when their sum overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean: Float64Array = np.asarray(values.mean(axis=axis))
+    overflowed = ~np.isfinite(mean) & np.all(np.isfinite(values), axis=axis)
+    if np.any(overflowed):
+        # Each value divided by the count cannot overflow, nor can their sum (at most the
+        # largest |value|); rounding is kept within [min, max], where the mean lies.
+        count = values.shape[axis]
+        scaled = np.sum(values / count, axis=axis)
+        exact = np.clip(scaled, values.min(axis=axis), values.max(axis=axis))
+        mean = np.where(overflowed, exact, mean)
+    return mean
+
+
+def _percentiles(estimates: Float64Array, q: list[float]) -> Float64Array:
+    """``np.percentile(estimates, q, axis=0)`` (linear), also where numpy's interpolation
+    gives NaN or overflows: between infinities of one sign, or finite values whose
+    difference overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        result: Float64Array = np.asarray(np.percentile(estimates, q, axis=0), dtype=np.float64)
+    bad = ~np.isfinite(result)
+    if np.any(bad):
+        ordered = np.sort(estimates, axis=0)
+        position = (ordered.shape[0] - 1) * np.asarray(q, dtype=np.float64) / 100
+        below = np.floor(position).astype(np.intp)
+        above = np.minimum(below + 1, ordered.shape[0] - 1)
+        t = (position - below)[:, None]
+        a, b = ordered[below], ordered[above]
+        with np.errstate(over="ignore", invalid="ignore"):
+            between = np.clip((1 - t) * a + t * b, a, b)
+        robust = np.where((t == 0) | (a == b), a, between)
+        result = np.where(bad, robust, result)
+    return result
+
+
 def interquartile_mean(ys: ArrayLike) -> Float64Array:
     r"""The interquartile mean (IQM) over seeds: the mean of the middle half of the values.
 
@@ -44,37 +92,47 @@ def interquartile_mean(ys: ArrayLike) -> Float64Array:
     Args:
         ys: ``[S]`` or ``[S, P]`` real values, seeds first; NaN is not allowed, an
             infinity sorts as any value (so it is trimmed away when among the largest or
-            smallest quarter).
+            smallest quarter; kept, it makes the IQM that infinity). The mean is computed
+            without overflow: finite values give a finite IQM.
 
     Returns:
         ``[P]`` float64 (a 0-d array for ``[S]`` input).
 
     Raises:
         TypeError: ``ys`` is not real numbers.
-        ValueError: ``ys`` has no seed, is not 1-D or 2-D, or holds NaN.
+        ValueError: ``ys`` has no seed, is not 1-D or 2-D, holds NaN, or keeps both
+            ``inf`` and ``-inf`` in one column after trimming (their mean is undefined).
 
     Example:
         >>> interquartile_mean([1.0, 2.0, 3.0, 100.0])
         array(2.5)
         >>> interquartile_mean([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
         array([2., 3.])
+        >>> interquartile_mean([1e308, 1e308]), interquartile_mean([float("inf"), 0.0])
+        (array(1.e+308), array(inf))
+        >>> interquartile_mean([float("inf"), float("-inf")])
+        Traceback (most recent call last):
+        ...
+        ValueError: ys must not hold both inf and -inf in one column (the mean of the kept
+        values would be undefined), got both in column 0
     """
     values = _seeds_first(ys, "ys")
     if np.isnan(values).any():
         raise ValueError("ys must not hold NaN: the interquartile mean sorts the values")
     k = values.shape[0] // 4
     kept = np.sort(values, axis=0)[k : values.shape[0] - k]
-    return np.asarray(kept.mean(axis=0), dtype=np.float64)
+    _check_infinities(
+        kept.reshape(kept.shape[0], -1), "ys", "the mean of the kept values would be undefined"
+    )
+    return np.asarray(_mean(kept, axis=0), dtype=np.float64)
 
 
 def _estimate(samples: Float64Array, estimator: str) -> Float64Array:
     """The estimator over axis 1 of ``[B, S, P]`` resamples."""
     if estimator == "mean":
-        mean: Float64Array = samples.mean(axis=1)
-        return mean
+        return _mean(samples, axis=1)
     k = samples.shape[1] // 4
-    trimmed: Float64Array = np.sort(samples, axis=1)[:, k : samples.shape[1] - k].mean(axis=1)
-    return trimmed
+    return _mean(np.sort(samples, axis=1)[:, k : samples.shape[1] - k], axis=1)
 
 
 def bootstrap_ci(
@@ -97,7 +155,9 @@ def bootstrap_ci(
     With one seed the interval is that seed's values.
 
     Args:
-        ys: ``[S]`` or ``[S, P]`` real values, seeds first.
+        ys: ``[S]`` or ``[S, P]`` real values, seeds first. Means are computed without
+            overflow (finite values give a finite interval); an infinity is allowed, but
+            not both ``inf`` and ``-inf`` in one column.
         estimator: ``"mean"`` or ``"iqm"``.
         confidence: the coverage, in ``(0, 1)``.
         n_boot: the number of resamples, in ``[1, 10**6]``.
@@ -108,18 +168,25 @@ def bootstrap_ci(
 
     Raises:
         TypeError: an argument has the wrong type.
-        ValueError: ``ys`` has no seed, a bad shape or NaN, ``estimator`` is unknown,
-            ``confidence`` is outside ``(0, 1)`` or ``n_boot`` outside ``[1, 10**6]``.
+        ValueError: ``ys`` has no seed, a bad shape or NaN, holds both ``inf`` and
+            ``-inf`` in one column (a resample holding both has an undefined mean),
+            ``estimator`` is unknown, ``confidence`` is outside ``(0, 1)`` or ``n_boot``
+            outside ``[1, 10**6]``.
 
     Example:
         >>> low, high = bootstrap_ci([[0.0], [1.0], [2.0], [3.0]], n_boot=1000)
         >>> bool(low[0] < 1.5 < high[0]), bool(0.0 <= low[0] and high[0] <= 3.0)
         (True, True)
+        >>> bootstrap_ci([1e308, 1e308])
+        (array([1.e+308]), array([1.e+308]))
     """
     values = _seeds_first(ys, "ys")
     if np.isnan(values).any():
         # Any resample holding the seed would be NaN: the band would be NaN without a word.
         raise ValueError("ys must not hold NaN: every resample with that seed would be NaN")
+    _check_infinities(
+        values.reshape(values.shape[0], -1), "ys", "a resample holding both has no defined mean"
+    )
     check_str("estimator", estimator, ("mean", "iqm"))
     confidence = check_real("confidence", confidence, low=0.0, high=1.0)
     if not 0.0 < confidence < 1.0:
@@ -133,5 +200,5 @@ def bootstrap_ci(
     idx = np.random.default_rng(seed).integers(0, values.shape[0], size=(n_boot, values.shape[0]))
     estimates = _estimate(values[idx], estimator)
     alpha = 1.0 - confidence
-    low, high = np.percentile(estimates, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    low, high = _percentiles(estimates, [100 * alpha / 2, 100 * (1 - alpha / 2)])
     return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)

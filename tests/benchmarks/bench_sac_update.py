@@ -11,8 +11,8 @@ alternate ``--rounds`` times, ``--updates`` steps each, and each side keeps its 
 the machine is shared, so compare the ratio, never absolute times across runs.
 ``learning_offpolicy.py`` measures whole training runs.
 
-``--profile`` splits one update's time (torch's profiler, self CPU time, ``--updates``
-updates after 50 of warm-up) into the matrix products, the Adam steps and the rest.
+``--profile`` splits one update's time into the parts of the step by hand (wall clock,
+each part timed around its call, ``--updates`` updates after 50 of warm-up).
 
 ``--paths`` times lagom's two paths instead: the step by hand (``FusedSACStep``) against
 autograd's, alternating on one minibatch in one process (``--rounds`` rounds of
@@ -91,33 +91,58 @@ def measure_paths(threads: int, rounds: int, updates: int) -> list[float]:
     return ratios
 
 
-#: torch's operator names of the matrix products of an update.
-_PRODUCTS = ("aten::mm", "aten::bmm", "aten::baddbmm", "aten::addmm")
-
-
 def profile(threads: int, updates: int) -> dict[str, float]:
-    """Milliseconds per update (torch's profiler, self CPU time) of the matrix products, the
-    Adam steps and everything else, over ``updates`` updates after a warm-up."""
-    from torch.profiler import ProfilerActivity
-    from torch.profiler import profile as torch_profile
+    """Milliseconds per update spent in each part of the step by hand (wall clock, median
+    over ``updates`` updates after 50 of warm-up): each part is timed around its call.
+
+    torch's profiler is not used: at these sizes it charged each elementwise pass that
+    follows a matrix product 150 - 230 us, where the same pass timed in line takes 20 us,
+    so its split understated the products.
+    """
+    from lagom.baselines import _fused
 
     agent, buffer = _agent(threads, 5_000)
     cpu = torch.device("cpu")
-    for _ in range(50):
-        agent.update(replay_tensors(buffer.sample(256), cpu))
-    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(updates):
-            agent.update(replay_tensors(buffer.sample(256), cpu))
-    parts = {"products": 0.0, "adam": 0.0, "other": 0.0}
-    for event in prof.key_averages():
-        part = (
-            "products"
-            if event.key in _PRODUCTS
-            else "adam"
-            if "adam" in event.key.lower()
-            else "other"
-        )
-        parts[part] += event.self_cpu_time_total / 1e3 / updates
+    step = agent._fused
+    assert step is not None
+    times: dict[str, list[float]] = {}
+
+    def timed(owner: object, name: str, part: str) -> None:
+        call = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            out = call(*args, **kwargs)
+            times.setdefault(part, []).append(time.perf_counter() - start)
+            return out
+
+        setattr(owner, name, wrapper)
+
+    timed(step.actor, "forward", "actor forward at s")
+    timed(agent, "td_target", "target (actor at s', target critics)")
+    timed(step.critic, "forward", "critics forward (2 calls)")
+    timed(step.critic, "backward", "critics backward")
+    timed(step.critic, "action_grad", "critics to the action")
+    timed(step.actor, "backward", "actor backward")
+    timed(agent.critic_optimizer, "step", "Adam (critics)")
+    timed(agent.actor_optimizer, "step", "Adam (actor)")
+    polyak = vars(_fused)["polyak_update_"]  # the step calls it by its name in _fused
+    timed(_fused, "polyak_update_", "target update")
+    totals: list[float] = []
+    try:
+        for i in range(50 + updates):
+            batch = replay_tensors(buffer.sample(256), cpu)
+            start = time.perf_counter()
+            agent.update(batch)
+            totals.append(time.perf_counter() - start)
+            if i == 49:
+                times.clear()
+                totals.clear()
+    finally:
+        vars(_fused)["polyak_update_"] = polyak
+    parts = {part: sum(v) / len(totals) * 1e3 for part, v in times.items()}
+    parts["the rest"] = float(np.median(totals)) * 1e3 - sum(parts.values())
+    parts["update"] = float(np.median(totals)) * 1e3
     return parts
 
 
@@ -130,13 +155,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="where an update's time goes")
     args = parser.parse_args()
     if args.profile:
-        print("threads  products ms  Adam ms  other ms  (per update, torch's profiler)")
         for threads in args.threads:
-            parts = profile(threads, args.updates)
-            print(
-                f"{threads:7d}  {parts['products']:11.2f}  {parts['adam']:7.2f}  "
-                f"{parts['other']:8.2f}"
-            )
+            print(f"threads {threads}: ms per update (wall clock, timed around each part)")
+            for part, ms in profile(threads, args.updates).items():
+                print(f"  {part:<38} {ms:6.3f}")
         return
     if args.paths:
         print("threads  fused / autograd: median (range) of per-round time ratios")

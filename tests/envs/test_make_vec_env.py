@@ -384,3 +384,10 @@ def test_native_physics_equal_gymnasiums_step_bit_for_bit(
     assert own.np_random.bit_generator.state == theirs.np_random.bit_generator.state
     ours.close()
     reference.close()
+
+
+def test_a_huge_num_env_is_refused_before_seeding() -> None:
+    with pytest.raises(ValueError, match="num_env must be at most 16777216"):
+        make_vec_env(lambda: gym.make("CartPole-v1"), 10**30, 0)
+    with pytest.raises(ValueError, match="num_env must be at most 16777216"):
+        make_native_vec_env("CartPole-v1", 2**24 + 1, 0)

@@ -74,3 +74,10 @@ def test_bad_environments_raise() -> None:
         MaskObservation("CartPole-v1", keep=(0,))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="1-D Box"):
         MaskObservation(gym.make("FrozenLake-v1"), keep=(0,))
+
+
+@pytest.mark.parametrize("observation", [None, np.zeros(3), np.zeros((4, 1))])
+def test_an_observation_of_another_shape_is_named(observation: object) -> None:
+    env = MaskVelocity(gym.make("CartPole-v1"))
+    with pytest.raises(ValueError, match=r"observation must have shape \(4,\)"):
+        env.observation(observation)  # type: ignore[arg-type]

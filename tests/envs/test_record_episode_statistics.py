@@ -129,3 +129,12 @@ def test_invalid_arguments() -> None:
     with pytest.raises(TypeError, match=r"gymnasium\.Env"):
         RecordEpisodeStatistics("CartPole-v1")  # type: ignore[arg-type]
     assert isinstance(RecordEpisodeStatistics(gym.make("CartPole-v1")), gym.Wrapper)
+
+
+def test_a_deque_size_beyond_memory_is_refused() -> None:
+    import sys
+
+    with pytest.raises(ValueError, match="deque_size must be at most"):
+        RecordEpisodeStatistics(gym.make("CartPole-v1"), deque_size=10**30)
+    with pytest.raises(ValueError, match="deque_size must be at most"):
+        RecordEpisodeStatistics(gym.make("CartPole-v1"), deque_size=sys.maxsize + 1)

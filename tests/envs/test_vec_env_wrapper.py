@@ -53,3 +53,24 @@ def test_unwrapped_and_get_images_through_a_gymnasium_wrapper() -> None:
 def test_rejects_a_single_environment() -> None:
     with pytest.raises(TypeError, match="VecEnvWrapper wraps a vectorized environment"):
         VecEnvWrapper(CountingEnv())  # type: ignore[arg-type]
+
+
+def test_single_env_wrappers_take_a_numpy_seed() -> None:
+    # Before: check_seed accepted np.int64 but the wrapper passed it on, and gymnasium
+    # refuses any seed that is not a Python int ("Seed must be a python integer").
+    import gymnasium as gym
+
+    from lagom.envs import (
+        NormalizeObservation,
+        NormalizeReward,
+        RecordEpisodeStatistics,
+        TimeStepEnv,
+    )
+
+    expected, _ = gym.make("CartPole-v1").reset(seed=2)
+    for wrap in (NormalizeObservation, NormalizeReward, RecordEpisodeStatistics, TimeStepEnv):
+        env = wrap(gym.make("CartPole-v1"))
+        out = env.reset(seed=np.int64(2))
+        first = out.observation if wrap is TimeStepEnv else out[0]
+        if wrap is not NormalizeObservation:
+            assert np.array_equal(first, expected), wrap

@@ -197,3 +197,29 @@ def test_non_attrs_inputs_are_type_errors() -> None:
         to_dotted({"a": 1})
     with pytest.raises(TypeError, match="attrs configuration instance"):
         from_dotted(Run, {})
+
+
+@attrs.frozen
+class _Containers:
+    sizes: list[int] = attrs.field(factory=lambda: [64])
+    weights: dict[str, float] = attrs.field(factory=dict)
+    lr: float = 0.1
+
+
+def test_list_and_dict_fields_take_their_items_checked() -> None:
+    # Before: "config key 'sizes' expects list[int], got list [1]", a valid value refused.
+    done = from_dotted(_Containers(), {"sizes": (32, 32.0), "weights": {"a": 1}})
+    assert done == _Containers(sizes=[32, 32], weights={"a": 1.0})
+    assert type(done.weights["a"]) is float
+    with pytest.raises(ValueError, match=r"'sizes\[1\]' expects int, got str 'x'"):
+        from_dotted(_Containers(), {"sizes": [1, "x"]})
+    with pytest.raises(ValueError, match="'sizes' expects list"):
+        from_dotted(_Containers(), {"sizes": "12"})
+    with pytest.raises(ValueError, match="'weights' expects dict"):
+        from_dotted(_Containers(), {"weights": [1.0]})
+
+
+def test_an_int_too_large_for_a_float_field_is_named() -> None:
+    # Before: OverflowError from float().
+    with pytest.raises(ValueError, match=r"'lr' expects a float, got 1000\d* \(too large"):
+        from_dotted(_Containers(), {"lr": 10**400})

@@ -56,7 +56,9 @@ def _call(tmp_path: Path, **kwargs: Any) -> Any:
             TypeError,
             "executor must be a concurrent.futures.Executor, got str",
         ),
-        ({"log_dir": 3}, TypeError, "log_dir must be a str or path, got int"),
+        ({"log_dir": 3}, TypeError, "log_dir must be a str or os.PathLike path, got int"),
+        ({"log_dir": ""}, ValueError, "log_dir must be a path, got the empty string"),
+        ({"torch_threads": 10**30}, ValueError, "torch_threads must be at most 2147483647"),
     ],
 )
 def test_bad_input(

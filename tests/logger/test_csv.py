@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import enum
+import json
 import math
 import os
 import subprocess
@@ -15,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from lagom.logger import Logger
+from lagom.logger import JsonlSink, Logger
 from tests.strategies.logger import csv_iterations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -363,3 +365,55 @@ def test_csv_round_trip_matches_oracle(iterations: list[dict[str, Any]]) -> None
             key,
             loaded[key],
         )
+
+
+def test_a_cell_longer_than_the_csv_field_limit_reads_back(tmp_path: Path) -> None:
+    # Before: a str over 131,072 characters (the csv module's default limit) made every read
+    # of the file raise _csv.Error: field larger than field limit.
+    path = tmp_path / "progress.csv"
+    text = "y" * 200_000
+    logger = Logger(csv_path=path)
+    logger("timesteps", 1)
+    logger("text", text)
+    logger.write_row()
+    assert Logger.load(path).logs == {"timesteps": [1], "text": [text]}
+    logger("loss", 0.5)  # a new key: the file is read back and rewritten
+    logger.write_row()
+    assert Logger.load(path).logs == {
+        "timesteps": [1, None],
+        "text": [text, None],
+        "loss": [None, 0.5],
+    }
+    sink = JsonlSink(tmp_path / "log.jsonl")
+    Logger(csv_path=path, sinks=[sink])  # rebuilds the sink from the file
+    assert json.loads((tmp_path / "log.jsonl").read_text().splitlines()[0])["text"] == text
+
+
+def test_a_damaged_csv_is_a_value_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: Logger.load raised UnicodeDecodeError (or _csv.Error) without the file's name.
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"a,b\n\xff,1\n")
+    with pytest.raises(ValueError, match=r"expected a CSV log of UTF-8 text in .*bad\.csv"):
+        Logger.load(path)
+    with pytest.raises(ValueError, match=r"bad\.csv"):
+        Logger(csv_path=path, sinks=[JsonlSink(tmp_path / "log.jsonl")])
+    path.write_text("a,b\n1,too long\n")
+    # A real csv.Error, from a field size limit lowered for the test.
+    monkeypatch.setattr("lagom.logger._csv._FIELD_SIZE_LIMIT", 4)
+    old = csv.field_size_limit(4)
+    try:
+        with pytest.raises(ValueError, match=r"bad\.csv.*field larger than field limit"):
+            Logger.load(path)
+    finally:
+        csv.field_size_limit(old)
+
+
+def test_csv_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    # Before: IsADirectoryError from inside the CSV module of lagom.
+    with pytest.raises(ValueError, match="csv_path must be a file, got the folder"):
+        Logger(csv_path=tmp_path)
+    (tmp_path / "sub.csv").mkdir()
+    with pytest.raises(ValueError, match="expected a CSV file, got the folder"):
+        Logger.load(tmp_path / "sub.csv")

@@ -1,4 +1,4 @@
-"""Tests of ``lagom.logger.Progress``, ``SweepProgress`` and ``last_step``."""
+"""Tests of ``lagom.logger.Progress``, ``SweepProgress``, ``last_row`` and ``last_step``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import io
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from lagom.logger import Logger, Progress, SweepProgress, last_step
+from lagom.logger import Logger, Progress, SweepProgress, last_row, last_step
 
 
 class _Clock:
@@ -134,3 +135,72 @@ def test_live_without_rich_falls_back_to_plain_lines(monkeypatch: pytest.MonkeyP
     progress = Progress(100, stream=out, live=True, clock=_Clock())
     progress.write({"timesteps": 50}, 50)
     assert out.getvalue() == "[ 50%] 50/100 steps | return - | 50 steps/s | ETA 0:00:01\n"
+
+
+def test_last_row_reads_a_quoted_cell_holding_newlines(tmp_path: Path) -> None:
+    # Before: the file was split on every newline, so a note "x\n5,7" read back as the row
+    # {'timesteps': 5, 'note': '7"'}.
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    for steps, note in [(100, "x\n5,7"), (200, 'a "b"\n'), (300, "plain")]:
+        logger("timesteps", steps)
+        logger("note", note)
+        logger.write_row()
+        assert last_row(path) == {"timesteps": steps, "note": note}
+        assert last_step(path) == steps
+    # A row cut in its quoted cell by a crash is not complete: the row before it is read.
+    data = path.read_bytes()
+    path.write_bytes(data + b'400,"half\n')
+    assert last_step(path) == 300
+    # A quoted column name holding a newline, and more than 64 KiB of rows after it.
+    logger = Logger(csv_path=tmp_path / "keys.csv")
+    for i in range(5000):
+        logger("time\nsteps", i)
+        logger("loss", i / 8)
+        logger.write_row()
+    assert last_row(tmp_path / "keys.csv") == {"time\nsteps": 4999, "loss": 4999 / 8}
+
+
+def test_last_row_reads_a_row_longer_than_the_tail(tmp_path: Path) -> None:
+    # Before: a last row longer than the 64 KiB read from the end gave None.
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    for steps in (1, 2):
+        logger("timesteps", steps)
+        logger("text", "y" * 200_000)
+        logger.write_row()
+    assert last_step(path) == 2
+
+
+def test_last_row_of_a_file_that_is_not_utf8_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    path.write_bytes(b"timesteps,note\n1,\xff\n")
+    with pytest.raises(ValueError, match=r"progress\.csv"):
+        last_row(path)
+
+
+def test_progress_refuses_what_a_sink_cannot_take() -> None:
+    # Before: write(None, 0) raised AttributeError, write({}, 10**400) OverflowError,
+    # write({}, -50) printed "[-50%]" and rebuild(None, None) was accepted.
+    out = io.StringIO()
+    progress = Progress(100, stream=out)
+    with pytest.raises(TypeError, match="row must be a mapping"):
+        progress.write(None, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="step must be an int"):
+        progress.write({}, 1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"step must be in \[0, 2\*\*63 - 1\], got -50"):
+        progress.write({}, -50)
+    with pytest.raises(ValueError, match=r"step must be in .* got an int of 1329 bits"):
+        progress.write({}, 10**400)
+    with pytest.raises(TypeError, match="rows must be a list"):
+        progress.rebuild(None, None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rows and steps must have the same length"):
+        progress.rebuild([{}], [])
+    with pytest.raises(ValueError, match=r"steps\[1\] must be in \[0"):
+        progress.rebuild([{}, {}], [1, -1])
+    with pytest.raises(ValueError, match="step must be in"):
+        Progress(100, quiet=True).write({}, -1)
+    assert out.getvalue() == ""
+    progress.rebuild([{}], [np.int64(40)])  # type: ignore[list-item]
+    progress.write({"timesteps": 50}, np.int64(50))  # type: ignore[arg-type]
+    assert out.getvalue().startswith("[ 50%] 50/100 steps")

@@ -224,3 +224,60 @@ def test_sinks_refuse_what_write_cannot_take(make: Any, tmp_path: Path) -> None:
             sink.write({"a": 1}, step)
     sink.write({"a": 1.0}, 3)
     sink.close()
+
+
+def test_tensorboard_refuses_an_int_too_large_for_a_float(tmp_path: Path) -> None:
+    # Before: OverflowError from float(). The CSV file holds such an int (it is read back
+    # exactly), but a TensorBoard scalar is a float: refused by its key, nothing written.
+    logdir = tmp_path / "tb"
+    match = r"the value of key 'a' \(a TensorBoard scalar\) must fit in a float"
+    with pytest.raises(ValueError, match=match):
+        TensorBoardSink(logdir).write({"a": 10**400}, 0)
+    assert not logdir.exists()
+    logger = Logger(csv_path=tmp_path / "progress.csv", sinks=[TensorBoardSink(logdir)])
+    logger("a", 10**400)
+    with pytest.raises(ValueError, match=match):
+        logger.write_row()
+    events = EventAccumulator(str(logdir))  # the empty event file of the logger's rebuild
+    events.Reload()
+    assert events.Tags()["scalars"] == []
+    assert Logger.load(tmp_path / "progress.csv").logs == {"a": [10**400]}
+    sink = TensorBoardSink(logdir)
+    sink.write({"a": 1.0}, 5)
+    with pytest.raises(ValueError, match=match):
+        sink.rebuild([{"a": 2.0}, {"a": 10**400}], [6, 7])
+    with pytest.raises(ValueError, match=r"step must be in \[-2\*\*63, 2\*\*63 - 1\]"):
+        sink.write({"a": 1.0}, 2**63)
+    sink.close()
+    assert _scalars(logdir, "a") == [(5, 1.0)]  # the rebuild removed nothing
+
+
+@pytest.mark.parametrize("make", [JsonlSink, TensorBoardSink])
+def test_sinks_take_numpy_int_steps_and_check_rebuild(make: Any, tmp_path: Path) -> None:
+    # Before: a numpy int step was refused; JsonlSink.rebuild took rows of any object (a
+    # TypeError from json) and 2 rows with 0 steps.
+    sink = make(tmp_path / "log")
+    sink.write({"a": 1}, np.int64(3))
+    with pytest.raises(TypeError, match=r"rows\[0\]\['a'\] must be a str, bool, int"):
+        sink.rebuild([{"a": object()}], [0])
+    with pytest.raises(ValueError, match="same length, got 2 rows and 0 steps"):
+        sink.rebuild([{"a": 1}, {"a": 2}], [])
+    with pytest.raises(TypeError, match=r"steps\[0\] must be an int"):
+        sink.rebuild([{"a": 1}], [1.5])
+    with pytest.raises(TypeError, match="rows must be a list"):
+        sink.rebuild(None, None)
+    sink.rebuild([{"a": 2}], [np.int32(4)])
+    sink.close()
+
+
+def test_jsonl_refuses_an_int_too_large_to_write(tmp_path: Path) -> None:
+    # Before: ValueError from inside json, without the column's name.
+    path = tmp_path / "log.jsonl"
+    sink = JsonlSink(path)
+    with pytest.raises(ValueError, match=r"row\['a'\] is an int too large to write as text"):
+        sink.write({"a": 10**5000}, 0)
+    with pytest.raises(ValueError, match=r"rows\[0\]\['a'\] is an int too large"):
+        sink.rebuild([{"a": 10**5000}], [0])
+    assert not path.exists()
+    sink.write({"a": 10**400}, np.int64(1))  # JSON numbers have no size limit
+    assert json.loads(path.read_text()) == {"a": 10**400}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+import lagom.testing.strategies as lagom_strategies
 from lagom.data import Rollout, StepType, TimeStep, Trajectory
 from lagom.experiment import Condition, Config, Grid, Sample
 from lagom.testing.strategies import (
@@ -162,3 +166,26 @@ def test_objectives_are_smallest_at_their_minimizer(f: Objective, data: st.DataO
 def test_objective_values(tied: float, wide: float) -> None:
     assert tied in (-2.0, -1.0, 0.0, 0.5, 3.0)
     assert np.isfinite(wide)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "error", "message"),
+    [
+        ("episodes", {"max_T": -1}, ValueError, "max_T must be at least min_T=0, got -1"),
+        ("episodes", {"min_T": 5, "max_T": 2}, ValueError, "max_T must be at least min_T=5"),
+        ("trajectories", {"min_T": -1}, ValueError, "min_T must be at least 0"),
+        ("rollout_arrays", {"max_N": 0}, ValueError, "max_N must be at least 1, got 0"),
+        ("rollouts", {"max_T": -1}, ValueError, "max_T must be at least 0, got -1"),
+        ("config_items", {"max_items": "a"}, TypeError, "max_items must be an int"),
+        ("configs", {"max_items": -1}, ValueError, "max_items must be at least 0"),
+        ("configs", {"max_num_sample": 0}, ValueError, "max_num_sample must be at least 1"),
+        ("es_objectives", {"max_dimension": 0}, ValueError, "max_dimension must be at least"),
+        ("es_objectives", {"kind": "cube"}, ValueError, "kind must be one of"),
+    ],
+)
+def test_bad_arguments_are_refused_when_the_strategy_is_made(
+    name: str, kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    # Before: accepted, then hypothesis's InvalidArgument (naming max_value) at the draw.
+    with pytest.raises(error, match=re.escape(message)):
+        getattr(lagom_strategies, name)(**kwargs)

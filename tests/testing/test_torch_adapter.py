@@ -103,3 +103,15 @@ def test_a_torch_vtrace_returning_a_pair_of_tensors() -> None:
         return torch.from_numpy(np.array(vs)), torch.from_numpy(np.array(pg))
 
     check_vtrace(vtrace, adapter=torch_tensors, max_examples=10, seed=0)
+
+
+@pytest.mark.parametrize("adapter", [torch_tensors, batch_major, from_dones])
+def test_an_adapter_refuses_what_is_no_estimator(adapter: Any) -> None:
+    # Before: accepted; the check then blamed the "estimator" for a failed property.
+    with pytest.raises(TypeError, match="fn must be the estimator"):
+        adapter(None)
+
+
+def test_torch_tensors_checks_the_device() -> None:
+    with pytest.raises(TypeError, match="device must be a str"):
+        torch_tensors(lambda **kw: kw["rewards"], device=5)  # type: ignore[arg-type]

@@ -159,3 +159,10 @@ def test_one_point_is_the_low_end_with_the_values_there() -> None:
     two_x, two_y = interp_curves([[0.0, 2.0]], [[1.0, 5.0]], 2)
     assert two_x[0].tolist() == [0.0, 2.0]
     assert two_y[0].tolist() == [1.0, 5.0]
+
+
+def test_num_point_too_large_to_allocate_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"num_point must be at most 1152921504606846975"):
+        interp_curves([[1, 2]], [[1, 2]], num_point=10**30)
+    with pytest.raises(ValueError, match="num_point must be at most"):
+        interp_curves([[1, 2]], [[1, 2]], num_point=2**60)

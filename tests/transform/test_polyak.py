@@ -88,3 +88,23 @@ def test_non_finite_inputs_are_refused_and_the_average_kept() -> None:
     with pytest.raises(ValueError, match="x must be finite, got nan at index 0"):
         average([float("nan"), 2.0])
     np.testing.assert_array_equal(average.get_current(), [1.0, 2.0])
+
+
+def test_x_beyond_the_average_dtype_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"x must be representable in the average's dtype float32"):
+        polyak_update(0.5, np.ones(2, np.float32), [1e300, 1.0])
+    with pytest.raises(ValueError, match=r"float16 \(\|x\| at most 65504\), got 1e\+10 at index"):
+        polyak_update(0.5, np.ones((2, 2), np.float16), [[1.0, 1.0], [1.0, 1e10]])
+    # The largest representable value is still fine.
+    assert polyak_update(0.0, np.ones(1, np.float16), [65504.0]).tolist() == [65504.0]
+
+
+def test_average_is_unchanged_by_an_update_that_would_overflow() -> None:
+    average = PolyakAverage(alpha=0.5)
+    average(np.ones(2, np.float16))
+    with pytest.raises(ValueError, match="representable in the average's dtype float16"):
+        average([1e10, 1.0])
+    current = average.get_current()
+    assert current is not None
+    assert current.tolist() == [1.0, 1.0]
+    assert average([3.0, 3.0]).tolist() == [2.0, 2.0]  # later updates still work

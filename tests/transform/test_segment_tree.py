@@ -206,3 +206,10 @@ def test_an_all_zero_tree_has_nothing_to_draw() -> None:
     tree[2] = 1.0
     assert tree.find_prefixsum_index(0.0) == 2
     assert tree.find_prefixsum_index(np.zeros(0)).shape == (0,)
+
+
+def test_capacity_too_large_to_allocate_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"capacity must be at most 2\*\*58 .*got 2\*\*62"):
+        SumTree(2**62)
+    with pytest.raises(ValueError, match="capacity must be at most"):
+        MinTree(2**59)

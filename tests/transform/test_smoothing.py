@@ -165,3 +165,21 @@ def test_non_finite_curves_and_parameters_are_refused() -> None:
         smooth_filter(np.arange(6.0), 3, 1, mode="constant", cval=float("-inf"))
     with pytest.raises(ValueError, match="mode must be 'interp' or one of"):
         smooth_filter(np.arange(6.0), 3, 1, mode=["wrap"])  # type: ignore[arg-type]
+
+
+def test_derivative_scale_that_underflows_or_overflows_is_refused() -> None:
+    # (scale * delta) ** deriv underflowed to 0: the weights were 0 / 0 = NaN.
+    with pytest.raises(ValueError, match=r"delta=1e-200 is too small for deriv=2"):
+        smooth_filter([1.0, 2.0, 3.0], 3, 2, deriv=2, delta=1e-200)
+    with pytest.raises(ValueError, match=r"delta=1e\+200 is too large for deriv=2"):
+        smooth_filter([1.0, 2.0, 3.0], 3, 2, deriv=2, delta=1e200)  # was an OverflowError
+    with pytest.raises(ValueError, match=r"delta=1e-155 is too small.*weights overflow"):
+        smooth_filter([1.0, 2.0, 3.0], 3, 2, deriv=2, delta=1e-155)  # a subnormal scale
+    # A derivative above polyorder is 0 whatever delta; a tiny delta still works when exact.
+    np.testing.assert_array_equal(smooth_filter([1.0, 2.0, 3.0], 3, 2, deriv=3, delta=1e-200), 0)
+    np.testing.assert_allclose(smooth_filter([1.0, 2.0, 3.0], 3, 2, deriv=1, delta=1e-300), 1e300)
+
+
+def test_result_that_overflows_is_refused() -> None:
+    with pytest.raises(ValueError, match="the smoothed x overflows float64"):
+        smooth_filter(np.full(9, 1.7e308), 5, 2)

@@ -130,3 +130,10 @@ def test_one_seed_rule_for_seeder_and_global_seeds() -> None:
             Seeder(seed)  # type: ignore[arg-type]
         with pytest.raises(error, match="seed " + match):
             set_global_seeds(seed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", [10**30, [2**62], [2**31, 2**31]])
+def test_a_size_beyond_memory_is_named(size: object) -> None:
+    # Before: numpy's "array is too big" or a bounded-integers ValueError.
+    with pytest.raises(ValueError, match="size must ask for at most"):
+        Seeder(0)(size)  # type: ignore[arg-type]

@@ -282,3 +282,11 @@ def test_a_writer_killed_midway_leaves_a_temp_that_remove_stale_temps_deletes(
     assert remove_stale_temps(run) == []
     with pytest.raises(TypeError, match="folder must be"):
         remove_stale_temps(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, not a pickle", b"\x80\x05\x95"])
+def test_pickle_load_of_a_file_that_is_no_pickle_names_it(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "metrics.pkl"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"metrics\.pkl is not a readable pickle file"):
+        pickle_load(path)

@@ -105,3 +105,32 @@ def test_tensorify_refuses_non_numbers_and_unknown_devices() -> None:
         tensorify([1.0], "gpu0")
     with pytest.raises(TypeError, match=r"device must be a str .*got NoneType"):
         tensorify([1.0], None)  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA device")
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", torch.device("cuda", 0)])
+def test_tensorify_names_a_device_this_machine_lacks(device: object) -> None:
+    # Before: torch's AssertionError "Torch not compiled with CUDA enabled".
+    with pytest.raises(ValueError, match="is not available here"):
+        tensorify([1.0], device)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("x", "dtype", "shown"),
+    [
+        ([1e10], np.int8, "1e10|10000000000"),
+        ([300], np.uint8, "300"),
+        ([-1], np.uint8, "-1"),
+        (torch.tensor([1e10]), np.int32, "1e10|10000000000"),
+        (np.array([2**64 - 1], np.uint64), np.int64, "18446744073709551615"),
+    ],
+)
+def test_numpify_refuses_numbers_outside_an_integer_dtype(
+    x: object, dtype: type, shown: str
+) -> None:
+    # Before: numpy wrapped them around (300 as uint8 is 44) without a word.
+    with pytest.raises(ValueError, match=f"x holds ({shown}).*range"):
+        numpify(x, dtype)  # type: ignore[arg-type]
+    inside = numpify([0, 127], np.int8)
+    assert inside.tolist() == [0, 127]
+    assert inside.dtype == np.int8

@@ -292,3 +292,10 @@ def test_bad_new_arguments() -> None:
         plot_curves(data, x="timesteps", names={"timesteps": 3})  # type: ignore[dict-item]
     with pytest.raises(TypeError, match="x must be a str"):
         plot_curves(data, x=3)  # type: ignore[arg-type]
+
+
+def test_huge_smooth_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="smooth must be at most 9223372036854775807"):
+        plot_curves(_same_x_data(), smooth=10**30)
+    _, ax = plot_curves(_same_x_data(), num_point=3, smooth=2**63 - 1)  # the whole grid
+    assert np.isfinite(_floats(ax.get_lines()[0].get_ydata())).all()

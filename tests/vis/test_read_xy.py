@@ -207,3 +207,20 @@ def test_config_curves_validation() -> None:
     # One seed twice counted its curve twice in the mean and the band.
     with pytest.raises(ValueError, match=r"seeds must be distinct, got \[0\] more than once"):
         ConfigCurves(ID=0, config={}, seeds=(0, 0), curves=[([1], [1]), ([1], [2])])
+
+
+def test_complex_getter_values_are_refused(tmp_path: Path) -> None:
+    write_sweep(tmp_path)
+    with pytest.raises(TypeError, match=r"get_x must give real numbers .* complex array"):
+        read_xy(tmp_path, "progress.csv", lambda logs: np.array([1 + 5j, 2, 3]), "return")
+    with pytest.raises(TypeError, match=r"get_y must give real numbers .* complex value"):
+        read_xy(tmp_path, "progress.csv", "step", lambda logs: [np.complex128(1 + 5j), 2, 3])
+
+
+def test_non_ascii_digit_folders_are_ignored(tmp_path: Path) -> None:
+    write_sweep(tmp_path)
+    (tmp_path / "\u00b2").mkdir()  # '²'.isdigit() is True, but int('²') fails
+    (tmp_path / "0" / "\u0663").mkdir()  # an Arabic-Indic three: int() reads it as 3
+    data = read_xy(tmp_path, "progress.csv", "step", "return")
+    assert [item.ID for item in data] == [0, 1]
+    assert data[0].seeds == (1, 2)

@@ -78,3 +78,32 @@ def test_bad_inputs() -> None:
         bootstrap_ci([1.0], confidence=1.0)
     with pytest.raises(ValueError, match="n_boot"):
         bootstrap_ci([1.0], n_boot=0)
+
+
+def test_huge_finite_values_give_a_finite_answer() -> None:
+    assert interquartile_mean([1e308, 1e308]) == 1e308
+    np.testing.assert_array_equal(
+        interquartile_mean([[1.7e308, 1.0], [1.7e308, 3.0]]), [1.7e308, 2]
+    )
+    for estimator in ("mean", "iqm"):
+        low, high = bootstrap_ci([1e308, 1e308], estimator)  # type: ignore[arg-type]
+        assert low.tolist() == high.tolist() == [1e308]
+        low, high = bootstrap_ci([[-1.7e308], [1.7e308]], estimator)  # type: ignore[arg-type]
+        assert low.tolist() == [-1.7e308]
+        assert high.tolist() == [1.7e308]
+
+
+def test_infinities() -> None:
+    inf = float("inf")
+    with pytest.raises(ValueError, match="ys must not hold both inf and -inf in one column"):
+        interquartile_mean([inf, -inf])
+    with pytest.raises(ValueError, match="got both in column 1"):
+        bootstrap_ci([[0.0, inf], [1.0, -inf]])
+    # Trimmed away, they do not matter; one sign of infinity gives that infinity.
+    assert interquartile_mean([inf, -inf, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]) == 0.0
+    assert interquartile_mean([inf, 0.0]) == inf
+    low, high = bootstrap_ci([[inf], [0.0]])  # numpy's percentile gave a NaN high end
+    assert low.tolist() == [0.0]
+    assert high.tolist() == [inf]
+    low, high = bootstrap_ci([[inf], [inf]], "iqm")
+    assert low.tolist() == high.tolist() == [inf]

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 from hypothesis import strategies as st
 
+from lagom._checks import check_int
 from lagom.experiment.config import Condition, Config, Grid, Sample
+from lagom.testing.strategies._args import checked
 
 __all__ = ["config_items", "configs"]
 
@@ -26,6 +28,11 @@ def _record_condition(config: Mapping[str, object]) -> dict[str, object]:
     return dict(config)
 
 
+def _check_items(max_items: int = 6) -> None:
+    check_int("max_items", max_items, minimum=0)
+
+
+@checked(_check_items)
 @st.composite
 def config_items(draw: st.DrawFn, max_items: int = 6) -> dict[str, object]:
     """A dict of config items mixing fixed values, grids, samples and conditions.
@@ -63,6 +70,12 @@ def config_items(draw: st.DrawFn, max_items: int = 6) -> dict[str, object]:
     return result
 
 
+def _check_configs(max_items: int = 6, max_num_sample: int = 3) -> None:
+    check_int("max_items", max_items, minimum=0)
+    check_int("max_num_sample", max_num_sample, minimum=1)
+
+
+@checked(_check_configs)
 @st.composite
 def configs(draw: st.DrawFn, max_items: int = 6, max_num_sample: int = 3) -> Config:
     """:class:`~lagom.experiment.Config` grids over :func:`config_items`, seeded.

@@ -9,8 +9,10 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from lagom._checks import check_int
 from lagom._types import NDArray
 from lagom.data import Rollout, StepType, TimeStep, Trajectory
+from lagom.testing.strategies._args import check_bounds, checked
 
 __all__ = [
     "ENDINGS",
@@ -128,6 +130,11 @@ class Episode:
         return Trajectory.from_steps(self.timesteps(), self.actions)
 
 
+def _check_episodes(max_T: int = 12, min_T: int = 0) -> None:
+    check_bounds("min_T", min_T, "max_T", max_T, 0)
+
+
+@checked(_check_episodes)
 @st.composite
 def episodes(draw: st.DrawFn, max_T: int = 12, min_T: int = 0) -> Episode:
     """Valid episodes: ``min_T..max_T`` transitions, observations of one shape, any ending.
@@ -186,6 +193,12 @@ class RolloutArrays(TypedDict):
     next_observations: NDArray[np.float32]
 
 
+def _check_rollouts(max_T: int = 6, max_N: int = 4) -> None:
+    check_int("max_T", max_T, minimum=0)
+    check_int("max_N", max_N, minimum=1)
+
+
+@checked(_check_rollouts)
 @st.composite
 def rollout_arrays(draw: st.DrawFn, max_T: int = 6, max_N: int = 4) -> RolloutArrays:
     """Keyword arguments of a valid :class:`~lagom.data.Rollout`: ``[T, N, ...]`` arrays.

@@ -9,7 +9,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from lagom._checks import check_str
 from lagom._types import ArrayLike, Float64Array
+from lagom.testing.strategies._args import check_bounds, checked
 
 __all__ = ["Objective", "es_objectives", "objective_values"]
 
@@ -70,6 +72,17 @@ class Objective:
         return float(values) if np.ndim(values) == 0 else values
 
 
+def _check_objectives(
+    min_dimension: int = 1,
+    max_dimension: int = 6,
+    kind: Literal["sphere", "ellipsoid"] | None = None,
+) -> None:
+    check_bounds("min_dimension", min_dimension, "max_dimension", max_dimension, 1)
+    if kind is not None:
+        check_str("kind", kind, ("sphere", "ellipsoid"))
+
+
+@checked(_check_objectives)
 @st.composite
 def es_objectives(
     draw: st.DrawFn,
