@@ -149,11 +149,12 @@ def check_int(name: str, value: object, minimum: int | None = 1, maximum: int | 
     """
     if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if minimum is not None and value < minimum:
+    number = int(value)
+    if minimum is not None and number < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
+    if maximum is not None and number > maximum:
         raise ValueError(f"{name} must be at most {maximum}, got {value}")
-    return int(value)
+    return number
 
 
 def check_int_list(name: str, values: object, minimum: int | None) -> list[int]:

@@ -114,7 +114,7 @@ class RunMonitor:
         sweep) count as done before the start, not in the rate."""
         before = self._read()
         if before is not None:
-            self.progress.rebuild([], [before[0]])
+            self.progress.rebuild([{}], [before[0]])  # one row per step, as a sink takes them
         self._thread.start()
         return self
 
