@@ -12,8 +12,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from lagom._lazy import lazy_attribute
 
 __version__ = "0.1.0"
 
@@ -72,12 +73,7 @@ if TYPE_CHECKING:
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'lagom' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+        return lazy_attribute("lagom", _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:

@@ -204,8 +204,9 @@ def test_top_level_all_lists_exactly_the_lazy_names() -> None:
     assert len(lagom.__all__) == len(set(lagom.__all__))
 
 
-#: Private modules that every lagom package may import.
-SHARED_PRIVATE = {"lagom._checks", "lagom._types"}
+#: Private modules that every lagom package may import: the argument checks, the array
+#: types and the lazy imports of the packages' ``__getattr__``.
+SHARED_PRIVATE = {"lagom._checks", "lagom._types", "lagom._lazy"}
 
 
 def _package_of(module: str) -> str:

@@ -33,6 +33,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from lagom._lazy import lazy_attribute
+
 try:
     import hypothesis as _hypothesis  # noqa: F401  (fail here, with the fix, not deeper)
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -111,12 +113,7 @@ if not TYPE_CHECKING:
     def __getattr__(name: str) -> Any:
         if name == "strategies":
             return importlib.import_module("lagom.testing.strategies")
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'lagom.testing' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+        return lazy_attribute("lagom.testing", _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:
