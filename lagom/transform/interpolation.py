@@ -69,7 +69,7 @@ def interp_curves(
         >>> interp_curves([x1], [y1], num_point=2**60)
         Traceback (most recent call last):
         ...
-        ValueError: num_point must be at most 1152921504606846975 (a float64 array of ...
+        ValueError: num_point must be at most 1152921504606846975, got 1152921504606846976
     """
     for name, given in (("x", x), ("y", y)):
         if isinstance(given, (str, bytes)) or not isinstance(given, Sized):
@@ -81,12 +81,7 @@ def interp_curves(
         raise ValueError(f"x and y must hold the same number of curves, got {len(x)} and {len(y)}")
     if len(x) == 0:
         raise ValueError("interp_curves needs at least one curve, got none")
-    num_point = check_int("num_point", num_point, minimum=1)
-    if num_point > _MAX_POINT:
-        raise ValueError(
-            f"num_point must be at most {_MAX_POINT} (a float64 array of that many points must "
-            f"be addressable by np.intp), got {num_point}"
-        )
+    num_point = check_int("num_point", num_point, minimum=1, maximum=_MAX_POINT)
     curves = [
         _check_curve(i, curve_x, curve_y)
         for i, (curve_x, curve_y) in enumerate(zip(x, y, strict=True))

@@ -140,9 +140,7 @@ def plot_curves(
     if not isinstance(estimator, str) or estimator not in _ESTIMATORS:
         raise ValueError(f"estimator must be one of {list(_ESTIMATORS)}, got {estimator!r}")
     num_point = check_int("num_point", num_point, minimum=1)
-    smooth = check_int("smooth", smooth, minimum=1)
-    if smooth > _MAX_SMOOTH:
-        raise ValueError(f"smooth must be at most {_MAX_SMOOTH} (an np.intp), got {smooth}")
+    smooth = check_int("smooth", smooth, minimum=1, maximum=_MAX_SMOOTH)
     n_boot = check_int("n_boot", n_boot, minimum=1)
     if n_boot > _MAX_BOOT:
         raise ValueError(f"n_boot must be at most {_MAX_BOOT:,}, got {n_boot}")

@@ -148,10 +148,7 @@ class GridImage:
 
 
 def _check_padding(padding: object) -> int:
-    checked = check_int("padding", padding, minimum=0)
-    if checked > _MAX_PADDING:
-        raise ValueError(f"padding must be at most {_MAX_PADDING} pixels, got {checked}")
-    return checked
+    return check_int("padding", padding, minimum=0, maximum=_MAX_PADDING)
 
 
 def _check_pad_value(pad_value: object) -> float:
