@@ -225,6 +225,26 @@ def read_csv_rows(path: str | os.PathLike[str]) -> list[dict[str, CellValue]]:
     ]
 
 
+def _whole_records(data: bytes) -> int:
+    """The length of the longest prefix of ``data`` made of whole CSV records.
+
+    A record ends at a newline outside quotes: a crash that cut a row just after a newline
+    inside a quoted cell leaves an open quote, and that row is not whole either. (A quote
+    inside a cell is written doubled, so the quotes of a whole record are even in number.)
+
+    >>> _whole_records(b'a,b\\n1,"x\\ny"\\n2,"half\\n')  # the header and row 1
+    12
+    """
+    end = position = 0
+    odd = False
+    for line in data.split(b"\n")[:-1]:  # the pieces a newline follows
+        position += len(line) + 1
+        odd ^= line.count(b'"') % 2 == 1
+        if not odd:
+            end = position
+    return end
+
+
 class CsvRows:
     """An append-only CSV file whose header grows when a new key shows up.
 
@@ -241,10 +261,10 @@ class CsvRows:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return []
         with open(self.path, "rb+") as f:
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":
-                f.seek(0)
-                f.truncate(f.read().rfind(b"\n") + 1)
+            data = f.read()
+            keep = _whole_records(data)
+            if keep != len(data):
+                f.truncate(keep)
         try:
             with open(self.path, newline="", encoding="utf-8") as f:
                 return next(csv_reader(f), [])

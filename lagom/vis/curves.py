@@ -259,15 +259,31 @@ def _line_band(
         new_x, new_y = interp_curves(item.xs, item.ys, num_point=num_point)
     except ValueError as err:
         raise ValueError(f"configuration ID {item.ID}: {err}") from err
-    ys = _smoothed(np.stack(new_y), smooth)
+    ys = np.stack(new_y)
+    # Values near the float64 limit would overflow the sums of the moving average, the mean
+    # and the standard deviation: those are computed on ys / 2**1000 (exact, a power of two)
+    # and scaled back, a band edge beyond the limit drawn at the limit.
+    scale = 2.0**1000 if np.max(np.abs(ys), initial=0.0, where=np.isfinite(ys)) > 2.0**1000 else 1.0
+    ys = _smoothed(ys / scale, smooth)
     line = ys.mean(axis=0) if estimator == "mean" else interquartile_mean(ys)
     if band == "std":
         spread = ys.std(axis=0)
-        return new_x[0], line, line - spread, line + spread
-    if band == "minmax":
-        return new_x[0], line, ys.min(axis=0), ys.max(axis=0)
-    low, high = bootstrap_ci(ys, "iqm" if estimator == "iqm" else "mean", n_boot=n_boot, seed=seed)
-    return new_x[0], line, low, high
+        low, high = line - spread, line + spread
+    elif band == "minmax":
+        low, high = ys.min(axis=0), ys.max(axis=0)
+    else:
+        low, high = bootstrap_ci(
+            ys, "iqm" if estimator == "iqm" else "mean", n_boot=n_boot, seed=seed
+        )
+    if scale == 1.0:
+        return new_x[0], line, low, high
+    limit = np.finfo(np.float64).max
+    with np.errstate(over="ignore"):
+        scaled = [
+            np.where(np.isfinite(y), np.clip(y * scale, -limit, limit), y)
+            for y in (line, low, high)
+        ]
+    return new_x[0], scaled[0], scaled[1], scaled[2]
 
 
 def _band_text(band: str, estimator: str, seeds: Sequence[int], smooth: int = 1) -> str:

@@ -417,3 +417,21 @@ def test_csv_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "sub.csv").mkdir()
     with pytest.raises(ValueError, match="expected a CSV file, got the folder"):
         Logger.load(tmp_path / "sub.csv")
+
+
+def test_row_cut_inside_a_quoted_newline_is_cut_off(tmp_path: Path) -> None:
+    # Before: a crash that cut a row just after a newline inside its quoted cell left a file
+    # ending in a newline, so the open quote stayed and swallowed the resumed run's rows.
+    path = tmp_path / "progress.csv"
+    first = Logger(csv_path=path)
+    first("iteration", 1)
+    first("note", 'a "b"\nc')
+    first.write_row()
+    whole = path.read_bytes()
+    path.write_bytes(whole + b'2,"half\n')
+    resumed = Logger(csv_path=path)
+    resumed("iteration", 2)
+    resumed("note", "d")
+    resumed.write_row()
+    assert path.read_bytes() == whole + b"2,d\n"
+    assert Logger.load(path).logs == {"iteration": [1, 2], "note": ['a "b"\nc', "d"]}

@@ -299,3 +299,39 @@ def test_huge_smooth_is_refused_up_front() -> None:
         plot_curves(_same_x_data(), smooth=10**30)
     _, ax = plot_curves(_same_x_data(), num_point=3, smooth=2**63 - 1)  # the whole grid
     assert np.isfinite(_floats(ax.get_lines()[0].get_ydata())).all()
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("band", ["std", "minmax", "ci95"])
+def test_values_near_the_float_limit_give_finite_lines_and_bands(band: str) -> None:
+    # Before: the moving average, the mean and the std summed values near 1.8e308 to inf
+    # (an overflow warning and a line or band of inf/NaN).
+    x = [0.0, 1.0, 2.0]
+    data = [
+        ConfigCurves(
+            ID=0,
+            config={},
+            seeds=(1, 2, 3),
+            curves=[
+                (x, [1e308, 1.7e308, -1e308]),
+                (x, [1.5e308, 1e308, -1.7e308]),
+                (x, [1e308, 1.7e308, 1e308]),
+            ],
+        )
+    ]
+    _, ax = plot_curves(data, num_point=3, band=band, smooth=2)  # type: ignore[arg-type]
+    # Trailing means of 2 points per seed, in units of 1e300 (exact for statistics):
+    # (1.35, 1.25, 1.35)e308 at x = 1 and (0.35, -0.35, 1.35)e308 at x = 2.
+    columns = [[1e8, 1.5e8, 1e8], [1.35e8, 1.25e8, 1.35e8], [0.35e8, -0.35e8, 1.35e8]]
+    means = [statistics.fmean(column) * 1e300 for column in columns]
+    line = ax.get_lines()[0].get_xydata()[:, 1]
+    np.testing.assert_allclose(line, means, rtol=1e-12)
+    low, high = _band_limits(ax.collections[0])  # type: ignore[arg-type]
+    if band == "std":
+        stds = [statistics.pstdev(column) * 1e300 for column in columns]
+        assert low == pytest.approx(min(m - s for m, s in zip(means, stds, strict=True)))
+        assert high == pytest.approx(max(m + s for m, s in zip(means, stds, strict=True)))
+    elif band == "minmax":
+        assert (low, high) == pytest.approx((-0.35e308, 1.5e308))
+    else:
+        assert -0.35e308 <= low < high <= 1.5e308
