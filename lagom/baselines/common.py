@@ -34,6 +34,7 @@ import hashlib
 import io
 import math
 import os
+import pickle
 import random
 import time
 import warnings
@@ -49,6 +50,7 @@ from attrs import AttrsInstance
 from gymnasium.vector import VectorEnv
 
 from lagom._checks import (
+    MAX_SEED,
     check_device,
     check_instance,
     check_int,
@@ -58,6 +60,7 @@ from lagom._checks import (
 )
 from lagom._types import NDArray
 from lagom.baselines._fields import SEED, TEXT, instance
+from lagom.baselines._observations import check_observations, checked_policy
 from lagom.baselines.algorithm import Algorithm, RunFn
 from lagom.baselines.configs.offpolicy import (
     OffPolicyAgentConfig,
@@ -101,9 +104,11 @@ __all__ = [
     "TensorBatch",
     "action_scaler",
     "box_policy",
+    "check_observations",
     "check_run",
     "check_spaces",
     "check_tensor_batch",
+    "checked_policy",
     "choose_device",
     "env_checkpoint",
     "evaluate_policy",
@@ -176,7 +181,9 @@ def _make_env(env_id: str) -> gym.Env[Any, Any]:
         raise ValueError(f"env_id {env_id!r} cannot be made by gymnasium: {error}") from None
 
 
-def make_env(env_id: str, *, clip_reward: bool = True) -> gym.Env[Any, Any]:
+def make_env(
+    env_id: str, *, clip_reward: bool = True, render_mode: str | None = None
+) -> gym.Env[Any, Any]:
     """``gym.make(env_id)``, with the registrations and preprocessing that image
     environments need, all by gymnasium's own wrappers:
 
@@ -189,8 +196,11 @@ def make_env(env_id: str, *, clip_reward: bool = True) -> gym.Env[Any, Any]:
       rewards);
     - any other id: ``gym.make(env_id)``.
 
+    ``render_mode`` (``"human"``, ``"rgb_array"``) goes to ``gym.make``: ``lagom eval
+    --render`` sees the episodes of the environment the run trained on.
+
     Raises:
-        TypeError: ``env_id`` is not a str.
+        TypeError: ``env_id`` is not a str, or ``render_mode`` neither a str nor ``None``.
         gymnasium.error.Error: gymnasium does not know ``env_id``.
 
     Example:
@@ -201,12 +211,15 @@ def make_env(env_id: str, *, clip_reward: bool = True) -> gym.Env[Any, Any]:
         'CartPole-v1'
     """
     check_str("env_id", env_id)
+    render: dict[str, Any] = {}
+    if render_mode is not None:
+        render["render_mode"] = check_str("render_mode", render_mode)
     if env_id.startswith("MinAtar/"):
         from minatar.gym import register_envs
 
         if env_id not in gym.registry:
             register_envs()
-        return gym.make(env_id)
+        return gym.make(env_id, **render)
     if env_id.startswith("ALE/"):
         import ale_py
         from gymnasium.wrappers import (
@@ -216,10 +229,10 @@ def make_env(env_id: str, *, clip_reward: bool = True) -> gym.Env[Any, Any]:
         )
 
         gym.register_envs(ale_py)
-        env: gym.Env[Any, Any] = gym.make(env_id, frameskip=1)
+        env: gym.Env[Any, Any] = gym.make(env_id, frameskip=1, **render)
         env = FrameStackObservation(AtariPreprocessing(env, noop_max=30, frame_skip=4), 4)
         return ClipReward(env, -1.0, 1.0) if clip_reward else env
-    return gym.make(env_id)
+    return gym.make(env_id, **render)
 
 
 def obs_tensor(
@@ -559,15 +572,23 @@ def read_run_info(logdir: Path) -> RunInfo:
             f"format {version!r}, this lagom reads {_FORMAT})"
             + ("" if newer else "; train it again")
         )
-    config = yaml_load(logdir / CONFIG_FILE) if (logdir / CONFIG_FILE).is_file() else None
-    if not isinstance(config, dict):
+    config_path = logdir / CONFIG_FILE
+    if not config_path.is_file():
         raise ValueError(f"{logdir} is not a complete run folder: {CONFIG_FILE} is missing")
+    config = yaml_load(config_path)
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{config_path} must hold the run's configuration (a mapping of dotted keys), "
+            f"got {config!r:.60}"
+        )
     algorithm, seed = info.get("algorithm"), info.get("seed")
     if not isinstance(algorithm, str) or isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(
             f"{path} must name the algorithm (text) and the seed (an int), got algorithm "
             f"{algorithm!r:.40} and seed {seed!r:.40}"
         )
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{path} must hold a seed in [0, 2**32 - 1], got {seed}")
     return RunInfo(algorithm, seed, config)
 
 
@@ -902,7 +923,11 @@ def _unpickler_reason(error: Exception) -> str:
     file anyway is left out)."""
     text = str(error)
     _, found, rest = text.partition("WeightsUnpickler error:")
-    lines = [line.strip() for line in rest.splitlines() if line.strip()] if found else []
+    # Without that marker (a blocked GLOBAL such as posix.system), the line between torch's
+    # advice and its pointer to the documentation.
+    advice = ("Weights only load failed", "Check the documentation")
+    lines = [line.strip() for line in (rest if found else text).splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith(advice)]
     if lines:
         return lines[0].split(". Please use")[0].rstrip(".")
     return type(error).__name__
@@ -1064,7 +1089,12 @@ def load_policy_state(logdir: Path, name: str = POLICY_FILE) -> dict[str, Any]:
         with warnings.catch_warnings():  # torch's notes on a foreign pickle: ours says it all
             warnings.simplefilter("ignore", UserWarning)
             state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # UnpicklingError, a zip or EOF error: not one of our files
+    except pickle.UnpicklingError as error:  # objects other than tensors: refused unread
+        raise ValueError(
+            f"{path} is not a weights-only policy file: it holds more than tensors, which "
+            f"lagom never loads ({_unpickler_reason(error)})"
+        ) from None
+    except Exception as error:  # a zip or EOF error: not one of our files
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(f"{path} is not a weights-only policy file: {first}") from None
     if not isinstance(state, dict):
@@ -1090,9 +1120,10 @@ def evaluate_policy(
         ``episodes``.
 
     Raises:
-        TypeError: ``policy`` or ``make_env`` is not callable, or ``episodes`` or ``seed`` is
-            not an int.
-        ValueError: ``episodes < 1`` or ``seed < 0``.
+        TypeError: ``policy`` or ``make_env`` is not callable, ``make_env`` makes no
+            gymnasium environment, or ``episodes`` or ``seed`` is not an int.
+        ValueError: ``episodes < 1``, ``seed < 0``, or ``policy`` answers the batch of one
+            observation with no batch of one action (``[1, *action_shape]``).
 
     Example:
         >>> always_left = lambda obs: np.zeros(len(obs), dtype=np.int64)
@@ -1106,6 +1137,8 @@ def evaluate_policy(
     # Not check_seed: runs evaluate on seeds ``seed + 10000 + i``, which gymnasium takes.
     seed = check_int("seed", seed, minimum=0)
     env = make_env()
+    if not isinstance(env, gym.Env):
+        raise TypeError(f"make_env must return a gymnasium Env, got {type(env).__name__}")
     returns: list[float] = []
     horizons: list[int] = []
     try:
@@ -1121,7 +1154,7 @@ def evaluate_policy(
                     if isinstance(obs, Mapping)
                     else np.asarray(obs)[None]
                 )
-                action = np.asarray(policy(batch))[0]  # type: ignore[arg-type]
+                action = _first_action(policy(batch), env.action_space)  # type: ignore[arg-type]
                 obs, reward, terminated, truncated, _ = env.step(action)
                 total += float(reward)
                 steps += 1
@@ -1139,6 +1172,20 @@ def evaluate_policy(
         "horizon_mean": float(np.mean(horizons)),
         "episodes": float(episodes),
     }
+
+
+def _first_action(actions: object, space: gym.Space[Any]) -> Any:
+    """The one action of a policy's answer to a batch of one observation (of the shape of
+    ``space``, where that is a ``Box`` or ``Discrete``)."""
+    batch = np.asarray(actions)
+    shape = space.shape if isinstance(space, (gym.spaces.Box, gym.spaces.Discrete)) else None
+    if batch.ndim == 0 or len(batch) != 1 or (shape is not None and batch.shape[1:] != shape):
+        want = ", ".join(["1", *map(str, shape)]) if shape is not None else "1, ..."
+        raise ValueError(
+            "policy must answer a batch of one observation with a batch of one action "
+            f"[{want}], got shape {batch.shape}"
+        )
+    return batch[0]
 
 
 #: The best policy's tensors, beside the last one's ``policy.pt``.

@@ -782,7 +782,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     dev = common.choose_device(device)
     q_net = _q_network(gym.spaces.flatdim(obs_space), int(space.n), config.agent, dev, obs_space)
     q_net.load_state_dict(saved["q_net"])
-    return greedy_policy(q_net.eval(), dev, int(space.start))
+    return common.checked_policy(greedy_policy(q_net.eval(), dev, int(space.start)), obs_space)
 
 
 _SUMMARY = "Deep Q-Network: Double DQN, dueling, n-step returns, prioritized replay (discrete)"

@@ -608,7 +608,12 @@ def make_policy(run_dir: Path, device: str) -> Policy:
     config = common.load_run_config(run_dir, partial(default_config, strategies[name]))
     saved = common.load_policy_state(run_dir)  # weights-only: no code from the file runs
     state = {key: saved[key].numpy() if key in saved else None for key in ("xmean", "xbest")}
-    return _flat_policy(config).bind(_solution(state, config.eval.solution))
+    env = gym.make(config.env.id)
+    env.close()
+    flat = FlatPolicy(env.observation_space, env.action_space, config.policy.hidden_sizes)
+    act = flat.bind(_solution(state, config.eval.solution))
+    # FlatPolicy's act also takes one observation [O]; a run's policy takes batches [B, O].
+    return common.checked_policy(act, env.observation_space)
 
 
 def _algorithm(strategy: type[C], summary: str) -> Algorithm:

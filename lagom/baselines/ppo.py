@@ -50,6 +50,7 @@ from torch import nn
 from torch.nn import functional
 
 from lagom._checks import (
+    check_bool,
     check_device,
     check_discount,
     check_instance,
@@ -388,11 +389,15 @@ def _as_obs(x: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor | TensorM
     return TensorMap(x) if isinstance(x, dict) else x
 
 
-def _make_model(env_id: str, agent: AgentConfig, device: torch.device | str) -> ActorCritic:
+def _spaces(env_id: str) -> tuple[spaces.Space[Any], spaces.Space[Any]]:
     env = common.make_env(env_id)
     observation_space, action_space = env.observation_space, env.action_space
     env.close()
-    return ActorCritic(observation_space, action_space, agent, device)
+    return observation_space, action_space
+
+
+def _make_model(env_id: str, agent: AgentConfig, device: torch.device | str) -> ActorCritic:
+    return ActorCritic(*_spaces(env_id), agent, device)
 
 
 #: Means or variances of an observation standardization: an array for a Box space, a dict
@@ -715,8 +720,11 @@ def _standardize(x: object, mean: NDArray[Any], var: NDArray[Any], clip: float) 
     return out
 
 
-def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy:
-    """The deterministic policy: observations standardized as in training, then the mode."""
+def _policy(
+    model: ActorCritic, obs_moments: ObsMoments | None, *, deterministic: bool = True
+) -> common.Policy:
+    """The policy: observations standardized as in training, then the mode (an action
+    sampled from ``π(·|s)`` when not ``deterministic``)."""
 
     def policy(obs: Any) -> NDArray[Any]:
         if obs_moments is not None and isinstance(obs_moments[0], dict):
@@ -728,13 +736,13 @@ def _policy(model: ActorCritic, obs_moments: ObsMoments | None) -> common.Policy
                 for key, x in obs.items()
             }
         if model.encoder is not None:  # images and dicts: as the environment gives them
-            return model.choose_action(obs, deterministic=True)["raw_action"]
+            return model.choose_action(obs, deterministic=deterministic)["raw_action"]
         if obs_moments is None:
             x = np.asarray(obs, dtype=np.float32)
         else:
             mean, var, clip = obs_moments
             x = _standardize(obs, cast(NDArray[Any], mean), cast(NDArray[Any], var), clip)
-        return model.choose_action(x, deterministic=True)["raw_action"]
+        return model.choose_action(x, deterministic=deterministic)["raw_action"]
 
     return policy
 
@@ -927,13 +935,20 @@ def run(
     return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
-def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Policy:
-    """The deterministic policy (numpy observations to numpy actions) that a :class:`Learner`
-    with ``config`` saved in ``run_dir``.
+def load_policy(
+    run_dir: Path, device: str, config: OnPolicyConfig, *, deterministic: bool = True
+) -> common.Policy:
+    """The deterministic policy (numpy observations ``[B, *obs_shape]``, or a dict of them,
+    to numpy actions) that a :class:`Learner` with ``config`` saved in ``run_dir``; with
+    ``deterministic=False``, the policy that samples its actions from ``π(·|s)`` (with
+    torch's global generator), as ``lagom eval --stochastic`` acts.
 
     Raises:
-        TypeError: ``run_dir`` is not a path, or ``config`` not an on-policy configuration.
+        TypeError: ``run_dir`` is not a path, ``config`` not an on-policy configuration, or
+            ``deterministic`` not a bool.
         ValueError: ``run_dir`` holds no ``policy.pt`` (read weights-only: no code runs).
+            The policy raises ``ValueError`` on what is no batch of the environment's
+            observations.
 
     >>> load_policy(Path("/nonexistent"), "cpu", PPOConfig())
     Traceback (most recent call last):
@@ -943,7 +958,8 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
     _check_on_policy(config)
     check_path("run_dir", run_dir)
     state = common.load_policy_state(run_dir)
-    model = _make_model(config.env.id, config.agent, common.choose_device(device))
+    observation_space, action_space = _spaces(config.env.id)
+    model = ActorCritic(observation_space, action_space, config.agent, common.choose_device(device))
     model.load_state_dict(state["model"])
     saved = state.get("obs_moments")
     moments: ObsMoments | None = None
@@ -953,7 +969,11 @@ def load_policy(run_dir: Path, device: str, config: OnPolicyConfig) -> common.Po
             _moment_arrays(saved["var"]),
             float(saved["clip"]),
         )
-    return _policy(model.eval(), moments)
+    # A batch [B, *obs_shape] of the environment's observations, or a ValueError saying so.
+    policy = _policy(
+        model.eval(), moments, deterministic=check_bool("deterministic", deterministic)
+    )
+    return common.checked_policy(policy, observation_space)
 
 
 def make_policy(run_dir: Path, device: str) -> common.Policy:

@@ -53,7 +53,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from lagom._checks import check_device, check_instance, check_int
+from lagom._checks import check_bool, check_device, check_instance, check_int
 from lagom._types import Float32Array, NDArray
 from lagom.baselines import _fused, common
 from lagom.baselines.configs.sac import (
@@ -492,14 +492,17 @@ def run(
     return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
-def make_policy(run_dir: Path, device: str) -> common.Policy:
+def make_policy(run_dir: Path, device: str, *, deterministic: bool = True) -> common.Policy:
     """The trained deterministic policy :math:`\\tanh(\\mu(s))` of a SAC run: observations
     ``[B, ...]`` (a dict of them for a ``Dict`` space) to actions ``[B, A]`` within the
-    action bounds (numpy in and out).
+    action bounds (numpy in and out). With ``deterministic=False``, the policy that samples
+    (:meth:`SquashedGaussianActor.sample_actions`, torch's global generator), as ``lagom
+    eval --stochastic`` acts.
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path.
-        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
+        TypeError: ``run_dir`` is not a str or path, or ``deterministic`` not a bool.
+        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``. The policy
+            raises ``ValueError`` on what is no batch of the environment's observations.
 
     Example:
         >>> import tempfile
@@ -510,8 +513,16 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
         >>> act(np.zeros((5, 3))).shape  # Pendulum-v1: 3 observations, 1 action in [-2, 2]
         (5, 1)
     """
+    check_bool("deterministic", deterministic)
     actor, space, dev = load_actor(run_dir, device)
-    return common.box_policy(actor.deterministic, space, dev)
+    obs_space = common.check_spaces(
+        "sac",
+        common.load_run_config(run_dir, default_config).env.id,
+        observation=common.OFF_POLICY_OBSERVATIONS,
+        action=(gym.spaces.Box,),
+    )[0]
+    act = actor.deterministic if deterministic else actor.sample_actions
+    return common.checked_policy(common.box_policy(act, space, dev), obs_space)
 
 
 def load_actor(

@@ -478,7 +478,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     hidden = config.agent.hidden_sizes
     actor = DeterministicActor(obs_dim, space.shape[0], hidden, dev, encoder=encoder)
     actor.load_state_dict(saved["actor"])
-    return common.box_policy(actor.eval(), space, dev)
+    return common.checked_policy(common.box_policy(actor.eval(), space, dev), obs_space)
 
 
 _TD3 = "Twin Delayed DDPG: twin critics, target smoothing, delayed actor (continuous)"

@@ -108,13 +108,17 @@ def _run_jobs(
             Config(to_dotted(config)),
             args.seeds,
             log_dir,
-            max_workers=args.workers,
+            # One job per seed: more workers would idle, and a number past a C int (10**20)
+            # ended in an OverflowError from multiprocessing.
+            max_workers=min(args.workers, len(args.seeds)),
             use_gpu=args.device.startswith("cuda"),
             # cuda:N pins every run to GPU N; plain cuda spreads them over all GPUs.
             gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,
             overwrite=args.overwrite,
             # The monitor shows steps; the sweep's own bar (jobs done) only without one.
             progress=False if quiet else "summary" if monitor is not None else True,
+            # A run stopped early by train.stop_at continues with another (or none).
+            resumable_keys=["train.stop_at"],
         )
         refused = False
     except SweepError as error:
@@ -195,11 +199,16 @@ def _last_step(log_dir: Path) -> int | None:
 
 
 def _print_summary(seeds: list[int], results: list[Any]) -> None:
+    """The table of the seeds' final returns: ``failed`` for a run that failed (``None``),
+    ``stopped`` for one that ``train.stop_at`` ended before its length (``{}``: no final
+    evaluation)."""
     print(f"{'seed':>6}  {'return mean':>12}  {'return std':>10}")
     means = []
+    stopped = False
     for seed, result in zip(seeds, results, strict=False):
         if not result:
-            print(f"{seed:>6}  {'failed':>12}")
+            stopped = stopped or result is not None
+            print(f"{seed:>6}  {'failed' if result is None else 'stopped':>12}")
             continue
         means.append(float(result["return_mean"]))
         print(f"{seed:>6}  {result['return_mean']:>12.2f}  {result['return_std']:>10.2f}")
@@ -207,6 +216,8 @@ def _print_summary(seeds: list[int], results: list[Any]) -> None:
         mean = sum(means) / len(means)
         spread = math.sqrt(sum((m - mean) ** 2 for m in means) / len(means))
         print(f"{'all':>6}  {mean:>12.2f}  {spread:>10.2f}")
+    if stopped:
+        print("stopped: train.stop_at ended the run before its length; no final evaluation")
     for seed, result in zip(seeds, results, strict=False):
         if result and "best_eval_step" in result:  # eval.every: the best evaluation's step
             print(
@@ -264,6 +275,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
     from lagom.baselines.common import evaluate_policy, read_run_info
+    from lagom.baselines.common import make_env as common_make_env
     from lagom.cli._eval import FrameCounter, frame_counter, stochastic_policy
 
     _check_device(args.device)
@@ -289,9 +301,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     counter = FrameCounter()
 
     def make_env() -> gym.Env[Any, Any]:
-        if args.render is None:
-            return gym.make(env_id)
-        env = gym.make(env_id, render_mode=args.render)
+        # As the run's own evaluation makes it: Atari preprocessed and stacked (unclipped
+        # rewards), MinAtar registered; not the bare gym.make of the id.
+        env = common_make_env(env_id, clip_reward=False, render_mode=args.render)
         return frame_counter(env, counter) if args.render == "rgb_array" else env
 
     try:

@@ -113,12 +113,19 @@ def _loader() -> type[Any]:
 
     class Loader(yaml.SafeLoader):
         """YAML 1.1 reads ``3e-4`` as a string; a config file means the float (as YAML 1.2).
-        A key given twice in one mapping is an error (YAML keeps the last one silently)."""
+        A key given twice in one mapping is an error (YAML keeps the last one silently), and
+        so is a key that is no text (``? [a]``: yaml's own loader fails on it with a
+        ``TypeError``)."""
 
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
             seen: set[object] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (list, dict, set)):  # unhashable: not a config key
+                    line = key_node.start_mark.line + 1
+                    raise UsageError(
+                        f"config file keys must be non-empty text, got {key!r:.60} (line {line})"
+                    )
                 if isinstance(key, str) and key in seen:
                     raise UsageError(f"config key {key!r} is given twice in the config file")
                 seen.add(key)
@@ -144,6 +151,12 @@ def _flatten(data: Mapping[object, object], prefix: str, out: dict[str, object])
         if not isinstance(key, str) or not key:
             raise UsageError(f"config file keys must be non-empty text, got {key!r}")
         dotted = f"{prefix}{key}"
+        if isinstance(value, (set, frozenset)):
+            # A YAML !!set has no order: hidden sizes {256, 64} would come out in any order.
+            raise UsageError(
+                f"config key {dotted!r} holds a YAML set ({value!r:.60}), which has no order; "
+                "write a list ([a, b])"
+            )
         if isinstance(value, Mapping):
             _flatten(value, f"{dotted}.", out)
         elif dotted in out:
@@ -274,13 +287,16 @@ def check_train_args(args: argparse.Namespace) -> dict[str, object]:
 
     Raises:
         UsageError: an unknown algorithm, seeds given twice, a ``--set`` that is not
-            ``KEY=VALUE``, a ``--log-dir`` that is a file, or a bad ``--config`` file.
+            ``KEY=VALUE``, a ``--log-dir`` that is empty or a file, or a bad ``--config``
+            file.
     """
     known_algorithm(args.algo)
     if len(set(args.seeds)) != len(args.seeds):
         raise UsageError(f"--seeds must be distinct, got {args.seeds}")
     _check_sets(args.set)
     if args.log_dir is not None:
+        if not args.log_dir.strip():  # "" would fall back to logs/ALGO-ENV unnoticed
+            raise UsageError(f"--log-dir must name a folder, got {args.log_dir!r}")
         log_dir = Path(args.log_dir)
         if log_dir.exists() and not log_dir.is_dir():
             raise UsageError(f"--log-dir {log_dir} is a file, not a folder")

@@ -2,10 +2,11 @@
 (``--stochastic``) policies and rendering (``--render human|rgb_array``).
 
 An :class:`~lagom.baselines.Algorithm` record offers only the deterministic policy of a run,
-so the sampling policies of the built-in stochastic algorithms are rebuilt here from their
-modules' public parts (PPO and VPG: :class:`~lagom.baselines.ppo.ActorCritic`; SAC:
-:class:`~lagom.baselines.sac.SquashedGaussianActor`). TD3, DDPG, DQN and the evolution
-strategies train deterministic policies: ``--stochastic`` is refused for them.
+so the sampling policies of the built-in stochastic algorithms come from their modules' public
+loaders with ``deterministic=False`` (PPO and VPG: :func:`lagom.baselines.ppo.load_policy`;
+SAC: :func:`lagom.baselines.sac.make_policy`): the same environment, observations and
+checks as the deterministic policy. TD3, DDPG, DQN and the evolution strategies train
+deterministic policies: ``--stochastic`` is refused for them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from lagom.cli._early import UsageError
 if TYPE_CHECKING:
     import gymnasium as gym
 
-    from lagom._types import NDArray
     from lagom.baselines import PolicyFn
 
 __all__ = ["STOCHASTIC", "FrameCounter", "frame_counter", "stochastic_policy"]
@@ -30,43 +30,19 @@ STOCHASTIC = ("ppo", "sac", "vpg")
 
 
 def _on_policy(name: str, run_dir: Path, device: str) -> PolicyFn:
-    import gymnasium as gym
-    import torch
-
     from lagom.baselines import common, ppo, vpg
 
+    # PPO's own loading, sampling instead of the mode: the environment as training made it
+    # (Atari preprocessed and stacked), Dict observations and their standardization.
     default_config = ppo.default_config if name == "ppo" else vpg.default_config
     config: Any = common.load_run_config(run_dir, default_config)
-    state = common.load_policy_state(run_dir)
-    env = gym.make(config.env.id)
-    spaces = (env.observation_space, env.action_space)
-    env.close()
-    model = ppo.ActorCritic(*spaces, config.agent, common.choose_device(device))
-    model.load_state_dict(state["model"])
-    model.eval()
-    moments = state.get("obs_moments")
-    mean = var = None
-    clip = 0.0
-    if moments is not None:
-        mean, var = moments["mean"].numpy(), moments["var"].numpy()
-        clip = float(moments["clip"])
-
-    def policy(obs: NDArray[Any]) -> NDArray[Any]:
-        # As ppo's deterministic policy (standardized as in training), sampled, not the mode.
-        x = np.asarray(obs, dtype=np.float64)
-        if mean is not None and var is not None:
-            x = np.clip((x - mean) / np.sqrt(var + 1e-8), -clip, clip)
-        with torch.inference_mode():
-            return model.choose_action(x.astype(np.float32))["raw_action"]
-
-    return policy
+    return ppo.load_policy(run_dir, device, config, deterministic=False)
 
 
 def _sac(run_dir: Path, device: str) -> PolicyFn:
-    from lagom.baselines import common, sac
+    from lagom.baselines import sac
 
-    actor, space, dev = sac.load_actor(run_dir, device)
-    return common.box_policy(actor.sample_actions, space, dev)
+    return sac.make_policy(run_dir, device, deterministic=False)
 
 
 def stochastic_policy(name: str, run_dir: Path, device: str, seed: int) -> PolicyFn:

@@ -62,6 +62,11 @@ def seal(array: NDArray[Any]) -> NDArray[Any]:
 def is_frozen(array: NDArray[Any]) -> bool:
     """Whether ``array`` is read-only down to the memory it views (object arrays never are).
 
+    That is a read-only view of a read-only array that owns its memory, as :func:`seal`
+    leaves it. A read-only array over someone else's buffer (``np.frombuffer`` of a
+    ``bytearray``, shared memory, a memory map) does not count: the buffer's owner can
+    still write to it.
+
     Example:
         >>> is_frozen(np.zeros(2)), is_frozen(freeze_array(np.zeros(2)))
         (False, True)
@@ -71,6 +76,7 @@ def is_frozen(array: NDArray[Any]) -> bool:
         return False
     return (
         isinstance(base, np.ndarray)
+        and base.flags.owndata
         and not array.flags.writeable
         and not base.flags.writeable
         and array.dtype.kind != "O"
@@ -82,7 +88,8 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
 
     Copies (once) unless no copy is needed: an array that :func:`is_frozen` is returned as
     is, and a list or tuple is converted into a new array, which is then only sealed. The
-    items of an object array are frozen with :func:`freeze` (into a new object array).
+    items of an object array are frozen with :func:`freeze` (into a new object array). A
+    torch tensor is copied detached and on the CPU (bfloat16 as float32).
 
     Example:
         >>> mine = np.zeros(2)
@@ -102,12 +109,34 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
         array = value.copy() if type(value) is np.ndarray else np.array(value)
     elif isinstance(value, (list, tuple)):
         array = np.asarray(value)  # a new array: no second copy needed
+    elif _is_tensor(value):
+        array = _tensor_array(value)
     else:
         # Anything else (a scalar, a buffer, a tensor) may share memory with its source.
         array = np.array(value)
     if array.dtype.kind == "O":
         return _freeze_items(array)
     return seal(array)
+
+
+def _is_tensor(value: object) -> bool:
+    # Recognized by what it offers, as lagom.metric does: torch is never imported here.
+    return all(callable(getattr(value, attr, None)) for attr in ("detach", "cpu", "numpy"))
+
+
+def _tensor_array(tensor: Any) -> NDArray[Any]:
+    """A new array of a torch tensor's values, detached and on the CPU.
+
+    ``np.array(tensor)`` fails for a tensor that requires grad (a policy's sampled actions),
+    lives on a GPU or holds bfloat16 (widened to float32 here: numpy has no bfloat16), and
+    warns for the others (torch's ``__array__`` takes no ``copy``).
+    """
+    host = tensor.detach().cpu()
+    try:
+        shared = host.numpy(force=True)
+    except TypeError:
+        shared = host.float().numpy(force=True)
+    return np.array(shared)  # a copy: numpy() shares the tensor's memory
 
 
 def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:

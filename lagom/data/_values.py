@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from lagom._types import NDArray
+from lagom.data._freeze import _is_tensor, _tensor_array
 
 __all__ = ["stack_values", "values_equal"]
 
@@ -22,9 +23,10 @@ def values_equal(a: Any, b: Any) -> bool:
     """Return whether ``a`` and ``b`` hold the same value.
 
     Arrays are equal when both are arrays with the same shape and equal elements (no
-    broadcasting; an array never equals a list). Mappings are equal when they have the same
-    keys and equal values; lists and tuples when they have the same type, length and equal
-    items. Anything else falls back to ``==``.
+    broadcasting; an array never equals a list); so are torch tensors (a tensor equals only
+    a tensor). Mappings are equal when they have the same keys and equal values; lists and
+    tuples when they have the same type, length and equal items. Anything else falls back
+    to ``==``.
 
     Example:
         >>> values_equal({"x": np.zeros(2)}, {"x": np.zeros(2)})
@@ -34,6 +36,12 @@ def values_equal(a: Any, b: Any) -> bool:
     """
     if a is b:
         return True
+    if _is_tensor(a) or _is_tensor(b):
+        # Torch's == is elementwise and its truth value raises (an agent's tensors in an
+        # info): compared as arrays, a tensor equals only a tensor.
+        if not (_is_tensor(a) and _is_tensor(b)):
+            return False
+        return values_equal(_tensor_array(a), _tensor_array(b))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
             return False
@@ -86,7 +94,9 @@ def stack_values(items: Sequence[Any]) -> NDArray[Any]:
     if not items:
         return np.empty((0,))
     try:
-        arrays = [np.asarray(item) for item in items]
+        # A tensor (an action sampled by a torch policy) is read detached: np.asarray fails
+        # for one that requires grad.
+        arrays = [_tensor_array(item) if _is_tensor(item) else np.asarray(item) for item in items]
     except ValueError:
         arrays = []
     if (

@@ -24,6 +24,12 @@ _array_eq = attrs.cmp_using(eq=values_equal)
 
 
 def _named_array(name: str, value: ArrayLike) -> NDArray[Any]:
+    if isinstance(value, np.ma.MaskedArray):
+        # Stored as a plain array, its masked entries would read as valid data.
+        raise TypeError(
+            f"{name} is a masked array, whose mask a Rollout cannot keep; pass "
+            f"{name}.filled(value) or leave the masked steps out"
+        )
     try:
         return freeze_array(value)
     except ValueError as error:  # a ragged list: numpy's message names no argument
@@ -102,8 +108,9 @@ class Rollout:
     raises ``ValueError``) and are not the caller's. An array argument is copied once and
     made read-only, unless it already is read-only down to its memory (an array of another
     lagom record, or a slice of one), which is kept without a copy; a list is converted into
-    a new array, which is only made read-only. Each info becomes a read-only mapping proxy
-    over a copy whose arrays are frozen the same way (see :class:`~lagom.data.TimeStep`).
+    a new array, which is only made read-only; a torch tensor is copied detached and on the
+    CPU (bfloat16 as float32). Each info becomes a read-only mapping proxy over a copy whose
+    arrays are frozen the same way (see :class:`~lagom.data.TimeStep`).
 
     Observations of a gymnasium ``Dict`` space are a dict of such arrays, one per key, each
     in its own dtype (uint8 frames stay uint8); the rollout holds them as a read-only
@@ -124,7 +131,8 @@ class Rollout:
             of dict observations differ, the number of infos is not T, a reward is NaN or
             infinite, or an argument is a ragged list.
         TypeError: ``rewards`` is not real-valued, a flag array is not bool, ``infos``
-            is not a sequence of mappings, or only one of the observations is a dict.
+            is not a sequence of mappings, only one of the observations is a dict, or an
+            array is a masked array (its mask would be lost).
 
     Example:
         >>> T, N = 3, 2

@@ -20,6 +20,7 @@ from gymnasium.vector.utils import batch_space, concatenate, create_empty_array,
 
 from lagom._checks import MAX_SEED, check_seed, is_int
 from lagom._types import BoolArray, Float64Array
+from lagom.envs.vec_env_wrapper import _flag, _info, _reward
 
 __all__ = ["check_seeds", "reset_seeds"]
 
@@ -135,7 +136,19 @@ class _SyncVectorEnv(VectorEnv[Any, Any, Any]):
 
     def _batch(self, observations: list[Any]) -> Any:
         if self._box_dtype is not None:
-            return np.stack(observations, dtype=self._box_dtype)
+            try:
+                batch = np.stack(observations, dtype=self._box_dtype)
+            except (ValueError, TypeError) as error:  # shapes differ, or a dtype cast fails
+                batch, reason = None, str(error)
+            if batch is not None and batch.shape == self.observation_space.shape:
+                return batch
+            shapes = sorted({np.shape(x) for x in observations})
+            dtypes = sorted({str(np.asarray(x).dtype) for x in observations})
+            raise ValueError(
+                f"the sub-environments' observations must be elements of "
+                f"{self.single_observation_space}: got shapes {shapes} of dtypes {dtypes}"
+                + (f" ({reason})" if batch is None else "")
+            )
         out: Any = create_empty_array(self.single_observation_space, self.num_envs, fn=np.empty)
         return concatenate(self.single_observation_space, observations, out)
 
@@ -175,12 +188,22 @@ class _SyncVectorEnv(VectorEnv[Any, Any, Any]):
         observations = self._observations
         for i, (env, action) in enumerate(zip(self.envs, rows, strict=True)):
             try:
-                observation, reward, term, trunc, info = env.step(action)
+                # Any: what a sub-environment returns is checked below, not trusted.
+                result: tuple[Any, ...] = env.step(action)
             except AssertionError as error:  # gymnasium's environments assert their actions
                 raise ValueError(
                     f"sub-environment {i} refused the action {action!r}: expected an "
                     f"element of {self.single_action_space} ({error})"
                 ) from error
+            observation, reward, term, trunc, info = result
+            # numpy would take 2, 0.5 or "False" as a flag and "1.5" as a reward, silently.
+            if type(term) is not bool or type(trunc) is not bool:
+                term = _flag("terminated", term, f"sub-environment {i}'s step")
+                trunc = _flag("truncated", trunc, f"sub-environment {i}'s step")
+            if type(reward) is not float:
+                reward = _reward(reward, f"sub-environment {i}'s step")
+            if type(info) is not dict:
+                info = _info(info, f"sub-environment {i}'s step")
             rewards[i], terminated[i], truncated[i] = reward, term, trunc
             if term or trunc:
                 # A copy, so an env that reuses its observation buffer cannot overwrite the

@@ -63,7 +63,10 @@ class TimeStepEnv(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
         Raises:
             ValueError: the environment refused ``action`` (gymnasium's environments assert
                 that an action lies in their action space).
+            TypeError: the environment returned a reward that is not a real number, flags
+                that are not bools, or an info that is not a dict.
         """
         observation, reward, terminated, truncated, info = _step(self.env, action)
+        # _step has checked the reward (a real number), the flags (bools) and the info.
         step_type = StepType.LAST if terminated or truncated else StepType.MID
         return TimeStep(step_type, observation, float(reward), terminated, truncated, info)

@@ -277,6 +277,8 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         Raises:
             ClosedEnvironmentError: the environment is closed.
             gymnasium.error.ResetNeeded: :meth:`reset` was never called.
+            TypeError: the actions cannot be read as an array (e.g. a tensor that requires
+                grad: pass ``.detach()``).
             ValueError: the batch of actions has the wrong shape, a continuous (``Box``)
                 action is not a finite real number, or a sub-environment refuses its
                 action (in ``"async"`` mode every row is checked against
@@ -485,7 +487,7 @@ class _ActionCheck:
     def __call__(self, actions: Any) -> Any:
         if not self._array:
             return self._check_rows(actions)
-        array = np.asarray(actions)
+        array = _action_array(actions)
         if array.shape != self._batch.shape:
             raise ValueError(
                 f"expected actions of shape {self._batch.shape} (one row per "
@@ -535,3 +537,19 @@ class _ActionCheck:
                     f"element of {self._single}"
                 )
         return actions
+
+
+def _action_array(actions: object) -> NDArray[Any]:
+    """``actions`` as a numpy array; a tensor numpy cannot read (one that requires grad, or
+    on a GPU or the 'meta' device) is refused by name rather than with torch's error.
+
+    Raises:
+        TypeError: ``actions`` cannot be read as an array of numbers.
+    """
+    try:
+        return np.asarray(actions)
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
+        raise TypeError(
+            f"actions must be an array of numbers (a tensor needs .detach().cpu() first), "
+            f"got {type(actions).__name__}: {error}"
+        ) from None

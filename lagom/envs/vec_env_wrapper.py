@@ -115,11 +115,71 @@ def _reset(env: gym.Env[Any, Any], seed: object, options: object) -> tuple[Any, 
 
 
 def _step(env: gym.Env[Any, Any], action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
-    """``env.step(action)``, with an environment's assertion on a bad action as ValueError."""
+    """``env.step(action)``, with an environment's assertion on a bad action as ValueError;
+    its reward checked to be a real number (returned as it came), its flags bools (returned
+    as Python bools) and its info a mapping (a dict).
+
+    Raises:
+        ValueError: the environment refused ``action``.
+        TypeError: the environment returned a reward that is not a real number, a flag that
+            is not a bool (``float()`` and ``or`` would read ``"1.5"``, ``[1.5]``, ``2`` or
+            ``None`` silently), or an info that is not a dict.
+    """
     try:
-        return env.step(action)
+        result: tuple[Any, ...] = env.step(action)
     except AssertionError as error:  # gymnasium's environments assert their actions
         raise ValueError(
             f"action {action!r:.60} was refused by the environment: expected an element of "
             f"{env.action_space} ({error})"
         ) from error
+    observation, reward, terminated, truncated, info = result
+    if type(reward) is not float:
+        _reward(reward, "env.step")
+    if type(terminated) is not bool:
+        terminated = _flag("terminated", terminated, "env.step")
+    if type(truncated) is not bool:
+        truncated = _flag("truncated", truncated, "env.step")
+    if type(info) is not dict:
+        info = _info(info, "env.step")
+    return observation, reward, terminated, truncated, info
+
+
+_REAL_SCALARS = (int, float, np.integer, np.floating)
+
+
+def _reward(reward: object, where: str) -> float:
+    """An environment's ``reward`` as a float: a real number (a Python or numpy scalar, or a
+    0-d array of one); ``float()`` would take ``"1.5"`` and unwrap ``[1.5]`` silently.
+
+    Raises:
+        TypeError: ``reward`` is not a real number (``where`` names the environment).
+    """
+    if isinstance(reward, _REAL_SCALARS):
+        return float(reward)
+    if isinstance(reward, np.ndarray) and reward.ndim == 0 and reward.dtype.kind in "biuf":
+        return float(reward)
+    raise TypeError(
+        f"{where} must return a reward that is a real number (a float or a 0-d array), got "
+        f"{type(reward).__name__} {reward!r:.60}"
+    )
+
+
+def _flag(name: str, value: object, where: str) -> bool:
+    """An environment's ``terminated`` or ``truncated``: a bool (or a numpy bool).
+
+    Raises:
+        TypeError: ``value`` is not a bool: ``2``, ``0.5``, ``"False"`` or ``None`` would
+            each be read as a flag, silently.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(
+        f"{where} must return {name} as a bool, got {type(value).__name__} {value!r:.60}"
+    )
+
+
+def _info(info: object, where: str) -> dict[str, Any]:
+    """An environment's ``info``, checked to be a mapping (as a dict)."""
+    if isinstance(info, Mapping):
+        return dict(info)
+    raise TypeError(f"{where} must return info as a dict, got {type(info).__name__} {info!r:.60}")

@@ -9,6 +9,7 @@ checks module, :mod:`lagom._checks`.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,16 +28,7 @@ def _check_population(
     dimension: int,
 ) -> tuple[Float64Array, Float64Array]:
     """Validate a told population; return it as ``[P, N]`` solutions and ``[P]`` values."""
-    if np.asarray(function_values).dtype.kind == "b":
-        raise TypeError(
-            f"function_values must be real numbers, got booleans {function_values!r:.80}"
-        )
-    try:
-        values = np.asarray(function_values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"function_values must be a list of real numbers, got {function_values!r:.80}"
-        ) from error
+    values = _check_values(function_values)
     if values.ndim != 1:
         raise ValueError(
             f"function_values must be one number per solution (shape [P]), got shape {values.shape}"
@@ -78,6 +70,67 @@ def _check_population(
             "report a failed evaluation as a large value or inf"
         )
     return xs, values
+
+
+def _is_real(value: object) -> bool:
+    """Whether ``value`` is one real number: a Python or numpy int or float, or a 0-d array
+    (numpy's, or anything with ``__array__``, as a torch scalar) of one; never a bool, a
+    string, ``None`` or a complex number."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, numbers.Real):
+        return True
+    try:
+        given = np.asarray(value)
+    except (TypeError, ValueError):
+        return False
+    return given.ndim == 0 and given.dtype.kind in "iuf"
+
+
+def _check_values(function_values: ArrayLike) -> Float64Array:
+    """``function_values`` as float64, refusing what numpy would silently turn into numbers.
+
+    ``np.asarray(..., dtype=float)`` reads ``"1.5"`` as 1.5, ``None`` as NaN and a bool among
+    floats as 0 or 1, and raises ``OverflowError`` on an int beyond float64: each item of a
+    list is checked first, so the message names what was wrong and where.
+    """
+    if isinstance(function_values, np.ndarray):
+        if function_values.dtype.kind == "b":
+            raise TypeError(
+                f"function_values must be real numbers, got booleans {function_values!r:.80}"
+            )
+        items: list[object] = (
+            function_values.ravel().tolist() if function_values.dtype.kind == "O" else []
+        )
+    elif isinstance(function_values, Sequence) and not isinstance(function_values, (str, bytes)):
+        items = list(function_values)
+        if items and all(isinstance(v, (bool, np.bool_)) for v in items):
+            raise TypeError(
+                f"function_values must be real numbers, got booleans {function_values!r:.80}"
+            )
+    else:
+        items = []
+    for i, value in enumerate(items):
+        if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim):
+            continue  # nested: the shape check below says what is wrong
+        if not _is_real(value):
+            raise TypeError(
+                f"function_values must be real numbers (an int or a float, not a bool), got "
+                f"{type(value).__name__} {value!r:.60} at index {i}"
+            )
+        try:
+            float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            raise ValueError(
+                f"function_values must fit in a float64, got {value!r:.40} at index {i}"
+            ) from None
+    try:
+        values: Float64Array = np.asarray(function_values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"function_values must be a list of real numbers, got {function_values!r:.80}"
+        ) from error
+    return values
 
 
 def _update_best(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -63,6 +65,8 @@ class CEMOptions:
         (10, 0.2, 2, 0)
         >>> attrs.evolve(options, elite_ratio=0.05).elite_size  # at least one elite
         1
+        >>> attrs.evolve(options, popsize=100, elite_ratio=0.29).elite_size  # not 28
+        29
     """
 
     popsize: int = attrs.field(validator=field_check(check_int, minimum=1))
@@ -74,8 +78,12 @@ class CEMOptions:
 
     @property
     def elite_size(self) -> int:
-        """``max(1, floor(elite_ratio * popsize))``: how many candidates are refitted."""
-        return max(1, int(self.elite_ratio * self.popsize))
+        """``max(1, floor(elite_ratio * popsize))``: how many candidates are refitted.
+
+        The ratio is read as the decimal it prints as (``repr``), the number the user wrote:
+        in floats ``0.29 * 100`` is ``28.999999999999996``, whose floor would drop an elite.
+        """
+        return max(1, math.floor(Fraction(repr(self.elite_ratio)) * self.popsize))
 
 
 @attrs.frozen

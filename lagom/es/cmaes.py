@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,6 +50,37 @@ def _check_sigma0(sigma0: object) -> float:
     if not sigma > 0:
         raise ValueError(f"sigma0 must be positive, got {sigma}")
     return sigma
+
+
+#: Full ``[N, N]`` float64 matrices pycma allocates when it starts (C, B and a work copy).
+_COVARIANCE_MATRICES = 3
+
+
+def _physical_memory() -> int | None:
+    """This machine's memory in bytes, or ``None`` where the OS does not say (Windows)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _covariance_error(dimension: int) -> ValueError:
+    needed = _COVARIANCE_MATRICES * 8 * dimension**2
+    return ValueError(
+        f"x0 has {dimension} coordinates: CMA-ES keeps a full [N, N] covariance matrix and "
+        f"needs about {needed / 2**30:.3g} GiB for it, more than this machine has; pass the "
+        "option CMA_diagonal=True (memory linear in N), or use CEM or OpenAIES"
+    )
+
+
+def _check_covariance_fits(dimension: int, options: Mapping[str, Any]) -> None:
+    """Refuse up front a full covariance matrix larger than the machine's memory: pycma would
+    fail deep inside numpy, or, a little below that size, be killed by the OOM killer."""
+    if options.get("CMA_diagonal") in (True, "True"):  # pycma's only linear-memory setting
+        return
+    memory = _physical_memory()
+    if memory is not None and _COVARIANCE_MATRICES * 8 * dimension**2 > memory:
+        raise _covariance_error(dimension)
 
 
 @contextmanager
@@ -101,8 +133,11 @@ class CMAES(BaseES):
     Raises:
         TypeError: ``x0`` or ``sigma0`` is not real numbers, ``opts`` is not a mapping, or
             ``popsize`` or ``seed`` has the wrong type.
-        ValueError: ``x0`` is not a non-empty finite ``[N]`` array, ``sigma0`` is not
-            positive and finite, ``popsize < 2``, ``seed`` is out of range, or pycma
+        ValueError: ``x0`` is not a non-empty finite ``[N]`` array, or has so many
+            coordinates that the full covariance matrix cannot fit in memory (unless
+            ``CMA_diagonal=True``), ``sigma0`` is not
+            positive and finite, ``popsize < 2``, ``CMA_mu > popsize``, ``seed`` is out of
+            range, or pycma
             refuses an option (an unknown name or a value it cannot use; its message is
             kept).
 
@@ -126,6 +161,7 @@ class CMAES(BaseES):
         popsize = options.get("popsize")
         if popsize is not None and not isinstance(popsize, str):  # a str is a pycma formula
             options["popsize"] = check_int("popsize", popsize, minimum=2)
+        _check_covariance_fits(mean.size, options)
         if not any(key.startswith("verb") for key in options):
             options["verbose"] = -9
         self.seed: int | None = None
@@ -138,8 +174,16 @@ class CMAES(BaseES):
             if self.seed is not None:
                 # pycma warns that a seed is unused whenever randn is given; ours is used.
                 warnings.filterwarnings("ignore", message=r"seed=.* will never be used")
-            self.es = cma.CMAEvolutionStrategy(mean, sigma, options)
+            try:
+                self.es = cma.CMAEvolutionStrategy(mean, sigma, options)
+            except MemoryError:
+                raise _covariance_error(mean.size) from None
         self.popsize: int = int(self.es.popsize)
+        mu: object = options.get("CMA_mu")
+        # pycma takes more parents than candidates, then refuses every tell ("not enough
+        # solutions passed"); a str is a pycma formula, left to pycma.
+        if isinstance(mu, (int, float, np.integer, np.floating)) and mu > self.popsize:
+            raise ValueError(f"CMA_mu must be at most popsize={self.popsize}, got {mu}")
         self._dimension = int(self.es.N_pheno)
         self._asked, self._num_asks = False, 0
 
@@ -166,15 +210,39 @@ class CMAES(BaseES):
                 wrong shape, or a value is NaN (or pycma refused the population).
         """
         _check_asked(self._asked, self._num_asks, "ask()")
-        _, values = _check_population(solutions, function_values, self.popsize, self._dimension)
+        xs, values = _check_population(solutions, function_values, self.popsize, self._dimension)
+        # Copies: pycma keeps the best told solution by reference, so the caller's arrays,
+        # changed after this tell, would change result.xbest.
+        told = [np.array(x) for x in xs]
         with _pycma_errors("the told population"):
-            self.es.tell(solutions, values.tolist())
+            self.es.tell(told, values.tolist())
         self._asked = False
 
     @property
     def result(self) -> ESResult:
         """The best solution ever told and the current mean and stds (pycma's ``es.result``)."""
-        r = self.es.result
+        best = self.es.best
+        if best.evals is not None:
+            r = self.es.result
+        else:
+            # No finite value told yet (every evaluation failed, reported as inf). pycma's
+            # result runs its termination tests, and once past ~30 iterations the stagnation
+            # test subtracts best.evals, None here: a TypeError. For that test alone the
+            # best counts as just found (no stagnation); nothing else reads it.
+            best.evals = self.es.countevals
+            try:
+                r = self.es.result
+            finally:
+                best.evals = None
+            return ESResult(
+                xbest=None,
+                fbest=float("inf"),
+                evals_best=None,
+                evaluations=int(r.evaluations),
+                iterations=int(r.iterations),
+                xfavorite=r.xfavorite,
+                stds=r.stds,
+            )
         return ESResult(
             xbest=r.xbest,
             fbest=r.fbest,

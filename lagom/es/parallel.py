@@ -40,6 +40,7 @@ executor) can do the work instead of the default process pool.
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -61,33 +62,60 @@ __all__ = ["PopulationEvaluator", "evaluate_population"]
 #: which is refused when it runs) for one solution.
 Objective = Callable[[Any], float | np.floating[Any] | np.integer[Any]]
 
-# The objective installed in a worker of a PopulationEvaluator's own pool (set by
-# `_install` in worker processes only; the parent never assigns it).
+# The objective installed in a worker of a PopulationEvaluator's own pool, or the traceback
+# of the initializer that failed there (set by `_install` in worker processes only; the
+# parent never assigns them).
 _worker_objective: Objective | None = None
+_worker_failure: str | None = None
 
 
 def _install(
     payload: CloudpickleWrapper[tuple[Objective, Callable[..., object] | None, tuple[Any, ...]]],
     master: int,
 ) -> None:
-    global _worker_objective
+    global _worker_objective, _worker_failure
     # A worker ends with the process that made the pool, however that one ends (a killed
     # training run must not leave its evaluation workers behind).
     die_with(master)
-    objective, initializer, initargs = payload.x
-    if initializer is not None:
-        initializer(*initargs)
+    try:
+        objective, initializer, initargs = payload.x
+        if initializer is not None:
+            initializer(*initargs)
+    except Exception:
+        # Kept for every task to raise: an initializer that raises would otherwise break
+        # the pool, which reads as a dead worker and is retried for nothing.
+        _worker_failure = traceback.format_exc()
+        return
     _worker_objective = objective
 
 
+def _exited(error: SystemExit) -> RuntimeError:
+    # A worker's SystemExit would reach the caller as one and end it without a word.
+    return RuntimeError(
+        f"the objective called sys.exit({error.code!r}) while evaluating a solution in a "
+        "worker; raise an exception or return a large value instead"
+    )
+
+
 def _evaluate_installed(chunk: list[Any]) -> list[Any]:
+    if _worker_failure is not None:
+        raise RuntimeError(
+            "the initializer of the PopulationEvaluator raised in a worker process:\n"
+            + _worker_failure
+        )
     if _worker_objective is None:
         raise RuntimeError("no objective installed in this worker process")
-    return [_worker_objective(x) for x in chunk]
+    try:
+        return [_worker_objective(x) for x in chunk]
+    except SystemExit as error:
+        raise _exited(error) from None
 
 
 def _evaluate_with(objective: Objective, chunk: list[Any]) -> list[Any]:
-    return [objective(x) for x in chunk]
+    try:
+        return [objective(x) for x in chunk]
+    except SystemExit as error:
+        raise _exited(error) from None
 
 
 def _chunks(solutions: Sequence[Any], chunksize: int) -> list[list[Any]]:
@@ -95,27 +123,23 @@ def _chunks(solutions: Sequence[Any], chunksize: int) -> list[list[Any]]:
 
 
 def _as_values(raw: list[Any], count: int) -> Float64Array:
+    # Item by item first: numpy would read [True, 1.0] as floats and None as NaN.
+    for value in raw:
+        if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind not in "iuf":
+            if isinstance(value, int) and not isinstance(value, bool):
+                raise ValueError(
+                    f"the objective must return numbers that fit in a float64, got {value!r:.40}"
+                )
+            raise TypeError(
+                "the objective must return one real number per solution (an int or a float, "
+                f"not a bool), got {type(value).__name__} {value!r:.60}"
+            )
     try:
-        # No dtype first: None, strings and booleans must not pass as numbers.
-        given = np.asarray(raw)
-        values = given.astype(np.float64) if given.dtype.kind in "iuf" else None
+        values: Float64Array = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"the objective must return one real number per solution, got {raw[:3]!r}..."
+            f"the objective must return one real number per solution, got {raw[:3]!r:.200}..."
         ) from error
-    if values is None:
-        wrong = next(
-            (
-                v
-                for v in raw
-                if isinstance(v, (bool, np.bool_)) or np.asarray(v).dtype.kind not in "iuf"
-            ),
-            raw[:3],
-        )
-        raise TypeError(
-            "the objective must return one real number per solution (an int or a float, "
-            f"not a bool), got {type(wrong).__name__} {wrong!r:.60}"
-        )
     if values.shape != (count,):
         raise TypeError(
             f"the objective must return one real number per solution, got values of "
@@ -191,7 +215,8 @@ def evaluate_population(
         TypeError: ``fn`` is not callable, ``solutions`` is not a list or an array,
             ``executor`` is not an executor, or ``fn`` returned something other than one
             real number.
-        ValueError: ``chunksize < 1``.
+        ValueError: ``chunksize < 1``, ``executor`` refuses new work (it was shut down),
+            or ``fn`` returned an int too large for a float64.
         BrokenProcessPool: a worker of ``executor`` died (the executor is unusable).
 
     Example:
@@ -210,7 +235,16 @@ def evaluate_population(
     if executor is None:
         return _as_values([fn(x) for x in population], len(population))
     wrapped = CloudpickleWrapper(fn)
-    futures = [executor.submit(_evaluate_with, wrapped, c) for c in _chunks(population, chunksize)]
+    try:
+        futures = [
+            executor.submit(_evaluate_with, wrapped, c) for c in _chunks(population, chunksize)
+        ]
+    except BrokenProcessPool as error:
+        raise _broken(error, "the executor cannot be used any more") from error
+    except RuntimeError as error:  # concurrent.futures' word for "shut down"
+        raise ValueError(
+            f"executor refused the work (was it shut down?): {type(error).__name__}: {error}"
+        ) from error
     try:
         raw = [value for future in futures for value in future.result()]
     except BrokenProcessPool as error:
@@ -336,6 +370,8 @@ class PopulationEvaluator:
         Raises:
             TypeError: ``solutions`` is not a list or an array, or ``fn`` returned
                 something other than one real number.
+            ValueError: a given executor refuses new work (it was shut down), or ``fn``
+                returned an int too large for a float64.
             BrokenProcessPool: workers kept dying (or a given executor broke).
         """
         population = _as_population(solutions)

@@ -94,6 +94,9 @@ def run_pool(
     """Run the jobs on lagom's own process pool, rebuilt after any worker death."""
     context = mp_context()
     pending = deque(_chunks(jobs, chunksize))
+    # No more workers than chunks: a larger pool would only start idle processes (and a
+    # count beyond a semaphore's range fails inside multiprocessing).
+    workers = min(workers, len(pending))
     while pending:
         suspects = _pool_round(context, run, pending, workers, threads, tracker)
         _run_alone(context, run, suspects, workers, threads, tracker)

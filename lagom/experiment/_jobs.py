@@ -119,9 +119,11 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
     """Run one job in this process and record its outcome: the journal of the sweep in
     ``root``, or ``logdir/error.txt``.
 
-    An exception (``SystemExit`` included, so that ``sys.exit`` in a job cannot end a
-    serial sweep) becomes a failed outcome and ``logdir/error.txt``; ``KeyboardInterrupt``
-    propagates. Each job gets its own shallow copy of the configuration.
+    An exception becomes a failed outcome and ``logdir/error.txt``: any ``BaseException``
+    (``SystemExit``, so that ``sys.exit`` in a job cannot end a serial sweep, and asyncio's
+    ``CancelledError`` or ``GeneratorExit`` escaping a job's own machinery, which would
+    otherwise end the whole sweep) but ``KeyboardInterrupt``, which propagates. Each job
+    gets its own shallow copy of the configuration.
     """
     logdir = job.logdir
     previous = None
@@ -133,7 +135,9 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
             record = to_json(result)
             data = dumps(result)
             append(root, job.key, record)
-    except (Exception, SystemExit):
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
         text = traceback.format_exc()
         try:
             atomic_write(logdir / ERROR, text.encode("utf-8"), fsync=False)

@@ -140,7 +140,7 @@ def _read_file(path: Path) -> list[tuple[str, Entry]]:
             record = json.loads(payload.decode("utf-8"))
             key, time_ns = record["key"], record["time_ns"]
             result = json.dumps(record["result"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # nested past any result
             break
         if not isinstance(key, str) or not isinstance(time_ns, int):
             break
@@ -156,14 +156,42 @@ def _plain(value: object) -> object:
     raise TypeError(f"{type(value).__name__} {value!r} is not JSON data")
 
 
+def _check_keys(result: object) -> None:
+    """Refuse a dict key that is not a str: JSON would silently write ``{1: x}`` as
+    ``{"1": x}``, so a resumed sweep would read back a different result."""
+    stack, seen = [result], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if id(item) in seen:  # a cycle: json.dumps names it
+                continue
+            seen.add(id(item))
+            for key, value in item.items():
+                if not isinstance(key, str):
+                    raise TypeError(
+                        f"the result of run must be JSON data, whose dict keys are str, got "
+                        f"the key {key!r:.40} ({type(key).__name__}): the journal would keep "
+                        f"it as {json.dumps(str(key))}, and a resumed sweep read that back"
+                    )
+                if isinstance(value, (dict, list, tuple)):
+                    stack.append(value)
+        elif isinstance(item, (list, tuple)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            stack.extend(v for v in item if isinstance(v, (dict, list, tuple)))
+
+
 def to_json(result: object) -> str:
     """``result`` as JSON text, for the journal: dicts with string keys, lists, tuples (read
     back as lists), strings, numbers (``NaN`` and infinities included), booleans, ``None``,
     and numpy scalars and arrays (as numbers and lists).
 
     Raises:
-        TypeError: ``result`` holds something else (the message names it).
+        TypeError: ``result`` holds something else, or a dict key that is not a str (which
+            JSON would turn into one); the message names it.
     """
+    _check_keys(result)
     try:
         return json.dumps(result, default=_plain, allow_nan=True)
     except (TypeError, ValueError) as error:

@@ -15,7 +15,7 @@ import functools
 import json
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +95,14 @@ def plan_jobs(
     return jobs
 
 
-def resume(log_dir: Path, jobs: Sequence[Job], overwrite: bool) -> dict[int, Any]:
+def resume(
+    log_dir: Path, jobs: Sequence[Job], overwrite: bool, rerun: Collection[int] = ()
+) -> dict[int, Any]:
     """The results of the jobs already finished, by job index, read from the journal.
 
     A record counts while its job's folder exists and its result reads as JSON; with
-    ``overwrite`` none of this sweep's records count. Records that no longer count are
+    ``overwrite`` none of this sweep's records count, nor those of the configuration IDs in
+    ``rerun``. Records that no longer count are
     removed from the journal (so none is left for a job about to run), keeping those of
     other jobs in ``log_dir`` whose folders exist.
     """
@@ -113,11 +116,11 @@ def resume(log_dir: Path, jobs: Sequence[Job], overwrite: bool) -> dict[int, Any
             if (log_dir / key).is_dir():
                 keep[key] = entry
             continue
-        if overwrite or not job.logdir.is_dir():
+        if overwrite or job.config["ID"] in rerun or not job.logdir.is_dir():
             continue
         try:
             finished[job.position] = json.loads(entry.result)
-        except ValueError:  # unreadable: run it again
+        except (ValueError, RecursionError):  # unreadable: run it again
             continue
         keep[key] = entry
     if len(keep) < len(entries) or len(journal_files(log_dir)) > _MAX_JOURNAL_FILES:
@@ -126,39 +129,71 @@ def resume(log_dir: Path, jobs: Sequence[Job], overwrite: bool) -> dict[int, Any
 
 
 def write_configs(
-    configs: Sequence[Mapping[str, Any]], log_dir: Path, jobs: Sequence[Job], overwrite: bool
-) -> None:
+    configs: Sequence[Mapping[str, Any]],
+    log_dir: Path,
+    jobs: Sequence[Job],
+    overwrite: bool,
+    resumable_keys: Collection[str] = (),
+) -> set[int]:
     """Create ``log_dir/<ID>/config.yml``; refuse to resume into a different configuration.
 
     With ``overwrite`` the folders of this sweep's jobs are deleted first (nothing else in
-    ``log_dir`` is touched), so every job starts from an empty folder.
+    ``log_dir`` is touched), so every job starts from an empty folder. A configuration that
+    differs from its ``config.yml`` only in ``resumable_keys`` is written over it.
+
+    Returns:
+        The IDs whose configuration changed that way: their jobs run again (each from what
+        its folder holds), even those the journal records as finished.
 
     Raises:
         ValueError: without ``overwrite``, a ``config.yml`` on disk differs from the
-            configuration given for that ID.
+            configuration given for that ID; or a configuration holds a string that is not
+            valid Unicode (checked before anything is written or deleted).
     """
     import yaml
 
+    texts = []
+    for config in configs:
+        try:
+            texts.append(_to_yaml(dict(config)))
+            texts[-1].encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"configuration ID {config['ID']} holds a string that is not valid Unicode "
+                f"and cannot be written to config.yml ({error}); a lone surrogate such as "
+                "'\\udcff' comes from os.fsdecode of a file name that is not UTF-8"
+            ) from None
     if overwrite:
         for job in jobs:
             if job.logdir.exists():
                 shutil.rmtree(job.logdir)
-    for config in configs:
+    changed: set[int] = set()
+    for config, text in zip(configs, texts, strict=True):
         folder = log_dir / str(config["ID"])
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "config.yml"
-        text = _to_yaml(dict(config))
         if path.exists():
             on_disk = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if on_disk == yaml.safe_load(text):
+            given = yaml.safe_load(text)
+            if on_disk == given:
                 continue
-            if not overwrite:
+            if _without(on_disk, resumable_keys) == _without(given, resumable_keys):
+                changed.add(config["ID"])
+            elif not overwrite:
                 raise ValueError(
                     f"{path} holds a different configuration than the one given for ID "
-                    f"{config['ID']} ({_first_difference(on_disk, yaml.safe_load(text))}); "
+                    f"{config['ID']} ({_first_difference(on_disk, given)}); "
                     "pass overwrite=True to run the sweep afresh, or choose another log_dir"
                 )
         atomic_write(path, text.encode("utf-8"), fsync=False)
+    return changed
+
+
+def _without(config: object, keys: Collection[str]) -> object:
+    """``config`` without ``keys`` (a mapping; anything else as it is)."""
+    if not isinstance(config, dict):
+        return config
+    return {key: value for key, value in config.items() if key not in keys}
 
 
 def _first_difference(on_disk: object, given: Mapping[str, Any]) -> str:

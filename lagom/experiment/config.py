@@ -35,8 +35,9 @@ class Grid(Sequence[T], Generic[T]):
             are only expanded as items of a :class:`Config`, never inside a grid.
 
     Raises:
-        TypeError: ``values`` is not an iterable, or is a ``str``/``bytes``, or holds a
-            ``Grid``, ``Sample`` or ``Condition``.
+        TypeError: ``values`` is not an iterable, or is a ``str``/``bytes``, a ``set``
+            (unordered: its order changes between processes), or holds a ``Grid``,
+            ``Sample`` or ``Condition``.
         ValueError: ``values`` is empty.
 
     Example:
@@ -48,9 +49,20 @@ class Grid(Sequence[T], Generic[T]):
     values: tuple[T, ...]
 
     def __init__(self, values: Iterable[T]) -> None:
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        if (
+            isinstance(values, (str, bytes))
+            or not isinstance(values, Iterable)
+            or (isinstance(values, np.ndarray) and values.ndim == 0)
+        ):
             raise TypeError(
                 f"Grid expects an iterable of values such as a list, got {type(values).__name__}"
+            )
+        if isinstance(values, (set, frozenset)):
+            # A set's order follows the hashes, which differ between processes for strings:
+            # the same Config would number its configurations differently in a resumed run.
+            raise TypeError(
+                f"Grid expects values in an order, got a {type(values).__name__}, whose order "
+                "changes between processes; pass a list, e.g. Grid(sorted(values))"
             )
         items = tuple(values)
         if not items:

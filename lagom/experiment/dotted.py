@@ -187,14 +187,21 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         raise wrong()
     if origin is typing.Literal:
         choices = typing.get_args(tp)
-        if any(value == choice and type(value) is type(choice) for choice in choices):
-            return value
+        for choice in choices:
+            # A numpy string (from a Grid over an array of names) is its str.
+            same_type = type(value) is type(choice) or (
+                type(choice) is str and isinstance(value, str)
+            )
+            if same_type and value == choice:
+                return choice
         raise ValueError(
             f"config key {key!r} expects one of {', '.join(map(repr, choices))}, got {value!r}"
         )
     if origin is tuple:
         args = typing.get_args(tp)
-        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        # Not a mapping (its keys would be taken) nor a set (its order is the hashes').
+        unordered = isinstance(value, (Mapping, set, frozenset))
+        if isinstance(value, (str, bytes)) or unordered or not isinstance(value, Iterable):
             raise wrong()
         items = list(value)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -206,7 +213,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         )
     if origin is list:  # list[X]: each item checked as an X
         (item_tp,) = typing.get_args(tp) or (Any,)
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        unordered = isinstance(value, (Mapping, set, frozenset))
+        if isinstance(value, (str, bytes)) or unordered or not isinstance(value, Iterable):
             raise wrong()
         return [_coerce(f"{key}[{i}]", item, item_tp) for i, item in enumerate(value)]
     if origin is dict:  # dict[K, V]: each key and value checked
@@ -240,7 +248,7 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
             ) from None
     if tp is str:
         if isinstance(value, str):
-            return value
+            return str(value)  # a numpy string too, as a plain str
         raise wrong()
     if isinstance(tp, type) and isinstance(value, tp):
         return value
@@ -344,6 +352,35 @@ def _apply(config: T, values: Mapping[str, Any], prefix: str) -> T:
         raise ValueError(f"{where}: {error}") from None
 
 
+def _tuple_items(key: str, text: str, tp: Any) -> list[str]:
+    """The item texts of a tuple written ``64,64``, ``[64, 64]`` or ``(64, 64)`` (one
+    trailing comma allowed, as in ``(64,)``; ``[]`` or ``()`` for the empty tuple).
+
+    An unclosed bracket, an empty item (``64,,32``) or an empty text is refused rather than
+    read as some other tuple.
+    """
+    inner = text.strip()
+    closing = {"[": "]", "(": ")"}.get(inner[:1])
+    if closing is not None and inner.endswith(closing) and len(inner) >= 2:
+        inner = inner[1:-1].strip()
+        if not inner:
+            return []
+    elif closing is not None or not inner or inner[-1] in ")]":
+        raise ValueError(
+            f"config key {key!r} expects {_type_name(tp)} written as [a, b, ...] (or [] for "
+            f"none), got {text!r}"
+        )
+    parts = inner.split(",")
+    if len(parts) > 1 and not parts[-1].strip():
+        parts.pop()  # one trailing comma: (64,)
+    if any(not part.strip() for part in parts):
+        raise ValueError(
+            f"config key {key!r} expects {_type_name(tp)} written as [a, b, ...] with no "
+            f"empty item, got {text!r}"
+        )
+    return parts
+
+
 def _parse_text(key: str, text: str, tp: Any) -> Any:
     stripped = text.strip()
     if tp is Any:
@@ -367,8 +404,7 @@ def _parse_text(key: str, text: str, tp: Any) -> Any:
                 return choice
         return stripped
     if origin is tuple:
-        inner = stripped.strip("[]() ")
-        parts = [part for part in inner.split(",") if part.strip()] if inner else []
+        parts = _tuple_items(key, text, tp)
         args = typing.get_args(tp)
         item_types = [args[0]] * len(parts) if args[-1] is Ellipsis else list(args)
         if len(item_types) != len(parts):
@@ -408,8 +444,9 @@ def parse_dotted(base: AttrsInstance, items: Iterable[str]) -> dict[str, object]
 
     ``"none"``/``"null"`` is ``None`` where a field allows it; booleans are
     ``true``/``false`` (also ``yes``/``no``, ``on``/``off``, ``1``/``0``); tuples are written
-    ``64,64`` or ``[64, 64]``; ``3e-4`` is a float and ``1e6`` an int where an int is
-    expected. The result goes to :func:`from_dotted`.
+    ``64,64`` or ``[64, 64]`` (``[]`` for none; an unclosed bracket or an empty item is
+    refused); ``3e-4`` is a float and ``1e6`` an int where an int is expected. The result
+    goes to :func:`from_dotted`.
 
     Raises:
         TypeError: ``base`` is not an ``attrs`` instance, or ``items`` is not a list of str.

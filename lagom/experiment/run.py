@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
@@ -112,8 +112,9 @@ def _check_configs(configs: object) -> list[Mapping[str, Any]]:
             raise TypeError(
                 f"each configuration must be a dict with an 'ID' item, got {config!r:.80}"
             )
-    check_int_list("configuration IDs", [config["ID"] for config in configs], 0)
-    return list(configs)
+    ids = check_int_list("configuration IDs", [config["ID"] for config in configs], 0)
+    # A numpy ID is an int from here on: sweep.yml and the journal are JSON and YAML.
+    return [{**config, "ID": ID} for config, ID in zip(configs, ids, strict=True)]
 
 
 def _check_positive_int(
@@ -157,6 +158,32 @@ def _check_workers(
     return int(max_workers)
 
 
+def _check_log_dir(root: Path) -> None:
+    """Refuse a ``log_dir`` that is a file or a broken link, or lies under one (it could
+    never be created)."""
+    for folder in (root, *root.parents):
+        if folder.is_symlink() and not folder.exists():
+            where = "is" if folder == root else f"lies under {folder}, which is"
+            raise ValueError(
+                f"log_dir {root} {where} a link to {os.readlink(folder)}, which does not exist"
+            )
+        if folder.exists():
+            if not folder.is_dir():
+                where = "exists" if folder == root else f"lies under {folder}, which exists"
+                raise ValueError(f"log_dir {root} {where} and is not a folder")
+            return
+
+
+def _strings(name: str, values: object) -> frozenset[str]:
+    """``values`` as a set of str (a list, tuple or set of them; a lone str is refused)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Collection):
+        raise TypeError(f"{name} must be a collection of str, got {type(values).__name__}")
+    bad = [value for value in values if not isinstance(value, str)]
+    if bad:
+        raise TypeError(f"{name} must hold str keys, got {bad[0]!r}")
+    return frozenset(values)
+
+
 def run_experiment(
     run: Callable[[dict[str, Any], int, str, Path], R],
     config: Config | Sequence[Mapping[str, Any]],
@@ -171,6 +198,7 @@ def run_experiment(
     overwrite: bool = False,
     torch_threads: int | None = 1,
     progress: bool | Literal["summary"] = True,
+    resumable_keys: Collection[str] = (),
 ) -> list[R]:
     """Run ``run(config, seed, device, logdir)`` for every configuration and seed.
 
@@ -187,7 +215,9 @@ def run_experiment(
     nothing in it is ever unpickled); a later call with the same ``log_dir`` skips those jobs,
     reads their results back, and runs the rest. Deleting a job's folder makes it run again;
     ``overwrite=True`` deletes this sweep's job folders and runs everything. Resuming refuses a
-    ``config.yml`` that differs from the configuration given. While the sweep runs, ``log_dir``
+    ``config.yml`` that differs from the configuration given, except in ``resumable_keys``:
+    such a configuration is written over its ``config.yml`` and its jobs run again, finished
+    or not (``run`` resumes each from its own checkpoint). While the sweep runs, ``log_dir``
     and each job's folder are locked (:func:`~lagom.utils.folder_lock`): a second sweep on the
     same folder raises :class:`~lagom.utils.FolderLockedError`. A job that raises, or whose
     worker process dies, leaves its traceback in ``logdir/error.txt`` while all other jobs still
@@ -212,7 +242,8 @@ def run_experiment(
             ``"ID"`` items (``Config.make_configs()``).
         seeds: distinct integer seeds, at least one.
         log_dir: the sweep's folder, created if missing.
-        max_workers: worker processes; ``None`` or ``0`` runs serially in this process.
+        max_workers: worker processes (at most one per chunk of jobs is started); ``None``
+            or ``0`` runs serially in this process.
         chunksize: jobs sent to a worker at a time (many short jobs run faster in chunks).
         use_gpu: if ``True``, devices are ``"cuda:<id>"`` round-robin over ``gpu_ids`` in
             job order; otherwise every job gets ``"cpu"``.
@@ -224,6 +255,9 @@ def run_experiment(
         progress: show a progress bar of the jobs on stderr (when it is a terminal) and
             print a summary at the end; ``"summary"``: only the summary (for a caller that
             shows progress of its own, as ``lagom train`` does).
+        resumable_keys: configuration keys that may change from one call to the next on
+            the same ``log_dir`` (``lagom train`` passes ``["train.stop_at"]``, the length
+            after which its runs stop early).
 
     Returns:
         The results of ``run``, in job order.
@@ -233,8 +267,10 @@ def run_experiment(
         TypeError: ``run`` is not callable or cannot be pickled, or an argument has the
             wrong type.
         ValueError: empty or repeated seeds or IDs, a bad worker or thread count, an
-            empty ``log_dir`` (``"."`` names the current folder), or a resumed
-            ``config.yml`` that differs.
+            empty ``log_dir`` (``"."`` names the current folder), a ``log_dir`` that is or
+            lies under a file or a broken link, a configuration string that is not valid
+            Unicode, or a resumed ``config.yml`` that differs in other keys than
+            ``resumable_keys``.
 
     Example:
         >>> import tempfile
@@ -256,8 +292,7 @@ def run_experiment(
     if progress != "summary":
         progress = check_bool("progress", progress)
     root = Path(check_path("log_dir", log_dir))  # not "": the sweep would fill this folder
-    if root.exists() and not root.is_dir():
-        raise ValueError(f"log_dir {root} exists and is not a folder")
+    _check_log_dir(root)
     pickled_run = b""
     if workers or executor is not None:
         try:
@@ -267,6 +302,7 @@ def run_experiment(
                 f"run cannot be pickled by cloudpickle for worker processes: {error}"
             ) from error
 
+    resumable = _strings("resumable_keys", resumable_keys)
     with folder_lock(root):
         return _sweep(
             run,
@@ -281,6 +317,7 @@ def run_experiment(
             overwrite,
             torch_threads,
             progress,
+            resumable,
         )
 
 
@@ -297,14 +334,15 @@ def _sweep(
     overwrite: bool,
     torch_threads: int | None,
     progress: bool | Literal["summary"],
+    resumable: frozenset[str],
 ) -> list[R]:
     """The sweep itself, run while this process holds the lock of ``root``."""
     jobs = plan_jobs(configs, seeds, root, devices)
     root.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(root)  # half-written files of a process killed earlier (kill -9)
-    write_configs(configs, root, jobs, overwrite)
+    changed = write_configs(configs, root, jobs, overwrite, resumable)
     write_sweep(configs, seeds, root, jobs)
-    skipped = resume(root, jobs, overwrite)
+    skipped = resume(root, jobs, overwrite, rerun=changed)
     todo = [job for job in jobs if job.position not in skipped]
 
     stream = sys.stderr if progress is True and sys.stderr.isatty() else None

@@ -16,7 +16,9 @@ itself is never imported here). Outputs are new numpy arrays in the widest float
 the inputs, float64 when none is a float (float32 arrays in, float32 out, in the types
 too). Shapes must match exactly; ``gamma`` and ``lam`` must lie in ``[0, 1]``; every input
 is required (``None`` is a ``TypeError``) and every float input must be finite: a NaN or
-±inf is a ``ValueError`` naming the argument and the first index where it occurs.
+±inf is a ``ValueError`` naming the argument and the first index where it occurs. So is a
+result that overflows its dtype (finite inputs whose discounted sums are not: float16
+returns past 65504), never returned as ±inf.
 
 The recursions run backwards over time in vectorized numpy (a blocked scan for long,
 narrow batches), or, where numba is installed (``pip install lagom[fast]``), in one

@@ -6,9 +6,9 @@ reads its data several times; a compiled loop reads each input once. One kernel,
 
 * ``_SCAN``: the generic ``y_t = x_t + a_t * y_{t+1}`` behind every metric (V-trace uses it);
 * ``_GAE`` and ``_RETURNS``: the TD error or bootstrap term, the step factor and the scan
-  fused into one pass, which also tells whether every float input was finite (``x - x`` is
-  NaN exactly for NaN and ±inf), so the numpy ``isfinite`` passes are only run, to name the
-  culprit, when something is wrong.
+  fused into one pass, which also tells whether every float input and output was finite
+  (``x - x`` is NaN exactly for NaN and ±inf), so the numpy ``isfinite`` passes are only
+  run, to name the culprit or to refuse an overflowed result, when something is wrong.
 
 The kernel computes in the inputs' dtype (float32 stays float32) in the order the numpy
 path does, so both agree to rounding. It runs on one thread.
@@ -71,8 +71,9 @@ def _scan_kernel(
 
     ``_SCAN``: ``x = f1``, ``a = f2``. ``_GAE``: ``f1, f2, f3`` are rewards, values and
     next values, ``s1 = γ``, ``s2 = γλ``. ``_RETURNS``: ``f1, f2`` are rewards and next
-    values, ``s1 = γ``. ``check`` holds a NaN afterwards unless every float input was
-    finite (``check[b]`` gathers ``f - f`` of column ``b``, or a row's flag sets ``check[0]``).
+    values, ``s1 = γ``. ``check`` holds a NaN afterwards unless every float input and, in
+    these two modes, every output (a sum may overflow) was finite (``check[b]`` gathers
+    ``f - f`` of column ``b``, or a row's flag sets ``check[0]``).
     Walking the rows backwards through memory measured 3-10x slower than
     forwards (on an AMD EPYC VM; the prefetchers, as far as we can tell), so time runs in
     blocks of rows from the end: a forward pass makes ``x`` (into ``out``), then a
@@ -134,14 +135,26 @@ def _scan_kernel(
             elif views:
                 row, following = out[t], out[t + 1]
                 term, trunc = terminated[t], truncated[t]
+                bad = False
                 for b in range(B):
                     a = zero if (term[b] | trunc[b]) else step
-                    row[b] = a * following[b] + row[b]
+                    y = a * following[b] + row[b]
+                    row[b] = y
+                    bad |= (y - y) != zero  # the sum overflowed
+                if bad:
+                    check[0] = np.nan
             else:
                 for b in range(B):
                     a = zero if (terminated[t, b] | truncated[t, b]) else step
-                    out[t, b] = a * out[t + 1, b] + out[t, b]
+                    y = a * out[t + 1, b] + out[t, b]
+                    out[t, b] = y
+                    check[b] += y - y
         end = start
+    if mode != _SCAN and T > 0:
+        # The last row is its per-step term alone, which the backward passes do not visit.
+        for b in range(B):
+            y = out[T - 1, b]
+            check[b] += y - y
 
 
 _UNRESOLVED = object()
@@ -245,7 +258,7 @@ def compiled_gae(
     out: FloatArray | None = None,
 ) -> tuple[FloatArray, bool] | None:
     """GAE in one pass (into ``out`` when given: ``[T, M]``, the inputs' dtype) and whether
-    every float input was finite; ``None``: use numpy."""
+    every float input and output was finite; ``None``: use numpy."""
     return _run(
         _GAE,
         gamma,
@@ -264,7 +277,7 @@ def compiled_returns(
     out: FloatArray | None = None,
 ) -> tuple[FloatArray, bool] | None:
     """Bootstrapped returns in one pass (into ``out`` when given) and whether the float
-    inputs were finite."""
+    inputs and the outputs were finite."""
     return _run(
         _RETURNS,
         gamma,

@@ -51,7 +51,8 @@ def as_episode(
             (log-probabilities) is checked and reshaped only. Every one is required and
             must be finite.
         last_V: ``V(s_T)``, the value of the observation after the last reward; finite,
-            even where ``reach_terminal`` masks it out.
+            even where ``reach_terminal`` masks it out, and within the range of the
+            per-step inputs' float dtype.
         reach_terminal: whether ``s_T`` is terminal (then ``last_V`` is not used).
 
     Returns:
@@ -73,6 +74,12 @@ def as_episode(
     else:
         dtype = result_dtype(r)
         values = np.zeros(T, dtype=dtype)
+    if dtype.kind == "f" and abs(float(last_value)) > float(np.finfo(dtype).max):
+        # Assigned into the episode's arrays, it would become ±inf (with a numpy warning).
+        raise ValueError(
+            f"last_V must fit in {dtype}, the dtype of the episode's per-step inputs "
+            f"(at most about {float(np.finfo(dtype).max):.4g}), got {float(last_value)}"
+        )
     next_values = np.zeros(T, dtype=dtype)
     terminated = np.zeros((T, 1), dtype=bool)
     if T:

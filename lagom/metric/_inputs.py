@@ -25,6 +25,7 @@ __all__ = [
     "check_clip",
     "check_discount",
     "check_finite",
+    "check_overflow",
     "check_same_shape",
     "result_dtype",
 ]
@@ -110,7 +111,8 @@ def as_scalar(name: str, x: float | ArrayOrTensor) -> Float64Array:
 
 
 def check_clip(name: str, value: float) -> float:
-    """``value`` as a positive float (``inf`` means no clipping)."""
+    """``value`` (a real number or a 0-d array of one) as a positive float (``inf`` means
+    no clipping)."""
     number = _as_real(name, value)
     if not number > 0.0:
         raise ValueError(f"{name} must be positive (inf for no clipping), got {value!r}")
@@ -119,6 +121,8 @@ def check_clip(name: str, value: float) -> float:
 
 def _as_real(name: str, value: object) -> float:
     # `object`: a caller's annotation promises a float, but this is where it is checked.
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # a 0-d array counts as its item, as for gamma and lam
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return to_float(name, value)
@@ -160,6 +164,23 @@ def check_finite(name: str, array: NDArray[Any]) -> None:
     )
 
 
+def check_overflow(result: NDArray[Any]) -> None:
+    """Raise if ``result``, computed from finite inputs, overflowed its dtype.
+
+    A sum of finite values beyond the dtype's range (float32 returns of rewards near
+    ``3e38``, float16 ones past ``65504``) is ±inf, and an episode boundary turns that
+    into NaN (``0 * inf``): a result that is not the answer, refused rather than returned.
+    """
+    if np.isfinite(result).all():
+        return
+    largest = float(np.finfo(result.dtype).max)
+    raise ValueError(
+        f"the result overflowed {result.dtype} (magnitudes up to about {largest:.4g}): the "
+        "inputs are finite, but their discounted sums are not; rescale the rewards and "
+        "values, or pass them in a wider float dtype"
+    )
+
+
 class Batch(NamedTuple):
     """Checked ``[T, *B]`` inputs, flattened to ``[T, M]`` in the dtype the engine uses."""
 
@@ -169,8 +190,18 @@ class Batch(NamedTuple):
     flags: dict[str, BoolArray]
 
     def restore(self, y: FloatArray) -> FloatArray:
-        """``y`` (``[T, M]``) in the inputs' shape and float dtype."""
-        return y.reshape(self.shape).astype(self.dtype, copy=False)
+        """``y`` (``[T, M]``) in the inputs' shape and float dtype.
+
+        Raises:
+            ValueError: ``y`` does not fit in that dtype (float16 inputs, computed in
+                float32: see :func:`check_overflow`).
+        """
+        if y.dtype == self.dtype:
+            return y.reshape(self.shape)
+        with np.errstate(over="ignore"):
+            result = y.reshape(self.shape).astype(self.dtype)
+        check_overflow(result)
+        return result
 
     def check_out(self, out: object) -> FloatArray | None:
         """Check a caller's ``out`` array; return its ``[T, M]`` view when the engine can
@@ -205,7 +236,7 @@ class Batch(NamedTuple):
         if out is None:
             return self.restore(y)
         if not np.shares_memory(y, out):
-            np.copyto(out, y.reshape(self.shape), casting="same_kind")
+            np.copyto(out, self.restore(y))
         return out
 
     def check_finite(self) -> None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Any, overload
 
+import numpy as np
+
 from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._compiled import compiled_gae
 from lagom.metric._episode import as_episode
-from lagom.metric._inputs import as_batch, check_discount
+from lagom.metric._inputs import as_batch, check_discount, check_overflow
 from lagom.metric._scan import reverse_scan, step_factors
 from lagom.metric.td import _td0_error
 
@@ -85,9 +87,9 @@ def batched_gae(
             dtype, C-contiguous, writeable, sharing no memory with an input), e.g. a
             rollout buffer's: a loop that reuses it saves the new array's allocation and
             first-touch page faults on every call (about half the time of a large call).
-            A call refused for NaN or ±inf in an input may have written into ``out``
-            already (the compiled kernel checks the values in the same pass); a call refused
-            for anything else leaves it untouched.
+            A call refused for NaN or ±inf in an input, or for an overflowed result, may
+            have written into ``out`` already (the compiled kernel checks the values in the
+            same pass); a call refused for anything else leaves it untouched.
 
     Returns:
         ``[T, *B]`` advantages, in the widest float dtype of the inputs (float64 if none):
@@ -97,8 +99,9 @@ def batched_gae(
         ValueError: shapes differ, an input is 0-d, ``out`` is not as described, ``gamma``
             or ``lam`` is outside
             ``[0, 1]``, ``rewards``, ``values`` or ``next_values`` holds NaN or ±inf (the
-            message names the argument and the first index), a flag is not 0/1, or an
-            input is not array-like (a ragged list).
+            message names the argument and the first index), a flag is not 0/1, an
+            input is not array-like (a ragged list), or the advantages overflow the
+            result's dtype (finite inputs whose discounted sums are not).
         TypeError: an input is ``None`` or does not hold real numbers, or ``gamma`` or
             ``lam`` is not a real number.
 
@@ -132,9 +135,13 @@ def batched_gae(
     if compiled is not None and compiled[1]:
         return batch.deliver(compiled[0], out)
     batch.check_finite()
-    delta = _td0_error(gamma, batch)
-    a = step_factors(batch.flags["terminated"] | batch.flags["truncated"], gamma * lam, delta.dtype)
-    return batch.deliver(reverse_scan(delta, a), out)
+    # Finite inputs may still overflow: refused below, without numpy's warnings on the way.
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta = _td0_error(gamma, batch)
+        done = batch.flags["terminated"] | batch.flags["truncated"]
+        y = reverse_scan(delta, step_factors(done, gamma * lam, delta.dtype))
+    check_overflow(y)
+    return batch.deliver(y, out)
 
 
 @overload
@@ -184,8 +191,9 @@ def gae(
 
     Raises:
         ValueError: ``rewards`` and ``Vs`` are not 1-D of one length, ``last_V`` is not a
-            single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, or ``rewards``,
-            ``Vs`` or ``last_V`` holds NaN or ±inf (the message names the first index).
+            single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, ``rewards``,
+            ``Vs`` or ``last_V`` holds NaN or ±inf (the message names the first index),
+            ``last_V`` does not fit in their dtype, or the result overflows it.
         TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:

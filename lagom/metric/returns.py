@@ -20,7 +20,7 @@ import numpy as np
 from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._compiled import compiled_returns
 from lagom.metric._episode import as_episode
-from lagom.metric._inputs import as_batch, check_discount
+from lagom.metric._inputs import as_batch, check_discount, check_overflow
 from lagom.metric._scan import reverse_scan, step_factors
 
 __all__ = ["batched_returns", "bootstrapped_returns", "returns"]
@@ -83,8 +83,8 @@ def batched_returns(
         ValueError: shapes differ, an input is 0-d, ``out`` is not as described (as
             :func:`~lagom.metric.batched_gae`'s), ``gamma`` is outside ``[0, 1]``,
             ``rewards`` or ``next_values`` holds NaN or ±inf (the message names the
-            argument and the first index), a flag is not 0/1, or an input is not
-            array-like (a ragged list).
+            argument and the first index), a flag is not 0/1, an input is not
+            array-like (a ragged list), or the returns overflow the result's dtype.
         TypeError: an input is ``None`` or does not hold real numbers, or ``gamma`` is not
             a real number.
 
@@ -120,12 +120,17 @@ def batched_returns(
     bootstrap = truncated_ & ~terminated_
     if len(bootstrap):
         bootstrap[-1] = ~terminated_[-1]
-    # where, not a product with the mask: next values off the bootstrap steps may be anything.
-    x = np.where(bootstrap, batch.floats["next_values"], 0.0)
-    x *= gamma
-    x += batch.floats["rewards"]
-    a = step_factors(terminated_ | truncated_, gamma, x.dtype)
-    return batch.deliver(reverse_scan(x, a), out)
+    # Finite inputs may still overflow: refused below, without numpy's warnings on the way.
+    with np.errstate(over="ignore", invalid="ignore"):
+        # where, not a product with the mask: next values off the bootstrap steps may be
+        # anything.
+        x = np.where(bootstrap, batch.floats["next_values"], 0.0)
+        x *= gamma
+        x += batch.floats["rewards"]
+        a = step_factors(terminated_ | truncated_, gamma, x.dtype)
+        y = reverse_scan(x, a)
+    check_overflow(y)
+    return batch.deliver(y, out)
 
 
 @overload
@@ -146,7 +151,8 @@ def returns(gamma: float, rewards: ArrayOrTensor) -> FloatArray:
 
     Raises:
         ValueError: ``rewards`` is not 1-D or holds NaN or ±inf (the message names the
-            first index), or ``gamma`` is outside ``[0, 1]``.
+            first index), ``gamma`` is outside ``[0, 1]``, or the returns overflow the
+            dtype of ``rewards``.
         TypeError: ``rewards`` is ``None`` or does not hold real numbers.
 
     Example:
@@ -197,8 +203,9 @@ def bootstrapped_returns(
 
     Raises:
         ValueError: ``rewards`` is not 1-D, ``last_V`` is not a single number, ``rewards``
-            or ``last_V`` holds NaN or ±inf (the message names the first index), or
-            ``gamma`` is outside ``[0, 1]``.
+            or ``last_V`` holds NaN or ±inf (the message names the first index),
+            ``gamma`` is outside ``[0, 1]``, ``last_V`` does not fit in the dtype of
+            ``rewards``, or the returns overflow it.
         TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:

@@ -17,7 +17,7 @@ import numpy as np
 
 from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
 from lagom.metric._episode import as_episode
-from lagom.metric._inputs import Batch, as_batch, check_discount
+from lagom.metric._inputs import Batch, as_batch, check_discount, check_overflow
 
 __all__ = ["batched_td0_error", "batched_td0_target", "td0_error", "td0_target"]
 
@@ -55,7 +55,8 @@ def batched_td0_target(
     Raises:
         ValueError: shapes differ, an input is 0-d, ``gamma`` is outside ``[0, 1]``,
             ``rewards`` or ``next_values`` holds NaN or ±inf (the message names the first
-            index), a flag is not 0/1, or an input is not array-like (a ragged list).
+            index), a flag is not 0/1, an input is not array-like (a ragged list), or the
+            targets overflow the result's dtype.
         TypeError: an input is ``None`` or does not hold real numbers, or ``gamma`` is not
             a real number.
 
@@ -71,7 +72,10 @@ def batched_td0_target(
     """
     gamma = check_discount("gamma", gamma)
     batch = as_batch({"rewards": rewards, "next_values": next_values}, {"terminated": terminated})
-    return batch.restore(_td0_target(gamma, batch))
+    with np.errstate(over="ignore"):
+        target = _td0_target(gamma, batch)
+    check_overflow(target)
+    return batch.restore(target)
 
 
 @overload
@@ -132,7 +136,10 @@ def batched_td0_error(
         {"rewards": rewards, "values": values, "next_values": next_values},
         {"terminated": terminated},
     )
-    return batch.restore(_td0_error(gamma, batch))
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta = _td0_error(gamma, batch)
+    check_overflow(delta)
+    return batch.restore(delta)
 
 
 @overload
@@ -177,8 +184,9 @@ def td0_target(
 
     Raises:
         ValueError: ``rewards`` and ``Vs`` are not 1-D of one length, ``last_V`` is not a
-            single number, ``gamma`` is outside ``[0, 1]``, or ``rewards``, ``Vs`` or
-            ``last_V`` holds NaN or ±inf (the message names the first index).
+            single number, ``gamma`` is outside ``[0, 1]``, ``rewards``, ``Vs`` or
+            ``last_V`` holds NaN or ±inf (the message names the first index), ``last_V``
+            does not fit in their dtype, or the result overflows it.
         TypeError: an input is ``None`` or does not hold real numbers.
 
     Example:

@@ -36,6 +36,9 @@ from lagom.metric.td import _td0_error
 
 __all__ = ["VTrace", "batched_vtrace", "vtrace"]
 
+#: The inputs whose discounted sums V-trace adds up (the log-probabilities only weigh them).
+_SUMMED = ("rewards", "values", "next_values")
+
 # Covariant: a VTrace[np.float32] is a VTrace[np.floating[Any]] (its arrays are read-only).
 _Float_co = TypeVar("_Float_co", bound=np.floating[Any], covariant=True)
 
@@ -160,7 +163,8 @@ def batched_vtrace(
             ``[0, 1]``, a clip is not positive, a float input holds NaN or ±inf (the
             message names the argument and the first index), a flag is not 0/1, an
             input is not array-like (a ragged list), or the result overflows its dtype
-            (huge importance ratios with an ``inf`` clip).
+            (huge importance ratios with an ``inf`` clip, or rewards and values near the
+            dtype's limit).
         TypeError: an input is ``None`` or does not hold real numbers, or a scalar
             argument is not a real number (a bool is not one).
 
@@ -232,11 +236,16 @@ def _vtrace(
     pg_advantages = batch.floats["rewards"] + gamma * next_vs - values_
     pg_advantages *= np.minimum(rhos, clip_pg_rho)
     if not (np.isfinite(vs).all() and np.isfinite(pg_advantages).all()):
-        # Finite inputs (checked above) overflow only through huge unclipped ratios.
+        # Finite inputs (checked above) overflow through huge unclipped ratios, or through
+        # rewards and values near the dtype's limit: the message gives both.
+        magnitude = max(float(np.abs(batch.floats[name]).max(initial=0.0)) for name in _SUMMED)
         raise ValueError(
-            "V-trace overflowed the result's dtype: the importance ratios exp(target_logprobs "
+            f"V-trace overflowed {vs.dtype} (magnitudes up to about "
+            f"{float(np.finfo(vs.dtype).max):.4g}): the importance ratios exp(target_logprobs "
             f"- behavior_logprobs) reach {float(rhos.max()):.3g}; clip them (clip_rho, "
-            "clip_c, clip_pg_rho are inf here for none) or check the log-probabilities"
+            "clip_c, clip_pg_rho; inf is no clipping) or check the log-probabilities; the "
+            f"rewards and values reach {magnitude:.3g} in magnitude: rescale them if that is "
+            "near the limit"
         )
     return VTrace(vs=batch.restore(vs), pg_advantages=batch.restore(pg_advantages))
 
@@ -315,8 +324,9 @@ def vtrace(
     Raises:
         ValueError: the per-step inputs are not 1-D of one length, ``last_V`` is not a
             single number, ``gamma`` or ``lam`` is outside ``[0, 1]``, a clip is not
-            positive, or a float input holds NaN or ±inf (the message names the argument
-            and the first index).
+            positive, a float input holds NaN or ±inf (the message names the argument
+            and the first index), ``last_V`` does not fit in the per-step inputs' dtype,
+            or the result overflows it.
         TypeError: an input is ``None`` or does not hold real numbers, or a scalar argument
             is not a real number (a bool is not one).
 

@@ -15,8 +15,9 @@ dict of such batches), to float32 features ``[B, out_features]``:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast, overload
 
 import numpy as np
 import torch
@@ -24,7 +25,7 @@ from gymnasium import spaces
 from torch import nn
 
 from lagom._checks import check_device, check_int, check_str
-from lagom.networks.layers import make_cnn, make_fc
+from lagom.networks.layers import _check_parameter_memory, make_cnn, make_fc
 from lagom.networks.module import Module
 
 __all__ = [
@@ -45,6 +46,35 @@ Observations: TypeAlias = "torch.Tensor | Mapping[str, torch.Tensor]"
 _KINDS = ("auto", "mlp", "cnn")
 #: The smallest side the Nature CNN (kernels 8, 4, 3; strides 4, 2, 1) takes.
 _NATURE_MIN_SIDE = 36
+
+
+def _check_observations(
+    owner: str, x: object, shape: tuple[int, ...] | None, size: int, like: torch.Tensor | None
+) -> torch.Tensor:
+    """``x``, checked to be a batch ``[B, *shape]`` of real numbers (any ``[B, ...]`` of
+    ``size`` numbers a row when ``shape`` is ``None``) on the device of ``like``.
+
+    Raises:
+        TypeError: ``x`` is not a tensor of bools, integers or floats.
+        ValueError: ``x`` has another shape, or lies on another device: torch would raise
+            a message that names no argument, or (a ``[C, H, W]`` frame without its batch
+            axis) compute features of the wrong shape silently.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{owner} encodes a torch.Tensor of observations, got {type(x).__name__}")
+    if x.is_complex():
+        raise TypeError(f"{owner} encodes real observations, got {x.dtype}")
+    if shape is not None:
+        ok = tuple(x.shape[1:]) == shape and x.dim() == len(shape) + 1
+        want = f"[B, {', '.join(map(str, shape))}]"
+    else:
+        ok = x.dim() >= 1 and math.prod(x.shape[1:]) == size
+        want = f"[B, ...] with {size} numbers a row"
+    if not ok:
+        raise ValueError(f"{owner} needs observations of shape {want}, got {list(x.shape)}")
+    if like is not None and x.device != like.device:
+        raise ValueError(f"{owner} needs observations on its device {like.device}, got {x.device}")
+    return x
 
 
 def _as_float(x: torch.Tensor, scale: bool) -> torch.Tensor:
@@ -142,12 +172,21 @@ class MLPEncoder(Module):
         in_features = check_int("in_features", in_features)
         check_str("activation", activation, ("relu", "tanh"))
         self.activation = torch.tanh if activation == "tanh" else torch.relu
+        self.in_features = in_features
         self.layers = make_fc(in_features, hidden_sizes, device=device)
         self.out_features = int(hidden_sizes[-1]) if len(hidden_sizes) else in_features
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        """Features ``[B, out_features]``."""
-        x = _as_float(observations.reshape(len(observations), -1), scale=False)
+        """Features ``[B, out_features]``.
+
+        Raises:
+            TypeError: ``observations`` is not a tensor of real numbers.
+            ValueError: its rows do not hold ``in_features`` numbers each, or it is on
+                another device than the layers.
+        """
+        like = cast(nn.Linear, self.layers[0]).weight if len(self.layers) else None
+        observations = _check_observations("MLPEncoder", observations, None, self.in_features, like)
+        x = _as_float(observations.reshape(len(observations), self.in_features), scale=False)
         for layer in self.layers:
             x = self.activation(layer(x))
         return x
@@ -196,14 +235,17 @@ class CNNEncoder(Module):
             raise ValueError(f"CNNEncoder needs images of at least 3x3, got {space}")
         self.obs_shape, self.scale = shape, space.dtype == np.uint8
         dev = None if device is None else check_device("device", device)
-        if min(height, width) >= _NATURE_MIN_SIDE:
-            self.convs = make_cnn(
-                channels, [32, 64, 64], [8, 4, 3], [4, 2, 1], [0, 0, 0], device=dev
-            )
-        else:
-            self.convs = make_cnn(channels, [16], [3], [1], [0], device=dev)
-        with torch.no_grad():
-            n_flat = self._conv(torch.zeros(1, channels, height, width, device=dev)).shape[1]
+        nature = min(height, width) >= _NATURE_MIN_SIDE
+        chans, kernels, strides = (
+            ([32, 64, 64], [8, 4, 3], [4, 2, 1]) if nature else ([16], [3], [1])
+        )
+        self.convs = make_cnn(channels, chans, kernels, strides, [0] * len(chans), device=dev)
+        # The flat size by the convolutions' formula (no dummy forward over a large image).
+        for kernel, stride in zip(kernels, strides, strict=True):
+            height, width = (height - kernel) // stride + 1, (width - kernel) // stride + 1
+        n_flat = chans[-1] * height * width
+        if len(self.convs) == 3:
+            _check_parameter_memory("CNNEncoder", (n_flat + 1) * 512, dev)
         self.linear = nn.Linear(n_flat, 512, device=dev) if len(self.convs) == 3 else None
         self.out_features = int(n_flat) if self.linear is None else 512
 
@@ -213,7 +255,15 @@ class CNNEncoder(Module):
         return x.flatten(1)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        """Features ``[B, out_features]`` of images ``[B, *space.shape]``."""
+        """Features ``[B, out_features]`` of images ``[B, *space.shape]``.
+
+        Raises:
+            TypeError: ``observations`` is not a tensor of real numbers.
+            ValueError: it is not ``[B, *space.shape]`` (a frame without its batch axis
+                included), or it is on another device than the convolutions.
+        """
+        like = cast(nn.Conv2d, self.convs[0]).weight
+        observations = _check_observations("CNNEncoder", observations, self.obs_shape, 0, like)
         x = _as_float(observations, self.scale)
         if len(self.obs_shape) == 2:
             x = x[:, None]
@@ -267,7 +317,11 @@ class DictEncoder(Module):
         missing = [key for key in self.keys if key not in observations]
         if missing:
             raise ValueError(f"observations lack the keys {missing} (expected {self.keys})")
-        return torch.cat([self.encoders[key](observations[key]) for key in self.keys], dim=1)
+        features = [self.encoders[key](observations[key]) for key in self.keys]
+        sizes = {key: len(x) for key, x in zip(self.keys, features, strict=True)}
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"observations must have one batch size B for every key, got {sizes}")
+        return torch.cat(features, dim=1)
 
     if TYPE_CHECKING:  # calling the module is its forward, for the type checker
         __call__ = forward

@@ -7,14 +7,15 @@ optimizer step instead of two of each.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 import torch
 from torch import nn
 
-from lagom._checks import check_features, check_int
-from lagom.networks.layers import _check_sizes, make_fc
+from lagom._checks import check_device, check_features, check_int
+from lagom.networks.layers import _check_parameter_memory, _check_sizes, make_fc
 from lagom.networks.module import Module
 
 __all__ = ["QEnsemble"]
@@ -37,7 +38,8 @@ class QEnsemble(Module):
     Raises:
         TypeError: a size is not an int, ``hidden_sizes`` is not a list, or ``device`` is
             not a device.
-        ValueError: a size is not positive, or ``device`` names no device.
+        ValueError: a size is not positive, ``device`` names no device, or the
+            parameters would not fit in its memory (checked before anything is allocated).
 
     Example:
         >>> import torch
@@ -63,6 +65,12 @@ class QEnsemble(Module):
         self.action_dim = check_int("action_dim", action_dim)
         in_dim = self.obs_dim + self.action_dim
         hidden_sizes = _check_sizes("hidden_sizes", hidden_sizes)
+        sizes = [in_dim, *hidden_sizes, 1]
+        # n stacks, then their stacked copies: twice the parameters of the ensemble at once.
+        numel = 2 * self.n * sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        _check_parameter_memory(
+            "QEnsemble", numel, None if device is None else check_device("device", device)
+        )
         stacks = [
             [cast(nn.Linear, layer) for layer in make_fc(in_dim, [*hidden_sizes, 1], device=device)]
             for _ in range(self.n)

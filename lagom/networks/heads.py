@@ -13,6 +13,7 @@ from torch.nn import functional
 
 from lagom._checks import check_device, check_features, check_int
 from lagom.networks.init import ortho_init
+from lagom.networks.layers import _check_parameter_memory
 from lagom.networks.module import Module
 
 __all__ = ["CategoricalHead", "DiagGaussianHead"]
@@ -32,8 +33,8 @@ class CategoricalHead(Module):
 
     Raises:
         TypeError: if a size is not an int or ``device`` is not a device.
-        ValueError: if ``feature_dim`` or ``num_action`` is not positive, or ``device``
-            names no device.
+        ValueError: if ``feature_dim`` or ``num_action`` is not positive, ``device`` names
+            no device, or the parameters would not fit in its memory.
 
     Example:
         >>> import torch
@@ -50,6 +51,7 @@ class CategoricalHead(Module):
         self.feature_dim = check_int("feature_dim", feature_dim)
         self.num_action = check_int("num_action", num_action)
         self.device = check_device("device", device)
+        _check_parameter_memory("CategoricalHead", (feature_dim + 1) * num_action, self.device)
         self.action_head = nn.Linear(feature_dim, num_action, device=self.device)
         ortho_init(self.action_head, weight_scale=0.01, constant_bias=0.0)
 
@@ -102,7 +104,7 @@ class DiagGaussianHead(Module):
         TypeError: if a dimension is not an int, ``std0`` is not a real number, or
             ``device`` is not a device.
         ValueError: if a dimension is not positive, ``std0`` is not positive and finite,
-            or ``device`` names no device.
+            ``device`` names no device, or the parameters would not fit in its memory.
 
     Example:
         >>> import torch
@@ -129,6 +131,8 @@ class DiagGaussianHead(Module):
         self.action_dim = check_int("action_dim", action_dim)
         self.std0 = _check_std0(std0)
         self.device = check_device("device", device)
+        numel = (feature_dim + 2) * action_dim
+        _check_parameter_memory("DiagGaussianHead", numel, self.device)
         self.mean_head = nn.Linear(feature_dim, action_dim, device=self.device)
         ortho_init(self.mean_head, weight_scale=0.01, constant_bias=0.0)
         self.logstd_head = nn.Parameter(

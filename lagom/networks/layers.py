@@ -7,6 +7,8 @@ leaves the nonlinearities to the caller's ``forward``.
 from __future__ import annotations
 
 import itertools
+import math
+import os
 from collections.abc import Sequence
 from typing import TypeAlias
 
@@ -53,6 +55,33 @@ def _check_device(device: object) -> torch.device | None:
     return None if device is None else check_device("device", device)
 
 
+def _memory_of(device: torch.device) -> int | None:
+    """The bytes of memory of ``device`` where they are known: the machine's physical memory
+    for the CPU, the GPU's own for CUDA; ``None`` elsewhere ('meta' allocates nothing)."""
+    if device.type == "cpu":
+        try:
+            return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+        except (AttributeError, OSError, ValueError):  # no sysconf (Windows)
+            return None
+    if device.type == "cuda" and torch.cuda.is_available():
+        return int(torch.cuda.get_device_properties(device).total_memory)
+    return None
+
+
+def _check_parameter_memory(what: str, numel: int, device: torch.device | None) -> None:
+    """Raise ``ValueError`` before allocating ``numel`` parameters (of the default dtype)
+    that cannot fit in the memory of ``device`` (default: the torch default device): torch
+    would fail with its allocator's ``RuntimeError``, or take the machine's swap first."""
+    where = torch.get_default_device() if device is None else device
+    memory = _memory_of(where)
+    size = numel * torch.empty((), dtype=torch.get_default_dtype(), device="meta").element_size()
+    if memory is not None and size > memory:
+        raise ValueError(
+            f"{what} would hold {numel} parameters ({size / 2**30:.1f} GiB), more than the "
+            f"{memory / 2**30:.1f} GiB of memory of {where}: lower its sizes"
+        )
+
+
 def make_fc(
     input_dim: int, hidden_sizes: Sequence[int], *, device: torch.device | str | None = None
 ) -> nn.ModuleList:
@@ -71,7 +100,8 @@ def make_fc(
     Raises:
         TypeError: if a size is not an int, ``hidden_sizes`` is not a list, or ``device``
             is not a device.
-        ValueError: if a size is not positive, or ``device`` names no device.
+        ValueError: if a size is not positive, ``device`` names no device, or the layers
+            would not fit in its memory (checked before anything is allocated).
 
     Example:
         >>> from lagom.networks import make_fc
@@ -84,6 +114,8 @@ def make_fc(
     """
     sizes = [check_int("input_dim", input_dim, 1), *_check_sizes("hidden_sizes", hidden_sizes)]
     device = _check_device(device)
+    numel = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(sizes))
+    _check_parameter_memory("make_fc", numel, device)
     return nn.ModuleList(
         nn.Linear(n_in, n_out, device=device) for n_in, n_out in itertools.pairwise(sizes)
     )
@@ -118,8 +150,9 @@ def make_cnn(
     Raises:
         TypeError: if a list is not a list, a size is not an int (or a pair of ints), or
             ``device`` is not a device.
-        ValueError: if the lists differ in length, a size is out of range, or ``device``
-            names no device.
+        ValueError: if the lists differ in length, a size is out of range, ``device``
+            names no device, or the layers would not fit in its memory (checked before
+            anything is allocated).
 
     Example:
         >>> from lagom.networks import make_cnn
@@ -133,17 +166,30 @@ def make_cnn(
     _check_lengths(channels=channels, kernels=kernels, strides=strides, paddings=paddings)
     chans = [check_int("input_channel", input_channel, 1), *_check_sizes("channels", channels)]
     device = _check_device(device)
+    sizes = [_check_size2d(f"kernels[{i}]", kernel, 1) for i, kernel in enumerate(kernels)]
+    _check_conv_memory("make_cnn", chans, sizes, device)
     return nn.ModuleList(
         nn.Conv2d(
             chans[i],
             chans[i + 1],
-            kernel_size=_check_size2d(f"kernels[{i}]", kernels[i], 1),
+            kernel_size=sizes[i],
             stride=_check_size2d(f"strides[{i}]", strides[i], 1),
             padding=_check_size2d(f"paddings[{i}]", paddings[i], 0),
             device=device,
         )
         for i in range(len(channels))
     )
+
+
+def _check_conv_memory(
+    what: str, chans: list[int], kernels: list[tuple[int, int]], device: torch.device | None
+) -> None:
+    """:func:`_check_parameter_memory` of convolutions ``chans[i] -> chans[i + 1]``."""
+    numel = sum(
+        (c_in * math.prod(kernel) + 1) * c_out
+        for c_in, c_out, kernel in zip(chans[:-1], chans[1:], kernels, strict=True)
+    )
+    _check_parameter_memory(what, numel, device)
 
 
 def make_transposed_cnn(
@@ -178,8 +224,9 @@ def make_transposed_cnn(
     Raises:
         TypeError: if a list is not a list, a size is not an int (or a pair of ints), or
             ``device`` is not a device.
-        ValueError: if the lists differ in length, a size is out of range, or ``device``
-            names no device.
+        ValueError: if the lists differ in length, a size is out of range, ``device``
+            names no device, or the layers would not fit in its memory (checked before
+            anything is allocated).
 
     Example:
         >>> from lagom.networks import make_transposed_cnn
@@ -199,6 +246,8 @@ def make_transposed_cnn(
     )
     chans = [check_int("input_channel", input_channel, 1), *_check_sizes("channels", channels)]
     device = _check_device(device)
+    sizes = [_check_size2d(f"kernels[{i}]", kernel, 1) for i, kernel in enumerate(kernels)]
+    _check_conv_memory("make_transposed_cnn", chans, sizes, device)
     layers = []
     for i in range(n):
         stride = _check_size2d(f"strides[{i}]", strides[i], 1)
@@ -212,7 +261,7 @@ def make_transposed_cnn(
             nn.ConvTranspose2d(
                 chans[i],
                 chans[i + 1],
-                kernel_size=_check_size2d(f"kernels[{i}]", kernels[i], 1),
+                kernel_size=sizes[i],
                 stride=stride,
                 padding=_check_size2d(f"paddings[{i}]", paddings[i], 0),
                 output_padding=output_padding,

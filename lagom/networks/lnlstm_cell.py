@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn import functional
 
 from lagom._checks import check_device, check_float_tensor, check_int
+from lagom.networks.layers import _check_parameter_memory
 
 __all__ = ["LSTMState", "LayerNormLSTMCell"]
 
@@ -67,7 +68,8 @@ class LayerNormLSTMCell(nn.Module):
 
     Raises:
         TypeError: if a size is not an int or ``device`` is not a device.
-        ValueError: if a size is not positive, or ``device`` names no device.
+        ValueError: if a size is not positive, ``device`` names no device, or the
+            parameters would not fit in its memory (checked before anything is allocated).
 
     Example:
         >>> import torch
@@ -85,6 +87,9 @@ class LayerNormLSTMCell(nn.Module):
         self.input_size = check_int("input_size", input_size)
         self.hidden_size = H = check_int("hidden_size", hidden_size)
         device = None if device is None else check_device("device", device)
+        # Weights [4H, I] and [4H, H], and the layer norms' 2 * (4H + 4H + H).
+        numel = 4 * H * (self.input_size + H) + 18 * H
+        _check_parameter_memory("LayerNormLSTMCell", numel, device)
         bound = 1.0 / math.sqrt(H)
         self.weight_ih = nn.Parameter(
             torch.empty(4 * H, input_size, device=device).uniform_(-bound, bound)

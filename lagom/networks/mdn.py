@@ -17,6 +17,7 @@ from lagom._checks import (
     check_positive,
 )
 from lagom.networks.init import ortho_init
+from lagom.networks.layers import _check_parameter_memory
 from lagom.networks.module import Module
 
 __all__ = ["MDNHead"]
@@ -60,7 +61,8 @@ class MDNHead(Module):
 
     Raises:
         TypeError: if a size is not an int or ``device`` is not a device.
-        ValueError: if a size is not positive, or ``device`` names no device.
+        ValueError: if a size is not positive, ``device`` names no device, or the
+            parameters would not fit in its memory (checked before anything is allocated).
 
     Example:
         >>> import torch
@@ -89,6 +91,7 @@ class MDNHead(Module):
         self.num_density = check_int("num_density", num_density)
         self.device = check_device("device", device)
         size = out_features * num_density
+        _check_parameter_memory("MDNHead", 3 * (in_features + 1) * size, self.device)
         self.pi_head = nn.Linear(in_features, size, device=self.device)
         self.mean_head = nn.Linear(in_features, size, device=self.device)
         self.logvar_head = nn.Linear(in_features, size, device=self.device)

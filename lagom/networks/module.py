@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 
 import torch
 from torch import nn
@@ -100,10 +101,13 @@ class Module(nn.Module):
 
         Raises:
             TypeError: if ``x`` is not a tensor.
-            ValueError: if ``x`` is not 1-D or its length differs from `num_params`.
+            ValueError: if ``x`` is not 1-D, its length differs from `num_params`, or it is
+                on the 'meta' device (no data).
         """
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        if x.device.type == "meta":
+            raise ValueError("x must hold data, got a tensor on the 'meta' device")
         params = list(self.parameters())
         total = sum(p.numel() for p in params)
         if x.ndim != 1 or x.numel() != total:
@@ -154,13 +158,26 @@ class Module(nn.Module):
         Raises:
             TypeError: ``f`` is not a path, or ``map_location`` is not a device.
             ValueError: ``map_location`` names no device.
+            ValueError: the file is not a checkpoint ``save`` wrote: truncated, corrupted,
+                or holding more than tensors (it is never unpickled beyond tensors).
+            OSError: the file cannot be read.
             RuntimeError: from ``load_state_dict`` when keys or shapes do not match.
         """
         check_path("f", f)
         map_location = (
             self._device() if map_location is None else check_device("map_location", map_location)
         )
-        state = torch.load(os.fspath(f), map_location=map_location, weights_only=True)
+        try:
+            state = torch.load(os.fspath(f), map_location=map_location, weights_only=True)
+        except OSError:
+            raise  # no such file, a folder, no permission: the OS's own message says it
+        except (RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as error:
+            # Truncated, corrupted, or not a weights-only checkpoint (its pickle names code,
+            # which weights_only refused to run): say so, with torch's reason.
+            raise ValueError(
+                f"{os.fspath(f)!r} is not a checkpoint that Module.save wrote (truncated, "
+                f"corrupted, or it holds more than tensors): {_first_line(error)}"
+            ) from None
         self.load_state_dict(state)
 
     def _device(self) -> torch.device:
@@ -169,3 +186,8 @@ class Module(nn.Module):
         for buffer in self.buffers():
             return buffer.device
         return torch.device("cpu")
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of ``error``'s message, or its type's name when it has none."""
+    return (str(error).splitlines() or [type(error).__name__])[0]

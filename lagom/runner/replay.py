@@ -286,9 +286,11 @@ class ReplayBuffer:
         Raises:
             TypeError: an argument does not hold real numbers (``None``, strings, complex
                 numbers...), or discrete actions are not integers.
-            ValueError: the shapes do not agree with each other or with the buffer, a value
-                is NaN or infinite, a flag is not a bool or 0/1, or a discrete action is out
-                of range.
+            ValueError: the shapes do not agree with each other or with the buffer (a shape
+                that differs only by axes of length 1 is read as its rows; axes in another
+                order are refused), a value is NaN or infinite, an observation of an integer
+                dtype is not a whole number in its range, a flag is not a bool or 0/1, or a
+                discrete action is out of range.
 
         Example:
             >>> buffer = ReplayBuffer(4, 1, 1, seed=0)
@@ -369,7 +371,8 @@ class ReplayBuffer:
         Raises:
             TypeError: an argument does not hold real numbers, or a discrete action is not
                 an integer.
-            ValueError: a shape does not fit the buffer, a value is NaN or infinite, a flag
+            ValueError: a shape does not fit the buffer, a value is NaN or infinite, an
+                observation of an integer dtype is not a whole number in its range, a flag
                 is not a bool or 0/1, or a discrete action is out of range. Nothing is
                 stored then.
 
@@ -453,12 +456,7 @@ class ReplayBuffer:
         shape, dtype = self.obs_specs[""]
         if array.shape != shape:
             raise ValueError(f"{name} must have shape {list(shape)}, got {array.shape}")
-        if array.dtype.kind == "f" or dtype.kind == "f":
-            # Cast to the stored dtype first: 1e300 is no float32.
-            with np.errstate(over="ignore"):
-                array = array.astype(dtype, copy=False)
-            check_finite(name, array)
-        return array
+        return _stored_as(name, array, dtype)
 
     def _obs_arrays(
         self, name: str, value: Any, n: int | None
@@ -487,10 +485,8 @@ class ReplayBuffer:
                     f"{label} must have shape {want} with 1 <= N <= {self.capacity}, got "
                     f"{array.shape}"
                 )
-            if array.dtype.kind == "f":
-                check_finite(label, array)
             n = rows
-            out[key] = array.astype(dtype, copy=False)
+            out[key] = _stored_as(label, array, dtype)
         return out, rows
 
     def _stored(self, index: int | NDArray[Any]) -> None:
@@ -735,6 +731,12 @@ class ReplayBuffer:
             )
         if not np.isfinite(table).all():
             raise ValueError("state['table'] must hold finite numbers, as add() stores them")
+        flags = table[:, self._cols[4]]
+        if np.any((flags != 0.0) & (flags != 1.0)):
+            raise ValueError(
+                "state['table'] must hold 0 or 1 in its terminated column, as add() stores "
+                f"them, got {np.unique(flags[(flags != 0.0) & (flags != 1.0)])[:4].tolist()}"
+            )
         truncated = np.asarray(state["truncated"])
         if truncated.dtype != np.bool_ or truncated.shape != (size,):
             raise ValueError(
@@ -776,6 +778,7 @@ class ReplayBuffer:
                         f"saved {name}[{key!r}] of dtype {array.dtype} do not fit this "
                         f"buffer's {x.dtype}"
                     )
+                array = _stored_as(f"saved {name}[{key!r}]", array, x.dtype)
                 observations[name, key] = array
         if actions is not None:
             self.action_indices[:size] = actions
@@ -931,8 +934,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
         Raises:
             TypeError: ``indices`` are not integers or ``td_errors`` are not numbers.
-            ValueError: the shapes differ, a row is not stored, or an error is NaN or
-                infinite.
+            ValueError: the shapes differ, a row is not stored, or an error is NaN,
+                infinite, or so large that the sum of the priorities would overflow.
 
         Example:
             >>> buffer = PrioritizedReplayBuffer(4, 1, 1, seed=0, alpha=1.0, eps=0.5)
@@ -947,7 +950,16 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             raise ValueError(
                 f"td_errors must have the shape of indices {rows.shape}, got {errors.shape}"
             )
-        priorities = (np.abs(errors) + self.eps) ** self.alpha
+        with np.errstate(over="ignore"):
+            priorities = (np.abs(errors) + self.eps) ** self.alpha
+        # The sum tree adds up to `leaves` priorities: each must stay below float64's range
+        # over that many, or the total overflows to inf and sampling goes wrong silently.
+        bound = float(np.finfo(np.float64).max) / len(self._sums)
+        if priorities.size and not priorities.max() <= bound:
+            raise ValueError(
+                f"td_errors give priorities (|td_errors| + eps)^alpha up to "
+                f"{priorities.max()}, too large to sum: they must stay below {bound:.3g}"
+            )
         self._sums[rows] = priorities
         self._mins[rows] = priorities
         if priorities.size:
@@ -1002,6 +1014,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if not (np.isfinite(priorities).all() and (priorities > 0).all()):
             raise ValueError("saved priorities must be positive and finite")
         max_priority = check_real("state['max_priority']", state["max_priority"], low=0.0)
+        largest = float(priorities.max()) if priorities.size else 0.0
+        if not (max_priority > 0.0 and max_priority >= largest):
+            raise ValueError(
+                "state['max_priority'] must be positive and at least the largest saved "
+                f"priority {largest}, got {max_priority}"
+            )
         super().load_state_dict(state)
         stale = np.arange(self.size, len(self._sums))
         self._sums[stale], self._mins[stale] = 0.0, np.inf
@@ -1131,13 +1149,44 @@ def _real_rows(name: str, x: ArrayLike) -> NDArray[Any]:
 
 
 def _reshaped(name: str, x: ArrayLike, shape: tuple[int, ...]) -> NDArray[Any]:
+    """``x`` reshaped to ``shape``: any shape that differs from it only by axes of length 1
+    (``[N, 1]`` or ``[1, N]`` for ``[N]``), never one whose axes are in another order (a
+    transposed ``[action_dim, N]`` would scramble the actions silently)."""
     array = _real_rows(name, x)
-    if array.size != math.prod(shape):
+    if array.shape != shape and _squeezed(array.shape) != _squeezed(shape):
         raise ValueError(
             f"transitions of {shape[0]} rows do not fit the buffer: {name} must have shape "
             f"{list(shape)}, got {array.shape}"
         )
     return array.reshape(shape)
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(d for d in shape if d != 1)
+
+
+def _stored_as(name: str, array: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
+    """``array`` cast to an observation array's ``dtype``, refusing what the cast would
+    change silently: a float NaN, infinite or beyond the range of a float ``dtype``, or for
+    an integer (or bool) ``dtype`` a number that is not a whole one in its range
+    (``300`` or ``-1`` in uint8, ``0.5`` in an integer array)."""
+    if array.dtype == dtype:
+        return check_finite(name, array)
+    if dtype.kind in "biu" and not np.can_cast(array.dtype, dtype, casting="safe"):
+        low, high = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+        if array.size and (
+            (array.dtype.kind == "f" and not np.array_equal(array, np.trunc(array)))
+            or array.min() < low
+            or array.max() > high
+        ):
+            check_finite(name, array)
+            raise ValueError(
+                f"{name} must hold whole numbers in [{low}, {high}] for the observation "
+                f"dtype {dtype}, got values from {array.min()} to {array.max()}"
+            )
+    with np.errstate(over="ignore"):
+        out = array.astype(dtype, copy=False)
+    return check_finite(name, out)
 
 
 def _flags(name: str, x: ArrayLike, n: int) -> BoolArray:

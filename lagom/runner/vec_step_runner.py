@@ -14,6 +14,7 @@ from lagom.agent import Agent
 from lagom.data import Rollout
 from lagom.runner._shared import check_agent, check_count, split_output
 from lagom.runner.base import BaseRunner
+from lagom.runner.replay import _physical_memory
 
 __all__ = ["VecRunnerResult", "VecStepRunner"]
 
@@ -152,12 +153,18 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
             the rollout ``[T, N, ...]`` and the agent's stacked outputs.
 
         Raises:
-            TypeError: ``T`` is not an int, ``env`` is not a vectorized environment or its
+            TypeError: ``T`` is not an int, an action or an output of the agent cannot be
+                read as an array (a tensor that requires grad, or on the 'meta' device;
+                bfloat16 tensors are widened to float32), ``env`` is not a vectorized
+                environment or its
                 observations are neither arrays nor dicts of arrays (or change keys),
                 ``agent`` has no ``choose_action`` or returns
                 something other than a dict.
-            ValueError: ``T < 1``, ``env`` autoresets in the next step, the agent's output
-                lacks ``"raw_action"`` or its keys change between steps.
+            ValueError: ``T < 1``, the ``T`` steps would not fit in this machine's memory,
+                ``env`` autoresets in the next step, ``env.step`` returns observations of
+                another shape than ``env.reset``, or rewards and flags that are not ``[N]``
+                arrays (of real numbers and bools: else TypeError), or the agent's output lacks
+                ``"raw_action"`` or its keys change between steps.
         """
         T = check_count("T", T)
         check_agent(agent)
@@ -166,8 +173,12 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
         num_envs = env.num_envs
         # One [T + 1, N, ...] buffer per key ("" for array observations), in its own dtype,
         # filled in place; the rollout then takes them over (sealed, so without a copy).
-        buffers = {key: _buffer(x, T) for key, x in _as_arrays(observations).items()}
+        first = _as_arrays(observations)
+        _check_memory(T, num_envs, first)
+        buffers = {key: _buffer(x, T) for key, x in first.items()}
         array_buffer = buffers.get("") if len(buffers) == 1 else None
+        obs_shape = array_buffer.shape[1:] if array_buffer is not None else None
+        n_shape = (num_envs,)
         rewards = np.empty((T, num_envs), dtype=np.float64)
         terminated = np.empty((T, num_envs), dtype=np.bool_)
         truncated = np.empty((T, num_envs), dtype=np.bool_)
@@ -191,13 +202,32 @@ class VecStepRunner(BaseRunner[VecRunnerResult]):
             else:
                 action, extra = split_output(out)
                 _collect(outputs, extra, t)
-            observations, rewards[t], terminated[t], truncated[t], info = step(action)
+            observations, reward, term, trunc, info = step(action)
+            # numpy would broadcast a scalar or a row over the N rows and read 2 or 0.5 as a
+            # flag, silently: the common case (arrays [N] of their dtypes) passes at once.
+            if not (
+                type(reward) is np.ndarray
+                and reward.shape == n_shape
+                and reward.dtype.kind == "f"
+                and type(term) is np.ndarray
+                and term.shape == n_shape
+                and term.dtype == np.bool_
+                and type(trunc) is np.ndarray
+                and trunc.shape == n_shape
+                and trunc.dtype == np.bool_
+            ):
+                reward, term, trunc = _checked_step(reward, term, trunc, num_envs)
+            rewards[t], terminated[t], truncated[t] = reward, term, trunc
             if type(action) is np.ndarray and action.dtype is dtype and action.shape == shape:
                 actions[t] = action  # the common case, checked inline
             else:
                 actions = _store_action(actions, action, t, T)
                 dtype, shape = actions.dtype, actions.shape[1:]
-            if array_buffer is not None and type(observations) is np.ndarray:
+            if (
+                array_buffer is not None
+                and type(observations) is np.ndarray
+                and observations.shape == obs_shape
+            ):
                 array_buffer[t + 1] = observations
             else:
                 _store(buffers, t + 1, observations)
@@ -258,6 +288,43 @@ def _as_arrays(observations: object) -> dict[str, NDArray[Any]]:
     if isinstance(observations, Mapping):
         return {key: np.asarray(observations[key]) for key in sorted(observations)}
     return {"": np.asarray(observations)}
+
+
+def _check_memory(T: int, num_envs: int, first: dict[str, NDArray[Any]]) -> None:
+    """Refuse a ``T`` whose buffers cannot fit in this machine's memory, before any is
+    allocated (numpy would raise its own ``MemoryError`` or "array is too big")."""
+    row = sum(x.nbytes for x in first.values())
+    # observations [T + 1] and next_observations [T], rewards float64 and two flags [T, N].
+    total = (2 * T + 1) * row + T * num_envs * 10
+    memory = _physical_memory()
+    if memory is not None and total > memory:
+        raise ValueError(
+            f"T = {T} steps of {num_envs} sub-environments take {total / 2**30:.1f} GiB, more "
+            f"than this machine's {memory / 2**30:.1f} GiB of memory: collect fewer steps"
+        )
+
+
+def _checked_step(
+    reward: object, term: object, trunc: object, num_envs: int
+) -> tuple[NDArray[Any], NDArray[np.bool_], NDArray[np.bool_]]:
+    """``env.step``'s rewards and flags as arrays ``[N]``: real numbers, and bools."""
+    rewards = np.asarray(reward)
+    if rewards.dtype.kind not in "biuf" or rewards.shape != (num_envs,):
+        error = TypeError if rewards.dtype.kind not in "biuf" else ValueError
+        raise error(
+            f"env.step must return rewards of {num_envs} real numbers (shape ({num_envs},)), "
+            f"got dtype {rewards.dtype} and shape {rewards.shape}"
+        )
+    flags = []
+    for name, value in (("terminated", term), ("truncated", trunc)):
+        array = np.asarray(value)
+        if array.dtype != np.bool_ or array.shape != (num_envs,):
+            raise (TypeError if array.dtype != np.bool_ else ValueError)(
+                f"env.step must return {name} as {num_envs} bools (shape ({num_envs},)), got "
+                f"dtype {array.dtype} and shape {array.shape}"
+            )
+        flags.append(array)
+    return rewards, flags[0], flags[1]
 
 
 def _buffer(first: NDArray[Any], T: int) -> NDArray[Any]:
@@ -341,7 +408,13 @@ def _store_action(actions: NDArray[Any], action: object, t: int, T: int) -> NDAr
     ):
         actions[t] = action
         return actions
-    array = np.asarray(action)
+    try:
+        array = np.asarray(action)
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
+        raise TypeError(
+            "agent.choose_action must return raw_action as an array of numbers (a tensor "
+            f"needs .detach().cpu() first), got {type(action).__name__}: {error}"
+        ) from None
     if not t:
         actions = np.empty((T, *array.shape), dtype=array.dtype)
     elif array.shape != actions.shape[1:]:
@@ -372,6 +445,12 @@ def _store(buffers: dict[str, NDArray[Any]], t: int, observations: object) -> No
             f"returned {sorted(buffers)}"
         )
     for key, x in arrays.items():
+        if x.shape != buffers[key].shape[1:]:
+            label = f"observations[{key!r}]" if key else "observations"
+            raise ValueError(
+                f"env.step returned {label} of shape {x.shape}, but env.reset returned "
+                f"{buffers[key].shape[1:]} (one row per sub-environment)"
+            )
         buffers[key][t] = x
 
 
@@ -392,14 +471,29 @@ def _collect(outputs: dict[str, list[NDArray[Any]]], extra: dict[str, Any], t: i
             f"{sorted(outputs)} at step 0 and {sorted(extra)} at step {t}"
         )
     for key, value in extra.items():
-        outputs.setdefault(key, []).append(_to_numpy(value))
+        outputs.setdefault(key, []).append(_to_numpy(key, value))
 
 
-def _to_numpy(value: object) -> NDArray[Any]:
+def _to_numpy(key: str, value: object) -> NDArray[Any]:
+    """The agent's output ``key`` at one step as a numpy array (a copy).
+
+    Raises:
+        TypeError: ``value`` cannot be read as an array (a tensor on the 'meta' device
+            holds no data).
+    """
     if isinstance(value, np.ndarray):
         # A copy: an agent may reuse its output buffer from one step to the next.
         return np.array(value, copy=True)
-    # A torch tensor, recognized by what it offers so that torch is never imported here.
-    if all(callable(getattr(value, name, None)) for name in ("detach", "cpu", "numpy")):
-        return np.asarray(value.detach().cpu().numpy())  # type: ignore[attr-defined]
-    return np.asarray(value)
+    try:
+        # A torch tensor, recognized by what it offers so that torch is never imported here.
+        if all(callable(getattr(value, name, None)) for name in ("detach", "cpu", "numpy")):
+            tensor = value.detach().cpu()  # type: ignore[attr-defined]
+            if str(tensor.dtype) == "torch.bfloat16":  # numpy has no bfloat16: widen, exactly
+                tensor = tensor.float()
+            return np.asarray(tensor.numpy())
+        return np.asarray(value)
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
+        raise TypeError(
+            f"agent.choose_action's output {key!r} must be an array or a tensor holding "
+            f"data, got {type(value).__name__}: {error}"
+        ) from None

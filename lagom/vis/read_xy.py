@@ -140,7 +140,8 @@ def read_xy(
 
     For each run, ``x = get_x(logs)`` and ``y = get_y(logs)`` (a ``str`` getter ``key``
     means ``logs[key]``, i.e. a CSV column). Points where x or y is missing (``None``, an
-    empty CSV cell, e.g. a value logged only every few iterations) are dropped; then y is
+    empty CSV cell, e.g. a value logged only every few iterations) or NaN (the mean return
+    of a row before any episode ended, as lagom's runs log it) are dropped; then y is
     smoothed if ``smooth_out`` (:func:`lagom.transform.smooth_filter` on each seed alone),
     and every ``point_step``-th point is kept: ``x[::point_step], y[::point_step]``.
 
@@ -276,7 +277,7 @@ def _read_curve(
 def _values(
     logs: Mapping[str, list[Any]], get: Getter, name: str, path: Path
 ) -> tuple[Float64Array, np.ndarray[Any, np.dtype[np.bool_]]]:
-    """The 1-D float values a getter picks, and a mask of the missing (``None``) ones."""
+    """The 1-D float values a getter picks, and a mask of the missing (``None`` or NaN) ones."""
     if isinstance(get, str):
         if get not in logs:
             raise ValueError(
@@ -314,7 +315,8 @@ def _values(
             raise ValueError(f"{name} values in {str(path)!r} must be numbers: {err}") from err
     if values.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {values.shape} in {str(path)!r}")
-    return values, missing
+    # NaN is "no value" too: lagom's own runs log a mean over no episode yet as NaN.
+    return values, missing | np.isnan(values)
 
 
 def _smooth(y: Float64Array, smooth_kws: Mapping[str, Any] | None, path: Path) -> Float64Array:

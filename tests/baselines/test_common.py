@@ -68,6 +68,16 @@ def test_run_info_names_a_newer_layout_and_bad_fields(tmp_path: Path) -> None:
     info.write_text("- 1\n")
     with pytest.raises(ValueError, match="must hold a mapping"):
         common.read_run_info(tmp_path)
+    # Before: a seed out of range was named without the file, an empty config.yml "missing".
+    info.write_text("algorithm: ppo\nseed: -5\nformat: 3\n")
+    with pytest.raises(ValueError, match=r"run.yml must hold a seed in \[0, 2\*\*32 - 1\], got -5"):
+        common.read_run_info(tmp_path)
+    info.write_text("algorithm: ppo\nseed: 5\nformat: 3\n")
+    (tmp_path / common.CONFIG_FILE).write_text("")
+    with pytest.raises(
+        ValueError, match=r"config.yml must hold the run's configuration .* got None"
+    ):
+        common.read_run_info(tmp_path)
 
 
 def test_a_run_of_an_older_format_is_not_resumed(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from lagom.data import StepType, TimeStep
 from lagom.data._freeze import EMPTY_INFO, freeze, freeze_array, freeze_info, is_frozen, thaw
 from lagom.data._values import values_equal
 from tests.data.frozen_checks import assert_deeply_frozen, mutate, payloads
@@ -94,6 +95,22 @@ def test_freeze_array_of_a_subclass_or_buffer_is_a_plain_copy() -> None:
     frozen = freeze_array(memoryview(buffer))
     buffer[0] = 9
     assert frozen.tolist() == [1, 2]
+
+
+def test_a_read_only_view_of_someone_elses_buffer_is_copied() -> None:
+    # Read-only down to an array that does not own its memory (shared memory, a memory
+    # map, a bytearray): the buffer's owner can still write, so the record keeps a copy.
+    buffer = bytearray(16)
+    array = np.frombuffer(buffer, dtype=np.float64)
+    array.setflags(write=False)
+    view = array.view()
+    view.setflags(write=False)
+    assert is_frozen(view) is False
+    frozen = freeze_array(view)
+    step = TimeStep(StepType.FIRST, view)
+    buffer[:8] = np.float64(7.0).tobytes()
+    assert frozen.tolist() == [0.0, 0.0]
+    assert step.observation.tolist() == [0.0, 0.0]
 
 
 def test_object_arrays_freeze_their_items() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,6 +63,47 @@ def test_lists_are_converted_and_infos_kept() -> None:
     # Arrays converted from lists belong to the rollout alone: made read-only, not copied.
     assert rollout.rewards.base.flags.owndata
     assert not rollout.rewards.flags.writeable
+
+
+def test_torch_tensors_are_copied_detached_and_without_warnings() -> None:
+    torch = pytest.importorskip("torch")
+    T, N = 3, 2
+    # Sampled actions that require grad, bfloat16 rewards: np.array failed on both (a torch
+    # RuntimeError or TypeError naming no argument) and warned for a plain tensor.
+    actions = torch.zeros((T, N), requires_grad=True)
+    rewards = torch.ones((T, N), dtype=torch.bfloat16)
+    observations = torch.zeros((T, N, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rollout = Rollout(
+            **{
+                **_arrays(T, N),
+                "actions": actions,
+                "rewards": rewards,
+                "observations": observations,
+            }
+        )
+    assert rollout.actions.dtype == np.float32
+    assert rollout.rewards.dtype == np.float32
+    assert rollout.rewards.tolist() == [[1.0, 1.0]] * T
+    with torch.no_grad():
+        observations += 5.0
+    assert not rollout.observations.any()  # a copy, not the tensor's memory
+    assert not rollout.observations.flags.writeable
+
+
+@pytest.mark.parametrize("name", sorted(_arrays()))
+def test_a_masked_array_is_refused_not_unmasked(name: str) -> None:
+    # Stored as a plain array, the masked entries read as valid data (as lagom.metric,
+    # which refuses masked arrays for the same reason, would then compute with them).
+    arrays = _arrays()
+    arrays[name] = np.ma.masked_array(arrays[name], mask=np.ones(arrays[name].shape, bool))
+    with pytest.raises(TypeError, match=rf"^{name} is a masked array, whose mask"):
+        Rollout(**arrays)
+    goals = {"observation": arrays["observations"]}
+    if name == "observations":
+        with pytest.raises(TypeError, match=r"^observations\['observation'\] is a masked"):
+            Rollout(**{**_arrays(), "observations": goals, "next_observations": goals})
 
 
 def test_actions_may_have_trailing_dimensions() -> None:

@@ -359,3 +359,16 @@ def test_read_only_arrays_and_no_copy_of_frozen_payloads() -> None:
     assert transition.next_observation is steps[1].observation
     # Adding a stored action to another trajectory copies nothing either.
     assert Trajectory.from_steps(steps, [transition.action])._actions[0] is transition.action
+
+
+def test_actions_and_observations_that_are_tensors_stack_detached() -> None:
+    torch = pytest.importorskip("torch")
+    # A torch policy's sampled actions require grad: np.asarray raised torch's RuntimeError
+    # ("Can't call numpy() on Tensor that requires grad") when the actions were read.
+    action = torch.tensor([0.5, -0.5], requires_grad=True)
+    traj = Trajectory().add(_first(torch.zeros(2)), None)
+    traj = traj.add(TimeStep(StepType.MID, torch.ones(2), 1.0), action * 2)
+    assert traj.actions.tolist() == [[1.0, -1.0]]
+    assert traj.actions.dtype == np.float32
+    assert traj.observations.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    assert not traj.actions.flags.writeable

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lagom.data import StepType, TimeStep
 from lagom.data._values import stack_values, values_equal
 
 
@@ -51,3 +52,18 @@ def test_stack_values() -> None:
     assert mixed.dtype == object
     assert [len(x) for x in mixed] == [2, 3]
     assert stack_values([]).shape == (0,)
+
+
+def test_records_holding_torch_tensors_compare_by_value() -> None:
+    torch = pytest.importorskip("torch")
+
+    # torch's == is elementwise: its truth value raised RuntimeError ("Boolean value of
+    # Tensor with more than one value is ambiguous", or a size mismatch) from step == step.
+    def step(logp: object) -> TimeStep:
+        return TimeStep(StepType.MID, 0, 1.0, info={"logp": logp})
+
+    assert step(torch.zeros(2)) == step(torch.zeros(2))
+    assert step(torch.zeros(2)) != step(torch.ones(2))
+    assert step(torch.zeros(2)) != step(torch.zeros(3))
+    assert step(torch.zeros(2, requires_grad=True)) == step(torch.zeros(2))
+    assert not values_equal(torch.zeros(2), np.zeros(2))

@@ -18,7 +18,7 @@ from gymnasium import spaces
 
 from lagom._types import Float32Array
 
-__all__ = ["CountingEnv", "EndKind"]
+__all__ = ["CountingEnv", "EndKind", "OddStepEnv"]
 
 EndKind = Literal["terminated", "truncated", "both"]
 
@@ -93,3 +93,21 @@ class CountingEnv(gym.Env[Float32Array, Any]):
 
     def close(self) -> None:
         self.closed = True
+
+
+class OddStepEnv(gym.Env[Float32Array, int]):
+    """An environment whose step returns ``result``'s reward, flags and info."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, reward: Any = 1.0, term: Any = False, trunc: Any = False) -> None:
+        self.result = (reward, term, trunc)
+
+    def reset(
+        self, *, seed: int | None = None, options: Any = None
+    ) -> tuple[Float32Array, dict[str, Any]]:
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action: int) -> tuple[Float32Array, Any, Any, Any, dict[str, Any]]:
+        return (np.zeros(2, np.float32), *self.result, {})

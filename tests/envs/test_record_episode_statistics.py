@@ -11,8 +11,14 @@ from gymnasium.vector import SyncVectorEnv
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagom.envs import RecordEpisodeStatistics, VecEnv, VecRecordEpisodeStatistics
-from tests.envs.fakes import CountingEnv
+from lagom.envs import (
+    NormalizeObservation,
+    NormalizeReward,
+    RecordEpisodeStatistics,
+    VecEnv,
+    VecRecordEpisodeStatistics,
+)
+from tests.envs.fakes import CountingEnv, OddStepEnv
 from tests.envs.helpers import counting_fns
 from tests.strategies.envs import vec_counting_kwargs
 
@@ -138,3 +144,24 @@ def test_a_deque_size_beyond_memory_is_refused() -> None:
         RecordEpisodeStatistics(gym.make("CartPole-v1"), deque_size=10**30)
     with pytest.raises(ValueError, match="deque_size must be at most"):
         RecordEpisodeStatistics(gym.make("CartPole-v1"), deque_size=sys.maxsize + 1)
+
+
+@pytest.mark.parametrize(
+    "wrapper", [RecordEpisodeStatistics, NormalizeReward, NormalizeObservation]
+)
+@pytest.mark.parametrize(
+    ("step", "match"),
+    [
+        ({"reward": "1.5"}, "reward that is a real number .*, got str"),
+        ({"term": 2}, "terminated as a bool, got int 2"),
+        ({"trunc": None}, "truncated as a bool, got NoneType"),
+    ],
+)
+def test_single_env_wrappers_refuse_a_step_that_is_not_a_reward_and_two_bools(
+    wrapper: Any, step: dict[str, Any], match: str
+) -> None:
+    # float("1.5") was summed into the episode return and 2 or None read as a flag, silently.
+    env = wrapper(OddStepEnv(**step))
+    env.reset(seed=0)
+    with pytest.raises(TypeError, match=match):
+        env.step(0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from lagom.data import StepType, TimeStep
 from lagom.envs import TimeStepEnv, VecEnv
-from tests.envs.fakes import CountingEnv
+from tests.envs.fakes import CountingEnv, OddStepEnv
 from tests.envs.helpers import counting_fns
 
 
@@ -41,3 +43,37 @@ def test_rejects_vectorized_environments() -> None:
         r"runner\.VecStepRunner \(a Rollout of steps\) for vectorized",
     ):
         TimeStepEnv(VecEnv(counting_fns([{}])))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"reward": "1.5"}, "reward that is a real number.*str '1.5'"),
+        ({"reward": np.array([1.0])}, "reward that is a real number.*ndarray"),
+        ({"reward": None}, "reward that is a real number.*NoneType"),
+        ({"term": 2}, "terminated as a bool, got int 2"),
+        ({"term": np.array([True, False])}, "terminated as a bool, got ndarray"),
+        ({"trunc": 0.5}, "truncated as a bool, got float 0.5"),
+    ],
+)
+def test_a_step_that_is_not_a_reward_and_two_bools_is_refused(
+    kwargs: dict[str, Any], match: str
+) -> None:
+    # "1.5" was read as 1.5 by float(), [1.0] as 1.0; an array flag raised numpy's "truth
+    # value of an array is ambiguous".
+    env = TimeStepEnv(OddStepEnv(**kwargs))
+    env.reset()
+    with pytest.raises(TypeError, match=match):
+        env.step(0)
+
+
+def test_numpy_rewards_and_flags_are_read_as_numbers_and_bools() -> None:
+    env = TimeStepEnv(OddStepEnv(np.float32(2.5), np.bool_(True), False))
+    env.reset()
+    last = env.step(0)
+    assert (last.reward, last.terminated, last.last()) == (2.5, True, True)
+    assert type(last.reward) is float
+    assert type(last.terminated) is bool
+    env = TimeStepEnv(OddStepEnv(np.array(3), False, False))
+    env.reset()
+    assert env.step(0).reward == 3.0

@@ -459,3 +459,73 @@ def test_from_vector_env() -> None:
         VecEnv.from_vector_env(SyncVectorEnv(counting_fns([A])))
     with pytest.raises(TypeError, match="VectorEnv"):
         VecEnv.from_vector_env(CountingEnv())  # type: ignore[arg-type]
+
+
+class _OddEnv(gym.Env[np.ndarray, int]):
+    """An environment whose step returns the given observation, reward, flags and info."""
+
+    observation_space = gym.spaces.Box(0, 255, (2,), np.uint8)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, **step: Any) -> None:
+        self.out = {
+            "obs": np.zeros(2, np.uint8),
+            "reward": 1.0,
+            "term": False,
+            "trunc": False,
+            "info": {},
+        } | step
+
+    def reset(self, *, seed: int | None = None, options: Any = None) -> tuple[np.ndarray, dict]:
+        return np.zeros(2, np.uint8), {}
+
+    def step(self, action: int) -> tuple[Any, ...]:
+        out = self.out
+        return out["obs"], out["reward"], out["term"], out["trunc"], out["info"]
+
+
+@pytest.mark.parametrize(
+    ("step", "error", "match"),
+    [
+        ({"reward": "1.5"}, TypeError, "sub-environment 0's step must return a reward"),
+        ({"reward": np.array([1.0, 2.0])}, TypeError, "reward that is a real number"),
+        ({"term": 2}, TypeError, "sub-environment 0's step must return terminated as a bool"),
+        ({"term": "False"}, TypeError, "terminated as a bool, got str"),
+        ({"trunc": None}, TypeError, "truncated as a bool, got NoneType"),
+        ({"info": [1]}, TypeError, "must return info as a dict, got list"),
+        ({"obs": np.zeros(3, np.uint8)}, ValueError, r"elements of Box.*shapes \[\(3,\)\]"),
+        ({"obs": np.array([300, -1])}, ValueError, r"elements of Box.*dtypes \['int64'\]"),
+    ],
+)
+def test_a_sub_environment_step_of_the_wrong_kind_is_refused(
+    step: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    # numpy took 2, "False" or None as a flag and "1.5" as a reward silently; the others
+    # raised numpy's (or an AttributeError's) message, naming no environment.
+    env = VecEnv([lambda: _OddEnv(**step)] * 2)
+    env.reset(seed=0)
+    with pytest.raises(error, match=match):
+        env.step([0, 0])
+    env.close()
+
+
+def test_numpy_scalars_from_a_sub_environment_step_are_accepted() -> None:
+    step = {"reward": np.float32(0.5), "term": np.bool_(True), "obs": np.array([1, 2])}
+    env = VecEnv([lambda: _OddEnv(**step)] * 2)
+    env.reset(seed=0)
+    _, rewards, terminated, _, infos = env.step([0, 1])
+    assert rewards.tolist() == [0.5, 0.5]
+    assert terminated.tolist() == [True, True]
+    assert infos["final_obs"][0].tolist() == [1, 2]
+    env.close()
+
+
+def test_an_action_tensor_that_requires_grad_is_refused_by_name() -> None:
+    # torch's "RuntimeError: Can't call numpy() on Tensor that requires grad" came out.
+    torch = pytest.importorskip("torch")
+    env = VecEnv([lambda: gym.make("Pendulum-v1")] * 2, seeds=0)
+    env.reset()
+    with pytest.raises(TypeError, match=r"actions must be an array .*\.detach\(\)"):
+        env.step(torch.zeros(2, 1, requires_grad=True))
+    env.step(torch.zeros(2, 1))  # a plain tensor is read as an array
+    env.close()

@@ -210,3 +210,43 @@ def test_every_strategy_refuses_bad_starts_with_named_arguments() -> None:
             with pytest.raises(TypeError, match=r"^seed must be an int"):
                 cls([0.0, 1.0], 0.5, {"seed": seed})
         assert cls([0.0, 1.0], 0.5, {"seed": np.uint32(5)}).seed == 5, kind
+
+
+@pytest.mark.parametrize("kind", ["cmaes", "cem", "openaies"])
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        ("1.5", TypeError, r"function_values must be real numbers .* got str '1.5' at index 2"),
+        (None, TypeError, r"function_values must be real numbers .* got NoneType None at index 2"),
+        (True, TypeError, r"function_values must be real numbers .* got bool True at index 2"),
+        (np.True_, TypeError, r"function_values must be real numbers .* at index 2"),
+        (10**400, ValueError, r"function_values must fit in a float64, .* at index 2"),
+    ],
+    ids=["str", "None", "bool", "numpy-bool", "huge-int"],
+)
+def test_tell_refuses_values_numpy_would_silently_coerce(
+    kind: str, bad: object, error: type[Exception], match: str
+) -> None:
+    # np.asarray(values, float) reads "1.5" as 1.5, None as NaN, a bool among floats as
+    # 1.0, and raises OverflowError on a huge int: each is refused, naming the index.
+    es = make_es(kind, 2, 4, seed=5)
+    solutions = es.ask()
+    values: list[object] = [_sphere(x) for x in solutions]
+    values[2] = bad
+    before = es.result
+    with pytest.raises(error, match=match):
+        es.tell(solutions, values)
+    assert es.result == before
+    es.tell(solutions, [_sphere(x) for x in solutions])  # still awaiting this tell
+    assert es.result.iterations == 1
+
+
+@pytest.mark.parametrize("kind", ["cem", "openaies"])
+def test_tell_accepts_any_real_scalar(kind: str) -> None:
+    from fractions import Fraction
+
+    torch = pytest.importorskip("torch")
+    es = make_es(kind, 2, 4, seed=5)
+    solutions = es.ask()
+    es.tell(solutions, [np.float32(2.5), np.array(3), Fraction(1, 4), torch.tensor(4.0)])
+    assert es.result.fbest == 0.25

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -43,7 +44,8 @@ def test_tell_refits_to_the_elite_like_a_plain_loop(
     solutions, state = cem_ask(state)
     values = data.draw(st.lists(objective_values(), min_size=popsize, max_size=popsize))
     new = cem_tell(state, solutions, values)
-    elite_size = max(1, int(elite_ratio * popsize))
+    # The ratio as the decimal it prints as: 0.29 * 100 elites are 29, not 28.
+    elite_size = max(1, math.floor(Fraction(repr(elite_ratio)) * popsize))
     assert new.options.elite_size == elite_size
     mean, std = _reference_refit(solutions.tolist(), values, elite_size)
     np.testing.assert_allclose(new.mean, mean, rtol=1e-12, atol=1e-12)
@@ -177,3 +179,14 @@ def test_functions_refuse_what_is_not_a_state() -> None:
         cem_ask(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"state must be a CEMState .*got dict"):
         cem_tell({}, [[0.0]], [0.0])  # type: ignore[arg-type]
+
+
+def test_elite_size_forgives_the_rounding_of_the_ratio() -> None:
+    # 0.29 * 100 is 28.999999999999996 in floats: the elite must still be 29 candidates.
+    state = cem_init([0.0], 1.0, {"popsize": 100, "elite_ratio": 0.29, "seed": 0})
+    assert state.options.elite_size == 29
+    assert cem_init([0.0], 1.0, {"popsize": 100, "elite_ratio": 0.57}).options.elite_size == 57
+    solutions, state = cem_ask(state)
+    values = [float(i) for i in range(100)]
+    state = cem_tell(state, solutions, values)
+    assert state.mean[0] == pytest.approx(float(np.mean(solutions[:29, 0])), rel=1e-12)

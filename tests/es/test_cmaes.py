@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -240,3 +241,54 @@ def test_clock_seeds_are_pycmas_and_other_non_ints_are_refused() -> None:
     for bad in ([], "abc", 1.5, True):
         with pytest.raises(TypeError, match=r"^seed must be an int"):
             CMAES(np.zeros(2), 1.0, {"seed": bad})
+
+
+def test_result_is_not_aliased_to_the_told_arrays() -> None:
+    es = CMAES([1.0, 1.0], 0.5, {"popsize": 4, "seed": 1})
+    solutions = es.ask()
+    values = [float(np.sum(x**2)) for x in solutions]
+    es.tell(solutions, values)
+    xbest = es.result.xbest
+    assert xbest is not None
+    for x in solutions:  # the caller reuses its buffers
+        x[:] = 1e6
+    assert np.array_equal(es.result.xbest, xbest)
+    population = np.array(es.ask())
+    es.tell(population, [-1.0, 0.0, 0.0, 0.0])
+    expected = population[0].copy()
+    population[:] = 0.0
+    assert np.array_equal(es.result.xbest, expected)
+
+
+def test_a_covariance_larger_than_memory_is_refused_up_front() -> None:
+    # 10**6 coordinates: 3 full [N, N] float64 matrices are 22 TiB. pycma would raise
+    # MemoryError from inside numpy; a diagonal covariance stays linear.
+    with pytest.raises(ValueError, match=r"x0 has 1000000 coordinates: .* CMA_diagonal=True"):
+        CMAES(np.zeros(10**6), 1.0, {"popsize": 4, "seed": 1})
+    es = CMAES(np.zeros(10**4), 1.0, {"popsize": 4, "seed": 1, "CMA_diagonal": True})
+    assert es.ask()[0].shape == (10**4,)
+
+
+def test_result_after_only_failed_evaluations() -> None:
+    # Every evaluation failed and was told as inf, as the NaN message advises: past ~30
+    # iterations pycma's result raised TypeError from inside its stagnation test.
+    es = CMAES([1.0, 2.0], 0.5, {"popsize": 10, "seed": 1})
+    for _ in range(35):
+        solutions = es.ask()
+        es.tell(solutions, [math.inf] * 10)
+    result = es.result
+    assert (result.xbest, result.fbest, result.evals_best) == (None, math.inf, None)
+    assert (result.evaluations, result.iterations) == (350, 35)
+    solutions = es.ask()
+    es.tell(solutions, [float(x @ x) for x in solutions])  # recovers once values are finite
+    assert es.result.evals_best is not None
+    assert es.result.evals_best > 350
+
+
+def test_more_parents_than_candidates_is_refused_up_front() -> None:
+    # pycma took CMA_mu=5 with popsize 4, then refused every tell as a bad population.
+    with pytest.raises(ValueError, match=r"CMA_mu must be at most popsize=4, got 5"):
+        CMAES([1.0], 0.5, {"popsize": 4, "CMA_mu": 5, "seed": 1})
+    es = CMAES([1.0], 0.5, {"popsize": 4, "CMA_mu": 4, "seed": 1})
+    solutions = es.ask()
+    es.tell(solutions, [float(x @ x) for x in solutions])

@@ -247,3 +247,53 @@ def test_own_pool_processes_end_with_their_master(tmp_path: Path, how: signal.Si
     finally:
         if master.poll() is None:
             master.kill()
+
+
+def _mixed_bool(x: np.ndarray) -> object:
+    return True if x[0] == 0 else 1.0
+
+
+def test_a_bool_among_the_values_is_refused() -> None:
+    # numpy reads [True, 1.0] as floats: the bool must be found item by item.
+    xs = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(TypeError, match="not a bool\\), got bool True"):
+        evaluate_population(_mixed_bool, xs)
+    with pytest.raises(ValueError, match="fit in a float64"):
+        evaluate_population(lambda x: 10**400, xs)
+
+
+def test_a_shut_down_executor_is_named() -> None:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    with pytest.raises(ValueError, match="executor refused the work \\(was it shut down\\?\\)"):
+        evaluate_population(float, [1.0, 2.0], pool)
+    with pytest.raises(ValueError, match="executor refused the work"):
+        PopulationEvaluator(float, executor=pool)([1.0])
+
+
+def _exits(x: object) -> float:
+    sys.exit(3)
+
+
+def test_sys_exit_in_a_worker_does_not_end_the_caller() -> None:
+    # A worker's SystemExit reached the caller as a SystemExit: it ended silently.
+    with (
+        ThreadPoolExecutor(1) as pool,
+        pytest.raises(RuntimeError, match=r"the objective called sys.exit\(3\)"),
+    ):
+        evaluate_population(_exits, [1.0], pool)
+
+
+def _failing_init() -> None:
+    raise ZeroDivisionError("cannot build the environment")
+
+
+def test_a_failing_initializer_is_reported_as_such() -> None:
+    # It used to break the pool: "a worker process died (a crash in native code, ...)",
+    # after a pointless restart.
+    with PopulationEvaluator(float, max_workers=1, initializer=_failing_init) as evaluate:
+        with pytest.raises(RuntimeError, match=r"initializer .* raised") as info:
+            evaluate([1.0, 2.0])
+        assert "ZeroDivisionError: cannot build the environment" in str(info.value)
+        with pytest.raises(RuntimeError, match="initializer"):
+            evaluate([1.0])

@@ -297,6 +297,11 @@ def test_config_pickles() -> None:
         (5, TypeError, "got int"),
         ([1, Grid([2, 3])], TypeError, "Grid values must be plain values, got a Grid at index 1"),
         ([Sample(lambda: 1)], TypeError, "got a Sample at index 0"),
+        # A set's order follows string hashes, which change between processes.
+        ({"relu", "tanh"}, TypeError, r"Grid expects values in an order, got a set.*sorted"),
+        (frozenset({1, 2}), TypeError, "got a frozenset"),
+        # Used to raise numpy's "iteration over a 0-d array".
+        (np.array(3), TypeError, "Grid expects an iterable of values such as a list, got ndarray"),
     ],
 )
 def test_grid_errors(values: Any, error: type[Exception], match: str) -> None:

@@ -69,7 +69,7 @@ def test_command_line_text_round_trips(config: Run) -> None:
         if key == "name":
             continue  # free text; a str field takes the text as it is
         if isinstance(value, list):
-            text = ",".join(map(str, value))
+            text = ",".join(map(str, value)) if value else "[]"
         elif value is None:
             text = "none"
         else:
@@ -114,6 +114,9 @@ def test_the_base_is_not_changed() -> None:
         ({"agent.normalize": 1}, "config key 'agent.normalize' expects bool, got int 1"),
         ({"agent.hidden_sizes": 64}, "config key 'agent.hidden_sizes' expects tuple"),
         ({"agent.hidden_sizes": [64, "a"]}, "config key 'agent.hidden_sizes[1]' expects int"),
+        # A dict's keys were taken as the tuple, a set's items in hash order.
+        ({"agent.hidden_sizes": {64: "a"}}, "config key 'agent.hidden_sizes' expects tuple"),
+        ({"agent.hidden_sizes": {64, 32}}, "config key 'agent.hidden_sizes' expects tuple"),
         (
             {"agent.activation": "elu"},
             "config key 'agent.activation' expects one of 'tanh', 'relu'",
@@ -223,3 +226,28 @@ def test_an_int_too_large_for_a_float_field_is_named() -> None:
     # Before: OverflowError from float().
     with pytest.raises(ValueError, match=r"'lr' expects a float, got 1000\d* \(too large"):
         from_dotted(_Containers(), {"lr": 10**400})
+
+
+def test_a_numpy_string_is_a_str_and_a_literal() -> None:
+    # A Grid over np.array(["tanh", "relu"]) gives numpy strings: the Literal refused them.
+    import numpy as np
+
+    config = from_dotted(Run(), {"agent.activation": np.str_("relu"), "name": np.str_("a")})
+    assert config.agent.activation == "relu"
+    assert type(config.agent.activation) is str
+    assert type(config.name) is str
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("64,32", (64, 32)), ("[64, 32]", (64, 32)), ("(64,)", (64,)), ("64,", (64,)), ("()", ())],
+)
+def test_tuple_texts_in_every_written_form(text: str, value: tuple[int, ...]) -> None:
+    assert parse_dotted(Run(), [f"agent.hidden_sizes={text}"]) == {"agent.hidden_sizes": value}
+
+
+@pytest.mark.parametrize("text", ["[64,", "64]", "[64,,32]", "[,]", ",", "", "[[64]]"])
+def test_a_malformed_tuple_text_is_refused_not_read_as_another(text: str) -> None:
+    # Before: "[64," and "[[64]]" read as (64,), "[64,,32]" as (64, 32), "" and "[,]" as ().
+    with pytest.raises(ValueError, match=r"config key 'agent\.hidden_sizes"):
+        parse_dotted(Run(), [f"agent.hidden_sizes={text}"])

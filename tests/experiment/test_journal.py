@@ -90,3 +90,14 @@ def test_results_are_json_and_other_objects_are_refused() -> None:
     assert to_json(float("nan")) == "NaN"
     with pytest.raises(TypeError, match=r"result of run must be JSON data.*object"):
         to_json({"x": object()})
+
+
+def test_non_string_keys_are_refused_at_any_depth() -> None:
+    import pytest
+
+    from lagom.experiment._journal import to_json
+
+    for result in ({1: "a"}, [{"x": {(1, 2): 3}}], ({"a": [{None: 1}]},), {"t": {True: 1}}):
+        with pytest.raises(TypeError, match="dict keys are str"):
+            to_json(result)
+    assert json.loads(to_json({"a": [{"b": ({"c": 1},)}]})) == {"a": [{"b": [{"c": 1}]}]}

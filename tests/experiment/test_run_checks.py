@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from lagom.experiment import Config, run_experiment
 from lagom.experiment import run as run_module
-from tests.experiment._jobs import record
+from tests.experiment._jobs import calls, record
 
 CONFIGS = [{"ID": 0}, {"ID": 1}]
 
@@ -105,3 +106,58 @@ def test_numpy_integers_are_integers(tmp_path: Path) -> None:
     results = _call(tmp_path, seeds=np.array([4, 5]), config=Config({"x": 1}))
     assert [r["seed"] for r in results] == [4, 5]
     assert all(type(r["seed"]) is int for r in results)
+
+
+def test_numpy_integer_ids_are_integers(tmp_path: Path) -> None:
+    # A numpy ID passed the checks, then sweep.yml's JSON writer refused it mid-setup.
+    configs = [{"ID": np.int64(3), "x": 1}, {"ID": np.uint8(4), "x": 2}]
+    results = _call(tmp_path, config=configs, seeds=[0])
+    assert [(r["ID"], type(r["ID"])) for r in results] == [(3, int), (4, int)]
+    assert "ID: 3" in (tmp_path / "logs" / "3" / "config.yml").read_text()
+    assert _call(tmp_path, config=configs, seeds=[0]) == results  # resumes
+
+
+def test_log_dir_under_a_file_or_a_broken_link(tmp_path: Path) -> None:
+    # It raised NotADirectoryError from inside pathlib, naming no argument.
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match=r"log_dir .*sub lies under .*file, which exists and is"):
+        _call(tmp_path, log_dir=tmp_path / "file" / "deeper" / "sub")
+    (tmp_path / "link").symlink_to(tmp_path / "gone")  # FileExistsError from mkdir before
+    with pytest.raises(ValueError, match=r"log_dir .*link is a link to .*gone, which does not"):
+        _call(tmp_path, log_dir=tmp_path / "link")
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_string_that_is_not_unicode_is_named(tmp_path: Path, overwrite: bool) -> None:
+    # os.fsdecode(b"\xff") is "\udcff": it raised "'utf-8' codec can't encode", naming no
+    # configuration, and with overwrite=True only after the job folders were deleted.
+    _call(tmp_path, config=[{"ID": 0, "path": "a"}], seeds=[0])
+    bad = [{"ID": 0, "path": "a"}, {"ID": 1, "path": os.fsdecode(b"data-\xff")}]
+    with pytest.raises(ValueError, match="configuration ID 1 holds a string that is not valid"):
+        _call(tmp_path, config=bad, seeds=[0], overwrite=overwrite)
+    assert (tmp_path / "logs" / "0" / "0" / "calls").is_dir()
+    assert not (tmp_path / "logs" / "1").exists()
+
+
+def test_more_workers_than_jobs_start_one_per_job(tmp_path: Path) -> None:
+    # Before: max_workers=10**20 raised OverflowError from inside multiprocessing.
+    results = _call(tmp_path, max_workers=10**20)
+    assert sorted((r["ID"], r["seed"]) for r in results) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_resumable_keys_may_change_and_rerun_their_jobs(tmp_path: Path) -> None:
+    first = [{"ID": 0, "x": 1, "stop_at": 5}, {"ID": 1, "x": 2, "stop_at": 5}]
+    _call(tmp_path, config=first, seeds=[0])
+    changed = [first[0] | {"stop_at": None}, first[1]]
+    with pytest.raises(ValueError, match=r"'stop_at': 5 on disk, None given"):
+        _call(tmp_path, config=changed, seeds=[0])
+    results = _call(tmp_path, config=changed, seeds=[0], resumable_keys=["stop_at"])
+    assert [r["value"] for r in results] == [1000, 2000]
+    logs = tmp_path / "logs"
+    # The changed configuration's job ran again (finished or not); the other was skipped.
+    assert (calls(logs / "0" / "0"), calls(logs / "1" / "0")) == (2, 1)
+    assert "stop_at: null" in (logs / "0" / "config.yml").read_text()
+    with pytest.raises(ValueError, match=r"'x': 1 on disk, 3 given"):
+        _call(tmp_path, config=[changed[0] | {"x": 3}], seeds=[0], resumable_keys=["stop_at"])
+    with pytest.raises(TypeError, match="resumable_keys must be a collection of str"):
+        _call(tmp_path, resumable_keys="stop_at")

@@ -121,3 +121,32 @@ def test_the_job_own_error_reaches_the_summary_when_error_txt_fails(tmp_path: Pa
     (failed,) = info.value.failed
     assert failed.error == "OSError: [Errno 28] No space left on device"
     assert "No space left on device" in str(info.value)
+
+
+def test_a_cancelled_error_fails_its_job_alone(tmp_path: Path) -> None:
+    # asyncio's CancelledError is a BaseException: it used to end the whole sweep.
+    import asyncio
+
+    def run(config: dict[str, Any], seed: int, device: str, logdir: Path) -> int:
+        if seed == 1:
+            raise asyncio.CancelledError("an environment's event loop gave up")
+        return seed
+
+    with pytest.raises(SweepError) as info:
+        run_experiment(run, [{"ID": 0}], [0, 1, 2], tmp_path, None, progress=False)
+    assert info.value.results == [0, None, 2]
+    assert info.value.failed[0].error.startswith("asyncio.exceptions.CancelledError")
+    assert (tmp_path / "0" / "1" / "error.txt").exists()
+
+
+def test_a_result_with_non_string_keys_fails_instead_of_changing_on_resume(
+    tmp_path: Path,
+) -> None:
+    # JSON turned {1: 2} into {"1": 2}: the first run returned one result, a resume another.
+    def run(config: dict[str, Any], seed: int, device: str, logdir: Path) -> object:
+        return {"curve": [{"step": 1}], "by_seed": {seed: 1.0}} if seed else {"ok": [1]}
+
+    with pytest.raises(SweepError) as info:
+        run_experiment(run, [{"ID": 0}], [0, 1], tmp_path, None, progress=False)
+    assert info.value.results == [{"ok": [1]}, None]
+    assert "dict keys are str, got the key 1 (int)" in info.value.failed[0].error

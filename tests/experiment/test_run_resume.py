@@ -127,6 +127,19 @@ def test_a_planted_pickle_in_the_journal_runs_nothing(tmp_path: Path) -> None:
     assert all(calls(folder) == 1 for folder in _folders(tmp_path))
 
 
+def test_a_record_nested_too_deep_is_skipped(tmp_path: Path) -> None:
+    # A well-formed record of JSON nested 100,000 deep made every later call raise
+    # RecursionError from inside json: the sweep could never run again.
+    from lagom.experiment._journal import _record
+
+    run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False)
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / ".journal" / "planted.log").write_bytes(_record("1/2", 2**62, deep))
+    assert run_experiment(record, CONFIGS, SEEDS, tmp_path, None, progress=False) == _oracle()
+    # The unreadable record is skipped like a torn one; the job's own record still counts.
+    assert all(calls(folder) == 1 for folder in _folders(tmp_path))
+
+
 def test_torn_last_record_counts_as_unfinished(tmp_path: Path) -> None:
     run_experiment(record, CONFIGS, [0], tmp_path, None, progress=False)
     (journal,) = journal_files(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -125,6 +126,20 @@ def test_a_non_finite_last_V_is_refused_even_where_masked_out(
         EPISODE[name](REWARDS, VS, np.nan, reach_terminal)
     with pytest.raises(ValueError, match="last_V must be finite, got -inf"):
         EPISODE[name](REWARDS, VS, np.array([-np.inf]), reach_terminal)
+
+
+@pytest.mark.parametrize("name", sorted(EPISODE))
+@pytest.mark.parametrize(("dtype", "last_V"), [(np.float32, 1e39), (np.float16, -1e5)])
+def test_a_last_V_beyond_the_episode_dtype_is_refused_by_name(
+    name: str, dtype: Any, last_V: float
+) -> None:
+    # Written into the float32 (float16) next values it became ±inf with a numpy warning,
+    # then was refused as "next_values holds inf", an argument the caller never passed.
+    rewards, Vs = np.array(REWARDS, dtype=dtype), np.array(VS, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"^last_V must fit in {np.dtype(dtype)}, "):
+            EPISODE[name](rewards, Vs, last_V, False)
 
 
 @pytest.mark.parametrize("name", sorted(EPISODE))

@@ -177,3 +177,27 @@ def test_out_receives_the_very_returns_and_is_returned(rollout: ValueBatch, gamm
     np.testing.assert_array_equal(out, expected)
     with pytest.raises(ValueError, match="out must not share memory with an input"):
         batched_returns(gamma, *terms, **rollout.flags, out=rollout.next_values)
+
+
+@pytest.mark.parametrize("columns", [3, 20])  # the compiled kernel's two loops
+@pytest.mark.parametrize("row", [0, 3, 5])
+def test_a_return_that_overflows_in_any_one_cell_is_refused(columns: int, row: int) -> None:
+    # Two float32 rewards near the limit, one column, inside or at the end of the rollout:
+    # their sum (or, at the end, the reward plus the bootstrap) is inf in that cell alone.
+    T = 6
+    rewards = np.zeros((T, columns), dtype=np.float32)
+    next_values = np.zeros((T, columns), dtype=np.float32)
+    rewards[row, -1] = 3e38
+    if row + 1 < T:
+        rewards[row + 1, -1] = 3e38
+    else:
+        next_values[row, -1] = 3e38
+    flags = np.zeros((T, columns), dtype=bool)
+    with pytest.raises(ValueError, match=r"^the result overflowed float32"):
+        batched_returns(1.0, rewards, next_values, terminated=flags, truncated=flags)
+    finite = rewards * 0.5
+    expected = batched_returns(
+        1.0, finite.astype(np.float64), next_values * 0.5, terminated=flags, truncated=flags
+    )
+    result = batched_returns(1.0, finite, next_values * 0.5, terminated=flags, truncated=flags)
+    np.testing.assert_allclose(result, expected, rtol=1e-6)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -149,6 +150,32 @@ def test_finite_inputs_whose_sum_overflows_are_accepted(fn: Callable[..., Any], 
     for output in result if isinstance(result, tuple) else (result,):
         assert output.shape == shape
         assert np.isfinite(output).all()
+
+
+@pytest.mark.parametrize("fn", PUBLIC, ids=lambda fn: fn.__name__)
+@pytest.mark.parametrize(
+    ("dtype", "big"), [(np.float16, 6e4), (np.float32, 3e38), (np.float64, 1e308)]
+)
+def test_a_result_that_overflows_its_dtype_is_refused(
+    fn: Callable[..., Any], dtype: Any, big: float
+) -> None:
+    # Finite inputs whose sums pass the dtype's limit: the result was ±inf (NaN past an
+    # episode boundary) with at most a numpy RuntimeWarning, or, for V-trace, an error that
+    # blamed the importance ratios (exactly 1 here).
+    shape = (T, N) if _batched(fn) else (T,)
+    arguments: dict[str, Any] = {
+        name: np.full(shape, 0.0 if name.endswith("logprobs") else big, dtype=dtype)
+        for name in _parameters(fn)
+        if name in PER_STEP
+    }
+    if "values" in arguments or "Vs" in arguments:
+        arguments["values" if _batched(fn) else "Vs"] = np.full(shape, -big, dtype=dtype)
+    if "last_V" in _parameters(fn):
+        arguments["last_V"] = dtype(big)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=f"^(the result|V-trace) overflowed {np.dtype(dtype)}"):
+            _call(fn, gamma=1.0, **arguments)
 
 
 @pytest.mark.parametrize(("fn", "name"), _cases(PER_STEP | FLAGS | {"last_V"}))

@@ -305,3 +305,15 @@ def test_ratios_that_overflow_are_exact_when_clipped_and_refused_when_not(dtype:
         np.array([-5.0, 0.0], dtype), target, 0.9, [1.0, 1.0], zeros, 0.0, True, **unclipped
     )
     assert np.isfinite(fine.vs).all()
+
+
+@pytest.mark.parametrize("name", ["clip_rho", "clip_pg_rho", "clip_c"])
+def test_a_clip_may_be_a_0d_array_as_gamma_and_lam_may(name: str) -> None:
+    # gamma and lam took np.array(0.9); the clips refused it with a TypeError.
+    args = ([0.0, 0.7], [0.5, 0.0], 0.9, [1.0, 2.0], [0.5, 0.5], 1.0, False)
+    expected = vtrace(*args, **{name: 1.2})
+    result = vtrace(*args, **{name: np.array(1.2)})
+    np.testing.assert_array_equal(result.vs, expected.vs)
+    np.testing.assert_array_equal(result.pg_advantages, expected.pg_advantages)
+    with pytest.raises(ValueError, match=f"^{name} must be positive"):
+        vtrace(*args, **{name: np.array(0.0)})

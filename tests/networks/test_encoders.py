@@ -13,6 +13,7 @@ from lagom.networks import (
     MLPEncoder,
     TensorMap,
     is_image_space,
+    layers,
     make_encoder,
 )
 
@@ -72,3 +73,59 @@ def test_unsupported_spaces_are_refused_with_a_message() -> None:
         make_encoder(MINATAR, "resnet")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least 3x3"):
         make_encoder(spaces.Box(0, 255, (2, 2, 1), np.uint8))
+
+
+def test_a_frame_without_its_batch_axis_is_refused_not_encoded_wrongly() -> None:
+    # [3, 16, 16] was read as 3 frames [16, 16] of one channel... and gave [16, 196].
+    encoder = make_encoder(spaces.Box(0, 255, (3, 16, 16), np.uint8))
+    frames = torch.zeros(2, 3, 16, 16, dtype=torch.uint8)
+    with pytest.raises(
+        ValueError, match=r"CNNEncoder needs observations of shape \[B, 3, 16, 16\]"
+    ):
+        encoder(frames[0])
+    with pytest.raises(ValueError, match=r"got \[2, 16, 16, 3\]"):
+        encoder(frames.permute(0, 2, 3, 1))
+    with pytest.raises(ValueError, match="on its device cpu, got meta"):
+        encoder(torch.zeros(2, 3, 16, 16, device="meta"))
+    with pytest.raises(TypeError, match=r"encodes a torch.Tensor of observations, got ndarray"):
+        encoder(np.zeros((2, 3, 16, 16), np.uint8))  # type: ignore[arg-type]
+    assert encoder(frames[:0]).shape == (0, encoder.out_features)
+
+
+def test_mlp_encoder_checks_its_rows_and_takes_an_empty_batch() -> None:
+    # B = 0 raised "cannot reshape tensor of 0 elements into shape [0, -1]"; a [3] batch
+    # raised "mat1 and mat2 shapes cannot be multiplied (3x1 and 3x8)".
+    encoder = make_encoder(spaces.Box(-1, 1, (3,)), hidden_sizes=[8])
+    assert encoder(torch.zeros(0, 3)).shape == (0, 8)
+    for bad in (torch.zeros(3), torch.zeros(4, 2, 3)):
+        with pytest.raises(
+            ValueError, match=r"MLPEncoder needs observations of shape \[B, \.\.\.\]"
+        ):
+            encoder(bad)
+    scalar = make_encoder(spaces.Box(-1, 1, ()), hidden_sizes=[4])  # a Box of shape (): [B]
+    assert scalar(torch.zeros(5)).shape == (5, 4)
+
+
+def test_dict_encoder_refuses_keys_of_different_batch_sizes() -> None:
+    space = spaces.Dict({"a": spaces.Box(-1, 1, (2,)), "b": spaces.Box(-1, 1, (3,))})
+    encoder = make_encoder(space)
+    with pytest.raises(ValueError, match=r"one batch size B for every key, got \{'a': 2, 'b': 3\}"):
+        encoder({"a": torch.zeros(2, 2), "b": torch.zeros(3, 3)})
+    assert encoder({"a": torch.zeros(0, 2), "b": torch.zeros(0, 3)}).shape == (0, 5)
+
+
+@pytest.mark.parametrize("side", [3, 10, 35, 36, 37, 84, 97])
+def test_cnn_out_features_match_the_convolutions(side: int) -> None:
+    encoder = make_encoder(spaces.Box(0, 255, (side, side + 5, 2), np.uint8))
+    features = encoder(torch.zeros(1, side, side + 5, 2, dtype=torch.uint8))
+    assert features.shape == (1, encoder.out_features)
+
+
+def test_a_cnn_too_large_for_the_machine_is_refused_before_allocating(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A machine of 1 GiB: a 1000x1000 frame gives the Nature CNN's linear layer 1.8 GiB.
+    monkeypatch.setattr(layers, "_memory_of", lambda device: 2**30)
+    with pytest.raises(ValueError, match=r"CNNEncoder would hold .* more than the 1\.0 GiB"):
+        make_encoder(spaces.Box(0, 255, (3, 1000, 1000), np.uint8))
+    assert make_encoder(spaces.Box(0, 255, (3, 84, 84), np.uint8)).out_features == 512

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from torch import nn
 
-from lagom.networks import make_cnn, make_fc, make_transposed_cnn
+from lagom.networks import (
+    CategoricalHead,
+    DiagGaussianHead,
+    LayerNormLSTMCell,
+    MDNHead,
+    QEnsemble,
+    make_cnn,
+    make_fc,
+    make_transposed_cnn,
+)
 
 
 def test_make_fc_documented_repr() -> None:
@@ -143,3 +154,30 @@ def test_make_fc_under_torch_compile_without_graph_breaks() -> None:
     x = torch.randn(5, 4)
     torch.testing.assert_close(compiled(x), forward(x), rtol=0, atol=0)
     assert isinstance(layers[0], nn.Linear)
+
+
+@pytest.mark.parametrize(
+    ("build", "what"),
+    [
+        (lambda: make_fc(10**6, [10**6]), "make_fc"),
+        (lambda: make_cnn(10**5, [10**5], [3], [1], [0]), "make_cnn"),
+        (lambda: make_transposed_cnn(10**5, [10**5], [3], [1], [0], [0]), "make_transposed_cnn"),
+        (lambda: CategoricalHead(10**6, 10**6, "cpu"), "CategoricalHead"),
+        (lambda: DiagGaussianHead(10**6, 10**6, "cpu", 1.0), "DiagGaussianHead"),
+        (lambda: MDNHead(10**6, 10**6, 10, "cpu"), "MDNHead"),
+        (lambda: QEnsemble(10**5, 1, [10**5], n=1000), "QEnsemble"),
+        (lambda: LayerNormLSTMCell(10**6, 10**5), "LayerNormLSTMCell"),
+    ],
+)
+def test_layers_too_large_for_the_machine_are_refused_before_allocating(
+    build: Callable[[], object], what: str
+) -> None:
+    # torch's allocator raised "RuntimeError: [enforce fail at alloc_cpu.cpp:127] ... you
+    # tried to allocate 4000000000000 bytes", naming no argument (or swapped first).
+    with pytest.raises(ValueError, match=f"{what} would hold .* parameters .* GiB of memory"):
+        build()
+
+
+def test_layers_on_the_meta_device_are_not_limited_by_memory() -> None:
+    layers = make_fc(10**6, [10**6], device="meta")
+    assert layers[0].weight.shape == (10**6, 10**6)

@@ -188,3 +188,45 @@ def test_cuda_vectors_and_checkpoints_across_devices(tmp_path: Path) -> None:
     back = _Net("cuda")
     back.load(path)
     assert torch.equal(back.to_vec().cpu(), cpu_vec)
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not a checkpoint",
+        b"\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94.",
+    ],
+    ids=["empty", "text", "pickle-naming-os.system"],
+)
+def test_loading_a_file_that_is_no_checkpoint_is_refused_by_name(
+    tmp_path: Path, content: bytes
+) -> None:
+    # torch's RuntimeError ("PytorchStreamReader failed..."), EOFError or UnpicklingError
+    # came out; the pickle naming os.system must never run (weights_only), only be refused.
+    net = nn.Linear(2, 2)
+    module = Module(net=net)
+    path = tmp_path / "bad.pt"
+    path.write_bytes(content)
+    before = [p.clone() for p in module.parameters()]
+    assert module.num_params == 6
+    with pytest.raises(ValueError, match=r"is not a checkpoint that Module\.save wrote"):
+        module.load(path)
+    assert all(torch.equal(a, b) for a, b in zip(before, module.parameters(), strict=True))
+
+
+def test_a_truncated_checkpoint_is_refused_by_name(tmp_path: Path) -> None:
+    module = Module(net=nn.Linear(2, 2))
+    path = tmp_path / "net.pt"
+    module.save(path)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"net\.pt' is not a checkpoint .* \(truncated"):
+        module.load(path)
+
+
+def test_from_vec_refuses_a_meta_tensor() -> None:
+    # NotImplementedError "Cannot copy out of meta tensor; no data!" came out.
+    module = Module(net=nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="x must hold data, got a tensor on the 'meta' device"):
+        module.from_vec(torch.zeros(6, device="meta"))

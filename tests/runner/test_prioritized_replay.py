@@ -206,3 +206,26 @@ def test_bad_input_raises() -> None:
     with pytest.raises(ValueError, match="saved priorities must be positive and finite"):
         fresh.load_state_dict(source.state_dict() | {"priorities": np.array([1.0, -1.0])})
     assert len(fresh) == 0
+
+
+def test_priorities_too_large_to_sum_are_refused() -> None:
+    # Two priorities of 1e308 summed to inf in the tree: every draw then fell on one row.
+    buffer = PrioritizedReplayBuffer(4, 1, 1, seed=0, alpha=1.0)
+    _fill(buffer, 0, 2)
+    with pytest.raises(ValueError, match=r"td_errors give priorities .* too large to sum"):
+        buffer.update_priorities([0, 1], [1e308, 1e308])
+    np.testing.assert_array_equal(buffer.priorities, [1.0, 1.0])
+
+
+def test_a_saved_max_priority_below_the_saved_priorities_is_refused() -> None:
+    # max_priority 0 loaded: every new row got priority 0 and was never replayed.
+    source = PrioritizedReplayBuffer(4, 1, 1, seed=0, alpha=1.0)
+    _fill(source, 0, 2)
+    source.update_priorities([0], [3.0])
+    buffer = PrioritizedReplayBuffer(4, 1, 1, seed=0, alpha=1.0)
+    for bad in (0.0, 2.0):
+        with pytest.raises(ValueError, match=r"max_priority.* at least the largest saved"):
+            buffer.load_state_dict(source.state_dict() | {"max_priority": bad})
+    assert len(buffer) == 0
+    buffer.load_state_dict(source.state_dict())
+    assert buffer.max_priority == source.max_priority

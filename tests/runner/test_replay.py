@@ -190,3 +190,73 @@ def test_an_empty_list_of_rows_gathers_an_empty_batch() -> None:
     assert batch.observations.shape == (0, 1)
     with pytest.raises(TypeError, match="indices must be integers, got dtype float64"):
         buffer.gather(np.zeros(0))  # an array says its dtype: a float array stays refused
+
+
+def test_transposed_actions_are_refused_not_scrambled() -> None:
+    # [action_dim, N] actions have the size of [N, action_dim]: they were reshaped silently.
+    buffer = ReplayBuffer(4, 1, 3, seed=0)
+    obs = np.zeros((2, 1))
+    with pytest.raises(ValueError, match=r"actions must have shape \[2, 3\], got \(3, 2\)"):
+        buffer.add(obs, np.zeros((3, 2)), [0, 0], obs, [0, 0], [0, 0])
+    with pytest.raises(ValueError, match=r"next_observations must have shape \[2, 3\]"):
+        ReplayBuffer(4, 3, 1, seed=0).add(
+            np.zeros((2, 3)), [[0], [0]], [0, 0], np.zeros((3, 2)), [0, 0], [0, 0]
+        )
+    assert len(buffer) == 0
+    # A shape that differs only by axes of length 1 still reads as the rows.
+    buffer.add(obs, np.arange(6.0).reshape(2, 3), [[1.0, 2.0]], obs, [[0], [1]], [0, 0])
+    np.testing.assert_array_equal(buffer.gather([0, 1]).rewards, [1.0, 2.0])
+    np.testing.assert_array_equal(buffer.gather([1]).actions, [[3.0, 4.0, 5.0]])
+
+
+@pytest.mark.parametrize("one", [False, True])
+@pytest.mark.parametrize(
+    ("frame", "match"),
+    [
+        (np.array([300, 0]), r"whole numbers in \[0, 255\].*300"),
+        (np.array([-1, 0]), r"whole numbers in \[0, 255\].*-1"),
+        (np.array([0.5, 2.0]), r"whole numbers in \[0, 255\].*0.5"),
+        (np.array([np.nan, 2.0]), "must be finite"),
+    ],
+)
+def test_observations_that_do_not_fit_an_integer_space_are_refused(
+    one: bool, frame: np.ndarray, match: str
+) -> None:
+    # uint8 frames took 300 as 44, -1 as 255 and 0.5 as 0 without a word.
+    from gymnasium import spaces
+
+    space = spaces.Box(0, 255, (2,), np.uint8)
+    buffer = ReplayBuffer(4, 2, 2, seed=0, discrete=True, observation_space=space)
+    good = np.array([255, 7])
+    add = (
+        (lambda: buffer.add_one(frame, 0, 1.0, good, False, False))
+        if one
+        else (lambda: buffer.add(frame[None], [0], [1.0], good[None], [False], [False]))
+    )
+    with pytest.raises(ValueError, match=match):
+        add()
+    assert len(buffer) == 0
+    buffer.add(good[None].astype(np.float64), [0], [1.0], good[None], [False], [False])
+    assert buffer.observations.tolist() == [[255, 7]]
+
+
+def test_a_float64_observation_beyond_float32_is_refused_in_a_batch() -> None:
+    from gymnasium import spaces
+
+    space = spaces.Dict({"x": spaces.Box(-np.inf, np.inf, (1,), np.float32)})
+    buffer = ReplayBuffer(4, 1, 1, seed=0, observation_space=space)
+    ok = {"x": np.zeros((1, 1))}
+    with pytest.raises(ValueError, match=r"observations\['x'\] must be finite, got inf"):
+        buffer.add({"x": np.array([[1e300]])}, [[0.0]], [0.0], ok, [0], [0])
+    assert len(buffer) == 0
+
+
+def test_a_tampered_terminated_flag_in_a_saved_state_is_refused() -> None:
+    source = ReplayBuffer(4, 1, 1, seed=0)
+    source.add_one([0.0], [0.0], 0.0, [1.0], True, False)
+    state = source.state_dict()
+    state["table"][0, -1] = 0.5  # the terminated column
+    buffer = ReplayBuffer(4, 1, 1, seed=0)
+    with pytest.raises(ValueError, match=r"0 or 1 in its terminated column, .* got \[0.5\]"):
+        buffer.load_state_dict(state)
+    assert len(buffer) == 0

@@ -365,3 +365,97 @@ def test_a_final_observation_mask_of_another_shape_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"_final_obs'\] must be a mask of shape \(2,\)"):
         VecStepRunner()(ValueAgent(num_envs=2), env, T=3)
     env.close()
+
+
+class _OddVecEnv(gym.vector.VectorEnv[Any, Any, Any]):
+    """Three sub-environments whose step returns the given batches (same-step autoreset)."""
+
+    def __init__(self, **step: Any) -> None:
+        self.metadata = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}
+        self.num_envs = 3
+        self.single_observation_space = gym.spaces.Box(-1, 1, (2,), np.float32)
+        self.observation_space = gym.spaces.Box(-1, 1, (3, 2), np.float32)
+        self.single_action_space = gym.spaces.Discrete(2)
+        self.action_space = gym.spaces.MultiDiscrete([2, 2, 2])
+        self.out = {
+            "obs": np.zeros((3, 2), np.float32),
+            "reward": np.ones(3),
+            "term": np.zeros(3, bool),
+            "trunc": np.zeros(3, bool),
+        } | step
+
+    def reset(self, *, seed: Any = None, options: Any = None) -> tuple[Any, dict[str, Any]]:
+        return np.zeros((3, 2), np.float32), {}
+
+    def step(self, actions: Any) -> tuple[Any, ...]:
+        out = self.out
+        return out["obs"], out["reward"], out["term"], out["trunc"], {}
+
+
+class _ZeroAgent:
+    def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"raw_action": np.zeros(3, np.int64)}
+
+
+@pytest.mark.parametrize(
+    ("step", "error", "match"),
+    [
+        ({"obs": np.ones(2, np.float32)}, ValueError, r"observations of shape \(2,\), but"),
+        ({"obs": np.ones((1, 2), np.float32)}, ValueError, r"observations of shape \(1, 2\)"),
+        ({"reward": 1.0}, ValueError, r"rewards of 3 real numbers .* shape \(\)"),
+        ({"reward": np.array(["1", "2", "3"])}, TypeError, "rewards of 3 real numbers"),
+        ({"term": np.array([0, 2, 0])}, TypeError, "terminated as 3 bools.*int64"),
+        ({"trunc": np.array([0.5, 0.0, 0.0])}, TypeError, "truncated as 3 bools.*float64"),
+        ({"term": True}, ValueError, r"terminated as 3 bools.*shape \(\)"),
+    ],
+)
+def test_a_vector_step_of_the_wrong_shape_or_kind_is_refused(
+    step: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    # numpy broadcast one observation or one reward over the 3 rows and read 2 or 0.5 as a
+    # flag: a rollout of wrong numbers, without a word.
+    with pytest.raises(error, match=match):
+        VecStepRunner()(_ZeroAgent(), _OddVecEnv(**step), T=2)  # type: ignore[arg-type]
+
+
+def test_lists_of_rewards_and_flags_are_read_as_arrays() -> None:
+    env = _OddVecEnv(reward=[1, 2, 3], term=[False, True, False])
+    rollout = VecStepRunner()(_ZeroAgent(), env, T=1).rollout  # type: ignore[arg-type]
+    assert rollout.rewards.tolist() == [[1.0, 2.0, 3.0]]
+    assert rollout.terminated.tolist() == [[False, True, False]]
+
+
+def test_a_T_beyond_the_machine_memory_is_refused_before_allocating() -> None:
+    # numpy raised its MemoryError ("Unable to allocate 218. TiB") or "array is too big".
+    for T in (10**13, 2**62):
+        with pytest.raises(ValueError, match=f"T = {T} steps of 3 sub-environments take"):
+            VecStepRunner()(_ZeroAgent(), _OddVecEnv(), T=T)  # type: ignore[arg-type]
+
+
+class _TensorAgent:
+    def __init__(self, **outputs: Any) -> None:
+        self.outputs = outputs
+
+    def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"raw_action": np.zeros(3, np.int64)} | {k: f() for k, f in self.outputs.items()}
+
+
+def test_tensor_outputs_numpy_cannot_read_are_refused_or_widened() -> None:
+    # A bfloat16 V raised torch's "Got unsupported ScalarType BFloat16", a meta one
+    # "NotImplementedError: Cannot copy out of meta tensor", an action requiring grad
+    # torch's RuntimeError.
+    torch = pytest.importorskip("torch")
+    agent = _TensorAgent(V=lambda: torch.full((3,), 0.5, dtype=torch.bfloat16))
+    outputs = VecStepRunner()(agent, _OddVecEnv(), T=2).outputs  # type: ignore[arg-type]
+    assert outputs["V"].dtype == np.float32
+    assert outputs["V"].tolist() == [[0.5] * 3] * 2
+    agent = _TensorAgent(V=lambda: torch.zeros(3, device="meta"))
+    with pytest.raises(TypeError, match="output 'V' must be an array or a tensor holding data"):
+        VecStepRunner()(agent, _OddVecEnv(), T=2)  # type: ignore[arg-type]
+
+    class GradAgent:
+        def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
+            return {"raw_action": torch.zeros(3, requires_grad=True)}
+
+    with pytest.raises(TypeError, match=r"raw_action as an array of numbers .*\.detach\(\)"):
+        VecStepRunner()(GradAgent(), _OddVecEnv(), T=2)  # type: ignore[arg-type]

@@ -224,3 +224,17 @@ def test_non_ascii_digit_folders_are_ignored(tmp_path: Path) -> None:
     data = read_xy(tmp_path, "progress.csv", "step", "return")
     assert [item.ID for item in data] == [0, 1]
     assert data[0].seeds == (1, 2)
+
+
+def test_nan_points_are_dropped_as_missing(tmp_path: Path) -> None:
+    # Before: a run whose first rows log train_return = NaN (no episode ended yet, as lagom's
+    # off-policy runs write it) gave no curve: "y[0] must be finite" from the plot.
+    run = tmp_path / "0" / "0"
+    run.mkdir(parents=True)
+    yaml_dump({"ID": 0}, tmp_path / "0" / "config", ext=".yml")
+    (run / "progress.csv").write_text(
+        "timesteps,train_return\n100,nan\n200,-1200.5\n300,-1100.0\nnan,-900.0\n"
+    )
+    (data,) = read_xy(tmp_path, "progress.csv", "timesteps", "train_return")
+    np.testing.assert_array_equal(data.xs[0], [200.0, 300.0])
+    np.testing.assert_array_equal(data.ys[0], [-1200.5, -1100.0])

@@ -46,6 +46,8 @@ Activation = Literal["tanh", "relu"]
 EncoderKind: TypeAlias = Literal["auto", "mlp", "cnn"]
 _SCHEDULE, _ACTIVATION = one_of("constant", "linear"), one_of("tanh", "relu")
 _COUNT, _COUNT_OR_NONE = above(0), above(0, optional=True)
+#: The bound of ``|log_std_init|``: ``exp(±80)`` is a normal float32.
+_LOG_STD_BOUND = 80.0
 
 
 @attrs.frozen
@@ -87,8 +89,11 @@ class AgentConfig:
     activation: Activation = attrs.field(default="tanh", validator=_ACTIVATION)
     #: Orthogonal initialization (gain √2 hidden, 1 value head, 0.01 policy head).
     ortho_init: bool = attrs.field(default=True, validator=FLAG)
-    #: Initial ``log σ`` of a Gaussian policy (Box actions).
-    log_std_init: float = attrs.field(default=0.0, validator=REAL)
+    #: Initial ``log σ`` of a Gaussian policy (Box actions), in ``[-80, 80]`` (a float32 ``σ``).
+    log_std_init: float = attrs.field(
+        default=0.0,
+        validator=[REAL, attrs.validators.ge(-_LOG_STD_BOUND), attrs.validators.le(_LOG_STD_BOUND)],
+    )
     #: Adam learning rate (the schedule's initial value).
     lr: float = attrs.field(default=3e-4, validator=POSITIVE)
     #: Schedule of the learning rate.
