@@ -44,11 +44,11 @@ import numbers
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, TypeVar, cast
 
 import numpy as np
 
-from lagom._types import ArrayLike, FloatArray, NDArray
+from lagom._types import ArrayLike, FloatArray, NDArray, TensorLike
 
 if TYPE_CHECKING:
     import torch
@@ -302,6 +302,53 @@ def check_bool(name: str, value: object) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
     return bool(value)
+
+
+def is_tensor(value: object) -> TypeGuard[TensorLike]:
+    """Whether ``value`` is a torch tensor, recognized by what it offers (``detach``, ``cpu``,
+    ``numpy``), so that the torch-free core never imports torch.
+
+    Example:
+        >>> is_tensor(np.zeros(2)), is_tensor([1.0])
+        (False, False)
+    """
+    return all(callable(getattr(value, attr, None)) for attr in ("detach", "cpu", "numpy"))
+
+
+def tensor_array(tensor: TensorLike) -> NDArray[Any]:
+    """A tensor's values as a numpy array: detached, on the CPU, bfloat16 (which numpy cannot
+    hold) widened to float32 exactly. It may share memory with a CPU tensor: copy it to keep.
+
+    Example:
+        >>> import torch
+        >>> tensor_array(torch.ones(2, requires_grad=True)).tolist()
+        [1.0, 1.0]
+        >>> tensor_array(torch.ones(1, dtype=torch.bfloat16)).dtype
+        dtype('float32')
+    """
+    host = tensor.detach().cpu()
+    try:
+        return np.asarray(host.numpy(force=True))
+    except TypeError:
+        return np.asarray(cast(Any, host).float().numpy(force=True))
+
+
+def readable_array(name: str, value: object) -> NDArray[Any]:
+    """``np.asarray(value)``, or a ``TypeError`` naming ``name`` where numpy cannot read it:
+    a torch tensor that requires grad or lives on a GPU or the 'meta' device, whose own
+    error names no argument.
+
+    Example:
+        >>> readable_array("actions", [1, 2]).tolist()
+        [1, 2]
+    """
+    try:
+        return np.asarray(value)
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
+        raise TypeError(
+            f"{name} must be an array of numbers (a tensor needs .detach().cpu() first), "
+            f"got {type(value).__name__}: {error}"
+        ) from None
 
 
 def as_float_array(x: ArrayLike, name: str) -> FloatArray:

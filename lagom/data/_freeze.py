@@ -27,7 +27,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from lagom._types import ArrayLike, NDArray
+from lagom._checks import is_tensor, tensor_array
+from lagom._types import ArrayLike, NDArray, TensorLike
 
 __all__ = ["EMPTY_INFO", "freeze", "freeze_array", "freeze_info", "is_frozen", "seal", "thaw"]
 
@@ -109,7 +110,7 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
         array = value.copy() if type(value) is np.ndarray else np.array(value)
     elif isinstance(value, (list, tuple)):
         array = np.asarray(value)  # a new array: no second copy needed
-    elif _is_tensor(value):
+    elif is_tensor(value):
         array = _tensor_array(value)
     else:
         # Anything else (a scalar, a buffer, a tensor) may share memory with its source.
@@ -119,24 +120,14 @@ def freeze_array(value: ArrayLike) -> NDArray[Any]:
     return seal(array)
 
 
-def _is_tensor(value: object) -> bool:
-    # Recognized by what it offers, as lagom.metric does: torch is never imported here.
-    return all(callable(getattr(value, attr, None)) for attr in ("detach", "cpu", "numpy"))
-
-
-def _tensor_array(tensor: Any) -> NDArray[Any]:
-    """A new array of a torch tensor's values, detached and on the CPU.
+def _tensor_array(tensor: TensorLike) -> NDArray[Any]:
+    """A new array of a torch tensor's values, detached and on the CPU (bfloat16 widened).
 
     ``np.array(tensor)`` fails for a tensor that requires grad (a policy's sampled actions),
-    lives on a GPU or holds bfloat16 (widened to float32 here: numpy has no bfloat16), and
-    warns for the others (torch's ``__array__`` takes no ``copy``).
+    lives on a GPU or holds bfloat16, and warns for the others (torch's ``__array__`` takes
+    no ``copy``).
     """
-    host = tensor.detach().cpu()
-    try:
-        shared = host.numpy(force=True)
-    except TypeError:
-        shared = host.float().numpy(force=True)
-    return np.array(shared)  # a copy: numpy() shares the tensor's memory
+    return np.array(tensor_array(tensor))  # a copy: numpy() shares the tensor's memory
 
 
 def _freeze_items(array: NDArray[Any]) -> NDArray[Any]:

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from lagom._checks import is_tensor
 from lagom._types import NDArray
-from lagom.data._freeze import _is_tensor, _tensor_array
+from lagom.data._freeze import _tensor_array
 
 __all__ = ["stack_values", "values_equal"]
 
@@ -36,10 +37,10 @@ def values_equal(a: Any, b: Any) -> bool:
     """
     if a is b:
         return True
-    if _is_tensor(a) or _is_tensor(b):
+    if is_tensor(a) or is_tensor(b):
         # Torch's == is elementwise and its truth value raises (an agent's tensors in an
         # info): compared as arrays, a tensor equals only a tensor.
-        if not (_is_tensor(a) and _is_tensor(b)):
+        if not (is_tensor(a) and is_tensor(b)):
             return False
         return values_equal(_tensor_array(a), _tensor_array(b))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -96,7 +97,7 @@ def stack_values(items: Sequence[Any]) -> NDArray[Any]:
     try:
         # A tensor (an action sampled by a torch policy) is read detached: np.asarray fails
         # for one that requires grad.
-        arrays = [_tensor_array(item) if _is_tensor(item) else np.asarray(item) for item in items]
+        arrays = [_tensor_array(item) if is_tensor(item) else np.asarray(item) for item in items]
     except ValueError:
         arrays = []
     if (

@@ -13,7 +13,7 @@ from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 from gymnasium.vector.utils import iterate
 
-from lagom._checks import check_str, in_range, is_bool_vector
+from lagom._checks import check_str, in_range, is_bool_vector, readable_array
 from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
 from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
 
@@ -487,7 +487,7 @@ class _ActionCheck:
     def __call__(self, actions: Any) -> Any:
         if not self._array:
             return self._check_rows(actions)
-        array = _action_array(actions)
+        array = readable_array("actions", actions)
         if array.shape != self._batch.shape:
             raise ValueError(
                 f"expected actions of shape {self._batch.shape} (one row per "
@@ -537,19 +537,3 @@ class _ActionCheck:
                     f"element of {self._single}"
                 )
         return actions
-
-
-def _action_array(actions: object) -> NDArray[Any]:
-    """``actions`` as a numpy array; a tensor numpy cannot read (one that requires grad, or
-    on a GPU or the 'meta' device) is refused by name rather than with torch's error.
-
-    Raises:
-        TypeError: ``actions`` cannot be read as an array of numbers.
-    """
-    try:
-        return np.asarray(actions)
-    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
-        raise TypeError(
-            f"actions must be an array of numbers (a tensor needs .detach().cpu() first), "
-            f"got {type(actions).__name__}: {error}"
-        ) from None

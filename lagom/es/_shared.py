@@ -87,6 +87,28 @@ def _is_real(value: object) -> bool:
     return given.ndim == 0 and given.dtype.kind in "iuf"
 
 
+def check_real_value(value: object, name: str, where: str = "") -> None:
+    """Raise unless ``value`` is one real number (:func:`_is_real`) that fits in a float64;
+    the message names ``name`` and then says ``where``.
+
+    Example:
+        >>> check_real_value(2, "values")
+        >>> check_real_value(None, "values", " at index 0")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: values must be real numbers (...), got NoneType None at index 0
+    """
+    if not _is_real(value):
+        raise TypeError(
+            f"{name} must be real numbers (an int or a float, not a bool), got "
+            f"{type(value).__name__} {value!r:.60}{where}"
+        )
+    try:
+        float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{name} must fit in a float64, got {value!r:.40}{where}") from None
+
+
 def _check_values(function_values: ArrayLike) -> Float64Array:
     """``function_values`` as float64, refusing what numpy would silently turn into numbers.
 
@@ -113,17 +135,7 @@ def _check_values(function_values: ArrayLike) -> Float64Array:
     for i, value in enumerate(items):
         if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim):
             continue  # nested: the shape check below says what is wrong
-        if not _is_real(value):
-            raise TypeError(
-                f"function_values must be real numbers (an int or a float, not a bool), got "
-                f"{type(value).__name__} {value!r:.60} at index {i}"
-            )
-        try:
-            float(value)  # type: ignore[arg-type]
-        except OverflowError:
-            raise ValueError(
-                f"function_values must fit in a float64, got {value!r:.40} at index {i}"
-            ) from None
+        check_real_value(value, "function_values", f" at index {i}")
     try:
         values: Float64Array = np.asarray(function_values, dtype=np.float64)
     except (TypeError, ValueError) as error:

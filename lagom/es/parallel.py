@@ -52,6 +52,7 @@ import numpy as np
 
 from lagom._checks import check_int
 from lagom._types import ArrayLike, Float64Array
+from lagom.es._shared import check_real_value
 from lagom.utils import CloudpickleWrapper
 from lagom.utils.processes import die_with
 from lagom.utils.processes import mp_context as default_mp_context
@@ -124,22 +125,9 @@ def _chunks(solutions: Sequence[Any], chunksize: int) -> list[list[Any]]:
 
 def _as_values(raw: list[Any], count: int) -> Float64Array:
     # Item by item first: numpy would read [True, 1.0] as floats and None as NaN.
-    for value in raw:
-        if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind not in "iuf":
-            if isinstance(value, int) and not isinstance(value, bool):
-                raise ValueError(
-                    f"the objective must return numbers that fit in a float64, got {value!r:.40}"
-                )
-            raise TypeError(
-                "the objective must return one real number per solution (an int or a float, "
-                f"not a bool), got {type(value).__name__} {value!r:.60}"
-            )
-    try:
-        values: Float64Array = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"the objective must return one real number per solution, got {raw[:3]!r:.200}..."
-        ) from error
+    for i, value in enumerate(raw):
+        check_real_value(value, "the objective's values", f" for solution {i}")
+    values: Float64Array = np.asarray(raw, dtype=np.float64)  # each one a real number
     if values.shape != (count,):
         raise TypeError(
             f"the objective must return one real number per solution, got values of "

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from lagom._checks import check_discount, to_float
-from lagom._types import ArrayOrTensor, BoolArray, Float64Array, FloatArray, NDArray, TensorLike
+from lagom._checks import check_discount, is_tensor, tensor_array, to_float
+from lagom._types import ArrayOrTensor, BoolArray, Float64Array, FloatArray, NDArray
 
 __all__ = [
     "Batch",
@@ -49,8 +49,8 @@ def as_array(name: str, x: ArrayOrTensor | None) -> NDArray[Any]:
             f"{name} is a masked array, whose mask the metrics cannot honour; pass "
             f"{name}.filled(value) or leave the masked steps out"
         )
-    if not isinstance(x, np.ndarray) and _is_tensor(x):
-        x = _tensor_to_numpy(x)
+    if not isinstance(x, np.ndarray) and is_tensor(x):
+        x = tensor_array(x)
     try:
         array = np.asarray(x)
     except (TypeError, ValueError) as error:
@@ -60,19 +60,6 @@ def as_array(name: str, x: ArrayOrTensor | None) -> NDArray[Any]:
             f"{name} must hold real numbers (bool, int or float), got dtype {array.dtype}"
         )
     return array
-
-
-def _is_tensor(x: object) -> TypeGuard[TensorLike]:
-    return all(callable(getattr(x, attr, None)) for attr in ("detach", "cpu", "numpy"))
-
-
-def _tensor_to_numpy(tensor: Any) -> NDArray[Any]:
-    tensor = tensor.detach().cpu()
-    try:
-        return np.asarray(tensor.numpy(force=True))
-    except TypeError:
-        # numpy has no bfloat16: widen such tensors to float32 first.
-        return np.asarray(tensor.float().numpy(force=True))
 
 
 def result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:

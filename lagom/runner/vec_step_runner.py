@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, TypeAlias
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from lagom._checks import is_tensor, readable_array, tensor_array
 from lagom._types import NDArray
 from lagom.agent import Agent
 from lagom.data import Rollout
@@ -408,13 +409,7 @@ def _store_action(actions: NDArray[Any], action: object, t: int, T: int) -> NDAr
     ):
         actions[t] = action
         return actions
-    try:
-        array = np.asarray(action)
-    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
-        raise TypeError(
-            "agent.choose_action must return raw_action as an array of numbers (a tensor "
-            f"needs .detach().cpu() first), got {type(action).__name__}: {error}"
-        ) from None
+    array = readable_array("agent.choose_action's raw_action", action)
     if not t:
         actions = np.empty((T, *array.shape), dtype=array.dtype)
     elif array.shape != actions.shape[1:]:
@@ -484,16 +479,14 @@ def _to_numpy(key: str, value: object) -> NDArray[Any]:
     if isinstance(value, np.ndarray):
         # A copy: an agent may reuse its output buffer from one step to the next.
         return np.array(value, copy=True)
-    try:
-        # A torch tensor, recognized by what it offers so that torch is never imported here.
-        if all(callable(getattr(value, name, None)) for name in ("detach", "cpu", "numpy")):
-            tensor = value.detach().cpu()  # type: ignore[attr-defined]
-            if str(tensor.dtype) == "torch.bfloat16":  # numpy has no bfloat16: widen, exactly
-                tensor = tensor.float()
-            return np.asarray(tensor.numpy())
-        return np.asarray(value)
-    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
-        raise TypeError(
-            f"agent.choose_action's output {key!r} must be an array or a tensor holding "
-            f"data, got {type(value).__name__}: {error}"
-        ) from None
+    name = f"agent.choose_action's output {key!r}"
+    if is_tensor(value):
+        # A copy, as for an array: the tensor's memory may be reused by the agent.
+        try:
+            return np.array(tensor_array(value))
+        except (RuntimeError, NotImplementedError) as error:  # e.g. the 'meta' device
+            raise TypeError(
+                f"{name} must be an array or a tensor holding data, got "
+                f"{type(value).__name__}: {error}"
+            ) from None
+    return readable_array(name, value)

@@ -146,13 +146,13 @@ def test_bad_arguments_and_results_are_rejected() -> None:
         PopulationEvaluator(float, max_workers=0)
     with pytest.raises(ValueError, match="chunksize"):
         evaluate_population(float, [1.0], chunksize=0)
-    with pytest.raises(TypeError, match="one real number per solution"):
+    with pytest.raises(TypeError, match="the objective's values must be real numbers"):
         evaluate_population(lambda x: np.ones(2), _population())
-    with pytest.raises(TypeError, match="one real number per solution"):
+    with pytest.raises(TypeError, match="the objective's values must be real numbers"):
         evaluate_population(lambda x: "a", _population())
     # Nothing that is not a number passes as one (None was NaN, "1.5" and True numbers).
     for wrong, name in ((None, "NoneType None"), ("1.5", "str '1.5'"), (True, "bool True")):
-        with pytest.raises(TypeError, match=f"one real number per solution .*got {name}"):
+        with pytest.raises(TypeError, match=f"values must be real numbers .*got {name} for"):
             evaluate_population(lambda x, wrong=wrong: wrong, _population())
     values = evaluate_population(lambda x: np.float32(x.sum()) if x[0] else 2, _population())
     assert values.dtype == np.float64

@@ -457,5 +457,25 @@ def test_tensor_outputs_numpy_cannot_read_are_refused_or_widened() -> None:
         def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
             return {"raw_action": torch.zeros(3, requires_grad=True)}
 
-    with pytest.raises(TypeError, match=r"raw_action as an array of numbers .*\.detach\(\)"):
+    with pytest.raises(TypeError, match=r"raw_action must be an array of numbers .*\.detach\(\)"):
         VecStepRunner()(GradAgent(), _OddVecEnv(), T=2)  # type: ignore[arg-type]
+
+
+def test_an_output_tensor_the_agent_reuses_is_copied_each_step() -> None:
+    # Before: a CPU tensor's values were kept as a numpy view of its memory, so an agent
+    # that refills one tensor every step left every row of outputs["V"] equal to the last.
+    torch = pytest.importorskip("torch")
+
+    class ReusingAgent:
+        def __init__(self) -> None:
+            self.values, self.t = torch.zeros(2), 0
+
+        def choose_action(self, x: Any, **kwargs: Any) -> dict[str, Any]:
+            self.values.fill_(float(self.t))
+            self.t += 1
+            return {"raw_action": np.zeros(2, dtype=np.int64), "V": self.values}
+
+    env = make_vec_env(lambda: gym.make("CartPole-v1"), 2, 0)
+    _, outputs = VecStepRunner()(ReusingAgent(), env, T=3)
+    assert outputs["V"].tolist() == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+    env.close()
