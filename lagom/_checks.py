@@ -304,6 +304,21 @@ def check_bool(name: str, value: object) -> bool:
     return bool(value)
 
 
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes, where the OS tells (``None`` elsewhere): the
+    bound that sizes refused before allocating are measured against.
+
+    Example:
+        >>> memory = physical_memory()
+        >>> memory is None or memory > 0
+        True
+    """
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows), or no such name
+        return None
+
+
 def is_tensor(value: object) -> TypeGuard[TensorLike]:
     """Whether ``value`` is a torch tensor, recognized by what it offers (``detach``, ``cpu``,
     ``numpy``), so that the torch-free core never imports torch.

@@ -108,9 +108,7 @@ def _run_jobs(
             Config(to_dotted(config)),
             args.seeds,
             log_dir,
-            # One job per seed: more workers would idle, and a number past a C int (10**20)
-            # ended in an OverflowError from multiprocessing.
-            max_workers=min(args.workers, len(args.seeds)),
+            max_workers=args.workers,  # the sweep starts no more than one per job
             use_gpu=args.device.startswith("cuda"),
             # cuda:N pins every run to GPU N; plain cuda spreads them over all GPUs.
             gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,

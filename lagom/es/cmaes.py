@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,7 +13,7 @@ from typing import Any
 import cma
 import numpy as np
 
-from lagom._checks import check_int, check_real, check_seed
+from lagom._checks import check_int, check_real, check_seed, physical_memory
 from lagom._types import ArrayLike, Float64Array
 from lagom.es._shared import (
     _check_asked,
@@ -56,14 +55,6 @@ def _check_sigma0(sigma0: object) -> float:
 _COVARIANCE_MATRICES = 3
 
 
-def _physical_memory() -> int | None:
-    """This machine's memory in bytes, or ``None`` where the OS does not say (Windows)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def _covariance_error(dimension: int) -> ValueError:
     needed = _COVARIANCE_MATRICES * 8 * dimension**2
     return ValueError(
@@ -78,7 +69,7 @@ def _check_covariance_fits(dimension: int, options: Mapping[str, Any]) -> None:
     fail deep inside numpy, or, a little below that size, be killed by the OOM killer."""
     if options.get("CMA_diagonal") in (True, "True"):  # pycma's only linear-memory setting
         return
-    memory = _physical_memory()
+    memory = physical_memory()
     if memory is not None and _COVARIANCE_MATRICES * 8 * dimension**2 > memory:
         raise _covariance_error(dimension)
 

@@ -20,6 +20,7 @@ from lagom.experiment._journal import release
 from lagom.experiment._layout import plan_jobs, resume, write_configs, write_sweep
 from lagom.experiment._progress import Tracker, last_line
 from lagom.experiment.config import Config
+from lagom.experiment.dotted import _strings
 from lagom.utils.lock import folder_lock
 from lagom.utils.serialize import remove_stale_temps
 
@@ -174,16 +175,6 @@ def _check_log_dir(root: Path) -> None:
             return
 
 
-def _strings(name: str, values: object) -> frozenset[str]:
-    """``values`` as a set of str (a list, tuple or set of them; a lone str is refused)."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Collection):
-        raise TypeError(f"{name} must be a collection of str, got {type(values).__name__}")
-    bad = [value for value in values if not isinstance(value, str)]
-    if bad:
-        raise TypeError(f"{name} must hold str keys, got {bad[0]!r}")
-    return frozenset(values)
-
-
 def run_experiment(
     run: Callable[[dict[str, Any], int, str, Path], R],
     config: Config | Sequence[Mapping[str, Any]],
@@ -302,7 +293,7 @@ def run_experiment(
                 f"run cannot be pickled by cloudpickle for worker processes: {error}"
             ) from error
 
-    resumable = _strings("resumable_keys", resumable_keys)
+    resumable = frozenset(_strings("resumable_keys", resumable_keys))
     with folder_lock(root):
         return _sweep(
             run,

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Sequence
 from typing import TypeAlias
 
 import torch
 from torch import nn
 
-from lagom._checks import check_device, check_int
+from lagom._checks import check_device, check_int, physical_memory
 
 __all__ = ["make_cnn", "make_fc", "make_transposed_cnn"]
 
@@ -59,10 +58,7 @@ def _memory_of(device: torch.device) -> int | None:
     """The bytes of memory of ``device`` where they are known: the machine's physical memory
     for the CPU, the GPU's own for CUDA; ``None`` elsewhere ('meta' allocates nothing)."""
     if device.type == "cpu":
-        try:
-            return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-        except (AttributeError, OSError, ValueError):  # no sysconf (Windows)
-            return None
+        return physical_memory()
     if device.type == "cuda" and torch.cuda.is_available():
         return int(torch.cuda.get_device_properties(device).total_memory)
     return None

@@ -31,7 +31,6 @@ and are saved with the buffer (:meth:`ReplayBuffer.state_dict`).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple, SupportsFloat, TypeAlias, cast
 
@@ -45,6 +44,7 @@ from lagom._checks import (
     check_int,
     check_real,
     check_seed,
+    physical_memory,
 )
 from lagom._types import ArrayLike, BoolArray, Float32Array, Float64Array, NDArray
 from lagom.transform import MinTree, SumTree
@@ -125,20 +125,12 @@ class NStepBatch(NamedTuple):
     discounts: Float32Array
 
 
-def _physical_memory() -> int | None:
-    """This machine's physical memory in bytes, where the OS tells (``None`` elsewhere)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, OSError, ValueError):  # no sysconf (Windows), or no such name
-        return None
-
-
 def _check_memory(capacity: int, row_bytes: int) -> None:
     """Raise before allocating a buffer that cannot fit in this machine's memory.
 
     The arrays are allocated lazily (their pages are only taken when written), so a buffer
     too large would fail hours into a run, when it fills; better to say so at once."""
-    total, memory = capacity * row_bytes, _physical_memory()
+    total, memory = capacity * row_bytes, physical_memory()
     if memory is not None and total > memory:
         raise ValueError(
             f"a replay buffer of capacity {capacity} takes {total / 2**30:.1f} GiB "

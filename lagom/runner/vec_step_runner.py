@@ -9,13 +9,12 @@ from typing import Any, NamedTuple, TypeAlias
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from lagom._checks import is_tensor, readable_array, tensor_array
+from lagom._checks import is_tensor, physical_memory, readable_array, tensor_array
 from lagom._types import NDArray
 from lagom.agent import Agent
 from lagom.data import Rollout
 from lagom.runner._shared import check_agent, check_count, split_output
 from lagom.runner.base import BaseRunner
-from lagom.runner.replay import _physical_memory
 
 __all__ = ["VecRunnerResult", "VecStepRunner"]
 
@@ -297,7 +296,7 @@ def _check_memory(T: int, num_envs: int, first: dict[str, NDArray[Any]]) -> None
     row = sum(x.nbytes for x in first.values())
     # observations [T + 1] and next_observations [T], rewards float64 and two flags [T, N].
     total = (2 * T + 1) * row + T * num_envs * 10
-    memory = _physical_memory()
+    memory = physical_memory()
     if memory is not None and total > memory:
         raise ValueError(
             f"T = {T} steps of {num_envs} sub-environments take {total / 2**30:.1f} GiB, more "

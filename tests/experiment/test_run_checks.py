@@ -159,5 +159,5 @@ def test_resumable_keys_may_change_and_rerun_their_jobs(tmp_path: Path) -> None:
     assert "stop_at: null" in (logs / "0" / "config.yml").read_text()
     with pytest.raises(ValueError, match=r"'x': 1 on disk, 3 given"):
         _call(tmp_path, config=[changed[0] | {"x": 3}], seeds=[0], resumable_keys=["stop_at"])
-    with pytest.raises(TypeError, match="resumable_keys must be a collection of str"):
+    with pytest.raises(TypeError, match="resumable_keys must be a list of str, got str"):
         _call(tmp_path, resumable_keys="stop_at")

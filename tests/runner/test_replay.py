@@ -139,16 +139,16 @@ def test_a_buffer_larger_than_the_machine_is_refused_before_allocating(
     # Per transition: 2 * 6 bytes of [2 x 3] uint8 frames (observation and next), 2 * 4 of
     # the float32 table (reward, terminated), 1 of truncated, 8 of the int64 action: 29.
     frames = spaces.Box(0, 255, (2, 3), np.uint8)
-    monkeypatch.setattr(replay, "_physical_memory", lambda: 28_999)
+    monkeypatch.setattr(replay, "physical_memory", lambda: 28_999)
     with pytest.raises(
         ValueError,
         match=r"capacity 1000 takes .* \(29 bytes per transition\), "
         r"more than this machine's .*agent.buffer_size",
     ):
         ReplayBuffer(1000, 6, 2, seed=0, discrete=True, observation_space=frames)
-    monkeypatch.setattr(replay, "_physical_memory", lambda: 29_000)
+    monkeypatch.setattr(replay, "physical_memory", lambda: 29_000)
     assert len(ReplayBuffer(1000, 6, 2, seed=0, discrete=True, observation_space=frames)) == 0
-    monkeypatch.setattr(replay, "_physical_memory", lambda: None)  # the OS did not say
+    monkeypatch.setattr(replay, "physical_memory", lambda: None)  # the OS did not say
     assert ReplayBuffer(1000, 6, 2, seed=0).capacity == 1000
 
 
