@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+from collections.abc import Mapping
 
 import torch
 from torch import nn
@@ -161,7 +162,8 @@ class Module(nn.Module):
             ValueError: the file is not a checkpoint ``save`` wrote: truncated, corrupted,
                 or holding more than tensors (it is never unpickled beyond tensors).
             OSError: the file cannot be read.
-            RuntimeError: from ``load_state_dict`` when keys or shapes do not match.
+            ValueError: the checkpoint's names or shapes differ from this module's (another
+                architecture): the missing, unexpected and mismatched entries are named.
         """
         check_path("f", f)
         map_location = (
@@ -178,6 +180,7 @@ class Module(nn.Module):
                 f"{os.fspath(f)!r} is not a checkpoint that Module.save wrote (truncated, "
                 f"corrupted, or it holds more than tensors): {_first_line(error)}"
             ) from None
+        _check_state(state, self.state_dict(), os.fspath(f))
         self.load_state_dict(state)
 
     def _device(self) -> torch.device:
@@ -186,6 +189,33 @@ class Module(nn.Module):
         for buffer in self.buffers():
             return buffer.device
         return torch.device("cpu")
+
+
+def _check_state(state: object, own: Mapping[str, object], name: str) -> None:
+    """Raise ValueError unless ``state`` has exactly ``own``'s names and shapes (torch's own
+    error is a ``RuntimeError`` listing them in one paragraph)."""
+    if not isinstance(state, Mapping) or not all(isinstance(key, str) for key in state):
+        raise ValueError(f"{name!r} must hold a dict of named tensors, got {type(state).__name__}")
+    problems = []
+    missing = [key for key in own if key not in state]
+    unexpected = [key for key in state if key not in own]
+    if missing:
+        problems.append(f"missing {missing}")
+    if unexpected:
+        problems.append(f"unexpected {unexpected}")
+    shapes = [
+        f"{key}: {tuple(stored.shape)} in the file, {tuple(value.shape)} here"
+        for key, value in own.items()
+        if isinstance(value, torch.Tensor)
+        and isinstance(stored := state.get(key), torch.Tensor)
+        and stored.shape != value.shape
+    ]
+    if shapes:
+        problems.append("shapes differ (" + "; ".join(shapes) + ")")
+    if problems:
+        raise ValueError(
+            f"{name!r} was saved from another architecture than this module: " + ", ".join(problems)
+        )
 
 
 def _first_line(error: BaseException) -> str:

@@ -158,8 +158,28 @@ def test_load_into_other_architecture_fails(tmp_path: Path) -> None:
             super().__init__()
             self.fc = nn.Linear(3, 5)
 
-    with pytest.raises(RuntimeError, match="state_dict"):
-        Other().load(path)
+    other = Other()
+    before = other.to_vec()
+    # A ValueError naming what differs (torch's load_state_dict raised a RuntimeError), and
+    # the module left as it was.
+    with pytest.raises(
+        ValueError, match=r"another architecture.*unexpected \['conv\.weight'"
+    ) as error:
+        other.load(path)
+    assert "fc.weight: (4, 3) in the file, (5, 3) here" in str(error.value)
+    assert torch.equal(other.to_vec(), before)
+
+
+def test_load_names_the_entries_a_checkpoint_lacks(tmp_path: Path) -> None:
+    class Small(Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+
+    path = tmp_path / "small.pt"
+    Small().save(path)
+    with pytest.raises(ValueError, match=r"missing \['conv\.weight', 'conv\.bias', 'norm\.weight'"):
+        _Net().load(path)
 
 
 @pytest.mark.gpu
