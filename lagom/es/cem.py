@@ -233,7 +233,9 @@ def cem_tell(
 
     ``mean = (1/E) sum_{e in elite} x_e`` and ``stds = sqrt((1/E) sum_e (x_e - mean)**2)``
     per coordinate; ties in the values are broken by position. The best-so-far record
-    keeps the first strictly smallest value ever told.
+    keeps the first strictly smallest value ever told. With one elite (``E = 1``) the
+    ``stds`` become 0: without ``noise_scheduler_args`` every later candidate is the mean
+    and the search stops moving (give an extra noise, or a larger ``elite_ratio``).
 
     Args:
         state: the state :func:`cem_ask` returned: its candidates await this tell.
