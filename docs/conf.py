@@ -41,6 +41,7 @@ _ALIASES = (
     "Float64Array",
     "FloatArray",
     "IntArray",
+    "IntoFloat64",
     "NDArray",
     "TensorLike",
 )

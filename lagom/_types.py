@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import numpy as np
@@ -16,6 +17,7 @@ __all__ = [
     "FloatArray",
     "FloatT",
     "IntArray",
+    "IntoFloat64",
     "NDArray",
     "RealArray",
     "TensorLike",
@@ -50,3 +52,9 @@ ArrayOrTensor: TypeAlias = ArrayLike | TensorLike
 
 #: The float dtypes that dtype-preserving overloads follow (float32 in, float32 out).
 FloatT = TypeVar("FloatT", np.float32, np.float64)
+
+#: Inputs that the float transforms compute in float64: Python numbers in a (nested) list or
+#: tuple, and bool or int arrays (no float dtype to keep, so float64 it is).
+IntoFloat64: TypeAlias = (
+    Sequence[float] | Sequence[Sequence[float]] | NDArray[np.integer[Any] | np.bool_]
+)

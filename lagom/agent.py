@@ -280,6 +280,9 @@ class RandomAgent(BaseAgent):
         {}
     """
 
+    #: The environment whose action space is sampled (narrower than :class:`BaseAgent`'s).
+    env: EnvWithSpaces
+
     def __init__(
         self,
         config: Mapping[str, Any],

@@ -24,3 +24,12 @@ TESTING_PROGRAM = Path(__file__).parent / "typing" / "testing_program.py"
 def test_the_typed_testing_kit_program_runs() -> None:
     namespace = runpy.run_path(str(TESTING_PROGRAM))
     assert namespace["caught"].property_name == "negative"
+
+
+PRECISE_PROGRAM = Path(__file__).parent / "typing" / "precise_program.py"
+
+
+def test_the_typed_precise_results_program_runs() -> None:
+    namespace = runpy.run_path(str(PRECISE_PROGRAM))
+    assert namespace["flat"].mean == 7 / 3
+    assert namespace["env"].closed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import gymnasium as gym
 import numpy as np
@@ -16,6 +16,9 @@ from gymnasium.vector.utils import iterate
 from lagom._checks import check_str, in_range, is_bool_vector, readable_array
 from lagom._types import ArrayLike, BoolArray, Float64Array, NDArray
 from lagom.envs._sync_vector_env import _SyncVectorEnv, check_seeds, reset_seeds
+
+if TYPE_CHECKING:  # lagom.vis is imported at run time only by render("human")
+    from lagom.vis.image_viewer import ImageViewer
 
 __all__ = ["VecEnv"]
 
@@ -181,7 +184,7 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         seeds: int | list[int | None] | None,
         spec: Any,
     ) -> None:
-        self.viewer: Any = None
+        self.viewer: ImageViewer | None = None
         self._backend = backend
         self.mode = mode
         self._pending_seeds = seeds
@@ -348,7 +351,7 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         self.get_viewer()(image)
         return None
 
-    def get_viewer(self) -> Any:
+    def get_viewer(self) -> ImageViewer:
         """Return the :class:`~lagom.vis.ImageViewer` used by ``render("human")``, made once."""
         if self.viewer is None:
             self.viewer = importlib.import_module("lagom.vis").ImageViewer(max_width=500)
@@ -424,8 +427,9 @@ class VecEnv(VectorEnv[Any, Any, Any]):
         """
         if self.closed:
             return
-        if getattr(self, "viewer", None) is not None:
-            self.viewer.close()
+        viewer = getattr(self, "viewer", None)
+        if viewer is not None:
+            viewer.close()
         self.close_extras(**kwargs)
         self.closed = True
 

@@ -342,6 +342,50 @@ def _check_sizes(hidden_sizes: object) -> None:
         check_int(f"hidden_sizes[{i}]", size)
 
 
+@overload
+def make_encoder(
+    space: spaces.Box,
+    kind: Literal["mlp"],
+    *,
+    hidden_sizes: Sequence[int] = (),
+    activation: Literal["relu", "tanh"] = "relu",
+    device: torch.device | str | None = None,
+) -> MLPEncoder: ...
+
+
+@overload
+def make_encoder(
+    space: spaces.Box,
+    kind: Literal["cnn"],
+    *,
+    hidden_sizes: Sequence[int] = (),
+    activation: Literal["relu", "tanh"] = "relu",
+    device: torch.device | str | None = None,
+) -> CNNEncoder: ...
+
+
+@overload
+def make_encoder(
+    space: spaces.Box,
+    kind: EncoderKind = "auto",
+    *,
+    hidden_sizes: Sequence[int] = (),
+    activation: Literal["relu", "tanh"] = "relu",
+    device: torch.device | str | None = None,
+) -> MLPEncoder | CNNEncoder: ...
+
+
+@overload
+def make_encoder(
+    space: spaces.Space[Any],
+    kind: EncoderKind = "auto",
+    *,
+    hidden_sizes: Sequence[int] = (),
+    activation: Literal["relu", "tanh"] = "relu",
+    device: torch.device | str | None = None,
+) -> MLPEncoder | CNNEncoder | DictEncoder: ...
+
+
 def make_encoder(
     space: spaces.Space[Any],
     kind: EncoderKind = "auto",

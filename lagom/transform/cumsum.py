@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import overload
 
 from lagom._checks import as_float_array, check_finite, check_real
-from lagom._types import ArrayLike, FloatArray, FloatT, NDArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 
 __all__ = ["geometric_cumsum"]
 
 
 @overload
 def geometric_cumsum(alpha: float, x: NDArray[FloatT]) -> NDArray[FloatT]: ...
+@overload
+def geometric_cumsum(alpha: float, x: IntoFloat64) -> Float64Array: ...
 @overload
 def geometric_cumsum(alpha: float, x: ArrayLike) -> FloatArray: ...
 def geometric_cumsum(alpha: float, x: ArrayLike) -> FloatArray:

@@ -7,13 +7,15 @@ from typing import overload
 import numpy as np
 
 from lagom._checks import as_float_array, check_finite, check_real
-from lagom._types import ArrayLike, FloatArray, FloatT, NDArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 
 __all__ = ["PolyakAverage", "polyak_update"]
 
 
 @overload
 def polyak_update(alpha: float, average: NDArray[FloatT], x: ArrayLike) -> NDArray[FloatT]: ...
+@overload
+def polyak_update(alpha: float, average: IntoFloat64, x: ArrayLike) -> Float64Array: ...
 @overload
 def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray: ...
 def polyak_update(alpha: float, average: ArrayLike, x: ArrayLike) -> FloatArray:

@@ -7,13 +7,21 @@ from typing import Literal, overload
 import numpy as np
 
 from lagom._checks import as_float_array, check_bool, check_finite
-from lagom._types import ArrayLike, FloatArray, IntArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 
 __all__ = ["rank_transform"]
 
 
 @overload
-def rank_transform(x: ArrayLike, centered: Literal[False]) -> IntArray: ...
+def rank_transform(x: ArrayLike, centered: Literal[False]) -> NDArray[np.int64]: ...
+
+
+@overload
+def rank_transform(x: NDArray[FloatT], centered: Literal[True] = True) -> NDArray[FloatT]: ...
+
+
+@overload
+def rank_transform(x: IntoFloat64, centered: Literal[True] = True) -> Float64Array: ...
 
 
 @overload
@@ -21,10 +29,10 @@ def rank_transform(x: ArrayLike, centered: Literal[True] = True) -> FloatArray: 
 
 
 @overload
-def rank_transform(x: ArrayLike, centered: bool = True) -> IntArray | FloatArray: ...
+def rank_transform(x: ArrayLike, centered: bool = True) -> NDArray[np.int64] | FloatArray: ...
 
 
-def rank_transform(x: ArrayLike, centered: bool = True) -> IntArray | FloatArray:
+def rank_transform(x: ArrayLike, centered: bool = True) -> NDArray[np.int64] | FloatArray:
     r"""Rank of each element of a vector: ``ranks[i] = k`` when ``x[i]`` is the ``k``-th smallest.
 
     Ranks are insensitive to the scale of the values, so outliers cannot dominate: OpenAI-ES

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import overload
+from typing import Literal, TypeAlias, overload
 
 import numpy as np
 
 from lagom._checks import as_float_array, check_finite, check_int, check_real
-from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, NDArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 
 __all__ = ["smooth_filter"]
 
 # Our edge modes and the np.pad modes that extend the signal the same way scipy.ndimage does.
 _PAD_MODES = {"mirror": "reflect", "nearest": "edge", "constant": "constant", "wrap": "wrap"}
+_Mode: TypeAlias = Literal["interp", "mirror", "nearest", "constant", "wrap"]
 
 
 @overload
@@ -25,9 +26,21 @@ def smooth_filter(
     deriv: int = ...,
     delta: float = ...,
     axis: int = ...,
-    mode: str = ...,
+    mode: _Mode = ...,
     cval: float = ...,
 ) -> NDArray[FloatT]: ...
+@overload
+def smooth_filter(
+    x: IntoFloat64,
+    window_length: int,
+    polyorder: int,
+    *,
+    deriv: int = ...,
+    delta: float = ...,
+    axis: int = ...,
+    mode: _Mode = ...,
+    cval: float = ...,
+) -> Float64Array: ...
 @overload
 def smooth_filter(
     x: ArrayLike,
@@ -37,7 +50,7 @@ def smooth_filter(
     deriv: int = ...,
     delta: float = ...,
     axis: int = ...,
-    mode: str = ...,
+    mode: _Mode = ...,
     cval: float = ...,
 ) -> FloatArray: ...
 def smooth_filter(
@@ -48,7 +61,7 @@ def smooth_filter(
     deriv: int = 0,
     delta: float = 1.0,
     axis: int = -1,
-    mode: str = "interp",
+    mode: _Mode = "interp",
     cval: float = 0.0,
 ) -> FloatArray:
     r"""Smooth a curve with a Savitzky–Golay filter (``scipy.signal.savgol_filter`` semantics).

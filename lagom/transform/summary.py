@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, overload
 
 import attrs
 import numpy as np
 
 from lagom._checks import as_float_array, check_finite, check_int
-from lagom._types import ArrayLike, FloatArray
+from lagom._types import ArrayLike, Float64Array, FloatArray, FloatT, NDArray
 
 __all__ = ["Describe", "describe"]
 
 #: A statistic: a float for 1-D data, an array when a multi-dimensional input is reduced.
 _Statistic: TypeAlias = float | FloatArray
+
+if TYPE_CHECKING:  # a TypeVar default needs typing_extensions, which lagom does not require
+    from typing_extensions import TypeVar
+
+    #: The type of :class:`Describe`'s statistics; a bare ``Describe`` has either.
+    _StatT_co = TypeVar("_StatT_co", bound=_Statistic, covariant=True, default=_Statistic)
+else:
+    from typing import TypeVar
+
+    _StatT_co = TypeVar("_StatT_co", covariant=True)
 
 
 def _to_statistic(name: str, value: Any) -> _Statistic:
@@ -64,13 +75,14 @@ _stat_eq = attrs.cmp_using(eq=np.array_equal)
 
 
 @attrs.frozen(repr=False)
-class Describe:
+class Describe(Generic[_StatT_co]):
     """Count, mean, standard deviation, minimum and maximum of some data.
 
     The statistics are Python floats for 1-D data and arrays when :func:`describe` reduces
-    one axis of a multi-dimensional array. Two records are equal when all their fields are
-    (arrays compared element-wise). The repr lists one statistic per line, each preceded by
-    ``repr_indent`` tabs, the whole preceded by ``repr_prefix``, for log printing.
+    one axis of a multi-dimensional array: ``Describe[float]`` and ``Describe[NDArray[...]]``
+    to a type checker (a bare ``Describe`` is either). Two records are equal when all their
+    fields are (arrays compared element-wise). The repr lists one statistic per line, each
+    preceded by ``repr_indent`` tabs, the whole preceded by ``repr_prefix``, for log printing.
 
     Args:
         count: how many values each statistic summarizes.
@@ -97,10 +109,10 @@ class Describe:
     """
 
     count: int = attrs.field(validator=_check_count)
-    mean: _Statistic = attrs.field(converter=_to_mean, eq=_stat_eq)
-    std: _Statistic = attrs.field(converter=_to_std, eq=_stat_eq)
-    min: _Statistic = attrs.field(converter=_to_min, eq=_stat_eq)
-    max: _Statistic = attrs.field(converter=_to_max, eq=_stat_eq)
+    mean: _StatT_co = attrs.field(converter=_to_mean, eq=_stat_eq)
+    std: _StatT_co = attrs.field(converter=_to_std, eq=_stat_eq)
+    min: _StatT_co = attrs.field(converter=_to_min, eq=_stat_eq)
+    max: _StatT_co = attrs.field(converter=_to_max, eq=_stat_eq)
     repr_indent: int = attrs.field(default=0, validator=_check_indent)
     repr_prefix: str | None = attrs.field(default=None, validator=_check_prefix)
 
@@ -123,6 +135,48 @@ class Describe:
             for name in ("count", "mean", "std", "min", "max")
         ]
         return (self.repr_prefix or "") + "\n".join(lines)
+
+
+@overload
+def describe(
+    x: None, axis: int = -1, repr_indent: int = 0, repr_prefix: str | None = None
+) -> None: ...
+
+
+@overload
+def describe(
+    x: Sequence[float], axis: int = -1, repr_indent: int = 0, repr_prefix: str | None = None
+) -> Describe[float] | None: ...
+
+
+@overload
+def describe(
+    x: Sequence[Sequence[float]],
+    axis: int = -1,
+    repr_indent: int = 0,
+    repr_prefix: str | None = None,
+) -> Describe[Float64Array] | None: ...
+
+
+@overload
+def describe(
+    x: NDArray[FloatT], axis: int = -1, repr_indent: int = 0, repr_prefix: str | None = None
+) -> Describe[float | NDArray[FloatT]] | None: ...
+
+
+@overload
+def describe(
+    x: NDArray[np.integer[Any] | np.bool_],
+    axis: int = -1,
+    repr_indent: int = 0,
+    repr_prefix: str | None = None,
+) -> Describe[float | Float64Array] | None: ...
+
+
+@overload
+def describe(
+    x: ArrayLike | None, axis: int = -1, repr_indent: int = 0, repr_prefix: str | None = None
+) -> Describe | None: ...
 
 
 def describe(

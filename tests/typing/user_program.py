@@ -97,7 +97,7 @@ assert_type(vtrace(episode, episode, 0.9, episode, episode, 0.5, False).vs, NDAr
 assert_type(geometric_cumsum(0.9, r32), NDArray[np.float32])
 assert_type(polyak_update(0.5, v64, r64), NDArray[np.float64])
 assert_type(smooth_filter(r64[:, 0], 5, 2), NDArray[np.float64])
-assert_type(rank_transform(r64[:, 0], centered=False), NDArray[np.integer[Any]])
+assert_type(rank_transform(r64[:, 0], centered=False), NDArray[np.int64])
 assert_type(explained_variance(r64[:, 0], v64[:, 0]), float)
 assert_type(LinearSchedule(1.0, 0.1, 100)(50), float)
 moments = update_moments(Moments(np.zeros(B), np.ones(B), 0.0), r64)
