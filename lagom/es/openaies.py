@@ -276,6 +276,12 @@ def openaies_tell(
     ``beta2 = 0.999``, ``eps = 1e-8``, bias-corrected) moves ``mean`` by
     ``-lr_t * m_hat / (sqrt(v_hat) + eps)``.
 
+    OpenAI's evolution-strategies-starter has no factor ``c = 1 / (sigma (std(u) + 1e-8))``
+    in its estimate (a constant for a fixed population and ``sigma``, which Adam's step does
+    not see), so its ``l2coeff`` is ``weight_decay / c`` here: with its ``sigma = 0.02`` and
+    centred ranks, ``l2coeff = 0.005`` is a ``weight_decay`` of 0.85 -- 0.87 for 50 -- 1,000
+    candidates (``tests/es/test_outside_references.py``).
+
     Args:
         state: the state :func:`openaies_ask` returned (its ``sigma`` is the one the
             candidates used; they await this tell).
