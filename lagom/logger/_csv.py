@@ -12,12 +12,12 @@ import csv
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import IO, TypeAlias
 
 from lagom._checks import is_int
+from lagom.utils import atomic_write
 
 __all__ = ["CellValue", "CsvRows", "parse_row", "read_csv_columns", "read_csv_rows", "to_cell"]
 
@@ -166,19 +166,48 @@ def damaged(path: str | os.PathLike[str], error: Exception) -> ValueError:
 
 
 def _read_records(path: str | os.PathLike[str]) -> list[list[str]]:
-    """Every row of a CSV file, header included; ``ValueError`` naming a damaged file."""
+    """Every whole row of a CSV file, header included; ``ValueError`` naming a damaged file.
+
+    A last line without its newline is a row still being written, or cut short by a crash:
+    it is left out, never read as a row whose last cell is a prefix of the value.
+    """
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv_reader(f))
+        with open(path, "rb") as f:
+            data = f.read()
+        text = data[: _whole_records(data)].decode("utf-8")
+        return list(csv_reader(io.StringIO(text, newline="")))
     except IsADirectoryError:
         raise ValueError(f"expected a CSV file, got the folder {str(path)!r}") from None
     except (csv.Error, UnicodeDecodeError) as error:
         raise damaged(path, error) from None
 
 
+def _check_records(path: str | os.PathLike[str], rows: Sequence[Sequence[str]]) -> None:
+    """``ValueError`` unless ``rows`` (header first) are a CSV log: distinct column names,
+    no row with more cells than the header."""
+    header = rows[0]
+    if not header:  # a blank first line: rows appended after it would never read back
+        raise ValueError(
+            f"expected a header row of column names in {str(path)!r}, got a blank line"
+        )
+    if len(set(header)) != len(header):
+        raise ValueError(f"expected distinct column names in {str(path)!r}, got {header}")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) > len(header):
+            raise ValueError(
+                f"expected at most {len(header)} cells per row in {str(path)!r}, "
+                f"got {len(row)} on line {number}"
+            )
+
+
 def _format_rows(rows: Sequence[Sequence[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    plain = csv.writer(buffer, lineterminator="\n")
+    # The csv module of Python 3.11 leaves a cell holding "\r" (and no "\n") unquoted, and
+    # a reader takes that "\r" for a line end: such a row is written with every cell quoted.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        (quoted if any("\r" in cell for cell in row) else plain).writerow(row)
     return buffer.getvalue()
 
 
@@ -186,24 +215,22 @@ def read_csv_columns(path: str | os.PathLike[str]) -> dict[str, list[CellValue]]
     """Read a CSV log into ``{column: [parsed cell of each row]}``.
 
     Every column has one entry per row: a row shorter than the header (written before that
-    column existed) gives ``None`` for the missing cells, as an empty cell does.
+    column existed) gives ``None`` for the missing cells, as an empty cell does. A last line
+    without its newline (a row cut short) is left out.
 
     Raises:
         ValueError: the file is empty, a folder, not UTF-8 text or not a CSV log.
     """
     rows = _read_records(path)
     if not rows:
-        raise ValueError(f"expected a CSV log with a header row, got an empty file {str(path)!r}")
+        raise ValueError(
+            f"expected a CSV log with a header row, got an empty file (or no whole line) "
+            f"{str(path)!r}"
+        )
+    _check_records(path, rows)
     header, body = rows[0], rows[1:]
-    if len(set(header)) != len(header):
-        raise ValueError(f"expected distinct column names in {str(path)!r}, got {header}")
     columns: dict[str, list[CellValue]] = {name: [] for name in header}
-    for number, row in enumerate(body, start=2):
-        if len(row) > len(header):
-            raise ValueError(
-                f"expected at most {len(header)} cells per row in {str(path)!r}, "
-                f"got {len(row)} on line {number}"
-            )
+    for row in body:
         padded = row + [""] * (len(header) - len(row))
         for name, cell in zip(header, padded, strict=True):
             columns[name].append(_parse_cell(cell))
@@ -250,6 +277,8 @@ class CsvRows:
 
     An existing file is continued (its header is adopted), so a resumed run appends to the log
     of the run it resumes; an incomplete last line left by a crash mid-write is cut off first.
+    A new column is added after the header the file has then, which another writer of the
+    same file may have extended meanwhile.
     """
 
     def __init__(self, path: str | os.PathLike[str], fsync: bool) -> None:
@@ -263,17 +292,26 @@ class CsvRows:
         with open(self.path, "rb+") as f:
             data = f.read()
             keep = _whole_records(data)
+            # The whole records are checked before the torn last line is cut off: a file that
+            # is not a CSV log (an image, a text of other columns) is refused, never cut.
+            try:
+                records = list(csv_reader(io.StringIO(data[:keep].decode("utf-8"), newline="")))
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise damaged(self.path, error) from None
+            if records:
+                _check_records(self.path, records)
             if keep != len(data):
                 f.truncate(keep)
-        try:
-            with open(self.path, newline="", encoding="utf-8") as f:
-                return next(csv_reader(f), [])
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise damaged(self.path, error) from None
+        return records[0] if records else []
 
     def append(self, row: Mapping[str, str]) -> None:
         """Append one row (``{column: cell}``); a new column rewrites the file with it first."""
         new = [key for key in row if key not in self.columns]
+        if new:
+            # Another writer of this file may have written its header or added columns since
+            # this one last looked: the new columns go after the file's own header.
+            self.columns = self._header()
+            new = [key for key in row if key not in self.columns]
         columns = self.columns + new
         # The whole text is made (and encoded) before the file is touched, and the columns
         # are recorded only once written: a failed append leaves file and state as they were.
@@ -289,22 +327,30 @@ class CsvRows:
                 os.fsync(f.fileno())
         self.columns = columns
 
+    def _header(self) -> list[str]:
+        """The file's header row as it is now (``[]`` for a missing or empty file)."""
+        try:
+            with open(self.path, newline="", encoding="utf-8") as f:
+                return next(csv_reader(f), [])
+        except FileNotFoundError:
+            return []
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise damaged(self.path, error) from None
+
     def _rewrite_header(self, columns: list[str]) -> None:
         # Replace the whole file (temporary file + rename) so that a crash during the rewrite
         # leaves either the old file or the new one, never a mix.
+        # atomic_write names its temporary file so that remove_stale_temps deletes one left
+        # by a process killed mid-rewrite.
         rows = _read_records(self.path)[1:]
         padded = [row + [""] * (len(columns) - len(row)) for row in rows]
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        try:
-            os.chmod(tmp, self.path.stat().st_mode)
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-                f.write(_format_rows([columns, *padded]))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data = _format_rows([columns, *padded]).encode("utf-8")
+        mode = self.path.stat().st_mode & 0o7777
+
+        def write(f: IO[bytes]) -> None:
+            if hasattr(os, "fchmod"):  # not on Windows: the umask's mode there
+                os.fchmod(f.fileno(), mode)
+            f.write(data)
+
+        atomic_write(self.path, write, fsync=True)
         self.columns = columns

@@ -296,8 +296,9 @@ class Logger:
         (``f + '.pkl'`` when ``f`` does not exist, as :meth:`save` names it). In a
         CSV log each column becomes a key whose list has one entry per row: empty cells are
         ``None``, ``True``/``False`` are bools, then a cell reads as an ``int``, a ``float``
-        (``repr`` syntax, including ``nan`` and ``inf``) or else stays a ``str``. The returned
-        logger has no CSV file of its own.
+        (``repr`` syntax, including ``nan`` and ``inf``) or else stays a ``str``. A last line
+        without its newline (a row still being written, or cut short by a crash) is left
+        out. The returned logger has no CSV file of its own.
 
         A pickle is read without running code from it: only numbers, strings, containers
         (lists, tuples, dicts, sets) and numpy scalars and arrays are rebuilt, which covers

@@ -189,6 +189,8 @@ class JsonlSink:
 
     Raises:
         TypeError: ``path`` is not a str or path.
+        ValueError: ``path`` is a folder; :meth:`write` raises it when an existing file
+            there is not JSON lines of UTF-8 text (a file of another format is never cut).
 
     Example:
         >>> import json, tempfile, pathlib
@@ -204,6 +206,8 @@ class JsonlSink:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(check_path("path", path))
+        if self.path.is_dir():
+            raise ValueError(f"path must be a file, got the folder {str(self.path)!r}")
         self._opened = False
 
     def _open(self) -> None:
@@ -212,8 +216,18 @@ class JsonlSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > 0:
             data = self.path.read_bytes()
-            if not data.endswith(b"\n"):
-                atomic_write(self.path, data[: data.rfind(b"\n") + 1], fsync=False)
+            whole = data[: data.rfind(b"\n") + 1]
+            # The whole lines are checked before the torn last one is cut off.
+            try:
+                for line in whole.decode("utf-8").split("\n")[:-1]:
+                    if not isinstance(json.loads(line), dict):
+                        raise ValueError(f"expected a JSON object, got {line!r:.40}")
+            except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
+                raise ValueError(
+                    f"expected JSON lines of UTF-8 text in {str(self.path)!r}, got {error}"
+                ) from None
+            if whole != data:
+                atomic_write(self.path, whole, fsync=False)
         self._opened = True
 
     def write(self, row: Mapping[str, CellValue], step: int) -> None:
@@ -222,7 +236,8 @@ class JsonlSink:
         Raises:
             TypeError: ``row`` is not a mapping of str keys to scalars, or ``step`` not an int
                 (Python or numpy).
-            ValueError: an int of ``row`` has more digits than Python writes as text.
+            ValueError: an int of ``row`` has more digits than Python writes as text, or (on
+                the first write) an existing file is not JSON lines of UTF-8 text.
         """
         check_row(row, step)
         line = _json_line(row)

@@ -32,7 +32,7 @@ def last_row(csv_path: str | os.PathLike[str]) -> dict[str, CellValue] | None:
 
     Raises:
         TypeError: ``csv_path`` is not a str or path.
-        ValueError: the file is not UTF-8 text or not a CSV log.
+        ValueError: ``csv_path`` is a folder, or the file is not UTF-8 text or not a CSV log.
 
     Example:
         >>> import tempfile, pathlib
@@ -45,6 +45,8 @@ def last_row(csv_path: str | os.PathLike[str]) -> dict[str, CellValue] | None:
         {'timesteps': 100, 'note': 'two\\nlines'}
     """
     path = Path(check_path("csv_path", csv_path))
+    if path.is_dir():
+        raise ValueError(f"csv_path must be a file, got the folder {str(path)!r}")
     try:
         with open(path, "rb") as f:
             header = f.readline()
@@ -72,9 +74,7 @@ def last_row(csv_path: str | os.PathLike[str]) -> dict[str, CellValue] | None:
         cells = next(csv_reader(io.StringIO(lines[-1].decode("utf-8"))), [])
     except (csv.Error, UnicodeDecodeError) as error:
         raise damaged(path, error) from None
-    if len(cells) != len(columns):
-        return None
-    return parse_row(dict(zip(columns, cells, strict=True)))
+    return _row(columns, cells)
 
 
 def _parse_last_row(path: Path, data: bytes) -> dict[str, CellValue] | None:
@@ -93,9 +93,17 @@ def _parse_last_row(path: Path, data: bytes) -> dict[str, CellValue] | None:
     # a quoted cell: the last record read is cut short.
     if complete.count(b'"') % 2:
         last = previous
-    if last is None or len(last) != len(columns):
+    return None if last is None else _row(columns, last)
+
+
+def _row(columns: list[str], cells: list[str]) -> dict[str, CellValue] | None:
+    """The row of ``cells`` under ``columns``: a shorter row (written by a writer that had
+    not seen the later columns yet) has empty cells there, as :meth:`Logger.load` reads it;
+    ``None`` for a row longer than the header or an empty line."""
+    if not cells or len(cells) > len(columns):
         return None
-    return parse_row(dict(zip(columns, last, strict=True)))
+    padded = cells + [""] * (len(columns) - len(cells))
+    return parse_row(dict(zip(columns, padded, strict=True)))
 
 
 def last_step(csv_path: str | os.PathLike[str], step_key: str = "timesteps") -> int | None:
@@ -178,7 +186,15 @@ class SweepProgress:
     def poll(
         self, csv_paths: Mapping[_Job, str | os.PathLike[str]], step_key: str = "timesteps"
     ) -> None:
-        """Read each job's last step from its CSV log (:func:`last_step`) and show progress."""
+        """Read each job's last step from its CSV log (:func:`last_step`) and show progress.
+
+        Raises:
+            TypeError: ``csv_paths`` is not a mapping of jobs to paths.
+        """
+        if not isinstance(csv_paths, Mapping):
+            raise TypeError(
+                f"csv_paths must be a mapping of jobs to CSV paths, got {type(csv_paths).__name__}"
+            )
         for job, path in csv_paths.items():
             steps = last_step(path, step_key)
             if steps is not None:

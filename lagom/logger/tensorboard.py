@@ -65,6 +65,7 @@ class TensorBoardSink:
 
     Raises:
         TypeError: ``logdir`` is not a str or path.
+        ValueError: ``logdir`` is a file.
         ImportError: (on the first write) tensorboard is not installed.
 
     Example:
@@ -84,6 +85,8 @@ class TensorBoardSink:
 
     def __init__(self, logdir: str | os.PathLike[str]) -> None:
         self.logdir = Path(check_path("logdir", logdir))
+        if self.logdir.exists() and not self.logdir.is_dir():
+            raise ValueError(f"logdir must be a folder, got the file {str(self.logdir)!r}")
         self._file: IO[bytes] | None = None
         self._writer: Any = None
 

@@ -206,8 +206,14 @@ class ProcessMaster(ABC):
         self.list_process: list[BaseProcess] = []
 
     def __call__(self) -> list[Any]:
-        """Run every task of :meth:`make_tasks` on the workers; return the results in order."""
+        """Run every task of :meth:`make_tasks` on the workers; return the results in order.
+
+        Raises:
+            TypeError: :meth:`make_tasks` did not return a list.
+        """
         tasks = self.make_tasks()
+        if not isinstance(tasks, list):  # None (no return) would silently give no results
+            raise TypeError(f"make_tasks must return a list of tasks, got {type(tasks).__name__}")
         if not tasks:
             return []
         self.num_worker = min(self.num_worker, len(tasks))

@@ -104,6 +104,7 @@ def atomic_write(
     Raises:
         TypeError: ``path`` is not a str or path, ``data`` is neither bytes nor callable,
             or ``fsync`` is not a bool.
+        ValueError: ``path`` is a folder.
 
     Example:
         >>> import tempfile
@@ -117,6 +118,8 @@ def atomic_write(
     fsync = check_bool("fsync", fsync)
     if not callable(data) and not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes or a write(file) callable, got {type(data).__name__}")
+    if path.is_dir():
+        raise ValueError(f"path must be a file, got the folder {str(path)!r}")
     write = data if callable(data) else (lambda file: file.write(data))
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 lets the umask decide the permissions, as open() would.
@@ -151,6 +154,7 @@ def pickle_dump(obj: object, f: str | os.PathLike[str], ext: str = ".pkl") -> Pa
 
     Raises:
         TypeError: ``f`` is not a str or path, or ``ext`` is not a str.
+        ValueError: ``f + ext`` is a folder.
 
     Example:
         >>> import tempfile
@@ -221,6 +225,7 @@ def yaml_dump(obj: object, f: str | os.PathLike[str], ext: str = ".yaml") -> Pat
     Raises:
         TypeError: ``obj`` contains something other than plain data, ``f`` is not a str or
             path, or ``ext`` is not a str.
+        ValueError: ``f + ext`` is a folder.
 
     Example:
         >>> import tempfile
@@ -293,12 +298,13 @@ def _check_plain(value: object, where: str, depth: int = 0) -> None:
 
 
 def yaml_load(f: str | os.PathLike[str]) -> Any:
-    """Read YAML data from the file ``f`` (the full path) with ``yaml.safe_load``.
+    """Read YAML data from the file ``f`` (the full path) with ``yaml.safe_load``'s rules,
+    except that a key given twice in one mapping is an error, not silently its last value.
 
     Raises:
         TypeError: ``f`` is not a str or path.
-        ValueError: the file is not YAML (malformed, or not UTF-8 text); the message names
-            the file.
+        ValueError: the file is not YAML (malformed, or not UTF-8 text) or a mapping holds a
+            key twice; the message names the file.
         OSError: the file cannot be read (``FileNotFoundError`` for a missing one).
 
     Example:
@@ -311,10 +317,12 @@ def yaml_load(f: str | os.PathLike[str]) -> Any:
     """
     import yaml
 
+    from lagom.utils._yaml import unique_key_loader
+
     path = check_path("f", f)
     try:
         with open(path, encoding="utf-8") as file:
-            return yaml.safe_load(file)
+            return yaml.load(file, Loader=unique_key_loader())  # a SafeLoader
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(f"{path} is not a readable YAML file: {first}") from None

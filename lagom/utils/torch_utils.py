@@ -24,7 +24,8 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
 
     A tensor keeps its dtype and is moved only if it lives on another device. Anything else
     (an array, a list, a number) becomes a ``float32`` tensor: ``torch.from_numpy`` shares
-    the memory of a float32 array, other dtypes are converted.
+    the memory of a writable float32 array, other arrays (other dtypes, read-only ones,
+    negative strides as in ``a[::-1]``) are copied.
 
     Args:
         x: a tensor, an array or anything ``numpy.asarray`` turns into an array of numbers.
@@ -53,7 +54,10 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
     device = check_device("device", device)
     if isinstance(x, torch.Tensor):
         return x if x.device == device else x.to(device)
-    return torch.from_numpy(_as_real_numbers(_as_numbers(x), "float32")).float().to(device)
+    array = _as_real_numbers(_as_numbers(x), "float32")
+    if not array.flags.writeable or any(stride < 0 for stride in array.strides):
+        array = array.copy()  # torch.from_numpy refuses negative strides, warns on read-only
+    return torch.from_numpy(array).float().to(device)
 
 
 @overload
@@ -105,7 +109,8 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
         check_finite("x", array)
     if target.kind in "iu" and array.size and array.dtype.kind in "iuf":
         # Out of range, numpy would wrap around (300 as uint8 is 44): make up a number too.
-        info, low, high = np.iinfo(target), array.min(), array.max()
+        # Python numbers compare exactly (numpy compares 2.0**63 and 2**63 - 1 as floats).
+        info, low, high = np.iinfo(target), array.min().item(), array.max().item()
         if low < info.min or high > info.max:
             value = low if low < info.min else high
             raise ValueError(f"x holds {value}, outside {target}'s range [{info.min}, {info.max}]")

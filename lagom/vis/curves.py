@@ -8,10 +8,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+import matplotlib as mpl
 import numpy as np
+from matplotlib import cbook
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 
 from lagom._checks import check_bool, check_int, check_path, check_real, check_seed, check_str
 from lagom._types import Float64Array
@@ -116,8 +119,9 @@ def plot_curves(
         ValueError: ``data`` is empty, ``labels`` has the wrong length, ``band`` or
             ``estimator`` is unknown, ``num_point``, ``smooth`` or ``n_boot`` is below 1 (or
             ``n_boot`` above ``10**6``, ``smooth`` above ``2**63 - 1``),
-            ``alpha`` is outside ``[0, 1]``, ``out`` has no image suffix, or an x is not
-            strictly increasing.
+            ``alpha`` is outside ``[0, 1]``, ``out`` has no image suffix or is a folder or in
+            a file, ``title``, ``xlabel``, ``ylabel`` or a label holds math (between ``$``)
+            that matplotlib cannot parse, or an x is not strictly increasing.
 
     Example:
         >>> data = [
@@ -173,6 +177,15 @@ def plot_curves(
         raise ValueError(
             f"expected one label per configuration ({len(curves)}), got {len(legend)} labels"
         )
+    # Matplotlib draws a text between two `$` as math, and fails on bad math only when the
+    # figure is drawn: what the caller wrote is checked now; labels made from the
+    # configurations are drawn as they are (a value may hold `$`).
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        if text is not None:
+            _check_mathtext(name, text)
+    if labels is not None:
+        for i, label in enumerate(legend):
+            _check_mathtext(f"labels[{i}]", label)
     if ax is None:
         figure = Figure(figsize=(6.4, 4.8), layout="constrained")
         FigureCanvasAgg(figure)
@@ -188,6 +201,10 @@ def plot_curves(
         title=_band_text(band, estimator, seeds, smooth), fontsize="small", title_fontsize="small"
     )
     legend_box.set_alignment("left")
+    if labels is None:
+        for entry in legend_box.get_texts():
+            if entry.get_text() in legend:
+                entry.set_parse_math(False)
     if max(float(np.abs(x_s).max()) for x_s in (x_i for item in curves for x_i in item.xs)) >= 1e4:
         set_ticker(ax, "x", KM_format=True)  # 200K, 1.5M rather than 200000, 1500000
     if grid:
@@ -209,6 +226,21 @@ def _check_labels(labels: object) -> list[str]:
     for label in labels:
         check_str("labels", label)
     return list(labels)
+
+
+def _check_mathtext(name: str, text: str) -> None:
+    """``ValueError`` if matplotlib would draw ``text`` as math (an even number of unescaped
+    ``$``) and cannot parse that math (with ``text.usetex``, LaTeX draws it instead)."""
+    if mpl.rcParams["text.usetex"] or not cbook.is_math_text(text):
+        return
+    try:
+        MathTextParser("path").parse(text)
+    except ValueError as error:
+        reason = str(error).strip().splitlines()[-1]
+        raise ValueError(
+            f"{name} must be text or valid matplotlib math between $ signs (write \\$ for a "
+            f"dollar sign), got {text!r:.60}: {reason}"
+        ) from None
 
 
 def _check_data(data: object) -> list[ConfigCurves]:
@@ -316,8 +348,13 @@ def _save_atomically(figure: Figure, path: Path) -> None:
             f"out must end in an image file type such as .png, .pdf or .svg (any of "
             f"{sorted(supported)}), got {str(path)!r}"
         )
+    if path.is_dir():
+        raise ValueError(f"out must be a file, got the folder {str(path)!r}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ValueError(f"out must be a path in a folder, got {str(path)!r} in a file") from None
     # atomic_write creates the file as open() would, so it gets the umask's permissions.
     atomic_write(path, buffer.getvalue(), fsync=False)

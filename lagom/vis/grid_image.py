@@ -34,7 +34,8 @@ class GridImage:
     Pixel values: integer images must lie in ``[0, 255]``. A float batch whose values all lie
     in ``[0, 1]`` is read as intensities and multiplied by 255; any other float batch must
     lie in ``[0, 255]``. (The rule is per call of :meth:`add`, so a very dark ``[0, 255]``
-    float batch with every value ``<= 1`` is scaled too: pass uint8 to be explicit.)
+    float batch with every value ``<= 1`` is scaled too: pass uint8 to be explicit.) A bool
+    image is black (``False``) and white (``True``).
     Values are rounded to the nearest integer in the output.
 
     Reference:
@@ -99,7 +100,13 @@ class GridImage:
         """
         if not isinstance(x, (list, tuple, np.ndarray)):
             raise TypeError(f"expected a list or ndarray of images, got {type(x).__name__}")
-        arr = np.asarray(x)
+        try:
+            arr = np.asarray(x)
+        except ValueError as error:  # a ragged list: numpy names no shape we asked for
+            raise ValueError(
+                f"expected images of one shape [N, C, H, W] (or [C, H, W], [H, W]), got a list "
+                f"of lists of different lengths: {error}"
+            ) from None
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"expected images of real numbers, got dtype {arr.dtype}")
         batch = _to_batch(arr)
@@ -108,7 +115,7 @@ class GridImage:
                 f"every image of a grid must have the same [H, W], got {list(batch.shape[2:])} "
                 f"after {list(self._batches[0].shape[2:])}"
             )
-        self._batches.append(_to_0_255(batch, floats=arr.dtype.kind == "f"))
+        self._batches.append(_to_0_255(batch, floats=arr.dtype.kind in "bf"))
 
     def __call__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import os
 import pickle
@@ -236,7 +237,14 @@ def _numbered_folders(folder: Path) -> list[tuple[int, Path]]:
     found = [
         (int(p.name), p) for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"[0-9]+", p.name)
     ]
-    return sorted(found, key=lambda item: item[0])
+    found.sort(key=lambda item: (item[0], item[1].name))
+    for (number, first), (next_number, second) in itertools.pairwise(found):
+        if number == next_number:  # "1" and "01": one ID (or seed) read twice
+            raise ValueError(
+                f"expected one folder per number in {str(folder)!r}, got {first.name!r} and "
+                f"{second.name!r} for {number}"
+            )
+    return found
 
 
 def _read_config(id_folder: Path) -> dict[str, Any]:
@@ -311,7 +319,7 @@ def _values(
         missing = np.array([item is None for item in items], dtype=np.bool_)
         try:
             values = np.array([np.nan if item is None else item for item in items], np.float64)
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, OverflowError) as err:
             raise ValueError(f"{name} values in {str(path)!r} must be numbers: {err}") from err
     if values.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {values.shape} in {str(path)!r}")

@@ -11,6 +11,9 @@ from lagom._checks import check_bool, check_int
 
 __all__ = ["set_ticker"]
 
+#: The most tick intervals: matplotlib's ``Locator.MAXTICKS`` (a bound to what it can draw).
+_MAX_NUM = 1000
+
 
 def set_ticker(
     ax: Axes,
@@ -35,8 +38,9 @@ def set_ticker(
     Args:
         ax: the axes to change.
         axis: ``'x'`` or ``'y'``.
-        num: the largest number of intervals between ticks (``>= 1``), or ``None`` to keep
-            the current tick placement (unless ``integer``).
+        num: the largest number of intervals between ticks, from 1 to 1000 (matplotlib's
+            ``Locator.MAXTICKS``: more would take minutes to draw, or fail), or ``None`` to
+            keep the current tick placement (unless ``integer``).
         KM_format: if ``True``, write tick labels with K (thousands) and M (millions).
         integer: if ``True``, ticks only at integers.
 
@@ -46,7 +50,7 @@ def set_ticker(
     Raises:
         TypeError: ``ax`` is not a matplotlib ``Axes``, ``num`` is not an int, or
             ``KM_format`` or ``integer`` is not a bool.
-        ValueError: ``axis`` is not ``'x'`` or ``'y'``, or ``num < 1``.
+        ValueError: ``axis`` is not ``'x'`` or ``'y'``, or ``num`` is outside ``[1, 1000]``.
 
     Example:
         >>> from matplotlib.figure import Figure
@@ -66,7 +70,9 @@ def set_ticker(
     integer = check_bool("integer", integer)
     target = ax.xaxis if axis == "x" else ax.yaxis
     if num is not None or integer:
-        nbins: int | Literal["auto"] = "auto" if num is None else check_int("num", num, minimum=1)
+        nbins: int | Literal["auto"] = (
+            "auto" if num is None else check_int("num", num, minimum=1, maximum=_MAX_NUM)
+        )
         target.set_major_locator(MaxNLocator(nbins=nbins, integer=bool(integer)))
     if KM_format:
         whole = bool(integer)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from lagom.logger import JsonlSink, Logger
+from lagom.logger import JsonlSink, Logger, last_row
 from tests.strategies.logger import csv_iterations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -148,6 +148,108 @@ def test_incomplete_last_line_is_cut_off(tmp_path: Path) -> None:
     logger("loss", 0.25)
     logger.write_row()
     assert path.read_text() == "iteration,loss\n1,0.5\n2,0.25\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\xff binary, no newline at the end",  # not UTF-8 text
+        b"a,a\n1,2\n3",  # a column twice: a row would go to both
+        b"a\n1,2,3\nmore",  # a row wider than the header
+        b"\n",  # a blank first line: a header written after it would not read back
+    ],
+)
+def test_a_file_that_is_not_a_log_is_refused_not_cut(tmp_path: Path, content: bytes) -> None:
+    # The torn last line of a log is cut off, but only once the file is known to be a log:
+    # a file of another format at csv_path is left exactly as it was.
+    path = tmp_path / "progress.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"progress\.csv"):
+        Logger(csv_path=path)
+    assert path.read_bytes() == content
+
+
+def test_two_loggers_of_one_file_keep_each_value_in_its_column(tmp_path: Path) -> None:
+    # Each adds a column after the other wrote: neither writes over the other's header.
+    path = tmp_path / "progress.csv"
+    first = Logger(csv_path=path)
+    second = Logger(csv_path=path)
+    second("x", 1)
+    second.write_row()
+    first("a", 2)
+    first.write_row()  # the file has a header now: no second header line
+    second("x", 3)
+    second("b", 30)
+    second.write_row()
+    first("a", 4)
+    first("c", 40)
+    first.write_row()
+    assert dict(Logger.load(path).logs) == {
+        "x": [1, None, 3, None],
+        "a": [None, 2, None, 4],
+        "b": [None, None, 30, None],
+        "c": [None, None, None, 40],
+    }
+
+
+@pytest.mark.parametrize("tail", ["12", "3,", '3,"a b', "3,4\r"])
+def test_a_row_cut_short_is_not_read_as_a_row(tmp_path: Path, tail: str) -> None:
+    # A reader (Logger.load, read_xy) during a write or after a crash: "12" may be the
+    # start of "12345", "3," a row whose second value is missing. The row is left out.
+    path = tmp_path / "progress.csv"
+    path.write_text(f"a,b\n1,2\n{tail}", newline="")
+    assert dict(Logger.load(path).logs) == {"a": [1], "b": [2]}
+    (tmp_path / "header.csv").write_text("a,b")
+    with pytest.raises(ValueError, match="no whole line"):
+        Logger.load(tmp_path / "header.csv")
+
+
+def test_a_carriage_return_in_a_key_or_value_reads_back(tmp_path: Path) -> None:
+    # Python 3.11's csv module leaves "a\rb" unquoted, and reading took the "\r" for a line
+    # end: the whole log became unreadable.
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("note", "a\rb")
+    logger.write_row()
+    logger("note", "plain")
+    logger("key\r", 2)  # a new column: the file is rewritten
+    logger.write_row()
+    assert dict(Logger.load(path).logs) == {"note": ["a\rb", "plain"], "key\r": [None, 2]}
+    assert last_row(path) == {"note": "plain", "key\r": 2}
+
+
+def test_a_new_column_rewrites_through_a_temp_that_remove_stale_temps_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process killed during the rewrite leaves its temporary file: it must be one that
+    # remove_stale_temps (run when a run starts) recognizes and deletes.
+    from lagom.utils import remove_stale_temps
+
+    path = tmp_path / "progress.csv"
+    logger = Logger(csv_path=path)
+    logger("a", 1)
+    logger.write_row()
+    path.chmod(0o600)
+    temps: list[Path] = []
+
+    def killed(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        temps.append(Path(src))
+        raise SystemExit  # stands for the kill: atomic_write removes its temp on exit...
+
+    monkeypatch.setattr(os, "replace", killed)
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: None)  # ...not on kill
+    logger("b", 2)
+    with pytest.raises(SystemExit):
+        logger.write_row()
+    monkeypatch.undo()
+    assert temps[0].exists()
+    assert temps[0].stat().st_mode & 0o777 == 0o600  # the log's own permissions
+    assert remove_stale_temps(tmp_path) == []  # this process lives
+    assert temps[0].exists()
+    dead = temps[0].with_name(temps[0].name.replace(f".{os.getpid()}.", ".999999999."))
+    temps[0].rename(dead)
+    assert remove_stale_temps(tmp_path) == [dead]  # its writer is gone
+    assert path.read_text() == "a\n1\n"
 
 
 def test_fsync_after_each_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

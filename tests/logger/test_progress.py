@@ -204,3 +204,32 @@ def test_progress_refuses_what_a_sink_cannot_take() -> None:
     progress.rebuild([{}], [np.int64(40)])  # type: ignore[list-item]
     progress.write({"timesteps": 50}, np.int64(50))  # type: ignore[arg-type]
     assert out.getvalue().startswith("[ 50%] 50/100 steps")
+
+
+def test_sweep_poll_and_last_row_refuse_what_is_not_a_csv_log(tmp_path: Path) -> None:
+    sweep = SweepProgress(1, stream=io.StringIO())
+    with pytest.raises(TypeError, match="csv_paths must be a mapping of jobs to CSV paths"):
+        sweep.poll([tmp_path / "progress.csv"])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="csv_path must be a file, got the folder"):
+        last_row(tmp_path)
+    with pytest.raises(ValueError, match="csv_path must be a file, got the folder"):
+        last_step(tmp_path)
+
+
+def test_last_row_reads_a_row_from_before_a_column_was_added(tmp_path: Path) -> None:
+    # A second logger of the file added a column the first had not seen: the first's next
+    # row is shorter than the header, and Logger.load reads its missing cells as empty.
+    path = tmp_path / "progress.csv"
+    first, second = Logger(csv_path=path), Logger(csv_path=path)
+    first("timesteps", 1)
+    first.write_row()
+    second("timesteps", 2)
+    second("loss", 0.5)
+    second.write_row()
+    first("timesteps", 3)
+    first.write_row()
+    assert path.read_text() == "timesteps,loss\n1,\n2,0.5\n3\n"
+    assert last_row(path) == {"timesteps": 3}
+    assert last_step(path) == 3
+    path.write_text('timesteps,"loss"\n1,0.5\n3\n')  # a quote: the whole file is parsed
+    assert last_step(path) == 3

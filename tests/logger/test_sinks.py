@@ -281,3 +281,27 @@ def test_jsonl_refuses_an_int_too_large_to_write(tmp_path: Path) -> None:
     assert not path.exists()
     sink.write({"a": 10**400}, np.int64(1))  # JSON numbers have no size limit
     assert json.loads(path.read_text()) == {"a": 10**400}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe binary\nmore", b"# notes, not a log\nhalf a line", b'[1, 2]\n{"a": '],
+)
+def test_jsonl_refuses_a_file_that_is_not_json_lines_and_leaves_it(
+    tmp_path: Path, content: bytes
+) -> None:
+    # The torn last line of a JSON-lines log is cut off; a file of another format is not.
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(content)
+    sink = JsonlSink(path)
+    with pytest.raises(ValueError, match=r"expected JSON lines of UTF-8 text in .*log\.jsonl"):
+        sink.write({"a": 1}, 0)
+    assert path.read_bytes() == content
+
+
+def test_sink_paths_of_the_wrong_kind_are_value_errors(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="path must be a file, got the folder"):
+        JsonlSink(tmp_path)
+    with pytest.raises(ValueError, match="logdir must be a folder, got the file"):
+        TensorBoardSink(tmp_path / "file")

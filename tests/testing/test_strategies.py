@@ -181,6 +181,12 @@ def test_objective_values(tied: float, wide: float) -> None:
         ("configs", {"max_num_sample": 0}, ValueError, "max_num_sample must be at least 1"),
         ("es_objectives", {"max_dimension": 0}, ValueError, "max_dimension must be at least"),
         ("es_objectives", {"kind": "cube"}, ValueError, "kind must be one of"),
+        ("discounts", {"edges": 1}, TypeError, "edges must be a bool, got int"),
+        ("objective_values", {"ties": "yes"}, TypeError, "ties must be a bool, got str"),
+        ("value_arrays", {"shape": (-1,)}, ValueError, "shape[0] must be at least 0, got -1"),
+        ("value_arrays", {"shape": (2,), "dtype": np.int32}, TypeError, "np.float32 or"),
+        ("value_arrays", {"shape": (2,), "max_value": 1e300}, ValueError, "max_value must be in"),
+        ("value_arrays", {"shape": (2,), "min_value": 11.0}, ValueError, "min_value must be at"),
     ],
 )
 def test_bad_arguments_are_refused_when_the_strategy_is_made(
@@ -189,3 +195,23 @@ def test_bad_arguments_are_refused_when_the_strategy_is_made(
     # Before: accepted, then hypothesis's InvalidArgument (naming max_value) at the draw.
     with pytest.raises(error, match=re.escape(message)):
         getattr(lagom_strategies, name)(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        # An unknown kind ended episodes with neither flag set: a batch that lies.
+        ({"end_kinds": ("terminated", "done")}, ValueError, "end_kinds must hold only"),
+        ({"end_kinds": "terminated"}, TypeError, "end_kinds must be a sequence of"),
+        ({"batch_shapes": []}, ValueError, "batch_shapes must hold at least one shape"),
+        ({"batch_shapes": [(2, -1)]}, ValueError, "batch_shapes[0][1] must be at least 0"),
+        ({"dtype": np.int64}, TypeError, "dtype must be np.float32 or np.float64"),
+        ({"min_value": 3.0, "max_value": -3.0}, ValueError, "min_value must be at most"),
+        ({"max_T": "20"}, TypeError, "max_T must be an int"),
+    ],
+)
+def test_value_batches_refuse_bad_arguments_at_the_first_draw(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        find(value_batches(**kwargs), lambda batch: True)

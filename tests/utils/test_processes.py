@@ -65,6 +65,15 @@ def test_no_tasks_start_no_workers() -> None:
     assert master.list_process == []
 
 
+@pytest.mark.parametrize("tasks", [None, (1, 2), iter([1, 2])])
+def test_make_tasks_must_return_a_list(tasks: Any) -> None:
+    # A make_tasks that forgot its return gave None: [] results, silently.
+    master = Master(SquareWorker, num_worker=2, tasks=tasks)
+    with pytest.raises(TypeError, match="make_tasks must return a list of tasks, got"):
+        master()
+    assert master.list_process == []
+
+
 def test_a_failing_task_raises_and_still_closes_the_workers() -> None:
     master = Master(FailingWorker, num_worker=2, tasks=[0, 1, 2, 3])
     with pytest.raises(RuntimeError, match=r"worker 1 failed:(.|\n)*task three is cursed"):

@@ -127,6 +127,20 @@ def test_atomic_write_rejects_text(tmp_path: Path) -> None:
     assert _only_files(tmp_path) == []
 
 
+def test_writing_over_a_folder_is_a_value_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "out.png").mkdir()
+    (tmp_path / "data.pkl").mkdir()
+    (tmp_path / "config.yaml").mkdir()
+    for write in (
+        lambda: atomic_write(tmp_path / "out.png", b"image"),
+        lambda: pickle_dump([1], tmp_path / "data"),
+        lambda: yaml_dump([1], tmp_path / "config"),
+    ):
+        with pytest.raises(ValueError, match=r"path must be a file, got the folder "):
+            write()
+    assert _only_files(tmp_path) == ["config.yaml", "data.pkl", "out.png"]  # no temp left
+
+
 def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
     umask = os.umask(0o022)
     try:
@@ -196,6 +210,28 @@ def test_a_malformed_or_binary_yaml_file_is_a_value_error_naming_it(tmp_path: Pa
     for path in (broken, binary):
         with pytest.raises(ValueError, match=f"{path.name} is not a readable YAML file"):
             yaml_load(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("lr: 0.1\nlr: 0.2\n", "'lr'"),
+        ("net:\n  size: 64\n  size: 32\n", "'size'"),
+        ("1: a\n1.0: b\n", "1.0"),
+    ],
+)
+def test_yaml_load_refuses_a_key_given_twice(tmp_path: Path, text: str, key: str) -> None:
+    # yaml.safe_load would keep the last value silently: a config that says two things.
+    path = tmp_path / "config.yml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=f"config.yml .*found the key {key} twice"):
+        yaml_load(path)
+
+
+def test_yaml_load_lets_a_key_override_a_merged_one(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("base: &b {a: 1, c: 2}\nrun:\n  <<: *b\n  a: 5\n")
+    assert yaml_load(path) == {"base": {"a": 1, "c": 2}, "run": {"a": 5, "c": 2}}
 
 
 def test_cloudpickle_wrapper_pickles_lambdas() -> None:

@@ -123,6 +123,8 @@ def test_tensorify_names_a_device_this_machine_lacks(device: object) -> None:
         ([-1], np.uint8, "-1"),
         (torch.tensor([1e10]), np.int32, "1e10|10000000000"),
         (np.array([2**64 - 1], np.uint64), np.int64, "18446744073709551615"),
+        # 2.0**63 equals 2**63 - 1 as a float: numpy's own comparison let it through.
+        ([2.0**63], np.int64, "9.223372036854776e\\+18"),
     ],
 )
 def test_numpify_refuses_numbers_outside_an_integer_dtype(
@@ -134,3 +136,16 @@ def test_numpify_refuses_numbers_outside_an_integer_dtype(
     inside = numpify([0, 127], np.int8)
     assert inside.tolist() == [0, 127]
     assert inside.dtype == np.int8
+
+
+@pytest.mark.filterwarnings("error")
+def test_tensorify_copies_arrays_torch_cannot_share() -> None:
+    # Negative strides: torch.from_numpy raised; read-only: it warned and shared the memory.
+    np.testing.assert_array_equal(tensorify(np.arange(3.0)[::-1], "cpu").numpy(), [2, 1, 0])
+    frozen = np.zeros(2, np.float32)
+    frozen.setflags(write=False)
+    tensor = tensorify(frozen, "cpu")
+    tensor += 1
+    assert frozen.tolist() == [0.0, 0.0]
+    broadcast = tensorify(np.broadcast_to(np.float32(1), (2, 2)), "cpu")
+    assert broadcast.tolist() == [[1.0, 1.0], [1.0, 1.0]]

@@ -335,3 +335,41 @@ def test_values_near_the_float_limit_give_finite_lines_and_bands(band: str) -> N
         assert (low, high) == pytest.approx((-0.35e308, 1.5e308))
     else:
         assert -0.35e308 <= low < high <= 1.5e308
+
+
+def test_bad_math_in_a_text_is_a_value_error_before_drawing(tmp_path: Path) -> None:
+    # Matplotlib would fail deep inside its math parser, and only once the figure is drawn.
+    data = _same_x_data()
+    for kwargs in (
+        {"title": "$\\foo$"},
+        {"xlabel": "return $x_{$"},
+        {"labels": ["$\\frac{$", "b"]},
+        {"y": "cost_$\\nope$"},
+    ):
+        with pytest.raises(ValueError, match=r"valid matplotlib math between \$ signs"):
+            plot_curves(data, **kwargs)  # type: ignore[arg-type]
+    _, ax = plot_curves(data, title="$\\alpha$ = 0.5", labels=["$\\gamma$", "price \\$5"])
+    assert ax.get_title() == "$\\alpha$ = 0.5"
+
+
+def test_labels_made_from_configs_are_drawn_as_written(tmp_path: Path) -> None:
+    # A configuration value may hold dollar signs: its legend entry is text, not math.
+    data = [
+        ConfigCurves(ID=i, config={"tag": tag}, seeds=(0,), curves=[([0, 1], [0.0, 1.0])])
+        for i, tag in enumerate(["$\\oops$", "$5 and $6"])
+    ]
+    _, ax = plot_curves(data, out=tmp_path / "curves.png")
+    legend = ax.get_legend()
+    assert legend is not None
+    texts = legend.get_texts()
+    assert [t.get_text() for t in texts] == ["tag=$\\oops$", "tag=$5 and $6"]
+    assert not any(t.get_parse_math() for t in texts)
+
+
+def test_out_that_is_a_folder_or_in_a_file_is_a_value_error(tmp_path: Path) -> None:
+    (tmp_path / "plot.png").mkdir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="out must be a file, got the folder"):
+        plot_curves(_same_x_data(), out=tmp_path / "plot.png")
+    with pytest.raises(ValueError, match=r"out must be a path in a folder, got .* in a file"):
+        plot_curves(_same_x_data(), out=tmp_path / "file" / "plot.png")

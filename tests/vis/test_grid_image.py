@@ -193,3 +193,15 @@ def test_huge_padding_and_pad_value_are_refused_up_front() -> None:
     with pytest.raises(ValueError, match="padding must be at most 4096, got"):
         grid(padding=10**30)
     assert grid(padding=4096).shape == (2 * 4096 + 2, 2 * 4096 + 2, 3)
+
+
+def test_a_ragged_list_names_the_shape_expected() -> None:
+    with pytest.raises(ValueError, match=r"expected images of one shape \[N, C, H, W\]"):
+        GridImage().add([np.zeros((1, 2, 2)), np.zeros((1, 3, 3))])
+
+
+def test_bool_images_are_black_and_white() -> None:
+    # Read as the integers 0 and 1, a mask would be drawn all but black.
+    grid = GridImage(ncol=2, padding=0)
+    grid.add(np.array([[[True, False]]]))
+    np.testing.assert_array_equal(grid()[0, :, 0], [255, 0])

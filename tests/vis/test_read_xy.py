@@ -238,3 +238,23 @@ def test_nan_points_are_dropped_as_missing(tmp_path: Path) -> None:
     (data,) = read_xy(tmp_path, "progress.csv", "timesteps", "train_return")
     np.testing.assert_array_equal(data.xs[0], [200.0, 300.0])
     np.testing.assert_array_equal(data.ys[0], [-1200.5, -1100.0])
+
+
+@pytest.mark.parametrize(("ids", "seeds"), [(("0", "00"), ("1",)), (("0",), ("1", "01"))])
+def test_two_folders_of_one_number_are_refused(
+    tmp_path: Path, ids: tuple[str, ...], seeds: tuple[str, ...]
+) -> None:
+    # "0" and "00" are both ID 0: read silently as two configurations with one ID.
+    for ID in ids:
+        for seed in seeds:
+            (tmp_path / ID / seed).mkdir(parents=True)
+            pickle_dump({"x": [1, 2], "y": [3, 4]}, tmp_path / ID / seed / "log")
+        yaml_dump({"lr": 0.1}, tmp_path / ID / "config", ext=".yml")
+    with pytest.raises(ValueError, match=r"expected one folder per number in .*, got '0?0?1?' and"):
+        read_xy(tmp_path, "log.pkl", "x", "y")
+
+
+def test_a_getter_giving_an_int_too_large_for_a_float_names_it(tmp_path: Path) -> None:
+    write_sweep(tmp_path, lrs=(0.1,), seeds=(1,))
+    with pytest.raises(ValueError, match=r"x values in .* must be numbers: int too large"):
+        read_xy(tmp_path, "progress.csv", lambda logs: [10**400] * len(logs["step"]), "return")

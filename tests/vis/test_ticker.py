@@ -93,3 +93,12 @@ def test_bad_arguments() -> None:
         set_ticker(_axes(), num=2.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="matplotlib Axes"):
         set_ticker("ax")  # type: ignore[arg-type]
+
+
+def test_a_num_past_what_matplotlib_draws_is_refused_when_set() -> None:
+    # It was taken, and drawing the axes then took minutes or failed deep inside numpy.
+    with pytest.raises(ValueError, match="num must be at most 1000, got 1001"):
+        set_ticker(_axes(), num=1001)
+    with pytest.raises(ValueError, match="num must be at most 1000"):
+        set_ticker(_axes(), num=10**20)
+    set_ticker(_axes(), num=1000)

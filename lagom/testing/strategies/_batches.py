@@ -10,6 +10,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from lagom._checks import check_bool, check_int, check_real, is_int
 from lagom._types import BoolArray, FloatArray, NDArray
 
 __all__ = ["EndKind", "ValueBatch", "discounts", "value_arrays", "value_batches"]
@@ -20,6 +21,36 @@ EndKind = Literal["terminated", "truncated", "both"]
 FloatDType = type[np.float32] | type[np.float64]
 
 _END_KINDS: tuple[EndKind, ...] = ("terminated", "truncated", "both")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_shape(name: str, shape: object) -> tuple[int, ...]:
+    """``shape`` (an int or a tuple of ints, each ``>= 0``) as a tuple."""
+    if is_int(shape):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple of ints, got {type(shape).__name__} {shape!r}")
+    return tuple(check_int(f"{name}[{i}]", n, minimum=0) for i, n in enumerate(shape))
+
+
+def _check_dtype(dtype: object) -> FloatDType:
+    """``np.float32`` or ``np.float64`` (a type or a dtype), else ``TypeError``."""
+    try:
+        checked = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        checked = None
+    if dtype is None or checked not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
+    return np.float32 if checked == np.float32 else np.float64
+
+
+def _check_bounds(min_value: object, max_value: object) -> tuple[float, float]:
+    """The element bounds: finite float32 numbers with ``min_value <= max_value``."""
+    low = check_real("min_value", min_value, low=-_FLOAT32_MAX, high=_FLOAT32_MAX)
+    high = check_real("max_value", max_value, low=-_FLOAT32_MAX, high=_FLOAT32_MAX)
+    if low > high:
+        raise ValueError(f"min_value must be at most max_value, got {low} and {high}")
+    return low, high
 
 
 def discounts(*, edges: bool = True) -> st.SearchStrategy[float]:
@@ -39,6 +70,7 @@ def discounts(*, edges: bool = True) -> st.SearchStrategy[float]:
         1.0
     """
     inside = st.floats(0.0, 1.0, allow_nan=False)
+    edges = check_bool("edges", edges)
     return st.one_of(st.sampled_from([0.0, 1.0]), inside) if edges else inside
 
 
@@ -61,6 +93,9 @@ def value_arrays(
         >>> a.shape, a.dtype, bool(np.abs(a).max() <= 10)
         ((2, 3), dtype('float32'), True)
     """
+    shape = _check_shape("shape", shape)
+    dtype = _check_dtype(dtype)
+    min_value, max_value = _check_bounds(min_value, max_value)
     elements = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False, width=32)
     return hnp.arrays(dtype, shape, elements=elements)
 
@@ -178,7 +213,10 @@ def value_batches(
         A strategy of :class:`ValueBatch`; every float is finite.
 
     Raises:
-        ValueError: a bound is inconsistent, or ``end_probability`` is not in ``[0, 1]``.
+        TypeError: an argument has the wrong type (``end_kinds`` a bare str, ``dtype``
+            not a float dtype, a shape not a tuple of ints).
+        ValueError: a bound is inconsistent or not finite, ``end_probability`` is not in
+            ``[0, 1]``, ``end_kinds`` holds another kind, or ``batch_shapes`` is empty.
 
     Example:
         >>> from hypothesis import find, given, settings
@@ -197,13 +235,30 @@ def value_batches(
         ...     assert (batch.next_values[:-1][inside] == batch.values[1:][inside]).all()
         >>> test_next_values_match_inside_episodes()
     """
+    min_T, max_T = check_int("min_T", min_T, minimum=None), check_int("max_T", max_T, minimum=None)
+    min_N, max_N = check_int("min_N", min_N, minimum=None), check_int("max_N", max_N, minimum=None)
     if not 0 <= min_T <= max_T or not 1 <= min_N <= max_N:
         raise ValueError(
             "need 0 <= min_T <= max_T and 1 <= min_N <= max_N, got "
             f"{min_T=}, {max_T=}, {min_N=}, {max_N=}"
         )
-    if end_probability is not None and not 0.0 <= end_probability <= 1.0:
-        raise ValueError(f"end_probability must be in [0, 1], got {end_probability}")
+    if end_probability is not None:
+        end_probability = check_real("end_probability", end_probability, low=0.0, high=1.0)
+    # An unknown kind would end episodes with neither flag set: batches that lie.
+    if isinstance(end_kinds, str) or not isinstance(end_kinds, Sequence):
+        raise TypeError(f"end_kinds must be a sequence of {list(_END_KINDS)}, got {end_kinds!r}")
+    for kind in end_kinds:
+        if kind not in _END_KINDS:
+            raise ValueError(f"end_kinds must hold only {list(_END_KINDS)}, got {kind!r}")
+    if batch_shapes is not None:
+        if not isinstance(batch_shapes, (list, tuple)):
+            raise TypeError(f"batch_shapes must be a list of shapes, got {batch_shapes!r}")
+        if not batch_shapes:
+            raise ValueError("batch_shapes must hold at least one shape, got none")
+        batch_shapes = [_check_shape(f"batch_shapes[{i}]", b) for i, b in enumerate(batch_shapes)]
+    if dtype is not None:
+        dtype = _check_dtype(dtype)
+    min_value, max_value = _check_bounds(min_value, max_value)
     T = draw(st.integers(min_T, max_T), label="T")
     if batch_shapes is None:
         batch_shape: tuple[int, ...] = (draw(st.integers(min_N, max_N), label="N"),)

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from lagom._checks import check_str
+from lagom._checks import check_bool, check_str
 from lagom._types import ArrayLike, Float64Array
 from lagom.testing.strategies._args import check_bounds, checked
 
@@ -134,4 +134,4 @@ def objective_values(ties: bool | None = None) -> st.SearchStrategy[float]:
     wide = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
     if ties is None:
         return st.one_of(wide, levels)
-    return levels if ties else wide
+    return levels if check_bool("ties", ties) else wide
