@@ -504,7 +504,8 @@ def check_path(name: str, value: object) -> str | os.PathLike[str]:
 
     Raises:
         TypeError: ``value`` is anything else (``None``, bytes, a number...).
-        ValueError: ``value`` is the empty string (which would name the current folder).
+        ValueError: ``value`` is the empty string (which would name the current folder), or
+            holds a NUL character (no file system takes one; open() would refuse it later).
 
     Example:
         >>> check_path("f", "logs/run")
@@ -520,6 +521,9 @@ def check_path(name: str, value: object) -> str | os.PathLike[str]:
         )
     if isinstance(value, str) and not value:
         raise ValueError(f"{name} must be a path, got the empty string")
+    text = os.fspath(value)
+    if isinstance(text, str) and "\x00" in text:
+        raise ValueError(f"{name} must be a path without NUL characters, got {text!r}")
     return value
 
 

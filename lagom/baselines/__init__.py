@@ -22,14 +22,13 @@ Example:
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
 from attrs import AttrsInstance
 
-from lagom._checks import check_str
+from lagom._checks import check_path, check_str
 from lagom.baselines.algorithm import Algorithm, PolicyFn, RunFn
 
 __all__ = [
@@ -319,9 +318,7 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
     """
     from lagom.baselines.common import read_run_info
 
-    if not isinstance(run_dir, (str, os.PathLike)):
-        raise TypeError(f"run_dir must be a str or path, got {type(run_dir).__name__}")
-    info = read_run_info(Path(run_dir))
+    info = read_run_info(Path(check_path("run_dir", run_dir)))
     algorithm = get_algorithm(info.algorithm)
     try:
         return algorithm.make_policy(Path(run_dir), device)

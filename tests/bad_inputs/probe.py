@@ -80,6 +80,7 @@ VALUES: dict[str, Callable[[], Any]] = {
     "[bool]": lambda: [True],
     "[str]": lambda: ["x"],
     "[None]": lambda: [None],
+    "nulpath": lambda: "run\x00name",
 }
 
 _REAL = ("None", "nan", "inf", "-inf", "str", "bool", "complex", "obj")
@@ -113,7 +114,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     # a callable
     "callable": ("None", "neg", "str", "obj"),
     # a file system path
-    "path": ("None", "neg", "obj"),
+    "path": ("None", "neg", "obj", "nulpath"),
     # a mapping
     "mapping": ("None", "str", "neg", "[zero]", "obj"),
     # a sequence of ints >= 1
