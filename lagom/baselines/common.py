@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -38,7 +39,7 @@ import pickle
 import random
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
@@ -128,6 +129,7 @@ __all__ = [
     "resolve_config",
     "restore_env_checkpoint",
     "restore_rng_state",
+    "restoring_checkpoint",
     "rng_state",
     "save_checkpoint",
     "save_policy",
@@ -687,22 +689,44 @@ def progress_logger(logdir: Path, rows: int | None = None, sinks: Sequence[str] 
 
 
 def _cut_rows(path: Path, rows: int) -> None:
-    """Keep the header and the first ``rows`` complete rows of the CSV file ``path``."""
-    if not path.exists():
-        return
-    with path.open(newline="") as f:
-        records = list(csv.reader(f))
-    if not records:
-        return
+    """Keep the header and the first ``rows`` complete rows of the CSV file ``path``; a
+    ``RuntimeWarning`` naming it when it holds fewer (rows lost: the resumed run's rows
+    follow a gap).
+
+    Raises:
+        ValueError: ``path`` is not a CSV file of UTF-8 text (the message names it).
+    """
     if rows == 0:
-        path.unlink()
+        path.unlink(missing_ok=True)
         return
-    complete = [records[0]] + [r for r in records[1 : rows + 1] if len(r) == len(records[0])]
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            text = f.read()
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except FileNotFoundError:
+        text, records = "", []
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"{path} is not a progress log of UTF-8 CSV text ({error}); remove it to resume "
+            "without the rows written so far"
+        ) from None
+    torn = bool(text) and not text.endswith("\n")  # a kill mid-write: never a whole row
+    width = len(records[0]) if records else 0
+    whole = records[1 : len(records) - torn]
+    complete = records[:1] + [r for r in whole if len(r) == width][:rows]
+    if len(complete) <= rows:
+        warnings.warn(
+            f"{path} holds {max(len(complete) - 1, 0)} whole rows, fewer than the {rows} "
+            "iterations of the checkpoint the run resumes from: the rows after them are "
+            "missing from the log",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     if len(complete) == len(records):
         return
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(complete)  # as the Logger writes rows
-    atomic_write(path, text.getvalue().encode("utf-8"))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(complete)  # as the Logger writes rows
+    atomic_write(path, out.getvalue().encode("utf-8"))
 
 
 def write_row(logger: Logger, row: Mapping[str, Any]) -> None:
@@ -968,6 +992,33 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
     if problems:
         raise ValueError("; ".join(problems) + "; remove them to start the run over")
     return None
+
+
+@contextlib.contextmanager
+def restoring_checkpoint(logdir: Path, algorithm: str) -> Iterator[None]:
+    """Restore a run from what :func:`load_checkpoint` read inside this block: a checkpoint
+    that does not fit the run (keys missing, tensors of other shapes, values of other types:
+    intact but written elsewhere) is a ``ValueError`` naming the folder, not a ``KeyError``
+    from deep inside the restore.
+
+    Example:
+        >>> try:
+        ...     with restoring_checkpoint(Path("logs/0/0"), "ppo"):
+        ...         state = {}["model"]
+        ... except ValueError as error:
+        ...     print(error)
+        the checkpoint in logs/0/0 does not fit this ppo run (KeyError: 'model'); remove ...
+    """
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        text = str(error).strip()
+        first = text.splitlines()[0] if text else ""
+        raise ValueError(
+            f"the checkpoint in {logdir} does not fit this {algorithm} run "
+            f"({type(error).__name__}: {first:.200}); remove {CHECKPOINT_FILE} and "
+            f"{PREVIOUS_CHECKPOINT_FILE} to start the run over"
+        ) from None
 
 
 def env_checkpoint(env: EnvLike) -> dict[str, Any]:
@@ -1930,17 +1981,18 @@ class ReplayCollector:
         state = load_checkpoint(logdir)
         if state is None:
             return
-        agent.load_state_dict(state["agent"])
-        self.buffer.load_state_dict(state["replay"])
-        restore_env_checkpoint(self.env, state["env"])
-        self.obs = state["obs"]
-        self.timesteps, self.iteration = state["timesteps"], state["iteration"]
-        self.updates = state["updates"]
-        self.clock = time.perf_counter() - state["time"]
-        self.explore.bit_generator.state = state["explore_rng"]
-        restore_rng_state(state["rng"])
-        if self.evaluation is not None:
-            self.evaluation.restore(state.get("evaluation"))
+        with restoring_checkpoint(logdir, "off-policy"):
+            agent.load_state_dict(state["agent"])
+            self.buffer.load_state_dict(state["replay"])
+            restore_env_checkpoint(self.env, state["env"])
+            self.obs = state["obs"]
+            self.timesteps, self.iteration = state["timesteps"], state["iteration"]
+            self.updates = state["updates"]
+            self.clock = time.perf_counter() - state["time"]
+            self.explore.bit_generator.state = state["explore_rng"]
+            restore_rng_state(state["rng"])
+            if self.evaluation is not None:
+                self.evaluation.restore(state.get("evaluation"))
 
     def evaluate(
         self,

@@ -582,14 +582,15 @@ class Learner:
         self.evaluation = common.PeriodicEvaluation.of(config, seed)
         state = common.load_checkpoint(self.logdir)
         if state is not None:
-            self.agent.load_state_dict(state["agent"])
-            self.buffer.load_state_dict(state["replay"])
-            common.restore_env_checkpoint(self.env, state["env"])
-            self.obs, elapsed = state["obs"], state["time"]
-            self.timesteps, self.iteration, self.updates = state["counters"]
-            self.explore.bit_generator.state = state["explore_rng"]
-            common.restore_rng_state(state["rng"])
-            self.evaluation.restore(state.get("evaluation"))
+            with common.restoring_checkpoint(self.logdir, "dqn"):
+                self.agent.load_state_dict(state["agent"])
+                self.buffer.load_state_dict(state["replay"])
+                common.restore_env_checkpoint(self.env, state["env"])
+                self.obs, elapsed = state["obs"], state["time"]
+                self.timesteps, self.iteration, self.updates = state["counters"]
+                self.explore.bit_generator.state = state["explore_rng"]
+                common.restore_rng_state(state["rng"])
+                self.evaluation.restore(state.get("evaluation"))
         self.logger = common.progress_logger(self.logdir, self.iteration, config.train.log)
         self.t0 = time.perf_counter() - elapsed
 

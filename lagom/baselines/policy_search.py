@@ -511,11 +511,12 @@ def train(config: AnyConfig, seed: int, device: str, logdir: Path) -> dict[str, 
     )
     state = common.load_checkpoint(logdir)
     if state is not None:
-        told = list(state["told"])
-        replay_es(es, told)
-        generation, timesteps, elapsed = len(told), state["timesteps"], state["time"]
-        common.restore_rng_state(state["rng"])
-        evaluation.restore(state.get("evaluation"))
+        with common.restoring_checkpoint(logdir, config.algorithm):
+            told = list(state["told"])
+            replay_es(es, told)
+            generation, timesteps, elapsed = len(told), state["timesteps"], state["time"]
+            common.restore_rng_state(state["rng"])
+            evaluation.restore(state.get("evaluation"))
     # Rows after the checkpoint go.
     logger = common.progress_logger(logdir, generation, cfg.log)
     t0 = time.perf_counter() - elapsed

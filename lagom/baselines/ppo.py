@@ -808,13 +808,14 @@ class Learner:
         self.evaluation = common.PeriodicEvaluation.of(config, seed)
         state = common.load_checkpoint(self.logdir)
         if state is not None:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            common.restore_env_checkpoint(tuple(self.train_env), state["env"])
-            self.iteration, self.timesteps = state["iteration"], state["timesteps"]
-            elapsed = state["time"]
-            common.restore_rng_state(state["rng"])
-            self.evaluation.restore(state.get("evaluation"))
+            with common.restoring_checkpoint(self.logdir, name):
+                self.model.load_state_dict(state["model"])
+                self.optimizer.load_state_dict(state["optimizer"])
+                common.restore_env_checkpoint(tuple(self.train_env), state["env"])
+                self.iteration, self.timesteps = state["iteration"], state["timesteps"]
+                elapsed = state["time"]
+                common.restore_rng_state(state["rng"])
+                self.evaluation.restore(state.get("evaluation"))
         self.logger = common.progress_logger(self.logdir, self.iteration, config.train.log)
         self.t0 = time.perf_counter() - elapsed
 

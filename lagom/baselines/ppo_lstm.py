@@ -772,16 +772,17 @@ class Learner:
         self._acting = acting
         state = common.load_checkpoint(self.logdir)
         if state is not None:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            common.restore_env_checkpoint(self.train_env.env, state["env"])
-            self.train_env.obs = np.asarray(state["obs"])
-            self.train_env.starts = np.asarray(state["starts"], dtype=np.bool_)
-            self.train_env.state = state["state"].to(torch_device)
-            self.iteration, self.timesteps = state["iteration"], state["timesteps"]
-            elapsed = state["time"]
-            common.restore_rng_state(state["rng"])
-            self.evaluation.restore(state.get("evaluation"))
+            with common.restoring_checkpoint(self.logdir, "ppo_lstm"):
+                self.model.load_state_dict(state["model"])
+                self.optimizer.load_state_dict(state["optimizer"])
+                common.restore_env_checkpoint(self.train_env.env, state["env"])
+                self.train_env.obs = np.asarray(state["obs"])
+                self.train_env.starts = np.asarray(state["starts"], dtype=np.bool_)
+                self.train_env.state = state["state"].to(torch_device)
+                self.iteration, self.timesteps = state["iteration"], state["timesteps"]
+                elapsed = state["time"]
+                common.restore_rng_state(state["rng"])
+                self.evaluation.restore(state.get("evaluation"))
         self.logger = common.progress_logger(self.logdir, self.iteration, config.train.log)
         self.t0 = time.perf_counter() - elapsed
 

@@ -28,7 +28,7 @@ Exit status:
   command needs that is not installed (an extra, named with what to install): one line,
   ``lagom: error: ...``, on stderr. The flags, the ``--set`` syntax and the ``--config``
   file are checked before torch or gymnasium is imported;
-- ``130``: interrupted (Ctrl-C or SIGTERM); the same command resumes.
+- ``130``: interrupted (Ctrl-C or SIGTERM); the same command (without ``--overwrite``) resumes.
 
 Example:
     >>> parser = build_parser()

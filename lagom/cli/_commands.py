@@ -134,7 +134,11 @@ def _run_jobs(
         refused = False
         step = _last_step(log_dir)
         where = f" at step {step}" if step is not None else ""
-        print(f"lagom: interrupted{where}; run the same command again to resume", file=sys.stderr)
+        # --overwrite would start afresh again: the command that resumes goes without it.
+        again = (
+            "the command again without --overwrite" if args.overwrite else "the same command again"
+        )
+        print(f"lagom: interrupted{where}; run {again} to resume", file=sys.stderr)
         return 130
     finally:
         for sig, handler in previous.items():
@@ -191,8 +195,8 @@ def _last_step(log_dir: Path) -> int | None:
             with path.open(newline="") as f:
                 rows = list(csv.DictReader(f))
             steps.append(int(float(rows[-1]["timesteps"])))
-        except (OSError, IndexError, KeyError, ValueError):
-            continue
+        except (OSError, IndexError, KeyError, ValueError, OverflowError, csv.Error):
+            continue  # a file a crash or a user damaged: the step of the others
     return max(steps) if steps else None
 
 

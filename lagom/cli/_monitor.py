@@ -73,11 +73,15 @@ class RunMonitor:
 
     def _read(self) -> tuple[int, list[float]] | None:
         """The steps of all runs together and their latest training returns (``None``
-        before any run has written a row)."""
+        before any run has written a row). A file that is not a CSV log counts as no row:
+        the run reports it (or cuts it back) itself, and a display must not stop the sweep."""
         steps, returns, found = 0, [], False
         for seed in self.seeds:
             for path in self.log_dir.glob(f"*/{seed}/progress.csv"):
-                row = last_row(path)
+                try:
+                    row = last_row(path)
+                except ValueError:
+                    continue
                 if row is None:
                     continue
                 found = True

@@ -141,7 +141,7 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
         text = traceback.format_exc()
         try:
             atomic_write(logdir / ERROR, text.encode("utf-8"), fsync=False)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a folder named error.txt
             # Said first: the summary shows a traceback's last line, which must stay the
             # job's own exception (on a full disk, often the very cause of this one).
             text = f"({ERROR} could not be written: {error})\n{text}"

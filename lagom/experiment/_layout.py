@@ -23,9 +23,9 @@ import numpy as np
 
 from lagom.experiment._jobs import Job
 from lagom.experiment._journal import Entry, compact, journal_files, read_journal
-from lagom.utils.serialize import atomic_write
+from lagom.utils.serialize import atomic_write, yaml_load
 
-__all__ = ["plain", "plan_jobs", "resume", "write_configs", "write_sweep"]
+__all__ = ["check_configs", "plain", "plan_jobs", "resume", "write_configs", "write_sweep"]
 
 # More journal files than this (one per worker process and run) are merged into one.
 _MAX_JOURNAL_FILES = 32
@@ -128,52 +128,55 @@ def resume(
     return finished
 
 
-def write_configs(
+def check_configs(
     configs: Sequence[Mapping[str, Any]],
     log_dir: Path,
-    jobs: Sequence[Job],
     overwrite: bool,
     resumable_keys: Collection[str] = (),
-) -> set[int]:
-    """Create ``log_dir/<ID>/config.yml``; refuse to resume into a different configuration.
-
-    With ``overwrite`` the folders of this sweep's jobs are deleted first (nothing else in
-    ``log_dir`` is touched), so every job starts from an empty folder. A configuration that
-    differs from its ``config.yml`` only in ``resumable_keys`` is written over it.
+) -> tuple[dict[int, str], set[int]]:
+    """Compare each configuration with its ``log_dir/<ID>/config.yml``; refuse to resume
+    into a different configuration. Nothing is written (:func:`write_configs` writes).
 
     Returns:
-        The IDs whose configuration changed that way: their jobs run again (each from what
-        its folder holds), even those the journal records as finished.
+        The text of each ``config.yml`` to write, by ID (those equal to the file on disk
+        left out), and the IDs whose configuration differs from its file in
+        ``resumable_keys`` alone, or which have no file: their jobs run again (each from
+        what its folder holds), even those the journal records as finished.
 
     Raises:
         ValueError: without ``overwrite``, a ``config.yml`` on disk differs from the
-            configuration given for that ID; or a configuration holds a string that is not
-            valid Unicode (checked before anything is written or deleted).
+            configuration given for that ID or is not YAML; or a configuration holds a
+            string that is not valid Unicode.
     """
     import yaml
 
-    texts = []
+    texts: dict[int, str] = {}
+    changed: set[int] = set()
     for config in configs:
         try:
-            texts.append(_to_yaml(dict(config)))
-            texts[-1].encode("utf-8")
+            text = _to_yaml(dict(config))
+            text.encode("utf-8")
         except UnicodeEncodeError as error:
             raise ValueError(
                 f"configuration ID {config['ID']} holds a string that is not valid Unicode "
                 f"and cannot be written to config.yml ({error}); a lone surrogate such as "
                 "'\\udcff' comes from os.fsdecode of a file name that is not UTF-8"
             ) from None
-    if overwrite:
-        for job in jobs:
-            if job.logdir.exists():
-                shutil.rmtree(job.logdir)
-    changed: set[int] = set()
-    for config, text in zip(configs, texts, strict=True):
-        folder = log_dir / str(config["ID"])
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "config.yml"
-        if path.exists():
-            on_disk = yaml.safe_load(path.read_text(encoding="utf-8"))
+        path = log_dir / str(config["ID"]) / "config.yml"
+        if not path.exists():
+            # Deleted, or never written: the journal's results of this ID may be those of
+            # another configuration, so its jobs run again (each from what its folder holds).
+            changed.add(config["ID"])
+        else:
+            try:
+                on_disk = yaml_load(path)
+            except ValueError as error:  # torn or not YAML: not a configuration to resume
+                if not overwrite:
+                    raise ValueError(
+                        f"{error}; pass overwrite=True to run the sweep afresh, or choose "
+                        "another log_dir"
+                    ) from None
+                on_disk = None
             given = yaml.safe_load(text)
             if on_disk == given:
                 continue
@@ -185,8 +188,28 @@ def write_configs(
                     f"{config['ID']} ({_first_difference(on_disk, given)}); "
                     "pass overwrite=True to run the sweep afresh, or choose another log_dir"
                 )
-        atomic_write(path, text.encode("utf-8"), fsync=False)
-    return changed
+        texts[config["ID"]] = text
+    return texts, changed
+
+
+def write_configs(
+    texts: Mapping[int, str], log_dir: Path, jobs: Sequence[Job], overwrite: bool
+) -> None:
+    """Write each ``log_dir/<ID>/config.yml`` of ``texts`` (:func:`check_configs`).
+
+    With ``overwrite`` the folders of this sweep's jobs are deleted first (nothing else in
+    ``log_dir`` is touched), so every job starts from an empty folder. A sweep calls this
+    after :func:`resume` has dropped the journal's records of the jobs to run again: a
+    sweep ended in between (killed, a full disk) still finds them changed when called again.
+    """
+    if overwrite:
+        for job in jobs:
+            if job.logdir.exists():
+                shutil.rmtree(job.logdir)
+    for ID, text in texts.items():
+        folder = log_dir / str(ID)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / "config.yml", text.encode("utf-8"), fsync=False)
 
 
 def _without(config: object, keys: Collection[str]) -> object:

@@ -17,7 +17,13 @@ from lagom._checks import check_bool, check_int_list, check_path, check_seed, is
 from lagom.experiment._executor import run_executor, run_pool, run_serial
 from lagom.experiment._jobs import dumps
 from lagom.experiment._journal import release
-from lagom.experiment._layout import plan_jobs, resume, write_configs, write_sweep
+from lagom.experiment._layout import (
+    check_configs,
+    plan_jobs,
+    resume,
+    write_configs,
+    write_sweep,
+)
 from lagom.experiment._progress import Tracker, last_line
 from lagom.experiment.config import Config
 from lagom.experiment.dotted import _strings
@@ -331,9 +337,12 @@ def _sweep(
     jobs = plan_jobs(configs, seeds, root, devices)
     root.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(root)  # half-written files of a process killed earlier (kill -9)
-    changed = write_configs(configs, root, jobs, overwrite, resumable)
-    write_sweep(configs, seeds, root, jobs)
+    texts, changed = check_configs(configs, root, overwrite, resumable)
+    # The journal first: a sweep ended before its config.yml files are written still
+    # finds the changed configurations changed, and runs their jobs again, when called again.
     skipped = resume(root, jobs, overwrite, rerun=changed)
+    write_configs(texts, root, jobs, overwrite)
+    write_sweep(configs, seeds, root, jobs)
     todo = [job for job in jobs if job.position not in skipped]
 
     stream = sys.stderr if progress is True and sys.stderr.isatty() else None
