@@ -828,9 +828,26 @@ def save_checkpoint(logdir: Path, state: Mapping[str, Any]) -> Path:
     torch.save(_to_data(dict(state), "state"), buffer)
     payload = buffer.getvalue()
     path = logdir / CHECKPOINT_FILE
-    if path.exists():
+    # The newest checkpoint becomes the previous one, unless load_checkpoint found it
+    # unreadable and fell back to the previous one: that stays, so a kill before the new file
+    # is in place leaves the good checkpoint the run resumed from, not a corrupt one.
+    if path.exists() and _file_id(path) != _UNREADABLE.pop(path.absolute(), None):
         os.replace(path, logdir / PREVIOUS_CHECKPOINT_FILE)
     return atomic_write(path, _CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+#: ``checkpoint.pt`` files that :func:`load_checkpoint` could not read, by absolute path: the
+#: :func:`_file_id` they had then (a file rewritten since is another file).
+_UNREADABLE: dict[Path, tuple[int, int, int]] = {}
+
+
+def _file_id(path: Path) -> tuple[int, int, int] | None:
+    """``path``'s inode, size and modification time, or ``None`` when it is gone."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 # A numpy array or scalar in a checkpoint: {_NUMPY: bytes, tensor or None (empty), "dtype": str,
@@ -962,7 +979,8 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
     when there is none.
 
     A corrupt, truncated or empty ``checkpoint.pt`` falls back to ``checkpoint.prev.pt`` with
-    a ``RuntimeWarning`` naming the file and why.
+    a ``RuntimeWarning`` naming the file and why; the next :func:`save_checkpoint` in this
+    process then replaces the unreadable file and keeps ``checkpoint.prev.pt``.
 
     Raises:
         TypeError: ``logdir`` is not a str or path.
@@ -982,6 +1000,10 @@ def load_checkpoint(logdir: Path) -> dict[str, Any] | None:
         state = _read_checkpoint(path)
         if isinstance(state, dict):
             if problems:
+                newest = logdir / CHECKPOINT_FILE
+                file_id = _file_id(newest)
+                if file_id is not None:
+                    _UNREADABLE[newest.absolute()] = file_id
                 warnings.warn(
                     f"{problems[-1]}; resuming from the previous one, {path}",
                     RuntimeWarning,

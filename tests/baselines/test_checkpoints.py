@@ -268,3 +268,33 @@ def test_a_logdir_that_cannot_be_a_folder_is_a_value_error(tmp_path: Path) -> No
     for logdir in ("", blocker, blocker / "sub"):
         with pytest.raises(ValueError, match="logdir"):
             get_algorithm("ppo").run(_TINY_PPO, 0, "cpu", logdir)
+
+
+def test_a_save_after_a_fallback_keeps_the_good_previous_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_checkpoint(tmp_path, {"iteration": 1})
+    save_checkpoint(tmp_path, {"iteration": 2})
+    _flip(tmp_path / "checkpoint.pt")
+    with pytest.warns(RuntimeWarning, match="resuming from the previous one"):
+        assert load_checkpoint(tmp_path) == {"iteration": 1}
+
+    # The run goes on and checkpoints; a kill during that write must leave the checkpoint it
+    # resumed from readable (rotating the corrupt newest one over it would leave none).
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    import lagom.baselines.common as common
+
+    monkeypatch.setattr(common, "atomic_write", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path, {"iteration": 3})
+    monkeypatch.undo()
+    with pytest.warns(RuntimeWarning, match="resuming from the previous one"):
+        assert load_checkpoint(tmp_path) == {"iteration": 1}
+    # Once a good checkpoint is written, rotation is back to normal.
+    save_checkpoint(tmp_path, {"iteration": 3})
+    save_checkpoint(tmp_path, {"iteration": 4})
+    assert load_checkpoint(tmp_path) == {"iteration": 4}
+    (tmp_path / "checkpoint.pt").unlink()
+    assert load_checkpoint(tmp_path) == {"iteration": 3}
