@@ -9,7 +9,7 @@
     lagom show ALGO [--env ID]
     lagom plot LOG_DIR [--x KEY] [--y KEY] [--out FILE] [--band std|minmax|ci95]
                        [--estimator mean|iqm] [--smooth N]
-    lagom eval RUN_DIR [--episodes N] [--stochastic] [--render human|rgb_array]
+    lagom eval RUN_DIR [--episodes N] [--best] [--stochastic] [--render human|rgb_array]
     lagom list
 
 ``lagom show ppo > f.yml`` writes PPO's default configuration (the zoo entry of the
@@ -48,8 +48,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from lagom.cli._commands import UsageError, cmd_eval, cmd_list, cmd_plot, cmd_show, cmd_train
-from lagom.cli._early import device_name, positive_int, seed_int, sink_names
+# The commands (and numpy with them) are imported by main(), after its signal handlers.
+from lagom.cli._early import UsageError, device_name, positive_int, seed_int, sink_names
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -179,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="sample the actions (a ~ pi(.|s)) instead of the deterministic policy",
     )
     evaluate.add_argument(
+        "--best",
+        action="store_true",
+        help=(
+            "the policy of the best evaluation during training (best_policy.pt, written "
+            "when eval.every > 0) instead of the final one (policy.pt)"
+        ),
+    )
+    evaluate.add_argument(
         "--render",
         choices=["human", "rgb_array"],
         help="show the episodes (human) or render and count their frames (rgb_array)",
@@ -188,17 +196,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: stop the command (``KeyboardInterrupt``), once; a second signal
+    while it stops is ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lagom`` command and return its exit status (0, 1, 2 or 130: see above).
+
+    As the command (``argv`` ``None``), Ctrl-C and SIGTERM stop it quietly with status 130
+    from the start: while its modules import and its parser is built too.
 
     Example:
         >>> main(["train", "nope"])  # prints "lagom: error: unknown algorithm 'nope'; ..."
         2
     """
+    if argv is None:  # the command itself, not a call from Python: the handlers come first
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler):
+                signal.signal(sig, _interrupt)  # one ignored (nohup, a shell's &) stays so
+    try:
+        status = _main(argv)
+    except KeyboardInterrupt:
+        print("lagom: interrupted", file=sys.stderr)
+        status = 130
+    if status == 130 and argv is None:
+        # The command was interrupted and exits now: a second Ctrl-C or TERM during the
+        # interpreter's exit would print a traceback or end it with another status.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """:func:`main` within its handling of interrupts."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:  # a bad flag (printed in one line), --help or --version
         return done.code if isinstance(done.code, int) else 2
+    from lagom.cli._commands import cmd_eval, cmd_list, cmd_plot, cmd_show, cmd_train
+
     commands = {
         "train": cmd_train,
         "show": cmd_show,
@@ -209,11 +249,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = commands[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
-        if status == 130 and argv is None:
-            # The command was interrupted and exits now: a second Ctrl-C or TERM during the
-            # interpreter's exit would print a traceback or end it with another status.
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, signal.SIG_IGN)
         return status
     except BrokenPipeError:
         # The reader stopped early (``lagom show ppo | head``): say nothing more.
@@ -224,9 +259,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One line for the user; a stack trace would bury what to fix.
         print(f"lagom: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("lagom: interrupted", file=sys.stderr)
-        return 130
     except ModuleNotFoundError as error:  # an extra not installed: what to install, in one line
         package = (error.name or "").partition(".")[0]
         if package not in _EXTRAS:

@@ -4,7 +4,10 @@ the checks of :mod:`lagom.cli._early`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
+import re
 import signal
 import sys
 from pathlib import Path
@@ -54,8 +57,31 @@ def _check_device(device: str) -> None:
         raise UsageError(str(error)) from None
 
 
+def _default_steps(algo: str, env: str | None) -> str | None:
+    """The training length of a built-in algorithm's default configuration for ``env`` (its
+    zoo entry), read without torch; ``None`` for a plug-in."""
+    from lagom.baselines import base_config
+
+    key = BUILTIN_DEFAULTS.get(algo, ("", ""))[1]
+    if not key:
+        return None
+    try:
+        config: Any = base_config(algo, env)
+        return str(getattr(config.train, key.rpartition(".")[2]))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 def _header(algo: str, env: str | None, steps: str | None, seeds: list[int], log_dir: str) -> str:
+    """``lagom: train ppo on CartPole-v1, 100,000 steps, seeds [0], logs in DIR``."""
     where = f" on {env}" if env else ""
+    if steps is None:
+        steps = _default_steps(algo, env)
+    try:  # thousands separated, as the progress display writes them; "1e6" as 1,000,000
+        number = float(steps) if steps is not None else math.nan
+        steps = f"{int(number):,}" if number.is_integer() else steps
+    except (ValueError, OverflowError):
+        pass  # text a later check refuses; shown as given
     length = f"{steps} steps" if steps is not None else "default steps"
     if BUILTIN_DEFAULTS.get(algo, ("", ""))[1] == "train.generations" and steps is not None:
         length = f"{steps} generations"
@@ -102,22 +128,28 @@ def _run_jobs(
     # SIGTERM (kill, a scheduler's stop) ends the sweep as Ctrl-C does; once: a second
     # signal while the workers stop is ignored (no traceback, the exit status stays 130).
     previous = {sig: signal.signal(sig, _raise_interrupt) for sig in _STOP_SIGNALS}
+    # The sweep's summary line ("run_experiment: 2 jobs in ...") waits for the display's
+    # last line: printed at once, it would land in the middle of a terminal's live bar. (The
+    # runs go on in worker processes: nothing else of theirs waits.)
+    held = io.StringIO()
     try:
-        results = run_experiment(
-            algo.run,
-            Config(to_dotted(config)),
-            args.seeds,
-            log_dir,
-            max_workers=args.workers,  # the sweep starts no more than one per job
-            use_gpu=args.device.startswith("cuda"),
-            # cuda:N pins every run to GPU N; plain cuda spreads them over all GPUs.
-            gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,
-            overwrite=args.overwrite,
-            # The monitor shows steps; the sweep's own bar (jobs done) only without one.
-            progress=False if quiet else "summary" if monitor is not None else True,
-            # A run stopped early by train.stop_at continues with another (or none).
-            resumable_keys=["train.stop_at"],
-        )
+        hold = contextlib.redirect_stdout(held) if monitor is not None else None
+        with hold or contextlib.nullcontext():
+            results = run_experiment(
+                algo.run,
+                Config(to_dotted(config)),
+                args.seeds,
+                log_dir,
+                max_workers=args.workers,  # the sweep starts no more than one per job
+                use_gpu=args.device.startswith("cuda"),
+                # cuda:N pins every run to GPU N; plain cuda spreads them over all GPUs.
+                gpu_ids=[int(args.device[5:])] if args.device.startswith("cuda:") else None,
+                overwrite=args.overwrite,
+                # The monitor shows steps; the sweep's own bar (jobs done) only without one.
+                progress=False if quiet else "summary" if monitor is not None else True,
+                # A run stopped early by train.stop_at continues with another (or none).
+                resumable_keys=["train.stop_at"],
+            )
         refused = False
     except SweepError as error:
         results = list(error.results)
@@ -133,7 +165,7 @@ def _run_jobs(
     except KeyboardInterrupt:
         refused = False
         step = _last_step(log_dir)
-        where = f" at step {step}" if step is not None else ""
+        where = f" at step {step:,}" if step is not None else ""
         # --overwrite would start afresh again: the command that resumes goes without it.
         again = (
             "the command again without --overwrite" if args.overwrite else "the same command again"
@@ -147,6 +179,9 @@ def _run_jobs(
             # A sweep refused before it ran (another configuration in the folder, a folder
             # in use) shows no progress: the bar would read as training done.
             monitor.stop(final=not refused)
+        print(
+            re.sub(r"^run_experiment: 1 jobs ", "run_experiment: 1 job ", held.getvalue()), end=""
+        )
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0
@@ -251,11 +286,30 @@ def _plot(log_dir: Path, x: str, y: str, out: Path, **options: Any) -> Path:
     return out
 
 
+def _check_sweep_folder(log_dir: Path) -> None:
+    """Raise :class:`UsageError` naming a sweep folder (the one holding ``sweep.yml``) when
+    ``log_dir`` is not one but lies inside one or holds some."""
+    if (log_dir / "sweep.yml").is_file():
+        return
+    what = f"{log_dir} is not a sweep folder: LOG_DIR is the folder holding sweep.yml"
+    for parent in log_dir.parents:
+        if (parent / "sweep.yml").is_file():
+            raise UsageError(f"{what}, here {parent}")
+    inside = sorted(path.parent for path in log_dir.glob("*/sweep.yml"))
+    if inside:
+        raise UsageError(f"{what}, such as {inside[0]}")
+
+
+#: read_xy's message for a column not in a log, in the words of the library's API.
+_NO_COLUMN = re.compile(r"get_([xy]) key (.+?) is not in (.+?); its keys are \[(.*)\]", re.S)
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     """``lagom plot``: mean learning curve with a std band per configuration, as a PNG."""
     log_dir = Path(args.log_dir)
     if not log_dir.is_dir():
         raise UsageError(f"{log_dir} is not a folder")
+    _check_sweep_folder(log_dir)
     if args.out is not None and not args.out.strip():
         raise UsageError("--out must name a file, got an empty string")
     out = Path(args.out) if args.out else log_dir / "learning_curve.png"
@@ -263,49 +317,83 @@ def cmd_plot(args: argparse.Namespace) -> int:
         options = {"band": args.band, "estimator": args.estimator, "smooth": args.smooth}
         path = _plot(log_dir, args.x, args.y, out, **options)
     except (ValueError, KeyError) as error:
-        raise UsageError(str(error)) from None
+        found = _NO_COLUMN.fullmatch(str(error))
+        if found is None:  # plot_curves names its argument out: the flag is --out
+            raise UsageError(re.sub(r"^out must ", "--out must ", str(error))) from None
+        axis, key, where, keys = found.groups()
+        columns = keys.replace("'", "")
+        raise UsageError(
+            f"--{axis} {key} is not a column of {where}; its columns: {columns}"
+        ) from None
     print(path)
     return 0
+
+
+def _check_run_folder(run_dir: Path) -> None:
+    """Raise :class:`UsageError` unless ``run_dir`` holds a ``run.yml``: no such folder, a
+    file, or a folder around runs (a sweep's or a configuration's: one of its runs named)."""
+    if (run_dir / "run.yml").is_file():
+        return
+    if not run_dir.exists():
+        raise UsageError(f"{run_dir} does not exist")
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir} is a file, not a run folder (LOG_DIR/<ID>/<seed>)")
+    runs: list[Path] = []
+    for pattern in ("*/run.yml", "*/*/run.yml", "*/*/*/run.yml"):  # a config's, a sweep's, ...
+        runs = runs or sorted(path.parent for path in run_dir.glob(pattern))
+    where = f"; RUN_DIR is one run, LOG_DIR/<ID>/<seed>, such as {runs[0]}" if runs else ""
+    raise UsageError(f"{run_dir} is not a run folder: it has no run.yml{where}")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """``lagom eval``: episodes with the trained policy of one run (deterministic, or
     sampled with ``--stochastic``), rendered with ``--render``."""
     run_dir = Path(args.run_dir)
-    if not (run_dir / "run.yml").is_file():
-        raise UsageError(f"{run_dir} is not a run folder: it has no run.yml")
+    _check_run_folder(run_dir)
     import gymnasium as gym
 
     from lagom.baselines.common import evaluate_policy, read_run_info
     from lagom.baselines.common import make_env as common_make_env
-    from lagom.cli._eval import FrameCounter, frame_counter, stochastic_policy
+    from lagom.cli._eval import FrameCounter, frame_counter, policy_folder, stochastic_policy
 
     _check_device(args.device)
+    name = "best_policy.pt" if args.best else "policy.pt"
     try:
         info = read_run_info(run_dir)
         algo = _algorithm(info.algorithm)
         seed = 2**20 + info.seed
-        if args.stochastic:
-            policy = stochastic_policy(algo.name, run_dir, args.device, seed)
-        else:
-            policy = algo.make_policy(run_dir, args.device)
+        with policy_folder(run_dir, name) as folder:  # the file as policy.pt: every loader's
+            try:
+                if args.stochastic:
+                    policy = stochastic_policy(algo.name, folder, args.device, seed)
+                else:
+                    policy = algo.make_policy(folder, args.device)
+            except ValueError as error:  # named by the run's folder and file, not the copy's
+                where = str(error).replace(str(folder / "policy.pt"), str(run_dir / name))
+                raise ValueError(where.replace(str(folder), str(run_dir))) from None
     except ValueError as error:
         raise UsageError(str(error)) from None
     except (KeyError, RuntimeError) as error:
         # A policy.pt without this algorithm's tensors, or of other shapes than config.yml.
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise UsageError(
-            f"{run_dir}: policy.pt does not fit the {info.algorithm} policy its config.yml "
+            f"{run_dir}: {name} does not fit the {info.algorithm} policy its config.yml "
             f"describes ({type(error).__name__}: {first:.200})"
         ) from None
     env_id = str(info.config.get("env.id", algo.default_env))
     check_env(env_id)
     counter = FrameCounter()
+    # An evolution strategy's episode limit (train.max_episode_steps), which its training
+    # and final evaluation give gym.make.
+    limit = info.config.get("train.max_episode_steps")
 
     def make_env() -> gym.Env[Any, Any]:
         # As the run's own evaluation makes it: Atari preprocessed and stacked (unclipped
         # rewards), MinAtar registered; not the bare gym.make of the id.
-        env = common_make_env(env_id, clip_reward=False, render_mode=args.render)
+        if isinstance(limit, int) and not isinstance(limit, bool):
+            env = gym.make(env_id, max_episode_steps=limit, render_mode=args.render)
+        else:
+            env = common_make_env(env_id, clip_reward=False, render_mode=args.render)
         return frame_counter(env, counter) if args.render == "rgb_array" else env
 
     try:

@@ -11,6 +11,10 @@ deterministic policies: ``--stochastic`` is refused for them.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +27,13 @@ if TYPE_CHECKING:
 
     from lagom.baselines import PolicyFn
 
-__all__ = ["STOCHASTIC", "FrameCounter", "frame_counter", "stochastic_policy"]
+__all__ = [
+    "STOCHASTIC",
+    "FrameCounter",
+    "frame_counter",
+    "policy_folder",
+    "stochastic_policy",
+]
 
 #: The algorithms whose trained policy samples its actions.
 STOCHASTIC = ("ppo", "sac", "vpg")
@@ -63,6 +73,32 @@ def stochastic_policy(name: str, run_dir: Path, device: str, seed: int) -> Polic
     policy = _sac(run_dir, device) if name == "sac" else _on_policy(name, run_dir, device)
     torch.manual_seed(seed)
     return policy
+
+
+@contextlib.contextmanager
+def policy_folder(run_dir: Path, name: str) -> Iterator[Path]:
+    """A run folder whose ``policy.pt`` is ``run_dir``'s policy file ``name``: ``run_dir``
+    itself for ``policy.pt``; for ``best_policy.pt`` (``--best``) a temporary folder with
+    copies of its ``run.yml`` and ``config.yml`` and the file as ``policy.pt``, which every
+    algorithm's loader reads as it reads a run's own (weights-only: no code from it runs).
+
+    Raises:
+        UsageError: ``run_dir`` has no file ``name``.
+    """
+    if name == "policy.pt":
+        yield run_dir
+        return
+    if not (run_dir / name).is_file():
+        raise UsageError(
+            f"--best: {run_dir} has no {name}; a run writes it when it evaluates its policy "
+            "during training (eval.every > 0)"
+        )
+    with tempfile.TemporaryDirectory(prefix="lagom-eval-") as folder:
+        for file in ("run.yml", "config.yml"):
+            if (run_dir / file).is_file():
+                shutil.copyfile(run_dir / file, Path(folder) / file)
+        shutil.copyfile(run_dir / name, Path(folder) / "policy.pt")
+        yield Path(folder)
 
 
 class FrameCounter:

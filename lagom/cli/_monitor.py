@@ -92,19 +92,26 @@ class RunMonitor:
                     returns.append(ret)
         return (steps, returns) if found else None
 
-    def poll(self) -> None:
-        """Read every run's last row once and show the sum of their steps."""
+    def poll(self, *, final: bool = False) -> None:
+        """Read every run's last row once and show the sum of their steps.
+
+        A run may end a little past its length (whole rollouts: PPO's ``--steps 20000`` runs
+        20,224 steps), so the total is reached only by the last display (``final``, from
+        :meth:`stop`): it shows the real steps, the total raised to them when they are more.
+        """
         read = self._read()
         if read is None or read[0] == self._shown:
             return
         steps, returns = read
+        if not final and steps >= self.progress.total_steps:
+            return  # the runs are ending: their last rows are shown once, by stop()
         self._shown = steps
-        # A run may end a little past its length (whole iterations): show at most 100%.
-        shown = min(steps, self.progress.total_steps)
-        summary: dict[str, int | float] = {self.step_key: shown}
+        if steps > self.progress.total_steps:
+            self.progress.set_total(steps)
+        summary: dict[str, int | float] = {self.step_key: steps}
         if returns:
             summary["train_return"] = sum(returns) / len(returns)
-        self.progress.write(summary, shown)
+        self.progress.write(summary, steps)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
@@ -129,5 +136,5 @@ class RunMonitor:
         if self._thread.is_alive():
             self._thread.join()
         if final:
-            self.poll()
+            self.poll(final=True)
         self.progress.close()

@@ -201,6 +201,27 @@ class Progress:
         self._since = checked[-1] if checked else 0
         self._start = self._clock()
 
+    def set_total(self, total_steps: int) -> None:
+        """Make ``total_steps`` the total, of the plain lines and of the live bar alike (a
+        run that ends past its length, by whole rollouts, shows the steps it ran).
+
+        Raises:
+            TypeError: ``total_steps`` is not an int.
+            ValueError: ``total_steps < 1``.
+
+        Example:
+            >>> import io
+            >>> out = io.StringIO()
+            >>> progress = Progress(100, stream=out, live=False)
+            >>> progress.set_total(128)
+            >>> progress.write({"timesteps": 128}, 128)
+            >>> out.getvalue().split(" | ")[0]
+            '[100%] 128/128 steps'
+        """
+        self.total_steps = check_int("total_steps", total_steps, minimum=1)
+        if self._display is not None:
+            self._display.update(self._task, total=self.total_steps)
+
     def close(self) -> None:
         """Stop the live bar, or print the last row's line if it was not shown."""
         if self._display is not None:

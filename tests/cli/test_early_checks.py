@@ -175,7 +175,7 @@ def test_the_header_comes_before_torch(tmp_path: Path) -> None:
     assert isinstance(result, dict)
     assert result["rc"] == 2
     assert result["out"] == (
-        "lagom: train dqn on NoSuchEnv-v0, default steps, seeds [3, 4], "
+        "lagom: train dqn on NoSuchEnv-v0, 1,000,000 steps, seeds [3, 4], "
         "logs in logs/dqn-NoSuchEnv-v0\n"
     )
     assert result["first"] == {"torch": False, "gymnasium": False}

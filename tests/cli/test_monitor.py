@@ -67,7 +67,7 @@ def test_lagom_train_shows_its_progress_when_output_is_a_file(tmp_path: Path) ->
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0].startswith("lagom: train ppo on CartPole-v1, 1024 steps")
+    assert result.stdout.splitlines()[0].startswith("lagom: train ppo on CartPole-v1, 1,024 steps")
     lines = [line for line in result.stderr.splitlines() if re.match(r"\[\s*\d+%\]", line)]
     assert lines
     assert lines[-1].startswith("[100%] 1,024/1,024 steps")
