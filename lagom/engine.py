@@ -74,14 +74,14 @@ class BaseEngine(ABC):
 
         .. note::
 
-            It is recommended to use :class:`lagom.Logger` to store loggings.
+            It is recommended to use :class:`lagom.Logger <lagom.logger.Logger>` to store loggings.
 
         .. note::
 
             All parameterized modules should be called ``.train()`` to specify training mode.
 
         Args:
-            n (int, optional): n-th iteration for training.
+            n: n-th iteration for training (optional).
             **kwargs: keyword arguments used for logging.
 
         Returns:
@@ -95,14 +95,14 @@ class BaseEngine(ABC):
 
         .. note::
 
-            It is recommended to use :class:`lagom.Logger` to store loggings.
+            It is recommended to use :class:`lagom.Logger <lagom.logger.Logger>` to store loggings.
 
         .. note::
 
             All parameterized modules should be called ``.eval()`` to specify evaluation mode.
 
         Args:
-            n (int, optional): n-th iteration for evaluation.
+            n: n-th iteration for evaluation (optional).
             **kwargs: keyword arguments used for logging.
 
         Returns:

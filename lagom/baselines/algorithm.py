@@ -23,7 +23,7 @@ __all__ = ["Algorithm", "PolicyFn", "RunFn"]
 #: ``run_experiment`` with a flat dict of dotted keys.
 RunFn: TypeAlias = Callable[[Mapping[str, Any], int, str, Path], Mapping[str, float]]
 
-#: A deterministic policy: an observation batch ``[B, *shape]`` to an action batch (numpy).
+#: A deterministic policy, from an observation batch ``[B, *shape]`` to an action batch (numpy).
 PolicyFn: TypeAlias = Callable[[NDArray[Any]], NDArray[Any]]
 
 

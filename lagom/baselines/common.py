@@ -150,7 +150,7 @@ POLICY_FILE = "policy.pt"
 #: The run-folder layout this version writes; older folders are refused with a message.
 _FORMAT = 3  # 3: checkpoints hold data only (no pickled environment or strategy)
 
-#: A deterministic policy: an observation batch ``[B, *shape]`` to an action batch (numpy).
+#: A deterministic policy, from an observation batch ``[B, *shape]`` to an action batch (numpy).
 Policy = Callable[[NDArray[Any]], NDArray[Any]]
 
 C = TypeVar("C", bound=AttrsInstance)
@@ -1799,22 +1799,11 @@ class ReplayCollector:
     :meth:`step` sends an action in ``[-1, 1]^A`` (scaled onto the bounds by
     :func:`action_scaler`) and stores the transition with its *true* next observation and
     separate ``terminated``/``truncated``; at an episode's end the environment is reset and
-    :attr:`obs` becomes the reset observation. :meth:`save` writes a checkpoint holding the
+    :attr:`obs` becomes the reset observation. :meth:`checkpoint` writes a checkpoint holding the
     agent, the buffer, the environment's state as data (its simulator and random state, so a
     resumed run continues the same episode: :func:`env_checkpoint`), the observation, the
     counters and every random generator; :meth:`resume` restores it, so a resumed run on
     CPU matches an uninterrupted one.
-
-    Attributes:
-        env_id: the gymnasium id of the environment.
-        env: the environment, wrapped in :class:`~lagom.envs.RecordEpisodeStatistics`.
-        buffer: the replay buffer.
-        explore: the generator of exploration (random actions, action noise).
-        obs: the observation to act on (a dict of arrays for a ``Dict`` space, which the
-            buffer keeps per key in its own dtype: ``ReplayBuffer(observation_space=)``).
-        timesteps: environment steps taken; ``iteration``: progress rows written;
-            ``updates``: gradient steps taken; ``clock``: ``time.perf_counter()`` at the
-            run's (virtual) start.
 
     Example:
         >>> collector = ReplayCollector.create("Pendulum-v1", capacity=50, seed=0)
@@ -1824,14 +1813,24 @@ class ReplayCollector:
         (3, 3, 1)
     """
 
+    #: The gymnasium id of the environment.
     env_id: str
+    #: The environment, wrapped in :class:`~lagom.envs.RecordEpisodeStatistics`.
     env: gym.Env[Any, Any]
+    #: The replay buffer.
     buffer: ReplayBuffer
+    #: The generator of exploration (random actions, action noise).
     explore: np.random.Generator
+    #: The observation to act on (a dict of arrays for a ``Dict`` space, which the buffer
+    #: keeps per key in its own dtype: ``ReplayBuffer(observation_space=)``).
     obs: NDArray[Any] | dict[str, NDArray[Any]]
+    #: Environment steps taken.
     timesteps: int = 0
+    #: Progress rows written.
     iteration: int = 0
+    #: Gradient steps taken.
     updates: int = 0
+    #: ``time.perf_counter()`` at the run's (virtual) start.
     clock: float = attrs.field(factory=time.perf_counter)
     #: Evaluation during training (``eval.every``; set by :meth:`start`).
     evaluation: PeriodicEvaluation | None = None

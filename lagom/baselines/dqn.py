@@ -596,7 +596,7 @@ class Learner:
 
     def step(self, epsilon: float) -> None:
         r"""One environment step: a uniformly random action during ``agent.learning_starts``
-        steps and with probability ``epsilon`` (both drawn by :attr:`explore`), else the
+        steps and with probability ``epsilon`` (both drawn by ``explore``), else the
         greedy one; the transition is stored with its true next observation, and the
         environment reset at an episode's end."""
         exploring = self.timesteps < self.config.agent.learning_starts
@@ -787,5 +787,6 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
 
 
 _SUMMARY = "Deep Q-Network: Double DQN, dueling, n-step returns, prioritized replay (discrete)"
-#: DQN's record for ``lagom train/eval/list`` (the fields in :class:`Algorithm`'s order).
+#: DQN's record for ``lagom train/eval/list`` (the fields in
+#: :class:`~lagom.baselines.Algorithm`'s order).
 ALGORITHM = Algorithm("dqn", _SUMMARY, run, default_config, DEFAULT_ENV, ("discrete",), make_policy)

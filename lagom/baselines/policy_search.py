@@ -130,8 +130,9 @@ def _check_strategy(strategy: object) -> None:
 
 
 def default_config(strategy: type[S], env_id: str = DEFAULT_ENV) -> S:
-    """``strategy``'s configuration for ``env_id``: its :data:`ZOO` sections, or the defaults
-    with ``env.id`` set once a :class:`FlatPolicy` is known to act in it.
+    """``strategy``'s configuration for ``env_id``: its sections in
+    :data:`~lagom.baselines.configs.policy_search.ZOO`, or the defaults with ``env.id`` set once a
+    :class:`FlatPolicy` is known to act in it.
 
     Raises:
         TypeError: ``strategy`` is not one of the configuration classes (:class:`CEMConfig`,

@@ -111,7 +111,8 @@ __all__ = [
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> PPOConfig:
-    """:data:`ZOO`'s configuration of ``env_id``, else the defaults for it.
+    """The tuned configuration of ``env_id`` (:data:`~lagom.baselines.configs.ppo.ZOO`), else
+    the defaults for it.
 
     Raises:
         TypeError: ``env_id`` is not a str.
@@ -474,8 +475,8 @@ def make_train_env(env: EnvConfig, gamma: float, seed: int) -> TrainEnv:
 
 class Batch(NamedTuple):
     """``B = T·N`` transitions, time-major, on the model's device: ``observations`` ``[B, D]``
-    (through an encoder: ``[B, *shape]`` in the space's dtype, a :class:`TensorMap` for a
-    Dict),
+    (through an encoder: ``[B, *shape]`` in the space's dtype, a
+    :class:`~lagom.networks.TensorMap` for a Dict),
     the sampled (unclipped) ``actions`` ``[B]`` or ``[B, A]``, ``log_probs`` ``log π_old(a|s)``,
     ``values`` ``V_old(s)``, GAE ``advantages`` ``A`` and ``returns`` ``A + V_old(s)``, ``[B]``.
 
@@ -774,7 +775,8 @@ class Learner:
 
     Raises:
         TypeError: ``name`` is not a str, ``config`` not an on-policy configuration, or
-            ``seed``, ``device`` or ``logdir`` of the wrong type (:func:`common.check_run`).
+            ``seed``, ``device`` or ``logdir`` of the wrong type
+            (:func:`~lagom.baselines.common.check_run`).
         ValueError: ``seed`` is out of range or ``device`` unknown.
 
     Example:

@@ -102,7 +102,8 @@ __all__ = [
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> PPOLSTMConfig:
-    """:data:`ZOO`'s configuration of ``env_id``, else the defaults for it.
+    """The tuned configuration of ``env_id`` (:data:`~lagom.baselines.configs.ppo_lstm.ZOO`),
+    else the defaults for it.
 
     Raises:
         TypeError: ``env_id`` is not a str.
@@ -710,8 +711,8 @@ class _ResetPolicy(gym.Wrapper[Any, Any, Any, Any]):
 
 
 def evaluate(policy: RecurrentPolicy, env_id: str, episodes: int, seed: int) -> dict[str, float]:
-    """:func:`common.evaluate_policy` of ``policy`` on ``env_id``, its state reset at each
-    episode start (episode ``i`` resets with seed ``seed + i``).
+    """:func:`~lagom.baselines.common.evaluate_policy` of ``policy`` on ``env_id``, its state
+    reset at each episode start (episode ``i`` resets with seed ``seed + i``).
 
     Raises:
         TypeError: ``policy`` is not a :class:`RecurrentPolicy`, or a number of the wrong type.

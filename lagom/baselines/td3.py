@@ -485,7 +485,7 @@ _TD3 = "Twin Delayed DDPG: twin critics, target smoothing, delayed actor (contin
 _DDPG = "Deep Deterministic Policy Gradient: TD3 with one critic, no smoothing or delay"
 #: TD3's record for ``lagom train/eval/list``.
 ALGORITHM = common.offpolicy_algorithm("td3", _TD3, run, default_config, make_policy)
-#: DDPG's record: TD3 with one critic, no smoothing and no delay.
+#: DDPG's record (TD3 with one critic, no smoothing and no delay).
 DDPG_ALGORITHM = common.offpolicy_algorithm(
     "ddpg", _DDPG, ddpg_run, ddpg_default_config, make_policy
 )

@@ -11,7 +11,7 @@ the gradient norm to ``max_grad_norm``, minimizing::
 The actor-critic, the environments, the run folder and its checkpoints are PPO's
 (:class:`~lagom.baselines.ppo.Learner`): ``run.yml``, ``config.yml``, ``progress.csv``,
 ``checkpoint.pt`` and ``final_eval.yml``. Stable-Baselines3 and rl-baselines3-zoo have no VPG,
-so the tuned values (:data:`TUNED`) are ours.
+so the tuned values (:data:`~lagom.baselines.configs.vpg.TUNED`) are ours.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ __all__ = [
 
 
 def default_config(env_id: str = DEFAULT_ENV) -> VPGConfig:
-    """:data:`TUNED`'s configuration of ``env_id``, else :class:`VPGConfig` for it.
+    """The tuned configuration of ``env_id`` (:data:`~lagom.baselines.configs.vpg.TUNED`), else
+    :class:`VPGConfig` for it.
 
     Raises:
         TypeError: ``env_id`` is not a str.

@@ -92,10 +92,6 @@ class Trajectory:
     ``terminated``, ``truncated``, ``dones``) are new on every access, built by stacking, and
     read-only as well: nothing is copied for that.
 
-    Attributes:
-        last_info: agent output on the final observation (``None`` until set with
-            :meth:`with_last_info`; ``add`` resets it).
-
     Example:
         >>> from lagom.data import StepType
         >>> traj = Trajectory().add(TimeStep(StepType.FIRST, np.array([0.0])), None)
@@ -115,6 +111,8 @@ class Trajectory:
 
     _store: _Store
     _length: int
+    #: The agent's output on the final observation (``None`` until set with
+    #: :meth:`with_last_info`; ``add`` resets it).
     last_info: Mapping[str, Any] | None
 
     def __init__(self) -> None:
@@ -274,7 +272,7 @@ class Trajectory:
 
     @property
     def T(self) -> int:
-        """Number of transitions: ``len(self) - 1`` (0 when empty)."""
+        """Number of transitions, ``len(self) - 1`` (0 when empty)."""
         return max(0, self._length - 1)
 
     @property
@@ -316,7 +314,7 @@ class Trajectory:
 
     @property
     def infos(self) -> list[Mapping[str, Any]]:
-        """The T infos: ``infos[t]`` is the info of step ``t + 1``."""
+        """The T infos (``infos[t]`` is the info of step ``t + 1``)."""
         return [timestep.info for timestep in self._next_steps]
 
     def get_infos(self, key: str) -> list[Any]:

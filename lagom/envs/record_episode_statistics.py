@@ -65,7 +65,9 @@ class RecordEpisodeStatistics(gym.Wrapper[ObsType, ActType, ObsType, ActType]):
         self.t0 = time.perf_counter()
         self.episode_return = 0.0
         self.episode_horizon = 0
+        #: The returns of the last ``deque_size`` episodes, oldest first.
         self.return_queue: deque[float] = deque(maxlen=deque_size)
+        #: The horizons (steps) of the last ``deque_size`` episodes, oldest first.
         self.horizon_queue: deque[int] = deque(maxlen=deque_size)
 
     def reset(
@@ -143,7 +145,9 @@ class VecRecordEpisodeStatistics(VecEnvWrapper):
         self.t0 = time.perf_counter()
         self.episode_returns = np.zeros(self.num_envs, dtype=np.float64)
         self.episode_horizons = np.zeros(self.num_envs, dtype=np.int64)
+        #: The returns of the last ``deque_size`` episodes, oldest first.
         self.return_queue: deque[float] = deque(maxlen=deque_size)
+        #: The horizons (steps) of the last ``deque_size`` episodes, oldest first.
         self.horizon_queue: deque[int] = deque(maxlen=deque_size)
 
     def reset(

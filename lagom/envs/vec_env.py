@@ -439,7 +439,7 @@ class VecEnv(VectorEnv[Any, Any, Any]):
 
     @property
     def unwrapped(self) -> VecEnv:
-        """This environment itself: the innermost vectorized environment of a wrapper stack."""
+        """This environment itself, the innermost vectorized environment of a wrapper stack."""
         return self
 
     def __len__(self) -> int:

@@ -26,7 +26,7 @@ class VecEnvWrapper(VectorWrapper[Any, Any, Any, Any, Any]):
     A gymnasium :class:`~gymnasium.vector.VectorWrapper` (so gymnasium's and lagom's vector
     wrappers stack in any order) that forwards everything to ``env``: ``reset``, ``step``,
     ``render``, ``close``, ``close_extras``, the spaces, ``num_envs``, ``metadata``, ``spec``
-    and ``render_mode``. It adds lagom's :meth:`get_images`, ``len()`` and :attr:`unwrapped`
+    and ``render_mode``. It adds lagom's :meth:`get_images`, ``len()`` and ``unwrapped``
     (the innermost vectorized environment). Subclasses override what they change.
 
     Note:

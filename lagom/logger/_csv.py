@@ -21,6 +21,7 @@ from lagom.utils import atomic_write
 
 __all__ = ["CellValue", "CsvRows", "parse_row", "read_csv_columns", "read_csv_rows", "to_cell"]
 
+#: A cell of a CSV log read back: ``None`` (an empty cell), a bool, an int, a float or a str.
 CellValue: TypeAlias = "str | int | float | bool | None"
 
 # What `repr(int)` and `repr(float)` write; nothing looser, so that a logged string such as

@@ -60,7 +60,7 @@ class Module(nn.Module):
 
     @property
     def num_params(self) -> int:
-        """Total number of parameters: ``sum(p.numel() for p in self.parameters())``."""
+        """Total number of parameters, ``sum(p.numel() for p in self.parameters())``."""
         return sum(p.numel() for p in self.parameters())
 
     @property

@@ -36,7 +36,7 @@ class EpisodeRunner(BaseRunner[list[Trajectory]]):
     ``env`` is a single environment: a :class:`lagom.envs.TimeStepEnv`, or a plain
     ``gymnasium.Env`` that the runner wraps in one. Resets are unseeded; for reproducible
     episodes seed the environment once (``env.reset(seed=...)``) and its action space
-    before the first call. Trajectories are built in O(T) (:meth:`Trajectory.add`).
+    before the first call. Trajectories are built in O(T) (:meth:`~lagom.data.Trajectory.add`).
 
     Example:
         >>> import gymnasium as gym

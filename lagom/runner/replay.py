@@ -854,7 +854,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             raise ValueError("eps must be > 0, got 0.0: a transition of priority 0 is never drawn")
         leaves = 1 << (self.capacity - 1).bit_length()  # the trees want a power of two
         self._sums, self._mins = SumTree(leaves), MinTree(leaves)
-        #: The largest priority given so far: that of every new transition.
+        #: The largest priority given so far, that of every new transition.
         self.max_priority = 1.0
 
     @property

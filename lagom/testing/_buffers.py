@@ -36,7 +36,7 @@ _ENDS = ((False, False), (True, False), (False, True), (True, True))
 
 
 class ReplayBatchLike(Protocol):
-    """What :meth:`ReplayBufferLike.sample` returns: ``B`` transitions as five arrays.
+    """What ``sample(B)`` of a :class:`ReplayBufferLike` returns: ``B`` transitions as five arrays.
 
     :class:`lagom.runner.ReplayBatch` is one. ``observations`` and ``next_observations`` are
     ``[B, obs_dim]``, ``actions`` ``[B, action_dim]``, ``rewards`` and ``terminated``

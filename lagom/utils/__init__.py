@@ -2,7 +2,7 @@
 
 Importing this package needs only the standard library and numpy: cloudpickle and pyyaml
 are imported by the functions that use them, and :func:`tensorify` and :func:`numpify`
-(which need torch) are loaded from :mod:`lagom.utils.torch_utils` on first access.
+(which need torch) are loaded from ``lagom.utils.torch_utils`` on first access.
 
 Example:
     >>> from lagom.utils import Seeder

@@ -8,9 +8,10 @@ field validators and documentation), its default environment, its zoo of tuned v
 let ``lagom train`` check every ``--set`` and ``--config`` key before torch is imported
 (:func:`lagom.baselines.check_overrides`).
 
-- :mod:`lagom.baselines.configs.ppo`: PPO's sections (VPG's too), :class:`PPOConfig`;
+- :mod:`lagom.baselines.configs.ppo`: PPO's sections (VPG's too),
+  :class:`~lagom.baselines.configs.ppo.PPOConfig`;
 - :mod:`lagom.baselines.configs.ppo_lstm`: recurrent PPO's;
-- :mod:`lagom.baselines.configs.vpg`: :class:`VPGConfig`;
+- :mod:`lagom.baselines.configs.vpg`: :class:`~lagom.baselines.configs.vpg.VPGConfig`;
 - :mod:`lagom.baselines.configs.offpolicy`: the sections SAC, TD3/DDPG and DQN share;
 - :mod:`lagom.baselines.configs.sac`, :mod:`~lagom.baselines.configs.td3`,
   :mod:`~lagom.baselines.configs.dqn`: each one's agent section and configuration;

@@ -99,12 +99,12 @@ class DQNAgentConfig(OffPolicyAgentConfig):
     exploration_final_eps: float = attrs.field(default=0.05, validator=UNIT)
     #: The gradient's norm is clipped to this.
     max_grad_norm: float = attrs.field(default=10.0, validator=POSITIVE)
-    #: Steps of the n-step returns (1: one-step TD targets).
+    #: Steps of the n-step returns (1 for one-step TD targets).
     n_steps: int = attrs.field(default=1, validator=COUNT)
-    #: Double DQN: the online network picks the next action, the target network values it
-    #: (off: the target network's maximum).
+    #: Double DQN, where the online network picks the next action and the target network values
+    #: it (off: the target network's maximum).
     double: bool = attrs.field(default=True, validator=FLAG)
-    #: Dueling heads: :math:`Q = V + A - \operatorname{mean} A`.
+    #: Dueling heads, :math:`Q = V + A - \operatorname{mean} A`.
     dueling: bool = attrs.field(default=False, validator=FLAG)
     #: The observation encoder before the MLP (:func:`lagom.networks.make_encoder`):
     #: ``"auto"`` from the space (a CNN for images), ``"mlp"`` (flattened) or ``"cnn"``.

@@ -70,13 +70,14 @@ class EnvConfig:
         EnvConfig(id='Pendulum-v1')
     """
 
-    #: Gymnasium id: a flat ``Box`` observation space, ``Discrete`` or bounded ``Box`` actions.
+    #: Gymnasium id, of an environment with a flat ``Box`` observation space and ``Discrete`` or
+    #: bounded ``Box`` actions.
     id: str = attrs.field(default=DEFAULT_ENV, validator=TEXT)
 
 
 @attrs.frozen
 class PolicyConfig:
-    """The searched policy, a :class:`FlatPolicy`.
+    """The searched policy, a :class:`~lagom.baselines.policy_search.FlatPolicy`.
 
     Example:
         >>> PolicyConfig(hidden_sizes=(0,))
@@ -85,7 +86,7 @@ class PolicyConfig:
         ValueError: 'hidden_sizes' must be >= 1: 0
     """
 
-    #: Widths of the tanh hidden layers; empty: a linear policy.
+    #: Widths of the tanh hidden layers (empty for a linear policy).
     hidden_sizes: tuple[int, ...] = attrs.field(default=(), validator=sizes())
 
 
@@ -123,7 +124,7 @@ class EvalConfig(EvalDuringTraining):
 
     #: Episodes played (reset seeds ``seed + 10000 + i``).
     episodes: int = attrs.field(default=20, validator=COUNT)
-    #: The trained policy: the search distribution's ``"mean"`` or the ``"best"`` candidate.
+    #: The trained policy, the search distribution's ``"mean"`` or the ``"best"`` candidate.
     solution: Literal["mean", "best"] = attrs.field(
         default="mean", validator=one_of("mean", "best")
     )
@@ -259,7 +260,7 @@ class OpenAIESStrategy:
     sigma_decay: float = attrs.field(default=1.0, validator=RATIO)
     #: Lower bound of the decayed noise scale.
     min_sigma: float = attrs.field(default=0.0, validator=NONNEG)
-    #: Mirrored sampling: ``z_{i + P/2} = -z_i``.
+    #: Mirrored sampling, ``z_{i + P/2} = -z_i``.
     antithetic: bool = attrs.field(default=True, validator=FLAG)
     #: Centered ranks of the fitnesses instead of the raw values.
     rank_transform: bool = attrs.field(default=True, validator=FLAG)
@@ -288,9 +289,10 @@ class OpenAIESConfig(PolicySearchConfig):
     )
 
 
-#: CartPole-v1: the defaults.
+#: CartPole-v1's configuration, the defaults.
 CARTPOLE = PolicySearchConfig()
-#: Pendulum-v1: longer runs and three episodes per candidate (returns vary with the start).
+#: Pendulum-v1's configuration, with longer runs and three episodes per candidate (returns
+#: vary with the start).
 PENDULUM = PolicySearchConfig(
     env=EnvConfig("Pendulum-v1"), train=TrainConfig(generations=100, episodes_per_eval=3)
 )

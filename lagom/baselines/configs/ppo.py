@@ -178,7 +178,8 @@ class EvalConfig(EvalDuringTraining):
 
 @attrs.frozen
 class PPOConfig:
-    """PPO's configuration, with Stable-Baselines3's defaults (:data:`ZOO`: tuned ones).
+    """PPO's configuration, with Stable-Baselines3's defaults (tuned ones:
+    :data:`~lagom.baselines.configs.ppo.ZOO`).
 
     >>> PPOConfig().agent.gamma, PPOConfig(train=PPOTrainConfig(n_epochs=3)).train.n_epochs
     (0.99, 3)

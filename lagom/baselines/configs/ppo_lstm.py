@@ -164,7 +164,7 @@ class EvalConfig(EvalDuringTraining):
 
 @attrs.frozen
 class PPOLSTMConfig:
-    """Recurrent PPO's configuration (:data:`ZOO`: tuned ones).
+    """Recurrent PPO's configuration (tuned ones: :data:`~lagom.baselines.configs.ppo_lstm.ZOO`).
 
     >>> PPOLSTMConfig().env.id, PPOLSTMConfig(train=TrainConfig(n_epochs=3)).train.n_epochs
     ('lagom/MaskedCartPole-v1', 3)

@@ -55,9 +55,9 @@ class TD3AgentConfig(OffPolicyAgentConfig):
     #: Standard deviation :math:`\sigma` of the Gaussian exploration noise on actions in
     #: ``[-1, 1]`` (then clipped to ``[-1, 1]``).
     action_noise: float = attrs.field(default=0.1, validator=NONNEG)
-    #: Critics whose minimum forms the target (DDPG: 1).
+    #: Critics whose minimum forms the target (1 for DDPG).
     n_critics: int = attrs.field(default=2, validator=COUNT)
-    #: Critic updates per actor and target update (DDPG: 1).
+    #: Critic updates per actor and target update (1 for DDPG).
     policy_delay: int = attrs.field(default=2, validator=COUNT)
     #: Standard deviation :math:`\sigma_t` of the target policy smoothing noise (DDPG: 0).
     target_policy_noise: float = attrs.field(default=0.2, validator=NONNEG)

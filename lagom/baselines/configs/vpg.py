@@ -44,7 +44,7 @@ class VPGConfig:
     eval: EvalConfig = attrs.field(factory=EvalConfig, validator=instance(EvalConfig))
 
 
-#: Tuned configurations by environment id: CartPole-v1's, and PPO's zoo values on Pendulum-v1.
+#: Tuned configurations by environment id (CartPole-v1's, and PPO's zoo values on Pendulum-v1).
 TUNED: dict[str, VPGConfig] = {
     "CartPole-v1": VPGConfig(agent=AgentConfig(lr=1e-3, gamma=0.99, gae_lambda=0.95)),
     "Pendulum-v1": VPGConfig(

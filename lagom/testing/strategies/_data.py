@@ -27,6 +27,7 @@ __all__ = [
 
 #: How an episode's record stops: still running, or ended by the flags named.
 Ending = Literal["running", "terminated", "truncated", "both"]
+#: Every :data:`Ending`, in that order.
 ENDINGS: tuple[Ending, ...] = ("running", "terminated", "truncated", "both")
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
@@ -100,12 +101,12 @@ class Episode:
 
     @property
     def terminated(self) -> list[bool]:
-        """Per transition: only the last one may be terminated."""
+        """Per transition; only the last one may be terminated."""
         return [t == self.T - 1 and self.ending in ("terminated", "both") for t in range(self.T)]
 
     @property
     def truncated(self) -> list[bool]:
-        """Per transition: only the last one may be truncated."""
+        """Per transition; only the last one may be truncated."""
         return [t == self.T - 1 and self.ending in ("truncated", "both") for t in range(self.T)]
 
     def timesteps(self) -> list[TimeStep]:
