@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from lagom._checks import check_finite, check_seed
+from lagom._checks import check_finite, check_seed, physical_memory
 from lagom._types import ArrayLike, Float64Array
 from lagom.es.base import _frozen_array
 from lagom.transform import LinearSchedule
@@ -207,6 +207,23 @@ def _check_sigma0(sigma0: ArrayLike, dimension: int) -> Float64Array:
 def _default_popsize(dimension: int) -> int:
     """pycma's default population size, ``4 + floor(3 ln N)``."""
     return 4 + int(3 * math.log(dimension))
+
+
+#: Float64 ``[popsize, N]`` arrays a generation holds at once (candidates, noise, the told
+#: population and its sorted copy).
+_POPULATION_ARRAYS = 4
+
+
+def _check_population_fits(popsize: int, dimension: int) -> None:
+    """Refuse up front a population that cannot fit in this machine's memory: ``ask``
+    would fail deep inside numpy with ``MemoryError``, or the OOM killer end the run."""
+    memory = physical_memory()
+    if memory is not None and _POPULATION_ARRAYS * 8 * popsize * dimension > memory:
+        largest = memory // (_POPULATION_ARRAYS * 8 * dimension)
+        raise ValueError(
+            f"popsize must be at most {largest} for {dimension} coordinates (what fits in "
+            f"this machine's {memory / 2**30:.1f} GiB of memory), got {popsize}"
+        )
 
 
 def _fresh_seed() -> int:

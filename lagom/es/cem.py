@@ -18,6 +18,7 @@ from lagom.es._shared import (
     _check_keys,
     _check_opts,
     _check_population,
+    _check_population_fits,
     _check_schedule,
     _check_sigma0,
     _check_x0,
@@ -159,7 +160,8 @@ def cem_init(x0: ArrayLike, sigma0: ArrayLike, opts: Mapping[str, Any] | None = 
 
     Raises:
         ValueError: an unknown option, a non-1-D ``x0``, a NaN or infinite ``x0``, a
-            ``sigma0`` that is not positive and finite, or an out-of-range option.
+            ``sigma0`` that is not positive and finite, an out-of-range option, or a
+            ``popsize`` whose ``[popsize, N]`` generations cannot fit in memory.
         TypeError: ``x0`` or ``sigma0`` is not real numbers, ``opts`` is not a mapping, or
             an option has the wrong type.
 
@@ -172,6 +174,7 @@ def cem_init(x0: ArrayLike, sigma0: ArrayLike, opts: Mapping[str, Any] | None = 
     _check_keys("CEM", opts, _CEM_KEYS)
     mean = _check_x0(x0)
     popsize = check_int("popsize", opts.get("popsize", _default_popsize(mean.size)), minimum=1)
+    _check_population_fits(popsize, mean.size)
     elite_ratio = check_real("elite_ratio", opts.get("elite_ratio", 0.2), low=0.0, high=1.0)
     if elite_ratio == 0.0:
         raise ValueError("elite_ratio must be in (0, 1], got 0")

@@ -19,6 +19,7 @@ from lagom.es._shared import (
     _check_asked,
     _check_opts,
     _check_population,
+    _check_population_fits,
     _check_x0,
     _fresh_seed,
 )
@@ -100,7 +101,7 @@ class CMAES(BaseES):
       one process no longer share (and disturb) one stream.
     * **A clock seed is recorded.** Like pycma, ``seed`` ``None``, ``0``, ``nan``,
       ``'time'`` or missing means "not reproducible"; we then draw a seed from the
-      operating system's entropy in ``[1, 2**32 - 1]``; :attr:`seed` and
+      operating system's entropy in ``[1, 2**32 - 1]``; the attribute ``seed`` and
       ``es.opts['seed']`` report it, so passing it back reproduces the run.
 
     If ``opts`` gives its own ``randn``, it is used as is and ``seed`` is left to pycma.
@@ -127,8 +128,8 @@ class CMAES(BaseES):
         ValueError: ``x0`` is not a non-empty finite ``[N]`` array, or has so many
             coordinates that the full covariance matrix cannot fit in memory (unless
             ``CMA_diagonal=True``), ``sigma0`` is not
-            positive and finite, ``popsize < 2``, ``CMA_mu > popsize``, ``seed`` is out of
-            range, or pycma
+            positive and finite, ``popsize < 2`` or too large for its generations to fit
+            in memory, ``CMA_mu > popsize``, ``seed`` is out of range, or pycma
             refuses an option (an unknown name or a value it cannot use; its message is
             kept).
 
@@ -152,6 +153,7 @@ class CMAES(BaseES):
         popsize = options.get("popsize")
         if popsize is not None and not isinstance(popsize, str):  # a str is a pycma formula
             options["popsize"] = check_int("popsize", popsize, minimum=2)
+            _check_population_fits(options["popsize"], mean.size)
         _check_covariance_fits(mean.size, options)
         if not any(key.startswith("verb") for key in options):
             options["verbose"] = -9

@@ -18,6 +18,7 @@ from lagom.es._shared import (
     _check_keys,
     _check_opts,
     _check_population,
+    _check_population_fits,
     _check_schedule,
     _check_sigma0,
     _check_x0,
@@ -107,7 +108,10 @@ class OpenAIESState:
         iterations: tells so far (``t``); ``num_asks``: asks so far (indexes the streams).
         asked: whether the last ask awaits its tell (set by :func:`openaies_ask`, cleared
             by :func:`openaies_tell`, which refuses a state without it).
-        evaluations, xbest, fbest, evals_best: the best-so-far record (see ``ESResult``).
+        evaluations: number of candidates told so far.
+        xbest: ``[N]`` best candidate ever told, or ``None``.
+        fbest: its value (``inf`` before the first tell).
+        evals_best: 1-based evaluation count of ``xbest``, or ``None``.
 
     Example:
         >>> state = openaies_init([1.0, 1.0], 0.5, {"popsize": 4, "seed": 0})
@@ -184,7 +188,8 @@ def openaies_init(
     Raises:
         ValueError: an unknown option, an odd ``popsize`` with ``antithetic``, both a
             schedule and ``sigma_decay``, a non-1-D, NaN or infinite ``x0``, a ``sigma0``
-            that is not positive and finite, or an out-of-range option.
+            that is not positive and finite, an out-of-range option, or a ``popsize``
+            whose ``[popsize, N]`` generations cannot fit in memory.
         TypeError: ``x0`` or ``sigma0`` is not real numbers, ``opts`` is not a mapping, or
             an option has the wrong type.
 
@@ -200,6 +205,7 @@ def openaies_init(
     default_popsize = _default_popsize(mean.size)
     default_popsize += default_popsize % 2 if antithetic else 0
     popsize = check_int("popsize", opts.get("popsize", default_popsize), minimum=2)
+    _check_population_fits(popsize, mean.size)
     if antithetic and popsize % 2:
         raise ValueError(f"popsize must be even with antithetic sampling, got {popsize}")
     schedule = opts.get("sigma_scheduler_args")
@@ -289,8 +295,8 @@ def openaies_tell(
         function_values: ``[P]`` their objective values (``inf`` only with rank transform).
 
     Returns:
-        The new state: stepped mean, next ``sigma``, advanced counters and best record,
-        ``asked`` cleared.
+        The new state (stepped mean, next ``sigma``, advanced counters and best record,
+        ``asked`` cleared).
 
     Raises:
         TypeError: ``state`` is not an :class:`OpenAIESState`.

@@ -86,6 +86,10 @@ def dumps(obj: object) -> bytes:
     return data
 
 
+#: The environment variables of the thread pools torch uses (OpenMP, MKL).
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _set_torch_threads(n: int | None) -> int | None:
     """Set torch's intra-op threads to ``n`` if torch is loaded; return the previous count.
 
@@ -102,6 +106,18 @@ def _set_torch_threads(n: int | None) -> int | None:
     return previous
 
 
+def _thread_variables(n: int | None) -> dict[str, str | None]:
+    """Where torch is not loaded yet (a serial sweep, a foreign executor's worker), set
+    ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` to ``n`` for a job that imports torch: torch
+    reads them then, so its first job runs with ``n`` threads as the later ones do. Return
+    the values to restore (``None``: unset) after the job."""
+    if n is None or "torch" in sys.modules:
+        return {}
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, str(n)))
+    return saved
+
+
 def init_worker(torch_threads: int | None, master: int | None = None) -> None:
     """Initialize a worker process of lagom's own pool: it ends when the ``master`` process
     ends, leaves Ctrl-C to the master (which stops it), and gets thread limits for
@@ -111,7 +127,7 @@ def init_worker(torch_threads: int | None, master: int | None = None) -> None:
     # A terminal's Ctrl-C reaches the whole process group; the master decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if torch_threads is not None:
-        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        for name in _THREAD_VARIABLES:
             os.environ[name] = str(torch_threads)
 
 
@@ -127,6 +143,7 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
     """
     logdir = job.logdir
     previous = None
+    saved = _thread_variables(torch_threads)
     try:
         with folder_lock(logdir):
             (logdir / ERROR).unlink(missing_ok=True)
@@ -148,6 +165,11 @@ def execute(run: Callable[..., Any], job: Job, torch_threads: int | None, root: 
         return Outcome(job.position, False, text)
     finally:
         _set_torch_threads(previous)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return Outcome(job.position, True, data)
 
 

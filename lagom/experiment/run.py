@@ -248,7 +248,7 @@ def run_experiment(
         executor: run jobs on this executor instead (then ``max_workers`` must be ``None``).
         overwrite: if ``True``, rerun every job from an empty folder.
         torch_threads: intra-op threads of torch in each job (``torch.set_num_threads``,
-            and ``OMP_NUM_THREADS`` in lagom's worker processes); ``None`` leaves them.
+            and ``OMP_NUM_THREADS`` for a job that imports torch); ``None`` leaves them.
         progress: show a progress bar of the jobs on stderr (when it is a terminal) and
             print a summary at the end; ``"summary"``: only the summary (for a caller that
             shows progress of its own, as ``lagom train`` does).

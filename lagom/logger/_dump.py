@@ -8,6 +8,9 @@ from typing import Any
 
 __all__ = ["dump_lines"]
 
+#: The most tabs before a line: wider than any screen; ``indent=10**10`` would build 10 GB.
+_MAX_INDENT = 100
+
 
 def dump_lines(
     logs: Mapping[str, list[Any]], keys: object, index: object, indent: object, border: object
@@ -30,8 +33,8 @@ def dump_lines(
     indices = _check_index(index)
     if isinstance(indent, bool) or not isinstance(indent, int):
         raise TypeError(f"indent must be an int, got {type(indent).__name__}")
-    if indent < 0:
-        raise ValueError(f"indent must be >= 0, got {indent}")
+    if not 0 <= indent <= _MAX_INDENT:
+        raise ValueError(f"indent must be in [0, {_MAX_INDENT}], got {indent}")
     if not isinstance(border, str):
         raise TypeError(f"border must be a str, got {type(border).__name__}")
 

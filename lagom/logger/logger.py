@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from lagom._checks import check_bool, check_path, check_str
-from lagom.logger._csv import CsvRows, check_utf8, parse_row, read_csv_columns, to_cell
+from lagom.logger._csv import (
+    CsvRows,
+    check_step,
+    check_utf8,
+    parse_row,
+    read_csv_columns,
+    to_cell,
+)
 from lagom.logger._dump import dump_lines
 from lagom.logger._plain_pickle import load_plain
 from lagom.logger.sinks import Sink, check_sinks, rebuild_sinks, row_step
@@ -187,7 +194,9 @@ class Logger:
         the previous row.
 
         Raises:
-            ValueError: if the logger was created with neither ``csv_path`` nor ``sinks``.
+            ValueError: if the logger was created with neither ``csv_path`` nor ``sinks``, or
+                it has sinks and the row's step is outside ``[0, 2**63 - 1]`` (nothing is
+                written then).
 
         Example:
             >>> import pathlib, tempfile
@@ -208,11 +217,16 @@ class Logger:
             )
         if not self._pending:
             return
+        row = parse_row(self._pending)
+        step = row_step(row, self._rows, self.step_key)
+        if self.sinks:
+            # Checked before the CSV row is written: a row whose step a sink refuses would
+            # stay in the CSV file, and every rebuild of the sinks from it would fail. A step
+            # counts (Progress refuses a negative one), and TensorBoard stores an int64.
+            check_step(f"the step ({self.step_key!r})", step, 0)
         pending, self._pending = self._pending, {}
         if self._csv is not None:
             self._csv.append(pending)
-        row = parse_row(pending)
-        step = row_step(row, self._rows, self.step_key)
         self._rows += 1
         for sink in self.sinks:
             sink.write(row, step)
@@ -241,20 +255,20 @@ class Logger:
         before and after them.
 
         Args:
-            keys (list, optional): a list of selected keys. If ``None``, then use all keys.
+            keys: a list of selected keys. If ``None``, then use all keys.
                 Default: ``None``
-            index (int/list, optional): the index of logged values. It has following use cases:
+            index: the index of logged values. It has following use cases:
 
                 - ``scalar``: a specific index. If ``-1``, then use last element.
                 - ``list``: a list of indices.
                 - ``None``: all indices.
 
-            indent (int, optional): the number of tab indentation. Default: ``0``
-            border (str, optional): the string to print as header and footer
+            indent: the number of tab indentation. Default: ``0``
+            border: the string to print as header and footer
 
         Raises:
             TypeError: if an argument has the wrong type (e.g. ``keys`` is a bare ``str``).
-            ValueError: if ``indent`` is negative.
+            ValueError: if ``indent`` is negative or above 100.
             KeyError: if a key was never logged.
             IndexError: if an index is out of range for a key's list of values.
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence, Sized
 
 import numpy as np
 
-from lagom._checks import as_float_array, check_finite, check_int
+from lagom._checks import as_float_array, check_finite, check_int, physical_memory
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["interp_curves"]
@@ -49,7 +49,8 @@ def interp_curves(
             curve is not 1-D, is empty, has mismatched lengths, a NaN or infinite value
             (x or y: interpolation would spread it to its neighbours; the message names
             ``x[i]``/``y[i]`` and the index), or not strictly increasing x values, or
-            ``num_point`` is outside ``[1, 2**60 - 1]``.
+            ``num_point`` is outside ``[1, 2**60 - 1]`` or asks for more than this
+            machine's memory holds.
 
     Example:
         >>> x1 = [4, 5, 7, 13, 20]
@@ -82,6 +83,7 @@ def interp_curves(
     if len(x) == 0:
         raise ValueError("interp_curves needs at least one curve, got none")
     num_point = check_int("num_point", num_point, minimum=1, maximum=_MAX_POINT)
+    _check_memory(num_point, len(x))
     curves = [
         _check_curve(i, curve_x, curve_y)
         for i, (curve_x, curve_y) in enumerate(zip(x, y, strict=True))
@@ -103,6 +105,19 @@ def interp_curves(
         full[-1] = high
     new_x = [full.copy() for _ in curves]
     return new_x, new_y
+
+
+def _check_memory(num_point: int, curves: int) -> None:
+    """Refuse a grid whose arrays cannot fit in this machine's memory, before allocating
+    (numpy would raise ``MemoryError``): two float64 arrays per curve (``new_x`` and
+    ``new_y``) and about four of the grid's size while interpolating."""
+    total, memory = (2 * curves + 4) * 8 * num_point, physical_memory()
+    if memory is not None and total > memory:
+        raise ValueError(
+            f"num_point must be at most {memory // ((2 * curves + 4) * 8)} for {curves} "
+            f"curve(s) (what fits in this machine's {memory / 2**30:.1f} GiB of memory), "
+            f"got {num_point}"
+        )
 
 
 def _interp(at: Float64Array, xp: Float64Array, fp: Float64Array) -> Float64Array:

@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import math
+
 import attrs
 import numpy as np
 
-from lagom._checks import as_float_array, check_finite, check_int, check_real
+from lagom._checks import as_float_array, check_finite, check_int, check_real, physical_memory
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["Moments", "RunningMeanVar", "update_moments"]
@@ -242,4 +244,12 @@ def _check_shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
     dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
     if not isinstance(dims, tuple):
         raise TypeError(f"shape must be an int or a tuple of ints, got {type(shape).__name__}")
-    return tuple(check_int("shape entry", d, minimum=0) for d in dims)
+    checked = tuple(check_int("shape entry", d, minimum=0) for d in dims)
+    # The mean and the variance, and a few temporaries of that size while updating.
+    total, memory = 4 * 8 * math.prod(checked), physical_memory()
+    if memory is not None and total > memory:
+        raise ValueError(
+            f"shape must hold at most {memory // 32} entries (what fits in this machine's "
+            f"{memory / 2**30:.1f} GiB of memory), got {shape}"
+        )
+    return checked

@@ -60,8 +60,12 @@ def _check_count(instance: Describe, attribute: attrs.Attribute[int], value: int
     check_int(attribute.name, value, minimum=0)
 
 
+#: The most tabs before a line: wider than any screen; ``10**10`` would build a 10 GB repr.
+_MAX_INDENT = 100
+
+
 def _check_indent(instance: Describe, attribute: attrs.Attribute[int], value: int) -> None:
-    check_int(attribute.name, value, minimum=0)
+    check_int(attribute.name, value, minimum=0, maximum=_MAX_INDENT)
 
 
 def _check_prefix(
@@ -96,8 +100,9 @@ class Describe(Generic[_StatT_co]):
     Raises:
         TypeError: ``count`` or ``repr_indent`` is not an int, a statistic is not a real
             number (or an array of them), or ``repr_prefix`` is not a string or ``None``.
-        ValueError: ``count`` or ``repr_indent`` is negative, the statistics differ in
-            shape, one is NaN or infinite, ``std`` is negative or ``min > max``.
+        ValueError: ``count`` or ``repr_indent`` is negative, ``repr_indent`` above 100,
+            the statistics differ in shape, one is NaN or infinite, ``std`` is negative or
+            ``min > max``.
 
     Example:
         >>> Describe(count=3, mean=2.0, std=0.5, min=1.5, max=2.5)

@@ -38,7 +38,8 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
         TypeError: ``x`` is not a tensor and holds something other than real numbers
             (``None``, strings, objects, complex numbers), or ``device`` is not a str or
             ``torch.device``.
-        ValueError: ``x`` is ragged, or ``device`` names no device or one this machine
+        ValueError: ``x`` is ragged or holds a finite number beyond float32's range (it
+            would become an infinity), or ``device`` names no device or one this machine
             does not have (``"cuda"`` without a CUDA device).
 
     Example:
@@ -55,6 +56,8 @@ def tensorify(x: torch.Tensor | ArrayLike, device: torch.device | str) -> torch.
     if isinstance(x, torch.Tensor):
         return x if x.device == device else x.to(device)
     array = _as_real_numbers(_as_numbers(x), "float32")
+    if array.dtype.kind == "f" and array.dtype.itemsize > 4:
+        array = _cast_float(array, np.dtype(np.float32))
     if not array.flags.writeable or any(stride < 0 for stride in array.strides):
         array = array.copy()  # torch.from_numpy refuses negative strides, warns on read-only
     return torch.from_numpy(array).float().to(device)
@@ -85,7 +88,8 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
             dtype.
         ValueError: ``x`` is ragged, or a NaN or an infinity would be cast to an integer or
             bool ``dtype``, or a number outside an integer ``dtype``'s range (numpy would
-            make up a number: wrap it around).
+            make up a number: wrap it around), or a finite number beyond a float ``dtype``'s
+            range (it would become an infinity).
 
     Example:
         >>> numpify(torch.tensor([1.5, 2.5], requires_grad=True), np.float64)
@@ -114,7 +118,26 @@ def numpify(x: torch.Tensor | ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
         if low < info.min or high > info.max:
             value = low if low < info.min else high
             raise ValueError(f"x holds {value}, outside {target}'s range [{info.min}, {info.max}]")
+    if target.kind == "f":
+        return _cast_float(array, target)
     return array.astype(target)
+
+
+def _cast_float(array: NDArray[Any], target: np.dtype[Any]) -> NDArray[Any]:
+    """``array`` cast to the float ``target``, or ``ValueError`` where a finite number would
+    become an infinity (``1e300`` as float32): a made-up number, which the metrics refuse."""
+    if array.dtype.kind == "b" or (array.dtype.kind == "f" and array.itemsize <= target.itemsize):
+        return array.astype(target)  # a widening cast: nothing can overflow
+    with np.errstate(over="ignore"):
+        cast = array.astype(target)
+    overflow = np.isinf(cast) & ~np.isinf(array) if array.dtype.kind == "f" else np.isinf(cast)
+    if np.any(overflow):
+        value, limit = array[overflow].flat[0].item(), np.finfo(target).max.item()
+        raise ValueError(
+            f"x holds {value}, outside {target}'s range [{-limit}, {limit}]: it would become "
+            "an infinity"
+        )
+    return cast
 
 
 def _as_real_numbers(array: NDArray[Any], target: object) -> NDArray[Any]:

@@ -13,7 +13,14 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lagom._checks import as_float_array, check_int, check_real, check_seed, check_str
+from lagom._checks import (
+    as_float_array,
+    check_int,
+    check_real,
+    check_seed,
+    check_str,
+    physical_memory,
+)
 from lagom._types import Float64Array
 
 __all__ = ["bootstrap_ci", "interquartile_mean"]
@@ -22,6 +29,8 @@ Estimator = Literal["mean", "iqm"]
 
 # More resamples than this change no plotted digit and would only exhaust memory.
 _MAX_BOOT = 1_000_000
+#: The bytes of resamples ``[n_boot, S, columns]`` that :func:`bootstrap_ci` makes at once.
+_CHUNK_BYTES = 2**25
 
 
 def _seeds_first(ys: ArrayLike, name: str) -> Float64Array:
@@ -171,7 +180,8 @@ def bootstrap_ci(
         ValueError: ``ys`` has no seed, a bad shape or NaN, holds both ``inf`` and
             ``-inf`` in one column (a resample holding both has an undefined mean),
             ``estimator`` is unknown, ``confidence`` is outside ``(0, 1)`` or ``n_boot``
-            outside ``[1, 10**6]``.
+            outside ``[1, 10**6]`` (or its resamples of one column beyond this machine's
+            memory).
 
     Example:
         >>> low, high = bootstrap_ci([[0.0], [1.0], [2.0], [3.0]], n_boot=1000)
@@ -197,8 +207,30 @@ def bootstrap_ci(
     seed = check_seed("seed", seed)
     if values.ndim == 1:
         values = values[:, None]
+    _check_memory(n_boot, values.shape[0])
     idx = np.random.default_rng(seed).integers(0, values.shape[0], size=(n_boot, values.shape[0]))
-    estimates = _estimate(values[idx], estimator)
     alpha = 1.0 - confidence
-    low, high = _percentiles(estimates, [100 * alpha / 2, 100 * (1 - alpha / 2)])
-    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    # The resamples [n_boot, S, P] are made a few columns at a time (each column's interval
+    # is its own), so that a long curve never needs them all in memory at once. No chunk has
+    # one column unless P = 1: numpy sums a lone column in another order (pairwise), and the
+    # last digits would depend on where the chunks end.
+    points = values.shape[1]
+    width = max(2, _CHUNK_BYTES // (8 * idx.size))
+    stops = [*range(width, points - 1, width), points]
+    bounds = np.empty((2, points), dtype=np.float64)
+    for start, stop in zip([0, *stops[:-1]], stops, strict=True):
+        samples = values[:, start:stop][idx]
+        bounds[:, start:stop] = _percentiles(_estimate(samples, estimator), q)
+    return bounds[0], bounds[1]
+
+
+def _check_memory(n_boot: int, seeds: int) -> None:
+    """Refuse resamples of even one column that cannot fit in this machine's memory (the
+    indices, and the resampled values of two columns and their sorted copy)."""
+    total, memory = 5 * 8 * n_boot * seeds, physical_memory()
+    if memory is not None and total > memory:
+        raise ValueError(
+            f"n_boot must be at most {memory // (5 * 8 * seeds)} for {seeds} seeds (what fits "
+            f"in this machine's {memory / 2**30:.1f} GiB of memory), got {n_boot}"
+        )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -116,6 +118,36 @@ def test_torch_threads_limited_in_workers_and_restored_serially(tmp_path: Path) 
             assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+_SERIAL_SWEEP = """
+import os, sys
+from lagom.experiment import run_experiment
+from tests.experiment._jobs import torch_threads
+assert "torch" not in sys.modules
+results = run_experiment(torch_threads, [{"ID": 0}], [0, 1], sys.argv[1], None,
+                         torch_threads=1, progress=False)
+print(results, os.environ.get("OMP_NUM_THREADS"))
+"""
+
+
+def test_torch_threads_also_hold_for_the_first_serial_job_that_imports_torch(
+    tmp_path: Path,
+) -> None:
+    # Before: the first job imported torch with its default threads, the later ones had 1,
+    # so the first job's numbers differed from the same job on a pool or run later.
+    pytest.importorskip("torch")  # the torch-free environments have no torch to import
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env["PYTHONPATH"] = str(Path(__file__).parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", _SERIAL_SWEEP, str(tmp_path / "logs")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.split() == ["[1,", "1]", "None"]  # and the environment is restored
 
 
 class _Terminal(io.StringIO):

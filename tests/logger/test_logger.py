@@ -187,7 +187,9 @@ def test_bad_key(key: Any, error: type[Exception], match: str) -> None:
         ({"index": 1.0}, TypeError, "index must be an int, a list of int or None, got 1.0"),
         ({"index": True}, TypeError, "index must be an int"),
         ({"index": [0, "1"]}, TypeError, "index must be an int"),
-        ({"indent": -1}, ValueError, "indent must be >= 0, got -1"),
+        ({"indent": -1}, ValueError, r"indent must be in \[0, 100\], got -1"),
+        # Before: a 10 GB string of tabs built and printed.
+        ({"indent": 10**10}, ValueError, r"indent must be in \[0, 100\], got 10000000000"),
         ({"indent": 1.5}, TypeError, "indent must be an int, got float"),
         ({"border": None}, TypeError, "border must be a str, got NoneType"),
     ],
@@ -419,3 +421,32 @@ def test_load_of_a_damaged_log_is_a_value_error_or_a_log(data: st.DataObject) ->
         except (ValueError, TypeError):
             return  # refused, by name: never a crash or another error
     assert all(isinstance(values, list) for values in loaded.logs.values())
+
+
+@pytest.mark.parametrize("step", [1e30, 2**63, -1])
+def test_a_step_sinks_refuse_is_refused_before_the_csv_row(tmp_path: Path, step: object) -> None:
+    # Before: the CSV row was written, then a TensorBoard or Progress sink refused the step,
+    # and every later Logger on that CSV failed rebuilding its sinks from that row.
+    from lagom.logger import JsonlSink
+
+    def logger() -> Logger:
+        return Logger(tmp_path / "progress.csv", sinks=[JsonlSink(tmp_path / "log.jsonl")])
+
+    first = logger()
+    first("timesteps", 10)
+    first.write_row()
+    first("timesteps", step)
+    with pytest.raises(ValueError, match=r"the step \('timesteps'\) must be in \[0, 2\*\*63 - 1\]"):
+        first.write_row()
+    assert (tmp_path / "progress.csv").read_text() == "timesteps\n10\n"
+    first("timesteps", 20)  # a corrected value goes through
+    first.write_row()
+    assert (tmp_path / "progress.csv").read_text() == "timesteps\n10\n20\n"
+    assert logger()._rows == 2  # resumes
+
+
+def test_a_large_step_without_sinks_is_only_a_csv_cell(tmp_path: Path) -> None:
+    logger = Logger(tmp_path / "progress.csv")
+    logger("timesteps", 1e30)
+    logger.write_row()
+    assert (tmp_path / "progress.csv").read_text() == "timesteps\n1e+30\n"

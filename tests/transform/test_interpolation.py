@@ -166,3 +166,9 @@ def test_num_point_too_large_to_allocate_is_refused() -> None:
         interp_curves([[1, 2]], [[1, 2]], num_point=10**30)
     with pytest.raises(ValueError, match="num_point must be at most"):
         interp_curves([[1, 2]], [[1, 2]], num_point=2**60)
+
+
+def test_num_point_beyond_physical_memory_is_refused_before_allocating() -> None:
+    # Before: 10**12 points passed the addressable-size check, then numpy's MemoryError.
+    with pytest.raises(ValueError, match=r"num_point must be at most \d+ for 1 curve\(s\) \(what"):
+        interp_curves([[1, 2]], [[1, 2]], num_point=10**12)

@@ -167,3 +167,11 @@ def test_a_variance_beyond_float64_is_refused_by_what_overflows() -> None:
         running([1e200, -1e200])
     assert running.n == 0  # refused: the state is as it was
     assert float(running.var) == 1.0
+
+
+def test_a_shape_beyond_physical_memory_is_refused_before_allocating() -> None:
+    # Before: numpy's MemoryError for the [10**6, 10**6] mean.
+    with pytest.raises(ValueError, match=r"shape must hold at most \d+ entries \(what fits"):
+        Moments.initial((10**6, 10**6))
+    with pytest.raises(ValueError, match=r"shape must hold at most \d+ entries"):
+        RunningMeanVar(shape=(10**6, 10**6))

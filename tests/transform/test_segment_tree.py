@@ -213,3 +213,9 @@ def test_capacity_too_large_to_allocate_is_refused() -> None:
         SumTree(2**62)
     with pytest.raises(ValueError, match="capacity must be at most"):
         MinTree(2**59)
+
+
+def test_a_capacity_beyond_physical_memory_is_refused_before_allocating() -> None:
+    # Before: 2**40 leaves passed the addressable-size check, then numpy's MemoryError.
+    with pytest.raises(ValueError, match=r"capacity must be at most \d+ \(its 2 \* capacity"):
+        SumTree(2**40)

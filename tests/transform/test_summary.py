@@ -125,3 +125,9 @@ def test_finite_values_whose_sums_overflow_are_described() -> None:
     assert wide is not None
     assert wide.mean == 0.0
     assert wide.std == pytest.approx(1e200)
+
+
+def test_an_indent_wider_than_any_screen_is_refused() -> None:
+    # Before: repr() built a 10 GB string of tabs (MemoryError, or minutes of printing).
+    with pytest.raises(ValueError, match="repr_indent must be at most 100, got 10000000000"):
+        describe([1.0, 2.0], repr_indent=10**10)

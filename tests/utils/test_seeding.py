@@ -137,3 +137,9 @@ def test_a_size_beyond_memory_is_named(size: object) -> None:
     # Before: numpy's "array is too big" or a bounded-integers ValueError.
     with pytest.raises(ValueError, match="size must ask for at most"):
         Seeder(0)(size)  # type: ignore[arg-type]
+
+
+def test_a_size_beyond_physical_memory_is_refused_before_drawing() -> None:
+    # Before: 10**15 seeds passed the addressable-size check, then numpy's MemoryError.
+    with pytest.raises(ValueError, match=r"size must ask for at most \d+ seeds \(what fits in"):
+        Seeder(0)(10**15)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -149,3 +150,26 @@ def test_tensorify_copies_arrays_torch_cannot_share() -> None:
     assert frozen.tolist() == [0.0, 0.0]
     broadcast = tensorify(np.broadcast_to(np.float32(1), (2, 2)), "cpu")
     assert broadcast.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("convert", "value", "dtype"),
+    [
+        (lambda x: tensorify(x, "cpu"), np.array([1.0, -1e300]), "float32"),
+        (lambda x: numpify(x, np.float32), np.array([1e39]), "float32"),
+        (lambda x: numpify(x, np.float32), torch.tensor([1e300], dtype=torch.float64), "float32"),
+        (lambda x: numpify(x, np.float16), np.array([70000]), "float16"),
+    ],
+)
+def test_a_finite_number_beyond_a_float_dtype_is_refused(
+    convert: Any, value: object, dtype: str
+) -> None:
+    # Before: silently an infinity, which the metrics then refuse far from its cause.
+    with pytest.raises(ValueError, match=rf"x holds .*, outside {dtype}'s range .* infinity"):
+        convert(value)
+
+
+def test_infinities_and_nan_stay_as_they_are() -> None:
+    given = np.array([np.inf, -np.inf, np.nan, 3.0])
+    assert tensorify(given, "cpu").numpy().tobytes() == given.astype(np.float32).tobytes()
+    assert numpify(given, np.float32).tobytes() == given.astype(np.float32).tobytes()

@@ -373,3 +373,10 @@ def test_out_that_is_a_folder_or_in_a_file_is_a_value_error(tmp_path: Path) -> N
         plot_curves(_same_x_data(), out=tmp_path / "plot.png")
     with pytest.raises(ValueError, match=r"out must be a path in a folder, got .* in a file"):
         plot_curves(_same_x_data(), out=tmp_path / "file" / "plot.png")
+
+
+def test_num_point_beyond_physical_memory_is_refused_before_allocating() -> None:
+    # Before: numpy's MemoryError from inside interp_curves.
+    data = [ConfigCurves(ID=0, config={}, seeds=(0,), curves=[([0, 1], [0.0, 1.0])])]
+    with pytest.raises(ValueError, match=r"configuration ID 0: num_point must be at most \d+"):
+        plot_curves(data, num_point=10**12)

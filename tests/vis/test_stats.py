@@ -107,3 +107,43 @@ def test_infinities() -> None:
     assert high.tolist() == [inf]
     low, high = bootstrap_ci([[inf], [inf]], "iqm")
     assert low.tolist() == high.tolist() == [inf]
+
+
+def test_bootstrap_resamples_a_few_columns_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: all resamples [n_boot, S, P] at once (80 MB here; 30 GB for plot_curves with
+    # band="ci95", 2 seeds and 10**6 points: a MemoryError).
+    import tracemalloc
+
+    from lagom.vis import stats
+
+    monkeypatch.setattr(stats, "_CHUNK_BYTES", 2**20, raising=False)
+    ys = np.random.default_rng(0).normal(size=(2, 5000))
+    tracemalloc.start()
+    try:
+        bootstrap_ci(ys, n_boot=1000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**24
+
+
+@pytest.mark.parametrize("estimator", ["mean", "iqm"])
+@pytest.mark.parametrize("chunk", [8, 8000, 2**14])
+def test_bootstrap_chunks_give_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch, estimator: str, chunk: int
+) -> None:
+    # Where the chunks end (down to a last chunk of one column) changes no digit.
+    from lagom.vis import stats
+
+    ys = np.random.default_rng(1).normal(size=(13, 7)) * 1e6
+    whole = bootstrap_ci(ys, estimator, n_boot=300, seed=3)  # type: ignore[arg-type]
+    monkeypatch.setattr(stats, "_CHUNK_BYTES", chunk, raising=False)
+    chunked = bootstrap_ci(ys, estimator, n_boot=300, seed=3)  # type: ignore[arg-type]
+    assert np.array_equal(whole[0], chunked[0])
+    assert np.array_equal(whole[1], chunked[1])
+
+
+def test_n_boot_beyond_physical_memory_is_refused_before_resampling() -> None:
+    # Before: numpy's MemoryError for the [n_boot, S] indices (8 TB here).
+    with pytest.raises(ValueError, match=r"n_boot must be at most \d+ for 1000000 seeds"):
+        bootstrap_ci(np.zeros((10**6, 1)), n_boot=10**6)
