@@ -179,9 +179,7 @@ def _run_jobs(
             # A sweep refused before it ran (another configuration in the folder, a folder
             # in use) shows no progress: the bar would read as training done.
             monitor.stop(final=not refused)
-        print(
-            re.sub(r"^run_experiment: 1 jobs ", "run_experiment: 1 job ", held.getvalue()), end=""
-        )
+        print(held.getvalue(), end="")
     _print_summary(args.seeds, results)
     _plot_quietly(log_dir, "timesteps", "train_return", log_dir / "learning_curve.png")
     return 1 if failed else 0

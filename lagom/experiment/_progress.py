@@ -108,7 +108,8 @@ class Tracker:
     def summary(self, log_dir: Path) -> str:
         """A few lines: counts, then one line per failed job with its folder."""
         lines = [
-            f"run_experiment: {len(self.jobs)} jobs in {log_dir}: {self.done} done, "
+            f"run_experiment: {len(self.jobs)} job{'' if len(self.jobs) == 1 else 's'} in "
+            f"{log_dir}: {self.done} done, "
             f"{self.skipped} already done (skipped), {len(self.failed)} failed"
         ]
         for index in sorted(self.failed):
