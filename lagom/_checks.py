@@ -61,6 +61,7 @@ __all__ = [
     "check_discount",
     "check_features",
     "check_finite",
+    "check_fits",
     "check_float_tensor",
     "check_instance",
     "check_int",
@@ -317,6 +318,70 @@ def physical_memory() -> int | None:
         return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, OSError, ValueError):  # no sysconf (Windows), or no such name
         return None
+
+
+def check_fits(
+    name: str,
+    count: int,
+    item_bytes: int,
+    *,
+    context: str = "",
+    hint: str = "",
+    memory: int | None = None,
+    where: str = "this machine",
+) -> None:
+    """Raise ``ValueError`` unless ``count`` items of ``item_bytes`` bytes each fit in memory:
+    the check a size runs before anything of that size is allocated.
+
+    The largest count allowed is ``memory // item_bytes``, where ``memory`` defaults to
+    :func:`physical_memory`; and never more than ``MAX_SIZE // item_bytes`` (the bytes a
+    process can address), which alone bounds ``count`` where the OS does not say how much
+    memory there is. Without the check numpy fails deep inside with ``MemoryError`` or
+    "array is too big", torch with its allocator's ``RuntimeError``, or the OOM killer ends
+    the run; the message here names the argument, the largest value and the value received.
+
+    Args:
+        name: the argument's name, for the message (or a phrase naming it, such as ``"the
+            number of entries of shape (3, 4)"``).
+        count: the number of items asked for (``>= 0``).
+        item_bytes: the bytes each item takes, all arrays of its size together (``>= 1``).
+        context: words after the largest value, such as ``" for 3 curve(s)"``.
+        hint: what to do instead, added after the value received.
+        memory: the bytes available; default :func:`physical_memory` (a GPU's memory for
+            tensors on it, a small number in tests).
+        where: whose memory ``memory`` is, for the message (``"cuda:0"``).
+
+    Raises:
+        TypeError: ``count`` or ``item_bytes`` is not an integer.
+        ValueError: ``count`` is negative or ``item_bytes`` below 1, or ``count`` items do
+            not fit.
+
+    Example:
+        >>> check_fits("T", 1000, 64, memory=64_000)
+        >>> check_fits("T", 1001, 64, context=" steps of 2 sub-environments", memory=64_000)
+        Traceback (most recent call last):
+        ...
+        ValueError: T must be at most 1000 steps of 2 sub-environments (what fits in this
+        machine's 0.0 GiB of memory), got 1001
+        >>> check_fits("capacity", 2**40, 16, hint="lower it", memory=2**30, where="cuda:0")
+        Traceback (most recent call last):
+        ...
+        ValueError: capacity must be at most 67108864 (what fits in cuda:0's 1.0 GiB of
+        memory), got 1099511627776: lower it
+    """
+    number = check_int(name, count, minimum=0)
+    size = check_int("item_bytes", item_bytes)
+    total = physical_memory() if memory is None else check_int("memory", memory, minimum=0)
+    addressable = MAX_SIZE // size
+    if total is not None and total // size <= addressable:
+        largest, bound = total // size, f"what fits in {where}'s {total / 2**30:.1f} GiB of memory"
+    else:
+        largest, bound = addressable, "what a process can address"
+    if number > largest:
+        advice = f": {hint}" if hint else ""
+        raise ValueError(
+            f"{name} must be at most {largest}{context} ({bound}), got {number}{advice}"
+        )
 
 
 def is_tensor(value: object) -> TypeGuard[TensorLike]:

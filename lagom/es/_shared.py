@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from lagom._checks import check_finite, check_seed, physical_memory
+from lagom._checks import check_finite, check_fits, check_seed
 from lagom._types import ArrayLike, Float64Array
 from lagom.es.base import _frozen_array
 from lagom.transform import LinearSchedule
@@ -217,13 +217,8 @@ _POPULATION_ARRAYS = 4
 def _check_population_fits(popsize: int, dimension: int) -> None:
     """Refuse up front a population that cannot fit in this machine's memory: ``ask``
     would fail deep inside numpy with ``MemoryError``, or the OOM killer end the run."""
-    memory = physical_memory()
-    if memory is not None and _POPULATION_ARRAYS * 8 * popsize * dimension > memory:
-        largest = memory // (_POPULATION_ARRAYS * 8 * dimension)
-        raise ValueError(
-            f"popsize must be at most {largest} for {dimension} coordinates (what fits in "
-            f"this machine's {memory / 2**30:.1f} GiB of memory), got {popsize}"
-        )
+    row_bytes = _POPULATION_ARRAYS * 8 * dimension
+    check_fits("popsize", popsize, row_bytes, context=f" for {dimension} coordinates")
 
 
 def _fresh_seed() -> int:

@@ -56,13 +56,21 @@ def _check_sigma0(sigma0: object) -> float:
 _COVARIANCE_MATRICES = 3
 
 
-def _covariance_error(dimension: int) -> ValueError:
+def _covariance_error(dimension: int, memory: int | None = None) -> ValueError:
+    """The error for a covariance that does not fit: naming the largest N that does where
+    the machine's ``memory`` is known (a bound quadratic in N, unlike :func:`check_fits`)."""
     needed = _COVARIANCE_MATRICES * 8 * dimension**2
+    largest = "" if memory is None else f" (at most {_largest_dimension(memory)} coordinates fit)"
     return ValueError(
         f"x0 has {dimension} coordinates: CMA-ES keeps a full [N, N] covariance matrix and "
-        f"needs about {needed / 2**30:.3g} GiB for it, more than this machine has; pass the "
-        "option CMA_diagonal=True (memory linear in N), or use CEM or OpenAIES"
+        f"needs about {needed / 2**30:.3g} GiB for it, more than this machine has{largest}; "
+        "pass the option CMA_diagonal=True (memory linear in N), or use CEM or OpenAIES"
     )
+
+
+def _largest_dimension(memory: int) -> int:
+    """The largest N whose full covariance matrices fit in ``memory`` bytes."""
+    return math.isqrt(memory // (_COVARIANCE_MATRICES * 8))
 
 
 def _check_covariance_fits(dimension: int, options: Mapping[str, Any]) -> None:
@@ -71,8 +79,8 @@ def _check_covariance_fits(dimension: int, options: Mapping[str, Any]) -> None:
     if options.get("CMA_diagonal") in (True, "True"):  # pycma's only linear-memory setting
         return
     memory = physical_memory()
-    if memory is not None and _COVARIANCE_MATRICES * 8 * dimension**2 > memory:
-        raise _covariance_error(dimension)
+    if memory is not None and dimension > _largest_dimension(memory):
+        raise _covariance_error(dimension, memory)
 
 
 @contextmanager

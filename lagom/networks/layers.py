@@ -14,7 +14,7 @@ from typing import TypeAlias
 import torch
 from torch import nn
 
-from lagom._checks import check_device, check_int, physical_memory
+from lagom._checks import check_device, check_fits, check_int, physical_memory
 
 __all__ = ["make_cnn", "make_fc", "make_transposed_cnn"]
 
@@ -70,11 +70,15 @@ def _check_parameter_memory(what: str, numel: int, device: torch.device | None) 
     would fail with its allocator's ``RuntimeError``, or take the machine's swap first."""
     where = torch.get_default_device() if device is None else device
     memory = _memory_of(where)
-    size = numel * torch.empty((), dtype=torch.get_default_dtype(), device="meta").element_size()
-    if memory is not None and size > memory:
-        raise ValueError(
-            f"{what} would hold {numel} parameters ({size / 2**30:.1f} GiB), more than the "
-            f"{memory / 2**30:.1f} GiB of memory of {where}: lower its sizes"
+    if memory is not None:
+        element = torch.empty((), dtype=torch.get_default_dtype(), device="meta").element_size()
+        check_fits(
+            f"the number of parameters of {what}",
+            numel,
+            element,
+            hint=f"lower the sizes given to {what}",
+            memory=memory,
+            where="this machine" if where.type == "cpu" else str(where),
         )
 
 

@@ -41,10 +41,10 @@ from lagom._checks import (
     check_bool,
     check_discount,
     check_finite,
+    check_fits,
     check_int,
     check_real,
     check_seed,
-    physical_memory,
 )
 from lagom._types import ArrayLike, BoolArray, Float32Array, Float64Array, NDArray
 from lagom.transform import MinTree, SumTree
@@ -130,13 +130,13 @@ def _check_memory(capacity: int, row_bytes: int) -> None:
 
     The arrays are allocated lazily (their pages are only taken when written), so a buffer
     too large would fail hours into a run, when it fills; better to say so at once."""
-    total, memory = capacity * row_bytes, physical_memory()
-    if memory is not None and total > memory:
-        raise ValueError(
-            f"a replay buffer of capacity {capacity} takes {total / 2**30:.1f} GiB "
-            f"({row_bytes} bytes per transition), more than this machine's "
-            f"{memory / 2**30:.1f} GiB of memory: lower the capacity (agent.buffer_size)"
-        )
+    check_fits(
+        "capacity",
+        capacity,
+        row_bytes,
+        context=f" transitions of {row_bytes} bytes",
+        hint="lower the capacity (agent.buffer_size)",
+    )
 
 
 class ReplayBuffer:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, TypeAlias
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from lagom._checks import is_tensor, physical_memory, readable_array, tensor_array
+from lagom._checks import check_fits, is_tensor, readable_array, tensor_array
 from lagom._types import NDArray
 from lagom.agent import Agent
 from lagom.data import Rollout
@@ -294,14 +294,10 @@ def _check_memory(T: int, num_envs: int, first: dict[str, NDArray[Any]]) -> None
     """Refuse a ``T`` whose buffers cannot fit in this machine's memory, before any is
     allocated (numpy would raise its own ``MemoryError`` or "array is too big")."""
     row = sum(x.nbytes for x in first.values())
-    # observations [T + 1] and next_observations [T], rewards float64 and two flags [T, N].
-    total = (2 * T + 1) * row + T * num_envs * 10
-    memory = physical_memory()
-    if memory is not None and total > memory:
-        raise ValueError(
-            f"T = {T} steps of {num_envs} sub-environments take {total / 2**30:.1f} GiB, more "
-            f"than this machine's {memory / 2**30:.1f} GiB of memory: collect fewer steps"
-        )
+    # Per step: an observation row in observations [T + 1] and one in next_observations [T],
+    # rewards float64 and two flags [T, N]; the one extra row of [T + 1] is left out.
+    step_bytes = 2 * row + num_envs * 10
+    check_fits("T", T, step_bytes, context=f" steps of {num_envs} sub-environments")
 
 
 def _checked_step(

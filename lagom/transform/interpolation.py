@@ -7,7 +7,7 @@ from collections.abc import Sequence, Sized
 
 import numpy as np
 
-from lagom._checks import as_float_array, check_finite, check_int, physical_memory
+from lagom._checks import as_float_array, check_finite, check_fits, check_int
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["interp_curves"]
@@ -111,13 +111,7 @@ def _check_memory(num_point: int, curves: int) -> None:
     """Refuse a grid whose arrays cannot fit in this machine's memory, before allocating
     (numpy would raise ``MemoryError``): two float64 arrays per curve (``new_x`` and
     ``new_y``) and about four of the grid's size while interpolating."""
-    total, memory = (2 * curves + 4) * 8 * num_point, physical_memory()
-    if memory is not None and total > memory:
-        raise ValueError(
-            f"num_point must be at most {memory // ((2 * curves + 4) * 8)} for {curves} "
-            f"curve(s) (what fits in this machine's {memory / 2**30:.1f} GiB of memory), "
-            f"got {num_point}"
-        )
+    check_fits("num_point", num_point, (2 * curves + 4) * 8, context=f" for {curves} curve(s)")
 
 
 def _interp(at: Float64Array, xp: Float64Array, fp: Float64Array) -> Float64Array:

@@ -11,7 +11,7 @@ import math
 import attrs
 import numpy as np
 
-from lagom._checks import as_float_array, check_finite, check_int, check_real, physical_memory
+from lagom._checks import as_float_array, check_finite, check_fits, check_int, check_real
 from lagom._types import ArrayLike, Float64Array
 
 __all__ = ["Moments", "RunningMeanVar", "update_moments"]
@@ -246,10 +246,5 @@ def _check_shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
         raise TypeError(f"shape must be an int or a tuple of ints, got {type(shape).__name__}")
     checked = tuple(check_int("shape entry", d, minimum=0) for d in dims)
     # The mean and the variance, and a few temporaries of that size while updating.
-    total, memory = 4 * 8 * math.prod(checked), physical_memory()
-    if memory is not None and total > memory:
-        raise ValueError(
-            f"shape must hold at most {memory // 32} entries (what fits in this machine's "
-            f"{memory / 2**30:.1f} GiB of memory), got {shape}"
-        )
+    check_fits(f"the number of entries of shape {shape}", math.prod(checked), 4 * 8)
     return checked

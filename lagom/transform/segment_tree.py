@@ -7,7 +7,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lagom._checks import check_finite, check_int, check_real, physical_memory
+from lagom._checks import check_finite, check_fits, check_int, check_real
 from lagom._types import ArrayLike, Float64Array, IntArray, NDArray
 
 __all__ = ["MinTree", "SegmentTree", "SumTree"]
@@ -91,12 +91,7 @@ class SegmentTree:
                 f"capacity must be at most 2**{_MAX_CAPACITY.bit_length() - 1} (its 2 * capacity "
                 f"float64 nodes must be addressable by np.intp), got 2**{capacity.bit_length() - 1}"
             )
-        memory = physical_memory()
-        if memory is not None and 16 * capacity > memory:
-            raise ValueError(
-                f"capacity must be at most {memory // 16} (its 2 * capacity float64 nodes must "
-                f"fit in this machine's {memory / 2**30:.1f} GiB of memory), got {capacity}"
-            )
+        check_fits("capacity", capacity, 16, context=", for its 2 * capacity float64 nodes")
         if not callable(operation):
             raise TypeError(f"operation must be callable, got {type(operation).__name__}")
         self._capacity = capacity

@@ -11,7 +11,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lagom._checks import MAX_SIZE, check_seed, is_int, physical_memory
+from lagom._checks import check_fits, check_seed, is_int
 
 __all__ = ["Seeder", "set_global_seeds"]
 
@@ -102,12 +102,10 @@ class Seeder:
             raise ValueError("size must hold at least one dimension, got an empty shape")
         if any(n < 0 for n in shape):
             raise ValueError(f"size must not be negative, got {size!r}")
-        memory = physical_memory()
-        limit = MAX_SIZE // 8 if memory is None else min(MAX_SIZE // 8, memory // _SEED_BYTES)
-        if math.prod(int(n) for n in shape) > limit:
-            raise ValueError(
-                f"size must ask for at most {limit} seeds (what fits in this machine's "
-                f"memory), got {size!r}"
-            )
+        count = math.prod(int(n) for n in shape)
+        if is_int(size):
+            check_fits("size", count, _SEED_BYTES, context=" seeds")
+        else:
+            check_fits(f"the number of seeds of size {size!r}", count, _SEED_BYTES)
         seeds: list[Any] = self.rng.randint(low=0, high=self.max, size=shape).tolist()
         return seeds

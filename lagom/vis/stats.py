@@ -15,11 +15,11 @@ from numpy.typing import ArrayLike
 
 from lagom._checks import (
     as_float_array,
+    check_fits,
     check_int,
     check_real,
     check_seed,
     check_str,
-    physical_memory,
 )
 from lagom._types import Float64Array
 
@@ -228,9 +228,4 @@ def bootstrap_ci(
 def _check_memory(n_boot: int, seeds: int) -> None:
     """Refuse resamples of even one column that cannot fit in this machine's memory (the
     indices, and the resampled values of two columns and their sorted copy)."""
-    total, memory = 5 * 8 * n_boot * seeds, physical_memory()
-    if memory is not None and total > memory:
-        raise ValueError(
-            f"n_boot must be at most {memory // (5 * 8 * seeds)} for {seeds} seeds (what fits "
-            f"in this machine's {memory / 2**30:.1f} GiB of memory), got {n_boot}"
-        )
+    check_fits("n_boot", n_boot, 5 * 8 * seeds, context=f" for {seeds} seeds")

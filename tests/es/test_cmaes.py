@@ -144,9 +144,13 @@ def test_clock_seeds_are_drawn_recorded_and_reproducible(seed: object) -> None:
 
 
 def test_missing_seed_is_a_clock_seed() -> None:
-    es = CMAES(np.zeros(2), 1.0)
-    assert es.seed is not None
+    es, other = CMAES(np.zeros(2), 1.0), CMAES(np.zeros(2), 1.0)
+    assert isinstance(es.seed, int)
+    assert 1 <= es.seed <= 2**32 - 1
     assert es.es.opts["seed"] == es.seed
+    assert es.seed != other.seed  # drawn afresh, not a fixed default
+    again = CMAES(np.zeros(2), 1.0, {"seed": es.seed})
+    assert np.array_equal(np.array(es.ask()), np.array(again.ask()))
 
 
 def test_options_pass_through_with_pycma_key_matching() -> None:
@@ -163,10 +167,17 @@ def test_options_pass_through_with_pycma_key_matching() -> None:
 
 
 def test_a_given_randn_is_used_as_is() -> None:
-    rng = np.random.default_rng(0)
-    es = CMAES(np.zeros(3), 1.0, {"randn": lambda lam, n: rng.standard_normal((lam, n))})
+    calls: list[tuple[int, int]] = []
+
+    def randn(lam: int, n: int) -> np.ndarray:
+        calls.append((lam, n))
+        return np.zeros((lam, n))  # no noise: every candidate is the mean
+
+    es = CMAES(np.array([1.0, -2.0, 0.5]), 1.0, {"randn": randn})
     assert es.seed is None
-    assert len(es.ask()) == es.popsize
+    solutions = es.ask()
+    assert calls == [(es.popsize, 3)]
+    np.testing.assert_array_equal(np.array(solutions), [[1.0, -2.0, 0.5]] * es.popsize)
 
 
 def test_bad_seed_is_rejected() -> None:
@@ -267,6 +278,18 @@ def test_a_covariance_larger_than_memory_is_refused_up_front() -> None:
         CMAES(np.zeros(10**6), 1.0, {"popsize": 4, "seed": 1})
     es = CMAES(np.zeros(10**4), 1.0, {"popsize": 4, "seed": 1, "CMA_diagonal": True})
     assert es.ask()[0].shape == (10**4,)
+
+
+def test_the_covariance_error_names_the_largest_dimension_that_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lagom.es.cmaes as cmaes
+
+    # 3 float64 [100, 100] matrices are 240_000 bytes: 100 coordinates fit, 101 do not.
+    monkeypatch.setattr(cmaes, "physical_memory", lambda: 240_000)
+    with pytest.raises(ValueError, match=r"x0 has 101 coordinates: .* \(at most 100 coordinates"):
+        CMAES(np.zeros(101), 1.0, {"popsize": 4, "seed": 1})
+    assert CMAES(np.zeros(100), 1.0, {"popsize": 4, "seed": 1}).ask()[0].shape == (100,)
 
 
 def test_result_after_only_failed_evaluations() -> None:

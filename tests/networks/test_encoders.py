@@ -126,6 +126,11 @@ def test_a_cnn_too_large_for_the_machine_is_refused_before_allocating(
 ) -> None:
     # A machine of 1 GiB: a 1000x1000 frame gives the Nature CNN's linear layer 1.8 GiB.
     monkeypatch.setattr(layers, "_memory_of", lambda device: 2**30)
-    with pytest.raises(ValueError, match=r"CNNEncoder would hold .* more than the 1\.0 GiB"):
+    # 2**30 bytes hold 2**28 float32 parameters.
+    with pytest.raises(
+        ValueError,
+        match=r"the number of parameters of CNNEncoder must be at most 268435456 \(what fits "
+        r"in this machine's 1\.0 GiB of memory\)",
+    ):
         make_encoder(spaces.Box(0, 255, (3, 1000, 1000), np.uint8))
     assert make_encoder(spaces.Box(0, 255, (3, 84, 84), np.uint8)).out_features == 512

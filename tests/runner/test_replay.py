@@ -99,7 +99,10 @@ def test_sampling_is_seeded_and_resumes_from_the_state_dict() -> None:
 def test_state_dict_holds_only_the_filled_rows() -> None:
     buffer = ReplayBuffer(1000, obs_dim=2, action_dim=1, seed=0)
     buffer.add(*_rows(0, 3))
-    assert buffer.state_dict()["table"].shape == (3, buffer.table.shape[1])
+    table = buffer.state_dict()["table"]
+    assert table.shape == (3, buffer.table.shape[1])
+    np.testing.assert_array_equal(table, buffer.table[:3])
+    assert table[:, 0].tolist() == [0.0, 1.0, 2.0]  # the observations added, in order
 
 
 def test_bad_input_raises() -> None:
@@ -134,21 +137,21 @@ def test_a_buffer_larger_than_the_machine_is_refused_before_allocating(
 ) -> None:
     from gymnasium import spaces
 
-    import lagom.runner.replay as replay
+    import lagom._checks as checks
 
     # Per transition: 2 * 6 bytes of [2 x 3] uint8 frames (observation and next), 2 * 4 of
     # the float32 table (reward, terminated), 1 of truncated, 8 of the int64 action: 29.
     frames = spaces.Box(0, 255, (2, 3), np.uint8)
-    monkeypatch.setattr(replay, "physical_memory", lambda: 28_999)
+    monkeypatch.setattr(checks, "physical_memory", lambda: 28_999)
     with pytest.raises(
         ValueError,
-        match=r"capacity 1000 takes .* \(29 bytes per transition\), "
-        r"more than this machine's .*agent.buffer_size",
+        match=r"capacity must be at most 999 transitions of 29 bytes \(what fits in this "
+        r"machine's 0\.0 GiB of memory\), got 1000: lower the capacity \(agent\.buffer_size\)",
     ):
         ReplayBuffer(1000, 6, 2, seed=0, discrete=True, observation_space=frames)
-    monkeypatch.setattr(replay, "physical_memory", lambda: 29_000)
+    monkeypatch.setattr(checks, "physical_memory", lambda: 29_000)
     assert len(ReplayBuffer(1000, 6, 2, seed=0, discrete=True, observation_space=frames)) == 0
-    monkeypatch.setattr(replay, "physical_memory", lambda: None)  # the OS did not say
+    monkeypatch.setattr(checks, "physical_memory", lambda: None)  # the OS did not say
     assert ReplayBuffer(1000, 6, 2, seed=0).capacity == 1000
 
 

@@ -136,9 +136,11 @@ def test_a_non_finite_batch_is_refused_and_the_state_kept(batch: list[float], ma
     with pytest.raises(ValueError, match=match):
         f(batch)
     assert f.state is before
-    f([4.0])  # still usable, never NaN
-    assert np.isfinite(f.mean)
-    assert np.isfinite(f.var)
+    f([4.0])  # still usable, as if the refused batch had never come
+    clean = RunningMeanVar(shape=())
+    clean([1.0, 2.0, 3.0])
+    clean([4.0])
+    assert (f.mean, f.var, f.n) == (clean.mean, clean.var, clean.n)
     with pytest.raises(ValueError, match=r"got nan at index \[0, 1\]"):
         update_moments(Moments.initial((2,)), [[0.0, float("nan")]])
 
@@ -171,7 +173,8 @@ def test_a_variance_beyond_float64_is_refused_by_what_overflows() -> None:
 
 def test_a_shape_beyond_physical_memory_is_refused_before_allocating() -> None:
     # Before: numpy's MemoryError for the [10**6, 10**6] mean.
-    with pytest.raises(ValueError, match=r"shape must hold at most \d+ entries \(what fits"):
+    named = r"the number of entries of shape \(1000000, 1000000\) must be at most \d+"
+    with pytest.raises(ValueError, match=named + r" \(what fits .*, got 1000000000000$"):
         Moments.initial((10**6, 10**6))
-    with pytest.raises(ValueError, match=r"shape must hold at most \d+ entries"):
+    with pytest.raises(ValueError, match=named):
         RunningMeanVar(shape=(10**6, 10**6))

@@ -217,5 +217,8 @@ def test_capacity_too_large_to_allocate_is_refused() -> None:
 
 def test_a_capacity_beyond_physical_memory_is_refused_before_allocating() -> None:
     # Before: 2**40 leaves passed the addressable-size check, then numpy's MemoryError.
-    with pytest.raises(ValueError, match=r"capacity must be at most \d+ \(its 2 \* capacity"):
+    with pytest.raises(
+        ValueError,
+        match=r"capacity must be at most \d+, for its 2 \* capacity float64 nodes \(what fits",
+    ):
         SumTree(2**40)
