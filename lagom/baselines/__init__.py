@@ -22,14 +22,26 @@ Example:
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, overload
 
 from attrs import AttrsInstance
 
 from lagom._checks import check_path, check_str
-from lagom.baselines.algorithm import Algorithm, PolicyFn, RunFn
+from lagom.baselines.algorithm import POLICY_FILE, Algorithm, PolicyFn, PolicyLoader, RunFn
+
+if TYPE_CHECKING:  # entry points, and the classes base_config returns (its overloads)
+    from importlib import metadata
+
+    from lagom.baselines.configs.dqn import DQNConfig
+    from lagom.baselines.configs.policy_search import CEMConfig, CMAESConfig, OpenAIESConfig
+    from lagom.baselines.configs.ppo import PPOConfig
+    from lagom.baselines.configs.ppo_lstm import PPOLSTMConfig
+    from lagom.baselines.configs.sac import SACConfig
+    from lagom.baselines.configs.td3 import TD3Config
+    from lagom.baselines.configs.vpg import VPGConfig
 
 __all__ = [
     "ALGORITHMS",
@@ -38,6 +50,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Algorithm",
     "PolicyFn",
+    "PolicyLoader",
     "RunFn",
     "base_config",
     "check_overrides",
@@ -99,6 +112,10 @@ ENTRY_POINT_GROUP = "lagom.algorithms"
 
 
 def _plugins() -> dict[str, metadata.EntryPoint]:
+    # Imported here: the lagom command reads this package's file names on its way to a
+    # quick error, before any algorithm is looked up.
+    from importlib import metadata
+
     found = metadata.entry_points(group=ENTRY_POINT_GROUP)
     return {ep.name: ep for ep in found if ep.name not in ALGORITHMS}
 
@@ -188,6 +205,26 @@ def config_class(name: str) -> type[AttrsInstance] | None:
     return cls
 
 
+@overload
+def base_config(name: Literal["ppo"], env_id: str | None = None) -> PPOConfig: ...
+@overload
+def base_config(name: Literal["ppo_lstm"], env_id: str | None = None) -> PPOLSTMConfig: ...
+@overload
+def base_config(name: Literal["vpg"], env_id: str | None = None) -> VPGConfig: ...
+@overload
+def base_config(name: Literal["sac"], env_id: str | None = None) -> SACConfig: ...
+@overload
+def base_config(name: Literal["td3", "ddpg"], env_id: str | None = None) -> TD3Config: ...
+@overload
+def base_config(name: Literal["dqn"], env_id: str | None = None) -> DQNConfig: ...
+@overload
+def base_config(name: Literal["cem"], env_id: str | None = None) -> CEMConfig: ...
+@overload
+def base_config(name: Literal["cmaes"], env_id: str | None = None) -> CMAESConfig: ...
+@overload
+def base_config(name: Literal["openaies"], env_id: str | None = None) -> OpenAIESConfig: ...
+@overload
+def base_config(name: str, env_id: str | None = None) -> AttrsInstance: ...
 def base_config(name: str, env_id: str | None = None) -> AttrsInstance:
     """The configuration the built-in algorithm ``name``'s ``default_config(env_id)`` returns
     (its zoo's tuned values, else its defaults with ``env.id`` set), built without torch,
@@ -295,20 +332,25 @@ def check_overrides(
     from_dotted(base, {**overrides, **parse_dotted(base, items)})
 
 
-def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
+def load_policy(run_dir: str | Path, device: str = "cpu", *, name: str = POLICY_FILE) -> PolicyFn:
     """The trained deterministic policy of a run folder: ``act(obs) -> action``, numpy in and
     out, for a batch ``[B, *obs_shape]``.
 
-    It reads the run's ``run.yml``, ``config.yml`` and ``policy.pt`` alone (a weights-only
-    file: loading it runs no code), not the checkpoint. Usage::
+    It reads the run's ``run.yml``, ``config.yml`` and the policy file ``name`` alone
+    (``policy.pt``, the last policy, or ``best_policy.pt``, the best evaluated one: a
+    weights-only file, loading it runs no code), not the checkpoint. Usage::
 
         act = load_policy("logs/ppo-CartPole-v1/0/0")
         actions = act(observations)             # [B, *obs_shape] -> [B] or [B, A]
+        best = load_policy("logs/ppo-CartPole-v1/0/0", name="best_policy.pt")
 
     Raises:
-        TypeError: ``run_dir`` is not a path, or ``device`` not a device name.
-        ValueError: not a run folder, an unknown algorithm, no (valid) ``policy.pt``, one
-            that does not fit the policy ``config.yml`` describes, or an unknown ``device``.
+        TypeError: ``run_dir`` is not a path, ``device`` not a device name, or ``name`` not
+            a str.
+        ValueError: not a run folder, an unknown algorithm, no (valid) file ``name``, one
+            that does not fit the policy ``config.yml`` describes, an unknown ``device``, or
+            a ``name`` other than ``policy.pt`` for an algorithm whose ``make_policy`` takes
+            no ``name`` (a plug-in written before the keyword).
 
     Example:
         >>> load_policy("/nonexistent")
@@ -319,14 +361,34 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> PolicyFn:
     from lagom.baselines.common import read_run_info
 
     info = read_run_info(Path(check_path("run_dir", run_dir)))
+    check_str("name", name)
     algorithm = get_algorithm(info.algorithm)
     try:
-        return algorithm.make_policy(Path(run_dir), device)
+        if name == POLICY_FILE:  # called as before the keyword: a plug-in's may lack it
+            return algorithm.make_policy(Path(run_dir), device)
+        if not _takes_name(algorithm.make_policy):
+            raise ValueError(
+                f"{info.algorithm}'s make_policy reads only {POLICY_FILE} (it takes no name "
+                f"keyword), not {name}"
+            )
+        return algorithm.make_policy(Path(run_dir), device, name=name)
     except (KeyError, RuntimeError) as error:
-        # A policy.pt without the tensors this algorithm saves, or of other shapes than its
+        # A policy file without the tensors this algorithm saves, or of other shapes than its
         # config.yml builds (torch's "size mismatch ... in loading state_dict").
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(
-            f"{run_dir}: policy.pt does not fit the {info.algorithm} policy its config.yml "
+            f"{run_dir}: {name} does not fit the {info.algorithm} policy its config.yml "
             f"describes ({type(error).__name__}: {first:.200})"
         ) from None
+
+
+def _takes_name(make_policy: Any) -> TypeGuard[PolicyLoader]:
+    """Whether ``make_policy`` takes the keyword ``name`` (one whose signature cannot be read
+    is called with it)."""
+    try:
+        inspect.signature(make_policy).bind(Path(), "cpu", name=POLICY_FILE)
+    except TypeError:
+        return False
+    except ValueError:
+        return True
+    return True

@@ -62,7 +62,19 @@ from lagom._checks import (
 from lagom._types import NDArray
 from lagom.baselines._fields import SEED, TEXT, instance
 from lagom.baselines._observations import check_observations, checked_policy
-from lagom.baselines.algorithm import Algorithm, RunFn
+from lagom.baselines.algorithm import (
+    BEST_POLICY_FILE,
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    FINAL_EVAL_FILE,
+    POLICY_FILE,
+    PREVIOUS_CHECKPOINT_FILE,
+    PROGRESS_FILE,
+    RUN_INFO_FILE,
+    Algorithm,
+    PolicyLoader,
+    RunFn,
+)
 from lagom.baselines.configs.offpolicy import (
     OffPolicyAgentConfig,
     OffPolicyEnvConfig,
@@ -138,14 +150,7 @@ __all__ = [
     "zoo_config",
 ]
 
-PROGRESS_FILE = "progress.csv"
-CHECKPOINT_FILE = "checkpoint.pt"
-FINAL_EVAL_FILE = "final_eval.yml"
-RUN_INFO_FILE = "run.yml"
-CONFIG_FILE = "config.yml"
-PREVIOUS_CHECKPOINT_FILE = "checkpoint.prev.pt"
 _CHECKPOINT_MAGIC = b"lagom-checkpoint-1\n"
-POLICY_FILE = "policy.pt"
 
 #: The run-folder layout this version writes; older folders are refused with a message.
 _FORMAT = 3  # 3: checkpoints hold data only (no pickled environment or strategy)
@@ -1145,9 +1150,9 @@ def load_policy_state(logdir: Path, name: str = POLICY_FILE) -> dict[str, Any]:
     elsewhere cannot run code.
 
     Raises:
-        TypeError: ``logdir`` is not a str or path.
-        ValueError: ``logdir`` has no ``policy.pt``, or it is not a tensors-only file (a
-            pickle of anything else is refused, not run).
+        TypeError: ``logdir`` or ``name`` is not a str or path.
+        ValueError: ``name`` is no ``*.pt`` file name, ``logdir`` has no such file, or it
+            is not a tensors-only file (a pickle of anything else is refused, not run).
 
     Example:
         >>> load_policy_state(Path("/nonexistent"))
@@ -1260,9 +1265,6 @@ def _first_action(actions: object, space: gym.Space[Any]) -> Any:
         )
     return batch[0]
 
-
-#: The best policy's tensors, beside the last one's ``policy.pt``.
-BEST_POLICY_FILE = "best_policy.pt"
 
 #: Evaluation ``k``'s episode ``i`` resets with seed ``seed + EVAL_SEED_OFFSET + i``.
 EVAL_SEED_OFFSET = 20_000
@@ -1739,17 +1741,21 @@ def replay_tensors(batch: ReplayBatch, device: torch.device) -> TensorBatch:
 
 
 def load_trained(
-    run_dir: Path, default_config: Callable[[str], OC], algorithm: str
+    run_dir: Path,
+    default_config: Callable[[str], OC],
+    algorithm: str,
+    *,
+    name: str = POLICY_FILE,
 ) -> tuple[OC, gym.spaces.Box, int, dict[str, Any]]:
     """What rebuilding the policy of an off-policy run folder needs: its typed configuration,
     the action space and observation size (``gymnasium.spaces.flatdim``, a ``Dict``'s too)
-    of its environment, and the saved policy tensors (``policy.pt``, read weights-only:
-    ``{"actor": state_dict}``).
+    of its environment, and the saved policy tensors (the policy file ``name``, by default
+    ``policy.pt``, read weights-only: ``{"actor": state_dict}``).
 
     Raises:
-        TypeError: ``run_dir`` is not a path, ``default_config`` not callable or
-            ``algorithm`` not a str.
-        ValueError: not a run folder, no ``policy.pt`` in it, or an environment without Box
+        TypeError: ``run_dir`` is not a path, ``default_config`` not callable, or
+            ``algorithm`` or ``name`` not a str.
+        ValueError: not a run folder, no file ``name`` in it, or an environment without Box
             or Dict observations and Box actions.
 
     Example:
@@ -1762,7 +1768,7 @@ def load_trained(
     check_str("algorithm", algorithm)
     run_dir = _folder("run_dir", run_dir)
     config = load_run_config(run_dir, default_config)
-    state = load_policy_state(run_dir)
+    state = load_policy_state(run_dir, name)
     obs_space, space = check_spaces(
         algorithm, config.env.id, observation=OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,)
     )
@@ -2037,7 +2043,7 @@ def offpolicy_algorithm(
     summary: str,
     run: RunFn,
     default_config: Callable[[str], Any],
-    make_policy: Callable[[Path, str], Policy],
+    make_policy: PolicyLoader,
 ) -> Algorithm:
     """The :class:`~lagom.baselines.Algorithm` record of an off-policy algorithm: continuous
     actions, ``Pendulum-v1`` unless told otherwise, ``train.timesteps`` set by ``--steps``.

@@ -757,13 +757,15 @@ def run(
     return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
-def make_policy(run_dir: Path, device: str) -> common.Policy:
+def make_policy(run_dir: Path, device: str, *, name: str = common.POLICY_FILE) -> common.Policy:
     r"""The trained greedy policy :math:`\arg\max_a Q(s, a)` of a DQN run: observations
     ``[B, ...]`` to int64 actions ``[B]`` (numpy in and out), rebuilt from ``run.yml``,
-    ``config.yml`` and the weights-only ``policy.pt``.
+    ``config.yml`` and the weights-only policy file ``name`` (``policy.pt``;
+    ``best_policy.pt``: the best evaluated one).
 
     Raises:
-        ValueError: ``run_dir`` has no ``run.yml`` (it is no run folder) or no ``policy.pt``.
+        TypeError: ``name`` is not a str.
+        ValueError: ``run_dir`` has no ``run.yml`` (it is no run folder) or no file ``name``.
 
     Example:
         >>> import tempfile
@@ -775,7 +777,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
         ((3,), dtype('int64'))
     """
     config = common.load_run_config(run_dir, default_config)
-    saved = common.load_policy_state(run_dir)
+    saved = common.load_policy_state(run_dir, name)
     obs_space, found = common.check_spaces(
         "dqn", config.env.id, observation=_OBSERVATIONS, action=(gym.spaces.Discrete,)
     )

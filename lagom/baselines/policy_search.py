@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast, overload
 
 import attrs
 import gymnasium as gym
@@ -57,7 +57,7 @@ from lagom._checks import (
     check_seed,
     check_str,
 )
-from lagom._types import ArrayLike, Float64Array, IntArray
+from lagom._types import ArrayLike, Float64Array, IntArray, NDArray
 from lagom.baselines import common
 from lagom.baselines.algorithm import Algorithm
 from lagom.baselines.common import Policy
@@ -252,7 +252,7 @@ class FlatPolicy:
         return act
 
 
-def episode_seeds(seed: int, generation: int, popsize: int, episodes: int) -> IntArray:
+def episode_seeds(seed: int, generation: int, popsize: int, episodes: int) -> NDArray[np.int64]:
     """``[P, E]`` reset seeds: row ``i`` is ``SeedSequence(seed, spawn_key=(generation, i))``'s
     first ``E`` 32-bit words, so each seed depends only on ``(seed, generation, i, e)``.
 
@@ -356,8 +356,8 @@ class PopulationRollouts:
         )
 
     def __call__(
-        self, solutions: Sequence[ArrayLike], seeds: IntArray
-    ) -> tuple[Float64Array, IntArray]:
+        self, solutions: Sequence[ArrayLike], seeds: IntArray | Sequence[Sequence[int]]
+    ) -> tuple[Float64Array, NDArray[np.int64]]:
         """Mean returns ``[P]`` and env steps ``[P]`` of candidates ``[P, N]`` played on the
         reset seeds ``[P, E]``."""
         candidates = [as_float_array(x, "solutions") for x in _rows("solutions", solutions)]
@@ -401,6 +401,12 @@ _ES: dict[type, Callable[[Float64Array, float, dict[str, Any]], BaseES]] = {
 }
 
 
+@overload
+def make_es(config: CEMConfig, x0: Float64Array, seed: int) -> CEM: ...
+@overload
+def make_es(config: CMAESConfig, x0: Float64Array, seed: int) -> CMAES: ...
+@overload
+def make_es(config: OpenAIESConfig, x0: Float64Array, seed: int) -> OpenAIES: ...
 def make_es(config: AnyConfig, x0: Float64Array, seed: int) -> BaseES:
     """The evolution strategy of ``config.es`` starting at ``x0`` ``[N]``: its fields are the
     ES's options of the same names (``None`` leaves an option at its default).
@@ -587,13 +593,14 @@ def run(
     return train(config, seed, device, logdir)
 
 
-def make_policy(run_dir: Path, device: str) -> Policy:
-    """The trained deterministic policy of a finished CEM, CMA-ES or OpenAI-ES run (numpy
-    observations ``[B, O]`` in, actions out; ``device`` unused).
+def make_policy(run_dir: Path, device: str, *, name: str = common.POLICY_FILE) -> Policy:
+    """The trained deterministic policy of a finished CEM, CMA-ES or OpenAI-ES run, from its
+    policy file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one): numpy
+    observations ``[B, O]`` in, actions out; ``device`` unused.
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path.
-        ValueError: ``run_dir`` is not a policy-search run folder or holds no ``policy.pt``.
+        TypeError: ``run_dir`` is not a str or path, or ``name`` not a str.
+        ValueError: ``run_dir`` is not a policy-search run folder or holds no file ``name``.
 
     Example:
         >>> make_policy(Path("/nonexistent"), "cpu")
@@ -603,12 +610,12 @@ def make_policy(run_dir: Path, device: str) -> Policy:
     """
     common.choose_device(device)  # unused, but checked as every algorithm's is
     run_dir = Path(check_path("run_dir", run_dir))
-    name = common.read_run_info(run_dir).algorithm
+    algorithm = common.read_run_info(run_dir).algorithm
     strategies = {cls.algorithm: cls for cls in (CEMConfig, CMAESConfig, OpenAIESConfig)}
-    if name not in strategies:
-        raise ValueError(f"{run_dir} holds a {name} run, not cem, cmaes or openaies")
-    config = common.load_run_config(run_dir, partial(default_config, strategies[name]))
-    saved = common.load_policy_state(run_dir)  # weights-only: no code from the file runs
+    if algorithm not in strategies:
+        raise ValueError(f"{run_dir} holds a {algorithm} run, not cem, cmaes or openaies")
+    config = common.load_run_config(run_dir, partial(default_config, strategies[algorithm]))
+    saved = common.load_policy_state(run_dir, name)  # weights-only: no code from the file runs
     state = {key: saved[key].numpy() if key in saved else None for key in ("xmean", "xbest")}
     env = gym.make(config.env.id)
     env.close()

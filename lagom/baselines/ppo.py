@@ -76,6 +76,7 @@ from lagom.baselines.configs.ppo import (
     TrainConfig,
 )
 from lagom.envs import (
+    VecEnvWrapper,
     VecNormalizeDictObservation,
     VecNormalizeObservation,
     VecNormalizeReward,
@@ -417,7 +418,7 @@ class TrainEnv(NamedTuple):
     (2, nan, None)
     """
 
-    env: Any
+    env: VecEnvWrapper
     stats: VecRecordEpisodeStatistics
     normalizer: VecNormalizeObservation | VecNormalizeDictObservation | None
     runner: VecStepRunner
@@ -939,17 +940,23 @@ def run(
 
 
 def load_policy(
-    run_dir: Path, device: str, config: OnPolicyConfig, *, deterministic: bool = True
+    run_dir: Path,
+    device: str,
+    config: OnPolicyConfig,
+    *,
+    deterministic: bool = True,
+    name: str = common.POLICY_FILE,
 ) -> common.Policy:
     """The deterministic policy (numpy observations ``[B, *obs_shape]``, or a dict of them,
-    to numpy actions) that a :class:`Learner` with ``config`` saved in ``run_dir``; with
+    to numpy actions) that a :class:`Learner` with ``config`` saved in ``run_dir``'s policy
+    file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one); with
     ``deterministic=False``, the policy that samples its actions from ``π(·|s)`` (with
     torch's global generator), as ``lagom eval --stochastic`` acts.
 
     Raises:
-        TypeError: ``run_dir`` is not a path, ``config`` not an on-policy configuration, or
-            ``deterministic`` not a bool.
-        ValueError: ``run_dir`` holds no ``policy.pt`` (read weights-only: no code runs).
+        TypeError: ``run_dir`` is not a path, ``config`` not an on-policy configuration,
+            ``deterministic`` not a bool or ``name`` not a str.
+        ValueError: ``run_dir`` holds no file ``name`` (read weights-only: no code runs).
             The policy raises ``ValueError`` on what is no batch of the environment's
             observations.
 
@@ -960,7 +967,7 @@ def load_policy(
     """
     _check_on_policy(config)
     check_path("run_dir", run_dir)
-    state = common.load_policy_state(run_dir)
+    state = common.load_policy_state(run_dir, name)
     observation_space, action_space = _spaces(config.env.id)
     model = ActorCritic(observation_space, action_space, config.agent, common.choose_device(device))
     model.load_state_dict(state["model"])
@@ -979,12 +986,14 @@ def load_policy(
     return common.checked_policy(policy, observation_space)
 
 
-def make_policy(run_dir: Path, device: str) -> common.Policy:
-    """The trained deterministic policy of the PPO run folder ``run_dir``.
+def make_policy(run_dir: Path, device: str, *, name: str = common.POLICY_FILE) -> common.Policy:
+    """The trained deterministic policy of the PPO run folder ``run_dir``, from its policy
+    file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one).
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path.
-        ValueError: ``run_dir`` is not a PPO run folder, or ``device`` is unknown.
+        TypeError: ``run_dir`` is not a str or path, or ``name`` not a str.
+        ValueError: ``run_dir`` is not a PPO run folder, holds no file ``name``, or
+            ``device`` is unknown.
 
     >>> import tempfile
     >>> config = PPOConfig(train=PPOTrainConfig(timesteps=16, n_steps=16), eval=EvalConfig(1))
@@ -995,7 +1004,8 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     ((3,), True)
     """
     check_path("run_dir", run_dir)
-    return load_policy(run_dir, device, common.load_run_config(run_dir, default_config))
+    config = common.load_run_config(run_dir, default_config)
+    return load_policy(run_dir, device, config, name=name)
 
 
 #: PPO's record for the ``lagom`` command.

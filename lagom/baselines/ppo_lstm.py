@@ -903,12 +903,16 @@ def run(
     return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
-def load_policy(run_dir: Path, device: str, config: PPOLSTMConfig) -> RecurrentPolicy:
-    """The deterministic recurrent policy that a run with ``config`` saved in ``run_dir``.
+def load_policy(
+    run_dir: Path, device: str, config: PPOLSTMConfig, *, name: str = common.POLICY_FILE
+) -> RecurrentPolicy:
+    """The deterministic recurrent policy that a run with ``config`` saved in ``run_dir``'s
+    policy file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one).
 
     Raises:
-        TypeError: ``run_dir`` is not a path, or ``config`` not a :class:`PPOLSTMConfig`.
-        ValueError: ``run_dir`` holds no ``policy.pt`` (read weights-only: no code runs).
+        TypeError: ``run_dir`` is not a path, ``config`` not a :class:`PPOLSTMConfig`, or
+            ``name`` not a str.
+        ValueError: ``run_dir`` holds no file ``name`` (read weights-only: no code runs).
 
     >>> load_policy(Path("/nonexistent"), "cpu", PPOLSTMConfig())
     Traceback (most recent call last):
@@ -917,20 +921,22 @@ def load_policy(run_dir: Path, device: str, config: PPOLSTMConfig) -> RecurrentP
     """
     check_instance("config", config, PPOLSTMConfig)
     check_path("run_dir", run_dir)
-    state = common.load_policy_state(run_dir)
+    state = common.load_policy_state(run_dir, name)
     model = _make_model(config.env.id, config.agent, common.choose_device(device))
     model.load_state_dict(state["model"])
     return RecurrentPolicy(model.eval())
 
 
-def make_policy(run_dir: Path, device: str) -> RecurrentPolicy:
-    """The trained deterministic recurrent policy of the run folder ``run_dir``.
+def make_policy(run_dir: Path, device: str, *, name: str = common.POLICY_FILE) -> RecurrentPolicy:
+    """The trained deterministic recurrent policy of the run folder ``run_dir``, from its
+    policy file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one).
 
     Its state carries over between calls: call ``reset()`` at each episode start.
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path.
-        ValueError: ``run_dir`` is not a ppo_lstm run folder, or ``device`` is unknown.
+        TypeError: ``run_dir`` is not a str or path, or ``name`` not a str.
+        ValueError: ``run_dir`` is not a ppo_lstm run folder, holds no file ``name``, or
+            ``device`` is unknown.
 
     >>> import tempfile
     >>> config = PPOLSTMConfig(train=TrainConfig(timesteps=8, n_steps=8), eval=EvalConfig(1))
@@ -941,7 +947,8 @@ def make_policy(run_dir: Path, device: str) -> RecurrentPolicy:
     ((3,), True)
     """
     check_path("run_dir", run_dir)
-    return load_policy(run_dir, device, common.load_run_config(run_dir, default_config))
+    config = common.load_run_config(run_dir, default_config)
+    return load_policy(run_dir, device, config, name=name)
 
 
 #: Recurrent PPO's record for the ``lagom`` command.

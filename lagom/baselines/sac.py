@@ -492,16 +492,20 @@ def run(
     return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
-def make_policy(run_dir: Path, device: str, *, deterministic: bool = True) -> common.Policy:
-    """The trained deterministic policy :math:`\\tanh(\\mu(s))` of a SAC run: observations
+def make_policy(
+    run_dir: Path, device: str, *, deterministic: bool = True, name: str = common.POLICY_FILE
+) -> common.Policy:
+    """The trained deterministic policy :math:`\\tanh(\\mu(s))` of a SAC run, from its policy
+    file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one): observations
     ``[B, ...]`` (a dict of them for a ``Dict`` space) to actions ``[B, A]`` within the
     action bounds (numpy in and out). With ``deterministic=False``, the policy that samples
     (:meth:`SquashedGaussianActor.sample_actions`, torch's global generator), as ``lagom
     eval --stochastic`` acts.
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path, or ``deterministic`` not a bool.
-        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``. The policy
+        TypeError: ``run_dir`` is not a str or path, ``deterministic`` not a bool or ``name``
+            not a str.
+        ValueError: ``run_dir`` is not a run folder or holds no file ``name``. The policy
             raises ``ValueError`` on what is no batch of the environment's observations.
 
     Example:
@@ -514,7 +518,7 @@ def make_policy(run_dir: Path, device: str, *, deterministic: bool = True) -> co
         (5, 1)
     """
     check_bool("deterministic", deterministic)
-    actor, space, dev = load_actor(run_dir, device)
+    actor, space, dev = load_actor(run_dir, device, name=name)
     obs_space = common.check_spaces(
         "sac",
         common.load_run_config(run_dir, default_config).env.id,
@@ -526,15 +530,16 @@ def make_policy(run_dir: Path, device: str, *, deterministic: bool = True) -> co
 
 
 def load_actor(
-    run_dir: Path, device: str
+    run_dir: Path, device: str, *, name: str = common.POLICY_FILE
 ) -> tuple[SquashedGaussianActor, gym.spaces.Box, torch.device]:
-    """The trained actor of a SAC run folder (in eval mode, on ``device``), its action
-    space and the device: what :func:`make_policy` and ``lagom eval --stochastic`` (which
-    samples with :meth:`SquashedGaussianActor.sample_actions`) act with.
+    """The trained actor of a SAC run folder (in eval mode, on ``device``) from its policy
+    file ``name``, its action space and the device: what :func:`make_policy` and ``lagom
+    eval --stochastic`` (which samples with :meth:`SquashedGaussianActor.sample_actions`)
+    act with.
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path.
-        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
+        TypeError: ``run_dir`` is not a str or path, or ``name`` not a str.
+        ValueError: ``run_dir`` is not a run folder or holds no file ``name``.
 
     Example:
         >>> import tempfile
@@ -545,7 +550,7 @@ def load_actor(
         >>> type(actor).__name__, space.shape, actor.training
         ('SquashedGaussianActor', (1,), False)
     """
-    config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "sac")
+    config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "sac", name=name)
     dev = common.choose_device(device)
     obs_space, _ = common.check_spaces(
         "sac", config.env.id, observation=common.OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,)

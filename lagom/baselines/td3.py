@@ -451,14 +451,15 @@ def ddpg_run(
     return train(resolved, seed, device, logdir, name="ddpg")
 
 
-def make_policy(run_dir: Path, device: str) -> common.Policy:
-    r"""The trained deterministic policy :math:`\mu(s)` of a TD3 or DDPG run: observations
+def make_policy(run_dir: Path, device: str, *, name: str = common.POLICY_FILE) -> common.Policy:
+    r"""The trained deterministic policy :math:`\mu(s)` of a TD3 or DDPG run, from its policy
+    file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one): observations
     ``[B, ...]`` (a dict of them for a ``Dict`` space) to actions ``[B, A]`` within the
     action bounds (numpy in and out).
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path.
-        ValueError: ``run_dir`` is not a run folder or holds no ``policy.pt``.
+        TypeError: ``run_dir`` is not a str or path, or ``name`` not a str.
+        ValueError: ``run_dir`` is not a run folder or holds no file ``name``.
 
     Example:
         >>> import tempfile
@@ -469,7 +470,7 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
         >>> bool(np.all(np.abs(policy(np.ones((7, 3)))) <= 2.0))  # Pendulum's bounds: [-2, 2]
         True
     """
-    config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "td3")
+    config, space, obs_dim, saved = common.load_trained(run_dir, default_config, "td3", name=name)
     dev = common.choose_device(device)
     obs_space, _ = common.check_spaces(
         "td3", config.env.id, observation=common.OFF_POLICY_OBSERVATIONS, action=(gym.spaces.Box,)

@@ -146,8 +146,9 @@ def run(
     return train(common.resolve_config(default_config, config, DEFAULT_ENV), seed, device, logdir)
 
 
-def make_policy(run_dir: Path, device: str) -> common.Policy:
-    """The trained deterministic policy of the VPG run folder ``run_dir``.
+def make_policy(run_dir: Path, device: str, *, name: str = common.POLICY_FILE) -> common.Policy:
+    """The trained deterministic policy of the VPG run folder ``run_dir``, from its policy
+    file ``name`` (``policy.pt``; ``best_policy.pt``: the best evaluated one).
 
     >>> import tempfile, numpy as np
     >>> config = {"train.timesteps": 32, "env.num_envs": 2, "eval.episodes": 1}
@@ -158,11 +159,14 @@ def make_policy(run_dir: Path, device: str) -> common.Policy:
     (3,)
 
     Raises:
-        TypeError: ``run_dir`` is not a str or path, or ``device`` not a device name.
-        ValueError: ``run_dir`` is not a VPG run folder, or ``device`` is unknown.
+        TypeError: ``run_dir`` is not a str or path, ``device`` not a device name or
+            ``name`` not a str.
+        ValueError: ``run_dir`` is not a VPG run folder, holds no file ``name``, or
+            ``device`` is unknown.
     """
     check_path("run_dir", run_dir)
-    return load_policy(run_dir, device, common.load_run_config(run_dir, default_config))
+    config = common.load_run_config(run_dir, default_config)
+    return load_policy(run_dir, device, config, name=name)
 
 
 #: VPG's record for the ``lagom`` command: PPO's (environment, action spaces) with VPG's parts.

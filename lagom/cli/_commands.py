@@ -13,6 +13,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lagom.baselines.algorithm import (
+    BEST_POLICY_FILE,
+    CONFIG_FILE,
+    POLICY_FILE,
+    PROGRESS_FILE,
+    RUN_INFO_FILE,
+)
 from lagom.cli._config import check_env, show_config, train_config
 from lagom.cli._early import (
     BUILTIN_DEFAULTS,
@@ -223,7 +230,7 @@ def _last_step(log_dir: Path) -> int | None:
     import csv
 
     steps = []
-    for path in log_dir.glob("*/*/progress.csv"):
+    for path in log_dir.glob(f"*/*/{PROGRESS_FILE}"):
         try:
             with path.open(newline="") as f:
                 rows = list(csv.DictReader(f))
@@ -257,7 +264,7 @@ def _print_summary(seeds: list[int], results: list[Any]) -> None:
         if result and "best_eval_step" in result:  # eval.every: the best evaluation's step
             print(
                 f"seed {seed}: best evaluation {result['best_eval_return']:.2f} at step "
-                f"{int(result['best_eval_step']):,} (best_policy.pt)"
+                f"{int(result['best_eval_step']):,} ({BEST_POLICY_FILE})"
             )
 
 
@@ -279,7 +286,7 @@ def _plot(log_dir: Path, x: str, y: str, out: Path, **options: Any) -> Path:
     (axis labels from :data:`lagom.vis.AXIS_LABELS`; ``options`` go to ``plot_curves``)."""
     from lagom.vis import plot_curves, read_xy
 
-    data = read_xy(log_dir, "progress.csv", x, y)
+    data = read_xy(log_dir, PROGRESS_FILE, x, y)
     plot_curves(data, out=out, x=x, y=y, title=log_dir.name, **options)
     return out
 
@@ -287,13 +294,15 @@ def _plot(log_dir: Path, x: str, y: str, out: Path, **options: Any) -> Path:
 def _check_sweep_folder(log_dir: Path) -> None:
     """Raise :class:`UsageError` naming a sweep folder (the one holding ``sweep.yml``) when
     ``log_dir`` is not one but lies inside one or holds some."""
-    if (log_dir / "sweep.yml").is_file():
+    from lagom.experiment import SWEEP_FILE
+
+    if (log_dir / SWEEP_FILE).is_file():
         return
-    what = f"{log_dir} is not a sweep folder: LOG_DIR is the folder holding sweep.yml"
+    what = f"{log_dir} is not a sweep folder: LOG_DIR is the folder holding {SWEEP_FILE}"
     for parent in log_dir.parents:
-        if (parent / "sweep.yml").is_file():
+        if (parent / SWEEP_FILE).is_file():
             raise UsageError(f"{what}, here {parent}")
-    inside = sorted(path.parent for path in log_dir.glob("*/sweep.yml"))
+    inside = sorted(path.parent for path in log_dir.glob(f"*/{SWEEP_FILE}"))
     if inside:
         raise UsageError(f"{what}, such as {inside[0]}")
 
@@ -330,17 +339,17 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def _check_run_folder(run_dir: Path) -> None:
     """Raise :class:`UsageError` unless ``run_dir`` holds a ``run.yml``: no such folder, a
     file, or a folder around runs (a sweep's or a configuration's: one of its runs named)."""
-    if (run_dir / "run.yml").is_file():
+    if (run_dir / RUN_INFO_FILE).is_file():
         return
     if not run_dir.exists():
         raise UsageError(f"{run_dir} does not exist")
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir} is a file, not a run folder (LOG_DIR/<ID>/<seed>)")
     runs: list[Path] = []
-    for pattern in ("*/run.yml", "*/*/run.yml", "*/*/*/run.yml"):  # a config's, a sweep's, ...
-        runs = runs or sorted(path.parent for path in run_dir.glob(pattern))
+    for depth in ("*", "*/*", "*/*/*"):  # a config's, a sweep's, ...
+        runs = runs or sorted(path.parent for path in run_dir.glob(f"{depth}/{RUN_INFO_FILE}"))
     where = f"; RUN_DIR is one run, LOG_DIR/<ID>/<seed>, such as {runs[0]}" if runs else ""
-    raise UsageError(f"{run_dir} is not a run folder: it has no run.yml{where}")
+    raise UsageError(f"{run_dir} is not a run folder: it has no {RUN_INFO_FILE}{where}")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -350,32 +359,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     _check_run_folder(run_dir)
     import gymnasium as gym
 
+    from lagom.baselines import load_policy
     from lagom.baselines.common import evaluate_policy, read_run_info
     from lagom.baselines.common import make_env as common_make_env
-    from lagom.cli._eval import FrameCounter, frame_counter, policy_folder, stochastic_policy
+    from lagom.cli._eval import FrameCounter, frame_counter, stochastic_policy
 
     _check_device(args.device)
-    name = "best_policy.pt" if args.best else "policy.pt"
+    name = BEST_POLICY_FILE if args.best else POLICY_FILE
     try:
         info = read_run_info(run_dir)
         algo = _algorithm(info.algorithm)
         seed = 2**20 + info.seed
-        with policy_folder(run_dir, name) as folder:  # the file as policy.pt: every loader's
-            try:
-                if args.stochastic:
-                    policy = stochastic_policy(algo.name, folder, args.device, seed)
-                else:
-                    policy = algo.make_policy(folder, args.device)
-            except ValueError as error:  # named by the run's folder and file, not the copy's
-                where = str(error).replace(str(folder / "policy.pt"), str(run_dir / name))
-                raise ValueError(where.replace(str(folder), str(run_dir))) from None
+        if args.best and not (run_dir / name).is_file():
+            raise UsageError(
+                f"--best: {run_dir} has no {name}; a run writes it when it evaluates its "
+                "policy during training (eval.every > 0)"
+            )
+        if args.stochastic:
+            policy = stochastic_policy(algo.name, run_dir, args.device, seed, name=name)
+        else:  # a policy file that does not fit the run is a ValueError here
+            policy = load_policy(run_dir, args.device, name=name)
     except ValueError as error:
         raise UsageError(str(error)) from None
     except (KeyError, RuntimeError) as error:
-        # A policy.pt without this algorithm's tensors, or of other shapes than config.yml.
+        # A policy file without this algorithm's tensors, or of other shapes than config.yml.
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise UsageError(
-            f"{run_dir}: {name} does not fit the {info.algorithm} policy its config.yml "
+            f"{run_dir}: {name} does not fit the {info.algorithm} policy its {CONFIG_FILE} "
             f"describes ({type(error).__name__}: {first:.200})"
         ) from None
     env_id = str(info.config.get("env.id", algo.default_env))

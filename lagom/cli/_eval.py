@@ -11,15 +11,12 @@ deterministic policies: ``--stochastic`` is refused for them.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lagom.baselines.algorithm import POLICY_FILE
 from lagom.cli._early import UsageError
 
 if TYPE_CHECKING:
@@ -31,7 +28,6 @@ __all__ = [
     "STOCHASTIC",
     "FrameCounter",
     "frame_counter",
-    "policy_folder",
     "stochastic_policy",
 ]
 
@@ -39,66 +35,46 @@ __all__ = [
 STOCHASTIC = ("ppo", "sac", "vpg")
 
 
-def _on_policy(name: str, run_dir: Path, device: str) -> PolicyFn:
+def _on_policy(algorithm: str, run_dir: Path, device: str, name: str) -> PolicyFn:
     from lagom.baselines import common, ppo, vpg
 
     # PPO's own loading, sampling instead of the mode: the environment as training made it
     # (Atari preprocessed and stacked), Dict observations and their standardization.
-    default_config = ppo.default_config if name == "ppo" else vpg.default_config
+    default_config = ppo.default_config if algorithm == "ppo" else vpg.default_config
     config: Any = common.load_run_config(run_dir, default_config)
-    return ppo.load_policy(run_dir, device, config, deterministic=False)
+    return ppo.load_policy(run_dir, device, config, deterministic=False, name=name)
 
 
-def _sac(run_dir: Path, device: str) -> PolicyFn:
+def _sac(run_dir: Path, device: str, name: str) -> PolicyFn:
     from lagom.baselines import sac
 
-    return sac.make_policy(run_dir, device, deterministic=False)
+    return sac.make_policy(run_dir, device, deterministic=False, name=name)
 
 
-def stochastic_policy(name: str, run_dir: Path, device: str, seed: int) -> PolicyFn:
-    """The trained policy of a run of algorithm ``name`` that samples its actions
-    (``a ~ π(·|s)``), torch's generator seeded with ``seed`` first.
+def stochastic_policy(
+    algorithm: str, run_dir: Path, device: str, seed: int, *, name: str = POLICY_FILE
+) -> PolicyFn:
+    """The trained policy of a run of ``algorithm`` that samples its actions
+    (``a ~ π(·|s)``), rebuilt from the run's policy file ``name`` (``best_policy.pt`` for
+    ``--best``), torch's generator seeded with ``seed`` first.
 
     Raises:
-        UsageError: ``name`` trains a deterministic policy (see :data:`STOCHASTIC`).
-        ValueError: not a run folder of ``name``, or no ``policy.pt`` in it.
+        UsageError: ``algorithm`` trains a deterministic policy (see :data:`STOCHASTIC`).
+        ValueError: not a run folder of ``algorithm``, or no file ``name`` in it.
     """
-    if name not in STOCHASTIC:
+    if algorithm not in STOCHASTIC:
         raise UsageError(
-            f"--stochastic: {name} trains a deterministic policy; it applies to "
+            f"--stochastic: {algorithm} trains a deterministic policy; it applies to "
             f"{', '.join(STOCHASTIC)}"
         )
     import torch
 
-    policy = _sac(run_dir, device) if name == "sac" else _on_policy(name, run_dir, device)
+    if algorithm == "sac":
+        policy = _sac(run_dir, device, name)
+    else:
+        policy = _on_policy(algorithm, run_dir, device, name)
     torch.manual_seed(seed)
     return policy
-
-
-@contextlib.contextmanager
-def policy_folder(run_dir: Path, name: str) -> Iterator[Path]:
-    """A run folder whose ``policy.pt`` is ``run_dir``'s policy file ``name``: ``run_dir``
-    itself for ``policy.pt``; for ``best_policy.pt`` (``--best``) a temporary folder with
-    copies of its ``run.yml`` and ``config.yml`` and the file as ``policy.pt``, which every
-    algorithm's loader reads as it reads a run's own (weights-only: no code from it runs).
-
-    Raises:
-        UsageError: ``run_dir`` has no file ``name``.
-    """
-    if name == "policy.pt":
-        yield run_dir
-        return
-    if not (run_dir / name).is_file():
-        raise UsageError(
-            f"--best: {run_dir} has no {name}; a run writes it when it evaluates its policy "
-            "during training (eval.every > 0)"
-        )
-    with tempfile.TemporaryDirectory(prefix="lagom-eval-") as folder:
-        for file in ("run.yml", "config.yml"):
-            if (run_dir / file).is_file():
-                shutil.copyfile(run_dir / file, Path(folder) / file)
-        shutil.copyfile(run_dir / name, Path(folder) / "policy.pt")
-        yield Path(folder)
 
 
 class FrameCounter:

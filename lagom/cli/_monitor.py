@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from lagom.baselines.algorithm import PROGRESS_FILE
 from lagom.logger import Progress, last_row
 
 __all__ = ["RunMonitor"]
@@ -77,7 +78,7 @@ class RunMonitor:
         the run reports it (or cuts it back) itself, and a display must not stop the sweep."""
         steps, returns, found = 0, [], False
         for seed in self.seeds:
-            for path in self.log_dir.glob(f"*/{seed}/progress.csv"):
+            for path in self.log_dir.glob(f"*/{seed}/{PROGRESS_FILE}"):
                 try:
                     row = last_row(path)
                 except ValueError:

@@ -13,11 +13,13 @@ Example:
 
 from __future__ import annotations
 
+from lagom.experiment._layout import SWEEP_FILE
 from lagom.experiment.config import Condition, Config, Grid, Sample
 from lagom.experiment.dotted import dotted_fields, from_dotted, parse_dotted, to_dotted
 from lagom.experiment.run import FailedJob, SweepError, run_experiment
 
 __all__ = [
+    "SWEEP_FILE",
     "Condition",
     "Config",
     "FailedJob",

@@ -32,6 +32,10 @@ _MAX_JOURNAL_FILES = 32
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
+#: The file naming a sweep's folder: seeds, configurations and jobs (``lagom plot`` looks
+#: for it).
+SWEEP_FILE = "sweep.yml"
+
 
 def _stable_repr(dumper: Any, value: object) -> Any:
     """YAML for a value that is not plain data: a readable text stable across runs."""
@@ -245,4 +249,4 @@ def write_sweep(
     for job in jobs:
         item = {"ID": job.config["ID"], "seed": job.seed, "device": job.device, "logdir": job.key}
         lines.append("- {" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in item.items()) + "}\n")
-    atomic_write(log_dir / "sweep.yml", "".join(lines).encode("utf-8"), fsync=False)
+    atomic_write(log_dir / SWEEP_FILE, "".join(lines).encode("utf-8"), fsync=False)

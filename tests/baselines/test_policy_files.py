@@ -6,6 +6,7 @@ checkpoint may be gone), and a planted pickle in ``policy.pt`` is refused withou
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,68 @@ def test_a_policy_file_that_does_not_fit_its_config_is_a_value_error(
         load_policy(tmp_path)
     assert main(["eval", str(tmp_path), "--episodes", "1"]) == 2
     assert capsys.readouterr().err.startswith("lagom: error: ")
+
+
+#: A short run of each loader: ``policy_search`` serves CEM, CMA-ES and OpenAI-ES, ``td3``
+#: TD3 and DDPG, ``ppo`` PPO (and, through its ``load_policy``, VPG, tested apart).
+LOADERS: dict[str, tuple[dict[str, Any], int]] = SHORT | {
+    "vpg": ({"train.timesteps": 32, "env.num_envs": 2, "eval.episodes": 1}, 4),
+    "ppo_lstm": ({"train.timesteps": 8, "train.n_steps": 8, "eval.episodes": 1}, 2),
+    "td3": (
+        {"train.timesteps": 60, "agent.learning_starts": 40, "agent.hidden_sizes": [4]}
+        | {"eval.episodes": 1},
+        3,
+    ),
+    "dqn": ({"train.timesteps": 50, "agent.hidden_sizes": [4], "eval.episodes": 1}, 4),
+}
+
+
+@pytest.mark.parametrize("algo", sorted(LOADERS))
+def test_each_loader_reads_the_policy_file_it_is_named(algo: str, tmp_path: Path) -> None:
+    config, obs_dim = LOADERS[algo]
+    get_algorithm(algo).run(config, 0, "cpu", tmp_path)
+    obs = np.random.default_rng(1).normal(size=(6, obs_dim)).astype(np.float32)
+    trained = np.asarray(load_policy(tmp_path)(obs))
+    with pytest.raises(ValueError, match=re.escape(f"{tmp_path} holds no best_policy.pt")):
+        load_policy(tmp_path, name="best_policy.pt")
+    # The trained weights as best_policy.pt, and no policy.pt that could stand in for it.
+    (tmp_path / "policy.pt").rename(tmp_path / "best_policy.pt")
+    (tmp_path / "policy.pt").write_bytes(b"not a torch file")
+    best = np.asarray(load_policy(tmp_path, name="best_policy.pt")(obs))
+    np.testing.assert_array_equal(best, trained)
+    with pytest.raises(ValueError, match=re.escape(f"{tmp_path / 'policy.pt'} is not a weights")):
+        get_algorithm(algo).make_policy(tmp_path, "cpu")
+
+
+def test_a_loader_without_the_name_keyword_reads_only_policy_pt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plug-in written before make_policy took ``name``: policy.pt still loads through it,
+    # another file is refused by name rather than passed where it is not understood.
+    import attrs
+
+    import lagom.baselines
+    from lagom.baselines import Algorithm, common
+
+    @attrs.frozen
+    class NoConfig:
+        steps: int = 1
+
+    def act(obs: Any) -> Any:
+        return np.zeros(len(obs), dtype=np.int64)
+
+    old = Algorithm(
+        name="old",
+        summary="a plug-in of an earlier lagom",
+        run=lambda config, seed, device, logdir: {},
+        default_config=lambda env_id: NoConfig(),
+        default_env="CartPole-v1",
+        action_spaces=("discrete",),
+        make_policy=lambda run_dir, device: act,
+    )
+    monkeypatch.setattr(lagom.baselines, "get_algorithm", lambda name: old)
+    common.start_run(tmp_path, "old", NoConfig(), 0)
+    assert load_policy(tmp_path) is act
+    message = "old's make_policy reads only policy.pt (it takes no name keyword), not best_"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_policy(tmp_path, name="best_policy.pt")

@@ -255,6 +255,26 @@ def test_eval_best_evaluates_best_policy_pt(
     assert float(_metrics(capsys.readouterr().out)["horizon_mean"]) < 12
 
 
+def test_eval_best_reads_best_policy_pt_and_not_policy_pt(
+    best_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A run whose policy.pt is garbage: --best must not touch it, plain eval must fail on it.
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    for name in ("run.yml", "config.yml", "best_policy.pt"):
+        (run_dir / name).write_bytes((best_run / name).read_bytes())
+    (run_dir / "policy.pt").write_bytes(b"not a torch file")
+    argv = ["--episodes", "3"]
+    for extra in ([], ["--stochastic"]):
+        assert main(["eval", str(run_dir), "--best", *extra, *argv]) == 0
+        # best_policy.pt always pushes left: CartPole falls within ~10 steps.
+        assert float(_metrics(capsys.readouterr().out)["horizon_mean"]) < 12
+        err = _error(["eval", str(run_dir), *extra, *argv], capsys)
+        assert err.startswith(
+            f"lagom: error: {run_dir / 'policy.pt'} is not a weights-only policy file"
+        )
+
+
 def test_eval_best_errors_name_the_run_and_its_file(
     best_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
