@@ -16,7 +16,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
+from lagom._types import ArrayOrTensor, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 from lagom.metric._compiled import compiled_gae
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import as_batch, check_discount, check_overflow
@@ -38,6 +38,18 @@ def batched_gae(
     truncated: ArrayOrTensor,
     out: NDArray[Any] | None = None,
 ) -> NDArray[FloatT]: ...
+@overload
+def batched_gae(
+    gamma: float,
+    lam: float,
+    rewards: IntoFloat64,
+    values: IntoFloat64,
+    next_values: IntoFloat64,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+    out: NDArray[Any] | None = None,
+) -> Float64Array: ...
 @overload
 def batched_gae(
     gamma: float,
@@ -153,6 +165,15 @@ def gae(
     last_V: float | ArrayOrTensor,
     reach_terminal: bool | ArrayOrTensor,
 ) -> NDArray[FloatT]: ...
+@overload
+def gae(
+    gamma: float,
+    lam: float,
+    rewards: IntoFloat64,
+    Vs: IntoFloat64,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> Float64Array: ...
 @overload
 def gae(
     gamma: float,

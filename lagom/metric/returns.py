@@ -17,7 +17,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
+from lagom._types import ArrayOrTensor, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 from lagom.metric._compiled import compiled_returns
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import as_batch, check_discount, check_overflow
@@ -36,6 +36,16 @@ def batched_returns(
     truncated: ArrayOrTensor,
     out: NDArray[Any] | None = None,
 ) -> NDArray[FloatT]: ...
+@overload
+def batched_returns(
+    gamma: float,
+    rewards: IntoFloat64,
+    next_values: IntoFloat64,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+    out: NDArray[Any] | None = None,
+) -> Float64Array: ...
 @overload
 def batched_returns(
     gamma: float,
@@ -136,6 +146,8 @@ def batched_returns(
 @overload
 def returns(gamma: float, rewards: NDArray[FloatT]) -> NDArray[FloatT]: ...
 @overload
+def returns(gamma: float, rewards: IntoFloat64) -> Float64Array: ...
+@overload
 def returns(gamma: float, rewards: ArrayOrTensor) -> FloatArray: ...
 def returns(gamma: float, rewards: ArrayOrTensor) -> FloatArray:
     r"""Discounted returns of one complete episode, ``t`` in ``[0, T-1]``.
@@ -170,6 +182,13 @@ def bootstrapped_returns(
     last_V: float | ArrayOrTensor,
     reach_terminal: bool | ArrayOrTensor,
 ) -> NDArray[FloatT]: ...
+@overload
+def bootstrapped_returns(
+    gamma: float,
+    rewards: IntoFloat64,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> Float64Array: ...
 @overload
 def bootstrapped_returns(
     gamma: float,

@@ -15,7 +15,7 @@ from typing import overload
 
 import numpy as np
 
-from lagom._types import ArrayOrTensor, FloatArray, FloatT, NDArray
+from lagom._types import ArrayOrTensor, Float64Array, FloatArray, FloatT, IntoFloat64, NDArray
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import Batch, as_batch, check_discount, check_overflow
 
@@ -30,6 +30,14 @@ def batched_td0_target(
     *,
     terminated: ArrayOrTensor,
 ) -> NDArray[FloatT]: ...
+@overload
+def batched_td0_target(
+    gamma: float,
+    rewards: IntoFloat64,
+    next_values: IntoFloat64,
+    *,
+    terminated: ArrayOrTensor,
+) -> Float64Array: ...
 @overload
 def batched_td0_target(
     gamma: float, rewards: ArrayOrTensor, next_values: ArrayOrTensor, *, terminated: ArrayOrTensor
@@ -87,6 +95,15 @@ def batched_td0_error(
     *,
     terminated: ArrayOrTensor,
 ) -> NDArray[FloatT]: ...
+@overload
+def batched_td0_error(
+    gamma: float,
+    rewards: IntoFloat64,
+    values: IntoFloat64,
+    next_values: IntoFloat64,
+    *,
+    terminated: ArrayOrTensor,
+) -> Float64Array: ...
 @overload
 def batched_td0_error(
     gamma: float,
@@ -153,6 +170,14 @@ def td0_target(
 @overload
 def td0_target(
     gamma: float,
+    rewards: IntoFloat64,
+    Vs: IntoFloat64,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> Float64Array: ...
+@overload
+def td0_target(
+    gamma: float,
     rewards: ArrayOrTensor,
     Vs: ArrayOrTensor,
     last_V: float | ArrayOrTensor,
@@ -208,6 +233,14 @@ def td0_error(
     last_V: float | ArrayOrTensor,
     reach_terminal: bool | ArrayOrTensor,
 ) -> NDArray[FloatT]: ...
+@overload
+def td0_error(
+    gamma: float,
+    rewards: IntoFloat64,
+    Vs: IntoFloat64,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+) -> Float64Array: ...
 @overload
 def td0_error(
     gamma: float,

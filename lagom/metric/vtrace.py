@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 import numpy as np
 
-from lagom._types import ArrayOrTensor, FloatT, NDArray
+from lagom._types import ArrayOrTensor, FloatT, IntoFloat64, NDArray
 from lagom.metric._episode import as_episode
 from lagom.metric._inputs import Batch, as_batch, check_clip, check_discount
 from lagom.metric._scan import reverse_scan
@@ -94,6 +94,22 @@ def batched_vtrace(
     clip_c: float = ...,
     lam: float = ...,
 ) -> VTrace[FloatT]: ...
+@overload
+def batched_vtrace(
+    behavior_logprobs: IntoFloat64,
+    target_logprobs: IntoFloat64,
+    gamma: float,
+    rewards: IntoFloat64,
+    values: IntoFloat64,
+    next_values: IntoFloat64,
+    *,
+    terminated: ArrayOrTensor,
+    truncated: ArrayOrTensor,
+    clip_rho: float = ...,
+    clip_pg_rho: float = ...,
+    clip_c: float = ...,
+    lam: float = ...,
+) -> VTrace[np.float64]: ...
 @overload
 def batched_vtrace(
     behavior_logprobs: ArrayOrTensor,
@@ -265,6 +281,21 @@ def vtrace(
     clip_c: float = ...,
     lam: float = ...,
 ) -> VTrace[FloatT]: ...
+@overload
+def vtrace(
+    behavior_logprobs: IntoFloat64,
+    target_logprobs: IntoFloat64,
+    gamma: float,
+    Rs: IntoFloat64,
+    Vs: IntoFloat64,
+    last_V: float | ArrayOrTensor,
+    reach_terminal: bool | ArrayOrTensor,
+    clip_rho: float = ...,
+    clip_pg_rho: float = ...,
+    *,
+    clip_c: float = ...,
+    lam: float = ...,
+) -> VTrace[np.float64]: ...
 @overload
 def vtrace(
     behavior_logprobs: ArrayOrTensor,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from lagom._checks import check_int, check_real
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["LinearSchedule"]
 
@@ -81,11 +85,11 @@ class LinearSchedule:
     N: int = attrs.field(converter=_to_N)
     start: int = attrs.field(default=0, converter=_to_start)
 
-    def __call__(self, x: int) -> float:
+    def __call__(self, x: int | np.integer[Any]) -> float:
         """Return the value of the schedule at time step ``x``.
 
         Args:
-            x: the current time step, an int ``>= 0``.
+            x: the current time step, an int ``>= 0`` (a numpy integer too).
 
         Returns:
             :math:`v(x)` as a Python float.

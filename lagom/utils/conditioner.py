@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 import numbers
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lagom._checks import check_int
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["IntervalConditioner", "NConditioner"]
 
@@ -79,7 +82,7 @@ class IntervalConditioner:
         self._total = Fraction(0)
         self._next = 0
 
-    def __call__(self, n: float) -> bool:
+    def __call__(self, n: float | np.integer[Any] | np.floating[Any]) -> bool:
         """Report progress ``n`` (see ``mode``); return whether a new multiple was reached.
 
         Raises:
