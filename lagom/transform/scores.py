@@ -152,7 +152,10 @@ def explained_variance(
             average_weights = denominator
     else:
         average_weights = _check_output_weights(multioutput, true.shape[1])
-    return float(np.average(scores, weights=average_weights))
+    # Without force_finite, a constant output's -inf or NaN makes the average NaN (a zero
+    # weight times -inf included), as in scikit-learn, and not a warning from numpy.
+    with np.errstate(invalid="ignore"):
+        return float(np.average(scores, weights=average_weights))
 
 
 def _check_weights(sample_weight: ArrayLike | None, T: int) -> Float64Array | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,16 @@ def test_constant_targets_follow_scikit_learn() -> None:
     assert explained_variance([-2, -2, -2], [-2, -2, -2 + 1e-8]) == 0.0
     assert math.isnan(explained_variance([-2, -2, -2], [-2, -2, -2], force_finite=False))
     assert explained_variance([-2, -2, -2], [-2, -2, -2 + 1e-8], force_finite=False) == -math.inf
+    # A constant output's -inf weighted 0 beside a varying one: NaN, without a warning.
+    y_true, y_pred = [[1.0, 2.0], [1.0, 3.0], [1.0, 1.0]], [[1.0, 2.0], [2.0, 3.0], [0.0, 1.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        weighted = explained_variance(
+            y_true, y_pred, multioutput="variance_weighted", force_finite=False
+        )
+        uniform = explained_variance(y_true, y_pred, force_finite=False)
+    assert math.isnan(weighted)
+    assert uniform == -math.inf
     # One sample: no variance at all, so a perfect score, as scikit-learn gives.
     assert explained_variance([5.0], [4.0]) == 1.0
     assert explained_variance([[5.0]], [[4.0]]) == 1.0
