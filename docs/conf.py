@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import ast
 import os
+import pkgutil
 import re
 import sys
 import types
 import typing
 from typing import TYPE_CHECKING, ParamSpec, TypeAlias, TypeVar
 
+import numpy.typing
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.pycode import ModuleAnalyzer
+from sphinx.util.inspect import TypeAliasForwardRef
 from sphinx.util.nodes import make_refnode
 
 if TYPE_CHECKING:
@@ -35,9 +37,7 @@ extensions = [
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
-# Show the array aliases of lagom._types (and numpy.typing) by name: expanded, ``ArrayLike``
-# is a nine-part union and ``NDArray[FloatT]`` is ``ndarray[tuple[Any, ...], dtype[FloatT]]``.
-# An annotation that names one of them stays as written in the source.
+# Signatures show these aliases (lagom._types', numpy.typing's) by name, not expanded.
 _ALIASES = (
     "ArrayLike",
     "ArrayOrTensor",
@@ -49,17 +49,13 @@ _ALIASES = (
     "IntArray",
     "IntoFloat64",
     "NDArray",
-    "TensorLike",
 )
 autodoc_type_aliases = {name: name for name in _ALIASES}
 # One parameter per line once a signature is longer than this (overloads of the metrics).
 python_maximum_signature_line_length = 88
-napoleon_google_docstring = True
 napoleon_numpy_docstring = False
-# Attributes sections become :ivar: fields, so attrs fields that autodoc also documents as
-# members are not described twice.
+# Attributes sections as :ivar: fields: attrs fields documented as members are not repeated.
 napoleon_use_ivar = True
-nitpicky = False
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 html_theme_options = {
@@ -71,148 +67,78 @@ html_static_path = ["_static"]
 html_css_files = ["lagom.css"]
 
 
-def _absolute_doc_links(
-    app: object, what: str, name: str, obj: object, options: object, lines: list[str]
-) -> None:
-    """Docstrings name pages from the docs root (``:doc:`clusters```); the API pages live in
-    ``docs/api/``, where a relative name would miss, so make such links absolute."""
-    for i, line in enumerate(lines):
-        lines[i] = re.sub(r":doc:`(?![/.])([^`<>]+)`", r":doc:`/\1`", line)
+# A nested alias (``float | ArrayOrTensor``) is printed with this repr: make it the name.
+TypeAliasForwardRef.__repr__ = lambda self: str(self.name)  # type: ignore[method-assign]
 
 
-def _alias_name(self: object) -> str:
-    return str(getattr(self, "name", ""))
-
-
-# Sphinx evaluates an annotation with each alias of ``autodoc_type_aliases`` standing for a
-# ``TypeAliasForwardRef``, and unwraps it only where it is the whole annotation: nested
-# (``float | ArrayOrTensor``, ``list[Float64Array]``), it is written with its repr, as
-# ``TypeAliasForwardRef('Float64Array')``, in descriptions and property types alike. Make
-# that repr the alias's name.
-try:
-    from sphinx.util.inspect import TypeAliasForwardRef
-except ImportError:  # another Sphinx: its own repr stays
-    pass
-else:
-    TypeAliasForwardRef.__repr__ = _alias_name  # type: ignore[method-assign,assignment]
-
-
-def _no_inline_attribute_type(
-    app: object, what: str, name: str, obj: object, options: object, lines: list[str]
-) -> None:
-    """Keep napoleon from reading a summary as the type of an attribute.
-
-    napoleon reads the first line of an attribute's, a constant's or a property's docstring as
-    ``type: description``. lagom's types come from the annotations, and its docstrings start
-    with ``summary: detail`` ("The zoo: environment id -> its tuned configuration"), which
-    would be shown as "Type: The zoo". An empty comment before the docstring (it runs before
-    napoleon) leaves napoleon no colon to split on; the rest is parsed as usual.
-    """
-    if what in ("attribute", "data", "property") and name.startswith("lagom.") and lines:
-        lines[:0] = ["..", ""]
-
-
-def _defining_module(modname: str, name: str) -> str | None:
-    """The module that ``from ... import name`` in ``modname``'s source reads ``name`` from."""
-    module = sys.modules.get(modname)
-    source = getattr(module, "__file__", None)
-    if source is None or not source.endswith(".py"):
+def _submodule_comment(name: str, obj: object) -> list[str] | None:
+    """A re-exported constant's ``#:`` comment (autodoc reads the package's source only)."""
+    package, attr = name.rsplit(".", 1)
+    if ("", attr) in ModuleAnalyzer.for_module(package).find_attr_docs():
         return None
-    with open(source, encoding="utf-8") as file:
-        tree = ast.parse(file.read())
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and node.module
-            and any((alias.asname or alias.name) == name for alias in node.names)
-        ):
-            return node.module
+    # The package's own modules first, then its siblings' (common's from algorithm.py).
+    for prefix in (f"{package}.", f"{package.rsplit('.', 1)[0]}."):
+        for modname, module in sorted(sys.modules.items()):
+            if modname.startswith(prefix) and getattr(module, attr, None) is obj:
+                comment = ModuleAnalyzer.for_module(modname).find_attr_docs().get(("", attr))
+                if comment:
+                    return list(comment)
     return None
 
 
-def _reexported_constant_doc(
+def _lagom_docstring(
     app: object, what: str, name: str, obj: object, options: object, lines: list[str]
 ) -> None:
-    """Give a re-exported constant its ``#:`` comment.
-
-    A package re-exports constants and type aliases of its submodules (``lagom.vis.AXIS_LABELS``
-    is ``lagom.vis.labels.AXIS_LABELS``); ``.. autodata:: lagom.vis.AXIS_LABELS`` on the
-    package's page looks for their ``#:`` comment in the package's own source only, and shows
-    the docstring of their type (``str``, ``dict``) instead. Follow the ``from ... import``
-    (through re-exports of re-exports) to the module that defines the name, and use its comment.
-    """
-    if what != "data" or not name.startswith("lagom."):
+    """Prepare a lagom docstring for napoleon, which reads it after this (priority 500)."""
+    if not name.startswith("lagom."):
         return
-    modname, attr = name.rsplit(".", 1)
-    seen: set[str] = set()
-    while modname not in seen:
-        seen.add(modname)
-        comment = ModuleAnalyzer.for_module(modname).find_attr_docs().get(("", attr))
-        if comment:
-            if modname != name.rsplit(".", 1)[0]:
-                lines[:] = list(comment)
-            return
-        source = _defining_module(modname, attr)
-        if source is None:
-            return
-        modname = source
-
-
-def _lagom_modules() -> list[types.ModuleType]:
-    return [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "lagom" and m]
+    if what == "data":  # lagom.vis.AXIS_LABELS: the comment in lagom/vis/labels.py
+        lines[:] = _submodule_comment(name, obj) or lines
+    # The API pages live in docs/api/: a docstring's :doc:`clusters` is made absolute.
+    lines[:] = [re.sub(r":doc:`(?![/.])([^`<>]+)`", r":doc:`/\1`", line) for line in lines]
+    # An empty comment first, or napoleon shows a line "summary: detail" as "Type: summary".
+    if what in ("attribute", "data", "property") and lines:
+        lines[:0] = ["..", ""]
 
 
 def _lagom_object(target: str, modname: str | None) -> object:
     """What a reference's target names in lagom (``None``: nothing, or not lagom's)."""
-    candidates = [target]
-    if modname and not target.startswith("lagom."):
-        candidates.append(f"{modname}.{target}")
-    for candidate in candidates:
-        parts = candidate.split(".")
-        for i in range(len(parts) - 1, 0, -1):
-            module = sys.modules.get(".".join(parts[:i]))
-            if module is None or not module.__name__.startswith("lagom"):
-                continue
-            obj: object = module
-            for part in parts[i:]:
-                obj = getattr(obj, part, None)
-            if obj is not None:
-                return obj
-    if "." not in target:
-        # A bare name in a signature (``_P``, ``FloatT``): a type variable of some lagom module.
-        for module in _lagom_modules():
-            obj = getattr(module, target, None)
-            if isinstance(obj, (TypeVar, ParamSpec)):
-                return obj
+    for candidate in (target, f"{modname}.{target}"):
+        if candidate.startswith("lagom."):
+            try:
+                return pkgutil.resolve_name(candidate)
+            except (ImportError, AttributeError, ValueError):
+                pass
     return None
 
 
-def _is_unexported_alias(name: str) -> bool:
-    """Whether ``name`` is a type alias of lagom that no module exports (``VecEnvMode``)."""
-    found = False
-    for module in _lagom_modules():
-        obj = getattr(module, name, None)
-        annotation = getattr(module, "__annotations__", {}).get(name)
-        if obj is None or not (
-            annotation in ("TypeAlias", TypeAlias)
-            or typing.get_origin(obj) is not None
-            or isinstance(obj, types.UnionType)
-        ):
-            continue
-        if name in getattr(module, "__all__", ()):
-            return False
-        found = True
-    return found
+def _is_private_type(name: str) -> bool:
+    """Whether ``name`` is a lagom type variable (``_P``) or unexported alias (``VecEnvMode``)."""
+    modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "lagom"]
+    holders = [m for m in modules if getattr(m, name, None) is not None]
+    if any(isinstance(getattr(m, name), (TypeVar, ParamSpec)) for m in holders):
+        return True
+    aliases = [
+        m
+        for m in holders
+        if getattr(m, "__annotations__", {}).get(name) in ("TypeAlias", TypeAlias)
+        or typing.get_origin(getattr(m, name)) is not None
+        or isinstance(getattr(m, name), types.UnionType)
+    ]
+    return bool(aliases) and not any(name in getattr(m, "__all__", ()) for m in aliases)
 
 
-#: ``(page, section id, names)``: the section of ``docs/typing.rst`` whose table explains
-#: lagom's array aliases (``ArrayOrTensor``, ``FloatT``...), found on first use.
+#: ``(page, section id, words)`` of the table in ``docs/typing.rst`` that explains the aliases.
 _ALIAS_TABLE: list[tuple[str, str, set[str]]] = []
 
 
 def _alias_section(env: BuildEnvironment, name: str) -> tuple[str, str] | None:
     """The page and section that explain ``name``, an array alias defined in ``lagom._types``."""
+    aliases = sys.modules.get("lagom._types")
+    if name not in getattr(aliases, "__all__", ()) or getattr(aliases, name) is getattr(
+        numpy.typing, name, None
+    ):
+        return None  # not one of lagom's aliases (numpy's ArrayLike and NDArray are not)
     if not _ALIAS_TABLE and "typing" in env.all_docs:
         for table in env.get_doctree("typing").findall(nodes.table):
             section = table.parent
@@ -222,13 +148,8 @@ def _alias_section(env: BuildEnvironment, name: str) -> tuple[str, str] | None:
             if section is not None and "ArrayOrTensor" in words:
                 _ALIAS_TABLE.append(("typing", section["ids"][0], words))
                 break
-    aliases = sys.modules.get("lagom._types")
     for page, section_id, words in _ALIAS_TABLE:
-        if (
-            name in words
-            and name in getattr(aliases, "__all__", ())
-            and _defining_module("lagom._types", name) is None  # not numpy's ArrayLike
-        ):
+        if name in words:
             return page, section_id
     return None
 
@@ -236,16 +157,11 @@ def _alias_section(env: BuildEnvironment, name: str) -> tuple[str, str] | None:
 def _unlinked_lagom_names(
     app: Sphinx, env: BuildEnvironment, node: addnodes.pending_xref, contnode: nodes.Element
 ) -> nodes.Element | None:
-    """Resolve the references to lagom names that have no entry of their own.
+    """Link lagom's array aliases to typing.rst; leave private names unlinked and unreported.
 
-    Signatures name lagom's array aliases (``ArrayOrTensor``, ``NDArray[FloatT]``; see
-    ``autodoc_type_aliases``): they link to the table of ``docs/typing.rst`` that explains
-    them. Signatures and ``Bases:`` lines also name type variables
-    (``lagom.experiment.config.T``), private classes (``lagom.es._functional._FunctionalES``)
-    and type aliases no module exports (``VecEnvMode``): they are not part of the documented
-    API, have nothing to link to, and are shown as plain text, without the warning of a
-    nitpicky build (``-n``). Any other unresolved reference, to a public lagom name
-    included, is still reported.
+    Type variables (``lagom.experiment.config.T``), private classes
+    (``lagom.es._functional._FunctionalES``) and unexported aliases (``VecEnvMode``) have no
+    entry; a public lagom name that does not resolve is still reported by ``-n``.
     """
     if node.get("refdomain") != "py":
         return None
@@ -256,19 +172,15 @@ def _unlinked_lagom_names(
             return make_refnode(
                 app.builder, node["refdoc"], *section, contnode, "lagom's array aliases"
             )
-        if _is_unexported_alias(target):
+        if _is_private_type(target):
             return contnode
     obj = _lagom_object(target, node.get("py:module"))
-    if isinstance(obj, (TypeVar, ParamSpec)):
-        return contnode
     qualname = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
-    if isinstance(obj, type) and any(part.startswith("_") for part in qualname.split(".")):
-        return contnode
-    return None
+    private = isinstance(obj, type) and any(p.startswith("_") for p in qualname.split("."))
+    return contnode if private or isinstance(obj, (TypeVar, ParamSpec)) else None
 
 
-#: A module constant's value is shown up to this many characters (then "..."): the named
-#: configurations and registries would otherwise print a repr of thousands of characters.
+#: A module constant's value is cut at this many characters (the zoo's reprs run to thousands).
 VALUE_CHARS = 100
 
 
@@ -287,9 +199,6 @@ def _shorten_values(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    # Before napoleon, which listens with the default priority 500.
-    app.connect("autodoc-process-docstring", _no_inline_attribute_type, priority=400)
-    app.connect("autodoc-process-docstring", _reexported_constant_doc)
-    app.connect("autodoc-process-docstring", _absolute_doc_links)
+    app.connect("autodoc-process-docstring", _lagom_docstring, priority=400)  # before napoleon
     app.connect("doctree-read", _shorten_values)
     app.connect("missing-reference", _unlinked_lagom_names)

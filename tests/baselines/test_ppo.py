@@ -350,7 +350,14 @@ def test_optimizer_step_over_another_single_tensor_takes_the_plain_path() -> Non
     other = torch.nn.Parameter(torch.zeros_like(buffer))
     optimizer = torch.optim.SGD([other], lr=0.1)
     logp, _, values = model.evaluate(torch.zeros(2, 3), torch.zeros(2, dtype=torch.int64))
+    params = [p for p in model.parameters() if p is not buffer]
+    grads = torch.autograd.grad((logp + values).sum(), params, retain_graph=True)
+    expected = float(torch.sqrt(sum((g**2).sum() for g in grads)))
+    assert expected > 0.5  # large enough for the clipping to act
     norm = model.optimizer_step(optimizer, (logp + values).sum(), 0.5)
-    assert float(norm) > 0.0
+    assert float(norm) == pytest.approx(expected, rel=1e-6)  # the norm before clipping
     assert buffer.grad is None  # the flat path would have set it
-    assert all(p.grad is not None for p in model.parameters() if p is not buffer)
+    clipped = [p.grad for p in params]
+    assert all(g is not None for g in clipped)
+    total = float(torch.sqrt(sum((g**2).sum() for g in clipped if g is not None)))
+    assert total == pytest.approx(0.5, rel=1e-5)  # clipped over the model's parameters

@@ -54,8 +54,15 @@ def test_log_prob_stays_finite_where_tanh_saturates() -> None:
     with torch.no_grad():
         actor.head.bias.copy_(torch.tensor([30.0, -20.0]))  # mean 30, std e^-20
         actor.head.weight.zero_()
+        torch.manual_seed(0)
         _, log_probs = actor.sample(torch.zeros(5, 1))
     assert torch.isfinite(log_probs).all()
+    # u = 30 + e^-20 * eps is 30 in float32: log N(u) = -eps^2 / 2 + 20 - log(2 pi) / 2, and
+    # -log(1 - tanh(u)^2) = 2 (u - log 2 + softplus(-2u)), with softplus(-60) below float32.
+    torch.manual_seed(0)
+    eps = torch.randn(5, 1, dtype=torch.float64)
+    expected = -0.5 * eps**2 + 20 - 0.5 * math.log(2 * math.pi) + 2 * (30 - math.log(2))
+    torch.testing.assert_close(log_probs.double(), expected.sum(-1), rtol=1e-5, atol=1e-4)
 
 
 def test_log_std_is_clamped() -> None:

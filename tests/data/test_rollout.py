@@ -58,6 +58,11 @@ def test_lists_are_converted_and_infos_kept() -> None:
         infos=infos,
     )
     assert rollout.observations.shape == (2, 1)
+    assert rollout.observations.tolist() == [[0.0], [1.0]]
+    assert rollout.next_observations.tolist() == [[1.0], [9.0]]
+    assert rollout.actions.tolist() == [[1], [0]]
+    assert rollout.rewards.tolist() == [[1], [2]]
+    assert rollout.dones.tolist() == [[False], [True]]
     assert rollout.rewards.dtype.kind == "i"
     assert rollout.infos == tuple(infos)
     # Arrays converted from lists belong to the rollout alone: made read-only, not copied.
@@ -107,8 +112,10 @@ def test_a_masked_array_is_refused_not_unmasked(name: str) -> None:
 
 
 def test_actions_may_have_trailing_dimensions() -> None:
-    rollout = Rollout(**{**_arrays(), "actions": np.zeros((3, 2, 5))})
+    actions = np.arange(30.0).reshape(3, 2, 5)
+    rollout = Rollout(**{**_arrays(), "actions": actions})
     assert rollout.actions.shape == (3, 2, 5)
+    np.testing.assert_array_equal(rollout.actions, actions)
 
 
 def test_rollout_is_frozen_and_compares_by_value() -> None:

@@ -47,10 +47,11 @@ def test_stack_values() -> None:
     stacked = stack_values([np.zeros((2, 3)), np.ones((2, 3))])
     assert stacked.shape == (2, 2, 3)
     assert stacked.dtype == np.float64
+    assert stacked.tolist() == [[[0.0] * 3] * 2, [[1.0] * 3] * 2]  # in order, along axis 0
     assert stack_values([1, 2, 3]).tolist() == [1, 2, 3]
-    mixed = stack_values([np.zeros(2), np.zeros(3)])
+    mixed = stack_values([np.zeros(2), np.arange(3.0)])
     assert mixed.dtype == object
-    assert [len(x) for x in mixed] == [2, 3]
+    assert [x.tolist() for x in mixed] == [[0.0, 0.0], [0.0, 1.0, 2.0]]
     assert stack_values([]).shape == (0,)
 
 

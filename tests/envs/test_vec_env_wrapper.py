@@ -69,8 +69,8 @@ def test_single_env_wrappers_take_a_numpy_seed() -> None:
 
     expected, _ = gym.make("CartPole-v1").reset(seed=2)
     for wrap in (NormalizeObservation, NormalizeReward, RecordEpisodeStatistics, TimeStepEnv):
-        env = wrap(gym.make("CartPole-v1"))
-        out = env.reset(seed=np.int64(2))
-        first = out.observation if wrap is TimeStepEnv else out[0]
-        if wrap is not NormalizeObservation:
+        outs = [wrap(gym.make("CartPole-v1")).reset(seed=seed) for seed in (np.int64(2), 2)]
+        first, same = (out.observation if wrap is TimeStepEnv else out[0] for out in outs)
+        assert np.array_equal(first, same), wrap  # the numpy seed is the int seed
+        if wrap is not NormalizeObservation:  # the others pass the observation on as is
             assert np.array_equal(first, expected), wrap

@@ -100,6 +100,9 @@ def test_antithetic_pairs_mirror_around_the_mean() -> None:
     state = openaies_init([1.0, -2.0, 0.5], [0.1, 0.2, 0.3], {"popsize": 6, "seed": 4})
     solutions, _ = openaies_ask(state)
     np.testing.assert_allclose(solutions[:3] - state.mean, state.mean - solutions[3:])
+    # The documented draws of the first ask: z from the seed's first spawned generator.
+    z = np.random.default_rng(np.random.SeedSequence(4, spawn_key=(0,))).standard_normal((3, 3))
+    np.testing.assert_allclose(solutions[:3], state.mean + state.sigma * z, rtol=1e-14)
     with pytest.raises(ValueError, match="even"):
         openaies_init([0.0], 1.0, {"popsize": 5})
     plain, _ = openaies_ask(openaies_init([0.0], 1.0, {"popsize": 5, "antithetic": False}))

@@ -1,13 +1,14 @@
 """lagom.es against outside references: OpenAI's evolution-strategies-starter and pycma.
 
 * OpenAI-ES: the update of ``es_distributed/es.py`` (centered ranks of the ``[n, 2]``
-  antithetic returns, ``batched_weighted_sum`` of the rank differences with the noise,
-  divided by the number of returns, then ``optimizer.update(-g + l2coeff * theta)``) with
-  the starter's ``Adam`` of ``es_distributed/optimizers.py``, ported line by line. The
-  starter maximizes returns, so it is given ``-f``. lagom's estimate is the starter's
-  times ``c = 1 / (sigma (std(u) + 1e-8))``, a constant for a fixed population size and
-  noise scale, and Adam's step does not depend on a constant gradient scale (up to its
-  ``eps``): the means agree when lagom's ``weight_decay`` is ``c * l2coeff``.
+  antithetic returns, by the starter's ``compute_centered_ranks`` in
+  ``tests/openai_es_starter.py``; ``batched_weighted_sum`` of the rank differences with
+  the noise, divided by the number of returns, then ``optimizer.update(-g + l2coeff *
+  theta)``) with the starter's ``Adam`` of ``es_distributed/optimizers.py``, ported line
+  by line. The starter maximizes returns, so it is given ``-f``. lagom's estimate is the
+  starter's times ``c = 1 / (sigma (std(u) + 1e-8))``, a constant for a fixed population
+  size and noise scale, and Adam's step does not depend on a constant gradient scale (up
+  to its ``eps``): the means agree when lagom's ``weight_decay`` is ``c * l2coeff``.
 * CMA-ES: ``cma.CMAEvolutionStrategy`` itself, seeded through numpy's global RNG as pycma
   does it (the global state is saved and restored around it), on options the other
   tests do not cover.
@@ -25,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagom.es import CMAES, OpenAIES
+from tests.openai_es_starter import compute_centered_ranks
 
 Array = np.ndarray[Any, Any]
 
@@ -32,20 +34,6 @@ Array = np.ndarray[Any, Any]
 # --------------------------------------------------------------------------------------
 # OpenAI evolution-strategies-starter
 # --------------------------------------------------------------------------------------
-
-
-def _compute_ranks(x: Array) -> Array:
-    assert x.ndim == 1
-    ranks = np.empty(len(x), dtype=int)
-    ranks[x.argsort()] = np.arange(len(x))
-    return ranks
-
-
-def _compute_centered_ranks(x: Array) -> Array:
-    y = _compute_ranks(x.ravel()).reshape(x.shape).astype(np.float32)
-    y /= x.size - 1
-    y -= 0.5
-    return y
 
 
 def _itergroups(items: Any, group_size: int) -> Iterator[tuple[Any, ...]]:
@@ -102,7 +90,7 @@ def _starter_update(optimizer: _StarterAdam, noise: Array, returns_n2: Array, l2
 
     Returns the gradient handed to the optimizer.
     """
-    proc_returns_n2 = _compute_centered_ranks(returns_n2)
+    proc_returns_n2 = compute_centered_ranks(returns_n2)
     g, count = _batched_weighted_sum(
         proc_returns_n2[:, 0] - proc_returns_n2[:, 1], iter(noise), batch_size=500
     )

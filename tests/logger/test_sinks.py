@@ -268,6 +268,11 @@ def test_sinks_take_numpy_int_steps_and_check_rebuild(make: Any, tmp_path: Path)
         sink.rebuild(None, None)
     sink.rebuild([{"a": 2}], [np.int32(4)])
     sink.close()
+    # The refused rebuilds left nothing behind; the last one replaced the first row.
+    if make is JsonlSink:
+        assert (tmp_path / "log").read_text() == '{"a": 2}\n'
+    else:
+        assert _scalars(tmp_path / "log", "a") == [(4, 2.0)]
 
 
 def test_jsonl_refuses_an_int_too_large_to_write(tmp_path: Path) -> None:

@@ -125,8 +125,11 @@ def test_flags_must_be_booleans_or_zero_one(fn: Callable[..., Any], flag: str, b
         ValueError, match=f"{flag} must hold booleans or 0/1, got the value {bad:g}"
     ):
         _call(fn, **{flag: values})
-    ok = _call(fn, **{flag: np.ones((T, N), dtype=np.int64)})
-    assert ok is not None
+    # 0/1 integers are the same flags as booleans: every output matches the bool call.
+    ones = _outputs(_call(fn, **{flag: np.ones((T, N), dtype=np.int64)}))
+    flags = _outputs(_call(fn, **{flag: np.ones((T, N), dtype=bool)}))
+    for got, expected in zip(ones, flags, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("fn", BATCHED)

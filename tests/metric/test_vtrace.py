@@ -304,7 +304,11 @@ def test_ratios_that_overflow_are_exact_when_clipped_and_refused_when_not(dtype:
     fine = vtrace(
         np.array([-5.0, 0.0], dtype), target, 0.9, [1.0, 1.0], zeros, 0.0, True, **unclipped
     )
-    assert np.isfinite(fine.vs).all()
+    # rho = c = (e^5, 1), V = 0, terminal: vs_1 = 1, vs_0 = e^5 * 1 + 0.9 * e^5 * vs_1, and
+    # pg_t = rho_t * (r_t + 0.9 * vs_{t+1}) equals vs_t here.
+    expected = [1.9 * np.exp(5.0), 1.0]
+    np.testing.assert_allclose(fine.vs, expected, rtol=1e-6)
+    np.testing.assert_allclose(fine.pg_advantages, expected, rtol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["clip_rho", "clip_pg_rho", "clip_c"])

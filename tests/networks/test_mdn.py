@@ -75,7 +75,14 @@ def test_loss_stays_finite_where_the_direct_formula_underflows() -> None:
     head = MDNHead(1, 2, 3, "cpu")
     logit_pi, mean, std, target = _mixture(0, 3, 3, 2, scale=1e3)
     assert _direct_loss(logit_pi, mean, std, target) == math.inf
-    assert math.isfinite(float(head.loss(logit_pi, mean, std, target)))
+    got = float(head.loss(logit_pi, mean, std, target))
+    assert math.isfinite(got)
+    # The same formula in log space: log pi_{k,d} + log N(y_d; mu, sigma), summed over d.
+    log_pi = torch.log_softmax(logit_pi, dim=1)
+    z = (target[:, None, :] - mean) / std
+    log_density = -0.5 * z**2 - std.log() - 0.5 * math.log(2 * math.pi)
+    expected = -torch.logsumexp((log_pi + log_density).sum(-1), dim=1).mean()
+    assert got == pytest.approx(float(expected), rel=1e-9)
 
 
 def test_single_density_loss_is_the_gaussian_negative_log_likelihood_far_away() -> None:
@@ -131,12 +138,26 @@ def test_sampling_is_reproducible_and_reparameterized() -> None:
     assert torch.equal(mean.grad.sum(dim=1), torch.ones(5, 2, dtype=torch.float64))
 
 
-def test_loss_backpropagates_into_the_head() -> None:
+def test_loss_gradients_are_the_finite_differences_of_the_direct_formula() -> None:
     torch.manual_seed(4)
-    head = MDNHead(3, 2, 2, "cpu")
-    logit_pi, mean, std = head(torch.randn(6, 3))
-    torch.autograd.backward(head.loss(logit_pi, mean, std, torch.randn(6, 2)))
-    assert all(p.grad is not None for p in head.parameters())
+    head = MDNHead(3, 2, 2, "cpu").double()
+    x, target = torch.randn(6, 3, dtype=torch.float64), torch.randn(6, 2, dtype=torch.float64)
+    torch.autograd.backward(head.loss(*head(x), target))
+    h = 1e-6
+    for name, p in head.named_parameters():
+        assert p.grad is not None, name
+        expected = torch.zeros_like(p)
+        with torch.no_grad():
+            for i in range(p.numel()):
+                flat = p.view(-1)
+                flat[i] += h
+                up = _direct_loss(*head(x), target)
+                flat[i] -= 2 * h
+                down = _direct_loss(*head(x), target)
+                flat[i] += h
+                expected.view(-1)[i] = (up - down) / (2 * h)
+        assert bool(expected.abs().max() > 1e-3), name  # every head moves the loss
+        torch.testing.assert_close(p.grad, expected, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -96,8 +97,11 @@ def test_single_runners_refuse_other_envs(runner: BaseRunner[Any]) -> None:
 
 @pytest.mark.parametrize("runner", SINGLE)
 def test_single_runners_accept_a_timestep_env(runner: BaseRunner[Any]) -> None:
-    D = runner(ValueAgent(), TimeStepEnv(CountingEnv(episode_length=2)), 2)
-    assert sum(traj.T for traj in D) in (2, 4)
+    wrapped = copy.deepcopy(runner)(ValueAgent(), TimeStepEnv(CountingEnv(episode_length=2)), 2)
+    plain = copy.deepcopy(runner)(ValueAgent(), CountingEnv(episode_length=2), 2)
+    # Two episodes of two steps for EpisodeRunner, two steps for StepRunner.
+    assert sum(traj.T for traj in wrapped) == (4 if isinstance(runner, EpisodeRunner) else 2)
+    assert wrapped == plain
 
 
 def test_step_runner_reset_on_call_must_be_bool() -> None:

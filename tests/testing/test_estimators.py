@@ -99,8 +99,12 @@ def test_property_names_list_each_suites_properties_in_order() -> None:
 
 
 def test_skip_leaves_out_named_properties_and_refuses_unknown_names() -> None:
+    # 20 examples: enough for this seed to find the float32 bug, which skip then leaves out.
+    with pytest.raises(PropertyFailure) as info:
+        check_advantage_estimator(float32_gae, max_examples=20, seed=0)
+    assert info.value.property_name == "float32 over a long horizon"
     check_advantage_estimator(
-        float32_gae, skip=["float32 over a long horizon"], max_examples=CI_EXAMPLES, seed=0
+        float32_gae, skip=["float32 over a long horizon"], max_examples=20, seed=0
     )
     with pytest.raises(ValueError, match="skip names no property of this suite"):
         check_return_estimator(batched_returns, skip=["lambda = 0"])

@@ -137,8 +137,16 @@ def test_episodes_build_their_trajectory(episode: Episode) -> None:
 
 @given(trajectories(), rollouts())
 def test_trajectories_and_rollouts_are_records(traj: Trajectory, rollout: Rollout) -> None:
-    assert len(traj) == traj.T + 1
-    assert rollout.rewards.shape == (rollout.T, rollout.N)
+    # The defaults: trajectories of at most 12 steps; rollouts of T <= 6 and 1 <= N <= 4.
+    assert isinstance(traj, Trajectory)
+    assert 0 <= traj.T <= 12
+    assert traj[0].first()
+    assert isinstance(rollout, Rollout)
+    assert 0 <= rollout.T <= 6
+    assert 1 <= rollout.N <= 4
+    assert rollout.observations.shape[:2] == rollout.next_observations.shape[:2]
+    assert np.isfinite(rollout.rewards).all()
+    assert ((rollout.actions >= 0) & (rollout.actions <= 3)).all()
 
 
 @given(config_items())

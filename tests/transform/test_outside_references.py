@@ -9,7 +9,8 @@ SB3 2.9.2 and gymnasium 1.4 where they exist), never a copy of lagom's formulas:
   observation and reward scaling;
 * optax ``linear_schedule`` (``polynomial_schedule`` with ``power=1``) and SB3's
   ``get_linear_fn``;
-* OpenAI's evolution-strategies-starter ``compute_centered_ranks``;
+* OpenAI's evolution-strategies-starter ``compute_centered_ranks`` (its port is shared with
+  the ES tests: ``tests/openai_es_starter.py``);
 * SB3's ``polyak_update`` (``target <- (1 - tau) target + tau param``) and
   ``explained_variance``; scikit-learn's ``explained_variance_score``.
 """
@@ -34,6 +35,7 @@ from lagom.transform import (
     rank_transform,
     update_moments,
 )
+from tests.openai_es_starter import compute_centered_ranks, compute_ranks
 
 Array = np.ndarray[Any, Any]
 
@@ -242,39 +244,25 @@ def test_linear_schedule_equals_sb3_get_linear_fn_over_training(
 
 
 # --------------------------------------------------------------------------------------
-# Centered ranks: OpenAI evolution-strategies-starter
+# Centered ranks: OpenAI evolution-strategies-starter (ported in tests/openai_es_starter.py)
 # --------------------------------------------------------------------------------------
-
-
-def _openai_compute_ranks(x: Array) -> Array:
-    assert x.ndim == 1
-    ranks = np.empty(len(x), dtype=int)
-    ranks[x.argsort()] = np.arange(len(x))
-    return ranks
-
-
-def _openai_compute_centered_ranks(x: Array) -> Array:
-    y = _openai_compute_ranks(x.ravel()).reshape(x.shape).astype(np.float32)
-    y /= x.size - 1
-    y -= 0.5
-    return y
 
 
 @given(hnp.arrays(np.float64, st.integers(2, 50), elements=_finite, unique=True))
 def test_centered_ranks_equal_openai_es_starter(x: Array) -> None:
     # Distinct values: the starter's argsort (not stable) has no ties to break.
-    np.testing.assert_array_equal(rank_transform(x, centered=False), _openai_compute_ranks(x))
+    np.testing.assert_array_equal(rank_transform(x, centered=False), compute_ranks(x))
     ours = rank_transform(x)
     assert ours.dtype == np.float64
-    np.testing.assert_allclose(ours, _openai_compute_centered_ranks(x), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(ours, compute_centered_ranks(x), rtol=0, atol=1e-7)
     # float32 in, float32 out. The starter divides in float32; lagom divides in float64
     # and rounds once, so it is within one float32 ulp (one rounding of the exact ranks).
     x32 = x.astype(np.float32)
     if np.unique(x32).size == x32.size:
         ours32 = rank_transform(x32)
         assert ours32.dtype == np.float32
-        np.testing.assert_allclose(ours32, _openai_compute_centered_ranks(x32), rtol=0, atol=6e-8)
-        exact = _openai_compute_ranks(x) / (x.size - 1) - 0.5
+        np.testing.assert_allclose(ours32, compute_centered_ranks(x32), rtol=0, atol=6e-8)
+        exact = compute_ranks(x) / (x.size - 1) - 0.5
         assert np.abs(ours32 - exact).max() <= 2.0**-25  # half a float32 ulp at 0.5
 
 
@@ -285,7 +273,7 @@ def test_centered_ranks_of_antithetic_pairs_as_the_starter_ravels_them(returns_n
     # sorted multiset of ranks, which does not depend on how ties are broken.
     flat = returns_n2.ravel()
     ours = rank_transform(flat).reshape(returns_n2.shape)
-    theirs = _openai_compute_centered_ranks(returns_n2)
+    theirs = compute_centered_ranks(returns_n2)
     np.testing.assert_allclose(np.sort(ours, axis=None), np.sort(theirs, axis=None), atol=1e-7)
     # Positions whose value is unique get the same rank in both.
     values, counts = np.unique(flat, return_counts=True)

@@ -103,4 +103,5 @@ def test_endpoints_whose_difference_overflows_give_finite_values() -> None:
     values = [schedule(x) for x in range(11)]
     assert values[5] == 0.0
     assert all(math.isfinite(v) for v in values)
+    assert values == pytest.approx([1.7e308 * (x / 5 - 1) for x in range(11)], rel=1e-12)
     assert values == sorted(values)

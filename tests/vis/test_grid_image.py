@@ -122,8 +122,10 @@ def test_single_gray_image_hw() -> None:
 def test_call_overrides_settings_for_that_call_only() -> None:
     grid = GridImage(ncol=1, padding=0, pad_value=0)
     grid.add(np.ones([2, 1, 1, 1], dtype=np.uint8))
-    assert grid(ncol=2, padding=1, pad_value=7).shape == (3, 5, 3)
-    assert grid().shape == (2, 1, 3)
+    # Two one-pixel images side by side, a border of 7 around and between them.
+    wide = [[7, 7, 7, 7, 7], [7, 1, 7, 1, 7], [7, 7, 7, 7, 7]]
+    np.testing.assert_array_equal(grid(ncol=2, padding=1, pad_value=7), np.dstack([wide] * 3))
+    np.testing.assert_array_equal(grid(), np.ones((2, 1, 3)))  # the settings given at init
 
 
 def test_vec_env_usage() -> None:
