@@ -61,6 +61,22 @@ def test_an_empty_or_garbage_policy_file_is_a_clear_error(content: bytes, tmp_pa
         load_policy(tmp_path)
 
 
+def test_a_policy_file_name_is_a_plain_pt_name_in_the_run_folder(tmp_path: Path) -> None:
+    config, _ = SHORT["cem"]
+    get_algorithm("cem").run(config, 0, "cpu", tmp_path)
+    (tmp_path / "folder.pt").mkdir()
+    (tmp_path.parent / "outside.pt").write_bytes((tmp_path / "policy.pt").read_bytes())
+    for bad in (5, None, b"policy.pt"):
+        with pytest.raises(TypeError, match="name must be a str"):
+            load_policy(tmp_path, name=bad)  # type: ignore[arg-type]
+    for text in ("", "policy", ".pt", "../outside.pt", str(tmp_path.parent / "outside.pt")):
+        with pytest.raises(ValueError, match=r"name must be a file name ending in \.pt"):
+            load_policy(tmp_path, name=text)
+    for absent in ("missing.pt", "folder.pt"):
+        with pytest.raises(ValueError, match=f"holds no {re.escape(absent)}"):
+            load_policy(tmp_path, name=absent)
+
+
 @pytest.mark.parametrize("name", ["ppo", "sac"])
 def test_a_policy_file_that_does_not_fit_its_config_is_a_value_error(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
