@@ -202,7 +202,7 @@ env.close()
 
 # lagom.baselines: the reset seeds are int64; make_es gives the strategy of the config's type;
 # PPO's training environment is the wrapped vector environment.
-from lagom.baselines import base_config, ppo  # noqa: E402
+from lagom.baselines import base_config, config_class, ppo  # noqa: E402
 from lagom.baselines.configs.td3 import TD3Config  # noqa: E402
 from lagom.baselines.policy_search import (  # noqa: E402
     CEMConfig,
@@ -243,6 +243,14 @@ assert isinstance(base_config("cem"), CEMConfig)
 algorithm_name: str = "openaies"
 assert_type(base_config(algorithm_name), AttrsInstance)
 assert isinstance(base_config(algorithm_name), OpenAIESConfig)
+# config_class: a built-in name gives its class itself (never None); any other, possibly None.
+assert_type(config_class("ddpg"), type[TD3Config])
+assert config_class("ddpg") is TD3Config
+assert_type(config_class("cem"), type[CEMConfig])
+assert config_class("cem") is CEMConfig
+assert_type(config_class(algorithm_name), type[AttrsInstance] | None)
+assert config_class(algorithm_name) is OpenAIESConfig
+assert config_class("my_plugin") is None
 
 if TYPE_CHECKING:  # mistakes a user's mypy reports (an ignore that is not needed fails it)
     smooth_filter([1.0, 2.0, 3.0], 3, 1, mode="reflect")  # type: ignore[call-overload]  # scipy's name
