@@ -234,6 +234,14 @@ def best_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
+def _copy_run(source: Path, folder: Path, *names: str) -> Path:
+    """``folder``, made, with copies of the files ``names`` of the run folder ``source``."""
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes((source / name).read_bytes())
+    return folder
+
+
 def test_eval_best_evaluates_best_policy_pt(
     best_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -243,10 +251,7 @@ def test_eval_best_evaluates_best_policy_pt(
     assert main(["eval", str(best_run), "--best", *argv]) == 0
     best = _metrics(capsys.readouterr().out)
     # The same as a run folder whose policy.pt is that file.
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in ("run.yml", "config.yml"):
-        (copy / name).write_bytes((best_run / name).read_bytes())
+    copy = _copy_run(best_run, tmp_path / "copy", "run.yml", "config.yml")
     (copy / "policy.pt").write_bytes((best_run / "best_policy.pt").read_bytes())
     assert main(["eval", str(copy), *argv]) == 0
     assert _metrics(capsys.readouterr().out) == best != final
@@ -259,10 +264,7 @@ def test_eval_best_reads_best_policy_pt_and_not_policy_pt(
     best_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A run whose policy.pt is garbage: --best must not touch it, plain eval must fail on it.
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    for name in ("run.yml", "config.yml", "best_policy.pt"):
-        (run_dir / name).write_bytes((best_run / name).read_bytes())
+    run_dir = _copy_run(best_run, tmp_path / "run", "run.yml", "config.yml", "best_policy.pt")
     (run_dir / "policy.pt").write_bytes(b"not a torch file")
     argv = ["--episodes", "3"]
     for extra in ([], ["--stochastic"]):
@@ -278,10 +280,7 @@ def test_eval_best_reads_best_policy_pt_and_not_policy_pt(
 def test_eval_best_errors_name_the_run_and_its_file(
     best_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    for name in ("run.yml", "config.yml", "policy.pt"):
-        (run_dir / name).write_bytes((best_run / name).read_bytes())
+    run_dir = _copy_run(best_run, tmp_path / "run", "run.yml", "config.yml", "policy.pt")
     assert _error(["eval", str(run_dir), "--best"], capsys) == (
         f"lagom: error: --best: {run_dir} has no best_policy.pt; a run writes it when it "
         "evaluates its policy during training (eval.every > 0)\n"
