@@ -11,12 +11,10 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 
-import lagom.experiment
 from lagom.cli import main
 from lagom.cli._commands import _header
 from lagom.cli._monitor import RunMonitor
@@ -102,21 +100,6 @@ def test_the_header_shows_the_length_with_thousands_separated() -> None:
     assert _header("plugin", "CartPole-v1", None, [0], "logs") == line.format(
         "plugin", "default steps"
     )
-
-
-def test_the_interrupted_line_separates_thousands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def interrupted(*args: Any, **kwargs: Any) -> None:
-        run_dir = tmp_path / "0" / "0"
-        run_dir.mkdir(parents=True)
-        (run_dir / "progress.csv").write_text("iteration,timesteps\n479,122624\n")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(lagom.experiment, "run_experiment", interrupted)
-    assert main(["train", "ppo", "--log-dir", str(tmp_path), "--quiet"]) == 130
-    err = capsys.readouterr().err
-    assert err == "lagom: interrupted at step 122,624; run the same command again to resume\n"
 
 
 def test_the_last_progress_line_shows_the_steps_run(tmp_path: Path) -> None:
